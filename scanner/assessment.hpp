@@ -1,0 +1,53 @@
+#pragma once
+// Assessment: what a certificate means. Pure functions: "now" is a parameter.
+
+#include "certificate.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fleetcert {
+
+enum class CnClass
+{
+  mac,
+  generic,
+  other,
+  none,
+};
+std::string_view to_string(CnClass cn_class);
+
+enum class Validity
+{
+  valid,
+  expiring,
+  expired,
+  not_yet_valid,
+};
+std::string_view to_string(Validity validity);
+
+struct AssessmentSettings
+{
+  std::int64_t now = 0;          // seconds since the epoch
+  int expiry_warning_days = 30;  // "expiring" within this many days
+};
+
+struct Assessment
+{
+  CnClass cn_class = CnClass::none;
+  std::string mac; // 12 upper-case hex digits, when the CN is a MAC
+  std::optional<Validity> validity;
+  std::optional<std::int64_t> days_left; // whole days until not_after; negative when expired
+};
+
+// 12 hex digits with any separators (":", "-", ".", " ") and any case -> "0004F2ABCDEF".
+std::optional<std::string> normalize_mac(std::string_view text);
+
+// Classifies a CN: a MAC, a known shared generic name (Einstein2), other, or none.
+CnClass classify_cn(const CertificateInfo& leaf);
+
+Assessment assess(const CertificateInfo& leaf, const AssessmentSettings& settings);
+
+} // namespace fleetcert

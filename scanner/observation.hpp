@@ -1,0 +1,58 @@
+#pragma once
+// What the wire said about one endpoint: the probe fills it, assessment reads it.
+// Plain data, no I/O types, so that assessment and reports never depend on Asio.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleetcert {
+
+// Why an endpoint gave no certificate (DESIGN.md vocabulary).
+enum class ErrorClass
+{
+  none,
+  refused,
+  timeout,
+  reset,
+  not_tls,
+  tls_alert,
+  protocol,
+  unreachable,
+  dns,
+};
+
+// "refused", "timeout", ..., "not-tls", "tls-alert"; "" for none.
+std::string_view to_string(ErrorClass error_class);
+
+// One address and port to probe. `host` is the name the user gave (empty for IP literals);
+// `sni` is the server name to send (empty: send none).
+struct Endpoint
+{
+  std::string ip;
+  std::uint16_t port = 0;
+  std::string host;
+  std::string sni;
+};
+
+using Der = std::vector<unsigned char>;
+
+struct Observation
+{
+  Endpoint endpoint;
+  // Every certificate the device sent, leaf first, exactly as received (may not parse).
+  std::vector<Der> chain;
+  std::string tls_version; // "TLSv1.2", ...; empty when no ServerHello arrived
+  std::string cipher;      // OpenSSL cipher name
+  double connect_ms = -1;   // -1: not reached
+  double handshake_ms = -1; // -1: not reached
+  bool handshake_complete = false;
+  bool legacy_retry = false;  // the record comes from the legacy-ClientHello retry
+  std::string alert;          // alert received from the device, e.g. "handshake_failure"
+  ErrorClass error = ErrorClass::none;
+  std::string error_stage;  // "resolve", "connect", "handshake"
+  std::string error_detail; // human readable, from the OS or OpenSSL
+};
+
+} // namespace fleetcert

@@ -62,4 +62,7 @@ std::string sha256_hex(const Der& der);
 // ISO 8601 UTC, "2026-11-23T15:50:00Z"; works for years 0000-9999.
 std::string format_iso8601(std::int64_t epoch_seconds);
 
+// Parses "2026-11-23", "2026-11-23T15:50:00Z" or "2026-11-23T15:50:00" (UTC) into epoch seconds.
+std::optional<std::int64_t> parse_iso8601(std::string_view text);
+
 } // namespace fleetcert

@@ -1,0 +1,63 @@
+#include "tls_context.hpp"
+
+#include <openssl/ssl.h>
+
+#include <system_error>
+
+namespace fleetcert {
+namespace {
+
+// Everything OpenSSL offers for TLS <= 1.2 at security level 0 (RC4 and friends live in the legacy
+// provider and are not offered).
+constexpr const char* k_modern_ciphers = "ALL:@SECLEVEL=0";
+// A shorter list: some old stacks reject ClientHellos above 255 bytes.
+constexpr const char* k_legacy_ciphers =
+    "ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:AES128-SHA:AES256-SHA:DES-CBC3-SHA:"
+    "DHE-RSA-AES128-SHA:AES128-SHA256:AES256-SHA256:AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0";
+constexpr const char* k_tls13_suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+    "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256";
+// Signature algorithms the device may use for its key exchange, SHA1 included.
+constexpr const char* k_sigalgs =
+    "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ed25519:ed448:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:"
+    "rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:RSA+SHA256:"
+    "RSA+SHA384:RSA+SHA512:RSA+SHA224:ECDSA+SHA224:DSA+SHA256:DSA+SHA224:RSA+SHA1:ECDSA+SHA1:DSA+SHA1";
+
+void check(int ok, const char* what)
+{
+  if (ok != 1) {
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument), what);
+  }
+}
+
+} // namespace
+
+asio::ssl::context make_probe_context(HelloStyle style)
+{
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  SSL_CTX* ctx = context.native_handle();
+  const bool legacy = style == HelloStyle::legacy;
+
+  SSL_CTX_set_security_level(ctx, 0);
+  check(SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION), "min protocol");
+  check(SSL_CTX_set_max_proto_version(ctx, legacy ? TLS1_2_VERSION : TLS1_3_VERSION), "max protocol");
+  check(SSL_CTX_set_cipher_list(ctx, legacy ? k_legacy_ciphers : k_modern_ciphers), "cipher list");
+  check(SSL_CTX_set_ciphersuites(ctx, k_tls13_suites), "TLS 1.3 suites");
+  check(SSL_CTX_set1_sigalgs_list(ctx, k_sigalgs), "signature algorithms");
+
+  uint64_t options = SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION
+                     | SSL_OP_NO_COMPRESSION;
+  if (legacy) {
+    options |= SSL_OP_NO_TICKET | SSL_OP_NO_ENCRYPT_THEN_MAC | SSL_OP_NO_EXTENDED_MASTER_SECRET;
+  }
+  SSL_CTX_set_options(ctx, options);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  // Devices may send long chains; OpenSSL's default cap is 100 KiB.
+  SSL_CTX_set_max_cert_list(ctx, 1024 * 1024);
+  // No session resumption: every probe must see the certificate.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  return context;
+}
+
+} // namespace fleetcert

@@ -1,0 +1,407 @@
+// The TLS probe.
+//
+//   probe_endpoint ──> attempt(modern hello) ──> [no certificate, retryable] ──> attempt(legacy hello)
+//
+//   attempt:  connect ──> handshake ──> close
+//                │            │
+//                │            └── message callback: records the first record header (not TLS?),
+//                │                alerts, and the raw Certificate message as soon as it arrives
+//                └── one steady_timer per attempt: at the connect deadline, then at the endpoint's
+//                    deadline, it closes the socket, so every pending operation completes at once
+//
+// The probe never throws; every failure becomes an ErrorClass with the stage it happened in.
+
+#include "tls_probe.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/error.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <memory>
+
+namespace fleetcert {
+namespace {
+
+constexpr auto use_ec = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr std::size_t k_max_chain_certificates = 256;
+
+// What the message callback saw, as the bytes arrived.
+struct Capture
+{
+  bool header_seen = false;
+  std::array<unsigned char, 5> first_header{};
+  bool server_hello = false;
+  int alert = -1; // description of the first alert received
+  std::vector<Der> chain;
+  std::string chain_error; // the Certificate message was malformed
+};
+
+std::uint32_t read_u24(const unsigned char* p)
+{
+  return (std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2];
+}
+
+// Certificate message (RFC 5246 7.4.2, RFC 8446 4.4.2): type(1) length(3) [context(1+n) in TLS 1.3]
+// list_length(3) { cert_length(3) DER [extensions(2+n) in TLS 1.3] }*
+void parse_certificate_message(const unsigned char* p, std::size_t size, bool tls13, Capture& capture)
+{
+  std::size_t pos = 4;
+  if (tls13) {
+    if (pos + 1 > size || pos + 1 + p[pos] > size) {
+      capture.chain_error = "truncated certificate_request_context";
+      return;
+    }
+    pos += 1 + p[pos];
+  }
+  if (pos + 3 > size) {
+    capture.chain_error = "truncated certificate list";
+    return;
+  }
+  const std::size_t end = std::min<std::size_t>(size, pos + 3 + read_u24(p + pos));
+  pos += 3;
+  while (pos + 3 <= end && capture.chain.size() < k_max_chain_certificates) {
+    const std::size_t length = read_u24(p + pos);
+    pos += 3;
+    if (length == 0 || pos + length > end) {
+      capture.chain_error = "malformed certificate entry";
+      return;
+    }
+    capture.chain.emplace_back(p + pos, p + pos + length);
+    pos += length;
+    if (tls13) {
+      if (pos + 2 > end) {
+        capture.chain_error = "truncated certificate extensions";
+        return;
+      }
+      pos += 2 + ((std::size_t{p[pos]} << 8) | p[pos + 1]);
+    }
+  }
+}
+
+void on_tls_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
+                    SSL* ssl, void* arg)
+{
+  auto& capture = *static_cast<Capture*>(arg);
+  const auto* p = static_cast<const unsigned char*>(buf);
+  if (write_p != 0 || p == nullptr) {
+    return;
+  }
+  switch (content_type) {
+  case SSL3_RT_HEADER:
+    if (!capture.header_seen && len >= capture.first_header.size()) {
+      capture.header_seen = true;
+      std::copy_n(p, capture.first_header.size(), capture.first_header.begin());
+    }
+    break;
+  case SSL3_RT_ALERT:
+    if (len >= 2 && capture.alert < 0) {
+      capture.alert = p[1];
+    }
+    break;
+  case SSL3_RT_HANDSHAKE:
+    if (len >= 4 && p[0] == SSL3_MT_SERVER_HELLO) {
+      capture.server_hello = true;
+    } else if (len >= 4 && p[0] == SSL3_MT_CERTIFICATE && capture.chain.empty()) {
+      parse_certificate_message(p, len, SSL_version(ssl) == TLS1_3_VERSION, capture);
+    }
+    break;
+  default: break;
+  }
+}
+
+std::string alert_name(int description)
+{
+  switch (description) {
+  case 0: return "close_notify";
+  case 10: return "unexpected_message";
+  case 20: return "bad_record_mac";
+  case 22: return "record_overflow";
+  case 40: return "handshake_failure";
+  case 42: return "bad_certificate";
+  case 43: return "unsupported_certificate";
+  case 44: return "certificate_revoked";
+  case 45: return "certificate_expired";
+  case 46: return "certificate_unknown";
+  case 47: return "illegal_parameter";
+  case 48: return "unknown_ca";
+  case 49: return "access_denied";
+  case 50: return "decode_error";
+  case 51: return "decrypt_error";
+  case 70: return "protocol_version";
+  case 71: return "insufficient_security";
+  case 80: return "internal_error";
+  case 86: return "inappropriate_fallback";
+  case 90: return "user_canceled";
+  case 109: return "missing_extension";
+  case 110: return "unsupported_extension";
+  case 112: return "unrecognized_name";
+  case 113: return "bad_certificate_status_response";
+  case 115: return "unknown_psk_identity";
+  case 116: return "certificate_required";
+  case 120: return "no_application_protocol";
+  default: return "alert_" + std::to_string(description);
+  }
+}
+
+// A TLS record starts with a content type 20-24 and major version 3.
+bool looks_like_tls(const std::array<unsigned char, 5>& header)
+{
+  return header[0] >= 20 && header[0] <= 24 && header[1] == 3;
+}
+
+std::string printable_prefix(const std::array<unsigned char, 5>& header)
+{
+  std::string out;
+  for (unsigned char c : header) {
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.');
+  }
+  return out;
+}
+
+double elapsed_ms(Clock::time_point since)
+{
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+// One connection attempt's sockets, shared with the deadline timer's handler so that the handler
+// can close the socket but never touches it after the attempt has ended.
+struct Connection
+{
+  Connection(const asio::any_io_executor& executor, asio::ssl::context& context)
+      : stream(executor, context)
+  {
+  }
+  asio::ssl::stream<asio::ip::tcp::socket> stream;
+  Capture capture;
+  bool timed_out = false;
+};
+
+void arm_deadline(asio::steady_timer& timer, Clock::time_point at, const std::shared_ptr<Connection>& conn)
+{
+  timer.expires_at(at);
+  timer.async_wait([weak = std::weak_ptr<Connection>(conn)](const asio::error_code& ec) {
+    if (ec) {
+      return; // re-armed or the attempt ended
+    }
+    if (auto c = weak.lock()) {
+      c->timed_out = true;
+      asio::error_code ignored;
+      c->stream.lowest_layer().close(ignored);
+    }
+  });
+}
+
+void set_error(Observation& obs, ErrorClass error_class, std::string stage, std::string detail)
+{
+  obs.error = error_class;
+  obs.error_stage = std::move(stage);
+  obs.error_detail = std::move(detail);
+}
+
+ErrorClass classify_connect_error(const asio::error_code& ec)
+{
+  if (ec == asio::error::connection_refused) {
+    return ErrorClass::refused;
+  }
+  if (ec == asio::error::connection_reset || ec == asio::error::connection_aborted) {
+    return ErrorClass::reset;
+  }
+  if (ec == asio::error::timed_out) {
+    return ErrorClass::timeout;
+  }
+  return ErrorClass::unreachable;
+}
+
+// Names the failure of a handshake from what the wire showed.
+void classify_handshake_error(Observation& obs, const Connection& conn, const asio::error_code& ec)
+{
+  const Capture& cap = conn.capture;
+  if (conn.timed_out) {
+    set_error(obs, ErrorClass::timeout, "handshake", "no complete TLS handshake before the deadline");
+    return;
+  }
+  if (cap.header_seen && !looks_like_tls(cap.first_header)) {
+    const std::string prefix = printable_prefix(cap.first_header);
+    set_error(obs, ErrorClass::not_tls, "handshake",
+              prefix.rfind("HTTP", 0) == 0 ? "plain HTTP answer, not TLS"
+                                           : "the device answered with non-TLS bytes \"" + prefix + "\"");
+    return;
+  }
+  if (cap.alert >= 0) {
+    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(cap.alert));
+    return;
+  }
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    set_error(obs, ErrorClass::reset, "handshake", "connection reset by the device");
+    return;
+  }
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+    set_error(obs, ErrorClass::reset, "handshake",
+              cap.header_seen ? "the device closed the connection during the handshake"
+                              : "the device closed the connection before answering");
+    return;
+  }
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const int reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    const bool wrong_record = reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG
+                              || reason == SSL_R_HTTP_REQUEST || reason == SSL_R_HTTPS_PROXY_REQUEST;
+    if (wrong_record && !cap.server_hello) {
+      set_error(obs, ErrorClass::not_tls, "handshake", "not TLS: " + ec.message());
+      return;
+    }
+  }
+  set_error(obs, ErrorClass::protocol, "handshake", ec.message());
+}
+
+// One connection: connect, handshake, close. Fills `obs` (which already holds the endpoint).
+asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, HelloStyle style,
+                              ProbeSettings settings)
+{
+  const auto executor = co_await asio::this_coro::executor;
+  auto conn = std::make_shared<Connection>(executor, context);
+  asio::steady_timer deadline(executor);
+
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(obs.endpoint.ip, ec);
+  if (ec) {
+    set_error(obs, ErrorClass::unreachable, "connect", "invalid address '" + obs.endpoint.ip + "'");
+    co_return;
+  }
+
+  auto connect_deadline = settings.deadline;
+  if (settings.connect_timeout > Clock::duration::zero()) {
+    connect_deadline = std::min(connect_deadline, Clock::now() + settings.connect_timeout);
+  }
+  arm_deadline(deadline, connect_deadline, conn);
+
+  const auto connect_start = Clock::now();
+  auto [connect_ec] = co_await conn->stream.lowest_layer().async_connect(
+      asio::ip::tcp::endpoint(address, obs.endpoint.port), use_ec);
+  if (connect_ec || conn->timed_out) {
+    if (conn->timed_out) {
+      set_error(obs, ErrorClass::timeout, "connect", "no TCP connection before the deadline");
+    } else {
+      set_error(obs, classify_connect_error(connect_ec), "connect", connect_ec.message());
+    }
+    co_return;
+  }
+  obs.connect_ms = elapsed_ms(connect_start);
+  if (connect_deadline != settings.deadline) {
+    arm_deadline(deadline, settings.deadline, conn);
+  }
+
+  asio::error_code option_ec;
+  conn->stream.lowest_layer().set_option(asio::ip::tcp::no_delay(true), option_ec);
+
+  SSL* ssl = conn->stream.native_handle();
+  if (style == HelloStyle::modern && !obs.endpoint.sni.empty()) {
+    SSL_set_tlsext_host_name(ssl, obs.endpoint.sni.c_str());
+  }
+  SSL_set_msg_callback(ssl, on_tls_message);
+  SSL_set_msg_callback_arg(ssl, &conn->capture);
+
+  const auto handshake_start = Clock::now();
+  auto [handshake_ec] = co_await conn->stream.async_handshake(asio::ssl::stream_base::client, use_ec);
+  obs.handshake_ms = elapsed_ms(handshake_start);
+  if (conn->capture.server_hello || !handshake_ec) {
+    obs.tls_version = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl); cipher != nullptr && std::string_view(cipher) != "(NONE)") {
+      obs.cipher = cipher;
+    }
+  }
+  if (conn->capture.alert >= 0) {
+    obs.alert = alert_name(conn->capture.alert);
+  }
+  obs.chain = std::move(conn->capture.chain);
+  if (handshake_ec || conn->timed_out) {
+    classify_handshake_error(obs, *conn, handshake_ec);
+    if (!obs.chain.empty() && !conn->capture.chain_error.empty()) {
+      obs.error_detail += "; certificate message: " + conn->capture.chain_error;
+    }
+  } else {
+    obs.handshake_complete = true;
+  }
+  if (obs.chain.empty() && !handshake_ec) {
+    // A completed handshake without a Certificate message (anonymous or PSK suites).
+    set_error(obs, ErrorClass::protocol, "handshake", "the handshake completed without a certificate");
+  }
+
+  deadline.cancel();
+  asio::error_code ignored;
+  conn->stream.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  conn->stream.lowest_layer().close(ignored);
+  ERR_clear_error();
+}
+
+bool worth_legacy_retry(const Observation& obs)
+{
+  return obs.chain.empty()
+         && (obs.error == ErrorClass::reset || obs.error == ErrorClass::tls_alert
+             || obs.error == ErrorClass::protocol);
+}
+
+} // namespace
+
+asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContexts* contexts,
+                                            ProbeSettings settings)
+{
+  Observation obs;
+  obs.endpoint = std::move(endpoint);
+  // The contexts are only read; asio's API wants them non-const to create streams.
+  auto& modern = const_cast<asio::ssl::context&>(contexts->modern);
+  auto& legacy = const_cast<asio::ssl::context&>(contexts->legacy);
+
+  co_await attempt(obs, modern, HelloStyle::modern, settings);
+  if (settings.legacy_retry && worth_legacy_retry(obs) && Clock::now() < settings.deadline) {
+    Observation retry;
+    retry.endpoint = obs.endpoint;
+    retry.legacy_retry = true;
+    co_await attempt(retry, legacy, HelloStyle::legacy, settings);
+    if (!retry.chain.empty()) {
+      co_return retry;
+    }
+    obs.error_detail += "; legacy ClientHello retry: " + retry.error_detail;
+  }
+  co_return obs;
+}
+
+asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point deadline)
+{
+  const auto executor = co_await asio::this_coro::executor;
+  auto resolver = std::make_shared<asio::ip::tcp::resolver>(executor);
+  auto timed_out = std::make_shared<bool>(false);
+  asio::steady_timer timer(executor);
+  timer.expires_at(deadline);
+  timer.async_wait([weak = std::weak_ptr<asio::ip::tcp::resolver>(resolver), timed_out](const asio::error_code& ec) {
+    if (!ec) {
+      *timed_out = true;
+      if (auto r = weak.lock()) {
+        r->cancel();
+      }
+    }
+  });
+  auto [ec, results] = co_await resolver->async_resolve(host, "", use_ec);
+  timer.cancel();
+  Resolution resolution;
+  if (*timed_out) {
+    resolution.error = ErrorClass::timeout;
+    resolution.detail = "name resolution did not finish before the deadline";
+  } else if (ec || results.empty()) {
+    resolution.error = ErrorClass::dns;
+    resolution.detail = ec ? ec.message() : "no address";
+  } else {
+    resolution.ip = results.begin()->endpoint().address().to_string();
+  }
+  co_return resolution;
+}
+
+} // namespace fleetcert

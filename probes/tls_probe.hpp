@@ -1,0 +1,39 @@
+#pragma once
+// The TLS probe: one endpoint in, one Observation out, within an absolute deadline. Never throws
+// and never judges: it reports what the device sent and where the conversation ended.
+
+#include "scanner/observation.hpp"
+#include "tls_context.hpp"
+
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace fleetcert {
+
+using Clock = std::chrono::steady_clock;
+
+struct ProbeSettings
+{
+  Clock::time_point deadline;          // the whole endpoint: resolve + connect + TLS (+ retry)
+  Clock::duration connect_timeout{};   // zero: only the deadline applies
+  bool legacy_retry = true;            // one retry with a legacy ClientHello when no certificate came
+};
+
+// Probes `endpoint` (endpoint.ip must be an address literal). `contexts` must outlive the probe.
+asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContexts* contexts,
+                                            ProbeSettings settings);
+
+// The outcome of resolving a name: the first address, or an Observation error of class dns/timeout.
+struct Resolution
+{
+  std::string ip;         // empty on failure
+  ErrorClass error = ErrorClass::none;
+  std::string detail;
+};
+
+// Resolves `host` asynchronously (getaddrinfo on Asio's resolver thread), bounded by `deadline`.
+asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point deadline);
+
+} // namespace fleetcert

@@ -1,0 +1,6 @@
+#include "scan_command.hpp"
+
+int main(int argc, char** argv)
+{
+  return fleetcert::run_cli(argc, argv);
+}

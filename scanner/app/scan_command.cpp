@@ -1,0 +1,287 @@
+// `fleetcert scan`: reads targets, opens every output before the first connection, runs the
+// engine, streams records into the sinks and finishes them (atomically, by rename).
+
+#include "scan_command.hpp"
+
+#include "engine.hpp"
+#include "reports/csv_report.hpp"
+#include "reports/json_report.hpp"
+#include "reports/summary_table.hpp"
+#include "scanner/ports.hpp"
+#include "scanner/targets.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+namespace fleetcert {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_usage = 2;
+constexpr int k_exit_runtime = 3;
+
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int signal_number)
+{
+  if (g_signal != 0) {
+    _exit(128 + signal_number); // second signal: leave at once; reports are still temporary files
+  }
+  g_signal = signal_number;
+  g_stop.store(true);
+}
+
+// Thrown for bad input: the message names the argument or file line.
+struct UsageError : std::runtime_error
+{
+  using std::runtime_error::runtime_error;
+};
+
+void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std::vector<std::string>& files,
+               bool exclude, const char* what)
+{
+  auto add = [&](const TargetSpec& spec) { exclude ? set.exclude(spec) : set.add(spec); };
+  for (const auto& text : specs) {
+    auto spec = parse_target_spec(text);
+    if (!spec) {
+      throw UsageError(std::string("invalid ") + what + " '" + text + "': " + spec.error());
+    }
+    add(*spec);
+  }
+  for (const auto& path : files) {
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (path != "-") {
+      file.open(path);
+      if (!file) {
+        throw UsageError(std::string("cannot read ") + what + " file '" + path + "'");
+      }
+      in = &file;
+    }
+    auto read = read_target_specs(*in, path == "-" ? "<stdin>" : path);
+    if (!read) {
+      throw UsageError(read.error());
+    }
+    for (const auto& spec : *read) {
+      add(spec);
+    }
+  }
+}
+
+std::chrono::milliseconds seconds_option(double seconds, const char* name, bool zero_allowed)
+{
+  if (!(seconds > 0.0 || (zero_allowed && seconds == 0.0)) || seconds > 86400.0) {
+    throw UsageError(std::string("invalid ") + name + " (seconds, above 0 and at most 86400)");
+  }
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
+}
+
+// A one-line progress display on a terminal.
+class ProgressLine
+{
+public:
+  ProgressLine(bool enabled, std::uint64_t planned) : m_enabled(enabled), m_planned(planned) {}
+
+  void update(const EngineProgress& progress)
+  {
+    if (!m_enabled) {
+      return;
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
+    const double rate = elapsed > 0 ? static_cast<double>(progress.completed) / elapsed : 0.0;
+    std::fprintf(stderr, "\r\033[Kfleetcert: %llu/%llu endpoints, %llu with a certificate, %llu in flight, %.0f/s",
+                 static_cast<unsigned long long>(progress.completed), static_cast<unsigned long long>(m_planned),
+                 static_cast<unsigned long long>(progress.ok),
+                 static_cast<unsigned long long>(progress.started - progress.completed - progress.skipped), rate);
+    std::fflush(stderr);
+    m_dirty = true;
+  }
+
+  void clear()
+  {
+    if (m_dirty) {
+      std::fprintf(stderr, "\r\033[K");
+      std::fflush(stderr);
+    }
+  }
+
+private:
+  bool m_enabled;
+  std::uint64_t m_planned;
+  bool m_dirty = false;
+  Clock::time_point m_start = Clock::now();
+};
+
+int scan(const ScanOptions& options)
+{
+  // Inputs: everything is checked before the first connection.
+  TargetSet targets;
+  add_specs(targets, options.targets, options.targets_files, false, "target");
+  add_specs(targets, options.excludes, options.exclude_files, true, "exclude");
+  if (targets.size() == 0) {
+    throw UsageError(options.targets.empty() && options.targets_files.empty()
+                         ? "no targets: give addresses, CIDR blocks, ranges or names, or --targets-file"
+                         : "no targets left to scan after exclusions");
+  }
+  auto ports = parse_ports(options.ports);
+  if (!ports) {
+    throw UsageError("invalid --ports: " + ports.error());
+  }
+  if (options.concurrency == 0 || options.concurrency > 100000) {
+    throw UsageError("invalid --concurrency (1 to 100000)");
+  }
+  if (options.expiry_warning_days < 0) {
+    throw UsageError("invalid --expiry-warning (days, 0 or more)");
+  }
+
+  EngineSettings settings;
+  settings.ports = *ports;
+  settings.concurrency = options.concurrency;
+  settings.threads = options.threads;
+  settings.timeout = seconds_option(options.timeout_s, "--timeout", false);
+  settings.connect_timeout = seconds_option(options.connect_timeout_s, "--connect-timeout", true);
+  settings.sni = options.sni;
+  settings.legacy_retry = !options.no_legacy_retry;
+  settings.assessment.expiry_warning_days = options.expiry_warning_days;
+  settings.assessment.now = static_cast<std::int64_t>(std::time(nullptr));
+  if (!options.now.empty()) {
+    auto now = parse_iso8601(options.now);
+    if (!now) {
+      throw UsageError("invalid --now '" + options.now + "' (2026-11-23 or 2026-11-23T15:50:00Z)");
+    }
+    settings.assessment.now = *now;
+  }
+
+  // Outputs: opened (as temporary files) before scanning, so an unwritable path fails early.
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  try {
+    if (!options.json_path.empty()) {
+      sinks.push_back(std::make_unique<JsonReport>(options.json_path));
+    }
+    if (!options.jsonl_path.empty()) {
+      sinks.push_back(std::make_unique<JsonlReport>(options.jsonl_path));
+    }
+    if (!options.csv_path.empty()) {
+      sinks.push_back(std::make_unique<CsvReport>(options.csv_path));
+    }
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  if (sinks.empty()) {
+    sinks.push_back(std::make_unique<SummaryTable>(std::cout));
+  }
+
+  const uint128 planned = targets.size() * settings.ports.size();
+  ScanInfo info;
+  info.tool_version = FLEETCERT_VERSION;
+  info.started_at = static_cast<std::int64_t>(std::time(nullptr));
+  info.arguments = options.command_line;
+  info.ports = settings.ports;
+  info.endpoints_planned = planned > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(planned);
+  for (auto& sink : sinks) {
+    sink->begin(info);
+  }
+
+  struct sigaction action{};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  ScanSummary summary;
+  ProgressLine progress(!options.no_progress && isatty(STDERR_FILENO) != 0, info.endpoints_planned);
+  run_engine(
+      targets, settings,
+      [&](const Record& record) {
+        summary.add(record);
+        for (auto& sink : sinks) {
+          sink->write(record);
+        }
+      },
+      [&](const EngineProgress& p) { progress.update(p); }, g_stop);
+  progress.clear();
+
+  info.finished_at = static_cast<std::int64_t>(std::time(nullptr));
+  info.interrupted = g_stop.load();
+  for (auto& sink : sinks) {
+    sink->finish(info, summary);
+  }
+  if (info.interrupted) {
+    std::fprintf(stderr, "fleetcert: interrupted; the reports hold the %llu endpoints that completed\n",
+                 static_cast<unsigned long long>(summary.endpoints));
+    return 128 + static_cast<int>(g_signal);
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+void setup_scan(CLI::App& app, ScanOptions& options)
+{
+  CLI::App* cmd = app.add_subcommand("scan", "Pull and classify the certificate of every endpoint");
+  cmd->add_option("targets", options.targets,
+                  "Addresses, names, CIDR blocks (v4; v6 up to /112), ranges a.b.c.d-e or a.b.c.d-a.b.c.e");
+  cmd->add_option("--targets-file", options.targets_files, "File of targets, one per line, '#' comments; - = stdin");
+  cmd->add_option("--exclude", options.excludes, "Targets never to connect to (same syntax); always wins");
+  cmd->add_option("--exclude-file", options.exclude_files, "File of targets to exclude");
+  cmd->add_option("-p,--ports", options.ports, "Ports, e.g. 443,5061 or 8440-8443")->capture_default_str();
+  cmd->add_option("-c,--concurrency", options.concurrency, "Endpoints in flight at once")->capture_default_str();
+  cmd->add_option("--threads", options.threads, "Network threads (0: one per core)")->capture_default_str();
+  cmd->add_option("-t,--timeout", options.timeout_s, "Seconds for a whole endpoint: connect + TLS")
+      ->capture_default_str();
+  cmd->add_option("--connect-timeout", options.connect_timeout_s, "Seconds for the TCP connect (0: --timeout only)")
+      ->capture_default_str();
+  cmd->add_option("--sni", options.sni, "Server name to send to every endpoint (default: the hostname given)");
+  cmd->add_flag("--no-legacy-retry", options.no_legacy_retry,
+                "Do not retry with a legacy ClientHello when the first attempt gets no certificate");
+  cmd->add_option("--json", options.json_path, "Write one JSON document (metadata, records, summary)");
+  cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line as endpoints complete; - = stdout");
+  cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
+  cmd->add_option("--expiry-warning", options.expiry_warning_days, "Days before notAfter that count as expiring")
+      ->capture_default_str();
+  cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
+  cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");
+}
+
+int run_scan(const ScanOptions& options)
+{
+  try {
+    return scan(options);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "fleetcert: %s\n", e.what());
+    return k_exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleetcert: scan failed: %s\n", e.what());
+    return k_exit_runtime;
+  }
+}
+
+int run_cli(int argc, char** argv)
+{
+  CLI::App app{"fleetcert: fleet certificate audit scanner for IP phones, ATAs and DECT bases"};
+  app.set_version_flag("--version", std::string("fleetcert ") + FLEETCERT_VERSION);
+  app.require_subcommand(1);
+  ScanOptions scan_options;
+  setup_scan(app, scan_options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);
+    return status == 0 ? k_exit_ok : k_exit_usage;
+  }
+  scan_options.command_line.assign(argv, argv + argc);
+  if (app.got_subcommand("scan")) {
+    return run_scan(scan_options);
+  }
+  return k_exit_usage;
+}
+
+} // namespace fleetcert

@@ -1,0 +1,41 @@
+#pragma once
+// `fleetcert scan`: options, their set-up on the command line, and the run.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+struct ScanOptions
+{
+  std::vector<std::string> targets;
+  std::vector<std::string> targets_files;
+  std::vector<std::string> excludes;
+  std::vector<std::string> exclude_files;
+  std::string ports = "443,5061";
+  unsigned concurrency = 256;
+  unsigned threads = 0;
+  double timeout_s = 5.0;
+  double connect_timeout_s = 0.0;
+  std::string sni;
+  bool no_legacy_retry = false;
+  std::string json_path;
+  std::string jsonl_path;
+  std::string csv_path;
+  int expiry_warning_days = 30;
+  std::string now; // ISO 8601 instant used as "now" for assessment; empty: the clock
+  bool no_progress = false;
+  std::vector<std::string> command_line; // as typed, for the report
+};
+
+void setup_scan(CLI::App& app, ScanOptions& options);
+
+// Runs the scan; returns the exit status (0 ran, 2 bad input, 3 runtime failure).
+int run_scan(const ScanOptions& options);
+
+// Entry point of the `fleetcert` executable.
+int run_cli(int argc, char** argv);
+
+} // namespace fleetcert

@@ -1,0 +1,441 @@
+// Certificate decoding: DER in, reportable fields out. Every name goes through OpenSSL's printers
+// into a capped memory BIO; nothing here trusts a length or an encoding from the certificate.
+
+#include "certificate.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+
+namespace fleetcert {
+namespace {
+
+constexpr std::size_t k_max_name_bytes = 16 * 1024;  // subject / issuer text
+constexpr std::size_t k_max_san_entries = 1024;
+constexpr std::size_t k_max_san_bytes = 128 * 1024;
+
+struct BioFree
+{
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct X509Free
+{
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct BnFree
+{
+  void operator()(BIGNUM* b) const { BN_free(b); }
+};
+struct GeneralNamesFree
+{
+  void operator()(GENERAL_NAMES* g) const { GENERAL_NAMES_free(g); }
+};
+
+std::string to_hex(const unsigned char* data, std::size_t size)
+{
+  static constexpr char k_digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(k_digits[data[i] >> 4]);
+    out.push_back(k_digits[data[i] & 0x0f]);
+  }
+  return out;
+}
+
+std::string digest_hex(const Der& der, const EVP_MD* md)
+{
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int size = 0;
+  if (md == nullptr || EVP_Digest(der.data(), der.size(), out.data(), &size, md, nullptr) != 1) {
+    return {};
+  }
+  return to_hex(out.data(), size);
+}
+
+// Reads at most `cap` bytes of what was printed into the BIO.
+std::string bio_text(BIO* bio, std::size_t cap)
+{
+  const char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  if (size <= 0 || data == nullptr) {
+    return {};
+  }
+  return std::string(data, std::min<std::size_t>(static_cast<std::size_t>(size), cap));
+}
+
+// "C=DE, ST=Germany, O=..., CN=..." (most significant first, as `openssl x509 -subject` shows).
+// Multi-byte strings come out as UTF-8; if a string does not convert, its raw bytes are kept.
+std::string name_text(const X509_NAME* name)
+{
+  if (name == nullptr) {
+    return {};
+  }
+  constexpr unsigned long k_base = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS
+                                   | (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  for (unsigned long flags : {k_base, k_base & ~ASN1_STRFLGS_UTF8_CONVERT}) {
+    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+    if (bio && X509_NAME_print_ex(bio.get(), name, 0, flags) >= 0) {
+      return bio_text(bio.get(), k_max_name_bytes);
+    }
+  }
+  return {};
+}
+
+// UTF-8 of an ASN.1 string, or its raw bytes when it does not convert.
+std::string asn1_string_text(const ASN1_STRING* s)
+{
+  if (s == nullptr) {
+    return {};
+  }
+  unsigned char* utf8 = nullptr;
+  const int size = ASN1_STRING_to_UTF8(&utf8, s);
+  if (size >= 0) {
+    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(size));
+    OPENSSL_free(utf8);
+    return out;
+  }
+  const unsigned char* raw = ASN1_STRING_get0_data(s);
+  return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+std::string object_text(const ASN1_OBJECT* obj)
+{
+  std::array<char, 128> buf{};
+  const int size = OBJ_obj2txt(buf.data(), static_cast<int>(buf.size()), obj, 1);
+  if (size <= 0) {
+    return "unknown";
+  }
+  return std::string(buf.data(), std::min<std::size_t>(static_cast<std::size_t>(size), buf.size() - 1));
+}
+
+std::string ip_text(const ASN1_OCTET_STRING* ip)
+{
+  const unsigned char* p = ASN1_STRING_get0_data(ip);
+  const int size = ASN1_STRING_length(ip);
+  std::array<char, 64> buf{};
+  if (size == 4) {
+    std::snprintf(buf.data(), buf.size(), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+    return buf.data();
+  }
+  if (size == 16) {
+    std::string out;
+    for (int i = 0; i < 16; i += 2) {
+      std::snprintf(buf.data(), buf.size(), "%s%x", i == 0 ? "" : ":", (p[i] << 8) | p[i + 1]);
+      out += buf.data();
+    }
+    return out;
+  }
+  return "<" + to_hex(p, static_cast<std::size_t>(std::max(size, 0))) + ">";
+}
+
+void decode_san(const X509* x, CertificateInfo& info)
+{
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) {
+    return;
+  }
+  std::size_t total = 0;
+  const int count = sk_GENERAL_NAME_num(names.get());
+  for (int i = 0; i < count; ++i) {
+    const GENERAL_NAME* gen = sk_GENERAL_NAME_value(names.get(), i);
+    std::string entry;
+    switch (gen->type) {
+    case GEN_DNS: entry = "DNS:" + asn1_string_text(gen->d.dNSName); break;
+    case GEN_EMAIL: entry = "email:" + asn1_string_text(gen->d.rfc822Name); break;
+    case GEN_URI: entry = "URI:" + asn1_string_text(gen->d.uniformResourceIdentifier); break;
+    case GEN_IPADD: entry = "IP:" + ip_text(gen->d.iPAddress); break;
+    case GEN_DIRNAME: entry = "DirName:" + name_text(gen->d.directoryName); break;
+    case GEN_RID: entry = "RID:" + object_text(gen->d.registeredID); break;
+    case GEN_OTHERNAME: entry = "othername:" + object_text(gen->d.otherName->type_id); break;
+    default: entry = "other:" + std::to_string(gen->type); break;
+    }
+    if (info.san.size() >= k_max_san_entries || total + entry.size() > k_max_san_bytes) {
+      info.san_truncated = true;
+      break;
+    }
+    total += entry.size();
+    info.san.push_back(std::move(entry));
+  }
+}
+
+std::string serial_text(const X509* x)
+{
+  std::unique_ptr<BIGNUM, BnFree> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+  if (!bn) {
+    return {};
+  }
+  char* hex = BN_bn2hex(bn.get());
+  if (hex == nullptr) {
+    return {};
+  }
+  std::string out(hex);
+  OPENSSL_free(hex);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d)
+{
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::optional<std::int64_t> time_value(const ASN1_TIME* t)
+{
+  struct tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return std::nullopt;
+  }
+  const std::int64_t days = days_from_civil(tm.tm_year + 1900LL, static_cast<unsigned>(tm.tm_mon + 1),
+                                            static_cast<unsigned>(tm.tm_mday));
+  return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+std::string hash_name(int md_nid)
+{
+  switch (md_nid) {
+  case NID_md2: return "MD2";
+  case NID_md4: return "MD4";
+  case NID_md5: return "MD5";
+  case NID_sha1: return "SHA1";
+  case NID_sha224: return "SHA224";
+  case NID_sha256: return "SHA256";
+  case NID_sha384: return "SHA384";
+  case NID_sha512: return "SHA512";
+  case NID_sha3_256: return "SHA3-256";
+  case NID_sha3_384: return "SHA3-384";
+  case NID_sha3_512: return "SHA3-512";
+  case NID_sm3: return "SM3";
+  case NID_undef: return {};
+  default: return OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown";
+  }
+}
+
+std::string key_kind_for_signature(int pk_nid)
+{
+  switch (pk_nid) {
+  case NID_rsaEncryption: return "RSA";
+  case NID_rsassaPss: return "RSA-PSS";
+  case NID_X9_62_id_ecPublicKey: return "ECDSA";
+  case NID_dsa: return "DSA";
+  case NID_ED25519: return "Ed25519";
+  case NID_ED448: return "Ed448";
+  case NID_undef: return {};
+  default: return OBJ_nid2sn(pk_nid) ? OBJ_nid2sn(pk_nid) : "unknown";
+  }
+}
+
+SignatureInfo decode_signature(const X509* x)
+{
+  SignatureInfo sig;
+  const int sig_nid = X509_get_signature_nid(x);
+  const X509_ALGOR* alg = nullptr;
+  X509_get0_signature(nullptr, &alg, x);
+  if (sig_nid != NID_undef && OBJ_nid2ln(sig_nid) != nullptr) {
+    sig.algorithm = OBJ_nid2ln(sig_nid);
+  } else if (alg != nullptr) {
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
+    sig.algorithm = oid ? object_text(oid) : "unknown";
+  }
+
+  int md_nid = NID_undef;
+  int pk_nid = NID_undef;
+  // X509_get_signature_info also reads RSA-PSS parameters for the hash; it wants a non-const X509
+  // only because it may cache; the certificate is not modified in any observable way.
+  if (X509_get_signature_info(const_cast<X509*>(x), &md_nid, &pk_nid, nullptr, nullptr) != 1
+      && OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) != 1) {
+    sig.label = sig.algorithm; // unknown algorithm: nobody can verify it
+    sig.verdict = SignatureVerdict::rejected;
+    return sig;
+  }
+  const std::string key = key_kind_for_signature(pk_nid);
+  const std::string hash = hash_name(md_nid);
+  sig.label = hash.empty() ? key : key + "+" + hash;
+
+  switch (md_nid) {
+  case NID_md2:
+  case NID_md4:
+  case NID_md5:
+  case NID_sha1:
+  case NID_mdc2:
+  case NID_ripemd160: sig.verdict = SignatureVerdict::rejected; break;
+  case NID_sha224: sig.verdict = SignatureVerdict::legacy; break;
+  default:
+    sig.verdict = (pk_nid == NID_dsa || key.empty()) ? SignatureVerdict::legacy : SignatureVerdict::current;
+    break;
+  }
+  if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448) {
+    sig.verdict = SignatureVerdict::rejected;
+  }
+  return sig;
+}
+
+KeyInfo decode_key(const X509* x)
+{
+  KeyInfo key;
+  EVP_PKEY* pkey = X509_get0_pubkey(x);
+  if (pkey == nullptr) {
+    // A key type OpenSSL cannot load: report its algorithm OID.
+    const ASN1_OBJECT* oid = nullptr;
+    if (X509_PUBKEY_get0_param(const_cast<ASN1_OBJECT**>(&oid), nullptr, nullptr, nullptr,
+                               X509_get_X509_PUBKEY(x)) == 1 && oid != nullptr) {
+      key.type = object_text(oid);
+    } else {
+      key.type = "unknown";
+    }
+    return key;
+  }
+  switch (EVP_PKEY_get_base_id(pkey)) {
+  case EVP_PKEY_RSA: key.type = "RSA"; break;
+  case EVP_PKEY_RSA_PSS: key.type = "RSA-PSS"; break;
+  case EVP_PKEY_EC: key.type = "EC"; break;
+  case EVP_PKEY_DSA: key.type = "DSA"; break;
+  case EVP_PKEY_ED25519: key.type = "Ed25519"; break;
+  case EVP_PKEY_ED448: key.type = "Ed448"; break;
+  default: {
+    const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(pkey));
+    key.type = name ? name : "unknown";
+  }
+  }
+  key.bits = EVP_PKEY_get_bits(pkey);
+  if (key.type == "EC") {
+    std::array<char, 80> group{};
+    std::size_t size = 0;
+    if (EVP_PKEY_get_group_name(pkey, group.data(), group.size(), &size) == 1) {
+      const int nid = OBJ_sn2nid(group.data());
+      const char* nist = nid != NID_undef ? EC_curve_nid2nist(nid) : nullptr;
+      key.curve = nist ? nist : group.data();
+    } else {
+      key.curve = "explicit";
+    }
+  }
+  return key;
+}
+
+} // namespace
+
+std::string_view to_string(SignatureVerdict verdict)
+{
+  switch (verdict) {
+  case SignatureVerdict::current: return "current";
+  case SignatureVerdict::legacy: return "legacy";
+  case SignatureVerdict::rejected: return "rejected";
+  }
+  return "rejected";
+}
+
+std::string sha256_hex(const Der& der)
+{
+  return digest_hex(der, EVP_sha256());
+}
+
+std::string format_iso8601(std::int64_t epoch_seconds)
+{
+  // civil_from_days (H. Hinnant)
+  std::int64_t days = epoch_seconds / 86400;
+  std::int64_t secs = epoch_seconds % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    days -= 1;
+  }
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(y + (m <= 2)), m, d, static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  return buf.data();
+}
+
+std::optional<std::int64_t> parse_iso8601(std::string_view text)
+{
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  char tail[4] = {};
+  const std::string s(text);
+  int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%3s", &y, &mo, &d, &h, &mi, &se, tail);
+  const bool date_only = n == 3 && s.size() == 10;
+  const bool full = (n == 6 && s.size() == 19) || (n == 7 && std::string_view(tail) == "Z" && s.size() == 20);
+  if (!date_only && !full) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 0) {
+    return std::nullopt;
+  }
+  return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + se;
+}
+
+CertificateInfo decode_certificate(const Der& der)
+{
+  CertificateInfo info;
+  info.sha256 = digest_hex(der, EVP_sha256());
+  info.sha1 = digest_hex(der, EVP_sha1());
+  info.md5 = digest_hex(der, EVP_md5());
+
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x) {
+    const unsigned long err = ERR_peek_last_error();
+    std::array<char, 256> buf{};
+    ERR_error_string_n(err, buf.data(), buf.size());
+    info.parse_error = err != 0 ? buf.data() : "not a DER certificate";
+    ERR_clear_error();
+    return info;
+  }
+  info.parsed = true;
+  info.subject = name_text(X509_get_subject_name(x.get()));
+  info.issuer = name_text(X509_get_issuer_name(x.get()));
+
+  const X509_NAME* subject = X509_get_subject_name(x.get());
+  int index = -1;
+  for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+    index = i;
+  }
+  if (index >= 0) {
+    info.has_cn = true;
+    info.cn = asn1_string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  }
+
+  decode_san(x.get(), info);
+  info.serial = serial_text(x.get());
+  info.not_before = time_value(X509_get0_notBefore(x.get()));
+  info.not_after = time_value(X509_get0_notAfter(x.get()));
+  info.signature = decode_signature(x.get());
+  info.key = decode_key(x.get());
+
+  EVP_PKEY* own_key = X509_get0_pubkey(x.get());
+  info.self_signed = own_key != nullptr
+                     && X509_NAME_cmp(X509_get_subject_name(x.get()), X509_get_issuer_name(x.get())) == 0
+                     && X509_verify(x.get(), own_key) == 1;
+  ERR_clear_error(); // leave no stale errors for the TLS code that shares this thread
+  return info;
+}
+
+} // namespace fleetcert

@@ -1,0 +1,290 @@
+// End-to-end: the real fleetcert binary scans a fleet played by the real fleet-sim on loopback,
+// and every endpoint's record is checked against the simulator's truth.
+//
+// Each test case uses its own 127.x block, so test cases may run in parallel.
+
+#include "support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+using namespace fleetcert::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* k_port_a = "20443";
+constexpr const char* k_port_b = "25061";
+
+json tls_port(json spec)
+{
+  return spec;
+}
+
+json behaviour(const char* name)
+{
+  return json{{"behaviour", name}};
+}
+
+// The fleet: >= 50 devices on both ports, old and new, good and broken.
+json integration_fleet()
+{
+  json fleet;
+  fleet["key_pool"] = 4;
+  fleet["cas"] = json::array({
+      {{"name", "test-root"}, {"subject", "/O=Fleetcert Test/CN=Test Vendor Root CA"}, {"key", {{"type", "ec"}, {"curve", "P-384"}}},
+       {"hash", "sha384"}, {"issuer", "self"}, {"valid_from_days", -1000}, {"valid_days", 7000}},
+      {{"name", "test-issuing"}, {"subject", "/O=Fleetcert Test/CN=Test Vendor Issuing CA"}, {"key", {{"type", "ec"}, {"curve", "P-256"}}},
+       {"hash", "sha384"}, {"issuer", "test-root"}, {"valid_from_days", -900}, {"valid_days", 5000}},
+  });
+  json ecdsa = {{"subject", "/O=Test Vendor/CN={MAC}"}, {"key", {{"type", "ec"}, {"curve", "P-256"}}}, {"hash", "sha256"},
+                {"issuer", "test-issuing"}, {"valid_from_days", -30}, {"valid_days", 3650}};
+  json rsa_self = {{"subject", "/CN={MAC}"}, {"key", {{"type", "rsa"}, {"bits", 2048}}}, {"hash", "sha256"}, {"issuer", "self"},
+                   {"valid_from_days", -30}, {"valid_days", 3650}};
+  json p384 = ecdsa;
+  p384["key"] = {{"type", "ec"}, {"curve", "P-384"}};
+  p384["hash"] = "sha384";
+  fleet["groups"] = json::array({
+      {{"first_ip", "127.91.1.1"}, {"count", 40}, {"mac_prefix", "000B82"}, {"first_mac_suffix", 1},
+       {"ports", {{k_port_a, ecdsa}, {k_port_b, p384}}}},
+      {{"first_ip", "127.91.2.1"}, {"count", 10}, {"mac_prefix", "0004F2"}, {"first_mac_suffix", 1},
+       {"ports", {{k_port_a, rsa_self}, {k_port_b, rsa_self}}}},
+  });
+  json tls10 = {{"subject", "/CN=Einstein2"}, {"key", {{"type", "rsa"}, {"bits", 1024}}}, {"hash", "sha1"}, {"issuer", "self"},
+                {"tls", {"1.0"}}};
+  json client12 = ecdsa;
+  client12["require_client_cert"] = true;
+  client12["tls"] = {"1.2"};
+  json client13 = ecdsa;
+  client13["require_client_cert"] = true;
+  client13["tls"] = {"1.3"};
+  json expired = rsa_self;
+  expired["valid_from_days"] = -400;
+  expired["valid_days"] = 365;
+  json ed25519 = {{"subject", "/CN=ed-device"}, {"key", {{"type", "ed25519"}}}, {"issuer", "self"}, {"tls", {"1.3"}}};
+  fleet["devices"] = json::array({
+      {{"ip", "127.91.3.1"}, {"mac", "7C2F80000001"}, {"ports", {{k_port_a, tls10}}}}, // port b: refused
+      {{"ip", "127.91.3.2"}, {"ports", {{k_port_a, client12}, {k_port_b, client13}}}},
+      {{"ip", "127.91.3.3"}, {"ports", {{k_port_a, expired}, {k_port_b, behaviour("close")}}}},
+      {{"ip", "127.91.3.4"}, {"ports", {{k_port_a, behaviour("tarpit")}, {k_port_b, behaviour("garbage")}}}},
+      {{"ip", "127.91.3.5"}, {"ports", {{k_port_a, behaviour("http")}, {k_port_b, behaviour("alert")}}}},
+      {{"ip", "127.91.3.6"}, {"ports", {{k_port_a, behaviour("reset")}, {k_port_b, ed25519}}}},
+  });
+  return fleet;
+}
+
+// Starts fleet-sim on a description and waits until it is ready; stops it when destroyed.
+struct Simulator
+{
+  Simulator(const TempDir& dir, const json& fleet)
+      : truth_path(dir.file("truth.json")),
+        process({FLEET_SIM_BINARY, "--fleet", write(dir.file("fleet.json"), fleet), "--truth", truth_path, "--ready-file",
+                 dir.file("ready"), "--duration", "240"},
+                dir.file("sim.out"), dir.file("sim.err"))
+  {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!std::filesystem::exists(dir.file("ready"))) {
+      if (process.wait(std::chrono::milliseconds(50)) >= 0) {
+        FAIL("fleet-sim exited early: " << read_file(dir.file("sim.err")));
+      }
+      if (std::chrono::steady_clock::now() > until) {
+        FAIL("fleet-sim did not become ready in 120 s");
+      }
+    }
+    truth = json::parse(read_file(truth_path));
+  }
+
+  static std::string write(const std::string& path, const json& value)
+  {
+    write_file(path, value.dump(2));
+    return path;
+  }
+
+  std::string truth_path;
+  ChildProcess process;
+  json truth;
+};
+
+std::string key(const json& ip, const json& port)
+{
+  return ip.get<std::string>() + ":" + std::to_string(port.get<int>());
+}
+
+} // namespace
+
+TEST_SUITE("integration.scan")
+{
+  TEST_CASE("every endpoint of a simulated fleet matches the simulator's truth")
+  {
+    TempDir dir;
+    Simulator sim(dir, integration_fleet());
+    const std::string ports = std::string(k_port_a) + "," + k_port_b;
+    const auto result = run_command({FLEETCERT_BINARY, "scan", "127.91.1.0/24", "127.91.2.1-127.91.2.10", "127.91.3.1-6",
+                                     "--ports", ports, "--timeout", "2", "--concurrency", "64", "--json",
+                                     dir.file("scan.json"), "--csv", dir.file("scan.csv"), "--jsonl", dir.file("scan.jsonl"),
+                                     "--now", "2026-11-23T12:00:00Z"},
+                                    std::chrono::seconds(120));
+    INFO("stderr: " << result.err);
+    REQUIRE(result.status == 0);
+
+    const json report = json::parse(read_file(dir.file("scan.json")));
+    std::map<std::string, json> records;
+    for (const auto& r : report.at("records")) {
+      const auto k = key(r.at("target").at("ip"), r.at("target").at("port"));
+      CHECK_MESSAGE(records.count(k) == 0, "duplicate record for " << k);
+      records[k] = r;
+    }
+    // 256 + 10 + 6 addresses, two ports each: one record per endpoint, nothing lost.
+    CHECK(records.size() == (256 + 10 + 6) * 2);
+    CHECK(report.at("scan").at("endpoints_done") == records.size());
+    CHECK(report.at("scan").at("interrupted") == false);
+
+    std::size_t tls_endpoints = 0;
+    for (const auto& t : sim.truth.at("endpoints")) {
+      const auto k = key(t.at("ip"), t.at("port"));
+      CAPTURE(k);
+      REQUIRE(records.count(k) == 1);
+      const json& r = records[k];
+      const std::string behaviour = t.value("behaviour", "tls");
+      if (behaviour == "tls") {
+        ++tls_endpoints;
+        REQUIRE(r.at("status") == "ok");
+        CHECK(r.at("leaf").at("sha256") == t.at("leaf_sha256"));
+        std::vector<std::string> chain;
+        for (const auto& c : r.at("chain")) {
+          chain.push_back(c.at("sha256"));
+        }
+        CHECK(chain == t.at("chain_sha256").get<std::vector<std::string>>());
+      } else if (behaviour == "tarpit") {
+        CHECK(r.at("status") == "error");
+        CHECK(r.at("error").at("class") == "timeout");
+        const double spent = r.at("tls").value("connect_ms", 0.0) + r.at("tls").value("handshake_ms", 0.0);
+        CHECK(spent <= 2600.0);
+      } else if (behaviour == "garbage" || behaviour == "http") {
+        CHECK(r.at("status") == "error");
+        CHECK(r.at("error").at("class") == "not-tls");
+      } else if (behaviour == "alert") {
+        CHECK(r.at("error").at("class") == "tls-alert");
+      } else if (behaviour == "close" || behaviour == "reset") {
+        CHECK(r.at("error").at("class") == "reset");
+      }
+    }
+    CHECK(tls_endpoints >= 100);
+
+    // Endpoints with no listener are refused.
+    CHECK(records["127.91.3.1:25061"].at("error").at("class") == "refused");
+    CHECK(records["127.91.1.200:20443"].at("error").at("class") == "refused");
+
+    // TLS 1.0-only RSA-1024/SHA1 device.
+    const json& old = records["127.91.3.1:20443"];
+    CHECK(old.at("tls").at("version") == "TLSv1");
+    CHECK(old.at("leaf").at("signature").at("label") == "RSA+SHA1");
+    CHECK(old.at("leaf").at("signature").at("verdict") == "rejected");
+    CHECK(old.at("leaf").at("key").at("bits") == 1024);
+    CHECK(old.at("assessment").at("cn_class") == "generic");
+
+    // Client certificate required: the certificate is kept although the handshake fails (1.2) or
+    // completes only on the client's side (1.3).
+    const json& client12 = records["127.91.3.2:20443"];
+    CHECK(client12.at("status") == "ok");
+    CHECK(client12.at("tls").at("version") == "TLSv1.2");
+    CHECK(client12.at("tls").at("handshake_complete") == false);
+    CHECK(client12.at("tls").contains("alert"));
+    const json& client13 = records["127.91.3.2:25061"];
+    CHECK(client13.at("status") == "ok");
+    CHECK(client13.at("tls").at("version") == "TLSv1.3");
+
+    // Expired, self-signed, MAC CNs, chains.
+    CHECK(records["127.91.3.3:20443"].at("assessment").at("validity") == "expired");
+    CHECK(records["127.91.3.3:20443"].at("assessment").at("days_left") < 0);
+    const json& self = records["127.91.2.1:20443"];
+    CHECK(self.at("leaf").at("self_signed") == true);
+    CHECK(self.at("leaf").at("signature").at("label") == "RSA+SHA256");
+    CHECK(self.at("assessment").at("cn_class") == "mac");
+    CHECK(self.at("assessment").at("mac") == "0004F2000001");
+    const json& issued = records["127.91.1.1:25061"];
+    CHECK(issued.at("leaf").at("self_signed") == false);
+    CHECK(issued.at("leaf").at("signature").at("label") == "ECDSA+SHA384");
+    CHECK(issued.at("leaf").at("key").at("curve") == "P-384");
+    CHECK(issued.at("chain").size() == 2);
+    CHECK(records["127.91.3.6:25061"].at("leaf").at("signature").at("label") == "Ed25519");
+
+    // The JSONL and CSV reports hold the same endpoints.
+    const std::string jsonl = read_file(dir.file("scan.jsonl"));
+    std::size_t lines = 0;
+    for (std::size_t pos = 0; (pos = jsonl.find('\n', pos)) != std::string::npos; ++pos) {
+      ++lines;
+    }
+    CHECK(lines == records.size());
+    const std::string csv = read_file(dir.file("scan.csv"));
+    CHECK(csv.rfind("ip,port,", 0) == 0);
+    CHECK(csv.find(records["127.91.2.1:20443"].at("leaf").at("sha256").get<std::string>()) != std::string::npos);
+  }
+
+  TEST_CASE("bad input exits 2 and names the bad argument or line, before scanning")
+  {
+    TempDir dir;
+    auto r = run_command({FLEETCERT_BINARY, "scan", "127.0.0.0/33", "--jsonl", "-"}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("127.0.0.0/33") != std::string::npos);
+    CHECK(r.out.empty());
+
+    write_file(dir.file("targets.txt"), "# lab\n127.92.0.1\n\n127.92.0.300\n");
+    r = run_command({FLEETCERT_BINARY, "scan", "--targets-file", dir.file("targets.txt")}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("targets.txt:4") != std::string::npos);
+
+    r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.1", "--json", dir.file("missing/dir/out.json")},
+                    std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("missing/dir/out.json") != std::string::npos);
+
+    r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.1", "--ports", "0"}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    r = run_command({FLEETCERT_BINARY, "scan"}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.0/30", "--exclude", "127.92.0.0/30"}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("no targets left") != std::string::npos);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.1", "--bogus"}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+  }
+
+  TEST_CASE("targets from stdin, JSONL on stdout, summary table when no output is named")
+  {
+    TempDir dir;
+    json fleet;
+    fleet["devices"] = json::array({{{"ip", "127.93.0.1"},
+                                     {"ports", {{"21443", {{"subject", "/CN=0004f2:00:00:99"}, {"key", {{"type", "ec"}}}}}}}}});
+    Simulator sim(dir, fleet);
+    auto r = run_command({FLEETCERT_BINARY, "scan", "--targets-file", "-", "--ports", "21443,21444", "--jsonl", "-",
+                          "--timeout", "2"},
+                         std::chrono::seconds(30), "# from stdin\n127.93.0.1\n");
+    REQUIRE(r.status == 0);
+    std::vector<json> lines;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(json::parse(line));
+    }
+    REQUIRE(lines.size() == 2);
+    for (const auto& line : lines) {
+      if (line.at("target").at("port") == 21443) {
+        CHECK(line.at("leaf").at("sha256") == sim.truth.at("endpoints").at(0).at("leaf_sha256"));
+        CHECK(line.at("assessment").at("mac") == "0004F2000099");
+      } else {
+        CHECK(line.at("error").at("class") == "refused");
+      }
+    }
+
+    r = run_command({FLEETCERT_BINARY, "scan", "127.93.0.1", "--ports", "21443", "--timeout", "2"}, std::chrono::seconds(30));
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("127.93.0.1:21443") != std::string::npos);
+    CHECK(r.out.find("ECDSA+SHA256") != std::string::npos);
+    CHECK(r.err.empty()); // no progress line when stderr is not a terminal
+  }
+}

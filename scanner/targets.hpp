@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace fleetcert {
@@ -40,15 +42,19 @@ struct TargetSpec
 // Largest IPv6 block accepted (a /112 is 65536 addresses).
 inline constexpr int k_min_ipv6_prefix = 112;
 
-// Parses one spec. Errors say what is wrong ("invalid CIDR prefix '33' in '10.0.0.0/33'").
+// Parses one spec (surrounding whitespace ignored). Errors quote the offending text and say what
+// is wrong ("invalid CIDR prefix '33' in '10.0.0.0/33' (0 to 32)").
 Result<TargetSpec> parse_target_spec(std::string_view text);
 
 // Reads specs one per line; '#' starts a comment, blank lines are skipped.
-// Errors name the source and the line: "targets.txt:12: invalid address '300.1.1.1'".
+// Errors name the source and the line: "targets.txt:12: invalid IPv4 address '300.1.1.1': ...".
+// CRLF line ends and a UTF-8 byte order mark are tolerated.
 Result<std::vector<TargetSpec>> read_target_specs(std::istream& in, std::string_view source_name);
 
 // Parses text produced by format_address or written by a user ("192.0.2.1", "2001:db8::1").
+// Returns {v6, value}; IPv4 must be a strict dotted quad (no leading zeros), IPv6 any RFC 4291 form.
 std::optional<std::pair<bool, uint128>> parse_address(std::string_view text);
+// IPv4 as a dotted quad, IPv6 in RFC 5952 canonical form ("2001:db8::1", "::ffff:192.0.2.1").
 std::string format_address(bool v6, uint128 value);
 
 // One target: an address (ip set, host empty) or a name still to resolve (ip empty, host set).
@@ -58,28 +64,47 @@ struct Target
   std::string host;
 };
 
+// The targets of one scan: included ranges and hostnames minus the exclusions, whatever the order
+// in which they were given. Cheap for any block size: it stores ranges, not addresses.
 class TargetSet
 {
 public:
+  // Adds an address range or a hostname (a hostname given twice is kept once, where it came first).
   void add(const TargetSpec& spec);
+  // Excludes an address range (wins over any add) or removes that hostname.
   void exclude(const TargetSpec& spec);
 
   // Number of targets the cursor will yield (addresses after exclusion, plus hostnames).
   uint128 size() const;
 
-  // True when an address (e.g. one a hostname resolved to) is excluded.
+  // True when an address (e.g. one a hostname resolved to) is excluded; "::ffff:a.b.c.d" counts
+  // as excluded when a.b.c.d is. Safe to call from several threads at once.
   bool is_excluded(bool v6, uint128 value) const;
+  // Same for an address in text form; false when the text is not an address.
   bool is_excluded(std::string_view ip) const;
 
   // Disjoint, sorted ranges left after merging and exclusion (v4 before v6).
   std::vector<IpRange> ranges() const;
+  // Hostnames to resolve, in the order first added, without the excluded ones.
   const std::vector<std::string>& hostnames() const { return m_hostnames; }
 
 private:
-  std::vector<IpRange> m_include;
-  std::vector<IpRange> m_exclude;
+  // Orders ranges by family (v4 first), then by first address.
+  struct RangeOrder
+  {
+    bool operator()(const IpRange& a, const IpRange& b) const
+    {
+      return a.v6 != b.v6 ? b.v6 : a.first < b.first;
+    }
+  };
+
+  std::vector<IpRange> m_include; // as added; merged by ranges()
+  // Merged and disjoint at all times, so that concurrent is_excluded calls only read. A v4
+  // exclusion is stored in its v4-mapped v6 form too (and the v4 part of a v6 one as v4).
+  std::set<IpRange, RangeOrder> m_exclude;
   std::vector<std::string> m_hostnames;
-  std::vector<std::string> m_excluded_hostnames;
+  std::unordered_set<std::string> m_hostname_index;
+  std::unordered_set<std::string> m_excluded_hostnames;
 };
 
 // Walks a TargetSet lazily: memory does not depend on how many addresses it covers.
@@ -87,15 +112,16 @@ private:
 class TargetCursor
 {
 public:
+  // Copies the set's merged ranges and hostnames (not its addresses).
   explicit TargetCursor(const TargetSet& set);
+  // The next target, or nullopt when all have been yielded.
   std::optional<Target> next();
 
 private:
   std::vector<IpRange> m_ranges;
   std::vector<std::string> m_hostnames;
   std::size_t m_range_index = 0;
-  uint128 m_next = 0;
-  bool m_started = false;
+  uint128 m_next = 0; // next address of m_ranges[m_range_index]
   std::size_t m_host_index = 0;
 };
 

@@ -52,7 +52,7 @@ void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std:
   for (const auto& text : specs) {
     auto spec = parse_target_spec(text);
     if (!spec) {
-      throw UsageError(std::string("invalid ") + what + " '" + text + "': " + spec.error());
+      throw UsageError(std::string("invalid ") + what + ": " + spec.error());
     }
     add(*spec);
   }
@@ -160,6 +160,10 @@ int scan(const ScanOptions& options)
     settings.assessment.now = *now;
   }
 
+  if (options.table && options.jsonl_path == "-") {
+    throw UsageError("--table and --jsonl - would both write to stdout; choose one");
+  }
+
   // Outputs: opened (as temporary files) before scanning, so an unwritable path fails early.
   std::vector<std::unique_ptr<RecordSink>> sinks;
   try {
@@ -175,7 +179,7 @@ int scan(const ScanOptions& options)
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
-  if (sinks.empty()) {
+  if (sinks.empty() || options.table) {
     sinks.push_back(std::make_unique<SummaryTable>(std::cout));
   }
 
@@ -248,6 +252,7 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--expiry-warning", options.expiry_warning_days, "Days before notAfter that count as expiring")
       ->capture_default_str();
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
+  cmd->add_flag("--table", options.table, "Print the endpoint table and totals on stdout (default when no file is named)");
   cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");
 }
 

@@ -27,6 +27,7 @@ struct ScanOptions
   int expiry_warning_days = 30;
   std::string now; // ISO 8601 instant used as "now" for assessment; empty: the clock
   bool no_progress = false;
+  bool table = false; // the per-endpoint table on stdout even when files are written
   std::vector<std::string> command_line; // as typed, for the report
 };
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The quick-start demo: installs what is missing, builds, plays the sample fleet on loopback
+# (sample-inventories/demo-fleet.json, 127.77.0.0/24), scans it and leaves the reports in demo-out/.
+set -euo pipefail
+cd "$(dirname "$0")"
+./build.sh
+
+out=demo-out
+mkdir -p "$out"
+# Ports 443 and 5061 need root; otherwise the simulator maps them to 10443 and 15061.
+ports=443,5061
+map=()
+if [ "$(id -u)" -ne 0 ]; then
+  ports=10443,15061
+  map=(--port-map 443:10443 --port-map 5061:15061)
+fi
+
+rm -f "$out/ready"
+build/fleet-sim --fleet sample-inventories/demo-fleet.json --truth "$out/truth.json" \
+  --ready-file "$out/ready" --duration 300 "${map[@]}" >"$out/fleet-sim.log" 2>&1 &
+sim=$!
+trap 'kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do
+  [ -e "$out/ready" ] && break
+  kill -0 "$sim" 2>/dev/null || { cat "$out/fleet-sim.log" >&2; exit 3; }
+  sleep 0.1
+done
+[ -e "$out/ready" ] || { echo "demo: the simulator did not start" >&2; exit 3; }
+
+build/fleetcert scan --targets-file sample-inventories/demo-targets.txt --ports "$ports" --timeout 3 \
+  --json "$out/scan.json" --jsonl "$out/scan.jsonl" --csv "$out/scan.csv" --table
+echo
+echo "demo: reports written to $out/scan.json, $out/scan.jsonl and $out/scan.csv"

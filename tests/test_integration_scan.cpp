@@ -21,11 +21,6 @@ namespace {
 constexpr const char* k_port_a = "20443";
 constexpr const char* k_port_b = "25061";
 
-json tls_port(json spec)
-{
-  return spec;
-}
-
 json behaviour(const char* name)
 {
   return json{{"behaviour", name}};

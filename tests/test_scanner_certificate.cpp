@@ -184,10 +184,10 @@ TEST_SUITE("scanner.certificate")
   {
     CHECK(format_iso8601(0) == "1970-01-01T00:00:00Z");
     CHECK(format_iso8601(-86400) == "1969-12-31T00:00:00Z");
-    CHECK(format_iso8601(1795449600) == "2026-11-23T00:00:00Z");
-    CHECK(parse_iso8601("2026-11-23") == 1795449600);
-    CHECK(parse_iso8601("2026-11-23T00:00:01Z") == 1795449601);
-    CHECK(parse_iso8601("2026-11-23T00:00:01") == 1795449601);
+    CHECK(format_iso8601(1795392000) == "2026-11-23T00:00:00Z");
+    CHECK(parse_iso8601("2026-11-23") == 1795392000);
+    CHECK(parse_iso8601("2026-11-23T00:00:01Z") == 1795392001);
+    CHECK(parse_iso8601("2026-11-23T00:00:01") == 1795392001);
     CHECK_FALSE(parse_iso8601("2026-13-01").has_value());
     CHECK_FALSE(parse_iso8601("yesterday").has_value());
     CHECK_FALSE(parse_iso8601("2026-11-23T00:00:01+02").has_value());

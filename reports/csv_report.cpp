@@ -1,0 +1,166 @@
+#include "reports/csv_report.hpp"
+
+#include "reports/record_json.hpp"
+#include "reports/text_safety.hpp"
+
+#include <cstdio>
+#include <utility>
+
+namespace fleetcert {
+
+namespace {
+
+const std::vector<std::string>& columns()
+{
+  static const std::vector<std::string> k_columns = {
+    "ip",           "port",         "host",          "status",        "error_class",
+    "error_stage",  "error_detail", "tls_version",   "tls_cipher",    "connect_ms",
+    "handshake_ms", "handshake_complete", "alert",   "subject",       "issuer",
+    "cn",           "san",          "serial",        "not_before",    "not_after",
+    "sha256",       "sha1",         "md5",           "sig_algorithm", "sig_label",
+    "sig_verdict",  "key_type",     "key_bits",      "key_curve",     "self_signed",
+    "chain_length", "chain_sha256", "cn_class",      "mac",           "validity",
+    "days_left",
+  };
+  return k_columns;
+}
+
+// Our own values: numbers and enum words, never neutralised ("-5" stays "-5").
+std::string trusted(std::string_view text) { return csv_cell(text, false); }
+
+// Anything from a certificate, the wire, the OS or the user.
+std::string untrusted(std::string_view text) { return csv_cell(text, true); }
+
+std::string milliseconds(double ms)
+{
+  if (ms < 0) {
+    return {};
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3f", ms);
+  return buffer;
+}
+
+std::string boolean(bool value) { return value ? "true" : "false"; }
+
+std::string date(const std::optional<std::int64_t>& epoch_seconds)
+{
+  return epoch_seconds ? format_iso8601(*epoch_seconds) : std::string();
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator)
+{
+  std::string joined;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      joined += separator;
+    }
+    joined += items[i];
+  }
+  return joined;
+}
+
+} // namespace
+
+std::vector<std::string> csv_columns() { return columns(); }
+
+std::vector<std::string> csv_row(const Record& record)
+{
+  const Observation& observation = record.observation;
+  const RecordError error = record_error(record);
+  std::vector<std::string> cells;
+  cells.reserve(columns().size());
+
+  cells.push_back(untrusted(observation.endpoint.ip));
+  cells.push_back(trusted(std::to_string(observation.endpoint.port)));
+  cells.push_back(untrusted(observation.endpoint.host));
+  cells.push_back(trusted(record.ok() ? "ok" : "error"));
+  cells.push_back(trusted(to_string(error.error_class)));
+  cells.push_back(untrusted(error.stage));
+  cells.push_back(untrusted(error.detail));
+  cells.push_back(untrusted(observation.tls_version));
+  cells.push_back(untrusted(observation.cipher));
+  cells.push_back(trusted(milliseconds(observation.connect_ms)));
+  cells.push_back(trusted(milliseconds(observation.handshake_ms)));
+  cells.push_back(trusted(boolean(observation.handshake_complete)));
+  cells.push_back(untrusted(observation.alert));
+
+  const CertificateInfo* leaf = record.leaf();
+  const bool parsed = leaf != nullptr && leaf->parsed;
+  const CertificateInfo empty;
+  const CertificateInfo& cert = parsed ? *leaf : empty;
+  cells.push_back(untrusted(cert.subject));
+  cells.push_back(untrusted(cert.issuer));
+  cells.push_back(untrusted(cert.has_cn ? cert.cn : std::string()));
+  cells.push_back(untrusted(join(cert.san, " | ")));
+  cells.push_back(untrusted(cert.serial));
+  cells.push_back(trusted(date(cert.not_before)));
+  cells.push_back(trusted(date(cert.not_after)));
+  // Fingerprints are known even for a leaf OpenSSL could not parse.
+  cells.push_back(untrusted(leaf != nullptr ? leaf->sha256 : std::string()));
+  cells.push_back(untrusted(leaf != nullptr ? leaf->sha1 : std::string()));
+  cells.push_back(untrusted(leaf != nullptr ? leaf->md5 : std::string()));
+  cells.push_back(untrusted(cert.signature.algorithm));
+  cells.push_back(untrusted(cert.signature.label));
+  cells.push_back(trusted(parsed ? to_string(cert.signature.verdict) : std::string_view()));
+  cells.push_back(untrusted(cert.key.type));
+  cells.push_back(trusted(cert.key.bits > 0 ? std::to_string(cert.key.bits) : std::string()));
+  cells.push_back(untrusted(cert.key.curve));
+  cells.push_back(trusted(parsed ? boolean(cert.self_signed) : std::string()));
+
+  std::vector<std::string> chain_sha256;
+  for (const CertificateInfo& certificate : record.chain) {
+    chain_sha256.push_back(certificate.sha256);
+  }
+  cells.push_back(trusted(std::to_string(record.chain.size())));
+  cells.push_back(untrusted(join(chain_sha256, " ")));
+
+  const Assessment& assessment = record.assessment;
+  cells.push_back(trusted(record.ok() ? to_string(assessment.cn_class) : std::string_view()));
+  cells.push_back(untrusted(record.ok() ? assessment.mac : std::string()));
+  cells.push_back(trusted(record.ok() && assessment.validity ? to_string(*assessment.validity)
+                                                             : std::string_view()));
+  cells.push_back(trusted(record.ok() && assessment.days_left ? std::to_string(*assessment.days_left)
+                                                              : std::string()));
+  return cells;
+}
+
+CsvReport::CsvReport(std::string path) : m_file(std::move(path)) {}
+
+void CsvReport::write_row(const std::vector<std::string>& cells)
+{
+  std::string line = join(cells, ",");
+  line += "\r\n";
+  m_file.write(line);
+}
+
+void CsvReport::begin(const ScanInfo& /*info*/)
+{
+  if (m_begun) {
+    return;
+  }
+  m_begun = true;
+  std::vector<std::string> header;
+  for (const std::string& name : columns()) {
+    header.push_back(trusted(name));
+  }
+  write_row(header);
+}
+
+void CsvReport::write(const Record& record)
+{
+  begin(ScanInfo{});
+  write_row(csv_row(record));
+}
+
+void CsvReport::finish(const ScanInfo& info, const ScanSummary& /*summary*/)
+{
+  if (m_finished) {
+    return;
+  }
+  begin(info);
+  m_finished = true;
+  m_file.commit();
+}
+
+} // namespace fleetcert

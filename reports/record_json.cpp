@@ -1,0 +1,225 @@
+#include "reports/record_json.hpp"
+
+#include "reports/text_safety.hpp"
+
+#include <cmath>
+
+namespace fleetcert {
+
+namespace {
+
+using nlohmann::json;
+
+// Milliseconds rounded to three decimals (microseconds).
+double round_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+
+json error_to_json(const RecordError& error)
+{
+  json object = json::object();
+  object["class"] = std::string(to_string(error.error_class));
+  if (!error.stage.empty()) {
+    put_text(object, "stage", error.stage);
+  }
+  if (!error.detail.empty()) {
+    put_text(object, "detail", error.detail);
+  }
+  return object;
+}
+
+json target_to_json(const Endpoint& endpoint)
+{
+  json object = json::object();
+  put_text(object, "ip", endpoint.ip);
+  object["port"] = endpoint.port;
+  if (!endpoint.host.empty()) {
+    put_text(object, "host", endpoint.host);
+  }
+  if (!endpoint.sni.empty()) {
+    put_text(object, "sni", endpoint.sni);
+  }
+  return object;
+}
+
+json tls_to_json(const Record& record)
+{
+  const Observation& observation = record.observation;
+  json object = json::object();
+  if (!observation.tls_version.empty()) {
+    put_text(object, "version", observation.tls_version);
+  }
+  if (!observation.cipher.empty()) {
+    put_text(object, "cipher", observation.cipher);
+  }
+  if (observation.connect_ms >= 0) {
+    object["connect_ms"] = round_ms(observation.connect_ms);
+  }
+  if (observation.handshake_ms >= 0) {
+    object["handshake_ms"] = round_ms(observation.handshake_ms);
+  }
+  object["handshake_complete"] = observation.handshake_complete;
+  object["legacy_retry"] = observation.legacy_retry;
+  if (!observation.alert.empty()) {
+    put_text(object, "alert", observation.alert);
+  }
+  if (record.ok() && observation.error != ErrorClass::none) {
+    object["handshake_error"] = error_to_json(record_error(record));
+  }
+  return object;
+}
+
+json leaf_to_json(const CertificateInfo& leaf)
+{
+  json object = json::object();
+  if (leaf.parsed) {
+    put_text(object, "subject", leaf.subject);
+    put_text(object, "issuer", leaf.issuer);
+    if (leaf.has_cn) {
+      put_text(object, "cn", leaf.cn);
+    }
+    json san = json::array();
+    json san_hex = json::array();
+    bool san_invalid = false;
+    for (const std::string& name : leaf.san) {
+      const bool valid = is_valid_utf8(name);
+      san_invalid = san_invalid || !valid;
+      san.push_back(valid ? name : to_valid_utf8(name));
+      san_hex.push_back(hex_encode(name));
+    }
+    object["san"] = std::move(san);
+    if (san_invalid) {
+      object["san_hex"] = std::move(san_hex);
+    }
+    if (leaf.san_truncated) {
+      object["san_truncated"] = true;
+    }
+    if (!leaf.serial.empty()) {
+      put_text(object, "serial", leaf.serial);
+    }
+    if (leaf.not_before) {
+      object["not_before"] = format_iso8601(*leaf.not_before);
+    }
+    if (leaf.not_after) {
+      object["not_after"] = format_iso8601(*leaf.not_after);
+    }
+  }
+  put_text(object, "sha256", leaf.sha256);
+  put_text(object, "sha1", leaf.sha1);
+  put_text(object, "md5", leaf.md5);
+  if (leaf.parsed) {
+    json signature = json::object();
+    if (!leaf.signature.algorithm.empty()) {
+      put_text(signature, "algorithm", leaf.signature.algorithm);
+    }
+    if (!leaf.signature.label.empty()) {
+      put_text(signature, "label", leaf.signature.label);
+    }
+    signature["verdict"] = std::string(to_string(leaf.signature.verdict));
+    object["signature"] = std::move(signature);
+
+    json key = json::object();
+    if (!leaf.key.type.empty()) {
+      put_text(key, "type", leaf.key.type);
+    }
+    if (leaf.key.bits > 0) {
+      key["bits"] = leaf.key.bits;
+    }
+    if (!leaf.key.curve.empty()) {
+      put_text(key, "curve", leaf.key.curve);
+    }
+    object["key"] = std::move(key);
+    object["self_signed"] = leaf.self_signed;
+  }
+  object["parsed"] = leaf.parsed;
+  if (!leaf.parsed) {
+    put_text(object, "parse_error", leaf.parse_error);
+  }
+  return object;
+}
+
+json chain_item_to_json(const CertificateInfo& certificate)
+{
+  json object = json::object();
+  if (certificate.parsed) {
+    put_text(object, "subject", certificate.subject);
+    put_text(object, "issuer", certificate.issuer);
+  }
+  put_text(object, "sha256", certificate.sha256);
+  if (certificate.parsed && certificate.not_after) {
+    object["not_after"] = format_iso8601(*certificate.not_after);
+  }
+  return object;
+}
+
+json assessment_to_json(const Assessment& assessment)
+{
+  json object = json::object();
+  object["cn_class"] = std::string(to_string(assessment.cn_class));
+  if (!assessment.mac.empty()) {
+    put_text(object, "mac", assessment.mac);
+  }
+  if (assessment.validity) {
+    object["validity"] = std::string(to_string(*assessment.validity));
+  }
+  if (assessment.days_left) {
+    object["days_left"] = *assessment.days_left;
+  }
+  return object;
+}
+
+} // namespace
+
+RecordError record_error(const Record& record)
+{
+  const Observation& observation = record.observation;
+  RecordError error{observation.error, observation.error_stage, observation.error_detail};
+  if (!record.ok() && error.error_class == ErrorClass::none) {
+    error.error_class = ErrorClass::protocol;
+    if (error.stage.empty()) {
+      error.stage = "handshake";
+    }
+    if (error.detail.empty()) {
+      error.detail = "no certificate received";
+    }
+  }
+  return error;
+}
+
+void put_text(nlohmann::json& object, std::string_view key, std::string_view value)
+{
+  if (is_valid_utf8(value)) {
+    object[std::string(key)] = std::string(value);
+    return;
+  }
+  object[std::string(key)] = to_valid_utf8(value);
+  object[std::string(key) + "_hex"] = hex_encode(value);
+}
+
+nlohmann::json record_to_json(const Record& record)
+{
+  json object = json::object();
+  object["target"] = target_to_json(record.observation.endpoint);
+  object["status"] = record.ok() ? "ok" : "error";
+  if (!record.ok()) {
+    object["error"] = error_to_json(record_error(record));
+  }
+  object["tls"] = tls_to_json(record);
+  if (const CertificateInfo* leaf = record.leaf()) {
+    object["leaf"] = leaf_to_json(*leaf);
+  }
+  json chain = json::array();
+  for (const CertificateInfo& certificate : record.chain) {
+    chain.push_back(chain_item_to_json(certificate));
+  }
+  object["chain"] = std::move(chain);
+  if (record.ok()) {
+    object["assessment"] = assessment_to_json(record.assessment);
+  }
+  return object;
+}
+
+std::string dump_json(const nlohmann::json& value)
+{
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace fleetcert

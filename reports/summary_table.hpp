@@ -1,0 +1,33 @@
+#pragma once
+// Human-readable summary for a terminal: one fixed-width row per record as it arrives, then the
+// totals. Every text goes through terminal_safe, so no certificate can send escape sequences.
+
+#include "reports/sink.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace fleetcert {
+
+// "ip:port", or "[ip]:port" for IPv6.
+std::string format_endpoint(const Endpoint& endpoint);
+
+// Streams rows to `out` (std::cout in practice); holds no records.
+class SummaryTable : public RecordSink
+{
+public:
+  explicit SummaryTable(std::ostream& out);
+
+  // Writes the header line.
+  void begin(const ScanInfo& info) override;
+  // Writes one row: ENDPOINT STATUS TLS SIGNATURE VERDICT CN VALIDITY NOT AFTER.
+  void write(const Record& record) override;
+  // Writes the totals, and INTERRUPTED when the scan was stopped early.
+  void finish(const ScanInfo& info, const ScanSummary& summary) override;
+
+private:
+  std::ostream& m_out;
+  bool m_begun = false;
+};
+
+} // namespace fleetcert

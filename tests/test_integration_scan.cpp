@@ -64,11 +64,11 @@ json integration_fleet()
   json ed25519 = {{"subject", "/CN=ed-device"}, {"key", {{"type", "ed25519"}}}, {"issuer", "self"}, {"tls", {"1.3"}}};
   fleet["devices"] = json::array({
       {{"ip", "127.91.3.1"}, {"mac", "7C2F80000001"}, {"ports", {{k_port_a, tls10}}}}, // port b: refused
-      {{"ip", "127.91.3.2"}, {"ports", {{k_port_a, client12}, {k_port_b, client13}}}},
-      {{"ip", "127.91.3.3"}, {"ports", {{k_port_a, expired}, {k_port_b, behaviour("close")}}}},
-      {{"ip", "127.91.3.4"}, {"ports", {{k_port_a, behaviour("tarpit")}, {k_port_b, behaviour("garbage")}}}},
-      {{"ip", "127.91.3.5"}, {"ports", {{k_port_a, behaviour("http")}, {k_port_b, behaviour("alert")}}}},
-      {{"ip", "127.91.3.6"}, {"ports", {{k_port_a, behaviour("reset")}, {k_port_b, ed25519}}}},
+      {{"ip", "127.91.3.2"}, {"mac", "C074AD000002"}, {"ports", {{k_port_a, client12}, {k_port_b, client13}}}},
+      {{"ip", "127.91.3.3"}, {"mac", "C074AD000003"}, {"ports", {{k_port_a, expired}, {k_port_b, behaviour("close")}}}},
+      {{"ip", "127.91.3.4"}, {"mac", "C074AD000004"}, {"ports", {{k_port_a, behaviour("tarpit")}, {k_port_b, behaviour("garbage")}}}},
+      {{"ip", "127.91.3.5"}, {"mac", "C074AD000005"}, {"ports", {{k_port_a, behaviour("http")}, {k_port_b, behaviour("alert")}}}},
+      {{"ip", "127.91.3.6"}, {"mac", "C074AD000006"}, {"ports", {{k_port_a, behaviour("reset")}, {k_port_b, ed25519}}}},
   });
   return fleet;
 }

@@ -53,6 +53,10 @@ struct CertSpec
   std::int64_t not_after_offset_seconds = 365 * 86400;  // relative to now
   std::string serial_hex;       // empty: random 16 bytes; may start with "-"
   bool ca = false;              // basicConstraints CA:TRUE, keyCertSign
+  // Absolute validity, overriding the offsets when not empty: "YYYYMMDDHHMMSSZ" (or with ISO
+  // separators, "9999-12-31T23:59:59Z"); UTCTime for 1950..2049, GeneralizedTime otherwise.
+  std::string not_before_text;
+  std::string not_after_text;
 };
 
 // Parses "/C=DE/O=Gigaset Communications GmbH/CN=Gigaset.net" (or "CN=x" alone) into entries.
@@ -66,5 +70,14 @@ std::vector<unsigned char> to_der(const X509* cert);
 std::string to_pem(const X509* cert);
 std::string key_to_pem(EVP_PKEY* key);
 std::string sha256_hex(const X509* cert); // lower-case hex of the DER
+
+// Lower-case hex of the SHA-256 of arbitrary bytes.
+std::string sha256_hex_bytes(const std::vector<unsigned char>& bytes);
+
+// Label of a key as the simulator's truth file writes it: "rsa:2048", "ec:P-256", "ed25519", ...
+std::string key_label(const KeySpec& spec);
+
+// Decodes hex ("e974e9", case-insensitive, optional ':' separators); throws on bad input.
+std::vector<unsigned char> from_hex(const std::string& hex);
 
 } // namespace fleetcert::testing

@@ -1,0 +1,424 @@
+// The simulated devices on the wire.
+//
+//   thread k ── io_context k ── accept_loop (one per endpoint whose index % threads == k)
+//                                  │ accepted socket
+//                                  ▼
+//                               serve_connection ── behaviour: serve_tls | close | garbage | http
+//                                  │                            | alert | reset | tarpit
+//                                  └─ deadline timer: closes the socket after 30 s (not tarpits)
+//   io_context 0 also holds the signal set (SIGTERM, SIGINT) and the --duration timer; either
+//   stops every io_context, and the pending coroutines are destroyed with them.
+//
+// Each io_context is run by exactly one thread, so a connection's coroutine and its timer never
+// race. Every connection that is not a tarpit is closed within k_session_limit.
+
+#include "device_server.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <openssl/ssl.h>
+
+#include <array>
+#include <csignal>
+#include <random>
+
+namespace fleetcert::sim {
+namespace {
+
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto use_ec = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr auto k_session_limit = 30s;
+constexpr auto k_accept_backoff = 100ms;
+constexpr const char* k_http_response =
+    "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+// A fatal handshake_failure alert in a TLS 1.0 record.
+constexpr std::array<unsigned char, 7> k_alert = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28};
+
+// One accepted connection and its deadline.
+struct Session
+{
+  explicit Session(tcp::socket accepted)
+      : socket(std::move(accepted))
+      , deadline(socket.get_executor())
+  {
+  }
+  tcp::socket socket;
+  asio::steady_timer deadline;
+};
+
+// Closes the session's socket when k_session_limit passes, so every pending operation ends.
+void arm_deadline(const std::shared_ptr<Session>& session)
+{
+  session->deadline.expires_after(k_session_limit);
+  session->deadline.async_wait([weak = std::weak_ptr<Session>(session)](std::error_code ec) {
+    if (ec) {
+      return;
+    }
+    if (const auto alive = weak.lock()) {
+      std::error_code ignored;
+      alive->socket.close(ignored);
+    }
+  });
+}
+
+// Reads and discards until the peer closes or the socket is closed.
+asio::awaitable<void> drain(std::shared_ptr<Session> session)
+{
+  std::array<char, 4096> buffer;
+  for (;;) {
+    auto [ec, n] = co_await session->socket.async_read_some(asio::buffer(buffer), use_ec);
+    if (ec) {
+      co_return;
+    }
+  }
+}
+
+// Sends FIN, then waits for the peer's, so unread input never turns the close into a reset.
+asio::awaitable<void> finish(std::shared_ptr<Session> session)
+{
+  std::error_code ignored;
+  session->socket.shutdown(tcp::socket::shutdown_send, ignored);
+  co_await drain(session);
+}
+
+// 64 bytes that cannot start a TLS record (content type 0x00).
+std::array<unsigned char, 64> garbage_bytes()
+{
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::array<unsigned char, 64> bytes{};
+  const char prefix[] = "\x00\x01\xffGARBAGE";
+  std::copy(prefix, prefix + sizeof prefix - 1, bytes.begin());
+  for (std::size_t i = sizeof prefix - 1; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<unsigned char>(random());
+  }
+  return bytes;
+}
+
+int version_number(const std::string& version)
+{
+  if (version == "1.0") {
+    return TLS1_VERSION;
+  }
+  if (version == "1.1") {
+    return TLS1_1_VERSION;
+  }
+  if (version == "1.2") {
+    return TLS1_2_VERSION;
+  }
+  return TLS1_3_VERSION;
+}
+
+int accept_any_certificate(int, X509_STORE_CTX*)
+{
+  return 1;
+}
+
+// Gives `ssl` the endpoint's certificate, key, chain, versions and client-certificate demand.
+bool present(SSL* ssl, const Endpoint& endpoint)
+{
+  const CertificateTemplate& cert = endpoint.spec->certificate;
+  if (SSL_use_certificate(ssl, endpoint.leaf.get()) != 1
+      || SSL_use_PrivateKey(ssl, endpoint.key.get()) != 1) {
+    return false;
+  }
+  for (X509* ca : endpoint.chain) {
+    if (SSL_add1_chain_cert(ssl, ca) != 1) {
+      return false;
+    }
+  }
+  // Allowed versions: the range from the lowest to the highest, minus any gap.
+  SSL_set_min_proto_version(ssl, version_number(cert.tls.front()));
+  SSL_set_max_proto_version(ssl, version_number(cert.tls.back()));
+  const std::pair<const char*, std::uint64_t> k_gaps[] = {
+      {"1.1", SSL_OP_NO_TLSv1_1}, {"1.2", SSL_OP_NO_TLSv1_2}};
+  for (const auto& [version, option] : k_gaps) {
+    if (std::find(cert.tls.begin(), cert.tls.end(), version) == cert.tls.end()) {
+      SSL_set_options(ssl, option);
+    }
+  }
+  if (cert.require_client_cert) {
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
+  }
+  return true;
+}
+
+asio::awaitable<void> serve_tls(std::shared_ptr<Session> session, const Endpoint* endpoint,
+                                asio::ssl::context* tls)
+{
+  asio::ssl::stream<tcp::socket&> stream(session->socket, *tls);
+  if (!present(stream.native_handle(), *endpoint)) {
+    co_return;
+  }
+  auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_ec);
+  if (!handshake_error) {
+    // Hold the session until the client is done with it.
+    std::array<char, 4096> buffer;
+    std::error_code read_error;
+    while (!read_error) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(buffer), use_ec);
+      read_error = ec;
+    }
+    if (read_error == asio::error::eof) {
+      // The client sent close_notify: answer it, so a client waiting for ours is not kept.
+      auto [shutdown_error] = co_await stream.async_shutdown(use_ec);
+      (void)shutdown_error;
+    }
+  }
+  co_await finish(session);
+}
+
+asio::awaitable<void> send_garbage(std::shared_ptr<Session> session)
+{
+  const auto bytes = garbage_bytes();
+  auto [ec, n] = co_await asio::async_write(session->socket, asio::buffer(bytes), use_ec);
+  (void)n;
+  if (!ec) {
+    co_await finish(session);
+  }
+}
+
+asio::awaitable<void> answer_http(std::shared_ptr<Session> session)
+{
+  std::array<char, 4096> buffer;
+  auto [read_error, n] = co_await session->socket.async_read_some(asio::buffer(buffer), use_ec);
+  (void)n;
+  if (read_error) {
+    co_return;
+  }
+  auto [write_error, written] =
+      co_await asio::async_write(session->socket, asio::buffer(std::string_view(k_http_response)), use_ec);
+  (void)written;
+  if (!write_error) {
+    co_await finish(session);
+  }
+}
+
+asio::awaitable<void> answer_alert(std::shared_ptr<Session> session)
+{
+  // Read one whole TLS record (the ClientHello), or whatever arrives before the peer stops.
+  std::array<unsigned char, 5 + 16384> record;
+  std::size_t have = 0;
+  while (have < record.size()) {
+    auto [ec, n] = co_await session->socket.async_read_some(
+        asio::buffer(record.data() + have, record.size() - have), use_ec);
+    if (ec) {
+      co_return;
+    }
+    have += n;
+    if (have >= 5 && have >= 5 + (std::size_t{record[3]} << 8 | record[4])) {
+      break;
+    }
+  }
+  auto [ec, n] = co_await asio::async_write(session->socket, asio::buffer(k_alert), use_ec);
+  (void)n;
+  if (!ec) {
+    co_await finish(session);
+  }
+}
+
+// Holds the connection open, reading and discarding, until the peer closes or the sim exits.
+asio::awaitable<void> hold(std::shared_ptr<Session> session)
+{
+  co_await drain(session);
+}
+
+void reset(const std::shared_ptr<Session>& session)
+{
+  std::error_code ignored;
+  session->socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  session->socket.close(ignored);
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpoint,
+                                       asio::ssl::context* tls)
+{
+  auto session = std::make_shared<Session>(std::move(socket));
+  const Behaviour behaviour = endpoint->spec->behaviour;
+  if (behaviour == Behaviour::reset) {
+    reset(session);
+    co_return;
+  }
+  if (behaviour == Behaviour::tarpit) {
+    co_await hold(session);
+    co_return;
+  }
+  arm_deadline(session);
+  if (behaviour == Behaviour::tls) {
+    co_await serve_tls(session, endpoint, tls);
+  } else if (behaviour == Behaviour::close) {
+    co_await finish(session);
+  } else if (behaviour == Behaviour::garbage) {
+    co_await send_garbage(session);
+  } else if (behaviour == Behaviour::http) {
+    co_await answer_http(session);
+  } else if (behaviour == Behaviour::alert) {
+    co_await answer_alert(session);
+  }
+  std::error_code ignored;
+  session->deadline.cancel();
+  session->socket.close(ignored);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor acceptor, const Endpoint* endpoint,
+                                  asio::ssl::context* tls)
+{
+  const auto executor = acceptor.get_executor();
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_ec);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      // Out of descriptors and the like: wait a little instead of spinning.
+      asio::steady_timer pause(executor, k_accept_backoff);
+      auto [pause_error] = co_await pause.async_wait(use_ec);
+      (void)pause_error;
+      continue;
+    }
+    asio::co_spawn(executor, serve_connection(std::move(socket), endpoint, tls), asio::detached);
+  }
+}
+
+// The one permissive server context: every version and cipher, security level 0.
+asio::ssl::context make_server_context()
+{
+  asio::ssl::context context(asio::ssl::context::tls_server);
+  SSL_CTX* ctx = context.native_handle();
+  SSL_CTX_set_security_level(ctx, 0);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+  SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+  SSL_CTX_set_options(ctx, SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_dh_auto(ctx, 1);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  return context;
+}
+
+} // namespace
+
+DeviceServer::DeviceServer(unsigned threads)
+    : m_tls(make_server_context())
+{
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+    m_contexts.push_back(std::make_unique<asio::io_context>(1));
+  }
+}
+
+DeviceServer::~DeviceServer()
+{
+  for (auto& context : m_contexts) {
+    context->stop();
+  }
+  for (std::thread& thread : m_threads) {
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+  m_signals.reset();
+  m_duration.reset();
+  m_acceptors.clear();
+}
+
+std::optional<BindFailure> DeviceServer::bind(const std::vector<Endpoint>& endpoints)
+{
+  m_acceptors.reserve(endpoints.size());
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    const Endpoint& endpoint = endpoints[i];
+    const std::string name = (endpoint.ipv6 ? "[" + endpoint.ip + "]" : endpoint.ip) + ":"
+                             + std::to_string(endpoint.port);
+    // The description checked this already; a listener is never opened anywhere else.
+    if (!is_allowed_address(endpoint.ip)) {
+      return BindFailure{"refusing to listen on " + name + ": not a loopback address"};
+    }
+    std::error_code ec;
+    const tcp::endpoint address(asio::ip::make_address(endpoint.ip, ec), endpoint.port);
+    if (ec) {
+      return BindFailure{"bad address " + name + ": " + ec.message()};
+    }
+    tcp::acceptor acceptor(*m_contexts[i % m_contexts.size()]);
+    const char* step = "open";
+    acceptor.open(address.protocol(), ec);
+    if (!ec) {
+      step = "set SO_REUSEADDR on";
+      acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec && endpoint.ipv6) {
+      step = "set IPV6_V6ONLY on";
+      acceptor.set_option(asio::ip::v6_only(true), ec);
+    }
+    if (!ec) {
+      step = "bind";
+      acceptor.bind(address, ec);
+    }
+    if (!ec) {
+      step = "listen on";
+      acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      std::string message = std::string("cannot ") + step + " " + name + ": " + ec.message();
+      if (ec == std::errc::too_many_files_open) {
+        message += " (the fleet needs one descriptor per endpoint: raise the hard RLIMIT_NOFILE)";
+      }
+      return BindFailure{message};
+    }
+    m_acceptors.push_back(std::move(acceptor));
+  }
+  return std::nullopt;
+}
+
+void DeviceServer::start(const std::vector<Endpoint>& endpoints, std::chrono::seconds duration)
+{
+  for (std::size_t i = 0; i < m_acceptors.size() && i < endpoints.size(); ++i) {
+    const auto executor = m_acceptors[i].get_executor();
+    asio::co_spawn(executor, accept_loop(std::move(m_acceptors[i]), &endpoints[i], &m_tls),
+                   asio::detached);
+  }
+  m_acceptors.clear();
+
+  auto stop_all = [this] {
+    for (auto& context : m_contexts) {
+      context->stop();
+    }
+  };
+  asio::io_context& control = *m_contexts.front();
+  m_signals = std::make_unique<asio::signal_set>(control, SIGTERM, SIGINT);
+  m_signals->async_wait([this, stop_all](std::error_code ec, int signal_number) {
+    if (!ec) {
+      m_stop_signal = signal_number;
+      stop_all();
+    }
+  });
+  m_duration = std::make_unique<asio::steady_timer>(control, duration);
+  m_duration->async_wait([stop_all](std::error_code ec) {
+    if (!ec) {
+      stop_all();
+    }
+  });
+  for (auto& context : m_contexts) {
+    m_threads.emplace_back([&io = *context] { io.run(); });
+  }
+}
+
+int DeviceServer::wait()
+{
+  for (std::thread& thread : m_threads) {
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+  return m_stop_signal;
+}
+
+} // namespace fleetcert::sim

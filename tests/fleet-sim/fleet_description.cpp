@@ -1,0 +1,603 @@
+// Reading a fleet description: strict about unknown keys (typos would silently change a test),
+// lenient about keys starting with '_' or named "comment" (notes for the reader).
+
+#include "fleet_description.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <set>
+#include <utility>
+
+namespace fleetcert::sim {
+namespace {
+
+using nlohmann::json;
+
+constexpr int k_max_group_count = 100000;
+const std::vector<std::string> k_all_versions = {"1.0", "1.1", "1.2", "1.3"};
+
+[[noreturn]] void fail(const std::string& where, const std::string& what)
+{
+  throw DescriptionError(where + ": " + what);
+}
+
+bool is_comment_key(const std::string& key)
+{
+  return (!key.empty() && key.front() == '_') || key == "comment";
+}
+
+// Throws unless every key of `object` is allowed (or a comment).
+void check_keys(const json& object, const std::string& where, std::initializer_list<const char*> allowed)
+{
+  if (!object.is_object()) {
+    fail(where, "expected an object");
+  }
+  for (const auto& item : object.items()) {
+    if (is_comment_key(item.key())) {
+      continue;
+    }
+    const bool known = std::any_of(allowed.begin(), allowed.end(),
+                                   [&](const char* name) { return item.key() == name; });
+    if (!known) {
+      fail(where, "unknown key '" + item.key() + "'");
+    }
+  }
+}
+
+std::string get_string(const json& object, const char* key, const std::string& where,
+                       const std::string& fallback)
+{
+  const auto found = object.find(key);
+  if (found == object.end()) {
+    return fallback;
+  }
+  if (!found->is_string()) {
+    fail(where + "." + key, "expected a string");
+  }
+  return found->get<std::string>();
+}
+
+double get_number(const json& object, const char* key, const std::string& where, double fallback)
+{
+  const auto found = object.find(key);
+  if (found == object.end()) {
+    return fallback;
+  }
+  if (!found->is_number()) {
+    fail(where + "." + key, "expected a number");
+  }
+  return found->get<double>();
+}
+
+bool get_bool(const json& object, const char* key, const std::string& where, bool fallback)
+{
+  const auto found = object.find(key);
+  if (found == object.end()) {
+    return fallback;
+  }
+  if (!found->is_boolean()) {
+    fail(where + "." + key, "expected true or false");
+  }
+  return found->get<bool>();
+}
+
+std::vector<std::string> get_strings(const json& object, const char* key, const std::string& where)
+{
+  std::vector<std::string> values;
+  const auto found = object.find(key);
+  if (found == object.end()) {
+    return values;
+  }
+  if (!found->is_array()) {
+    fail(where + "." + key, "expected a list of strings");
+  }
+  for (const json& value : *found) {
+    if (!value.is_string()) {
+      fail(where + "." + key, "expected a list of strings");
+    }
+    values.push_back(value.get<std::string>());
+  }
+  return values;
+}
+
+std::string lower(std::string text)
+{
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// {"type": "rsa", "bits": 2048}, {"type": "ec", "curve": "P-384"}, or "rsa:2048" / "ec:P-384".
+testing::KeySpec parse_key(const json& value, const std::string& where)
+{
+  testing::KeySpec key;
+  std::string bits_text;
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    const auto colon = text.find(':');
+    key.type = lower(text.substr(0, colon));
+    if (colon != std::string::npos) {
+      const std::string rest = text.substr(colon + 1);
+      if (key.type == "ec") {
+        key.curve = rest;
+      } else {
+        bits_text = rest;
+      }
+    }
+  } else {
+    check_keys(value, where, {"type", "bits", "curve"});
+    key.type = lower(get_string(value, "type", where, "rsa"));
+    key.curve = get_string(value, "curve", where, "P-256");
+    if (value.contains("bits")) {
+      if (!value["bits"].is_number_integer()) {
+        fail(where + ".bits", "expected an integer");
+      }
+      bits_text = std::to_string(value["bits"].get<long long>());
+    }
+  }
+  static const std::set<std::string> k_types = {"rsa", "ec", "ed25519", "ed448", "rsa-pss", "dsa"};
+  if (k_types.count(key.type) == 0) {
+    fail(where, "unknown key type '" + key.type + "' (rsa, ec, ed25519, ed448, rsa-pss, dsa)");
+  }
+  if (!bits_text.empty()) {
+    try {
+      key.bits = std::stoi(bits_text);
+    } catch (const std::exception&) {
+      fail(where, "bad key size '" + bits_text + "'");
+    }
+  }
+  if ((key.type == "rsa" || key.type == "rsa-pss" || key.type == "dsa")
+      && (key.bits < 512 || key.bits > 16384)) {
+    fail(where, "key size " + std::to_string(key.bits) + " out of range 512..16384");
+  }
+  return key;
+}
+
+Behaviour parse_behaviour(const std::string& text, const std::string& where)
+{
+  static const std::pair<const char*, Behaviour> k_names[] = {
+      {"tls", Behaviour::tls},         {"tarpit", Behaviour::tarpit}, {"close", Behaviour::close},
+      {"garbage", Behaviour::garbage}, {"http", Behaviour::http},     {"alert", Behaviour::alert},
+      {"reset", Behaviour::reset}};
+  for (const auto& [name, behaviour] : k_names) {
+    if (text == name) {
+      return behaviour;
+    }
+  }
+  fail(where, "unknown behaviour '" + text + "' (tls, tarpit, close, garbage, http, alert, reset)");
+}
+
+int parse_string_type(const std::string& text, const std::string& where)
+{
+  // ASN.1 universal tags: the V_ASN1_* values.
+  static const std::pair<const char*, int> k_types[] = {
+      {"utf8", 12}, {"printable", 19}, {"t61", 20}, {"teletex", 20}, {"ia5", 22},
+      {"bmp", 30},  {"universal", 28}, {"visible", 26}};
+  for (const auto& [name, tag] : k_types) {
+    if (text == name) {
+      return tag;
+    }
+  }
+  fail(where, "unknown string type '" + text + "' (utf8, printable, t61, ia5, bmp, universal, visible)");
+}
+
+std::uint16_t parse_port_number(const std::string& text, const std::string& where)
+{
+  if (text.empty() || text.size() > 5
+      || !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    fail(where, "bad port '" + text + "'");
+  }
+  const int port = std::stoi(text);
+  if (port < 1 || port > 65535) {
+    fail(where, "port " + text + " out of range 1..65535");
+  }
+  return static_cast<std::uint16_t>(port);
+}
+
+std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& where)
+{
+  auto port = std::make_unique<PortTemplate>();
+  if (!value.is_object()) {
+    fail(where, "expected an object");
+  }
+  if (value.contains("same_as")) {
+    check_keys(value, where, {"same_as"});
+    const json& target = value["same_as"];
+    const std::string text = target.is_number_unsigned() ? std::to_string(target.get<unsigned>())
+                                                         : get_string(value, "same_as", where, "");
+    port->same_as = parse_port_number(text, where + ".same_as");
+    return port;
+  }
+  port->behaviour = parse_behaviour(get_string(value, "behaviour", where, "tls"), where + ".behaviour");
+  if (port->behaviour != Behaviour::tls) {
+    check_keys(value, where, {"behaviour"});
+    return port;
+  }
+  check_keys(value, where,
+             {"behaviour", "subject", "subject_raw_cn_hex", "subject_raw_cn_type", "san", "key",
+              "hash", "issuer", "send_chain", "valid_from_days", "valid_days", "not_before",
+              "not_after", "serial_hex", "tls", "require_client_cert", "unique_key"});
+  CertificateTemplate& cert = port->certificate;
+  cert.subject = get_string(value, "subject", where, cert.subject);
+  cert.raw_cn_hex = get_string(value, "subject_raw_cn_hex", where, "");
+  if (!cert.raw_cn_hex.empty()) {
+    try {
+      (void)testing::from_hex(cert.raw_cn_hex);
+    } catch (const std::exception& error) {
+      fail(where + ".subject_raw_cn_hex", error.what());
+    }
+  }
+  cert.raw_cn_type = parse_string_type(get_string(value, "subject_raw_cn_type", where, "utf8"),
+                                       where + ".subject_raw_cn_type");
+  cert.san = get_strings(value, "san", where);
+  if (value.contains("key")) {
+    cert.key = parse_key(value["key"], where + ".key");
+  }
+  cert.hash = lower(get_string(value, "hash", where, cert.hash));
+  cert.issuer = get_string(value, "issuer", where, cert.issuer);
+  cert.send_chain = get_bool(value, "send_chain", where, cert.send_chain);
+  cert.valid_from_days = get_number(value, "valid_from_days", where, cert.valid_from_days);
+  cert.valid_days = get_number(value, "valid_days", where, cert.valid_days);
+  cert.not_before = get_string(value, "not_before", where, "");
+  cert.not_after = get_string(value, "not_after", where, "");
+  cert.serial_hex = get_string(value, "serial_hex", where, "");
+  cert.require_client_cert = get_bool(value, "require_client_cert", where, false);
+  cert.unique_key = get_bool(value, "unique_key", where, false);
+
+  std::vector<std::string> versions = get_strings(value, "tls", where);
+  if (versions.empty()) {
+    // TLS 1.3 has no DSA signature scheme: a DSA certificate could never be presented there.
+    versions = cert.key.type == "dsa" ? std::vector<std::string>{"1.0", "1.1", "1.2"} : k_all_versions;
+  }
+  for (const std::string& version : versions) {
+    if (std::find(k_all_versions.begin(), k_all_versions.end(), version) == k_all_versions.end()) {
+      fail(where + ".tls", "unknown version '" + version + "' (1.0, 1.1, 1.2, 1.3)");
+    }
+  }
+  std::sort(versions.begin(), versions.end());
+  versions.erase(std::unique(versions.begin(), versions.end()), versions.end());
+  cert.tls = versions;
+  return port;
+}
+
+// "7C:2F:80:12:34:56", "7c2f.8012.3456" -> "7C2F80123456".
+std::string normalize_mac(const std::string& text, const std::string& where)
+{
+  std::string mac;
+  for (char c : text) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) {
+      mac += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    } else if (c != ':' && c != '-' && c != '.') {
+      fail(where, "bad MAC '" + text + "'");
+    }
+  }
+  if (mac.size() != 12) {
+    fail(where, "MAC '" + text + "' does not have 12 hex digits");
+  }
+  return mac;
+}
+
+// Canonical text of a loopback address, or a DescriptionError (the simulator's safety rule).
+std::pair<std::string, bool> parse_address(const std::string& text, const std::string& where)
+{
+  unsigned char bytes[16];
+  char buffer[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, text.c_str(), bytes) == 1) {
+    if (bytes[0] != 127) {
+      fail(where, "refusing address " + text + ": only 127.0.0.0/8 and ::1 are allowed");
+    }
+    inet_ntop(AF_INET, bytes, buffer, sizeof buffer);
+    return {buffer, false};
+  }
+  if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) {
+    static const unsigned char k_loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (std::equal(bytes, bytes + 16, k_loopback) == false) {
+      fail(where, "refusing address " + text + ": only 127.0.0.0/8 and ::1 are allowed");
+    }
+    return {"::1", true};
+  }
+  fail(where, "bad IP address '" + text + "'");
+}
+
+// A device's or group's "ports" object, parsed once and shared by every device of a group.
+std::vector<std::pair<std::uint16_t, const PortTemplate*>>
+parse_ports(const json& object, const std::string& where, FleetDescription& fleet)
+{
+  std::vector<std::pair<std::uint16_t, const PortTemplate*>> ports;
+  const auto found = object.find("ports");
+  if (found == object.end() || !found->is_object() || found->empty()) {
+    fail(where + ".ports", "expected an object with at least one port");
+  }
+  for (const auto& item : found->items()) {
+    const std::string port_where = where + ".ports." + item.key();
+    const std::uint16_t port = parse_port_number(item.key(), port_where);
+    fleet.templates.push_back(parse_port(item.value(), port_where));
+    ports.emplace_back(port, fleet.templates.back().get());
+  }
+  for (const auto& [port, spec] : ports) {
+    if (spec->same_as == 0) {
+      continue;
+    }
+    const auto target = std::find_if(ports.begin(), ports.end(),
+                                     [&](const auto& other) { return other.first == spec->same_as; });
+    if (target == ports.end() || target->second->same_as != 0
+        || target->second->behaviour != Behaviour::tls) {
+      fail(where + ".ports." + std::to_string(port) + ".same_as",
+           "must name another TLS port of the same device");
+    }
+  }
+  return ports;
+}
+
+const DeviceLabels* parse_labels(const json& object, FleetDescription& fleet, const std::string& where)
+{
+  auto labels = std::make_unique<DeviceLabels>();
+  for (const char* key : {"vendor", "model", "hostname", "site", "note"}) {
+    if (object.contains(key)) {
+      (*labels)[key] = get_string(object, key, where, "");
+    }
+  }
+  if (labels->empty()) {
+    return nullptr;
+  }
+  fleet.labels.push_back(std::move(labels));
+  return fleet.labels.back().get();
+}
+
+void add_endpoints(FleetDescription& fleet, const std::string& ip, bool ipv6, const std::string& mac,
+                   const std::vector<std::pair<std::uint16_t, const PortTemplate*>>& ports,
+                   const DeviceLabels* labels, const std::map<std::uint16_t, std::uint16_t>& port_map)
+{
+  const std::size_t first = fleet.endpoints.size();
+  for (const auto& [port, spec] : ports) {
+    Endpoint endpoint;
+    endpoint.ip = ip;
+    endpoint.ipv6 = ipv6;
+    const auto mapped = port_map.find(port);
+    endpoint.port = mapped == port_map.end() ? port : mapped->second;
+    endpoint.mac = mac;
+    endpoint.spec = spec;
+    endpoint.labels = labels;
+    fleet.endpoints.push_back(std::move(endpoint));
+  }
+  // "same_as" ports present their sibling's certificate with its settings.
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const std::uint16_t same_as = ports[i].second->same_as;
+    if (same_as == 0) {
+      continue;
+    }
+    for (std::size_t j = 0; j < ports.size(); ++j) {
+      if (ports[j].first == same_as) {
+        fleet.endpoints[first + i].spec = ports[j].second;
+        fleet.endpoints[first + i].certificate_source = static_cast<std::ptrdiff_t>(first + j);
+      }
+    }
+  }
+}
+
+CaDescription parse_ca(const json& value, const std::string& where)
+{
+  check_keys(value, where,
+             {"name", "subject", "key", "hash", "issuer", "valid_from_days", "valid_days",
+              "not_before", "not_after", "serial_hex"});
+  CaDescription ca;
+  ca.name = get_string(value, "name", where, "");
+  if (ca.name.empty() || ca.name == "self") {
+    fail(where + ".name", "a CA needs a name (and not \"self\")");
+  }
+  ca.subject = get_string(value, "subject", where, "/CN=" + ca.name);
+  if (value.contains("key")) {
+    ca.key = parse_key(value["key"], where + ".key");
+  }
+  ca.hash = lower(get_string(value, "hash", where, ca.hash));
+  ca.issuer = get_string(value, "issuer", where, ca.issuer);
+  ca.valid_from_days = get_number(value, "valid_from_days", where, ca.valid_from_days);
+  ca.valid_days = get_number(value, "valid_days", where, ca.valid_days);
+  ca.not_before = get_string(value, "not_before", where, "");
+  ca.not_after = get_string(value, "not_after", where, "");
+  ca.serial_hex = get_string(value, "serial_hex", where, "");
+  return ca;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to)
+{
+  for (auto position = text.find(from); position != std::string::npos;
+       position = text.find(from, position + to.size())) {
+    text.replace(position, from.size(), to);
+  }
+}
+
+} // namespace
+
+const char* to_string(Behaviour behaviour)
+{
+  switch (behaviour) {
+  case Behaviour::tls: return "tls";
+  case Behaviour::tarpit: return "tarpit";
+  case Behaviour::close: return "close";
+  case Behaviour::garbage: return "garbage";
+  case Behaviour::http: return "http";
+  case Behaviour::alert: return "alert";
+  case Behaviour::reset: return "reset";
+  }
+  return "?";
+}
+
+bool is_allowed_address(const std::string& ip)
+{
+  try {
+    (void)parse_address(ip, "address");
+    return true;
+  } catch (const DescriptionError&) {
+    return false;
+  }
+}
+
+std::string substitute(const std::string& text, const Endpoint& endpoint)
+{
+  if (text.find('{') == std::string::npos) {
+    return text;
+  }
+  std::string result = text;
+  if (result.find("{MAC}") != std::string::npos || result.find("{mac}") != std::string::npos
+      || result.find("{mac:}") != std::string::npos) {
+    if (endpoint.mac.empty()) {
+      throw DescriptionError(endpoint.ip + ":" + std::to_string(endpoint.port) + ": '" + text
+                             + "' uses the MAC but the device has none");
+    }
+    const std::string lower_mac = lower(endpoint.mac);
+    std::string colons;
+    for (std::size_t i = 0; i < lower_mac.size(); i += 2) {
+      colons += (i == 0 ? "" : ":") + lower_mac.substr(i, 2);
+    }
+    replace_all(result, "{MAC}", endpoint.mac);
+    replace_all(result, "{mac:}", colons);
+    replace_all(result, "{mac}", lower_mac);
+  }
+  replace_all(result, "{ip}", endpoint.ip);
+  replace_all(result, "{port}", std::to_string(endpoint.port));
+  return result;
+}
+
+FleetDescription load_fleet_description(const json& document,
+                                        const std::map<std::uint16_t, std::uint16_t>& port_map)
+{
+  FleetDescription fleet;
+  check_keys(document, "fleet", {"key_pool", "cas", "devices", "groups"});
+  if (document.contains("key_pool")) {
+    if (!document["key_pool"].is_number_integer() || document["key_pool"].get<int>() < 1
+        || document["key_pool"].get<int>() > 1000) {
+      fail("fleet.key_pool", "expected an integer 1..1000");
+    }
+    fleet.key_pool = document["key_pool"].get<int>();
+  }
+
+  if (document.contains("cas")) {
+    if (!document["cas"].is_array()) {
+      fail("fleet.cas", "expected a list");
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < document["cas"].size(); ++i) {
+      const std::string where = "cas[" + std::to_string(i) + "]";
+      fleet.cas.push_back(parse_ca(document["cas"][i], where));
+      if (!names.insert(fleet.cas.back().name).second) {
+        fail(where + ".name", "duplicate CA name '" + fleet.cas.back().name + "'");
+      }
+    }
+    for (const CaDescription& ca : fleet.cas) {
+      if (ca.issuer != "self" && names.count(ca.issuer) == 0) {
+        fail("CA '" + ca.name + "'", "unknown issuer '" + ca.issuer + "'");
+      }
+    }
+  }
+
+  if (document.contains("devices")) {
+    if (!document["devices"].is_array()) {
+      fail("fleet.devices", "expected a list");
+    }
+    for (std::size_t i = 0; i < document["devices"].size(); ++i) {
+      const json& device = document["devices"][i];
+      const std::string where = "devices[" + std::to_string(i) + "]";
+      check_keys(device, where, {"ip", "mac", "ports", "vendor", "model", "hostname", "site", "note"});
+      const auto [ip, ipv6] = parse_address(get_string(device, "ip", where, ""), where + ".ip");
+      const std::string mac_text = get_string(device, "mac", where, "");
+      const std::string mac = mac_text.empty() ? "" : normalize_mac(mac_text, where + ".mac");
+      const auto ports = parse_ports(device, where, fleet);
+      add_endpoints(fleet, ip, ipv6, mac, ports, parse_labels(device, fleet, where), port_map);
+    }
+  }
+
+  if (document.contains("groups")) {
+    if (!document["groups"].is_array()) {
+      fail("fleet.groups", "expected a list");
+    }
+    for (std::size_t i = 0; i < document["groups"].size(); ++i) {
+      const json& group = document["groups"][i];
+      const std::string where = "groups[" + std::to_string(i) + "]";
+      check_keys(group, where,
+                 {"first_ip", "count", "mac_prefix", "first_mac_suffix", "ports", "vendor", "model",
+                  "site", "note"});
+      const std::string first_ip = get_string(group, "first_ip", where, "");
+      const auto [first, ipv6] = parse_address(first_ip, where + ".first_ip");
+      if (ipv6) {
+        fail(where + ".first_ip", "groups take IPv4 addresses only");
+      }
+      if (!group.contains("count") || !group["count"].is_number_integer()
+          || group["count"].get<long long>() < 1 || group["count"].get<long long>() > k_max_group_count) {
+        fail(where + ".count", "expected an integer 1.." + std::to_string(k_max_group_count));
+      }
+      const auto count = group["count"].get<long long>();
+      const std::string prefix_text = get_string(group, "mac_prefix", where, "");
+      std::string prefix;
+      if (!prefix_text.empty()) {
+        prefix = normalize_mac(prefix_text + "000000", where + ".mac_prefix").substr(0, 6);
+      }
+      long long suffix = 1;
+      if (group.contains("first_mac_suffix")) {
+        const json& value = group["first_mac_suffix"];
+        if (value.is_number_integer()) {
+          suffix = value.get<long long>();
+        } else if (value.is_string()) {
+          try {
+            suffix = std::stoll(value.get<std::string>(), nullptr, 16);
+          } catch (const std::exception&) {
+            fail(where + ".first_mac_suffix", "expected an integer or hex text");
+          }
+        } else {
+          fail(where + ".first_mac_suffix", "expected an integer or hex text");
+        }
+      }
+      if (!prefix.empty() && (suffix < 0 || suffix + count - 1 > 0xFFFFFF)) {
+        fail(where + ".first_mac_suffix", "MAC suffixes run past FFFFFF");
+      }
+      const auto ports = parse_ports(group, where, fleet);
+      const DeviceLabels* labels = parse_labels(group, fleet, where);
+
+      in_addr base{};
+      inet_pton(AF_INET, first.c_str(), &base);
+      const std::uint32_t base_host = ntohl(base.s_addr);
+      for (long long n = 0; n < count; ++n) {
+        const std::uint64_t host = static_cast<std::uint64_t>(base_host) + static_cast<std::uint64_t>(n);
+        if ((host >> 24) != 127) {
+          fail(where, "addresses run out of 127.0.0.0/8 after " + std::to_string(n) + " devices");
+        }
+        in_addr address{};
+        address.s_addr = htonl(static_cast<std::uint32_t>(host));
+        char buffer[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &address, buffer, sizeof buffer);
+        std::string mac;
+        if (!prefix.empty()) {
+          char digits[8];
+          std::snprintf(digits, sizeof digits, "%06llX", suffix + n);
+          mac = prefix + digits;
+        }
+        add_endpoints(fleet, buffer, false, mac, ports, labels, port_map);
+      }
+    }
+  }
+
+  if (fleet.endpoints.empty()) {
+    fail("fleet", "no devices");
+  }
+  std::set<std::pair<std::string, std::uint16_t>> seen;
+  for (const Endpoint& endpoint : fleet.endpoints) {
+    if (!seen.emplace(endpoint.ip, endpoint.port).second) {
+      fail("fleet", "endpoint " + endpoint.ip + ":" + std::to_string(endpoint.port)
+                        + " is described twice (after --port-map)");
+    }
+    if (endpoint.spec->behaviour == Behaviour::tls && endpoint.spec->certificate.issuer != "self") {
+      const std::string& issuer = endpoint.spec->certificate.issuer;
+      const bool known = std::any_of(fleet.cas.begin(), fleet.cas.end(),
+                                     [&](const CaDescription& ca) { return ca.name == issuer; });
+      if (!known) {
+        fail(endpoint.ip + ":" + std::to_string(endpoint.port), "unknown issuer '" + issuer + "'");
+      }
+    }
+  }
+  return fleet;
+}
+
+} // namespace fleetcert::sim

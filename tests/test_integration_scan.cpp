@@ -76,11 +76,8 @@ json integration_fleet()
 // Starts fleet-sim on a description and waits until it is ready; stops it when destroyed.
 struct Simulator
 {
-  Simulator(const TempDir& dir, const json& fleet)
-      : truth_path(dir.file("truth.json")),
-        process({FLEET_SIM_BINARY, "--fleet", write(dir.file("fleet.json"), fleet), "--truth", truth_path, "--ready-file",
-                 dir.file("ready"), "--duration", "240"},
-                dir.file("sim.out"), dir.file("sim.err"))
+  Simulator(const TempDir& dir, const json& fleet, const std::vector<std::string>& extra = {})
+      : truth_path(dir.file("truth.json")), process(arguments(dir, fleet, extra), dir.file("sim.out"), dir.file("sim.err"))
   {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (!std::filesystem::exists(dir.file("ready"))) {
@@ -94,10 +91,13 @@ struct Simulator
     truth = json::parse(read_file(truth_path));
   }
 
-  static std::string write(const std::string& path, const json& value)
+  static std::vector<std::string> arguments(const TempDir& dir, const json& fleet, const std::vector<std::string>& extra)
   {
-    write_file(path, value.dump(2));
-    return path;
+    write_file(dir.file("fleet.json"), fleet.dump(2));
+    std::vector<std::string> args{FLEET_SIM_BINARY, "--fleet", dir.file("fleet.json"), "--truth", dir.file("truth.json"),
+                                  "--ready-file", dir.file("ready"), "--duration", "240"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
   }
 
   std::string truth_path;
@@ -108,6 +108,54 @@ struct Simulator
 std::string key(const json& ip, const json& port)
 {
   return ip.get<std::string>() + ":" + std::to_string(port.get<int>());
+}
+
+// Checks every endpoint of the simulator's truth against the records; returns how many present a
+// certificate.
+std::size_t check_against_truth(std::map<std::string, json>& records, const json& truth, double timeout_ms)
+{
+  std::size_t tls_endpoints = 0;
+    for (const auto& t : truth.at("endpoints")) {
+      const auto k = key(t.at("ip"), t.at("port"));
+      CAPTURE(k);
+      REQUIRE(records.count(k) == 1);
+      const json& r = records[k];
+      const std::string behaviour = t.value("behaviour", "tls");
+      if (behaviour == "tls") {
+        ++tls_endpoints;
+        REQUIRE(r.at("status") == "ok");
+        CHECK(r.at("leaf").at("sha256") == t.at("leaf_sha256"));
+        std::vector<std::string> chain;
+        for (const auto& c : r.at("chain")) {
+          chain.push_back(c.at("sha256"));
+        }
+        CHECK(chain == t.at("chain_sha256").get<std::vector<std::string>>());
+      } else if (behaviour == "tarpit") {
+        CHECK(r.at("status") == "error");
+        CHECK(r.at("error").at("class") == "timeout");
+        const double spent = r.at("tls").value("connect_ms", 0.0) + r.at("tls").value("handshake_ms", 0.0);
+        CHECK(spent <= timeout_ms + 600.0);
+      } else if (behaviour == "garbage" || behaviour == "http") {
+        CHECK(r.at("status") == "error");
+        CHECK(r.at("error").at("class") == "not-tls");
+      } else if (behaviour == "alert") {
+        CHECK(r.at("error").at("class") == "tls-alert");
+      } else if (behaviour == "close" || behaviour == "reset") {
+        CHECK(r.at("error").at("class") == "reset");
+      }
+    }
+  return tls_endpoints;
+}
+
+std::map<std::string, json> records_by_endpoint(const json& report)
+{
+  std::map<std::string, json> records;
+  for (const auto& r : report.at("records")) {
+    const auto k = key(r.at("target").at("ip"), r.at("target").at("port"));
+    CHECK_MESSAGE(records.count(k) == 0, "duplicate record for " << k);
+    records[k] = r;
+  }
+  return records;
 }
 
 } // namespace
@@ -128,47 +176,13 @@ TEST_SUITE("integration.scan")
     REQUIRE(result.status == 0);
 
     const json report = json::parse(read_file(dir.file("scan.json")));
-    std::map<std::string, json> records;
-    for (const auto& r : report.at("records")) {
-      const auto k = key(r.at("target").at("ip"), r.at("target").at("port"));
-      CHECK_MESSAGE(records.count(k) == 0, "duplicate record for " << k);
-      records[k] = r;
-    }
+    std::map<std::string, json> records = records_by_endpoint(report);
     // 256 + 10 + 6 addresses, two ports each: one record per endpoint, nothing lost.
     CHECK(records.size() == (256 + 10 + 6) * 2);
     CHECK(report.at("scan").at("endpoints_done") == records.size());
     CHECK(report.at("scan").at("interrupted") == false);
 
-    std::size_t tls_endpoints = 0;
-    for (const auto& t : sim.truth.at("endpoints")) {
-      const auto k = key(t.at("ip"), t.at("port"));
-      CAPTURE(k);
-      REQUIRE(records.count(k) == 1);
-      const json& r = records[k];
-      const std::string behaviour = t.value("behaviour", "tls");
-      if (behaviour == "tls") {
-        ++tls_endpoints;
-        REQUIRE(r.at("status") == "ok");
-        CHECK(r.at("leaf").at("sha256") == t.at("leaf_sha256"));
-        std::vector<std::string> chain;
-        for (const auto& c : r.at("chain")) {
-          chain.push_back(c.at("sha256"));
-        }
-        CHECK(chain == t.at("chain_sha256").get<std::vector<std::string>>());
-      } else if (behaviour == "tarpit") {
-        CHECK(r.at("status") == "error");
-        CHECK(r.at("error").at("class") == "timeout");
-        const double spent = r.at("tls").value("connect_ms", 0.0) + r.at("tls").value("handshake_ms", 0.0);
-        CHECK(spent <= 2600.0);
-      } else if (behaviour == "garbage" || behaviour == "http") {
-        CHECK(r.at("status") == "error");
-        CHECK(r.at("error").at("class") == "not-tls");
-      } else if (behaviour == "alert") {
-        CHECK(r.at("error").at("class") == "tls-alert");
-      } else if (behaviour == "close" || behaviour == "reset") {
-        CHECK(r.at("error").at("class") == "reset");
-      }
-    }
+    const std::size_t tls_endpoints = check_against_truth(records, sim.truth, 2000.0);
     CHECK(tls_endpoints >= 100);
 
     // Endpoints with no listener are refused.
@@ -281,5 +295,37 @@ TEST_SUITE("integration.scan")
     CHECK(r.out.find("127.93.0.1:21443") != std::string::npos);
     CHECK(r.out.find("ECDSA+SHA256") != std::string::npos);
     CHECK(r.err.empty()); // no progress line when stderr is not a terminal
+  }
+}
+
+TEST_SUITE("integration.scan")
+{
+  TEST_CASE("odd certificates and misbehaving devices (tests/fleets/behaviours.json), IPv6 included")
+  {
+    TempDir dir;
+    const json fleet = json::parse(read_file(std::string(FLEETCERT_SOURCE_DIR) + "/tests/fleets/behaviours.json"));
+    Simulator sim(dir, fleet, {"--port-map", "443:22443", "--port-map", "5061:27061"});
+    const auto result = run_command({FLEETCERT_BINARY, "scan", "127.31.0.0/23", "::1", "--ports", "22443,27061",
+                                     "--timeout", "2", "--json", dir.file("scan.json"), "--csv", dir.file("scan.csv")},
+                                    std::chrono::seconds(60));
+    INFO("stderr: " << result.err);
+    REQUIRE(result.status == 0);
+    const json report = json::parse(read_file(dir.file("scan.json")));
+    std::map<std::string, json> records = records_by_endpoint(report);
+    CHECK(records.size() == (512 + 1) * 2);
+    CHECK(check_against_truth(records, sim.truth, 2000.0) >= 14);
+    CHECK(records["::1:22443"].at("status") == "ok");
+    CHECK(records["::1:27061"].at("error").at("class") == "refused");
+    // A CN with bytes that are not UTF-8 in a UTF8String: OpenSSL refuses the certificate, the
+    // record keeps its fingerprints and says why.
+    bool unparsed_seen = false;
+    for (const auto& [k, r] : records) {
+      if (r.at("status") == "ok" && !r.at("leaf").at("parsed").get<bool>()) {
+        unparsed_seen = true;
+        CHECK(r.at("leaf").at("sha256").get<std::string>().size() == 64);
+        CHECK_FALSE(r.at("leaf").at("parse_error").get<std::string>().empty());
+      }
+    }
+    CHECK(unparsed_seen);
   }
 }

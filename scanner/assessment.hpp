@@ -2,6 +2,9 @@
 // Assessment: what a certificate means. Pure functions: "now" is a parameter.
 
 #include "certificate.hpp"
+#include "findings.hpp"
+#include "inventory.hpp"
+#include "provenance.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -28,10 +31,13 @@ enum class Validity
 };
 std::string_view to_string(Validity validity);
 
+struct AuditContext;
+
 struct AssessmentSettings
 {
   std::int64_t now = 0;          // seconds since the epoch
   int expiry_warning_days = 30;  // "expiring" within this many days
+  const AuditContext* audit = nullptr; // vendor-aware audit (profiles, trust, inventory); null: none
 };
 
 struct Assessment
@@ -40,6 +46,13 @@ struct Assessment
   std::string mac; // 12 upper-case hex digits, when the CN is a MAC
   std::optional<Validity> validity;
   std::optional<std::int64_t> days_left; // whole days until not_after; negative when expired
+
+  // Filled by the vendor-aware audit (audit.hpp).
+  std::string vendor;        // profile name or IEEE organisation; empty when unknown
+  std::string vendor_source; // "inventory", "mac-prefix", "ieee-registry", "issuer-name", "subject-name"
+  Provenance provenance;
+  std::optional<InventoryRow> inventory; // the inventory row of this address
+  std::vector<Finding> findings;         // worst first
 };
 
 // 12 hex digits with any separators (":", "-", ".", " ") and any case -> "0004F2ABCDEF".

@@ -293,6 +293,12 @@ SignatureInfo decode_signature(const X509* x)
 KeyInfo decode_key(const X509* x)
 {
   KeyInfo key;
+  unsigned char* spki = nullptr;
+  const int spki_size = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+  if (spki_size > 0) {
+    key.spki_sha256 = digest_hex(Der(spki, spki + spki_size), EVP_sha256());
+    OPENSSL_free(spki);
+  }
   EVP_PKEY* pkey = X509_get0_pubkey(x);
   if (pkey == nullptr) {
     // A key type OpenSSL cannot load: report its algorithm OID.

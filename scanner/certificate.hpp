@@ -32,6 +32,7 @@ struct KeyInfo
   std::string type;  // "RSA", "EC", "RSA-PSS", "DSA", "Ed25519", "Ed448", or the OID
   int bits = 0;
   std::string curve; // "P-256", "P-384", ... (EC only)
+  std::string spki_sha256; // SHA-256 of the SubjectPublicKeyInfo: the same key under any certificate
 };
 
 struct CertificateInfo

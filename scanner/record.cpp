@@ -1,5 +1,7 @@
 #include "record.hpp"
 
+#include "audit.hpp"
+
 namespace fleetcert {
 
 Record make_record(Observation observation, const AssessmentSettings& settings)
@@ -12,6 +14,9 @@ Record make_record(Observation observation, const AssessmentSettings& settings)
   record.observation = std::move(observation);
   if (const CertificateInfo* leaf = record.leaf()) {
     record.assessment = assess(*leaf, settings);
+  }
+  if (settings.audit != nullptr) {
+    audit_record(record, *settings.audit);
   }
   return record;
 }

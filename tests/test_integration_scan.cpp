@@ -3,6 +3,7 @@
 //
 // Each test case uses its own 127.x block, so test cases may run in parallel.
 
+#include "support/fleet_simulator.hpp"
 #include "support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -73,36 +74,15 @@ json integration_fleet()
   return fleet;
 }
 
-// Starts fleet-sim on a description and waits until it is ready; stops it when destroyed.
+// Starts fleet-sim on a description; the truth is sim.truth.
 struct Simulator
 {
   Simulator(const TempDir& dir, const json& fleet, const std::vector<std::string>& extra = {})
-      : truth_path(dir.file("truth.json")), process(arguments(dir, fleet, extra), dir.file("sim.out"), dir.file("sim.err"))
+      : sim(FLEET_SIM_BINARY, dir, fleet, extra), truth(sim.truth())
   {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!std::filesystem::exists(dir.file("ready"))) {
-      if (process.wait(std::chrono::milliseconds(50)) >= 0) {
-        FAIL("fleet-sim exited early: " << read_file(dir.file("sim.err")));
-      }
-      if (std::chrono::steady_clock::now() > until) {
-        FAIL("fleet-sim did not become ready in 120 s");
-      }
-    }
-    truth = json::parse(read_file(truth_path));
   }
-
-  static std::vector<std::string> arguments(const TempDir& dir, const json& fleet, const std::vector<std::string>& extra)
-  {
-    write_file(dir.file("fleet.json"), fleet.dump(2));
-    std::vector<std::string> args{FLEET_SIM_BINARY, "--fleet", dir.file("fleet.json"), "--truth", dir.file("truth.json"),
-                                  "--ready-file", dir.file("ready"), "--duration", "240"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
-
-  std::string truth_path;
-  ChildProcess process;
-  json truth;
+  FleetSimulator sim;
+  const json& truth;
 };
 
 std::string key(const json& ip, const json& port)

@@ -5,8 +5,11 @@
 
 #include "engine.hpp"
 #include "reports/csv_report.hpp"
+#include "reports/device_csv.hpp"
 #include "reports/json_report.hpp"
 #include "reports/summary_table.hpp"
+#include "scanner/audit.hpp"
+#include "scanner/fleet_view.hpp"
 #include "scanner/ports.hpp"
 #include "scanner/targets.hpp"
 
@@ -16,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <unistd.h>
 
 namespace fleetcert {
@@ -76,6 +80,78 @@ void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std:
   }
 }
 
+std::string read_text_file(const std::string& path, const char* what)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UsageError(std::string("cannot read ") + what + " '" + path + "'");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Everything the vendor-aware audit needs, loaded before the first connection.
+struct AuditInputs
+{
+  VendorProfiles profiles = VendorProfiles::builtin();
+  TrustStores trust;
+  std::optional<Inventory> inventory;
+  AuditContext context;
+};
+
+void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSet& targets)
+{
+  if (!options.profiles_dir.empty()) {
+    auto loaded = inputs.profiles.load_directory(options.profiles_dir);
+    if (!loaded) {
+      throw UsageError(loaded.error());
+    }
+  }
+  for (const auto& spec : options.vendor_cas) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw UsageError("invalid --vendor-ca '" + spec + "' (VENDOR=FILE)");
+    }
+    std::string vendor = spec.substr(0, eq);
+    if (const VendorProfile* profile = inputs.profiles.find(vendor)) {
+      vendor = profile->name;
+    }
+    const std::string path = spec.substr(eq + 1);
+    auto added = inputs.trust.add_vendor_bundle(vendor, read_text_file(path, "--vendor-ca file"), path);
+    if (!added) {
+      throw UsageError("invalid --vendor-ca: " + added.error());
+    }
+  }
+  for (const auto& path : options.trust_files) {
+    auto added = inputs.trust.add_enterprise_bundle(read_text_file(path, "--trust file"), path);
+    if (!added) {
+      throw UsageError("invalid --trust: " + added.error());
+    }
+  }
+  if (!options.inventory_path.empty()) {
+    auto inventory = load_inventory_file(options.inventory_path, options.lenient);
+    if (!inventory) {
+      throw UsageError(inventory.error());
+    }
+    for (const auto& warning : inventory->warnings) {
+      std::fprintf(stderr, "fleetcert: skipped %s\n", warning.c_str());
+    }
+    inputs.inventory = std::move(*inventory);
+    for (const auto& row : inputs.inventory->rows) {
+      auto spec = parse_target_spec(row.ip.empty() ? row.hostname : row.ip);
+      if (!spec) {
+        throw UsageError(options.inventory_path + ":" + std::to_string(row.line) + ": " + spec.error());
+      }
+      targets.add(*spec);
+    }
+  }
+  inputs.context.profiles = &inputs.profiles;
+  inputs.context.trust = &inputs.trust;
+  inputs.context.inventory = inputs.inventory ? &*inputs.inventory : nullptr;
+  inputs.context.registry = &OuiRegistry::system();
+}
+
 std::chrono::milliseconds seconds_option(double seconds, const char* name, bool zero_allowed)
 {
   if (!(seconds > 0.0 || (zero_allowed && seconds == 0.0)) || seconds > 86400.0) {
@@ -125,9 +201,11 @@ int scan(const ScanOptions& options)
   // Inputs: everything is checked before the first connection.
   TargetSet targets;
   add_specs(targets, options.targets, options.targets_files, false, "target");
+  AuditInputs audit;
+  load_audit_inputs(options, audit, targets);
   add_specs(targets, options.excludes, options.exclude_files, true, "exclude");
   if (targets.size() == 0) {
-    throw UsageError(options.targets.empty() && options.targets_files.empty()
+    throw UsageError(options.targets.empty() && options.targets_files.empty() && options.inventory_path.empty()
                          ? "no targets: give addresses, CIDR blocks, ranges or names, or --targets-file"
                          : "no targets left to scan after exclusions");
   }
@@ -152,6 +230,7 @@ int scan(const ScanOptions& options)
   settings.legacy_retry = !options.no_legacy_retry;
   settings.assessment.expiry_warning_days = options.expiry_warning_days;
   settings.assessment.now = static_cast<std::int64_t>(std::time(nullptr));
+  settings.assessment.audit = &audit.context;
   if (!options.now.empty()) {
     auto now = parse_iso8601(options.now);
     if (!now) {
@@ -175,6 +254,9 @@ int scan(const ScanOptions& options)
     }
     if (!options.csv_path.empty()) {
       sinks.push_back(std::make_unique<CsvReport>(options.csv_path));
+    }
+    if (!options.csv_devices_path.empty()) {
+      sinks.push_back(std::make_unique<DeviceCsvReport>(options.csv_devices_path));
     }
   } catch (const std::exception& e) {
     throw UsageError(e.what());
@@ -201,11 +283,13 @@ int scan(const ScanOptions& options)
   sigaction(SIGTERM, &action, nullptr);
 
   ScanSummary summary;
+  FleetView fleet(audit.context.inventory);
   ProgressLine progress(!options.no_progress && isatty(STDERR_FILENO) != 0, info.endpoints_planned);
   run_engine(
       targets, settings,
       [&](const Record& record) {
         summary.add(record);
+        fleet.add(record);
         for (auto& sink : sinks) {
           sink->write(record);
         }
@@ -215,7 +299,9 @@ int scan(const ScanOptions& options)
 
   info.finished_at = static_cast<std::int64_t>(std::time(nullptr));
   info.interrupted = g_stop.load();
+  fleet.finish();
   for (auto& sink : sinks) {
+    sink->fleet(fleet);
     sink->finish(info, summary);
   }
   if (info.interrupted) {
@@ -249,6 +335,15 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--json", options.json_path, "Write one JSON document (metadata, records, summary)");
   cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line as endpoints complete; - = stdout");
   cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
+  cmd->add_option("--csv-devices", options.csv_devices_path, "Write one CSV row per device, worst finding first");
+  cmd->add_option("--inventory", options.inventory_path,
+                  "Inventory (CSV with a header, or a JSON array): mac, ip, hostname, vendor, model, site; its "
+                  "addresses are scanned too");
+  cmd->add_flag("--lenient", options.lenient, "Skip and count bad inventory rows instead of stopping");
+  cmd->add_option("--profiles", options.profiles_dir, "Directory of vendor profiles (*.json) that add to or replace the built-in ones");
+  cmd->add_option("--vendor-ca", options.vendor_cas,
+                  "VENDOR=FILE: PEM bundle of a vendor's roots and intermediates, to verify factory certificates");
+  cmd->add_option("--trust", options.trust_files, "PEM bundle of your enterprise CAs (custom certificates)");
   cmd->add_option("--expiry-warning", options.expiry_warning_days, "Days before notAfter that count as expiring")
       ->capture_default_str();
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");

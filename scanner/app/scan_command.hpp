@@ -24,6 +24,12 @@ struct ScanOptions
   std::string json_path;
   std::string jsonl_path;
   std::string csv_path;
+  std::string csv_devices_path;
+  std::string inventory_path;
+  bool lenient = false;
+  std::string profiles_dir;
+  std::vector<std::string> vendor_cas; // VENDOR=FILE
+  std::vector<std::string> trust_files;
   int expiry_warning_days = 30;
   std::string now; // ISO 8601 instant used as "now" for assessment; empty: the clock
   bool no_progress = false;

@@ -1,0 +1,34 @@
+#pragma once
+// Runs fleet-sim for a test: writes the description, starts it, waits until it is ready, reads
+// its truth, and stops it (by PID) when destroyed.
+
+#include "support/process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace fleetcert::testing {
+
+class FleetSimulator
+{
+public:
+  // Throws std::runtime_error when the simulator exits early or is not ready within 120 s.
+  FleetSimulator(const std::string& binary, const TempDir& dir, const nlohmann::json& fleet,
+                 const std::vector<std::string>& extra_arguments = {});
+
+  const nlohmann::json& truth() const { return m_truth; }
+  // The PEM of a CA of the description, from the truth file.
+  std::string ca_pem(const std::string& name) const;
+  // The SHA-256 (lower-case hex) of a CA certificate, from the truth file.
+  std::string ca_sha256(const std::string& name) const;
+
+private:
+  static std::vector<std::string> arguments(const std::string& binary, const TempDir& dir, const nlohmann::json& fleet,
+                                            const std::vector<std::string>& extra);
+  ChildProcess m_process;
+  nlohmann::json m_truth;
+};
+
+} // namespace fleetcert::testing

@@ -1,0 +1,259 @@
+// End-to-end audit: vendor profiles, provenance decided from real chains, the inventory
+// cross-check and findings, through the real binary against the simulated fleet (127.94.0.0/24).
+
+#include "support/fleet_simulator.hpp"
+#include "support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+using namespace fleetcert::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* k_port = "23443";
+
+json cert(const std::string& subject, const json& key, const std::string& hash, const std::string& issuer)
+{
+  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
+          {"valid_days", 3650}};
+}
+
+json device(const std::string& ip, const std::string& mac, json port_spec)
+{
+  return {{"ip", ip}, {"mac", mac}, {"ports", {{k_port, std::move(port_spec)}}}};
+}
+
+json audit_fleet()
+{
+  const json rsa2048 = {{"type", "rsa"}, {"bits", 2048}};
+  const json p256 = {{"type", "ec"}, {"curve", "P-256"}};
+  const json p384 = {{"type", "ec"}, {"curve", "P-384"}};
+  json fleet;
+  fleet["key_pool"] = 1; // every RSA-1280 leaf shares one key (shared-key); other specs are used once
+  fleet["cas"] = json::array({
+      cert("/C=US/ST=Massachusetts/L=Boston/O=Grandstream Networks, Inc./CN=Grandstream Device CA", rsa2048, "sha256", "self"),
+      cert("/O=Grandstream Networks, Inc./CN=Grandstream Root CA", p384, "sha384", "self"),
+      cert("/C=US/ST=Massachusetts/L=Boston/O=Grandstream Networks, Inc./CN=Grandstream ECC Device CA", p384, "sha384",
+           "gs-root"),
+      cert("/C=DE/ST=Germany/L=Bocholt/O=Gigaset Communications GmbH/OU=Certificate Authority/CN=Gigaset.net", rsa2048,
+           "sha256", "self"),
+      cert("/C=US/O=Polycom Inc./CN=Polycom Root CA", p384, "sha384", "self"),
+      cert("/C=US/O=Polycom Inc./CN=Polycom Equipment Issuing CA 1", p256, "sha256", "poly-root"),
+      cert("/C=US/O=Polycom Inc./CN=Polycom Equipment Issuing CA 2", p256, "sha256", "poly-root"),
+      cert("/O=Example Corp/CN=Example Corp Enterprise CA", p256, "sha256", "self"),
+      cert("/O=Nobody Knows/CN=Some Other CA", p256, "sha256", "self"),
+  });
+  const char* names[] = {"gs-rsa", "gs-root", "gs-ecc", "gigaset", "poly-root", "poly-1", "poly-2", "enterprise", "other"};
+  for (std::size_t i = 0; i < fleet["cas"].size(); ++i) {
+    fleet["cas"][i]["name"] = names[i];
+  }
+
+  json gs_old = cert("/CN={MAC}", rsa2048, "sha256", "gs-rsa");
+  json gs_new = cert("/CN={MAC}", p384, "sha384", "gs-ecc");
+  json gs_no_chain = gs_new;
+  gs_no_chain["send_chain"] = false;
+  json einstein = cert("/CN=Einstein2", {{"type", "rsa"}, {"bits", 1024}}, "sha1", "gigaset");
+  json poly_self = cert("/CN={MAC}", p256, "sha256", "self");
+  json poly_1 = cert("/CN={MAC}", p256, "sha256", "poly-1");
+  json poly_2 = cert("/CN={MAC}", p256, "sha256", "poly-2");
+  json custom = cert("/CN=Custom-{MAC}", p256, "sha256", "enterprise");
+  json unknown = cert("/CN={MAC}", p256, "sha256", "other");
+  json shared_key = cert("/CN={MAC}", {{"type", "rsa"}, {"bits", 1280}}, "sha256", "self");
+  json expired = cert("/CN={MAC}", p256, "sha256", "poly-1");
+  expired["valid_from_days"] = -800;
+  expired["valid_days"] = 700;
+
+  fleet["devices"] = json::array({
+      device("127.94.0.1", "000B82000001", gs_old),
+      device("127.94.0.2", "000B82000002", gs_new),
+      device("127.94.0.3", "000B82000003", gs_no_chain),
+      device("127.94.0.4", "7C2F80000004", einstein),
+      device("127.94.0.5", "0004F2000005", poly_self),
+      device("127.94.0.6", "0004F2000006", poly_1),
+      device("127.94.0.7", "0004F2000007", poly_2),
+      device("127.94.0.8", "0004F2000008", custom),
+      device("127.94.0.9", "000413000009", unknown),     // snom's IEEE prefix, no profile
+      device("127.94.0.10", "805EC000000A", shared_key), // Yealink prefix
+      device("127.94.0.11", "805EC000000B", shared_key),
+      device("127.94.0.12", "0004F200000C", expired),
+  });
+  return fleet;
+}
+
+std::map<std::string, json> by_ip(const json& report)
+{
+  std::map<std::string, json> out;
+  for (const auto& r : report.at("records")) {
+    out[r.at("target").at("ip")] = r;
+  }
+  return out;
+}
+
+std::set<std::string> codes(const json& record)
+{
+  std::set<std::string> out;
+  for (const auto& f : record.at("assessment").at("findings")) {
+    out.insert(f.at("code"));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("integration.audit")
+{
+  TEST_CASE("provenance, vendors, inventory cross-check and findings on a simulated fleet")
+  {
+    TempDir dir;
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, audit_fleet());
+
+    // The vendors' CA bundles, as a site would download them, and the enterprise CA.
+    write_file(dir.file("grandstream.pem"), sim.ca_pem("gs-rsa") + sim.ca_pem("gs-root") + sim.ca_pem("gs-ecc"));
+    write_file(dir.file("polycom.pem"), sim.ca_pem("poly-root") + sim.ca_pem("poly-1") + sim.ca_pem("poly-2"));
+    write_file(dir.file("enterprise.pem"), sim.ca_pem("enterprise"));
+    // A Polycom profile override that pins issuing CA 1 only (as Polycom documents thumbprints).
+    std::filesystem::create_directories(dir.file("profiles"));
+    json polycom = {{"name", "Polycom"},
+                    {"aliases", {"Polycom", "Polycom Inc."}},
+                    {"mac_prefixes", {"0004F2", "64167F"}},
+                    {"factory_issuers", {"C=US, O=Polycom Inc., CN=Polycom Equipment Issuing CA 1"}},
+                    {"issuer_pins", {{{"sha256", sim.ca_sha256("poly-1")}}}}};
+    write_file(dir.file("profiles/polycom.json"), polycom.dump());
+    // The inventory: one vendor given explicitly, one wrong MAC, one device that never answers;
+    // 127.94.0.9 is missing on purpose.
+    write_file(dir.file("inventory.csv"),
+               "mac,ip,hostname,vendor,model,site,asset_tag\n"
+               "000B82000001,127.94.0.1,gs-1,,GXP2170,HQ,A-1\n"
+               "000B82FFFFFF,127.94.0.2,gs-2,,GRP2614,HQ,A-2\n"
+               "000B82000003,127.94.0.3,gs-3,,GRP2614,HQ,A-3\n"
+               "7C2F80000004,127.94.0.4,n670,,N670,Branch,A-4\n"
+               "0004F2000005,127.94.0.5,vvx-5,,VVX 450,Branch,A-5\n"
+               "0004F2000006,127.94.0.6,vvx-6,,VVX 450,Branch,A-6\n"
+               "0004F2000007,127.94.0.7,vvx-7,,VVX 450,Branch,A-7\n"
+               "0004F2000008,127.94.0.8,vvx-8,,VVX 450,Branch,A-8\n"
+               "805EC000000A,127.94.0.10,t54-10,Yealink,T54W,HQ,A-10\n"
+               "805EC000000B,127.94.0.11,t54-11,Yealink,T54W,HQ,A-11\n"
+               "0004F200000C,127.94.0.12,vvx-12,,VVX 450,HQ,A-12\n"
+               "0004F2000032,127.94.0.50,vvx-50,,VVX 450,HQ,A-50\n");
+
+    const auto result = run_command(
+        {FLEETCERT_BINARY, "scan", "127.94.0.9", "--inventory", dir.file("inventory.csv"), "--ports", k_port, "--timeout",
+         "3", "--profiles", dir.file("profiles"), "--vendor-ca", "Grandstream=" + dir.file("grandstream.pem"),
+         "--vendor-ca", "polycom=" + dir.file("polycom.pem"), "--trust", dir.file("enterprise.pem"), "--json",
+         dir.file("audit.json"), "--csv-devices", dir.file("devices.csv"), "--table"},
+        std::chrono::seconds(60));
+    INFO("stderr: " << result.err);
+    REQUIRE(result.status == 0);
+    const json report = json::parse(read_file(dir.file("audit.json")));
+    auto records = by_ip(report);
+    REQUIRE(records.size() == 13);
+
+    auto provenance = [&](const char* ip) { return records[ip].at("assessment").at("provenance"); };
+    auto vendor = [&](const char* ip) { return records[ip].at("assessment").at("vendor"); };
+
+    // Grandstream: old generation, new generation, new generation without its intermediate.
+    CHECK(provenance("127.94.0.1").at("kind") == "factory");
+    CHECK(provenance("127.94.0.1").at("basis") == "chain");
+    CHECK(provenance("127.94.0.1").at("vendor") == "Grandstream");
+    CHECK(codes(records["127.94.0.1"]).count("legacy-generation") == 1);
+    CHECK(provenance("127.94.0.2").at("kind") == "factory");
+    CHECK(codes(records["127.94.0.2"]).count("legacy-generation") == 0);
+    CHECK(codes(records["127.94.0.2"]).count("mac-mismatch") == 1);
+    CHECK(codes(records["127.94.0.2"]).count("chain-incomplete") == 0);
+    CHECK(provenance("127.94.0.3").at("kind") == "factory");
+    CHECK(provenance("127.94.0.3").at("chain_incomplete") == true);
+    CHECK(codes(records["127.94.0.3"]).count("chain-incomplete") == 1);
+    CHECK(vendor("127.94.0.1").at("source") == "mac-prefix");
+
+    // Gigaset Einstein2, SHA1, RSA-1024, no Gigaset bundle given: factory by issuer name only.
+    CHECK(provenance("127.94.0.4").at("kind") == "factory");
+    CHECK(provenance("127.94.0.4").at("basis") == "issuer-name");
+    CHECK(provenance("127.94.0.4").at("vendor") == "Gigaset");
+    const auto gigaset = codes(records["127.94.0.4"]);
+    CHECK(gigaset.count("generic-cn") == 1);
+    CHECK(gigaset.count("sha1-rejected") == 1);
+    CHECK(gigaset.count("weak-key") == 1);
+    for (const auto& f : records["127.94.0.4"].at("assessment").at("findings")) {
+      if (f.at("code") == "sha1-rejected") {
+        CHECK(f.at("message").get<std::string>().find("2.57") != std::string::npos);
+      }
+      CHECK_FALSE(f.at("remediation").get<std::string>().empty());
+    }
+
+    // Polycom: self-signed, factory through the pinned issuing CA, the other issuing CA fails the pin.
+    CHECK(provenance("127.94.0.5").at("kind") == "self-signed");
+    CHECK(codes(records["127.94.0.5"]).count("self-signed") == 1);
+    CHECK(provenance("127.94.0.6").at("kind") == "factory");
+    CHECK(provenance("127.94.0.6").at("basis") == "chain");
+    CHECK(provenance("127.94.0.7").at("kind") != "factory");
+    CHECK(codes(records["127.94.0.7"]).count("issuer-pin-mismatch") == 1);
+    CHECK(provenance("127.94.0.12").at("kind") == "factory"); // expired, and still factory
+    CHECK(codes(records["127.94.0.12"]).count("expired") == 1);
+
+    // Custom certificates: verified to --trust, and from an unknown CA.
+    CHECK(provenance("127.94.0.8").at("kind") == "custom-ca");
+    CHECK(provenance("127.94.0.8").at("basis") == "chain");
+    CHECK(codes(records["127.94.0.8"]).count("unknown-issuer") == 0);
+    CHECK(provenance("127.94.0.9").at("kind") == "custom-ca");
+    CHECK(codes(records["127.94.0.9"]).count("unknown-issuer") == 1);
+    CHECK(vendor("127.94.0.9").at("source") == "ieee-registry"); // snom: no profile, the IEEE name
+
+    // Inventory: vendor given, copied columns, wrong MAC, a device that never answered, one not listed.
+    CHECK(vendor("127.94.0.10").at("source") == "inventory");
+    CHECK(records["127.94.0.1"].at("inventory").at("extra").at("asset_tag") == "A-1");
+    CHECK(records["127.94.0.50"].at("status") == "error");
+    CHECK(records["127.94.0.50"].at("inventory").at("model") == "VVX 450");
+    const json& check = report.at("inventory_check");
+    CHECK(check.at("not_answering") == json::array({"127.94.0.50"}));
+    CHECK(check.at("not_in_inventory") == json::array({"127.94.0.9"}));
+
+    // Fleet-wide: the same key under two certificates, added to the records of the JSON document.
+    CHECK(codes(records["127.94.0.10"]).count("shared-key") == 1);
+    CHECK(codes(records["127.94.0.11"]).count("shared-key") == 1);
+    CHECK(codes(records["127.94.0.1"]).count("shared-key") == 0);
+
+    // Devices: one per address, worst first; the device CSV agrees.
+    const json& devices = report.at("devices");
+    CHECK(devices.size() == 13);
+    CHECK(devices.at(0).at("worst_severity") == "critical");
+    const std::string csv = read_file(dir.file("devices.csv"));
+    CHECK(csv.find("127.94.0.50") != std::string::npos);
+    CHECK(csv.find("not-answering") != std::string::npos);
+    CHECK(csv.find("shared-key") != std::string::npos);
+
+    // The table counts devices per vendor x signature x provenance and findings by code.
+    CHECK(result.out.find("Gigaset") != std::string::npos);
+    CHECK(result.out.find("sha1-rejected") != std::string::npos);
+  }
+
+  TEST_CASE("bad audit inputs exit 2 and name the file or line")
+  {
+    TempDir dir;
+    write_file(dir.file("inventory.csv"), "mac,ip\n000B82000001,127.94.1.1\nnot-a-mac,127.94.1.2\n");
+    auto r = run_command({FLEETCERT_BINARY, "scan", "--inventory", dir.file("inventory.csv")}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("inventory.csv:3") != std::string::npos);
+
+    r = run_command({FLEETCERT_BINARY, "scan", "--inventory", dir.file("inventory.csv"), "--lenient", "--ports", "1",
+                     "--timeout", "1", "--jsonl", dir.file("out.jsonl")},
+                    std::chrono::seconds(20));
+    CHECK(r.status == 0);
+    CHECK(r.err.find("inventory.csv:3") != std::string::npos);
+
+    write_file(dir.file("empty.pem"), "not a certificate\n");
+    r = run_command({FLEETCERT_BINARY, "scan", "127.94.1.1", "--vendor-ca", "Polycom=" + dir.file("empty.pem")},
+                    std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("empty.pem") != std::string::npos);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.94.1.1", "--vendor-ca", dir.file("empty.pem")}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.94.1.1", "--profiles", dir.file("no-such-dir")}, std::chrono::seconds(20));
+    CHECK(r.status == 2);
+  }
+}

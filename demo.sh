@@ -15,8 +15,9 @@ if [ "$(id -u)" -ne 0 ]; then
   map=(--port-map 443:10443 --port-map 5061:15061)
 fi
 
-rm -f "$out/ready"
-build/fleet-sim --fleet sample-inventories/demo-fleet.json --truth "$out/truth.json" \
+rm -rf "$out/ready" "$out/cas"
+mkdir -p "$out/cas"
+build/fleet-sim --fleet sample-inventories/demo-fleet.json --truth "$out/truth.json" --cas-dir "$out/cas" \
   --ready-file "$out/ready" --duration 300 "${map[@]}" >"$out/fleet-sim.log" 2>&1 &
 sim=$!
 trap 'kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true' EXIT
@@ -27,7 +28,14 @@ for _ in $(seq 1 600); do
 done
 [ -e "$out/ready" ] || { echo "demo: the simulator did not start" >&2; exit 3; }
 
-build/fleetcert scan --targets-file sample-inventories/demo-targets.txt --ports "$ports" --timeout 3 \
-  --json "$out/scan.json" --jsonl "$out/scan.jsonl" --csv "$out/scan.csv" --table
+# The vendors' CA bundles as a site would download them (here: from the simulator): Grandstream and
+# Polycom are verified; Gigaset and Yealink are recognised by their issuer names only.
+cat "$out/cas/grandstream-device-ca.pem" "$out/cas/grandstream-ecc-ca.pem" >"$out/grandstream-cas.pem"
+cat "$out/cas/polycom-root.pem" "$out/cas/polycom-issuing-1.pem" "$out/cas/polycom-issuing-2.pem" >"$out/polycom-cas.pem"
+
+build/fleetcert scan --targets-file sample-inventories/demo-targets.txt --inventory sample-inventories/demo-inventory.csv \
+  --vendor-ca Grandstream="$out/grandstream-cas.pem" --vendor-ca Polycom="$out/polycom-cas.pem" \
+  --trust "$out/cas/example-enterprise-ca.pem" --ports "$ports" --timeout 3 \
+  --json "$out/scan.json" --jsonl "$out/scan.jsonl" --csv "$out/scan.csv" --csv-devices "$out/devices.csv" --table
 echo
-echo "demo: reports written to $out/scan.json, $out/scan.jsonl and $out/scan.csv"
+echo "demo: reports written to $out/: scan.json, scan.jsonl, scan.csv, devices.csv"

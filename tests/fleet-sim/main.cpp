@@ -1,7 +1,7 @@
 // fleet-sim: plays a fleet of TLS devices on loopback from a JSON description, for fleetcert's
 // integration tests, demos and benchmarks. Only 127.0.0.0/8 and ::1 are ever bound.
 //
-//   fleet-sim --fleet FILE --truth OUT.json [--threads N] [--duration SECONDS]
+//   fleet-sim --fleet FILE --truth OUT.json [--threads N] [--duration SECONDS] [--cas-dir DIR]
 //             [--ready-file PATH] [--port-map FROM:TO]...
 //
 // Start-up: read the description (exit 2 if bad or not loopback), raise RLIMIT_NOFILE, bind one
@@ -79,6 +79,7 @@ struct SimOptions
   unsigned threads = 2;
   long duration_s = 600;
   std::vector<std::string> port_maps;
+  std::string cas_dir;
 };
 
 void setup_sim(CLI::App& app, SimOptions& options)
@@ -93,6 +94,8 @@ void setup_sim(CLI::App& app, SimOptions& options)
   app.add_option("--duration", options.duration_s, "Exit by itself after this many seconds")
       ->check(CLI::Range(1L, 7L * 86400L));
   app.add_option("--ready-file", options.ready_path, "Written with our PID once ready");
+  app.add_option("--cas-dir", options.cas_dir,
+                 "Also write each CA certificate of the description to DIR/<name>.pem (for --vendor-ca)");
   app.add_option("--port-map", options.port_maps,
                  "FROM:TO: listen on port TO wherever the description says FROM (repeatable)");
 }
@@ -195,6 +198,11 @@ int run_sim(const SimOptions& options)
     const auto truth = make_truth(fleet, certificates, static_cast<long>(getpid()));
     write_atomically(options.truth_path,
                      truth.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    if (!options.cas_dir.empty()) {
+      for (const auto& ca : truth.at("cas")) {
+        write_atomically(options.cas_dir + "/" + ca.at("name").get<std::string>() + ".pem", ca.at("pem").get<std::string>());
+      }
+    }
     if (!options.ready_path.empty()) {
       write_atomically(options.ready_path, std::to_string(getpid()) + "\n");
     }

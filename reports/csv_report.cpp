@@ -20,7 +20,9 @@ const std::vector<std::string>& columns()
     "sha256",       "sha1",         "md5",           "sig_algorithm", "sig_label",
     "sig_verdict",  "key_type",     "key_bits",      "key_curve",     "self_signed",
     "chain_length", "chain_sha256", "cn_class",      "mac",           "validity",
-    "days_left",
+    "days_left",    "vendor",       "vendor_source", "provenance",    "provenance_basis",
+    "provenance_vendor", "chain_incomplete", "findings", "worst_severity", "inventory_mac",
+    "model",        "site",
   };
   return k_columns;
 }
@@ -122,6 +124,28 @@ std::vector<std::string> csv_row(const Record& record)
                                                              : std::string_view()));
   cells.push_back(trusted(record.ok() && assessment.days_left ? std::to_string(*assessment.days_left)
                                                               : std::string()));
+
+  // The vendor may be known without a certificate (from the inventory); provenance only with one.
+  // Findings are this endpoint's own, worst first: fleet-wide ones are in the device CSV and JSON.
+  cells.push_back(untrusted(assessment.vendor));
+  cells.push_back(trusted(assessment.vendor.empty() ? std::string() : assessment.vendor_source));
+  const Provenance& provenance = assessment.provenance;
+  cells.push_back(trusted(record.ok() ? to_string(provenance.kind) : std::string_view()));
+  cells.push_back(trusted(record.ok() ? to_string(provenance.basis) : std::string_view()));
+  cells.push_back(untrusted(record.ok() ? provenance.vendor : std::string()));
+  cells.push_back(trusted(record.ok() ? boolean(provenance.chain_incomplete) : std::string()));
+  std::vector<Finding> findings = assessment.findings;
+  sort_findings(findings);
+  std::vector<std::string> codes;
+  for (const Finding& finding : findings) {
+    codes.push_back(finding.code);
+  }
+  cells.push_back(trusted(join(codes, " ")));
+  cells.push_back(trusted(findings.empty() ? std::string_view() : to_string(findings.front().severity)));
+  const std::optional<InventoryRow>& row = assessment.inventory;
+  cells.push_back(untrusted(row ? row->mac : std::string()));
+  cells.push_back(untrusted(row ? row->model : std::string()));
+  cells.push_back(untrusted(row ? row->site : std::string()));
   return cells;
 }
 

@@ -5,7 +5,9 @@
 //   {"schema":"fleetcert-scan/1","records":[
 //   {record},
 //   {record}
-//   ],"scan":{...},"summary":{...}}
+//   ],"scan":{...},"summary":{...},"devices":[
+//   {device}
+//   ],"inventory_check":{...}}
 
 #include "reports/sink.hpp"
 
@@ -44,23 +46,39 @@ private:
   bool m_committed = false;
 };
 
-// The whole scan as one JSON document ("fleetcert-scan/1"): records, then the scan facts and
-// the summary; renamed into place by finish().
+// The whole scan as one JSON document ("fleetcert-scan/1"): records, then the scan facts, the
+// summary and, when fleet() gave the device view, the devices and the inventory check.
+//
+// Records are spooled one per line to an anonymous scratch file (created beside `path` and
+// unlinked at once, so nothing is left behind even when the process is killed); finish() copies
+// them into the document, adding to each ok record its address's fleet-wide findings. Memory
+// does not grow with the number of records.
 class JsonReport : public RecordSink
 {
 public:
   // Throws std::runtime_error when `path` cannot be written, so the scan can be refused early.
   explicit JsonReport(std::string path);
+  ~JsonReport() override;
+  JsonReport(const JsonReport&) = delete;
+  JsonReport& operator=(const JsonReport&) = delete;
 
   void begin(const ScanInfo& info) override;
   void write(const Record& record) override;
-  // Writes "scan" and "summary", then renames the document into place; throws on write errors.
+  // Remembers the view (it must outlive finish()) for the fleet-wide findings and "devices".
+  void fleet(const FleetView& view) override;
+  // Writes records, "scan", "summary" (counting the fleet-wide findings the records now carry),
+  // "devices" and "inventory_check", then renames the document into place; throws on write errors.
   void finish(const ScanInfo& info, const ScanSummary& summary) override;
 
   const std::string& temporary_path() const { return m_file.temporary_path(); }
 
 private:
+  void copy_records(ScanSummary& summary);
+
   ReplacingFile m_file;
+  std::FILE* m_spool = nullptr; // the records, one per line; unlinked
+  int m_spool_errno = 0;        // first spool write failure
+  const FleetView* m_view = nullptr;
   std::uint64_t m_records = 0;
   bool m_begun = false;
   bool m_finished = false;

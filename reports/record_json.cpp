@@ -3,6 +3,9 @@
 #include "reports/text_safety.hpp"
 
 #include <cmath>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace fleetcert {
 
@@ -150,6 +153,58 @@ json chain_item_to_json(const CertificateInfo& certificate)
   return object;
 }
 
+json vendor_to_json(const std::string& name, const std::string& source)
+{
+  json object = json::object();
+  put_text(object, "name", name);
+  if (!source.empty()) {
+    put_text(object, "source", source);
+  }
+  return object;
+}
+
+json provenance_to_json(const Provenance& provenance)
+{
+  json object = json::object();
+  object["kind"] = std::string(to_string(provenance.kind));
+  object["basis"] = std::string(to_string(provenance.basis));
+  if (!provenance.vendor.empty()) {
+    put_text(object, "vendor", provenance.vendor);
+  }
+  object["chain_incomplete"] = provenance.chain_incomplete;
+  put_text(object, "detail", provenance.detail);
+  return object;
+}
+
+json findings_to_json(const std::vector<Finding>& findings)
+{
+  json array = json::array();
+  for (const Finding& finding : findings) {
+    array.push_back(finding_to_json(finding));
+  }
+  return array;
+}
+
+json port_to_json(const DevicePort& port)
+{
+  json object = json::object();
+  object["port"] = port.port;
+  put_text(object, "status", port.status);
+  if (!port.sha256.empty()) {
+    put_text(object, "sha256", port.sha256);
+  }
+  if (!port.signature_label.empty()) {
+    put_text(object, "signature_label", port.signature_label);
+  }
+  if (!port.provenance.empty()) {
+    put_text(object, "provenance", port.provenance);
+  }
+  if (!port.not_after.empty()) {
+    put_text(object, "not_after", port.not_after);
+  }
+  return object;
+}
+
 json assessment_to_json(const Assessment& assessment)
 {
   json object = json::object();
@@ -163,6 +218,11 @@ json assessment_to_json(const Assessment& assessment)
   if (assessment.days_left) {
     object["days_left"] = *assessment.days_left;
   }
+  if (!assessment.vendor.empty()) {
+    object["vendor"] = vendor_to_json(assessment.vendor, assessment.vendor_source);
+  }
+  object["provenance"] = provenance_to_json(assessment.provenance);
+  object["findings"] = findings_to_json(assessment.findings);
   return object;
 }
 
@@ -214,6 +274,71 @@ nlohmann::json record_to_json(const Record& record)
   if (record.ok()) {
     object["assessment"] = assessment_to_json(record.assessment);
   }
+  if (record.assessment.inventory) {
+    object["inventory"] = inventory_to_json(*record.assessment.inventory);
+  }
+  return object;
+}
+
+nlohmann::json finding_to_json(const Finding& finding)
+{
+  json object = json::object();
+  put_text(object, "code", finding.code);
+  object["severity"] = std::string(to_string(finding.severity));
+  put_text(object, "message", finding.message);
+  put_text(object, "remediation", finding.remediation);
+  return object;
+}
+
+nlohmann::json inventory_to_json(const InventoryRow& row)
+{
+  json object = json::object();
+  const std::pair<const char*, const std::string*> fields[] = {
+    {"mac", &row.mac}, {"hostname", &row.hostname}, {"vendor", &row.vendor}, {"model", &row.model},
+    {"site", &row.site}};
+  for (const auto& [key, value] : fields) {
+    if (!value->empty()) {
+      put_text(object, key, *value);
+    }
+  }
+  if (!row.extra.empty()) {
+    // Column names come from the user's file too: made valid UTF-8 (a "<column>_hex" sibling
+    // carries the bytes of an invalid value, not of an invalid name).
+    json extra = json::object();
+    for (const auto& [column, value] : row.extra) {
+      put_text(extra, to_valid_utf8(column), value);
+    }
+    object["extra"] = std::move(extra);
+  }
+  return object;
+}
+
+nlohmann::json device_to_json(const Device& device)
+{
+  json object = json::object();
+  put_text(object, "ip", device.ip);
+  if (!device.host.empty()) {
+    put_text(object, "host", device.host);
+  }
+  if (!device.mac.empty()) {
+    put_text(object, "mac", device.mac);
+  }
+  if (!device.vendor.empty()) {
+    object["vendor"] = vendor_to_json(device.vendor, device.vendor_source);
+  }
+  if (device.inventory) {
+    object["inventory"] = inventory_to_json(*device.inventory);
+  }
+  object["answered"] = device.answered();
+  if (const std::optional<Severity> worst = device.worst()) {
+    object["worst_severity"] = std::string(to_string(*worst));
+  }
+  json ports = json::array();
+  for (const DevicePort& port : device.ports) {
+    ports.push_back(port_to_json(port));
+  }
+  object["ports"] = std::move(ports);
+  object["findings"] = findings_to_json(device.findings);
   return object;
 }
 

@@ -2,6 +2,7 @@
 // One record as JSON (the shape documented in docs/records.md and reports/record.schema.json),
 // shared by the JSON and JSONL reports.
 
+#include "scanner/fleet_view.hpp"
 #include "scanner/record.hpp"
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,17 @@ void put_text(nlohmann::json& object, std::string_view key, std::string_view val
 
 // The record as JSON; every string from a certificate or the wire goes through put_text.
 nlohmann::json record_to_json(const Record& record);
+
+// {"code", "severity", "message", "remediation"}; the texts through put_text.
+nlohmann::json finding_to_json(const Finding& finding);
+
+// The inventory row of a record or device: "mac", "hostname", "vendor", "model", "site" (each only
+// when non-empty) and "extra": {column: value} when the row has other columns; all through put_text.
+nlohmann::json inventory_to_json(const InventoryRow& row);
+
+// One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "inventory",
+// "answered", "worst_severity", "ports": [{"port", "status", "sha256", ...}], "findings".
+nlohmann::json device_to_json(const Device& device);
 
 // Compact dump that never throws on invalid UTF-8 (replaced by U+FFFD, as a second line of defence).
 std::string dump_json(const nlohmann::json& value);

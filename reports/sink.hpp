@@ -11,6 +11,8 @@
 
 namespace fleetcert {
 
+class FleetView;
+
 // Facts about the scan itself, for report headers.
 struct ScanInfo
 {
@@ -36,6 +38,11 @@ struct ScanSummary
   std::map<std::string, std::uint64_t> cn_classes;         // "mac" -> n
   std::map<std::string, std::uint64_t> tls_versions;       // "TLSv1.2" -> n
   std::uint64_t self_signed = 0;
+  // Over ok records, parsed or not; fleet-wide findings (FleetView) are not counted here.
+  std::map<std::string, std::uint64_t> findings;   // finding code -> endpoints with it
+  std::map<std::string, std::uint64_t> severities; // worst severity -> endpoints (with a finding)
+  std::map<std::string, std::uint64_t> provenance; // "factory" -> n
+  std::map<std::string, std::uint64_t> vendors;    // vendor -> n (when known)
 
   void add(const Record& record);
 };
@@ -46,6 +53,9 @@ public:
   virtual ~RecordSink() = default;
   virtual void begin(const ScanInfo& info) = 0;
   virtual void write(const Record& record) = 0;
+  // The device view of the whole scan, once, after the last record and before finish(). The view
+  // outlives finish(). Default: not interested.
+  virtual void fleet(const FleetView& /*view*/) {}
   // Completes the report (for files: writes the temporary file out and renames it into place).
   virtual void finish(const ScanInfo& info, const ScanSummary& summary) = 0;
 };

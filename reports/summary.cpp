@@ -3,6 +3,11 @@
 #include "reports/record_json.hpp"
 #include "reports/text_safety.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string_view>
+
 namespace fleetcert {
 
 namespace {
@@ -29,6 +34,22 @@ void ScanSummary::add(const Record& record)
     return;
   }
   ++ok;
+  const Assessment& assessment = record.assessment;
+  std::optional<Severity> worst;
+  std::set<std::string_view> codes; // a code counts once per endpoint
+  for (const Finding& finding : assessment.findings) {
+    if (codes.insert(finding.code).second) {
+      ++findings[finding.code];
+    }
+    worst = worst ? std::max(*worst, finding.severity) : finding.severity;
+  }
+  if (worst) {
+    ++severities[std::string(to_string(*worst))];
+  }
+  ++provenance[std::string(to_string(assessment.provenance.kind))];
+  if (!assessment.vendor.empty()) {
+    ++vendors[assessment.vendor];
+  }
   const CertificateInfo& leaf = *record.leaf();
   if (!leaf.parsed) {
     return;
@@ -60,6 +81,10 @@ nlohmann::json summary_to_json(const ScanSummary& summary)
   object["cn_classes"] = counts_to_json(summary.cn_classes);
   object["tls_versions"] = counts_to_json(summary.tls_versions);
   object["self_signed"] = summary.self_signed;
+  object["findings"] = counts_to_json(summary.findings);
+  object["severities"] = counts_to_json(summary.severities);
+  object["provenance"] = counts_to_json(summary.provenance);
+  object["vendors"] = counts_to_json(summary.vendors);
   return object;
 }
 

@@ -3,6 +3,7 @@
 // totals. Every text goes through terminal_safe, so no certificate can send escape sequences.
 
 #include "reports/sink.hpp"
+#include "scanner/fleet_view.hpp"
 
 #include <ostream>
 #include <string>
@@ -22,11 +23,15 @@ public:
   void begin(const ScanInfo& info) override;
   // Writes one row: ENDPOINT STATUS TLS SIGNATURE VERDICT CN VALIDITY NOT AFTER.
   void write(const Record& record) override;
-  // Writes the totals, and INTERRUPTED when the scan was stopped early.
+  // Remembers the device view (it must outlive finish()) for the audit tables.
+  void fleet(const FleetView& view) override;
+  // Writes the totals; when the audit found vendors or findings, devices by vendor x signature x
+  // provenance, findings by code and the inventory check; INTERRUPTED when the scan stopped early.
   void finish(const ScanInfo& info, const ScanSummary& summary) override;
 
 private:
   std::ostream& m_out;
+  const FleetView* m_view = nullptr;
   bool m_begun = false;
 };
 

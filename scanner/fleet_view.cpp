@@ -47,7 +47,9 @@ DevicePort port_of(const Record& record)
       port.not_after = format_iso8601(*leaf->not_after);
     }
   } else {
-    port.status = std::string(to_string(record.observation.error));
+    // A handshake that ended without a certificate and without an error is a protocol problem.
+    const ErrorClass error = record.observation.error == ErrorClass::none ? ErrorClass::protocol : record.observation.error;
+    port.status = std::string(to_string(error));
   }
   return port;
 }
@@ -162,12 +164,23 @@ void FleetView::finish()
 {
   m_recent_errors.clear();
   m_recent_order.clear();
+  // One finding per code and device: a device sharing two certificates gets one, with both reasons.
   auto add_fleet = [&](const std::string& key, std::string_view code, std::string message) {
-    Device& device = m_devices[key];
-    const VendorProfile* no_profile = nullptr;
-    Finding finding = make_finding(code, std::move(message), no_profile);
-    m_fleet_findings[key].push_back(finding);
-    device.findings.push_back(std::move(finding));
+    auto& fleet = m_fleet_findings[key];
+    for (auto& existing : fleet) {
+      if (existing.code == code) {
+        existing.message += "; " + message;
+        for (auto& f : m_devices[key].findings) {
+          if (f.code == code) {
+            f.message = existing.message;
+          }
+        }
+        return;
+      }
+    }
+    Finding finding = make_finding(code, std::move(message), nullptr);
+    fleet.push_back(finding);
+    m_devices[key].findings.push_back(std::move(finding));
   };
 
   for (const auto& [sha256, holders] : m_by_certificate) {

@@ -109,7 +109,7 @@ CertificateInfo certificate(const std::string& cn, char digit)
   cert.sha1 = std::string(40, digit);
   cert.md5 = std::string(32, digit);
   cert.signature = {"sha1WithRSAEncryption", "RSA+SHA1", SignatureVerdict::rejected};
-  cert.key = {"RSA", 1024, ""};
+  cert.key = {"RSA", 1024, "", ""};
   cert.self_signed = true;
   return cert;
 }
@@ -158,11 +158,73 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("columns are the documented ones, in order")
   {
     const std::vector<std::string> columns = csv_columns();
-    REQUIRE(columns.size() == 36);
+    REQUIRE(columns.size() == 47);
     CHECK(columns.front() == "ip");
     CHECK(columns[13] == "subject");
     CHECK(columns[30] == "chain_length");
-    CHECK(columns.back() == "days_left");
+    CHECK(columns[35] == "days_left");
+    CHECK(std::vector<std::string>(columns.begin() + 36, columns.end()) ==
+          std::vector<std::string>{"vendor", "vendor_source", "provenance", "provenance_basis", "provenance_vendor",
+                                   "chain_incomplete", "findings", "worst_severity", "inventory_mac", "model", "site"});
+  }
+
+  TEST_CASE("the audit columns: vendor, provenance, findings worst first, inventory")
+  {
+    Record record = ok_record("0004F2ABCDEF");
+    Assessment& assessment = record.assessment;
+    assessment.vendor = "=Polycom";
+    assessment.vendor_source = "issuer-name";
+    assessment.provenance.kind = ProvenanceKind::custom_ca;
+    assessment.provenance.basis = ProvenanceBasis::issuer_name;
+    assessment.provenance.vendor = "@Acme";
+    assessment.findings = {
+      {"expired", Severity::high, "m", "r"},
+      {"weak-signature", Severity::critical, "m", "r"},
+      {"legacy-generation", Severity::medium, "m", "r"},
+    };
+    InventoryRow row;
+    row.mac = "0004F2ABCDEF";
+    row.model = "VVX 411";
+    row.site = "-3rd floor";
+    row.extra = {{"room", "=1+1"}};
+    assessment.inventory = row;
+
+    const auto cells = by_column(csv_columns(), csv_row(record));
+    CHECK(cells.at("vendor") == "'=Polycom");
+    CHECK(cells.at("vendor_source") == "issuer-name");
+    CHECK(cells.at("provenance") == "custom-ca");
+    CHECK(cells.at("provenance_basis") == "issuer-name");
+    CHECK(cells.at("provenance_vendor") == "'@Acme");
+    CHECK(cells.at("chain_incomplete") == "false");
+    CHECK(cells.at("findings") == "weak-signature expired legacy-generation");
+    CHECK(cells.at("worst_severity") == "critical");
+    CHECK(cells.at("inventory_mac") == "0004F2ABCDEF");
+    CHECK(cells.at("model") == "VVX 411");
+    CHECK(cells.at("site") == "'-3rd floor");
+
+    // An error record of an inventory device: its row and vendor, no provenance, no findings.
+    Record error = error_record();
+    error.assessment.vendor = "Polycom";
+    error.assessment.vendor_source = "inventory";
+    error.assessment.inventory = row;
+    const auto error_cells = by_column(csv_columns(), csv_row(error));
+    CHECK(error_cells.at("vendor") == "Polycom");
+    CHECK(error_cells.at("vendor_source") == "inventory");
+    CHECK(error_cells.at("provenance") == "");
+    CHECK(error_cells.at("provenance_basis") == "");
+    CHECK(error_cells.at("chain_incomplete") == "");
+    CHECK(error_cells.at("findings") == "");
+    CHECK(error_cells.at("worst_severity") == "");
+    CHECK(error_cells.at("model") == "VVX 411");
+
+    // Before the audit: provenance unknown, nothing else.
+    const auto plain = by_column(csv_columns(), csv_row(ok_record("x")));
+    CHECK(plain.at("vendor") == "");
+    CHECK(plain.at("vendor_source") == "");
+    CHECK(plain.at("provenance") == "unknown");
+    CHECK(plain.at("provenance_basis") == "none");
+    CHECK(plain.at("findings") == "");
+    CHECK(plain.at("inventory_mac") == "");
   }
 
   TEST_CASE("a report parses back cell for cell, written via rename")

@@ -2,12 +2,15 @@
 // the scan facts and summary counts, early refusal of unwritable paths, and one JSON per line.
 
 #include "reports/json_report.hpp"
+#include "reports/record_json.hpp"
 #include "reports/summary.hpp"
+#include "scanner/fleet_view.hpp"
 
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -84,6 +87,74 @@ std::vector<Record> sample_records()
   };
 }
 
+// A small audited fleet: .10 and .20 share a certificate; .20 is not in the inventory; .30 is;
+// .40 is in the inventory but never answered; .11 is an address nobody knows that timed out.
+struct AuditedFleet
+{
+  Inventory inventory;
+  std::vector<Record> records;
+
+  AuditedFleet()
+  {
+    for (const char* ip : {"127.0.0.10", "127.0.0.30", "127.0.0.40"}) {
+      InventoryRow row;
+      row.line = inventory.rows.size() + 2;
+      row.ip = ip;
+      row.vendor = "Grandstream";
+      inventory.rows.push_back(row);
+    }
+    inventory.index();
+
+    Record a = ok_record("000B82000010", "RSA+SHA256", SignatureVerdict::current, false);
+    a.assessment.inventory = inventory.rows[0];
+    a.assessment.vendor = "Grandstream";
+    a.assessment.vendor_source = "inventory";
+    a.assessment.findings = {{"expiring", Severity::medium, "ends in 10 days", "Renew it."}};
+    Record a_sip = error_record(ErrorClass::refused);
+    a_sip.observation.endpoint.ip = "127.0.0.10";
+    a_sip.assessment.inventory = inventory.rows[0];
+
+    Record b = ok_record("Einstein2", "RSA+SHA1", SignatureVerdict::rejected, false);
+    b.observation.endpoint.ip = "127.0.0.20";
+    b.assessment.findings = {{"sha1-rejected", Severity::high, "RSA+SHA1", "Replace it."}};
+
+    Record c = ok_record("000B82000030", "ECDSA+SHA384", SignatureVerdict::current, false);
+    c.observation.endpoint.ip = "127.0.0.30";
+    c.chain.front().sha256 = std::string(64, 'c');
+    c.assessment.inventory = inventory.rows[1];
+
+    records = {a, error_record(ErrorClass::timeout), b, a_sip, c};
+  }
+};
+
+// The lines between "records":[ and ], without their separators.
+std::vector<std::string> record_lines(const std::string& document)
+{
+  const std::size_t begin = document.find("\"records\":[\n");
+  const std::size_t end = document.find("\n],\"scan\":");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  std::vector<std::string> lines;
+  std::istringstream in(document.substr(begin + 12, end - begin - 12));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == ',') {
+      line.pop_back();
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<std::string> codes_of(const json& findings)
+{
+  std::vector<std::string> codes;
+  for (const json& finding : findings) {
+    codes.push_back(finding["code"].get<std::string>());
+  }
+  return codes;
+}
+
 ScanInfo sample_info()
 {
   ScanInfo info;
@@ -117,11 +188,43 @@ TEST_SUITE("reports.summary")
     CHECK(summary.cn_classes == std::map<std::string, std::uint64_t>{{"other", 2}});
     CHECK(summary.tls_versions == std::map<std::string, std::uint64_t>{{"TLSv1.2", 2}});
     CHECK(summary.self_signed == 1);
+    CHECK(summary.findings.empty());
+    CHECK(summary.severities.empty());
+    CHECK(summary.provenance == std::map<std::string, std::uint64_t>{{"unknown", 2}});
+    CHECK(summary.vendors.empty());
 
     const json j = summary_to_json(summary);
     CHECK(j["endpoints"] == 5);
     CHECK(j["error_classes"]["timeout"] == 2);
     CHECK(j["self_signed"] == 1);
+  }
+
+  TEST_CASE("ScanSummary counts findings, worst severities, provenance and vendors of ok records")
+  {
+    const AuditedFleet fleet;
+    ScanSummary summary;
+    for (const Record& record : fleet.records) {
+      summary.add(record);
+    }
+    Record unparsed = fleet.records[2];
+    unparsed.chain.front().parsed = false;
+    unparsed.assessment.findings.push_back({"certificate-unparseable", Severity::high, "x", "y"});
+    unparsed.assessment.findings.push_back({"sha1-rejected", Severity::high, "again", "y"}); // counted once
+    unparsed.assessment.vendor = "Gigaset";
+    unparsed.assessment.provenance.kind = ProvenanceKind::self_signed;
+    summary.add(unparsed);
+
+    CHECK(summary.findings ==
+          std::map<std::string, std::uint64_t>{{"expiring", 1}, {"sha1-rejected", 2}, {"certificate-unparseable", 1}});
+    CHECK(summary.severities == std::map<std::string, std::uint64_t>{{"medium", 1}, {"high", 2}});
+    CHECK(summary.provenance == std::map<std::string, std::uint64_t>{{"unknown", 3}, {"self-signed", 1}});
+    CHECK(summary.vendors == std::map<std::string, std::uint64_t>{{"Grandstream", 1}, {"Gigaset", 1}});
+
+    const json j = summary_to_json(summary);
+    CHECK(j["findings"]["sha1-rejected"] == 2);
+    CHECK(j["severities"]["high"] == 2);
+    CHECK(j["provenance"]["self-signed"] == 1);
+    CHECK(j["vendors"]["Gigaset"] == 1);
   }
 
   TEST_CASE("an unparsed leaf counts as ok and nothing else")
@@ -178,6 +281,9 @@ TEST_SUITE("reports.json_report")
     CHECK(scan["endpoints_done"] == 5);
     CHECK(scan["interrupted"] == true);
 
+    CHECK_FALSE(document.contains("devices"));
+    CHECK_FALSE(document.contains("inventory_check"));
+
     const json& counts = document["summary"];
     CHECK(counts["endpoints"] == 5);
     CHECK(counts["ok"] == 2);
@@ -194,6 +300,99 @@ TEST_SUITE("reports.json_report")
       record_lines += line.rfind("{\"assessment\"", 0) == 0 || line.rfind("{\"chain\"", 0) == 0 ? 1 : 0;
     }
     CHECK(record_lines == 5);
+  }
+
+  TEST_CASE("records get their address's fleet-wide findings; the devices and the inventory check follow")
+  {
+    TempDir dir;
+    const fs::path path = dir.path / "audit.json";
+    const AuditedFleet fleet;
+    FleetView view(&fleet.inventory);
+    ScanSummary summary;
+    JsonReport report(path.string());
+    report.begin(ScanInfo{});
+    for (const Record& record : fleet.records) {
+      view.add(record);
+      summary.add(record);
+      report.write(record);
+    }
+    // Only the document's temporary file is visible: the spooled records are unlinked.
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+    view.finish();
+    REQUIRE(view.fleet_findings("127.0.0.10") != nullptr);
+    REQUIRE(view.fleet_findings("127.0.0.30") == nullptr);
+    report.fleet(view);
+    report.finish(ScanInfo{}, summary);
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+
+    const std::string text = read_file(path);
+    json document;
+    REQUIRE_NOTHROW(document = json::parse(text));
+    const std::vector<std::string> lines = record_lines(text);
+    REQUIRE(lines.size() == fleet.records.size());
+
+    // Untouched records are copied byte for byte: error records, and .30 (no fleet finding).
+    for (std::size_t i : {1, 3, 4}) {
+      INFO(i);
+      CHECK(lines[i] == dump_json(record_to_json(fleet.records[i])));
+    }
+    const json& records = document["records"];
+    CHECK(codes_of(records[0]["assessment"]["findings"]) == std::vector<std::string>{"shared-certificate", "expiring"});
+    CHECK(codes_of(records[2]["assessment"]["findings"]) ==
+          std::vector<std::string>{"sha1-rejected", "shared-certificate", "not-in-inventory"});
+    CHECK(records[2]["assessment"]["findings"][1]["severity"] == "high");
+    CHECK(records[2]["assessment"]["findings"][2]["severity"] == "low");
+    CHECK_FALSE(records[2]["assessment"]["findings"][1]["remediation"].get<std::string>().empty());
+    CHECK(records[3]["status"] == "error");
+    CHECK_FALSE(records[3].contains("assessment"));
+    // Everything else of a patched record is unchanged.
+    json a = records[0];
+    a["assessment"]["findings"].erase(0);
+    CHECK(a == record_to_json(fleet.records[0]));
+
+    // The summary counts what the records carry.
+    const json& counts = document["summary"];
+    CHECK(counts["findings"] ==
+          json{{"expiring", 1}, {"sha1-rejected", 1}, {"shared-certificate", 2}, {"not-in-inventory", 1}});
+    CHECK(counts["severities"] == json{{"high", 2}});
+
+    const json& devices = document["devices"];
+    REQUIRE(devices.size() == view.devices().size());
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      CHECK(devices[i] == device_to_json(view.devices()[i]));
+    }
+    const auto device = std::find_if(devices.begin(), devices.end(),
+                                     [](const json& d) { return d["ip"] == "127.0.0.10"; });
+    REQUIRE(device != devices.end());
+    CHECK((*device)["ports"].size() == 2);
+    CHECK((*device)["answered"] == true);
+    CHECK(document["inventory_check"] ==
+          json{{"not_answering", json{"127.0.0.40"}}, {"not_in_inventory", json{"127.0.0.20"}}});
+  }
+
+  TEST_CASE("a view without fleet-wide findings copies every record as spooled")
+  {
+    TempDir dir;
+    const fs::path path = dir.path / "scan.json";
+    FleetView view;
+    JsonReport report(path.string());
+    const std::vector<Record> records = sample_records();
+    for (const Record& record : records) {
+      view.add(record);
+      report.write(record);
+    }
+    view.finish();
+    report.fleet(view);
+    report.finish(ScanInfo{}, ScanSummary{});
+    const std::string text = read_file(path);
+    const std::vector<std::string> lines = record_lines(text);
+    REQUIRE(lines.size() == records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      CHECK(lines[i] == dump_json(record_to_json(records[i])));
+    }
+    const json document = json::parse(text);
+    CHECK(document["inventory_check"] == json{{"not_answering", json::array()}, {"not_in_inventory", json::array()}});
+    CHECK(document["devices"].is_array());
   }
 
   TEST_CASE("an empty scan is still a valid document")

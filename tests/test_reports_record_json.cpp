@@ -41,7 +41,7 @@ CertificateInfo parsed_certificate(const std::string& cn, char digit)
   cert.sha1 = std::string(40, digit);
   cert.md5 = std::string(32, digit);
   cert.signature = {"sha256WithRSAEncryption", "RSA+SHA256", SignatureVerdict::current};
-  cert.key = {"RSA", 2048, ""};
+  cert.key = {"RSA", 2048, "", ""};
   return cert;
 }
 
@@ -110,6 +110,40 @@ Record latin1_record()
   record.chain.front().san = {"DNS:ok.example", "DNS:caf\xE9.example"};
   record.assessment.cn_class = CnClass::other;
   record.assessment.mac.clear();
+  return record;
+}
+
+InventoryRow inventory_row()
+{
+  InventoryRow row;
+  row.line = 7;
+  row.mac = "000B82A1B2C3";
+  row.ip = "127.0.0.1";
+  row.hostname = "reception-phone";
+  row.vendor = "Grandstream";
+  row.model = "GRP2614";
+  row.site = "=HQ";
+  row.extra = {{"room", "Caf\xE9 2"}, {"owner", "IT"}};
+  return row;
+}
+
+// A record after the vendor-aware audit: vendor, provenance, findings (worst first), inventory.
+Record audited_record()
+{
+  Record record = ok_record();
+  Assessment& assessment = record.assessment;
+  assessment.vendor = "Grandstream";
+  assessment.vendor_source = "mac-prefix";
+  assessment.provenance.kind = ProvenanceKind::factory;
+  assessment.provenance.basis = ProvenanceBasis::chain;
+  assessment.provenance.vendor = "Grandstream";
+  assessment.provenance.chain_incomplete = true;
+  assessment.provenance.detail = "verifies against the Grandstream bundle";
+  assessment.findings = {
+    {"sha1-rejected", Severity::high, "signed with RSA+SHA1", "Replace the certificate."},
+    {"chain-incomplete", Severity::medium, "the intermediate \xC0 is missing", "Install the full chain."},
+  };
+  assessment.inventory = inventory_row();
   return record;
 }
 
@@ -261,6 +295,17 @@ SchemaValidator load_schema()
   return SchemaValidator(json::parse(in));
 }
 
+std::string hex_of(const std::string& bytes)
+{
+  static const char* const k_digits = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char c : bytes) {
+    hex += k_digits[c >> 4];
+    hex += k_digits[c & 0x0f];
+  }
+  return hex;
+}
+
 std::string errors_text(const std::vector<std::string>& errors)
 {
   std::string text;
@@ -306,8 +351,14 @@ TEST_SUITE("reports.record_json")
     REQUIRE(j["chain"].size() == 2);
     CHECK(j["chain"][1]["subject"] == "CN=Vendor CA");
     CHECK(j["chain"][1]["sha256"] == std::string(64, 'b'));
-    CHECK(j["assessment"] == json{{"cn_class", "mac"}, {"mac", "0004F2ABCDEF"}, {"validity", "expiring"},
-                                  {"days_left", 10}});
+    CHECK(j["assessment"] == json{{"cn_class", "mac"},
+                                  {"mac", "0004F2ABCDEF"},
+                                  {"validity", "expiring"},
+                                  {"days_left", 10},
+                                  {"provenance",
+                                   {{"kind", "unknown"}, {"basis", "none"}, {"chain_incomplete", false}, {"detail", ""}}},
+                                  {"findings", json::array()}});
+    CHECK_FALSE(j.contains("inventory"));
   }
 
   TEST_CASE("an error record has no leaf and an empty chain")
@@ -388,6 +439,109 @@ TEST_SUITE("reports.record_json")
     CHECK_FALSE(back["leaf"].contains("cn_hex"));
   }
 
+  TEST_CASE("an audited record has vendor, provenance, findings and its inventory row")
+  {
+    const json j = json::parse(dump_json(record_to_json(audited_record())));
+    const json& assessment = j["assessment"];
+    CHECK(assessment["vendor"] == json{{"name", "Grandstream"}, {"source", "mac-prefix"}});
+    CHECK(assessment["provenance"] == json{{"kind", "factory"},
+                                           {"basis", "chain"},
+                                           {"vendor", "Grandstream"},
+                                           {"chain_incomplete", true},
+                                           {"detail", "verifies against the Grandstream bundle"}});
+    REQUIRE(assessment["findings"].size() == 2);
+    CHECK(assessment["findings"][0] == json{{"code", "sha1-rejected"},
+                                            {"severity", "high"},
+                                            {"message", "signed with RSA+SHA1"},
+                                            {"remediation", "Replace the certificate."}});
+    CHECK(assessment["findings"][1]["code"] == "chain-incomplete");
+    CHECK(assessment["findings"][1]["message"] == "the intermediate " + k_fffd + " is missing");
+    CHECK(assessment["findings"][1]["message_hex"] == hex_of("the intermediate \xC0 is missing"));
+
+    // The inventory row sits beside the assessment, not in it; the ip is the target's.
+    CHECK_FALSE(assessment.contains("inventory"));
+    const json& inventory = j["inventory"];
+    CHECK(inventory["mac"] == "000B82A1B2C3");
+    CHECK(inventory["hostname"] == "reception-phone");
+    CHECK(inventory["vendor"] == "Grandstream");
+    CHECK(inventory["model"] == "GRP2614");
+    CHECK(inventory["site"] == "=HQ");
+    CHECK_FALSE(inventory.contains("ip"));
+    CHECK(inventory["extra"] == json{{"room", "Caf" + k_fffd + " 2"}, {"room_hex", "436166e92032"}, {"owner", "IT"}});
+  }
+
+  TEST_CASE("empty vendor and inventory fields are left out")
+  {
+    Record record = audited_record();
+    record.assessment.vendor.clear();
+    record.assessment.provenance.vendor.clear();
+    record.assessment.inventory->hostname.clear();
+    record.assessment.inventory->vendor.clear();
+    record.assessment.inventory->extra.clear();
+    const json j = record_to_json(record);
+    CHECK_FALSE(j["assessment"].contains("vendor"));
+    CHECK_FALSE(j["assessment"]["provenance"].contains("vendor"));
+    CHECK_FALSE(j["inventory"].contains("hostname"));
+    CHECK_FALSE(j["inventory"].contains("vendor"));
+    CHECK_FALSE(j["inventory"].contains("extra"));
+  }
+
+  TEST_CASE("an error record of an inventory device carries the row but no assessment")
+  {
+    Record record = error_record();
+    record.assessment.inventory = inventory_row();
+    record.assessment.vendor = "Grandstream";
+    const json j = record_to_json(record);
+    CHECK_FALSE(j.contains("assessment"));
+    CHECK(j["inventory"]["model"] == "GRP2614");
+  }
+
+  TEST_CASE("finding_to_json and device_to_json")
+  {
+    CHECK(finding_to_json({"shared-key", Severity::critical, "also on 127.0.0.9", "Give each device its own key."}) ==
+          json{{"code", "shared-key"},
+               {"severity", "critical"},
+               {"message", "also on 127.0.0.9"},
+               {"remediation", "Give each device its own key."}});
+
+    Device device;
+    device.ip = "127.0.0.1";
+    device.mac = "000B82A1B2C3";
+    device.vendor = "Grandstream";
+    device.vendor_source = "inventory";
+    device.inventory = inventory_row();
+    device.ports = {{443, "ok", std::string(64, 'a'), "RSA+SHA1", "factory", "2027-11-20T10:00:00Z"},
+                    {5061, "refused", "", "", "", ""}};
+    device.findings = {{"sha1-rejected", Severity::high, "port 443: signed with RSA+SHA1", "Replace it."}};
+    const json j = json::parse(dump_json(device_to_json(device)));
+    CHECK(j["ip"] == "127.0.0.1");
+    CHECK_FALSE(j.contains("host"));
+    CHECK(j["mac"] == "000B82A1B2C3");
+    CHECK(j["vendor"] == json{{"name", "Grandstream"}, {"source", "inventory"}});
+    CHECK(j["inventory"]["extra"]["room_hex"] == "436166e92032");
+    CHECK(j["answered"] == true);
+    CHECK(j["worst_severity"] == "high");
+    CHECK(j["ports"] == json{{{"port", 443},
+                              {"status", "ok"},
+                              {"sha256", std::string(64, 'a')},
+                              {"signature_label", "RSA+SHA1"},
+                              {"provenance", "factory"},
+                              {"not_after", "2027-11-20T10:00:00Z"}},
+                             {{"port", 5061}, {"status", "refused"}}});
+    REQUIRE(j["findings"].size() == 1);
+    CHECK(j["findings"][0]["code"] == "sha1-rejected");
+
+    Device silent;
+    silent.ip = "127.0.0.2";
+    silent.ports = {{443, "timeout", "", "", "", ""}};
+    const json k = device_to_json(silent);
+    CHECK(k["answered"] == false);
+    CHECK_FALSE(k.contains("worst_severity"));
+    CHECK_FALSE(k.contains("vendor"));
+    CHECK_FALSE(k.contains("inventory"));
+    CHECK(k["findings"] == json::array());
+  }
+
   TEST_CASE("every kind of record validates against record.schema.json")
   {
     const SchemaValidator validator = load_schema();
@@ -397,6 +551,12 @@ TEST_SUITE("reports.record_json")
       {"failed handshake", failed_handshake_record()},
       {"unparsed leaf", unparsed_leaf_record()},
       {"latin-1", latin1_record()},
+      {"audited", audited_record()},
+      {"error with inventory", [] {
+         Record record = error_record();
+         record.assessment.inventory = inventory_row();
+         return record;
+       }()},
     };
     for (const auto& [name, record] : records) {
       INFO(name);
@@ -471,6 +631,54 @@ TEST_SUITE("reports.record_json")
       json j = ok;
       j["target"]["port"] = "443";
       rejects(j, "port as a string");
+    }
+
+    const json audited = record_to_json(audited_record());
+    REQUIRE(validator.validate(audited).empty());
+    {
+      json j = ok;
+      j["assessment"].erase("findings");
+      rejects(j, "ok record without findings");
+    }
+    {
+      json j = audited;
+      j["assessment"]["findings"][0]["severity"] = "severe";
+      rejects(j, "bad severity enum");
+    }
+    {
+      json j = audited;
+      j["assessment"]["findings"][0]["code"] = "SHA1 Rejected";
+      rejects(j, "finding code outside [a-z0-9-]");
+    }
+    {
+      json j = audited;
+      j["assessment"]["findings"][0].erase("remediation");
+      rejects(j, "finding without remediation");
+    }
+    {
+      json j = audited;
+      j["assessment"]["provenance"]["kind"] = "vendor";
+      rejects(j, "bad provenance kind");
+    }
+    {
+      json j = audited;
+      j["assessment"]["provenance"]["pin"] = true;
+      rejects(j, "unknown provenance field");
+    }
+    {
+      json j = audited;
+      j["inventory"]["extra"]["rack"] = 4;
+      rejects(j, "inventory extra value that is not a string");
+    }
+    {
+      json j = audited;
+      j["inventory"]["ip"] = "127.0.0.1";
+      rejects(j, "unknown inventory field");
+    }
+    {
+      json j = audited;
+      j["assessment"]["inventory"] = j["inventory"];
+      rejects(j, "inventory inside the assessment");
     }
   }
 }

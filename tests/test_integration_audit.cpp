@@ -68,6 +68,16 @@ json audit_fleet()
   json expired = cert("/CN={MAC}", p256, "sha256", "poly-1");
   expired["valid_from_days"] = -800;
   expired["valid_days"] = 700;
+  json expiring = cert("/CN={MAC}", p256, "sha256", "poly-1");
+  expiring["valid_from_days"] = -300;
+  expiring["valid_days"] = 310;
+  json future = cert("/CN={MAC}", p256, "sha256", "poly-1");
+  future["valid_from_days"] = 20;
+  json md5 = cert("/CN={MAC}", {{"type", "rsa"}, {"bits", 1536}}, "md5", "self");
+  json dect = cert("/CN=dect-base", p256, "sha256", "gigaset");
+  json yealink = cert("/O=Yealink Network Technology Co., Ltd./CN=phone", p256, "sha256", "other");
+  json unparseable = cert("/CN=placeholder", p256, "sha256", "self");
+  unparseable["subject_raw_cn_hex"] = "436166e9"; // "Caf\xE9" in a UTF8String
 
   fleet["devices"] = json::array({
       device("127.94.0.1", "000B82000001", gs_old),
@@ -82,6 +92,13 @@ json audit_fleet()
       device("127.94.0.10", "805EC000000A", shared_key), // Yealink prefix
       device("127.94.0.11", "805EC000000B", shared_key),
       device("127.94.0.12", "0004F200000C", expired),
+      device("127.94.0.13", "0004F200000D", json{{"same_as", "127.94.0.6:" + std::string(k_port)}}), // copied
+      device("127.94.0.14", "0004F200000E", expiring),
+      device("127.94.0.15", "0004F200000F", future),
+      device("127.94.0.16", "0004F2000010", md5),
+      device("127.94.0.17", "7C2F80000011", dect),     // no MAC in the CN, not in the inventory
+      device("127.94.0.18", "805EC0000012", yealink),  // likewise
+      device("127.94.0.19", "0004F2000013", unparseable),
   });
   return fleet;
 }
@@ -143,7 +160,7 @@ TEST_SUITE("integration.audit")
                "0004F2000032,127.94.0.50,vvx-50,,VVX 450,HQ,A-50\n");
 
     const auto result = run_command(
-        {FLEETCERT_BINARY, "scan", "127.94.0.9", "--inventory", dir.file("inventory.csv"), "--ports", k_port, "--timeout",
+        {FLEETCERT_BINARY, "scan", "127.94.0.9", "127.94.0.13-19", "--inventory", dir.file("inventory.csv"), "--ports", k_port, "--timeout",
          "3", "--profiles", dir.file("profiles"), "--vendor-ca", "Grandstream=" + dir.file("grandstream.pem"),
          "--vendor-ca", "polycom=" + dir.file("polycom.pem"), "--trust", dir.file("enterprise.pem"), "--json",
          dir.file("audit.json"), "--csv-devices", dir.file("devices.csv"), "--table"},
@@ -152,7 +169,7 @@ TEST_SUITE("integration.audit")
     REQUIRE(result.status == 0);
     const json report = json::parse(read_file(dir.file("audit.json")));
     auto records = by_ip(report);
-    REQUIRE(records.size() == 13);
+    REQUIRE(records.size() == 20);
 
     auto provenance = [&](const char* ip) { return records[ip].at("assessment").at("provenance"); };
     auto vendor = [&](const char* ip) { return records[ip].at("assessment").at("vendor"); };
@@ -211,16 +228,51 @@ TEST_SUITE("integration.audit")
     CHECK(records["127.94.0.50"].at("inventory").at("model") == "VVX 450");
     const json& check = report.at("inventory_check");
     CHECK(check.at("not_answering") == json::array({"127.94.0.50"}));
-    CHECK(check.at("not_in_inventory") == json::array({"127.94.0.9"}));
+    const auto unlisted = check.at("not_in_inventory").get<std::set<std::string>>();
+    CHECK(unlisted == std::set<std::string>{"127.94.0.9", "127.94.0.13", "127.94.0.14", "127.94.0.15", "127.94.0.16",
+                                            "127.94.0.17", "127.94.0.18", "127.94.0.19"});
 
     // Fleet-wide: the same key under two certificates, added to the records of the JSON document.
     CHECK(codes(records["127.94.0.10"]).count("shared-key") == 1);
     CHECK(codes(records["127.94.0.11"]).count("shared-key") == 1);
     CHECK(codes(records["127.94.0.1"]).count("shared-key") == 0);
 
+    // Every other finding code and the remaining vendor sources.
+    CHECK(codes(records["127.94.0.13"]).count("shared-certificate") == 1);
+    CHECK(codes(records["127.94.0.6"]).count("shared-certificate") == 1);
+    CHECK(codes(records["127.94.0.14"]).count("expiring") == 1);
+    CHECK(codes(records["127.94.0.15"]).count("not-yet-valid") == 1);
+    CHECK(codes(records["127.94.0.16"]).count("weak-signature") == 1);
+    CHECK(codes(records["127.94.0.19"]).count("certificate-unparseable") == 1);
+    CHECK(provenance("127.94.0.19").at("kind") == "unknown");
+    CHECK(vendor("127.94.0.17").at("name") == "Gigaset");
+    CHECK(vendor("127.94.0.17").at("source") == "issuer-name");
+    CHECK(vendor("127.94.0.18").at("name") == "Yealink");
+    CHECK(vendor("127.94.0.18").at("source") == "subject-name");
+    CHECK(codes(records["127.94.0.17"]).count("not-in-inventory") == 1);
+    // Every finding code fleetcert has appears somewhere in this fleet.
+    std::set<std::string> seen;
+    for (const auto& [ip, r] : records) {
+      if (r.contains("assessment")) {
+        const auto c = codes(r);
+        seen.insert(c.begin(), c.end());
+      }
+    }
+    for (const auto& d : report.at("devices")) {
+      for (const auto& f : d.at("findings")) {
+        seen.insert(f.at("code"));
+      }
+    }
+    for (const char* code : {"weak-signature", "shared-key", "sha1-rejected", "generic-cn", "self-signed", "expired",
+                             "weak-key", "mac-mismatch", "shared-certificate", "issuer-pin-mismatch",
+                             "certificate-unparseable", "unknown-issuer", "expiring", "not-yet-valid",
+                             "legacy-generation", "chain-incomplete", "not-answering", "not-in-inventory"}) {
+      CHECK_MESSAGE(seen.count(code) == 1, code);
+    }
+
     // Devices: one per address, worst first; the device CSV agrees.
     const json& devices = report.at("devices");
-    CHECK(devices.size() == 13);
+    CHECK(devices.size() == 20);
     CHECK(devices.at(0).at("worst_severity") == "critical");
     const std::string csv = read_file(dir.file("devices.csv"));
     CHECK(csv.find("127.94.0.50") != std::string::npos);

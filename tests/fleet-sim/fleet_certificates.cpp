@@ -339,7 +339,12 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
       entry["not_before"] = iso_time(X509_get0_notBefore(endpoint.leaf.get()));
       entry["not_after"] = iso_time(X509_get0_notAfter(endpoint.leaf.get()));
       if (endpoint.certificate_source >= 0) {
-        entry["same_as"] = fleet.endpoints[static_cast<std::size_t>(endpoint.certificate_source)].port;
+        const Endpoint& source = fleet.endpoints[static_cast<std::size_t>(endpoint.certificate_source)];
+        if (source.ip == endpoint.ip) {
+          entry["same_as"] = source.port;
+        } else {
+          entry["same_as"] = source.ip + ":" + std::to_string(source.port);
+        }
       }
     }
     endpoints.push_back(std::move(entry));

@@ -208,6 +208,10 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
     const json& target = value["same_as"];
     const std::string text = target.is_number_unsigned() ? std::to_string(target.get<unsigned>())
                                                          : get_string(value, "same_as", where, "");
+    if (text.find_first_of(".:") != std::string::npos) {
+      port->same_as_endpoint = text; // another device's endpoint, resolved once every device is known
+      return port;
+    }
     port->same_as = parse_port_number(text, where + ".same_as");
     return port;
   }
@@ -318,7 +322,7 @@ parse_ports(const json& object, const std::string& where, FleetDescription& flee
     ports.emplace_back(port, fleet.templates.back().get());
   }
   for (const auto& [port, spec] : ports) {
-    if (spec->same_as == 0) {
+    if (spec->same_as == 0 || !spec->same_as_endpoint.empty()) {
       continue;
     }
     const auto target = std::find_if(ports.begin(), ports.end(),
@@ -462,6 +466,39 @@ std::string substitute(const std::string& text, const Endpoint& endpoint)
   return result;
 }
 
+// Ports described as {"same_as": "IP:PORT"} present that other device's certificate (and key).
+void resolve_shared_endpoints(FleetDescription& fleet, const std::map<std::uint16_t, std::uint16_t>& port_map)
+{
+  for (std::size_t i = 0; i < fleet.endpoints.size(); ++i) {
+    const std::string& text = fleet.endpoints[i].spec->same_as_endpoint;
+    if (text.empty()) {
+      continue;
+    }
+    const std::string where = fleet.endpoints[i].ip + ":" + std::to_string(fleet.endpoints[i].port) + ".same_as";
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+      fail(where, "expected IP:PORT, got '" + text + "'");
+    }
+    const std::uint16_t described = parse_port_number(text.substr(colon + 1), where);
+    const auto mapped = port_map.find(described);
+    const std::uint16_t port = mapped == port_map.end() ? described : mapped->second;
+    const std::string ip = text.substr(0, colon);
+    bool found = false;
+    for (std::size_t j = 0; j < fleet.endpoints.size() && !found; ++j) {
+      const Endpoint& source = fleet.endpoints[j];
+      if (source.ip == ip && source.port == port && source.spec->behaviour == Behaviour::tls
+          && source.certificate_source < 0 && source.spec->same_as_endpoint.empty()) {
+        fleet.endpoints[i].spec = source.spec;
+        fleet.endpoints[i].certificate_source = static_cast<std::ptrdiff_t>(j);
+        found = true;
+      }
+    }
+    if (!found) {
+      fail(where, "'" + text + "' is not a TLS endpoint of the description with its own certificate");
+    }
+  }
+}
+
 FleetDescription load_fleet_description(const json& document,
                                         const std::map<std::uint16_t, std::uint16_t>& port_map)
 {
@@ -597,6 +634,7 @@ FleetDescription load_fleet_description(const json& document,
       }
     }
   }
+  resolve_shared_endpoints(fleet, port_map);
   return fleet;
 }
 

@@ -54,6 +54,7 @@ struct PortTemplate
   Behaviour behaviour = Behaviour::tls;
   CertificateTemplate certificate;     // meaningful for Behaviour::tls only
   std::uint16_t same_as = 0;           // not 0: present the certificate of this (described) port
+  std::string same_as_endpoint;        // "IP:PORT": present another device's certificate (shared-certificate)
 };
 
 // A CA the simulator creates before the devices' certificates.

@@ -1,5 +1,7 @@
 #include "reports/csv_report.hpp"
 
+#include "reports/csv_file.hpp"
+
 #include "reports/record_json.hpp"
 #include "reports/text_safety.hpp"
 
@@ -27,11 +29,8 @@ const std::vector<std::string>& columns()
   return k_columns;
 }
 
-// Our own values: numbers and enum words, never neutralised ("-5" stays "-5").
-std::string trusted(std::string_view text) { return csv_cell(text, false); }
-
-// Anything from a certificate, the wire, the OS or the user.
-std::string untrusted(std::string_view text) { return csv_cell(text, true); }
+std::string trusted(std::string_view text) { return csv_trusted(text); }
+std::string untrusted(std::string_view text) { return csv_untrusted(text); }
 
 std::string milliseconds(double ms)
 {
@@ -52,14 +51,7 @@ std::string date(const std::optional<std::int64_t>& epoch_seconds)
 
 std::string join(const std::vector<std::string>& items, std::string_view separator)
 {
-  std::string joined;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) {
-      joined += separator;
-    }
-    joined += items[i];
-  }
-  return joined;
+  return join_items(items, separator);
 }
 
 } // namespace
@@ -149,41 +141,17 @@ std::vector<std::string> csv_row(const Record& record)
   return cells;
 }
 
-CsvReport::CsvReport(std::string path) : m_file(std::move(path)) {}
+CsvReport::CsvReport(std::string path) : m_file(std::move(path), columns()) {}
 
-void CsvReport::write_row(const std::vector<std::string>& cells)
-{
-  std::string line = join(cells, ",");
-  line += "\r\n";
-  m_file.write(line);
-}
-
-void CsvReport::begin(const ScanInfo& /*info*/)
-{
-  if (m_begun) {
-    return;
-  }
-  m_begun = true;
-  std::vector<std::string> header;
-  for (const std::string& name : columns()) {
-    header.push_back(trusted(name));
-  }
-  write_row(header);
-}
+void CsvReport::begin(const ScanInfo& /*info*/) {}
 
 void CsvReport::write(const Record& record)
 {
-  begin(ScanInfo{});
-  write_row(csv_row(record));
+  m_file.row(csv_row(record));
 }
 
-void CsvReport::finish(const ScanInfo& info, const ScanSummary& /*summary*/)
+void CsvReport::finish(const ScanInfo& /*info*/, const ScanSummary& /*summary*/)
 {
-  if (m_finished) {
-    return;
-  }
-  begin(info);
-  m_finished = true;
   m_file.commit();
 }
 

@@ -2,7 +2,7 @@
 // CSV report (RFC 4180, CRLF line ends): a header row, then one row per record as it completes.
 // Certificate text is made safe for spreadsheets (see csv_cell in text_safety.hpp).
 
-#include "reports/json_report.hpp"
+#include "reports/csv_file.hpp"
 #include "reports/sink.hpp"
 
 #include <string>
@@ -32,11 +32,7 @@ public:
   const std::string& temporary_path() const { return m_file.temporary_path(); }
 
 private:
-  void write_row(const std::vector<std::string>& cells);
-
-  ReplacingFile m_file;
-  bool m_begun = false;
-  bool m_finished = false;
+  CsvFile m_file;
 };
 
 } // namespace fleetcert

@@ -20,11 +20,8 @@ const std::vector<std::string>& columns()
   return k_columns;
 }
 
-// Our own values: enum words, port numbers, booleans.
-std::string trusted(std::string_view text) { return csv_cell(text, false); }
-
-// Anything from a certificate, the wire, the inventory or the user.
-std::string untrusted(std::string_view text) { return csv_cell(text, true); }
+std::string trusted(std::string_view text) { return csv_trusted(text); }
+std::string untrusted(std::string_view text) { return csv_untrusted(text); }
 
 // Adds `item` to `items` unless it is empty or already there (first appearance order).
 void add_distinct(std::vector<std::string>& items, const std::string& item)
@@ -36,14 +33,7 @@ void add_distinct(std::vector<std::string>& items, const std::string& item)
 
 std::string join(const std::vector<std::string>& items, std::string_view separator)
 {
-  std::string joined;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) {
-      joined += separator;
-    }
-    joined += items[i];
-  }
-  return joined;
+  return join_items(items, separator);
 }
 
 } // namespace
@@ -91,49 +81,25 @@ std::vector<std::string> csv_device_row(const Device& device)
   return cells;
 }
 
-DeviceCsvReport::DeviceCsvReport(std::string path) : m_file(std::move(path)) {}
+DeviceCsvReport::DeviceCsvReport(std::string path) : m_file(std::move(path), columns()) {}
 
-void DeviceCsvReport::write_row(const std::vector<std::string>& cells)
-{
-  std::string line = join(cells, ",");
-  line += "\r\n";
-  m_file.write(line);
-}
-
-void DeviceCsvReport::begin(const ScanInfo& /*info*/)
-{
-  if (m_begun) {
-    return;
-  }
-  m_begun = true;
-  std::vector<std::string> header;
-  for (const std::string& name : columns()) {
-    header.push_back(trusted(name));
-  }
-  write_row(header);
-}
+void DeviceCsvReport::begin(const ScanInfo& /*info*/) {}
 
 void DeviceCsvReport::write(const Record& /*record*/) {}
 
 void DeviceCsvReport::fleet(const FleetView& view)
 {
-  begin(ScanInfo{});
   if (m_written) {
     return;
   }
   m_written = true;
   for (const Device& device : view.devices()) {
-    write_row(csv_device_row(device));
+    m_file.row(csv_device_row(device));
   }
 }
 
-void DeviceCsvReport::finish(const ScanInfo& info, const ScanSummary& /*summary*/)
+void DeviceCsvReport::finish(const ScanInfo& /*info*/, const ScanSummary& /*summary*/)
 {
-  if (m_finished) {
-    return;
-  }
-  begin(info);
-  m_finished = true;
   m_file.commit();
 }
 

@@ -3,7 +3,7 @@
 // of one address joined, with its inventory row and every finding, fleet-wide ones included),
 // worst first. Written once the scan ends, from the view the engine gives to fleet().
 
-#include "reports/json_report.hpp"
+#include "reports/csv_file.hpp"
 #include "reports/sink.hpp"
 #include "scanner/fleet_view.hpp"
 
@@ -39,12 +39,8 @@ public:
   const std::string& temporary_path() const { return m_file.temporary_path(); }
 
 private:
-  void write_row(const std::vector<std::string>& cells);
-
-  ReplacingFile m_file;
-  bool m_begun = false;
+  CsvFile m_file;
   bool m_written = false; // fleet() was called
-  bool m_finished = false;
 };
 
 } // namespace fleetcert

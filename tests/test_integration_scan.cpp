@@ -309,3 +309,36 @@ TEST_SUITE("integration.scan")
     CHECK(unparsed_seen);
   }
 }
+
+TEST_SUITE("integration.scan")
+{
+  TEST_CASE("SIGINT and SIGTERM: in-flight endpoints abandoned at once, reports written and marked interrupted")
+  {
+    TempDir dir;
+    json fleet;
+    fleet["devices"] = json::array({
+        {{"ip", "127.95.0.1"}, {"ports", {{"24443", behaviour("tarpit")}}}},
+        {{"ip", "127.95.0.2"}, {"ports", {{"24443", {{"subject", "/CN=0004F2000002"}, {"key", {{"type", "ec"}}}}}}}},
+    });
+    Simulator sim(dir, fleet);
+    for (const auto& [signal_number, status] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
+      CAPTURE(signal_number);
+      const std::string out = dir.file("interrupted-" + std::to_string(signal_number) + ".json");
+      ChildProcess scan({FLEETCERT_BINARY, "scan", "127.95.0.1-2", "--ports", "24443", "--timeout", "30", "--json", out},
+                        dir.file("scan.out"), dir.file("scan.err"));
+      // Wait until the certificate endpoint is done (the tarpit then holds the scan).
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+      const auto start = std::chrono::steady_clock::now();
+      scan.signal(signal_number);
+      const int exit_status = scan.wait(std::chrono::seconds(5));
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      CHECK(exit_status == status);
+      CHECK(seconds < 1.5);
+      const json report = json::parse(read_file(out));
+      CHECK(report.at("scan").at("interrupted") == true);
+      REQUIRE(report.at("records").size() == 1);
+      CHECK(report.at("records").at(0).at("target").at("ip") == "127.95.0.2");
+      CHECK(report.at("records").at(0).at("status") == "ok");
+    }
+  }
+}

@@ -6,7 +6,8 @@
 //
 // Each worker is a coroutine that takes the next endpoint, probes it within its own deadline and
 // delivers the record; `concurrency` workers in all bound what is in flight. The calling thread
-// reports progress until every thread has finished.
+// reports progress until every thread has finished. Once `stop` is set, no endpoint is started and
+// each thread's loop is stopped within 100 ms, abandoning what is in flight.
 
 #include "engine.hpp"
 
@@ -15,6 +16,8 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <condition_variable>
@@ -144,12 +147,35 @@ asio::awaitable<void> worker(SharedScan* scan)
   }
 }
 
+// Stops this thread's event loop soon after the scan is told to stop (a signal): endpoints still
+// in flight are abandoned (their sockets close as their frames are destroyed) and give no record.
+asio::awaitable<void> stop_watch(SharedScan* scan, unsigned* workers_left, asio::io_context* io)
+{
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (*workers_left > 0) {
+    if (scan->stop.load(std::memory_order_relaxed)) {
+      io->stop();
+      co_return;
+    }
+    timer.expires_after(std::chrono::milliseconds(100));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> counted_worker(SharedScan* scan, unsigned* workers_left)
+{
+  co_await worker(scan);
+  --*workers_left;
+}
+
 void run_thread(SharedScan* scan, unsigned workers)
 {
   asio::io_context io(1);
+  unsigned workers_left = workers;
   for (unsigned i = 0; i < workers; ++i) {
-    asio::co_spawn(io, worker(scan), asio::detached);
+    asio::co_spawn(io, counted_worker(scan, &workers_left), asio::detached);
   }
+  asio::co_spawn(io, stop_watch(scan, &workers_left, &io), asio::detached);
   io.run();
 }
 

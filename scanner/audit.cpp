@@ -172,8 +172,9 @@ void audit_record(Record& record, const AuditContext& context)
   const std::string mac = row != nullptr && !row->mac.empty() ? row->mac : a.mac;
   VendorMatch vendor = context.profiles->detect(row, mac, leaf, context.registry ? *context.registry : k_no_registry);
 
-  // A shared CN any profile knows (the built-in list has only the best known ones).
-  if (a.cn_class == CnClass::other) {
+  // A shared CN any profile knows (the built-in list has only the best known ones); it also names
+  // the vendor when nothing else did.
+  if (a.cn_class == CnClass::other || a.cn_class == CnClass::generic) {
     for (const auto& profile : context.profiles->all()) {
       if (contains(profile.generic_cns, leaf->cn)) {
         a.cn_class = CnClass::generic;

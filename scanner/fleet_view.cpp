@@ -8,7 +8,10 @@
 
 #include "fleet_view.hpp"
 
+#include "targets.hpp"
+
 #include <algorithm>
+#include <tuple>
 #include <set>
 
 namespace fleetcert {
@@ -145,6 +148,9 @@ void FleetView::add(const Record& record)
   if (device.vendor.empty() && !a.vendor.empty()) {
     device.vendor = a.vendor;
     device.vendor_source = a.vendor_source;
+  } else if (device.vendor.empty() && a.inventory && !a.inventory->vendor.empty()) {
+    device.vendor = a.inventory->vendor; // an inventory device that gave no certificate (yet)
+    device.vendor_source = "inventory";
   }
   for (const auto& finding : a.findings) {
     merge_finding(device, finding, endpoint.port);
@@ -155,7 +161,7 @@ void FleetView::add(const Record& record)
       holders.push_back(key);
     }
     if (!leaf->key.spki_sha256.empty()) {
-      m_by_key[leaf->key.spki_sha256].emplace(key, leaf->sha256);
+      m_by_key[leaf->key.spki_sha256][key].insert(leaf->sha256);
     }
   }
 }
@@ -196,8 +202,8 @@ void FleetView::finish()
   for (const auto& [spki, by_device] : m_by_key) {
     std::set<std::string> certificates;
     std::vector<std::string> holders;
-    for (const auto& [key, sha256] : by_device) {
-      certificates.insert(sha256);
+    for (const auto& [key, fingerprints] : by_device) {
+      certificates.insert(fingerprints.begin(), fingerprints.end());
       holders.push_back(key);
     }
     if (holders.size() < 2 || certificates.size() < 2) {
@@ -253,11 +259,15 @@ void FleetView::finish()
     sort_findings(device.findings);
     m_sorted.push_back(device);
   }
-  std::stable_sort(m_sorted.begin(), m_sorted.end(), [](const Device& a, const Device& b) {
-    const int wa = a.worst() ? static_cast<int>(*a.worst()) : -1;
-    const int wb = b.worst() ? static_cast<int>(*b.worst()) : -1;
-    return wa > wb;
-  });
+  // Worst first, then by address in numeric order (v4 before v6), names last.
+  auto order = [](const Device& d) {
+    const int worst = d.worst() ? static_cast<int>(*d.worst()) : -1;
+    const auto address = parse_address(d.ip);
+    return std::tuple(-worst, !address.has_value(), address ? address->first : true,
+                      address ? address->second : uint128{0}, d.ip.empty() ? d.host : d.ip);
+  };
+  std::stable_sort(m_sorted.begin(), m_sorted.end(),
+                   [&](const Device& a, const Device& b) { return order(a) < order(b); });
 }
 
 const std::vector<Finding>* FleetView::fleet_findings(const std::string& ip) const

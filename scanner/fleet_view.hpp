@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,7 +72,7 @@ private:
   const Inventory* m_inventory;
   std::map<std::string, Device> m_devices;                        // by ip (or host when unresolved)
   std::unordered_map<std::string, std::vector<std::string>> m_by_certificate; // leaf sha256 -> ips
-  std::unordered_map<std::string, std::map<std::string, std::string>> m_by_key; // spki -> ip -> leaf sha256
+  std::unordered_map<std::string, std::map<std::string, std::set<std::string>>> m_by_key; // spki -> ip -> leaf sha256s
   std::unordered_map<std::string, std::vector<Finding>> m_fleet_findings;
   std::unordered_map<std::string, std::vector<DevicePort>> m_recent_errors; // ports of addresses not kept yet
   std::deque<std::string> m_recent_order;

@@ -324,10 +324,16 @@ TEST_SUITE("integration.scan")
     for (const auto& [signal_number, status] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
       CAPTURE(signal_number);
       const std::string out = dir.file("interrupted-" + std::to_string(signal_number) + ".json");
-      ChildProcess scan({FLEETCERT_BINARY, "scan", "127.95.0.1-2", "--ports", "24443", "--timeout", "30", "--json", out},
+      const std::string lines = out + "l";
+      ChildProcess scan({FLEETCERT_BINARY, "scan", "127.95.0.1-2", "--ports", "24443", "--timeout", "30", "--json", out,
+                         "--jsonl", lines},
                         dir.file("scan.out"), dir.file("scan.err"));
       // Wait until the certificate endpoint is done (the tarpit then holds the scan).
-      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (read_file(lines).find('\n') == std::string::npos && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      REQUIRE(read_file(lines).find('\n') != std::string::npos);
       const auto start = std::chrono::steady_clock::now();
       scan.signal(signal_number);
       const int exit_status = scan.wait(std::chrono::seconds(5));

@@ -201,7 +201,7 @@ TEST_SUITE("reports.summary_table")
 
   TEST_CASE("format_endpoint brackets IPv6")
   {
-    CHECK(format_endpoint({"192.0.2.1", 443, "", ""}) == "192.0.2.1:443");
+    CHECK(format_endpoint({"127.0.2.1", 443, "", ""}) == "127.0.2.1:443");
     CHECK(format_endpoint({"2001:db8::1", 5061, "", ""}) == "[2001:db8::1]:5061");
   }
 }

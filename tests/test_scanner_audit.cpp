@@ -35,7 +35,7 @@ constexpr const char* k_polycom_root_subject = "/C=US/O=Polycom Inc./CN=Polycom 
 constexpr const char* k_polycom_issuing_subject = "/C=US/O=Polycom Inc./CN=Polycom Equipment Issuing CA 1";
 constexpr const char* k_private_ca_subject = "/O=Example Private PKI/CN=Private CA";
 
-constexpr const char* k_ip = "192.0.2.7";
+constexpr const char* k_ip = "127.0.2.7";
 
 const KeySpec k_ec{"ec", 0, "P-256"};
 
@@ -496,7 +496,7 @@ TEST_SUITE("scanner.audit")
     }
     SUBCASE("another address's row does not count")
     {
-      audit.add_row("192.0.2.99", "0004F2000001");
+      audit.add_row("127.0.2.99", "0004F2000001");
       const Record record = audit.record({own.der()});
       CHECK_FALSE(record.assessment.inventory.has_value());
       CHECK(find(record, "mac-mismatch") == nullptr);
@@ -821,7 +821,7 @@ TEST_SUITE("scanner.audit")
   TEST_CASE("error records get only their inventory row")
   {
     Audit audit;
-    audit.add_row("192.0.2.8", "7C2F80ABCDEF", "Gigaset");
+    audit.add_row("127.0.2.8", "7C2F80ABCDEF", "Gigaset");
     audit.add_row("", "0004F2A1B2C3", "Polycom", "reception");
 
     auto error_record = [&](const std::string& ip, const std::string& host) {
@@ -838,7 +838,7 @@ TEST_SUITE("scanner.audit")
 
     SUBCASE("in the inventory")
     {
-      const Record record = error_record("192.0.2.8", "");
+      const Record record = error_record("127.0.2.8", "");
       REQUIRE_FALSE(record.ok());
       REQUIRE(record.assessment.inventory.has_value());
       CHECK(record.assessment.inventory->mac == "7C2F80ABCDEF");
@@ -852,14 +852,14 @@ TEST_SUITE("scanner.audit")
     }
     SUBCASE("found by host name")
     {
-      const Record record = error_record("192.0.2.50", "Reception");
+      const Record record = error_record("127.0.2.50", "Reception");
       REQUIRE(record.assessment.inventory.has_value());
       CHECK(record.assessment.inventory->mac == "0004F2A1B2C3");
       CHECK(record.assessment.findings.empty());
     }
     SUBCASE("not in the inventory")
     {
-      const Record record = error_record("192.0.2.9", "");
+      const Record record = error_record("127.0.2.9", "");
       CHECK_FALSE(record.assessment.inventory.has_value());
       CHECK(record.assessment.findings.empty());
       CHECK(record.assessment.vendor.empty());
@@ -871,7 +871,7 @@ TEST_SUITE("scanner.audit")
     Audit audit;
     audit.add_row("", "0004F2A1B2C3", "", "reception");
     const Issued own = issue("/CN=0004F2A1B2C3", nullptr);
-    const Record record = audit.record({own.der()}, k_now, 30, "192.0.2.50", "RECEPTION");
+    const Record record = audit.record({own.der()}, k_now, 30, "127.0.2.50", "RECEPTION");
     REQUIRE(record.assessment.inventory.has_value());
     CHECK(record.assessment.inventory->hostname == "reception");
     CHECK(find(record, "mac-mismatch") == nullptr);

@@ -206,14 +206,14 @@ TEST_SUITE("scanner.fleet_view")
     const Der own = factory.leaf("7C2F80000003");
 
     FleetView view;
-    view.add(fleet.ok("192.0.2.1", 5061, shared));
-    view.add(fleet.ok("192.0.2.2", 443, shared));
-    view.add(fleet.ok("192.0.2.2", 5061, shared));
-    view.add(fleet.ok("192.0.2.3", 5061, own));
+    view.add(fleet.ok("127.0.2.1", 5061, shared));
+    view.add(fleet.ok("127.0.2.2", 443, shared));
+    view.add(fleet.ok("127.0.2.2", 5061, shared));
+    view.add(fleet.ok("127.0.2.3", 5061, own));
     view.finish();
 
     REQUIRE(view.devices().size() == 3);
-    for (const char* ip : {"192.0.2.1", "192.0.2.2"}) {
+    for (const char* ip : {"127.0.2.1", "127.0.2.2"}) {
       CAPTURE(ip);
       const Device* d = device(view, ip);
       CHECK(codes(d) == Codes{"shared-certificate"});
@@ -221,14 +221,14 @@ TEST_SUITE("scanner.fleet_view")
       REQUIRE(finding != nullptr);
       CHECK(finding->severity == Severity::high);
       CHECK(contains(finding->message, "2 devices"));
-      CHECK(contains(finding->message, std::string(ip) == "192.0.2.1" ? "192.0.2.2" : "192.0.2.1"));
+      CHECK(contains(finding->message, std::string(ip) == "127.0.2.1" ? "127.0.2.2" : "127.0.2.1"));
       CHECK_FALSE(contains(finding->message, "also " + std::string(ip)));
       const std::vector<Finding>* fleet_findings = view.fleet_findings(ip);
       REQUIRE(fleet_findings != nullptr);
       CHECK(codes(*fleet_findings) == Codes{"shared-certificate"});
     }
-    CHECK(codes(device(view, "192.0.2.3")).empty());
-    CHECK(view.fleet_findings("192.0.2.3") == nullptr);
+    CHECK(codes(device(view, "127.0.2.3")).empty());
+    CHECK(view.fleet_findings("127.0.2.3") == nullptr);
     CHECK(view.not_in_inventory().empty()); // no inventory given
     CHECK(view.not_answering().empty());
   }
@@ -239,12 +239,12 @@ TEST_SUITE("scanner.fleet_view")
     Fleet fleet;
     const Der leaf = factory.leaf("7C2F80000001");
     FleetView view;
-    view.add(fleet.ok("192.0.2.1", 443, leaf));
-    view.add(fleet.ok("192.0.2.1", 5061, leaf));
+    view.add(fleet.ok("127.0.2.1", 443, leaf));
+    view.add(fleet.ok("127.0.2.1", 5061, leaf));
     view.finish();
     REQUIRE(view.devices().size() == 1);
-    CHECK(codes(device(view, "192.0.2.1")).empty());
-    CHECK(view.fleet_findings("192.0.2.1") == nullptr);
+    CHECK(codes(device(view, "127.0.2.1")).empty());
+    CHECK(view.fleet_findings("127.0.2.1") == nullptr);
   }
 
   TEST_CASE("shared-key: one key in different certificates on several addresses")
@@ -256,11 +256,11 @@ TEST_SUITE("scanner.fleet_view")
     SUBCASE("two certificates, two addresses")
     {
       FleetView view;
-      view.add(fleet.ok("192.0.2.1", 5061, factory.leaf("7C2F80000001", key.get())));
-      view.add(fleet.ok("192.0.2.2", 5061, factory.leaf("7C2F80000002", key.get())));
-      view.add(fleet.ok("192.0.2.3", 5061, factory.leaf("7C2F80000003")));
+      view.add(fleet.ok("127.0.2.1", 5061, factory.leaf("7C2F80000001", key.get())));
+      view.add(fleet.ok("127.0.2.2", 5061, factory.leaf("7C2F80000002", key.get())));
+      view.add(fleet.ok("127.0.2.3", 5061, factory.leaf("7C2F80000003")));
       view.finish();
-      for (const char* ip : {"192.0.2.1", "192.0.2.2"}) {
+      for (const char* ip : {"127.0.2.1", "127.0.2.2"}) {
         CAPTURE(ip);
         const Device* d = device(view, ip);
         CHECK(codes(d) == Codes{"shared-key"});
@@ -268,40 +268,40 @@ TEST_SUITE("scanner.fleet_view")
         REQUIRE(finding != nullptr);
         CHECK(finding->severity == Severity::critical);
         CHECK(contains(finding->message, "2 different certificates"));
-        CHECK(contains(finding->message, std::string(ip) == "192.0.2.1" ? "192.0.2.2" : "192.0.2.1"));
+        CHECK(contains(finding->message, std::string(ip) == "127.0.2.1" ? "127.0.2.2" : "127.0.2.1"));
         REQUIRE(view.fleet_findings(ip) != nullptr);
         CHECK(codes(*view.fleet_findings(ip)) == Codes{"shared-key"});
       }
-      CHECK(codes(device(view, "192.0.2.3")).empty());
+      CHECK(codes(device(view, "127.0.2.3")).empty());
     }
     SUBCASE("not for one address with two certificates on its two ports")
     {
       FleetView view;
-      view.add(fleet.ok("192.0.2.1", 443, factory.leaf("7C2F80000001", key.get())));
-      view.add(fleet.ok("192.0.2.1", 5061, factory.leaf("7C2F80000001", key.get())));
+      view.add(fleet.ok("127.0.2.1", 443, factory.leaf("7C2F80000001", key.get())));
+      view.add(fleet.ok("127.0.2.1", 5061, factory.leaf("7C2F80000001", key.get())));
       view.finish();
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       REQUIRE(d != nullptr);
       REQUIRE(d->ports.size() == 2);
       REQUIRE(d->ports[0].sha256 != d->ports[1].sha256);
       CHECK(codes(d).empty());
-      CHECK(view.fleet_findings("192.0.2.1") == nullptr);
+      CHECK(view.fleet_findings("127.0.2.1") == nullptr);
     }
     SUBCASE("not for the same certificate on two addresses (that is shared-certificate)")
     {
       const Der leaf = factory.leaf("7C2F80000001", key.get());
       FleetView view;
-      view.add(fleet.ok("192.0.2.1", 5061, leaf));
-      view.add(fleet.ok("192.0.2.2", 5061, leaf));
+      view.add(fleet.ok("127.0.2.1", 5061, leaf));
+      view.add(fleet.ok("127.0.2.2", 5061, leaf));
       view.finish();
-      for (const char* ip : {"192.0.2.1", "192.0.2.2"}) {
+      for (const char* ip : {"127.0.2.1", "127.0.2.2"}) {
         CAPTURE(ip);
         CHECK(codes(device(view, ip)) == Codes{"shared-certificate"});
       }
     }
     SUBCASE("the verdict does not depend on the order records complete in")
     {
-      // 192.0.2.1 carries certificates A (443) and B (5061), both with the key; 192.0.2.2 carries A.
+      // 127.0.2.1 carries certificates A (443) and B (5061), both with the key; 127.0.2.2 carries A.
       // The key is on two devices under two different certificates.
       const Der a = factory.leaf("7C2F80000001", key.get());
       const Der b = factory.leaf("7C2F80000001", key.get(), "sha384");
@@ -314,7 +314,7 @@ TEST_SUITE("scanner.fleet_view")
         }
         view.finish();
         std::string out;
-        for (const char* ip : {"192.0.2.1", "192.0.2.2"}) {
+        for (const char* ip : {"127.0.2.1", "127.0.2.2"}) {
           if (has(device(view, ip), "shared-key")) {
             out += (out.empty() ? "" : " ") + std::string(ip);
           }
@@ -322,12 +322,12 @@ TEST_SUITE("scanner.fleet_view")
         return out;
       };
       const std::string a_first = shared_key_on(
-          {fleet.ok("192.0.2.1", 443, a), fleet.ok("192.0.2.1", 5061, b), fleet.ok("192.0.2.2", 443, a)});
+          {fleet.ok("127.0.2.1", 443, a), fleet.ok("127.0.2.1", 5061, b), fleet.ok("127.0.2.2", 443, a)});
       const std::string b_first = shared_key_on(
-          {fleet.ok("192.0.2.1", 5061, b), fleet.ok("192.0.2.1", 443, a), fleet.ok("192.0.2.2", 443, a)});
+          {fleet.ok("127.0.2.1", 5061, b), fleet.ok("127.0.2.1", 443, a), fleet.ok("127.0.2.2", 443, a)});
       CHECK(a_first == b_first);
-      CHECK(a_first == "192.0.2.1 192.0.2.2");
-      CHECK(b_first == "192.0.2.1 192.0.2.2");
+      CHECK(a_first == "127.0.2.1 127.0.2.2");
+      CHECK(b_first == "127.0.2.1 127.0.2.2");
     }
   }
 
@@ -335,27 +335,27 @@ TEST_SUITE("scanner.fleet_view")
   {
     const Factory factory;
     Fleet fleet;
-    fleet.add_row("192.0.2.1", "7C2F80000001");
-    fleet.add_row("192.0.2.2", "7C2F80000002");
-    fleet.add_row("192.0.2.3", "7C2F80000003");
+    fleet.add_row("127.0.2.1", "7C2F80000001");
+    fleet.add_row("127.0.2.2", "7C2F80000002");
+    fleet.add_row("127.0.2.3", "7C2F80000003");
     fleet.add_row("", "7C2F80000004", "Gigaset", "lobby");
     fleet.add_row("", "7C2F80000005", "Gigaset", "kitchen");
 
     FleetView view(&fleet.inventory);
-    view.add(fleet.ok("192.0.2.1", 5061, factory.leaf("7C2F80000001")));
-    view.add(fleet.error("192.0.2.1", 443, ErrorClass::refused)); // answered on its other port
-    view.add(fleet.error("192.0.2.2", 5061, ErrorClass::refused));
-    view.add(fleet.error("192.0.2.2", 443, ErrorClass::timeout));
-    // 192.0.2.3 is never scanned; "lobby" answers under the address its name resolved to.
-    view.add(fleet.ok("192.0.2.5", 5061, factory.leaf("7C2F80000004"), "lobby"));
+    view.add(fleet.ok("127.0.2.1", 5061, factory.leaf("7C2F80000001")));
+    view.add(fleet.error("127.0.2.1", 443, ErrorClass::refused)); // answered on its other port
+    view.add(fleet.error("127.0.2.2", 5061, ErrorClass::refused));
+    view.add(fleet.error("127.0.2.2", 443, ErrorClass::timeout));
+    // 127.0.2.3 is never scanned; "lobby" answers under the address its name resolved to.
+    view.add(fleet.ok("127.0.2.5", 5061, factory.leaf("7C2F80000004"), "lobby"));
     view.finish();
 
-    CHECK(as_set(view.not_answering()) == std::set<std::string>{"192.0.2.2", "192.0.2.3", "kitchen"});
+    CHECK(as_set(view.not_answering()) == std::set<std::string>{"127.0.2.2", "127.0.2.3", "kitchen"});
     CHECK(view.not_in_inventory().empty());
 
     SUBCASE("only error records")
     {
-      const Device* d = device(view, "192.0.2.2");
+      const Device* d = device(view, "127.0.2.2");
       CHECK(codes(d) == Codes{"not-answering"});
       CHECK(find(d, "not-answering")->severity == Severity::medium);
       CHECK_FALSE(d->answered());
@@ -370,7 +370,7 @@ TEST_SUITE("scanner.fleet_view")
     }
     SUBCASE("never scanned")
     {
-      const Device* d = device(view, "192.0.2.3");
+      const Device* d = device(view, "127.0.2.3");
       CHECK(codes(d) == Codes{"not-answering"});
       CHECK(d->ports.empty());
       REQUIRE(d->inventory.has_value());
@@ -383,7 +383,7 @@ TEST_SUITE("scanner.fleet_view")
       const Device* kitchen = device(view, "kitchen");
       CHECK(codes(kitchen) == Codes{"not-answering"});
       CHECK(kitchen->host == "kitchen");
-      const Device* lobby = device(view, "192.0.2.5");
+      const Device* lobby = device(view, "127.0.2.5");
       REQUIRE(lobby != nullptr);
       REQUIRE(lobby->inventory.has_value());
       CHECK(lobby->inventory->hostname == "lobby");
@@ -392,7 +392,7 @@ TEST_SUITE("scanner.fleet_view")
     }
     SUBCASE("an answering inventory device")
     {
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       CHECK(d->answered());
       CHECK(codes(d).empty());
       CHECK(ports(d) == Ports{443, 5061});
@@ -408,33 +408,33 @@ TEST_SUITE("scanner.fleet_view")
 
     SUBCASE("with an inventory")
     {
-      fleet.add_row("192.0.2.1", "7C2F80000001");
+      fleet.add_row("127.0.2.1", "7C2F80000001");
       FleetView view(&fleet.inventory);
-      view.add(fleet.ok("192.0.2.1", 5061, listed));
-      view.add(fleet.ok("192.0.2.9", 5061, stray));
-      view.add(fleet.error("192.0.2.8", 5061, ErrorClass::refused)); // not a device: no certificate
+      view.add(fleet.ok("127.0.2.1", 5061, listed));
+      view.add(fleet.ok("127.0.2.9", 5061, stray));
+      view.add(fleet.error("127.0.2.8", 5061, ErrorClass::refused)); // not a device: no certificate
       view.finish();
 
-      CHECK(view.not_in_inventory() == std::vector<std::string>{"192.0.2.9"});
-      const Device* d = device(view, "192.0.2.9");
+      CHECK(view.not_in_inventory() == std::vector<std::string>{"127.0.2.9"});
+      const Device* d = device(view, "127.0.2.9");
       CHECK(codes(d) == Codes{"not-in-inventory"});
       CHECK(find(d, "not-in-inventory")->severity == Severity::low);
-      REQUIRE(view.fleet_findings("192.0.2.9") != nullptr);
-      CHECK(codes(*view.fleet_findings("192.0.2.9")) == Codes{"not-in-inventory"});
-      CHECK(codes(device(view, "192.0.2.1")).empty());
-      CHECK(device(view, "192.0.2.8") == nullptr);
+      REQUIRE(view.fleet_findings("127.0.2.9") != nullptr);
+      CHECK(codes(*view.fleet_findings("127.0.2.9")) == Codes{"not-in-inventory"});
+      CHECK(codes(device(view, "127.0.2.1")).empty());
+      CHECK(device(view, "127.0.2.8") == nullptr);
       CHECK(view.devices().size() == 2);
     }
     SUBCASE("without one")
     {
       FleetView view;
-      view.add(fleet.ok("192.0.2.1", 5061, listed));
-      view.add(fleet.ok("192.0.2.9", 5061, stray));
+      view.add(fleet.ok("127.0.2.1", 5061, listed));
+      view.add(fleet.ok("127.0.2.9", 5061, stray));
       view.finish();
       CHECK(view.not_in_inventory().empty());
       CHECK(view.not_answering().empty());
-      CHECK(codes(device(view, "192.0.2.9")).empty());
-      CHECK(view.fleet_findings("192.0.2.9") == nullptr);
+      CHECK(codes(device(view, "127.0.2.9")).empty());
+      CHECK(view.fleet_findings("127.0.2.9") == nullptr);
     }
   }
 
@@ -446,15 +446,15 @@ TEST_SUITE("scanner.fleet_view")
     const Der https = factory.leaf("7C2F80000001", nullptr, "sha384");
 
     FleetView view;
-    view.add(fleet.ok("192.0.2.1", 5061, sip));
-    view.add(fleet.error("192.0.2.1", 8443, ErrorClass::timeout));
-    view.add(fleet.ok("192.0.2.1", 443, https));
+    view.add(fleet.ok("127.0.2.1", 5061, sip));
+    view.add(fleet.error("127.0.2.1", 8443, ErrorClass::timeout));
+    view.add(fleet.ok("127.0.2.1", 443, https));
     view.finish();
 
     REQUIRE(view.devices().size() == 1);
-    const Device* d = device(view, "192.0.2.1");
+    const Device* d = device(view, "127.0.2.1");
     CHECK(ports(d) == Ports{443, 5061, 8443});
-    CHECK(d->ip == "192.0.2.1");
+    CHECK(d->ip == "127.0.2.1");
     CHECK(d->mac == "7C2F80000001");
     CHECK(d->vendor == "Gigaset");
     CHECK(d->vendor_source == "mac-prefix");
@@ -485,26 +485,26 @@ TEST_SUITE("scanner.fleet_view")
     SUBCASE("without an inventory")
     {
       FleetView view;
-      view.add(fleet.error("192.0.2.1", 443, ErrorClass::refused));
-      view.add(fleet.error("192.0.2.2", 443, ErrorClass::refused)); // never answers: not a device
-      view.add(fleet.ok("192.0.2.1", 5061, leaf));
+      view.add(fleet.error("127.0.2.1", 443, ErrorClass::refused));
+      view.add(fleet.error("127.0.2.2", 443, ErrorClass::refused)); // never answers: not a device
+      view.add(fleet.ok("127.0.2.1", 5061, leaf));
       view.finish();
       REQUIRE(view.devices().size() == 1);
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       REQUIRE(ports(d) == Ports{443, 5061});
       CHECK(d->ports[0].status == "refused");
       CHECK(d->ports[1].status == "ok");
       CHECK(d->answered());
-      CHECK(device(view, "192.0.2.2") == nullptr);
+      CHECK(device(view, "127.0.2.2") == nullptr);
     }
     SUBCASE("with an inventory that does not list the address")
     {
-      fleet.add_row("192.0.2.7", "7C2F80000007");
+      fleet.add_row("127.0.2.7", "7C2F80000007");
       FleetView view(&fleet.inventory);
-      view.add(fleet.error("192.0.2.1", 5061, ErrorClass::tls_alert));
-      view.add(fleet.ok("192.0.2.1", 443, leaf));
+      view.add(fleet.error("127.0.2.1", 5061, ErrorClass::tls_alert));
+      view.add(fleet.ok("127.0.2.1", 443, leaf));
       view.finish();
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       REQUIRE(ports(d) == Ports{443, 5061});
       CHECK(d->ports[1].status == "tls-alert");
       CHECK(codes(d) == Codes{"not-in-inventory"});
@@ -512,10 +512,10 @@ TEST_SUITE("scanner.fleet_view")
     SUBCASE("a handshake that ended without a certificate or an error is a protocol problem")
     {
       FleetView view;
-      view.add(fleet.error("192.0.2.1", 443, ErrorClass::none));
-      view.add(fleet.ok("192.0.2.1", 5061, leaf));
+      view.add(fleet.error("127.0.2.1", 443, ErrorClass::none));
+      view.add(fleet.ok("127.0.2.1", 5061, leaf));
       view.finish();
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       REQUIRE(ports(d) == Ports{443, 5061});
       CHECK(d->ports[0].status == "protocol");
     }
@@ -526,27 +526,27 @@ TEST_SUITE("scanner.fleet_view")
     const Factory factory;
     Fleet fleet;
     FleetView view;
-    view.add(fleet.ok("192.0.2.1", 5061, factory.leaf("7C2F80000001")));                     // none
-    view.add(fleet.ok("192.0.2.2", 5061, factory.leaf("7C2F80000002", nullptr, "sha256",
+    view.add(fleet.ok("127.0.2.1", 5061, factory.leaf("7C2F80000001")));                     // none
+    view.add(fleet.ok("127.0.2.2", 5061, factory.leaf("7C2F80000002", nullptr, "sha256",
                                                       "20270125000000Z")));                  // medium
-    view.add(fleet.ok("192.0.2.3", 5061, self_signed("7C2F80000003", {"rsa", 1024, ""}, "md5"))); // critical
-    view.add(fleet.ok("192.0.2.4", 5061, self_signed("7C2F80000004")));                      // high
-    view.add(fleet.ok("192.0.2.6", 5061, factory.leaf("7C2F80000006")));                     // none
-    view.add(fleet.ok("192.0.2.5", 5061, factory.leaf("7C2F80000005")));                     // none
+    view.add(fleet.ok("127.0.2.3", 5061, self_signed("7C2F80000003", {"rsa", 1024, ""}, "md5"))); // critical
+    view.add(fleet.ok("127.0.2.4", 5061, self_signed("7C2F80000004")));                      // high
+    view.add(fleet.ok("127.0.2.6", 5061, factory.leaf("7C2F80000006")));                     // none
+    view.add(fleet.ok("127.0.2.5", 5061, factory.leaf("7C2F80000005")));                     // none
     view.finish();
 
     std::vector<std::string> order;
     for (const auto& d : view.devices()) {
       order.push_back(d.ip);
     }
-    CHECK(order == std::vector<std::string>{"192.0.2.3", "192.0.2.4", "192.0.2.2", "192.0.2.1", "192.0.2.5", "192.0.2.6"});
-    CHECK(device(view, "192.0.2.3")->worst() == Severity::critical);
-    CHECK(device(view, "192.0.2.4")->worst() == Severity::high);
-    CHECK(device(view, "192.0.2.2")->worst() == Severity::medium);
-    CHECK_FALSE(device(view, "192.0.2.1")->worst().has_value());
+    CHECK(order == std::vector<std::string>{"127.0.2.3", "127.0.2.4", "127.0.2.2", "127.0.2.1", "127.0.2.5", "127.0.2.6"});
+    CHECK(device(view, "127.0.2.3")->worst() == Severity::critical);
+    CHECK(device(view, "127.0.2.4")->worst() == Severity::high);
+    CHECK(device(view, "127.0.2.2")->worst() == Severity::medium);
+    CHECK_FALSE(device(view, "127.0.2.1")->worst().has_value());
 
     // Within a device too: worst first, then by code.
-    CHECK(codes(device(view, "192.0.2.3")) == Codes{"weak-signature", "self-signed", "weak-key"});
+    CHECK(codes(device(view, "127.0.2.3")) == Codes{"weak-signature", "self-signed", "weak-key"});
   }
 
   TEST_CASE("fleet_findings(ip): only the fleet-wide findings of an address")
@@ -554,19 +554,19 @@ TEST_SUITE("scanner.fleet_view")
     Fleet fleet;
     const Der shared = self_signed("7C2F80000001");
     FleetView view;
-    view.add(fleet.ok("192.0.2.1", 5061, shared));
-    view.add(fleet.ok("192.0.2.2", 5061, shared));
-    view.add(fleet.ok("192.0.2.3", 5061, self_signed("7C2F80000003")));
+    view.add(fleet.ok("127.0.2.1", 5061, shared));
+    view.add(fleet.ok("127.0.2.2", 5061, shared));
+    view.add(fleet.ok("127.0.2.3", 5061, self_signed("7C2F80000003")));
     view.finish();
 
     // The device shows its endpoint findings and the fleet-wide ones, worst first then by code.
-    CHECK(codes(device(view, "192.0.2.1")) == Codes{"self-signed", "shared-certificate"});
-    const std::vector<Finding>* fleet_findings = view.fleet_findings("192.0.2.1");
+    CHECK(codes(device(view, "127.0.2.1")) == Codes{"self-signed", "shared-certificate"});
+    const std::vector<Finding>* fleet_findings = view.fleet_findings("127.0.2.1");
     REQUIRE(fleet_findings != nullptr);
     CHECK(codes(*fleet_findings) == Codes{"shared-certificate"});
     // Endpoint findings alone are not fleet-wide; an unknown address has none.
-    CHECK(codes(device(view, "192.0.2.3")) == Codes{"self-signed"});
-    CHECK(view.fleet_findings("192.0.2.3") == nullptr);
+    CHECK(codes(device(view, "127.0.2.3")) == Codes{"self-signed"});
+    CHECK(view.fleet_findings("127.0.2.3") == nullptr);
     CHECK(view.fleet_findings("198.51.100.1") == nullptr);
   }
 
@@ -579,10 +579,10 @@ TEST_SUITE("scanner.fleet_view")
     {
       const Der sha1 = factory.leaf("7C2F80000001", nullptr, "sha1");
       FleetView view;
-      view.add(fleet.ok("192.0.2.1", 443, sha1));
-      view.add(fleet.ok("192.0.2.1", 5061, sha1));
+      view.add(fleet.ok("127.0.2.1", 443, sha1));
+      view.add(fleet.ok("127.0.2.1", 5061, sha1));
       view.finish();
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       CHECK(codes(d) == Codes{"sha1-rejected"});
       const Finding* finding = find(d, "sha1-rejected");
       REQUIRE(finding != nullptr);
@@ -594,23 +594,23 @@ TEST_SUITE("scanner.fleet_view")
       const Der x = factory.leaf("7C2F80000001");
       const Der y = factory.leaf("7C2F80000001", nullptr, "sha384");
       FleetView view;
-      view.add(fleet.ok("192.0.2.1", 443, x));
-      view.add(fleet.ok("192.0.2.1", 5061, y));
-      view.add(fleet.ok("192.0.2.2", 443, x));
-      view.add(fleet.ok("192.0.2.3", 5061, y));
+      view.add(fleet.ok("127.0.2.1", 443, x));
+      view.add(fleet.ok("127.0.2.1", 5061, y));
+      view.add(fleet.ok("127.0.2.2", 443, x));
+      view.add(fleet.ok("127.0.2.3", 5061, y));
       view.finish();
-      const Device* d = device(view, "192.0.2.1");
+      const Device* d = device(view, "127.0.2.1");
       CHECK(codes(d) == Codes{"shared-certificate"});
       const Finding* finding = find(d, "shared-certificate");
       REQUIRE(finding != nullptr);
-      CHECK(contains(finding->message, "192.0.2.2"));
-      CHECK(contains(finding->message, "192.0.2.3"));
-      const std::vector<Finding>* fleet_findings = view.fleet_findings("192.0.2.1");
+      CHECK(contains(finding->message, "127.0.2.2"));
+      CHECK(contains(finding->message, "127.0.2.3"));
+      const std::vector<Finding>* fleet_findings = view.fleet_findings("127.0.2.1");
       REQUIRE(fleet_findings != nullptr);
       REQUIRE(fleet_findings->size() == 1);
       CHECK(fleet_findings->front().message == finding->message);
-      CHECK(codes(device(view, "192.0.2.2")) == Codes{"shared-certificate"});
-      CHECK(codes(device(view, "192.0.2.3")) == Codes{"shared-certificate"});
+      CHECK(codes(device(view, "127.0.2.2")) == Codes{"shared-certificate"});
+      CHECK(codes(device(view, "127.0.2.3")) == Codes{"shared-certificate"});
     }
   }
 }

@@ -269,21 +269,25 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     p.detail = chain.empty() ? "no certificate" : "the certificate could not be decoded";
     return p;
   }
-  const unsigned char* data = chain.front().data();
-  X509Ptr leaf_cert(d2i_X509(nullptr, &data, static_cast<long>(chain.front().size())));
-  if (!leaf_cert) {
-    ERR_clear_error();
-    p.detail = "the certificate could not be decoded";
-    return p;
-  }
+  // The chain is decoded again only when there is something to verify it against: decoding keys
+  // is the costly part of OpenSSL 3's X.509 parsing, and a scan without bundles needs none of it.
+  X509Ptr leaf_cert;
   std::vector<X509Ptr> sent_rest;
-  for (std::size_t i = 1; i < chain.size(); ++i) {
-    const unsigned char* d = chain[i].data();
-    if (X509Ptr cert{d2i_X509(nullptr, &d, static_cast<long>(chain[i].size()))}) {
-      sent_rest.push_back(std::move(cert));
+  auto decode_chain = [&]() {
+    if (leaf_cert) {
+      return true;
     }
-  }
-  ERR_clear_error();
+    const unsigned char* data = chain.front().data();
+    leaf_cert.reset(d2i_X509(nullptr, &data, static_cast<long>(chain.front().size())));
+    for (std::size_t i = 1; leaf_cert && i < chain.size(); ++i) {
+      const unsigned char* d = chain[i].data();
+      if (X509Ptr cert{d2i_X509(nullptr, &d, static_cast<long>(chain[i].size()))}) {
+        sent_rest.push_back(std::move(cert));
+      }
+    }
+    ERR_clear_error();
+    return leaf_cert != nullptr;
+  };
 
   // 1. Vendor bundles, the detected vendor's first.
   std::vector<const Bundle*> order;
@@ -295,6 +299,9 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     }
   }
   for (const Bundle* bundle : order) {
+    if (!decode_chain()) {
+      break;
+    }
     const Verification v = verify_against(leaf_cert.get(), sent_rest, *bundle);
     if (!v.verified) {
       continue;
@@ -324,7 +331,7 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
   }
 
   // 3. The enterprise bundle.
-  if (!trust.m_impl->enterprise.certs.empty()) {
+  if (!trust.m_impl->enterprise.certs.empty() && decode_chain()) {
     const Verification v = verify_against(leaf_cert.get(), sent_rest, trust.m_impl->enterprise);
     if (v.verified) {
       p.kind = ProvenanceKind::custom_ca;

@@ -446,13 +446,21 @@ TEST_SUITE("scanner.provenance")
       CHECK(p.kind == ProvenanceKind::unknown);
       CHECK(p.basis == ProvenanceBasis::none);
     }
-    SUBCASE("a leaf said to be parsed whose bytes do not decode")
+    SUBCASE("a leaf said to be parsed whose bytes do not decode, with bundles to verify against")
     {
+      // The bytes are decoded again only to verify them; then they cannot be factory by chain.
+      TrustStores with_bundle;
+      const PkeyPtr key = generate_key(k_ec);
+      CertSpec ca_spec;
+      ca_spec.subject = parse_subject("/CN=Vendor Root");
+      ca_spec.ca = true;
+      const X509Ptr root = make_certificate(ca_spec, key.get(), nullptr, key.get());
+      REQUIRE(with_bundle.add_vendor_bundle("Polycom", to_pem(root.get()), "polycom.pem").ok());
       CertificateInfo info;
       info.parsed = true;
-      const Provenance p = decide_provenance({Der{0x01, 0x02}}, info, VendorMatch{}, profiles, trust);
-      CHECK(p.kind == ProvenanceKind::unknown);
-      CHECK(p.basis == ProvenanceBasis::none);
+      const Provenance p = decide_provenance({Der{0x01, 0x02}}, info, VendorMatch{}, profiles, with_bundle);
+      CHECK(p.kind != ProvenanceKind::factory);
+      CHECK(p.basis != ProvenanceBasis::chain);
     }
   }
 

@@ -434,13 +434,13 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
   m_spool = nullptr;
 }
 
-JsonlReport::JsonlReport(std::string path) : m_path(std::move(path))
+JsonlReport::JsonlReport(std::string path, bool append) : m_path(std::move(path))
 {
   if (m_path == "-") {
     m_file = stdout;
     return;
   }
-  m_file = std::fopen(m_path.c_str(), "we");
+  m_file = std::fopen(m_path.c_str(), append ? "ae" : "we");
   if (m_file == nullptr) {
     throw cannot_write(m_path, errno);
   }

@@ -89,8 +89,9 @@ private:
 class JsonlReport : public RecordSink
 {
 public:
-  // Opens (truncates) the file; throws std::runtime_error("cannot write '<path>': <reason>").
-  explicit JsonlReport(std::string path);
+  // Opens the file, truncating it or, with `append` (a resumed scan), appending to it; throws
+  // std::runtime_error("cannot write '<path>': <reason>").
+  explicit JsonlReport(std::string path, bool append = false);
   ~JsonlReport() override;
   JsonlReport(const JsonlReport&) = delete;
   JsonlReport& operator=(const JsonlReport&) = delete;

@@ -12,6 +12,8 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <algorithm>
+#include <sstream>
 #include <thread>
 
 using namespace fleetcert::testing;
@@ -346,5 +348,88 @@ TEST_SUITE("integration.scan")
       CHECK(report.at("records").at(0).at("target").at("ip") == "127.95.0.2");
       CHECK(report.at("records").at(0).at("status") == "ok");
     }
+  }
+}
+
+TEST_SUITE("integration.scan")
+{
+  TEST_CASE("--resume continues a killed scan: done endpoints skipped, a partial last line cut, nothing twice")
+  {
+    TempDir dir;
+    json fleet;
+    json tls = {{"subject", "/CN={MAC}"}, {"key", {{"type", "ec"}}}};
+    fleet["devices"] = json::array({
+        {{"ip", "127.95.1.1"}, {"mac", "0004F2000001"}, {"ports", {{"24443", tls}}}},
+        {{"ip", "127.95.1.2"}, {"mac", "0004F2000002"}, {"ports", {{"24443", tls}}}},
+        {{"ip", "127.95.1.3"}, {"mac", "0004F2000003"}, {"ports", {{"24443", tls}}}},
+        {{"ip", "127.95.1.4"}, {"ports", {{"24443", behaviour("tarpit")}}}},
+    });
+    Simulator sim(dir, fleet);
+    const std::string lines = dir.file("scan.jsonl");
+    auto count_lines = [&] {
+      const std::string text = read_file(lines);
+      return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    };
+    {
+      ChildProcess scan({FLEETCERT_BINARY, "scan", "127.95.1.1-4", "--ports", "24443", "--timeout", "30", "--jsonl", lines},
+                        dir.file("scan.out"), dir.file("scan.err"));
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (count_lines() < 3 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      REQUIRE(count_lines() == 3);
+      scan.signal(SIGKILL);
+      CHECK(scan.wait(std::chrono::seconds(5)) == 128 + SIGKILL);
+    }
+    // As if the kill had come in the middle of writing a line.
+    write_file(lines, read_file(lines) + "{\"target\":{\"ip\":\"127.95.1.4\"");
+
+    auto r = run_command({FLEETCERT_BINARY, "scan", "127.95.1.1-4", "--ports", "24443", "--timeout", "2", "--resume", lines},
+                         std::chrono::seconds(30));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.find("3 endpoints already done") != std::string::npos);
+    std::map<std::string, int> seen;
+    std::istringstream in(read_file(lines));
+    for (std::string line; std::getline(in, line);) {
+      const json record = json::parse(line); // every line is whole
+      ++seen[record.at("target").at("ip").get<std::string>()];
+      if (record.at("target").at("ip") == "127.95.1.4") {
+        CHECK(record.at("error").at("class") == "timeout");
+      }
+    }
+    CHECK(seen == std::map<std::string, int>{{"127.95.1.1", 1}, {"127.95.1.2", 1}, {"127.95.1.3", 1}, {"127.95.1.4", 1}});
+
+    // Resuming a finished scan scans nothing and changes nothing.
+    const std::string before = read_file(lines);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.95.1.1-4", "--ports", "24443", "--timeout", "2", "--resume", lines},
+                    std::chrono::seconds(30));
+    CHECK(r.status == 0);
+    CHECK(read_file(lines) == before);
+
+    r = run_command({FLEETCERT_BINARY, "scan", "127.95.1.1", "--resume", lines, "--jsonl", dir.file("other.jsonl")},
+                    std::chrono::seconds(10));
+    CHECK(r.status == 2);
+  }
+
+  TEST_CASE("a sweep of more than 65,536 addresses needs --allow-large; --exclude counts first")
+  {
+    TempDir dir;
+    auto r = run_command({FLEETCERT_BINARY, "scan", "127.64.0.0/15"}, std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("131072 addresses") != std::string::npos);
+    CHECK(r.err.find("--allow-large") != std::string::npos);
+    // Exactly 65,536 after the exclusion: accepted (this run then stops at its unwritable report,
+    // before any connection).
+    r = run_command({FLEETCERT_BINARY, "scan", "127.64.0.0/15", "--exclude", "127.65.0.0/16", "--json",
+                     dir.file("missing/out.json")},
+                    std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--allow-large") == std::string::npos);
+    CHECK(r.err.find("missing/out.json") != std::string::npos);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.64.0.0/15", "--allow-large", "--json", dir.file("missing/out.json")},
+                    std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--allow-large") == std::string::npos);
   }
 }

@@ -33,37 +33,52 @@ namespace {
 class EndpointCursor
 {
 public:
-  EndpointCursor(const TargetSet& targets, std::vector<std::uint16_t> ports)
-      : m_targets(targets), m_ports(std::move(ports))
+  EndpointCursor(const TargetSet& targets, std::vector<std::uint16_t> ports, const EngineSettings& settings)
+      : m_targets(targets), m_ports(std::move(ports)), m_skip(settings.skip)
   {
   }
 
   std::optional<std::pair<Target, std::uint16_t>> next()
   {
     std::lock_guard lock(m_mutex);
-    if (!m_current || m_port_index == m_ports.size()) {
-      m_current = m_targets.next();
-      m_port_index = 0;
-      if (!m_current || m_ports.empty()) {
-        return std::nullopt;
+    while (true) {
+      if (!m_current || m_port_index == m_ports.size()) {
+        m_current = m_targets.next();
+        m_port_index = 0;
+        if (!m_current || m_ports.empty()) {
+          return std::nullopt;
+        }
       }
+      const std::uint16_t port = m_ports[m_port_index++];
+      if (m_skip && m_skip(*m_current, port)) {
+        ++m_resumed;
+        continue;
+      }
+      return std::pair{*m_current, port};
     }
-    return std::pair{*m_current, m_ports[m_port_index++]};
+  }
+
+  std::uint64_t resumed() const
+  {
+    std::lock_guard lock(m_mutex);
+    return m_resumed;
   }
 
 private:
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   TargetCursor m_targets;
   std::vector<std::uint16_t> m_ports;
+  const std::function<bool(const Target&, std::uint16_t)>& m_skip;
   std::optional<Target> m_current;
   std::size_t m_port_index = 0;
+  std::uint64_t m_resumed = 0;
 };
 
 // Everything the workers of all threads share.
 struct SharedScan
 {
   SharedScan(const TargetSet& t, const EngineSettings& s, const RecordHandler& r, const std::atomic<bool>& st)
-      : targets(t), settings(s), on_record(r), stop(st), cursor(t, s.ports)
+      : targets(t), settings(s), on_record(r), stop(st), cursor(t, s.ports, s)
   {
   }
 
@@ -205,7 +220,8 @@ EngineProgress run_engine(const TargetSet& targets, const EngineSettings& settin
   }
 
   auto snapshot = [&scan] {
-    return EngineProgress{scan.started.load(), scan.completed.load(), scan.ok.load(), scan.skipped.load()};
+    return EngineProgress{scan.started.load(), scan.completed.load(), scan.ok.load(), scan.skipped.load(),
+                          scan.cursor.resumed()};
   };
   {
     std::unique_lock lock(done_mutex);

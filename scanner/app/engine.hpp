@@ -24,6 +24,8 @@ struct EngineSettings
   std::string sni;                             // forced SNI; empty: the hostname when one was given
   bool legacy_retry = true;
   AssessmentSettings assessment;
+  // Endpoints to leave out (already done, for --resume); null: none. Called under the cursor's lock.
+  std::function<bool(const Target& target, std::uint16_t port)> skip;
 };
 
 struct EngineProgress
@@ -32,6 +34,7 @@ struct EngineProgress
   std::uint64_t completed = 0;
   std::uint64_t ok = 0;
   std::uint64_t skipped = 0; // hostnames that resolved to an excluded address
+  std::uint64_t resumed = 0; // endpoints left out because they were already done (--resume)
 };
 
 // Called once per completed endpoint, never concurrently.

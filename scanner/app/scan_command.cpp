@@ -4,6 +4,7 @@
 #include "scan_command.hpp"
 
 #include "engine.hpp"
+#include "resume.hpp"
 #include "reports/csv_report.hpp"
 #include "reports/device_csv.hpp"
 #include "reports/json_report.hpp"
@@ -26,6 +27,10 @@ namespace fleetcert {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Sweeps larger than this many addresses need --allow-large: a typo in a CIDR prefix must not
+// turn an audit of a phone VLAN into a scan of a whole network.
+constexpr std::uint64_t k_large_sweep = 65536;
 
 constexpr int k_exit_ok = 0;
 constexpr int k_exit_usage = 2;
@@ -209,6 +214,11 @@ int scan(const ScanOptions& options)
                          ? "no targets: give addresses, CIDR blocks, ranges or names, or --targets-file"
                          : "no targets left to scan after exclusions");
   }
+  if (targets.size() > k_large_sweep && !options.allow_large) {
+    throw UsageError("the targets cover " + std::to_string(static_cast<unsigned long long>(targets.size()))
+                     + " addresses after exclusions; more than " + std::to_string(k_large_sweep)
+                     + " needs --allow-large");
+  }
   auto ports = parse_ports(options.ports);
   if (!ports) {
     throw UsageError("invalid --ports: " + ports.error());
@@ -243,13 +253,35 @@ int scan(const ScanOptions& options)
     throw UsageError("--table and --jsonl - would both write to stdout; choose one");
   }
 
+  // --resume: leave out what the JSONL report already holds, and append to it.
+  ResumeState resume;
+  if (!options.resume_path.empty()) {
+    if (!options.jsonl_path.empty() && options.jsonl_path != options.resume_path) {
+      throw UsageError("--resume appends to its own file; drop --jsonl or give it the same path");
+    }
+    auto loaded = load_resume_state(options.resume_path);
+    if (!loaded) {
+      throw UsageError(loaded.error());
+    }
+    resume = std::move(*loaded);
+    settings.skip = [&resume](const Target& target, std::uint16_t port) {
+      return resume.done.count(endpoint_key(target.ip, target.host, port)) != 0;
+    };
+    if (!options.no_progress) {
+      std::fprintf(stderr, "fleetcert: resuming %s: %zu endpoints already done%s\n", options.resume_path.c_str(),
+                   resume.done.size(), resume.truncated_bytes > 0 ? " (a partial last line was cut off)" : "");
+    }
+  }
+
   // Outputs: opened (as temporary files) before scanning, so an unwritable path fails early.
   std::vector<std::unique_ptr<RecordSink>> sinks;
   try {
     if (!options.json_path.empty()) {
       sinks.push_back(std::make_unique<JsonReport>(options.json_path));
     }
-    if (!options.jsonl_path.empty()) {
+    if (!options.resume_path.empty()) {
+      sinks.push_back(std::make_unique<JsonlReport>(options.resume_path, true));
+    } else if (!options.jsonl_path.empty()) {
       sinks.push_back(std::make_unique<JsonlReport>(options.jsonl_path));
     }
     if (!options.csv_path.empty()) {
@@ -348,6 +380,10 @@ void setup_scan(CLI::App& app, ScanOptions& options)
       ->capture_default_str();
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
   cmd->add_flag("--table", options.table, "Print the endpoint table and totals on stdout (default when no file is named)");
+  cmd->add_option("--resume", options.resume_path,
+                  "Continue an interrupted or killed scan: skip the endpoints this JSONL report holds and "
+                  "append to it");
+  cmd->add_flag("--allow-large", options.allow_large, "Allow sweeps of more than 65,536 addresses");
   cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");
 }
 

@@ -33,6 +33,8 @@ struct ScanOptions
   int expiry_warning_days = 30;
   std::string now; // ISO 8601 instant used as "now" for assessment; empty: the clock
   bool no_progress = false;
+  std::string resume_path; // continue the scan whose JSONL report this is
+  bool allow_large = false; // more than k_large_sweep addresses
   bool table = false; // the per-endpoint table on stdout even when files are written
   std::vector<std::string> command_line; // as typed, for the report
 };

@@ -1,0 +1,65 @@
+#include "resume.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace fleetcert {
+
+std::string endpoint_key(std::string_view ip, std::string_view host, std::uint16_t port)
+{
+  std::string key(host.empty() ? ip : host);
+  key += ':';
+  key += std::to_string(port);
+  return key;
+}
+
+Result<ResumeState> load_resume_state(const std::string& path)
+{
+  ResumeState state;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return state;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error{"cannot read --resume file '" + path + "': " + std::strerror(errno)};
+  }
+  std::string line;
+  std::size_t line_number = 0;
+  std::uintmax_t complete_bytes = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (in.eof()) {
+      // No newline after it: the process was killed while writing this line.
+      state.truncated_bytes = line.size();
+      break;
+    }
+    complete_bytes += line.size() + 1;
+    if (line.empty()) {
+      continue;
+    }
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    const auto target = record.is_object() ? record.find("target") : record.end();
+    if (record.is_discarded() || target == record.end() || !target->is_object() || !target->contains("ip")
+        || !(*target)["ip"].is_string() || !target->contains("port") || !(*target)["port"].is_number_unsigned()) {
+      return Error{path + ":" + std::to_string(line_number) + ": not a fleetcert JSONL record"};
+    }
+    const std::string host = target->contains("host") && (*target)["host"].is_string() ? (*target)["host"].get<std::string>() : "";
+    state.done.insert(endpoint_key((*target)["ip"].get<std::string>(), host, (*target)["port"].get<std::uint16_t>()));
+  }
+  if (state.truncated_bytes > 0) {
+    in.close();
+    std::filesystem::resize_file(path, complete_bytes, ec);
+    if (ec) {
+      return Error{"cannot cut the partial last line of '" + path + "': " + ec.message()};
+    }
+  }
+  return state;
+}
+
+} // namespace fleetcert

@@ -203,4 +203,46 @@ TEST_SUITE("support.cert_factory")
     CHECK(from_hex("e9:74:E9") == std::vector<unsigned char>{0xE9, 0x74, 0xE9});
     CHECK_THROWS(from_hex("abc"));
   }
+
+  TEST_CASE("padding extension, empty subject and 40-byte serial")
+  {
+    PkeyPtr key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.padding_bytes = 1400;
+    spec.serial_hex = "7F" + std::string(78, 'A');
+    auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+    REQUIRE(cert);
+    CHECK(X509_NAME_entry_count(X509_get_subject_name(cert.get())) == 0);
+    CHECK(X509_NAME_entry_count(X509_get_issuer_name(cert.get())) == 0);
+    CHECK(to_der(cert.get()).size() > 1400);
+    CHECK(to_der(cert.get()).size() < 2000);
+    ASN1_OBJECT* padding_oid = OBJ_txt2obj(k_padding_extension_oid, 1);
+    CHECK(X509_get_ext_by_OBJ(cert.get(), padding_oid, -1) >= 0);
+    ASN1_OBJECT_free(padding_oid);
+    CHECK(ASN1_STRING_length(X509_get0_serialNumber(cert.get())) == 40);
+    CHECK(X509_verify(cert.get(), key.get()) == 1);
+  }
+
+  TEST_CASE("an unknown signature algorithm OID of the same length, for RSA and ECDSA signers")
+  {
+    for (const KeySpec& key_spec : {KeySpec{"rsa", 1024, ""}, KeySpec{"ec", 0, "P-256"}, KeySpec{"ec", 0, "P-384"}}) {
+      CAPTURE(key_label(key_spec));
+      PkeyPtr key;
+      auto cert = self_signed(key_spec, key_spec.type == "ec" && key_spec.curve == "P-384" ? "sha384" : "sha256", key);
+      auto unknown = with_unknown_signature_algorithm(cert.get());
+      REQUIRE(unknown);
+      CHECK(to_der(unknown.get()).size() == to_der(cert.get()).size());
+      CHECK(X509_get_signature_nid(unknown.get()) == NID_undef);
+      CHECK(signature_oid_text(unknown.get()).rfind("1.3.6.1.4.1.99999", 0) == 0);
+      // The TBSCertificate's copy was rewritten too.
+      const X509_ALGOR* inner = X509_get0_tbs_sigalg(unknown.get());
+      const ASN1_OBJECT* inner_oid = nullptr;
+      X509_ALGOR_get0(&inner_oid, nullptr, nullptr, inner);
+      CHECK(OBJ_obj2nid(inner_oid) == NID_undef);
+      CHECK(sha256_hex(unknown.get()) != sha256_hex(cert.get()));
+    }
+    PkeyPtr key;
+    auto edwards = self_signed({"ed25519", 0, ""}, "", key);
+    CHECK_THROWS(with_unknown_signature_algorithm(edwards.get()));
+  }
 }

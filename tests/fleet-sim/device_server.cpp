@@ -4,13 +4,18 @@
 //                                  │ accepted socket
 //                                  ▼
 //                               serve_connection ── behaviour: serve_tls | close | garbage | http
-//                                  │                            | alert | reset | tarpit
+//                                  │                            | alert | reset | reset-mid | tarpit
+//                                  │                            | drip (serve_drip below)
 //                                  └─ deadline timer: closes the socket after 30 s (not tarpits)
 //   io_context 0 also holds the signal set (SIGTERM, SIGINT) and the --duration timer; either
 //   stops every io_context, and the pending coroutines are destroyed with them.
 //
 // Each io_context is run by exactly one thread, so a connection's coroutine and its timer never
 // race. Every connection that is not a tarpit is closed within k_session_limit.
+//
+// drip runs a real server handshake over memory BIOs:
+//   socket ──read──> rbio ──SSL_do_handshake──> wbio ──one byte, pause 1 s, one byte...──> socket
+// so a client sees a valid handshake that would need minutes, and only a total deadline stops it.
 
 #include "device_server.hpp"
 
@@ -24,6 +29,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <array>
@@ -39,6 +45,7 @@ using namespace std::chrono_literals;
 constexpr auto use_ec = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr auto k_session_limit = 30s;
 constexpr auto k_accept_backoff = 100ms;
+constexpr auto k_drip_interval = 1s;
 constexpr const char* k_http_response =
     "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 // A fatal handshake_failure alert in a TLS 1.0 record.
@@ -203,21 +210,33 @@ asio::awaitable<void> answer_http(std::shared_ptr<Session> session)
   }
 }
 
-asio::awaitable<void> answer_alert(std::shared_ptr<Session> session)
+// Reads one whole TLS record (the ClientHello) into `*complete`; false when the peer stopped or
+// failed first. (An out-parameter: g++ 12 miscompiles some co_await expressions with values.)
+asio::awaitable<void> read_record(std::shared_ptr<Session> session, bool* complete)
 {
-  // Read one whole TLS record (the ClientHello), or whatever arrives before the peer stops.
+  *complete = false;
   std::array<unsigned char, 5 + 16384> record;
   std::size_t have = 0;
   while (have < record.size()) {
     auto [ec, n] = co_await session->socket.async_read_some(
         asio::buffer(record.data() + have, record.size() - have), use_ec);
     if (ec) {
-      co_return;
+      break;
     }
     have += n;
     if (have >= 5 && have >= 5 + (std::size_t{record[3]} << 8 | record[4])) {
+      *complete = true;
       break;
     }
+  }
+}
+
+asio::awaitable<void> answer_alert(std::shared_ptr<Session> session)
+{
+  bool complete = false;
+  co_await read_record(session, &complete);
+  if (!complete) {
+    co_return;
   }
   auto [ec, n] = co_await asio::async_write(session->socket, asio::buffer(k_alert), use_ec);
   (void)n;
@@ -237,6 +256,74 @@ void reset(const std::shared_ptr<Session>& session)
   std::error_code ignored;
   session->socket.set_option(asio::socket_base::linger(true, 0), ignored);
   session->socket.close(ignored);
+}
+
+// Reads the ClientHello, then resets: the peer's handshake dies half-way.
+asio::awaitable<void> reset_mid_handshake(std::shared_ptr<Session> session)
+{
+  bool complete = false;
+  co_await read_record(session, &complete);
+  if (complete) {
+    reset(session);
+  }
+}
+
+struct SslDeleter
+{
+  void operator()(SSL* p) const { SSL_free(p); }
+};
+
+// A real server handshake over memory BIOs whose output reaches the peer one byte per
+// k_drip_interval; ends when the handshake completes, fails, or the socket is closed (the peer
+// gave up, or the session deadline passed).
+asio::awaitable<void> serve_drip(std::shared_ptr<Session> session, const Endpoint* endpoint,
+                                 asio::ssl::context* tls)
+{
+  std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(tls->native_handle()));
+  BIO* input = BIO_new(BIO_s_mem());
+  BIO* output = BIO_new(BIO_s_mem());
+  if (!ssl || input == nullptr || output == nullptr) {
+    BIO_free(input);
+    BIO_free(output);
+    co_return;
+  }
+  SSL_set_bio(ssl.get(), input, output); // ssl owns both now
+  SSL_set_accept_state(ssl.get());
+  if (!present(ssl.get(), *endpoint)) {
+    co_return;
+  }
+  std::array<char, 4096> buffer;
+  asio::steady_timer pause(session->socket.get_executor());
+  for (;;) {
+    auto [read_error, n] = co_await session->socket.async_read_some(asio::buffer(buffer), use_ec);
+    if (read_error) {
+      co_return;
+    }
+    BIO_write(input, buffer.data(), static_cast<int>(n));
+    const int result = SSL_do_handshake(ssl.get());
+    const bool want_more = result != 1 && SSL_get_error(ssl.get(), result) == SSL_ERROR_WANT_READ;
+    ERR_clear_error();
+    // Whatever the handshake produced (an alert too), one byte at a time.
+    char byte = 0;
+    while (BIO_read(output, &byte, 1) == 1) {
+      auto [write_error, written] =
+          co_await asio::async_write(session->socket, asio::buffer(&byte, 1), use_ec);
+      (void)written;
+      if (write_error) {
+        co_return;
+      }
+      pause.expires_after(k_drip_interval);
+      auto [pause_error] = co_await pause.async_wait(use_ec);
+      (void)pause_error;
+      if (!session->socket.is_open()) {
+        co_return;
+      }
+    }
+    if (!want_more) {
+      break;
+    }
+  }
+  co_await finish(session);
 }
 
 asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpoint,
@@ -263,6 +350,10 @@ asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpo
     co_await answer_http(session);
   } else if (behaviour == Behaviour::alert) {
     co_await answer_alert(session);
+  } else if (behaviour == Behaviour::reset_mid) {
+    co_await reset_mid_handshake(session);
+  } else if (behaviour == Behaviour::drip) {
+    co_await serve_drip(session, endpoint, tls);
   }
   std::error_code ignored;
   session->deadline.cancel();

@@ -26,6 +26,8 @@ using testing::PkeyPtr;
 using testing::X509Ptr;
 
 constexpr double k_seconds_per_day = 86400.0;
+// Extension bytes in each chain_padding certificate: about 1.75 KB per certificate in all.
+constexpr std::size_t k_padding_certificate_bytes = 1400;
 
 // Runs body(0..count-1) on `threads` threads; rethrows the first exception after all stop.
 void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& body)
@@ -200,14 +202,52 @@ std::vector<testing::NameEntry> subject_entries(const Endpoint& endpoint)
   return entries;
 }
 
+// DNS names "DNS:n00001.san-bytes.example", ... whose text adds up to at least `bytes`.
+std::vector<std::string> padding_sans(int bytes)
+{
+  std::vector<std::string> names;
+  std::size_t total = 0;
+  while (total < static_cast<std::size_t>(bytes)) {
+    char name[64];
+    std::snprintf(name, sizeof name, "DNS:n%05zu.san-bytes.example", names.size() + 1);
+    names.emplace_back(name);
+    total += names.back().size();
+  }
+  return names;
+}
+
+// `count` self-signed CA certificates of about 1.75 KB each, sharing one P-256 key.
+std::vector<X509Ptr> padding_certificates(int count)
+{
+  std::vector<X509Ptr> certificates;
+  if (count <= 0) {
+    return certificates;
+  }
+  const PkeyPtr key = testing::generate_key({"ec", 0, "P-256"});
+  for (int i = 1; i <= count; ++i) {
+    testing::CertSpec spec;
+    spec.subject = testing::parse_subject("/O=fleet-sim padding/CN=Padding CA " + std::to_string(i));
+    spec.ca = true;
+    spec.padding_bytes = k_padding_certificate_bytes;
+    certificates.push_back(testing::make_certificate(spec, key.get(), nullptr, key.get()));
+  }
+  return certificates;
+}
+
 void issue_leaf(Endpoint& endpoint, PkeyPtr key, const IssuedCa* issuer)
 {
   const CertificateTemplate& cert = endpoint.spec->certificate;
   testing::CertSpec spec;
-  spec.subject = subject_entries(endpoint);
+  if (!cert.empty_subject) {
+    spec.subject = subject_entries(endpoint);
+  }
   for (const std::string& san : cert.san) {
     spec.san.push_back(substitute(san, endpoint));
   }
+  for (std::string& san : padding_sans(cert.san_bytes)) {
+    spec.san.push_back(std::move(san));
+  }
+  endpoint.san_count = spec.san.size();
   spec.hash = cert.hash;
   spec.not_before_offset_seconds = day_offset(cert.valid_from_days);
   spec.not_after_offset_seconds = day_offset(cert.valid_from_days + cert.valid_days);
@@ -218,6 +258,9 @@ void issue_leaf(Endpoint& endpoint, PkeyPtr key, const IssuedCa* issuer)
   endpoint.leaf = issuer == nullptr
                       ? testing::make_certificate(spec, key.get(), nullptr, key.get())
                       : testing::make_certificate(spec, key.get(), issuer->cert.get(), issuer->key.get());
+  if (cert.unknown_signature_oid) {
+    endpoint.leaf = testing::with_unknown_signature_algorithm(endpoint.leaf.get());
+  }
   endpoint.key = std::move(key);
   endpoint.chain_sha256 = {testing::sha256_hex(endpoint.leaf.get())};
   endpoint.chain.clear();
@@ -228,6 +271,11 @@ void issue_leaf(Endpoint& endpoint, PkeyPtr key, const IssuedCa* issuer)
         endpoint.chain_sha256.push_back(ca->sha256);
       }
     }
+  }
+  endpoint.padding = padding_certificates(cert.chain_padding);
+  for (const X509Ptr& padding : endpoint.padding) {
+    endpoint.chain.push_back(padding.get());
+    endpoint.chain_sha256.push_back(testing::sha256_hex(padding.get()));
   }
 }
 
@@ -248,13 +296,15 @@ FleetCertificates issue_certificates(FleetDescription& fleet, unsigned threads)
   std::vector<std::pair<std::string, std::size_t>> pool_slot(fleet.endpoints.size());
   for (std::size_t i = 0; i < fleet.endpoints.size(); ++i) {
     Endpoint& endpoint = fleet.endpoints[i];
-    if (endpoint.spec->behaviour != Behaviour::tls) {
+    if (!has_certificate(endpoint.spec->behaviour)) {
       continue;
     }
     if (endpoint.certificate_source >= 0) {
       continue; // copied from its sibling below
     }
-    endpoint.subject = substitute(endpoint.spec->certificate.subject, endpoint);
+    endpoint.subject = endpoint.spec->certificate.empty_subject
+                           ? std::string()
+                           : substitute(endpoint.spec->certificate.subject, endpoint);
     tls_endpoints.push_back(i);
     const KeySpec& key = endpoint.spec->certificate.key;
     if (pooled(key) && !endpoint.spec->certificate.unique_key) {
@@ -299,6 +349,7 @@ FleetCertificates issue_certificates(FleetDescription& fleet, unsigned threads)
     endpoint.chain = source.chain;
     endpoint.chain_sha256 = source.chain_sha256;
     endpoint.subject = source.subject;
+    endpoint.san_count = source.san_count;
   }
   return certificates;
 }
@@ -333,6 +384,24 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
       entry["key"] = testing::key_label(cert.key);
       entry["hash"] = edwards(signer) ? "none" : cert.hash;
       entry["signature"] = signature_label(signer, cert.hash);
+      if (cert.unknown_signature_oid) {
+        entry["signature"] = "unknown";
+        entry["signature_oid"] = testing::signature_oid_text(endpoint.leaf.get());
+      }
+      if (endpoint.san_count > 0) {
+        entry["san_count"] = endpoint.san_count;
+      }
+      if (cert.chain_padding > 0) {
+        entry["chain_padding"] = cert.chain_padding;
+        std::size_t bytes = 0;
+        for (const X509* ca : endpoint.chain) {
+          bytes += testing::to_der(ca).size();
+        }
+        entry["chain_bytes"] = bytes + testing::to_der(endpoint.leaf.get()).size();
+      }
+      if (cert.empty_subject) {
+        entry["empty_subject"] = true;
+      }
       entry["tls"] = cert.tls;
       entry["require_client_cert"] = cert.require_client_cert;
       entry["serial"] = serial_text(endpoint.leaf.get());

@@ -17,6 +17,8 @@ namespace {
 using nlohmann::json;
 
 constexpr int k_max_group_count = 100000;
+constexpr int k_max_san_bytes = 1 << 20;
+constexpr int k_max_chain_padding = 1000;
 const std::vector<std::string> k_all_versions = {"1.0", "1.1", "1.2", "1.3"};
 
 [[noreturn]] void fail(const std::string& where, const std::string& what)
@@ -82,6 +84,19 @@ bool get_bool(const json& object, const char* key, const std::string& where, boo
     fail(where + "." + key, "expected true or false");
   }
   return found->get<bool>();
+}
+
+// A non-negative integer no larger than `limit`, 0 when absent.
+int get_count(const json& object, const char* key, const std::string& where, int limit)
+{
+  const auto found = object.find(key);
+  if (found == object.end()) {
+    return 0;
+  }
+  if (!found->is_number_integer() || found->get<long long>() < 0 || found->get<long long>() > limit) {
+    fail(where + "." + key, "expected an integer 0.." + std::to_string(limit));
+  }
+  return found->get<int>();
 }
 
 std::vector<std::string> get_strings(const json& object, const char* key, const std::string& where)
@@ -161,13 +176,13 @@ Behaviour parse_behaviour(const std::string& text, const std::string& where)
   static const std::pair<const char*, Behaviour> k_names[] = {
       {"tls", Behaviour::tls},         {"tarpit", Behaviour::tarpit}, {"close", Behaviour::close},
       {"garbage", Behaviour::garbage}, {"http", Behaviour::http},     {"alert", Behaviour::alert},
-      {"reset", Behaviour::reset}};
+      {"reset", Behaviour::reset},     {"drip", Behaviour::drip},     {"reset-mid", Behaviour::reset_mid}};
   for (const auto& [name, behaviour] : k_names) {
     if (text == name) {
       return behaviour;
     }
   }
-  fail(where, "unknown behaviour '" + text + "' (tls, tarpit, close, garbage, http, alert, reset)");
+  fail(where, "unknown behaviour '" + text + "' (tls, tarpit, close, garbage, http, alert, reset, drip, reset-mid)");
 }
 
 int parse_string_type(const std::string& text, const std::string& where)
@@ -216,14 +231,15 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
     return port;
   }
   port->behaviour = parse_behaviour(get_string(value, "behaviour", where, "tls"), where + ".behaviour");
-  if (port->behaviour != Behaviour::tls) {
+  if (!has_certificate(port->behaviour)) {
     check_keys(value, where, {"behaviour"});
     return port;
   }
   check_keys(value, where,
              {"behaviour", "subject", "subject_raw_cn_hex", "subject_raw_cn_type", "san", "key",
               "hash", "issuer", "send_chain", "valid_from_days", "valid_days", "not_before",
-              "not_after", "serial_hex", "tls", "require_client_cert", "unique_key"});
+              "not_after", "serial_hex", "tls", "require_client_cert", "unique_key",
+              "empty_subject", "san_bytes", "chain_padding", "unknown_signature_oid"});
   CertificateTemplate& cert = port->certificate;
   cert.subject = get_string(value, "subject", where, cert.subject);
   cert.raw_cn_hex = get_string(value, "subject_raw_cn_hex", where, "");
@@ -250,6 +266,13 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
   cert.serial_hex = get_string(value, "serial_hex", where, "");
   cert.require_client_cert = get_bool(value, "require_client_cert", where, false);
   cert.unique_key = get_bool(value, "unique_key", where, false);
+  cert.empty_subject = get_bool(value, "empty_subject", where, false);
+  if (cert.empty_subject && (value.contains("subject") || !cert.raw_cn_hex.empty())) {
+    fail(where + ".empty_subject", "cannot be combined with subject or subject_raw_cn_hex");
+  }
+  cert.san_bytes = get_count(value, "san_bytes", where, k_max_san_bytes);
+  cert.chain_padding = get_count(value, "chain_padding", where, k_max_chain_padding);
+  cert.unknown_signature_oid = get_bool(value, "unknown_signature_oid", where, false);
 
   std::vector<std::string> versions = get_strings(value, "tls", where);
   if (versions.empty()) {
@@ -426,8 +449,15 @@ const char* to_string(Behaviour behaviour)
   case Behaviour::http: return "http";
   case Behaviour::alert: return "alert";
   case Behaviour::reset: return "reset";
+  case Behaviour::drip: return "drip";
+  case Behaviour::reset_mid: return "reset-mid";
   }
   return "?";
+}
+
+bool has_certificate(Behaviour behaviour)
+{
+  return behaviour == Behaviour::tls || behaviour == Behaviour::drip;
 }
 
 bool is_allowed_address(const std::string& ip)
@@ -625,7 +655,7 @@ FleetDescription load_fleet_description(const json& document,
       fail("fleet", "endpoint " + endpoint.ip + ":" + std::to_string(endpoint.port)
                         + " is described twice (after --port-map)");
     }
-    if (endpoint.spec->behaviour == Behaviour::tls && endpoint.spec->certificate.issuer != "self") {
+    if (has_certificate(endpoint.spec->behaviour) && endpoint.spec->certificate.issuer != "self") {
       const std::string& issuer = endpoint.spec->certificate.issuer;
       const bool known = std::any_of(fleet.cas.begin(), fleet.cas.end(),
                                      [&](const CaDescription& ca) { return ca.name == issuer; });

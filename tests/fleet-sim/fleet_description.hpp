@@ -16,10 +16,13 @@
 namespace fleetcert::sim {
 
 // What a listener does with each accepted connection.
-enum class Behaviour { tls, tarpit, close, garbage, http, alert, reset };
+enum class Behaviour { tls, tarpit, close, garbage, http, alert, reset, drip, reset_mid };
 
-// "tls", "tarpit", ...: the word used in the description and the truth file.
+// "tls", "tarpit", "reset-mid", ...: the word used in the description and the truth file.
 const char* to_string(Behaviour behaviour);
+
+// True for the behaviours that need a certificate made for them (tls, drip).
+bool has_certificate(Behaviour behaviour);
 
 // A bad description: the message names where in the file the problem is.
 struct DescriptionError : std::runtime_error
@@ -46,6 +49,10 @@ struct CertificateTemplate
   std::vector<std::string> tls;        // allowed versions, "1.0".."1.3", ascending
   bool require_client_cert = false;
   bool unique_key = false;
+  bool empty_subject = false;          // no subject (nor issuer, when self-signed) at all
+  int san_bytes = 0;                   // not 0: DNS SANs added until their text reaches this size
+  int chain_padding = 0;               // self-signed certificates sent after the real chain
+  bool unknown_signature_oid = false;  // signature algorithm OID rewritten after signing
 };
 
 // One port of a device (or of every device in a group).
@@ -90,7 +97,10 @@ struct Endpoint
   std::string subject;                 // substituted subject text
   testing::X509Ptr leaf;
   testing::PkeyPtr key;
-  std::vector<X509*> chain;            // CA certificates sent after the leaf (owned by the fleet)
+  std::vector<X509*> chain;            // CA certificates sent after the leaf (owned by the fleet
+                                       // or by `padding`)
+  std::vector<testing::X509Ptr> padding; // chain_padding certificates (at the end of `chain`)
+  std::size_t san_count = 0;           // subjectAltName entries of the leaf
   std::vector<std::string> chain_sha256; // leaf first, then `chain`
 };
 

@@ -26,7 +26,8 @@
 //                  "ports": {...}} ]            // consecutive addresses and MAC suffixes
 //   }
 //
-//   <port spec> is {"behaviour": "tarpit" | "close" | "garbage" | "http" | "alert" | "reset"},
+//   <port spec> is {"behaviour": "tarpit" | "close" | "garbage" | "http" | "alert" | "reset" |
+//   "reset-mid"}, {"behaviour": "drip", <certificate spec keys>} (a real handshake at 1 byte/s),
 //   {"same_as": "443"} (this port presents the same certificate and settings as port 443 of the
 //   same device), or a certificate spec (behaviour "tls", the default):
 //     "subject": "/CN={MAC}"   ({MAC}, {mac}, {mac:}, {ip}, {port} are substituted)
@@ -35,11 +36,13 @@
 //     "bits": 2048, "curve": "P-256"} (or "rsa:2048", "ec:P-384"), "hash": "sha256",
 //     "issuer": "self" | "<CA name>", "send_chain": true, "valid_from_days": -30,
 //     "valid_days": 3650, "not_before", "not_after", "serial_hex": "-1A",
-//     "tls": ["1.0", "1.1", "1.2", "1.3"], "require_client_cert": false, "unique_key": false
+//     "tls": ["1.0", "1.1", "1.2", "1.3"], "require_client_cert": false, "unique_key": false,
+//     "empty_subject": false, "san_bytes": 65536, "chain_padding": 60, "unknown_signature_oid": false
 //
 // Truth file: {"pid": N, "endpoints": [{"ip", "port", "mac", "behaviour", and for "tls":
 // "leaf_sha256", "chain_sha256" (as sent, leaf first), "subject", "issuer_ca", "key", "hash",
-// "signature", "tls", "require_client_cert", "serial", "not_before", "not_after", "same_as"}],
+// "signature", "tls", "require_client_cert", "serial", "not_before", "not_after", "same_as",
+// "san_count", "chain_padding", "chain_bytes", "signature_oid", "empty_subject"}],
 // "cas": [{"name", "sha256", "subject", "issuer_ca", "key", "not_after", "pem"}]}.
 // tests/fleet-sim/README.md has the details.
 

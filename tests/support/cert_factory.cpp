@@ -296,7 +296,108 @@ void add_extension(X509* cert, X509V3_CTX* context, int nid, const std::string& 
   }
 }
 
+struct ObjectDeleter
+{
+  void operator()(ASN1_OBJECT* p) const { ASN1_OBJECT_free(p); }
+};
+struct OctetDeleter
+{
+  void operator()(ASN1_OCTET_STRING* p) const { ASN1_OCTET_STRING_free(p); }
+};
+
+// A non-critical k_padding_extension_oid extension whose value is `size` bytes.
+void add_padding_extension(X509* cert, std::size_t size)
+{
+  std::unique_ptr<ASN1_OBJECT, ObjectDeleter> oid(OBJ_txt2obj(k_padding_extension_oid, 1));
+  std::unique_ptr<ASN1_OCTET_STRING, OctetDeleter> value(ASN1_OCTET_STRING_new());
+  // The extension's value must itself be DER: an OCTET STRING of 'P' bytes.
+  std::vector<unsigned char> inner(size, 'P');
+  std::unique_ptr<ASN1_OCTET_STRING, OctetDeleter> padding(ASN1_OCTET_STRING_new());
+  unsigned char* encoded = nullptr;
+  if (!oid || !value || !padding
+      || ASN1_OCTET_STRING_set(padding.get(), inner.data(), static_cast<int>(inner.size())) != 1) {
+    fail("padding extension");
+  }
+  const int length = i2d_ASN1_OCTET_STRING(padding.get(), &encoded);
+  if (length <= 0 || ASN1_OCTET_STRING_set(value.get(), encoded, length) != 1) {
+    OPENSSL_free(encoded);
+    fail("padding extension");
+  }
+  OPENSSL_free(encoded);
+  std::unique_ptr<X509_EXTENSION, ExtensionDeleter> extension(
+      X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 0, value.get()));
+  if (!extension || X509_add_ext(cert, extension.get(), -1) != 1) {
+    fail("padding extension");
+  }
+}
+
+// DER of the signature algorithm OID of `cert` (tag and length included).
+std::vector<unsigned char> signature_oid_der(const X509* cert)
+{
+  const X509_ALGOR* algorithm = nullptr;
+  X509_get0_signature(nullptr, &algorithm, cert);
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+  unsigned char* encoded = nullptr;
+  const int length = i2d_ASN1_OBJECT(oid, &encoded);
+  if (length <= 0) {
+    fail("signature algorithm OID");
+  }
+  std::vector<unsigned char> der(encoded, encoded + length);
+  OPENSSL_free(encoded);
+  return der;
+}
+
+// 1.3.6.1.4.1.99999 then ".1" arcs: an unknown OID whose DER has exactly the length of `known`.
+std::vector<unsigned char> unknown_oid_like(const std::vector<unsigned char>& known)
+{
+  static const unsigned char k_prefix[] = {0x2B, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8D, 0x1F};
+  if (known.size() < 2 || known[1] >= 0x80 || known.size() - 2 < sizeof k_prefix) {
+    throw std::runtime_error(
+        "cert_factory: the signature algorithm OID is too short to be replaced in place");
+  }
+  std::vector<unsigned char> unknown = {known[0], known[1]};
+  unknown.insert(unknown.end(), std::begin(k_prefix), std::end(k_prefix));
+  unknown.resize(known.size(), 0x01);
+  return unknown;
+}
+
 } // namespace
+
+X509Ptr with_unknown_signature_algorithm(const X509* cert)
+{
+  const std::vector<unsigned char> known = signature_oid_der(cert);
+  const std::vector<unsigned char> unknown = unknown_oid_like(known);
+  std::vector<unsigned char> der = to_der(cert);
+  int replaced = 0;
+  for (auto at = std::search(der.begin(), der.end(), known.begin(), known.end()); at != der.end();
+       at = std::search(at + static_cast<std::ptrdiff_t>(known.size()), der.end(), known.begin(),
+                        known.end())) {
+    std::copy(unknown.begin(), unknown.end(), at);
+    ++replaced;
+  }
+  if (replaced != 2) {
+    throw std::runtime_error("cert_factory: expected the signature algorithm OID twice, found it "
+                             + std::to_string(replaced) + " times");
+  }
+  const unsigned char* cursor = der.data();
+  X509Ptr rewritten(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!rewritten) {
+    fail("re-reading the certificate with an unknown signature algorithm");
+  }
+  return rewritten;
+}
+
+std::string signature_oid_text(const X509* cert)
+{
+  const X509_ALGOR* algorithm = nullptr;
+  X509_get0_signature(nullptr, &algorithm, cert);
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+  char text[128];
+  const int length = OBJ_obj2txt(text, sizeof text, oid, 1);
+  return length > 0 ? std::string(text, static_cast<std::size_t>(std::min<int>(length, sizeof text - 1))) : "";
+}
 
 PkeyPtr generate_key(const KeySpec& spec)
 {
@@ -409,6 +510,9 @@ X509Ptr make_certificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509
   add_extension(cert.get(), &context, NID_subject_key_identifier, "hash");
   if (issuer != nullptr) {
     add_extension(cert.get(), &context, NID_authority_key_identifier, "keyid");
+  }
+  if (spec.padding_bytes > 0) {
+    add_padding_extension(cert.get(), spec.padding_bytes);
   }
   if (!spec.san.empty()) {
     std::string joined;

@@ -57,7 +57,13 @@ struct CertSpec
   // separators, "9999-12-31T23:59:59Z"); UTCTime for 1950..2049, GeneralizedTime otherwise.
   std::string not_before_text;
   std::string not_after_text;
+  // Not 0: a non-critical private extension (k_padding_extension_oid) holding this many bytes,
+  // to make certificates as large as a test needs.
+  std::size_t padding_bytes = 0;
 };
+
+// OID of the padding extension (an arc under an unassigned private enterprise number).
+inline constexpr const char* k_padding_extension_oid = "1.3.6.1.4.1.99999.2";
 
 // Parses "/C=DE/O=Gigaset Communications GmbH/CN=Gigaset.net" (or "CN=x" alone) into entries.
 std::vector<NameEntry> parse_subject(const std::string& text);
@@ -65,6 +71,16 @@ std::vector<NameEntry> parse_subject(const std::string& text);
 // Signs `spec` with issuer_key; issuer == nullptr means self-signed (issuer name = subject).
 X509Ptr make_certificate(const CertSpec& spec, EVP_PKEY* subject_key, const X509* issuer,
                          EVP_PKEY* issuer_key);
+
+// A copy of `cert` whose signature algorithm OID (in the TBSCertificate and in the outer
+// AlgorithmIdentifier) is replaced by an unknown one of the same encoded length, so no length
+// changes: 1.3.6.1.4.1.99999 followed by as many ".1" arcs as needed. The signature no longer
+// verifies. Works for RSA, ECDSA and DSA signers (OIDs of at least 8 bytes);
+// throws std::runtime_error otherwise (Ed25519's OID is 3 bytes).
+X509Ptr with_unknown_signature_algorithm(const X509* cert);
+
+// The signature algorithm OID of `cert` as dotted text ("1.3.6.1.4.1.99999.1" after the above).
+std::string signature_oid_text(const X509* cert);
 
 std::vector<unsigned char> to_der(const X509* cert);
 std::string to_pem(const X509* cert);

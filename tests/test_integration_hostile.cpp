@@ -1,0 +1,355 @@
+// End-to-end against hostile devices (issue #6): the real fleetcert binary scans
+// tests/fleets/hostile.json, played by the real fleet-sim on 127.97.0.0/24, in one scan at
+// concurrency 512 with a 3 s deadline. Every endpoint must yield exactly one record, with the
+// right status and error class, within its deadline; the reports must stay well-formed.
+//
+//   fleet-sim (hostile.json, 443->26443, 5061->29061) <── fleetcert scan 127.97.0.0/24 ──> JSON, CSV
+//   truth file ──────────────────────────────────────────> checked record by record
+
+#include "support/cert_factory.hpp"
+#include "support/fleet_simulator.hpp"
+#include "support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace fleetcert::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr double k_timeout_ms = 3000.0;
+constexpr double k_deadline_slack_ms = 600.0;
+// The whole scan: every endpoint runs at once, so about one deadline, times a small factor.
+constexpr double k_scan_seconds_limit = 3.0 * 3.0;
+
+using Rows = std::vector<std::vector<std::string>>;
+
+// A strict RFC 4180 reader (as in test_reports_csv_report.cpp): CRLF between records, quoted
+// fields with doubled quotes. Returns false on any malformation.
+bool parse_csv(const std::string& text, Rows& rows)
+{
+  std::vector<std::string> row;
+  std::string field;
+  bool field_started = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '"' && field.empty() && !field_started) {
+      field_started = true;
+      ++i;
+      for (;;) {
+        if (i >= text.size()) {
+          return false;
+        }
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += text[i++];
+      }
+      if (i != text.size() && text[i] != ',' && text[i] != '\r') {
+        return false;
+      }
+    } else if (c == ',') {
+      row.push_back(field);
+      field.clear();
+      field_started = false;
+      ++i;
+    } else if (c == '\r') {
+      if (i + 1 >= text.size() || text[i + 1] != '\n') {
+        return false;
+      }
+      row.push_back(field);
+      rows.push_back(row);
+      row.clear();
+      field.clear();
+      field_started = false;
+      i += 2;
+    } else {
+      if (c == '\n' || c == '"') {
+        return false; // a bare LF or quote only inside quotes
+      }
+      field += c;
+      field_started = true;
+      ++i;
+    }
+  }
+  return row.empty() && field.empty(); // the file ends with CRLF
+}
+
+// Each byte as the code point of the same value, in UTF-8.
+std::string latin1_to_utf8(const std::vector<unsigned char>& bytes)
+{
+  std::string text;
+  for (const unsigned char byte : bytes) {
+    if (byte < 0x80) {
+      text += static_cast<char>(byte);
+    } else {
+      text += static_cast<char>(0xC0 | byte >> 6);
+      text += static_cast<char>(0x80 | (byte & 0x3F));
+    }
+  }
+  return text;
+}
+
+std::string endpoint_key(const json& ip, const json& port)
+{
+  return ip.get<std::string>() + ":" + std::to_string(port.get<int>());
+}
+
+std::map<std::string, json> records_by_endpoint(const json& report)
+{
+  std::map<std::string, json> records;
+  for (const auto& r : report.at("records")) {
+    const auto k = endpoint_key(r.at("target").at("ip"), r.at("target").at("port"));
+    CHECK_MESSAGE(records.count(k) == 0, "duplicate record for " << k);
+    records[k] = r;
+  }
+  return records;
+}
+
+std::vector<std::string> chain_of(const json& record)
+{
+  std::vector<std::string> chain;
+  for (const auto& c : record.at("chain")) {
+    chain.push_back(c.at("sha256"));
+  }
+  return chain;
+}
+
+// Milliseconds the record says its endpoint took.
+double spent_ms(const json& record)
+{
+  const json& tls = record.at("tls");
+  return tls.value("connect_ms", 0.0) + tls.value("handshake_ms", 0.0);
+}
+
+// Checks one endpoint's record against its truth entry: status and error class by behaviour,
+// fingerprints for every endpoint that presents a certificate.
+void check_endpoint(const json& record, const json& truth)
+{
+  const std::string behaviour = truth.value("behaviour", "tls");
+  CAPTURE(behaviour);
+  CHECK(spent_ms(record) <= k_timeout_ms + k_deadline_slack_ms);
+  if (truth.contains("leaf_sha256")) {
+    REQUIRE(record.at("status") == "ok");
+    CHECK(record.at("leaf").at("sha256") == truth.at("leaf_sha256"));
+    CHECK(chain_of(record) == truth.at("chain_sha256").get<std::vector<std::string>>());
+    if (!record.at("leaf").at("parsed").get<bool>()) {
+      CHECK_FALSE(record.at("leaf").value("parse_error", "").empty());
+    }
+    return;
+  }
+  CHECK(record.at("status") == "error");
+  const std::string error_class = record.at("error").at("class");
+  if (behaviour == "tarpit" || behaviour == "drip") {
+    CHECK(error_class == "timeout");
+  } else if (behaviour == "garbage" || behaviour == "http") {
+    CHECK(error_class == "not-tls");
+  } else if (behaviour == "alert") {
+    CHECK(error_class == "tls-alert");
+  } else if (behaviour == "close" || behaviour == "reset" || behaviour == "reset-mid") {
+    CHECK(error_class == "reset");
+  } else {
+    FAIL("behaviour without an expectation: " << behaviour);
+  }
+}
+
+} // namespace
+
+TEST_SUITE("integration.hostile")
+{
+  TEST_CASE("every misbehaving device and extreme certificate in one scan at concurrency 512")
+  {
+    TempDir dir;
+    const json fleet = json::parse(read_file(std::string(FLEETCERT_SOURCE_DIR) + "/tests/fleets/hostile.json"));
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet, {"--port-map", "443:26443", "--port-map", "5061:29061"});
+    const json& truth = sim.truth();
+
+    const auto result =
+        run_command({FLEETCERT_BINARY, "scan", "127.97.0.0/24", "--ports", "26443,29061", "--concurrency", "512",
+                     "--timeout", "3", "--json", dir.file("scan.json"), "--csv", dir.file("scan.csv")},
+                    std::chrono::seconds(120));
+    INFO("stderr: " << result.err);
+    REQUIRE(result.status == 0);
+    // No endpoint outlives its deadline, so the scan takes about one deadline.
+    CHECK(result.seconds < k_scan_seconds_limit);
+
+    // The JSON document parses and holds exactly one record per endpoint.
+    const json report = json::parse(read_file(dir.file("scan.json")));
+    std::map<std::string, json> records = records_by_endpoint(report);
+    CHECK(records.size() == 256 * 2);
+    CHECK(report.at("scan").at("interrupted") == false);
+
+    std::map<std::string, json> truth_by_endpoint;
+    for (const auto& t : truth.at("endpoints")) {
+      truth_by_endpoint[endpoint_key(t.at("ip"), t.at("port"))] = t;
+    }
+    for (const auto& [k, t] : truth_by_endpoint) {
+      CAPTURE(k);
+      REQUIRE(records.count(k) == 1);
+      check_endpoint(records[k], t);
+    }
+    // Every address without a listener is refused.
+    for (const auto& [k, r] : records) {
+      if (truth_by_endpoint.count(k) == 0) {
+        CAPTURE(k);
+        CHECK(r.at("error").at("class") == "refused");
+      }
+    }
+
+    {
+      INFO("drip does not complete: the total deadline holds, not a per-read idle timer");
+      const json& drip = records.at("127.97.0.10:29061");
+      CHECK(drip.at("status") == "error");
+      CHECK(drip.at("error").at("class") == "timeout");
+      CHECK(drip.at("tls").at("handshake_complete") == false);
+      CHECK(spent_ms(drip) >= k_timeout_ms - k_deadline_slack_ms);
+      CHECK(spent_ms(drip) <= k_timeout_ms + k_deadline_slack_ms);
+      const json& tarpit = records.at("127.97.0.10:26443");
+      CHECK(spent_ms(tarpit) <= k_timeout_ms + k_deadline_slack_ms);
+    }
+
+    {
+      INFO("a 100 KB chain of 62 certificates arrives whole");
+      const json& t = truth_by_endpoint.at("127.97.0.20:26443");
+      CHECK(t.at("chain_bytes").get<std::size_t>() >= 100 * 1000);
+      const json& r = records.at("127.97.0.20:26443");
+      CHECK(r.at("chain").size() == 62);
+      CHECK(chain_of(r) == t.at("chain_sha256").get<std::vector<std::string>>());
+    }
+
+    {
+      INFO("64 KB of SANs: all of them, or said to be truncated");
+      const json& t = truth_by_endpoint.at("127.97.0.20:29061");
+      const json& leaf = records.at("127.97.0.20:29061").at("leaf");
+      REQUIRE(leaf.at("parsed") == true);
+      CHECK((leaf.value("san_truncated", false) || leaf.at("san").size() == t.at("san_count").get<std::size_t>()));
+      CHECK(leaf.at("san").at(0) == "DNS:n00001.san-bytes.example");
+    }
+
+    {
+      INFO("no subject at all");
+      const json& leaf = records.at("127.97.0.21:26443").at("leaf");
+      REQUIRE(leaf.at("parsed") == true);
+      CHECK(leaf.at("subject") == "");
+      CHECK_FALSE(leaf.contains("cn"));
+      CHECK(records.at("127.97.0.21:26443").at("assessment").at("cn_class") == "none");
+    }
+
+    {
+      INFO("a NUL byte inside the CN is kept, not cut");
+      const json& leaf = records.at("127.97.0.21:29061").at("leaf");
+      REQUIRE(leaf.at("parsed") == true);
+      CHECK(leaf.at("cn") == std::string("a\0b\0", 4));
+    }
+
+    {
+      INFO("bytes that are not UTF-8: unparseable in a UTF8String, *_hex siblings otherwise");
+      const json& utf8 = records.at("127.97.0.22:26443").at("leaf");
+      CHECK(utf8.at("parsed") == false);
+      CHECK_FALSE(utf8.at("parse_error").get<std::string>().empty());
+      CHECK(utf8.at("sha256") == truth_by_endpoint.at("127.97.0.22:26443").at("leaf_sha256"));
+      // T61String and IA5String are not checked by OpenSSL: the CN holds the raw bytes.
+      for (const char* k : {"127.97.0.26:26443", "127.97.0.26:29061"}) {
+        CAPTURE(k);
+        const json& leaf = records.at(k).at("leaf");
+        REQUIRE(leaf.at("parsed") == true);
+        const std::string raw_hex = truth_by_endpoint.at(k).at("subject_raw_cn_hex");
+        if (leaf.contains("cn_hex")) {
+          CHECK(leaf.at("cn_hex") == raw_hex);
+        } else {
+          // Decoded as Latin-1 (one byte per character) into UTF-8 instead: nothing lost.
+          CHECK(leaf.at("cn") == latin1_to_utf8(from_hex(raw_hex)));
+        }
+      }
+    }
+
+    {
+      INFO("validity from 1950 to 9999");
+      const json& leaf = records.at("127.97.0.22:29061").at("leaf");
+      REQUIRE(leaf.at("parsed") == true);
+      CHECK(leaf.at("not_before") == "1950-01-01T00:00:00Z");
+      CHECK(leaf.at("not_after") == "9999-12-31T23:59:59Z");
+    }
+
+    {
+      INFO("negative and 40-byte serials");
+      const json& negative = records.at("127.97.0.23:26443").at("leaf");
+      REQUIRE(negative.at("parsed") == true);
+      CHECK(negative.at("serial") == "-1a2b3c");
+      const json& long_serial = records.at("127.97.0.23:29061").at("leaf");
+      REQUIRE(long_serial.at("parsed") == true);
+      std::string expected = "7f";
+      for (int i = 0; i < 39; ++i) {
+        expected += "a5";
+      }
+      CHECK(long_serial.at("serial") == expected);
+    }
+
+    {
+      INFO("an unknown signature algorithm OID: presented, fingerprinted, not labelled");
+      for (const char* k : {"127.97.0.24:26443", "127.97.0.24:29061"}) {
+        CAPTURE(k);
+        const json& t = truth_by_endpoint.at(k);
+        const json& leaf = records.at(k).at("leaf");
+        CHECK(leaf.at("sha256") == t.at("leaf_sha256"));
+        if (leaf.at("parsed").get<bool>()) {
+          CHECK(leaf.at("signature").value("label", "") != "RSA+SHA256");
+          CHECK(leaf.at("signature").value("label", "") != "ECDSA+SHA256");
+          CHECK(leaf.at("signature").value("algorithm", "") == t.at("signature_oid"));
+        }
+      }
+    }
+
+    {
+      INFO("RSA-512");
+      for (const char* k : {"127.97.0.25:26443", "127.97.0.25:29061"}) {
+        CAPTURE(k);
+        const json& leaf = records.at(k).at("leaf");
+        REQUIRE(leaf.at("parsed") == true);
+        CHECK(leaf.at("key").at("type") == "RSA");
+        CHECK(leaf.at("key").at("bits") == 512);
+      }
+      CHECK(records.at("127.97.0.25:29061").at("leaf").at("signature").at("label") == "RSA+MD5");
+    }
+
+    {
+      INFO("the CSV report parses back, one row per endpoint");
+      Rows rows;
+      REQUIRE(parse_csv(read_file(dir.file("scan.csv")), rows));
+      REQUIRE(rows.size() == 1 + records.size());
+      const std::vector<std::string>& header = rows.front();
+      const auto column = [&](const std::string& name) {
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+      };
+      const std::size_t ip = column("ip"), port = column("port"), sha256 = column("sha256");
+      REQUIRE(ip < header.size());
+      REQUIRE(port < header.size());
+      REQUIRE(sha256 < header.size());
+      std::set<std::string> seen;
+      for (std::size_t i = 1; i < rows.size(); ++i) {
+        REQUIRE(rows[i].size() == header.size());
+        const std::string k = rows[i][ip] + ":" + rows[i][port];
+        CAPTURE(k);
+        CHECK(seen.insert(k).second);
+        REQUIRE(records.count(k) == 1);
+        if (records[k].at("status") == "ok") {
+          CHECK(rows[i][sha256] == records[k].at("leaf").at("sha256"));
+        }
+      }
+    }
+  }
+}

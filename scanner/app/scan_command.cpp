@@ -256,6 +256,9 @@ int scan(const ScanOptions& options)
   // --resume: leave out what the JSONL report already holds, and append to it.
   ResumeState resume;
   if (!options.resume_path.empty()) {
+    if (options.resume_path == "-") {
+      throw UsageError("--resume needs the JSONL file of the scan to continue, not standard output");
+    }
     if (!options.jsonl_path.empty() && options.jsonl_path != options.resume_path) {
       throw UsageError("--resume appends to its own file; drop --jsonl or give it the same path");
     }

@@ -348,6 +348,28 @@ TEST_SUITE("integration.scan")
       CHECK(report.at("records").at(0).at("target").at("ip") == "127.95.0.2");
       CHECK(report.at("records").at(0).at("status") == "ok");
     }
+
+    // A second signal right after the first exits at once; whatever is at the report's path is
+    // then either absent or whole, never half-written.
+    const std::string out = dir.file("twice.json");
+    const std::string lines = out + "l";
+    ChildProcess scan({FLEETCERT_BINARY, "scan", "127.95.0.1-2", "--ports", "24443", "--timeout", "30", "--json", out,
+                       "--jsonl", lines},
+                      dir.file("scan.out"), dir.file("scan.err"));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (read_file(lines).find('\n') == std::string::npos && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    scan.signal(SIGINT);
+    scan.signal(SIGINT);
+    CHECK(scan.wait(std::chrono::seconds(5)) == 130);
+    if (std::filesystem::exists(out)) {
+      CHECK_FALSE(json::parse(read_file(out), nullptr, false).is_discarded());
+    }
+    std::istringstream in(read_file(lines));
+    for (std::string line; std::getline(in, line);) {
+      CHECK_FALSE(json::parse(line, nullptr, false).is_discarded());
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "support/cert_factory.hpp"
 #include "support/fleet_simulator.hpp"
+#include "support/csv_parse.hpp"
 #include "support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -31,63 +32,6 @@ constexpr double k_scan_seconds_limit = 3.0 * 3.0;
 
 using Rows = std::vector<std::vector<std::string>>;
 
-// A strict RFC 4180 reader (as in test_reports_csv_report.cpp): CRLF between records, quoted
-// fields with doubled quotes. Returns false on any malformation.
-bool parse_csv(const std::string& text, Rows& rows)
-{
-  std::vector<std::string> row;
-  std::string field;
-  bool field_started = false;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '"' && field.empty() && !field_started) {
-      field_started = true;
-      ++i;
-      for (;;) {
-        if (i >= text.size()) {
-          return false;
-        }
-        if (text[i] == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field += text[i++];
-      }
-      if (i != text.size() && text[i] != ',' && text[i] != '\r') {
-        return false;
-      }
-    } else if (c == ',') {
-      row.push_back(field);
-      field.clear();
-      field_started = false;
-      ++i;
-    } else if (c == '\r') {
-      if (i + 1 >= text.size() || text[i + 1] != '\n') {
-        return false;
-      }
-      row.push_back(field);
-      rows.push_back(row);
-      row.clear();
-      field.clear();
-      field_started = false;
-      i += 2;
-    } else {
-      if (c == '\n' || c == '"') {
-        return false; // a bare LF or quote only inside quotes
-      }
-      field += c;
-      field_started = true;
-      ++i;
-    }
-  }
-  return row.empty() && field.empty(); // the file ends with CRLF
-}
 
 // Each byte as the code point of the same value, in UTF-8.
 std::string latin1_to_utf8(const std::vector<unsigned char>& bytes)
@@ -329,7 +273,7 @@ TEST_SUITE("integration.hostile")
     {
       INFO("the CSV report parses back, one row per endpoint");
       Rows rows;
-      REQUIRE(parse_csv(read_file(dir.file("scan.csv")), rows));
+      REQUIRE(parse_csv_strict(read_file(dir.file("scan.csv")), rows));
       REQUIRE(rows.size() == 1 + records.size());
       const std::vector<std::string>& header = rows.front();
       const auto column = [&](const std::string& name) {

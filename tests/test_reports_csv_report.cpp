@@ -3,6 +3,8 @@
 
 #include "reports/csv_report.hpp"
 
+#include "support/csv_parse.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -26,52 +28,7 @@ using Rows = std::vector<std::vector<std::string>>;
 Rows parse_csv(const std::string& text)
 {
   Rows rows;
-  std::vector<std::string> row;
-  std::string field;
-  std::size_t i = 0;
-  bool field_started = false;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '"' && field.empty() && !field_started) {
-      field_started = true;
-      ++i;
-      while (true) {
-        REQUIRE(i < text.size());
-        if (text[i] == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field += text[i++];
-      }
-      REQUIRE((i == text.size() || text[i] == ',' || text[i] == '\r'));
-    } else if (c == ',') {
-      row.push_back(field);
-      field.clear();
-      field_started = false;
-      ++i;
-    } else if (c == '\r') {
-      REQUIRE(i + 1 < text.size());
-      REQUIRE(text[i + 1] == '\n');
-      row.push_back(field);
-      rows.push_back(row);
-      row.clear();
-      field.clear();
-      field_started = false;
-      i += 2;
-    } else {
-      REQUIRE(c != '\n'); // a bare LF is only allowed inside quotes
-      REQUIRE(c != '"');  // a quote is only allowed in a quoted field
-      field += c;
-      field_started = true;
-      ++i;
-    }
-  }
-  REQUIRE(row.empty()); // the file ends with CRLF
+  REQUIRE(fleetcert::testing::parse_csv_strict(text, rows));
   return rows;
 }
 

@@ -3,6 +3,8 @@
 
 #include "reports/device_csv.hpp"
 
+#include "support/csv_parse.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -37,28 +39,10 @@ std::string read_file(const fs::path& path)
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// Splits CRLF lines and commas; the cells of these tests hold neither quotes nor commas.
 std::vector<std::vector<std::string>> simple_rows(const std::string& text)
 {
-  std::vector<std::vector<std::string>> rows;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find("\r\n", start);
-    REQUIRE(end != std::string::npos);
-    std::vector<std::string> cells;
-    std::string line = text.substr(start, end - start);
-    std::size_t from = 0;
-    while (true) {
-      const std::size_t comma = line.find(',', from);
-      cells.push_back(line.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
-      if (comma == std::string::npos) {
-        break;
-      }
-      from = comma + 1;
-    }
-    rows.push_back(cells);
-    start = end + 2;
-  }
+  fleetcert::testing::CsvRows rows;
+  REQUIRE(fleetcert::testing::parse_csv_strict(text, rows));
   return rows;
 }
 

@@ -309,3 +309,34 @@ TEST_SUITE("integration.audit")
     CHECK(r.status == 2);
   }
 }
+
+TEST_SUITE("integration.audit")
+{
+  TEST_CASE("--fail-on: exit 1 when a finding matches a code or a minimum severity; --quiet prints nothing")
+  {
+    TempDir dir;
+    json fleet;
+    fleet["devices"] = json::array({device("127.94.2.1", "7C2F80000021",
+                                           cert("/CN=Einstein2", {{"type", "ec"}, {"curve", "P-256"}}, "sha1", "self"))});
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    const std::vector<std::string> scan{FLEETCERT_BINARY, "scan", "127.94.2.1", "--ports", k_port, "--timeout", "3",
+                                        "--quiet"};
+    auto with = [&](std::initializer_list<std::string> extra) {
+      std::vector<std::string> args = scan;
+      args.insert(args.end(), extra);
+      return run_command(args, std::chrono::seconds(30));
+    };
+    auto r = with({"--fail-on", "sha1-rejected"});
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err.empty());
+    CHECK(with({"--fail-on", "expired,weak-key"}).status == 0);
+    CHECK(with({"--fail-on", "severity>=high"}).status == 1);
+    CHECK(with({"--fail-on", "severity>=critical"}).status == 0);
+    CHECK(with({}).status == 0);
+    r = with({"--fail-on", "severity>=urgent"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("severity>=urgent") != std::string::npos);
+    CHECK(with({"--fail-on", "not-a-code"}).status == 2);
+  }
+}

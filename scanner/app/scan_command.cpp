@@ -20,6 +20,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint64_t k_large_sweep = 65536;
 
 constexpr int k_exit_ok = 0;
+constexpr int k_exit_findings = 1;
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_runtime = 3;
 
@@ -157,6 +160,43 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
   inputs.context.registry = &OuiRegistry::system();
 }
 
+// --fail-on: finding codes and/or a minimum severity ("severity>=high").
+struct FailOn
+{
+  std::set<std::string> codes;
+  std::optional<Severity> minimum;
+
+  bool empty() const { return codes.empty() && !minimum; }
+  bool matches(const Finding& finding) const
+  {
+    return codes.count(finding.code) != 0 || (minimum && finding.severity >= *minimum);
+  }
+};
+
+FailOn parse_fail_on(const std::string& text)
+{
+  FailOn fail_on;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, comma - start);
+    start = comma + 1;
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.rfind("severity>=", 0) == 0) {
+      fail_on.minimum = parse_severity(item.substr(10));
+      if (!fail_on.minimum) {
+        throw UsageError("invalid --fail-on '" + item + "': severities are info, low, medium, high, critical");
+      }
+    } else if (find_finding_kind(item) != nullptr) {
+      fail_on.codes.insert(item);
+    } else {
+      throw UsageError("invalid --fail-on '" + item + "': not a finding code (see the README) nor severity>=LEVEL");
+    }
+  }
+  return fail_on;
+}
+
 std::chrono::milliseconds seconds_option(double seconds, const char* name, bool zero_allowed)
 {
   if (!(seconds > 0.0 || (zero_allowed && seconds == 0.0)) || seconds > 86400.0) {
@@ -249,6 +289,7 @@ int scan(const ScanOptions& options)
     settings.assessment.now = *now;
   }
 
+  const FailOn fail_on = parse_fail_on(options.fail_on);
   if (options.table && options.jsonl_path == "-") {
     throw UsageError("--table and --jsonl - would both write to stdout; choose one");
   }
@@ -270,7 +311,7 @@ int scan(const ScanOptions& options)
     settings.skip = [&resume](const Target& target, std::uint16_t port) {
       return resume.done.count(endpoint_key(target.ip, target.host, port)) != 0;
     };
-    if (!options.no_progress) {
+    if (!options.no_progress && !options.quiet) {
       std::fprintf(stderr, "fleetcert: resuming %s: %zu endpoints already done%s\n", options.resume_path.c_str(),
                    resume.done.size(), resume.truncated_bytes > 0 ? " (a partial last line was cut off)" : "");
     }
@@ -296,7 +337,7 @@ int scan(const ScanOptions& options)
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
-  if (sinks.empty() || options.table) {
+  if ((sinks.empty() && !options.quiet) || options.table) {
     sinks.push_back(std::make_unique<SummaryTable>(std::cout));
   }
 
@@ -319,7 +360,8 @@ int scan(const ScanOptions& options)
 
   ScanSummary summary;
   FleetView fleet(audit.context.inventory);
-  ProgressLine progress(!options.no_progress && isatty(STDERR_FILENO) != 0, info.endpoints_planned);
+  ProgressLine progress(!options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0,
+                        info.endpoints_planned);
   run_engine(
       targets, settings,
       [&](const Record& record) {
@@ -340,9 +382,20 @@ int scan(const ScanOptions& options)
     sink->finish(info, summary);
   }
   if (info.interrupted) {
-    std::fprintf(stderr, "fleetcert: interrupted; the reports hold the %llu endpoints that completed\n",
-                 static_cast<unsigned long long>(summary.endpoints));
+    if (!options.quiet) {
+      std::fprintf(stderr, "fleetcert: interrupted; the reports hold the %llu endpoints that completed\n",
+                   static_cast<unsigned long long>(summary.endpoints));
+    }
     return 128 + static_cast<int>(g_signal);
+  }
+  if (!fail_on.empty()) {
+    for (const Device& device : fleet.devices()) {
+      for (const Finding& finding : device.findings) {
+        if (fail_on.matches(finding)) {
+          return k_exit_findings;
+        }
+      }
+    }
   }
   return k_exit_ok;
 }
@@ -387,6 +440,10 @@ void setup_scan(CLI::App& app, ScanOptions& options)
                   "Continue an interrupted or killed scan: skip the endpoints this JSONL report holds and "
                   "append to it");
   cmd->add_flag("--allow-large", options.allow_large, "Allow sweeps of more than 65,536 addresses");
+  cmd->add_option("--fail-on", options.fail_on,
+                  "Exit 1 when a finding matches: codes and/or severity>=LEVEL, e.g. sha1-rejected,expired or "
+                  "severity>=high");
+  cmd->add_flag("-q,--quiet", options.quiet, "Print nothing but errors");
   cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");
 }
 

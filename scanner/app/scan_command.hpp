@@ -35,6 +35,8 @@ struct ScanOptions
   bool no_progress = false;
   std::string resume_path; // continue the scan whose JSONL report this is
   bool allow_large = false; // more than k_large_sweep addresses
+  std::string fail_on;      // "sha1-rejected,expired" and/or "severity>=high": exit 1 on a match
+  bool quiet = false;       // nothing on stdout/stderr but errors
   bool table = false; // the per-endpoint table on stdout even when files are written
   std::vector<std::string> command_line; // as typed, for the report
 };

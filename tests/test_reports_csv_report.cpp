@@ -5,6 +5,8 @@
 
 #include "support/csv_parse.hpp"
 
+#include "support/process.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -19,6 +21,8 @@
 
 using namespace fleetcert;
 namespace fs = std::filesystem;
+using fleetcert::testing::read_file;
+using fleetcert::testing::TempDir;
 
 namespace {
 
@@ -30,24 +34,6 @@ Rows parse_csv(const std::string& text)
   Rows rows;
   REQUIRE(fleetcert::testing::parse_csv_strict(text, rows));
   return rows;
-}
-
-struct TempDir
-{
-  fs::path path;
-  TempDir()
-  {
-    std::string templ = (fs::temp_directory_path() / "fleetcert-csv-XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string read_file(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 CertificateInfo certificate(const std::string& cn, char digit)
@@ -187,7 +173,7 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("a report parses back cell for cell, written via rename")
   {
     TempDir dir;
-    const fs::path path = dir.path / "scan.csv";
+    const fs::path path = fs::path(dir.file("scan.csv"));
     CsvReport report(path.string());
     REQUIRE(fs::exists(report.temporary_path()));
     report.begin(ScanInfo{});
@@ -291,7 +277,7 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("without finish the temporary file is removed")
   {
     TempDir dir;
-    const fs::path path = dir.path / "scan.csv";
+    const fs::path path = fs::path(dir.file("scan.csv"));
     std::string temporary;
     {
       CsvReport report(path.string());

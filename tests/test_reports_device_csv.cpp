@@ -5,6 +5,8 @@
 
 #include "support/csv_parse.hpp"
 
+#include "support/process.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -18,26 +20,10 @@
 
 using namespace fleetcert;
 namespace fs = std::filesystem;
+using fleetcert::testing::read_file;
+using fleetcert::testing::TempDir;
 
 namespace {
-
-struct TempDir
-{
-  fs::path path;
-  TempDir()
-  {
-    std::string templ = (fs::temp_directory_path() / "fleetcert-devcsv-XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string read_file(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::vector<std::vector<std::string>> simple_rows(const std::string& text)
 {
@@ -197,7 +183,7 @@ TEST_SUITE("reports.device_csv")
   TEST_CASE("the report holds the header and the view's devices in order, renamed by finish")
   {
     TempDir dir;
-    const fs::path path = dir.path / "devices.csv";
+    const fs::path path = fs::path(dir.file("devices.csv"));
     const Fleet fleet;
     DeviceCsvReport report(path.string());
     REQUIRE(fs::exists(report.temporary_path()));
@@ -221,14 +207,14 @@ TEST_SUITE("reports.device_csv")
   TEST_CASE("without a view the report is the header; without finish nothing is left")
   {
     TempDir dir;
-    const fs::path path = dir.path / "devices.csv";
+    const fs::path path = fs::path(dir.file("devices.csv"));
     {
       DeviceCsvReport report(path.string());
       report.finish(ScanInfo{}, ScanSummary{});
     }
     CHECK(simple_rows(read_file(path)) == std::vector<std::vector<std::string>>{csv_device_columns()});
 
-    const fs::path other = dir.path / "other.csv";
+    const fs::path other = fs::path(dir.file("other.csv"));
     std::string temporary;
     {
       DeviceCsvReport report(other.string());

@@ -6,6 +6,8 @@
 #include "reports/summary.hpp"
 #include "scanner/fleet_view.hpp"
 
+#include "support/process.hpp"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -23,26 +25,10 @@
 using namespace fleetcert;
 using nlohmann::json;
 namespace fs = std::filesystem;
+using fleetcert::testing::read_file;
+using fleetcert::testing::TempDir;
 
 namespace {
-
-struct TempDir
-{
-  fs::path path;
-  TempDir()
-  {
-    std::string templ = (fs::temp_directory_path() / "fleetcert-json-XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string read_file(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 Record ok_record(const std::string& cn, const std::string& label, SignatureVerdict verdict, bool self_signed)
 {
@@ -243,7 +229,7 @@ TEST_SUITE("reports.json_report")
   TEST_CASE("the document is complete, parseable and renamed into place by finish")
   {
     TempDir dir;
-    const fs::path path = dir.path / "scan.json";
+    const fs::path path = fs::path(dir.file("scan.json"));
     const ScanInfo info = sample_info();
     JsonReport report(path.string());
     const fs::path temporary = report.temporary_path();
@@ -305,7 +291,7 @@ TEST_SUITE("reports.json_report")
   TEST_CASE("records get their address's fleet-wide findings; the devices and the inventory check follow")
   {
     TempDir dir;
-    const fs::path path = dir.path / "audit.json";
+    const fs::path path = fs::path(dir.file("audit.json"));
     const AuditedFleet fleet;
     FleetView view(&fleet.inventory);
     ScanSummary summary;
@@ -317,13 +303,13 @@ TEST_SUITE("reports.json_report")
       report.write(record);
     }
     // Only the document's temporary file is visible: the spooled records are unlinked.
-    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
     view.finish();
     REQUIRE(view.fleet_findings("127.0.0.10") != nullptr);
     REQUIRE(view.fleet_findings("127.0.0.30") == nullptr);
     report.fleet(view);
     report.finish(ScanInfo{}, summary);
-    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+    CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 
     const std::string text = read_file(path);
     json document;
@@ -373,7 +359,7 @@ TEST_SUITE("reports.json_report")
   TEST_CASE("a view without fleet-wide findings copies every record as spooled")
   {
     TempDir dir;
-    const fs::path path = dir.path / "scan.json";
+    const fs::path path = fs::path(dir.file("scan.json"));
     FleetView view;
     JsonReport report(path.string());
     const std::vector<Record> records = sample_records();
@@ -398,7 +384,7 @@ TEST_SUITE("reports.json_report")
   TEST_CASE("an empty scan is still a valid document")
   {
     TempDir dir;
-    const fs::path path = dir.path / "empty.json";
+    const fs::path path = fs::path(dir.file("empty.json"));
     JsonReport report(path.string());
     report.begin(ScanInfo{});
     report.finish(ScanInfo{}, ScanSummary{});
@@ -411,7 +397,7 @@ TEST_SUITE("reports.json_report")
   TEST_CASE("without finish nothing is left behind and an old report is kept")
   {
     TempDir dir;
-    const fs::path path = dir.path / "scan.json";
+    const fs::path path = fs::path(dir.file("scan.json"));
     {
       std::ofstream old(path);
       old << "{\"old\":true}";
@@ -445,7 +431,7 @@ TEST_SUITE("reports.json_report")
                          "cannot write '/nonexistent-fleetcert-dir/scan.json': No such file or directory",
                          std::runtime_error);
     TempDir dir;
-    CHECK_THROWS_AS(JsonReport(dir.path.string()), std::runtime_error);
+    CHECK_THROWS_AS(JsonReport(dir.path()), std::runtime_error);
   }
 }
 
@@ -454,7 +440,7 @@ TEST_SUITE("reports.jsonl_report")
   TEST_CASE("every line is one record, flushed as written")
   {
     TempDir dir;
-    const fs::path path = dir.path / "scan.jsonl";
+    const fs::path path = fs::path(dir.file("scan.jsonl"));
     const std::vector<Record> records = sample_records();
     JsonlReport report(path.string());
     report.begin(ScanInfo{});

@@ -338,5 +338,21 @@ TEST_SUITE("integration.audit")
     CHECK(r.status == 2);
     CHECK(r.err.find("severity>=urgent") != std::string::npos);
     CHECK(with({"--fail-on", "not-a-code"}).status == 2);
+
+    // The same from a TOML file, as a cron line would run it; the command line wins over the file.
+    write_file(dir.file("site.toml"), "# site A\ntargets = [\"127.94.2.1\"]\nports = \"" + std::string(k_port)
+                                          + "\"\ntimeout = 3\nquiet = true\nfail-on = \"severity>=high\"\njsonl = \""
+                                          + dir.file("site.jsonl") + "\"\n");
+    r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml")}, std::chrono::seconds(30));
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(read_file(dir.file("site.jsonl")).find("127.94.2.1") != std::string::npos);
+    r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml"), "--fail-on", "expired"},
+                    std::chrono::seconds(30));
+    CHECK(r.status == 0);
+    write_file(dir.file("bad.toml"), "port = 443\n");
+    r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("bad.toml")}, std::chrono::seconds(30));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("unknown key 'port'") != std::string::npos);
   }
 }

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <set>
@@ -405,6 +406,8 @@ int scan(const ScanOptions& options)
 void setup_scan(CLI::App& app, ScanOptions& options)
 {
   CLI::App* cmd = app.add_subcommand("scan", "Pull and classify the certificate of every endpoint");
+  // A later value wins: the command line overrides a --config file.
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("targets", options.targets,
                   "Addresses, names, CIDR blocks (v4; v6 up to /112), ranges a.b.c.d-e or a.b.c.d-a.b.c.e");
   cmd->add_option("--targets-file", options.targets_files, "File of targets, one per line, '#' comments; - = stdin");
@@ -444,6 +447,8 @@ void setup_scan(CLI::App& app, ScanOptions& options)
                   "Exit 1 when a finding matches: codes and/or severity>=LEVEL, e.g. sha1-rejected,expired or "
                   "severity>=high");
   cmd->add_flag("-q,--quiet", options.quiet, "Print nothing but errors");
+  cmd->add_option("--config", options.config_path,
+                  "TOML file of options (long names as keys, `targets` for targets); the command line wins");
   cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");
 }
 
@@ -460,6 +465,74 @@ int run_scan(const ScanOptions& options)
   }
 }
 
+namespace {
+
+// `scan --config FILE`: the file's keys (long option names, `targets` for the positional targets)
+// become arguments placed before the command line's own, so the command line wins. CLI11 2.1 reads
+// config files only for the top-level app, hence this expansion. Throws UsageError.
+std::vector<std::string> expand_config(const std::vector<std::string>& args, CLI::App& app)
+{
+  if (args.size() < 2 || args[1] != "scan") {
+    return args;
+  }
+  std::string path;
+  std::vector<std::string> rest;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = args[++i];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      path = args[i].substr(9);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  if (path.empty()) {
+    return args;
+  }
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::Error& e) {
+    throw UsageError("cannot read --config '" + path + "': " + e.what());
+  }
+  CLI::App* scan = app.get_subcommand("scan");
+  std::vector<std::string> expanded{args[0], "scan"};
+  std::vector<std::string> positionals;
+  for (const CLI::ConfigItem& item : items) {
+    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "scan")) {
+      throw UsageError(path + ": unknown section '" + item.parents[0] + "' (keys go at the top or under [scan])");
+    }
+    std::string name = item.name;
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "targets") {
+      positionals.insert(positionals.end(), item.inputs.begin(), item.inputs.end());
+      continue;
+    }
+    const CLI::Option* option = scan->get_option_no_throw("--" + name);
+    if (option == nullptr || name == "config") {
+      throw UsageError(path + ": unknown key '" + item.name + "'");
+    }
+    if (option->get_type_size_max() == 0 || option->get_expected_max() == 0) { // a flag
+      if (item.inputs.size() != 1 || (item.inputs[0] != "true" && item.inputs[0] != "false")) {
+        throw UsageError(path + ": '" + item.name + "' is a flag: true or false");
+      }
+      if (item.inputs[0] == "true") {
+        expanded.push_back("--" + name);
+      }
+      continue;
+    }
+    for (const std::string& value : item.inputs) {
+      expanded.push_back("--" + name);
+      expanded.push_back(value);
+    }
+  }
+  expanded.insert(expanded.end(), rest.begin(), rest.end());
+  expanded.insert(expanded.end(), positionals.begin(), positionals.end());
+  return expanded;
+}
+
+} // namespace
+
 int run_cli(int argc, char** argv)
 {
   CLI::App app{"fleetcert: fleet certificate audit scanner for IP phones, ATAs and DECT bases"};
@@ -467,8 +540,19 @@ int run_cli(int argc, char** argv)
   app.require_subcommand(1);
   ScanOptions scan_options;
   setup_scan(app, scan_options);
+  std::vector<std::string> args;
   try {
-    app.parse(argc, argv);
+    args = expand_config(std::vector<std::string>(argv, argv + argc), app);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "fleetcert: %s\n", e.what());
+    return k_exit_usage;
+  }
+  std::vector<char*> pointers;
+  for (auto& arg : args) {
+    pointers.push_back(arg.data());
+  }
+  try {
+    app.parse(static_cast<int>(pointers.size()), pointers.data());
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);
     return status == 0 ? k_exit_ok : k_exit_usage;

@@ -139,7 +139,7 @@ json leaf_to_json(const CertificateInfo& leaf)
   return object;
 }
 
-json chain_item_to_json(const CertificateInfo& certificate)
+json chain_item_to_json(const CertificateInfo& certificate, const Der* der)
 {
   json object = json::object();
   if (certificate.parsed) {
@@ -149,6 +149,9 @@ json chain_item_to_json(const CertificateInfo& certificate)
   put_text(object, "sha256", certificate.sha256);
   if (certificate.parsed && certificate.not_after) {
     object["not_after"] = format_iso8601(*certificate.not_after);
+  }
+  if (der != nullptr) {
+    object["pem"] = der_to_pem(*der);
   }
   return object;
 }
@@ -267,8 +270,9 @@ nlohmann::json record_to_json(const Record& record)
     object["leaf"] = leaf_to_json(*leaf);
   }
   json chain = json::array();
-  for (const CertificateInfo& certificate : record.chain) {
-    chain.push_back(chain_item_to_json(certificate));
+  for (std::size_t i = 0; i < record.chain.size(); ++i) {
+    const Der* der = i < record.observation.chain.size() ? &record.observation.chain[i] : nullptr;
+    chain.push_back(chain_item_to_json(record.chain[i], der));
   }
   object["chain"] = std::move(chain);
   if (record.ok()) {

@@ -350,6 +350,58 @@ std::string_view to_string(SignatureVerdict verdict)
   return "rejected";
 }
 
+std::string der_to_pem(const Der& der)
+{
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (std::size_t offset = 0; offset < der.size(); offset += 48) { // 48 bytes -> 64 characters
+    const std::size_t length = std::min<std::size_t>(48, der.size() - offset);
+    unsigned char line[65];
+    const int written = EVP_EncodeBlock(line, der.data() + offset, static_cast<int>(length));
+    pem.append(reinterpret_cast<const char*>(line), static_cast<std::size_t>(written));
+    pem += '\n';
+  }
+  pem += "-----END CERTIFICATE-----\n";
+  return pem;
+}
+
+std::optional<std::vector<Der>> pem_to_ders(std::string_view pem)
+{
+  constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view end = "-----END CERTIFICATE-----";
+  std::vector<Der> ders;
+  std::size_t at = 0;
+  while ((at = pem.find(begin, at)) != std::string_view::npos) {
+    const std::size_t body = at + begin.size();
+    const std::size_t stop = pem.find(end, body);
+    if (stop == std::string_view::npos) {
+      return std::nullopt;
+    }
+    std::string base64;
+    for (char c : pem.substr(body, stop - body)) {
+      if (!std::isspace(static_cast<unsigned char>(c))) {
+        base64 += c;
+      }
+    }
+    if (base64.empty() || base64.size() % 4 != 0) {
+      return std::nullopt;
+    }
+    Der der(base64.size() / 4 * 3);
+    const int decoded = EVP_DecodeBlock(der.data(), reinterpret_cast<const unsigned char*>(base64.data()),
+                                        static_cast<int>(base64.size()));
+    if (decoded < 0) {
+      return std::nullopt;
+    }
+    std::size_t padding = 0; // EVP_DecodeBlock counts '=' padding as zero bytes
+    for (std::size_t i = base64.size(); i > 0 && base64[i - 1] == '=' && padding < 2; --i) {
+      ++padding;
+    }
+    der.resize(static_cast<std::size_t>(decoded) - padding);
+    ders.push_back(std::move(der));
+    at = stop + end.size();
+  }
+  return ders;
+}
+
 std::string sha256_hex(const Der& der)
 {
   return digest_hex(der, EVP_sha256());

@@ -60,6 +60,13 @@ CertificateInfo decode_certificate(const Der& der);
 // Lower-case hex digests of the bytes.
 std::string sha256_hex(const Der& der);
 
+// The DER as a PEM block ("-----BEGIN CERTIFICATE-----", base64 in lines of 64, "-----END ...").
+std::string der_to_pem(const Der& der);
+
+// Every CERTIFICATE block of a PEM text, as DER; nullopt when a block is not valid base64 or
+// is not terminated. Text outside the blocks is ignored.
+std::optional<std::vector<Der>> pem_to_ders(std::string_view pem);
+
 // ISO 8601 UTC, "2026-11-23T15:50:00Z"; works for years 0000-9999.
 std::string format_iso8601(std::int64_t epoch_seconds);
 

@@ -3,7 +3,9 @@
 
 #include "scan_command.hpp"
 
+#include "diff_command.hpp"
 #include "engine.hpp"
+#include "export_command.hpp"
 #include "resume.hpp"
 #include "reports/csv_report.hpp"
 #include "reports/device_csv.hpp"
@@ -540,6 +542,10 @@ int run_cli(int argc, char** argv)
   app.require_subcommand(1);
   ScanOptions scan_options;
   setup_scan(app, scan_options);
+  DiffCommandOptions diff_options;
+  setup_diff(app, diff_options);
+  ExportOptions export_options;
+  setup_export(app, export_options);
   std::vector<std::string> args;
   try {
     args = expand_config(std::vector<std::string>(argv, argv + argc), app);
@@ -560,6 +566,12 @@ int run_cli(int argc, char** argv)
   scan_options.command_line.assign(argv, argv + argc);
   if (app.got_subcommand("scan")) {
     return run_scan(scan_options);
+  }
+  if (app.got_subcommand("diff")) {
+    return run_diff(diff_options);
+  }
+  if (app.got_subcommand("export")) {
+    return run_export(export_options);
   }
   return k_exit_usage;
 }

@@ -1,0 +1,94 @@
+// `fleetcert diff OLD NEW`: loads both reports, compares them, prints the changes and writes the
+// JSON document (atomically, or to stdout).
+
+#include "diff_command.hpp"
+
+#include "reports/json_report.hpp"
+#include "reports/record_json.hpp"
+#include "reports/report_diff.hpp"
+#include "reports/text_safety.hpp"
+#include "scanner/findings.hpp"
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+namespace fleetcert {
+namespace {
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_worse = 1;
+constexpr int k_exit_usage = 2;
+constexpr int k_exit_runtime = 3;
+
+} // namespace
+
+void setup_diff(CLI::App& app, DiffCommandOptions& options)
+{
+  CLI::App* cmd = app.add_subcommand("diff", "Compare two audits: devices that appeared, vanished, moved, rotated "
+                                             "their certificate, got worse or better (exit 1 when worse)");
+  cmd->add_option("old", options.old_path, "The older report (JSON document or JSONL)")->required();
+  cmd->add_option("new", options.new_path, "The newer report (JSON document or JSONL)")->required();
+  cmd->add_option("--json", options.json_path, "Write the differences as a JSON document; - = stdout");
+  cmd->add_option("--ignore", options.ignores, "Finding code not to compare (repeatable, or comma-separated)")
+      ->delimiter(',');
+  cmd->add_flag("--vanished-is-worse", options.vanished_is_worse,
+                "A device or port that stopped answering counts as worse (exit 1)");
+  cmd->add_flag("-q,--quiet", options.quiet, "No text on stdout (the exit status and --json only)");
+}
+
+int run_diff(const DiffCommandOptions& options)
+{
+  DiffOptions diff_options;
+  diff_options.vanished_is_worse = options.vanished_is_worse;
+  for (const std::string& code : options.ignores) {
+    if (find_finding_kind(code) == nullptr) {
+      std::fprintf(stderr, "fleetcert: --ignore '%s': not a finding code\n", terminal_safe(code).c_str());
+      return k_exit_usage;
+    }
+    diff_options.ignored_codes.insert(code);
+  }
+  std::unique_ptr<ReplacingFile> json_file;
+  if (!options.json_path.empty()) {
+    try {
+      json_file = std::make_unique<ReplacingFile>(options.json_path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(e.what()).c_str());
+      return k_exit_usage;
+    }
+  }
+  auto older = load_scan_report(options.old_path);
+  if (!older) {
+    std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(older.error()).c_str());
+    return k_exit_usage;
+  }
+  auto newer = load_scan_report(options.new_path);
+  if (!newer) {
+    std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(newer.error()).c_str());
+    return k_exit_usage;
+  }
+  for (const ScanReport* report : {&*older, &*newer}) {
+    if (report->interrupted) {
+      std::fprintf(stderr, "fleetcert: note: %s is from an interrupted scan: devices it did not reach show as vanished or appeared\n",
+                   terminal_safe(report->path).c_str());
+    }
+  }
+  const ReportDiff diff = diff_reports(*older, *newer, diff_options);
+  if (json_file) {
+    try {
+      json_file->write(dump_json(diff_to_json(diff, *older, *newer, diff_options)) + "\n");
+      json_file->commit();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(e.what()).c_str());
+      return k_exit_runtime;
+    }
+  }
+  if (!options.quiet && options.json_path != "-") {
+    const std::string text = diff_to_text(diff, *older, *newer);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+  return diff.worse() ? k_exit_worse : k_exit_ok;
+}
+
+} // namespace fleetcert

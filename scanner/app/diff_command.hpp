@@ -1,0 +1,26 @@
+#pragma once
+// `fleetcert diff OLD NEW`: what changed between two audits (reports/report_diff.hpp).
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+struct DiffCommandOptions
+{
+  std::string old_path;
+  std::string new_path;
+  std::string json_path;            // --json FILE or -: the "fleetcert-diff/1" document
+  std::vector<std::string> ignores; // --ignore CODE: findings not compared
+  bool vanished_is_worse = false;   // --vanished-is-worse
+  bool quiet = false;               // no text on stdout
+};
+
+void setup_diff(CLI::App& app, DiffCommandOptions& options);
+
+// Returns the exit status: 0 nothing got worse, 1 something did, 2 bad input, 3 write failure.
+int run_diff(const DiffCommandOptions& options);
+
+} // namespace fleetcert

@@ -1,0 +1,428 @@
+// `fleetcert diff` and `fleetcert export` end to end: the real binary scans simulated fleets on
+// loopback, then compares and exports the reports it wrote.
+//
+//   127.121.0.0/24  diff: a stable fleet-sim plus one played before and one after the change
+//   127.122.0.0/21  export grandstream-update: 1,233 legacy Grandstream devices and a few odd ones
+//   127.123.0.0/24  export generic-cn and devices --where
+
+#include "support/csv_parse.hpp"
+#include "support/fleet_simulator.hpp"
+#include "support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace fleetcert::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* k_port = "24443";
+constexpr auto k_limit = std::chrono::seconds(60);
+
+const char* const k_gs_rsa_ca = "/C=US/ST=Massachusetts/L=Boston/O=Grandstream Networks, Inc./CN=Grandstream Device CA";
+const char* const k_gs_ecc_ca =
+    "/C=US/ST=Massachusetts/L=Boston/O=Grandstream Networks, Inc./CN=Grandstream ECC Device CA";
+const char* const k_gigaset_ca =
+    "/C=DE/ST=Germany/L=Bocholt/O=Gigaset Communications GmbH/OU=Certificate Authority/CN=Gigaset.net";
+
+json ca(const std::string& name, const std::string& subject, const std::string& key, const std::string& hash)
+{
+  return {{"name", name}, {"subject", subject}, {"key", key}, {"hash", hash}};
+}
+
+json cert(const std::string& subject, const std::string& key, const std::string& hash, const std::string& issuer)
+{
+  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
+          {"valid_days", 3650}};
+}
+
+json device(const std::string& ip, const std::string& mac, json port_spec)
+{
+  json out = {{"ip", ip}, {"ports", {{k_port, std::move(port_spec)}}}};
+  if (!mac.empty()) {
+    out["mac"] = mac;
+  }
+  return out;
+}
+
+// The CAs every simulator of the diff test makes (each its own keys: certificates differ between runs).
+json diff_cas()
+{
+  return json::array({ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256"), ca("gs-ecc", k_gs_ecc_ca, "ec:P-384", "sha384")});
+}
+
+json gs_new()
+{
+  return cert("/CN={MAC}", "ec:P-384", "sha384", "gs-ecc");
+}
+
+json gs_old()
+{
+  return cert("/CN={MAC}", "rsa:2048", "sha256", "gs-rsa");
+}
+
+CommandResult run_fleetcert(const std::vector<std::string>& arguments)
+{
+  std::vector<std::string> argv{FLEETCERT_BINARY};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return run_command(argv, k_limit);
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::map<std::string, json> changes_by_ip(const json& diff)
+{
+  std::map<std::string, json> out;
+  for (const json& change : diff.at("changes")) {
+    out[change.at("ip").get<std::string>()] = change;
+  }
+  return out;
+}
+
+bool has_reason(const json& change, const std::string& effect, const std::string& field)
+{
+  for (const json& reason : change.at("reasons")) {
+    if (reason.at("effect") == effect && reason.at("field") == field) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Rows of a CSV file as maps column -> cell (the header is checked by the caller).
+std::vector<std::map<std::string, std::string>> csv_records(const std::string& text)
+{
+  CsvRows rows;
+  REQUIRE(parse_csv_strict(text, rows));
+  REQUIRE_FALSE(rows.empty());
+  std::vector<std::map<std::string, std::string>> out;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    REQUIRE(rows[i].size() == rows[0].size());
+    std::map<std::string, std::string> record;
+    for (std::size_t c = 0; c < rows[0].size(); ++c) {
+      record[rows[0][c]] = rows[i][c];
+    }
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("integration.diff_export")
+{
+  TEST_CASE("diff: two scans of a fleet that changed between them")
+  {
+    TempDir dir;
+    TempDir stable_dir;
+    // Stable devices, up through both scans: .1 unchanged; .2 moved to .22 with its certificate
+    // (the first scan does not reach .22, the second not .2).
+    json stable;
+    stable["key_pool"] = 1;
+    stable["cas"] = diff_cas();
+    stable["devices"] = json::array({
+        device("127.121.0.1", "000B82000001", gs_new()),
+        device("127.121.0.2", "000B82000002", gs_new()),
+        device("127.121.0.22", "000B82000002", json{{"same_as", std::string("127.121.0.2:") + k_port}}),
+    });
+    FleetSimulator stable_sim(FLEET_SIM_BINARY, stable_dir, stable);
+
+    json sha1 = cert("/CN={MAC}", "rsa:2048", "sha1", "gs-rsa");
+    json expired = gs_new();
+    expired["valid_from_days"] = -400;
+    expired["valid_days"] = 365;
+    json before;
+    before["key_pool"] = 1;
+    before["cas"] = diff_cas();
+    before["devices"] = json::array({
+        device("127.121.0.3", "000B82000003", gs_new()), // rotated
+        device("127.121.0.4", "000B82000004", gs_new()), // removed
+        device("127.121.0.6", "000B82000006", gs_new()), // downgraded to SHA1
+        device("127.121.0.7", "000B82000007", gs_new()), // expired
+        device("127.121.0.8", "000B82000008", gs_old()), // upgraded to ECDSA+SHA384
+    });
+    json after;
+    after["key_pool"] = 1;
+    after["cas"] = diff_cas();
+    after["devices"] = json::array({
+        device("127.121.0.3", "000B82000003", gs_new()),
+        device("127.121.0.5", "000B82000005", gs_new()), // added
+        device("127.121.0.6", "000B82000006", sha1),
+        device("127.121.0.7", "000B82000007", expired),
+        device("127.121.0.8", "000B82000008", gs_new()),
+    });
+    const std::vector<std::string> scan = {"scan", "127.121.0.1-30", "--ports", k_port, "--timeout", "3", "-q"};
+    {
+      TempDir before_dir;
+      FleetSimulator sim(FLEET_SIM_BINARY, before_dir, before);
+      auto arguments = scan;
+      arguments.insert(arguments.end(), {"--exclude", "127.121.0.22", "--json", dir.file("old.json")});
+      const auto result = run_fleetcert(arguments);
+      INFO("stderr: " << result.err);
+      REQUIRE(result.status == 0);
+    } // the "before" devices stop here
+    {
+      TempDir after_dir;
+      FleetSimulator sim(FLEET_SIM_BINARY, after_dir, after);
+      auto arguments = scan;
+      arguments.insert(arguments.end(),
+                       {"--exclude", "127.121.0.2", "--json", dir.file("new.json"), "--jsonl", dir.file("new.jsonl")});
+      const auto result = run_fleetcert(arguments);
+      INFO("stderr: " << result.err);
+      REQUIRE(result.status == 0);
+    }
+
+    // A scan compared with itself: nothing changed, exit 0.
+    const auto same = run_fleetcert({"diff", dir.file("old.json"), dir.file("old.json")});
+    INFO("diff stderr: " << same.err);
+    CHECK(same.status == 0);
+    CHECK(same.out.find("0 worse, 0 better, 0 rotated, 0 moved, 0 appeared, 0 vanished, 0 changed, 7 unchanged") !=
+          std::string::npos);
+
+    const auto result = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--json", dir.file("diff.json")});
+    INFO("diff stdout: " << result.out << "\nstderr: " << result.err);
+    CHECK(result.status == 1);
+    const json diff = json::parse(read_file(dir.file("diff.json")));
+    CHECK(diff.at("schema") == "fleetcert-diff/1");
+    CHECK(diff.at("old").at("path") == dir.file("old.json"));
+    CHECK_FALSE(diff.at("new").at("started_at").get<std::string>().empty());
+    CHECK(diff.at("worse") == true);
+    const json& totals = diff.at("totals");
+    CHECK(totals.at("worse") == 2);
+    CHECK(totals.at("better") == 1);
+    CHECK(totals.at("rotated") == 1);
+    CHECK(totals.at("moved") == 1);
+    CHECK(totals.at("appeared") == 1);
+    CHECK(totals.at("vanished") == 1);
+    CHECK(totals.at("changed") == 0);
+    CHECK(totals.at("unchanged") == 1);
+    auto changes = changes_by_ip(diff);
+    REQUIRE(changes.size() == 7);
+    CHECK(changes["127.121.0.3"].at("kind") == "rotated");
+    CHECK(changes["127.121.0.22"].at("kind") == "moved");
+    CHECK(changes["127.121.0.22"].at("old_ip") == "127.121.0.2");
+    CHECK(changes["127.121.0.22"].at("mac") == "000B82000002");
+    CHECK(changes["127.121.0.22"].at("also").empty()); // the same certificate
+    CHECK(changes["127.121.0.4"].at("kind") == "vanished");
+    CHECK(changes["127.121.0.4"].at("after").at("ports").at(0).at("status") == "refused");
+    CHECK(changes["127.121.0.5"].at("kind") == "appeared");
+    CHECK(changes["127.121.0.6"].at("kind") == "worse");
+    CHECK(has_reason(changes["127.121.0.6"], "worse", "signature_verdict"));
+    CHECK(changes["127.121.0.6"].at("after").at("ports").at(0).at("signature_label") == "RSA+SHA1");
+    CHECK(changes["127.121.0.7"].at("kind") == "worse");
+    CHECK(has_reason(changes["127.121.0.7"], "worse", "validity"));
+    CHECK(changes["127.121.0.8"].at("kind") == "better");
+    CHECK(has_reason(changes["127.121.0.8"], "better", "finding")); // legacy-generation resolved
+    CHECK(changes["127.121.0.8"].at("also") == json::array({"rotated"}));
+    // The text: one block per change, worse first.
+    CHECK(result.out.find("WORSE    127.121.0.6") != std::string::npos);
+    CHECK(result.out.find("WORSE") < result.out.find("BETTER"));
+    CHECK(result.out.find("MOVED    127.121.0.22") != std::string::npos);
+
+    // The JSONL report of the same scan reads the same; --ignore and --json - work on stdout.
+    const auto jsonl = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.jsonl"), "--json", "-", "--ignore",
+                                  "sha1-rejected,expired"});
+    CHECK(jsonl.status == 1); // the verdict and the validity still got worse
+    const json from_jsonl = json::parse(jsonl.out);
+    CHECK(from_jsonl.at("totals") == totals);
+    CHECK(from_jsonl.at("new").at("format") == "jsonl");
+    CHECK(from_jsonl.at("ignored") == json::array({"expired", "sha1-rejected"}));
+
+    // Bad input: exit 2, the file and line named.
+    std::string broken = read_file(dir.file("new.jsonl"));
+    broken.insert(broken.find('\n') + 1, "{\"target\": 7}\n");
+    write_file(dir.file("broken.jsonl"), broken);
+    const auto bad = run_fleetcert({"diff", dir.file("old.json"), dir.file("broken.jsonl")});
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find(dir.file("broken.jsonl") + ":2:") != std::string::npos);
+    const auto missing = run_fleetcert({"diff", dir.file("old.json"), dir.file("nothing.json")});
+    CHECK(missing.status == 2);
+    CHECK(missing.err.find("nothing.json") != std::string::npos);
+    CHECK(run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--ignore", "no-such-code"}).status == 2);
+    CHECK(run_fleetcert({"diff", dir.file("old.json")}).status == 2);
+  }
+
+  TEST_CASE("export grandstream-update: 1234 legacy devices in portal batches")
+  {
+    TempDir dir;
+    json fleet;
+    fleet["key_pool"] = 1;
+    fleet["cas"] = json::array({ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256")});
+    fleet["groups"] = json::array({json{{"first_ip", "127.122.0.1"},
+                                        {"count", 1233},
+                                        {"mac_prefix", "000B82"},
+                                        {"first_mac_suffix", 1},
+                                        {"ports", {{k_port, gs_old()}}}}});
+    json no_mac = gs_old();
+    no_mac["subject"] = "/CN=gs-phone";
+    fleet["devices"] = json::array({
+        device("127.122.5.1", "", no_mac),             // no MAC anywhere: skipped
+        device("127.122.5.2", "", no_mac),             // likewise
+        device("127.122.5.3", "EC74D7000003", no_mac), // MAC from the inventory
+        device("127.122.5.4", "", json{{"same_as", std::string("127.122.0.1:") + k_port}}), // a copy: duplicate MAC
+    });
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    write_file(dir.file("inventory.csv"), "mac,ip,model,site\nEC74D7000003,127.122.5.3,GRP2614,HQ\n");
+    const auto scan = run_fleetcert({"scan", "127.122.0.1-127.122.5.4", "--inventory", dir.file("inventory.csv"), "--ports",
+                                 k_port, "--timeout", "5", "--jsonl", dir.file("scan.jsonl"), "-q"});
+    INFO("scan stderr: " << scan.err);
+    REQUIRE(scan.status == 0);
+
+    const std::string out = dir.file("batches");
+    const auto result = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", out});
+    INFO("export stdout: " << result.out << "\nstderr: " << result.err);
+    REQUIRE(result.status == 0);
+    const auto first = lines_of(read_file(out + "/grandstream-update-001.txt"));
+    const auto second = lines_of(read_file(out + "/grandstream-update-002.txt"));
+    CHECK(first.size() == 1000);
+    CHECK(second.size() == 234);
+    CHECK_FALSE(std::filesystem::exists(out + "/grandstream-update-003.txt"));
+    std::set<std::string> macs;
+    std::map<std::string, std::pair<std::string, std::size_t>> where; // MAC -> file, line
+    for (const auto& [name, lines] : {std::pair{"grandstream-update-001.txt", first}, {"grandstream-update-002.txt", second}}) {
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        CHECK(lines[i].size() == 12);
+        CHECK(lines[i].find_first_not_of("0123456789ABCDEF") == std::string::npos);
+        CHECK(macs.insert(lines[i]).second); // every MAC exactly once
+        where[lines[i]] = {name, i + 1};
+      }
+    }
+    CHECK(macs.size() == 1234);
+    CHECK(macs.count("000B82000001") == 1);
+    CHECK(macs.count("000B820004D1") == 1); // suffix 1233
+    CHECK(macs.count("EC74D7000003") == 1);
+    CHECK(std::is_sorted(first.begin(), first.end()));
+
+    // The index: every device, its file and line; the two without a MAC skipped; the copy a duplicate.
+    const auto index = csv_records(read_file(out + "/grandstream-update-index.csv"));
+    REQUIRE(index.size() == 1237);
+    std::size_t batched = 0;
+    std::set<std::string> skipped, duplicates;
+    for (const auto& row : index) {
+      if (row.at("status") == "batched") {
+        ++batched;
+        REQUIRE(where.count(row.at("mac")) == 1);
+        CHECK(where[row.at("mac")].first == row.at("file"));
+        CHECK(std::to_string(where[row.at("mac")].second) == row.at("line"));
+      } else if (row.at("status") == "skipped") {
+        skipped.insert(row.at("ip"));
+        CHECK(row.at("file").empty());
+        CHECK_FALSE(row.at("note").empty());
+      } else {
+        CHECK(row.at("status") == "duplicate");
+        duplicates.insert(row.at("ip"));
+        CHECK(row.at("mac") == "000B82000001");
+        CHECK(row.at("file") == "grandstream-update-001.txt");
+        CHECK(row.at("line") == "1");
+      }
+      if (row.at("ip") == "127.122.5.3") {
+        CHECK(row.at("model") == "GRP2614");
+        CHECK(row.at("site") == "HQ");
+      }
+    }
+    CHECK(batched == 1234);
+    CHECK(skipped == std::set<std::string>{"127.122.5.1", "127.122.5.2"});
+    CHECK(duplicates.size() == 1);
+    CHECK(result.err.find("skipped 127.122.5.1") != std::string::npos);
+
+    // An existing export is not overwritten without --force; --force replaces it whole.
+    const auto again = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", out, "--batch-size", "500"});
+    CHECK(again.status == 2);
+    CHECK(again.err.find("--force") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(out + "/grandstream-update-003.txt"));
+    const auto forced = run_fleetcert(
+        {"export", "grandstream-update", dir.file("scan.jsonl"), "--out", out, "--batch-size", "500", "--force", "-q"});
+    CHECK(forced.status == 0);
+    CHECK(forced.out.empty());
+    CHECK(lines_of(read_file(out + "/grandstream-update-003.txt")).size() == 234);
+    const auto back = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", out, "--force"});
+    CHECK(back.status == 0);
+    CHECK_FALSE(std::filesystem::exists(out + "/grandstream-update-003.txt")); // the stale batch is gone
+    CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", dir.file("b2"), "--batch-size", "1001"})
+              .status == 2);
+    CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl")}).status == 2); // --out is required
+  }
+
+  TEST_CASE("export generic-cn and devices --where")
+  {
+    TempDir dir;
+    json fleet;
+    fleet["key_pool"] = 1;
+    fleet["cas"] = json::array({ca("gigaset", k_gigaset_ca, "rsa:2048", "sha256"), ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256")});
+    fleet["devices"] = json::array({
+        device("127.123.0.1", "7C2F80000001", cert("/CN=Einstein2", "rsa:2048", "sha1", "gigaset")),
+        device("127.123.0.2", "7C2F80000002", cert("/CN=Einstein2", "rsa:2048", "sha256", "gigaset")),
+        device("127.123.0.3", "7C2F80000003", cert("/CN={MAC}", "ec:P-256", "sha256", "gigaset")),
+        device("127.123.0.4", "000B82000004", gs_old()),
+        device("127.123.0.5", "805EC0000005", cert("/CN={MAC}", "ec:P-256", "sha256", "self")),
+    });
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    write_file(dir.file("inventory.csv"), "mac,ip,model,site\n"
+                                          "7C2F80000001,127.123.0.1,N670,=Branch\n"
+                                          "7C2F80000002,127.123.0.2,N870,HQ\n"
+                                          "7C2F80000003,127.123.0.3,N670,HQ\n"
+                                          "000B82000004,127.123.0.4,GRP2614,HQ\n"
+                                          "805EC0000005,127.123.0.5,T54W,=Branch\n");
+    const auto scan = run_fleetcert({"scan", "--inventory", dir.file("inventory.csv"), "--ports", k_port, "--timeout", "3",
+                                 "--json", dir.file("scan.json"), "-q"});
+    INFO("scan stderr: " << scan.err);
+    REQUIRE(scan.status == 0);
+
+    const auto generic = run_fleetcert({"export", "generic-cn", dir.file("scan.json"), "--out", dir.file("generic.csv")});
+    INFO("export stderr: " << generic.err);
+    REQUIRE(generic.status == 0);
+    const auto rows = csv_records(read_file(dir.file("generic.csv")));
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].at("ip") == "127.123.0.1"); // SHA1 too: the worse one first
+    CHECK(rows[0].at("site") == "'=Branch");  // formula neutralised
+    CHECK(rows[0].at("cn") == "Einstein2");
+    CHECK(rows[0].at("signature_labels") == "RSA+SHA1");
+    CHECK(rows[0].at("findings").find("generic-cn") != std::string::npos);
+    CHECK(rows[0].at("vendor") == "Gigaset");
+    CHECK(rows[1].at("ip") == "127.123.0.2");
+    CHECK(rows[1].at("model") == "N870");
+
+    // Same key: any value; different keys: all; to stdout.
+    const auto both = run_fleetcert({"export", "devices", dir.file("scan.json"), "--where", "vendor=gigaset", "--where",
+                                 "vendor=Yealink", "--where", "site==Branch"});
+    REQUIRE(both.status == 0);
+    const auto selected = csv_records(both.out);
+    REQUIRE(selected.size() == 2);
+    std::set<std::string> ips{selected[0].at("ip"), selected[1].at("ip")};
+    CHECK(ips == std::set<std::string>{"127.123.0.1", "127.123.0.5"});
+    // Gigaset's RSA+SHA256 is a legacy generation too (.2, and .3 whose issuer signs with RSA+SHA256).
+    const auto any_legacy = run_fleetcert({"export", "devices", dir.file("scan.json"), "--where", "finding=legacy-generation"});
+    REQUIRE(any_legacy.status == 0);
+    CHECK(csv_records(any_legacy.out).size() == 3);
+    const auto legacy = run_fleetcert({"export", "devices", dir.file("scan.json"), "--where", "finding=legacy-generation",
+                                       "--where", "vendor=grandstream"});
+    REQUIRE(legacy.status == 0);
+    const auto legacy_rows = csv_records(legacy.out);
+    REQUIRE(legacy_rows.size() == 1);
+    CHECK(legacy_rows[0].at("mac") == "000B82000004");
+    const auto all = run_fleetcert({"export", "devices", dir.file("scan.json"), "--out", dir.file("all.csv")});
+    REQUIRE(all.status == 0);
+    CHECK(csv_records(read_file(dir.file("all.csv"))).size() == 5);
+
+    const auto bad = run_fleetcert({"export", "devices", dir.file("scan.json"), "--where", "colour=red"});
+    CHECK(bad.status == 2);
+    CHECK(bad.err.find("colour=red") != std::string::npos);
+    CHECK(run_fleetcert({"export", "devices", dir.file("missing.json")}).status == 2);
+    CHECK(run_fleetcert({"export"}).status == 2);
+  }
+}

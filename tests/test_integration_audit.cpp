@@ -312,7 +312,7 @@ TEST_SUITE("integration.audit")
 
 TEST_SUITE("integration.audit")
 {
-  TEST_CASE("--fail-on: exit 1 when a finding matches a code or a minimum severity; --quiet prints nothing")
+  TEST_CASE("--fail-on: exit 1 when a finding matches a code or a minimum severity, --quiet prints nothing")
   {
     TempDir dir;
     json fleet;

@@ -434,7 +434,7 @@ TEST_SUITE("integration.scan")
     CHECK(r.status == 2);
   }
 
-  TEST_CASE("a sweep of more than 65,536 addresses needs --allow-large; --exclude counts first")
+  TEST_CASE("a sweep of more than 65,536 addresses needs --allow-large, --exclude counts first")
   {
     TempDir dir;
     auto r = run_command({FLEETCERT_BINARY, "scan", "127.64.0.0/15"}, std::chrono::seconds(10));

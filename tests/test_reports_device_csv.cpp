@@ -204,7 +204,7 @@ TEST_SUITE("reports.device_csv")
     CHECK(rows[1][0] == "127.0.0.2"); // worst first: high before medium and low
   }
 
-  TEST_CASE("without a view the report is the header; without finish nothing is left")
+  TEST_CASE("without a view the report is the header, without finish nothing is left")
   {
     TempDir dir;
     const fs::path path = fs::path(dir.file("devices.csv"));

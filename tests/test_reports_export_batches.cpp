@@ -100,7 +100,7 @@ TEST_SUITE("reports.export_batches")
     CHECK(grandstream_update_batches(report, 5000).batches.size() == 3);
   }
 
-  TEST_CASE("only Grandstream legacy devices; MAC from the certificate, else the inventory; duplicates; skipped")
+  TEST_CASE("only Grandstream legacy devices, MAC from the certificate, else the inventory, duplicates, skipped")
   {
     ScanReport report;
     report.endpoints.push_back(legacy_grandstream("10.0.0.1", "000B82000001"));

@@ -288,7 +288,7 @@ TEST_SUITE("reports.json_report")
     CHECK(record_lines == 5);
   }
 
-  TEST_CASE("records get their address's fleet-wide findings; the devices and the inventory check follow")
+  TEST_CASE("records get their address's fleet-wide findings, the devices and the inventory check follow")
   {
     TempDir dir;
     const fs::path path = fs::path(dir.file("audit.json"));

@@ -150,7 +150,7 @@ void check_report(const ScanReport& report, const Written& written)
 
 TEST_SUITE("report_reader")
 {
-  TEST_CASE("der_to_pem and pem_to_ders round-trip; broken PEM is refused")
+  TEST_CASE("der_to_pem and pem_to_ders round-trip, broken PEM is refused")
   {
     for (std::size_t size : {1u, 47u, 48u, 49u, 95u, 96u, 1000u}) {
       Der der(size);

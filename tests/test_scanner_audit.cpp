@@ -421,7 +421,7 @@ TEST_SUITE("scanner.audit")
     }
   }
 
-  TEST_CASE("weak-key: RSA below 2048 bits; EC P-256 is not weak")
+  TEST_CASE("weak-key: RSA below 2048 bits, EC P-256 is not weak")
   {
     Audit audit;
     const Issued gigaset_ca = issue_ca(k_gigaset_ca_subject);

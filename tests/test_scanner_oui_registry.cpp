@@ -73,7 +73,7 @@ TEST_SUITE("scanner.oui_registry")
     CHECK(registry.organization("901234000000") == "Shenzhen YOUHUA Technology Co., Ltd");
   }
 
-  TEST_CASE("malformed rows are skipped and counted; a broken file adds nothing")
+  TEST_CASE("malformed rows are skipped and counted, a broken file adds nothing")
   {
     OuiRegistry registry;
     CHECK(add(registry, k_header +

@@ -10,8 +10,10 @@
 #include "reports/csv_report.hpp"
 #include "reports/device_csv.hpp"
 #include "reports/json_report.hpp"
+#include "reports/prometheus_report.hpp"
 #include "reports/summary_table.hpp"
 #include "scanner/audit.hpp"
+#include "scanner/dhcp_leases.hpp"
 #include "scanner/fleet_view.hpp"
 #include "scanner/ports.hpp"
 #include "scanner/targets.hpp"
@@ -111,6 +113,63 @@ struct AuditInputs
   AuditContext context;
 };
 
+// --dhcp-leases: every lease that counts is a target, and an inventory row (or fills in the
+// --inventory row of its address); see merge_dhcp_leases.
+void load_dhcp_leases(const ScanOptions& options, AuditInputs& inputs, TargetSet& targets)
+{
+  std::optional<DhcpFormat> format;
+  if (!options.dhcp_format.empty() && !(format = parse_dhcp_format(options.dhcp_format))) {
+    throw UsageError("invalid --dhcp-format '" + options.dhcp_format + "' (dnsmasq, isc or kea)");
+  }
+  if (options.dhcp_leases.empty()) {
+    if (format || options.dhcp_include_expired) {
+      throw UsageError("--dhcp-format and --dhcp-include-expired need --dhcp-leases FILE");
+    }
+    return;
+  }
+  DhcpLeaseOptions lease_options;
+  lease_options.now = static_cast<std::int64_t>(std::time(nullptr));
+  if (!options.now.empty()) {
+    const auto now = parse_iso8601(options.now);
+    if (!now) {
+      throw UsageError("invalid --now '" + options.now + "' (2026-11-23 or 2026-11-23T15:50:00Z)");
+    }
+    lease_options.now = *now;
+  }
+  lease_options.include_expired = options.dhcp_include_expired;
+  lease_options.lenient = options.lenient;
+  if (!inputs.inventory) {
+    inputs.inventory.emplace();
+  }
+  for (const auto& path : options.dhcp_leases) {
+    auto leases = load_dhcp_leases_file(path, format, lease_options);
+    if (!leases) {
+      throw UsageError(leases.error());
+    }
+    for (const auto& warning : leases->warnings) {
+      std::fprintf(stderr, "fleetcert: skipped %s\n", warning.c_str());
+    }
+    if (leases->leases.empty() && !options.quiet) {
+      std::fprintf(stderr, "fleetcert: no lease to scan in %s (%s format; %zu expired, %zu not active)\n",
+                   path.c_str(), std::string(to_string(leases->format)).c_str(), leases->expired, leases->inactive);
+    }
+    const LeaseMerge merge = merge_dhcp_leases(*inputs.inventory, *leases, path);
+    if (!options.quiet) {
+      for (const auto& conflict : merge.conflicts) {
+        std::fprintf(stderr, "fleetcert: warning: %s\n", conflict.c_str());
+      }
+    }
+    for (const std::size_t index : merge.added_rows) {
+      const InventoryRow& row = inputs.inventory->rows[index];
+      auto spec = parse_target_spec(row.ip);
+      if (!spec) {
+        throw UsageError(path + ":" + std::to_string(row.line) + ": " + spec.error());
+      }
+      targets.add(*spec);
+    }
+  }
+}
+
 void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSet& targets)
 {
   if (!options.profiles_dir.empty()) {
@@ -157,6 +216,7 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
       targets.add(*spec);
     }
   }
+  load_dhcp_leases(options, inputs, targets);
   inputs.context.profiles = &inputs.profiles;
   inputs.context.trust = &inputs.trust;
   inputs.context.inventory = inputs.inventory ? &*inputs.inventory : nullptr;
@@ -254,6 +314,7 @@ int scan(const ScanOptions& options)
   add_specs(targets, options.excludes, options.exclude_files, true, "exclude");
   if (targets.size() == 0) {
     throw UsageError(options.targets.empty() && options.targets_files.empty() && options.inventory_path.empty()
+                             && options.dhcp_leases.empty()
                          ? "no targets: give addresses, CIDR blocks, ranges or names, or --targets-file"
                          : "no targets left to scan after exclusions");
   }
@@ -336,6 +397,9 @@ int scan(const ScanOptions& options)
     }
     if (!options.csv_devices_path.empty()) {
       sinks.push_back(std::make_unique<DeviceCsvReport>(options.csv_devices_path));
+    }
+    if (!options.prometheus_path.empty()) {
+      sinks.push_back(std::make_unique<PrometheusReport>(options.prometheus_path));
     }
   } catch (const std::exception& e) {
     throw UsageError(e.what());
@@ -429,10 +493,17 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line as endpoints complete; - = stdout");
   cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
   cmd->add_option("--csv-devices", options.csv_devices_path, "Write one CSV row per device, worst finding first");
+  cmd->add_option("--prometheus", options.prometheus_path,
+                  "Write Prometheus metrics (node_exporter textfile collector): certificate dates, counts");
   cmd->add_option("--inventory", options.inventory_path,
                   "Inventory (CSV with a header, or a JSON array): mac, ip, hostname, vendor, model, site; its "
                   "addresses are scanned too");
-  cmd->add_flag("--lenient", options.lenient, "Skip and count bad inventory rows instead of stopping");
+  cmd->add_flag("--lenient", options.lenient, "Skip and count bad inventory rows and lease entries instead of stopping");
+  cmd->add_option("--dhcp-leases", options.dhcp_leases,
+                  "DHCP lease file (dnsmasq, ISC dhcpd.leases, Kea CSV): its active leases are scanned and fill "
+                  "the inventory (MAC, hostname); repeatable");
+  cmd->add_option("--dhcp-format", options.dhcp_format, "Lease file format: dnsmasq, isc or kea (default: detected)");
+  cmd->add_flag("--dhcp-include-expired", options.dhcp_include_expired, "Keep expired leases too");
   cmd->add_option("--profiles", options.profiles_dir, "Directory of vendor profiles (*.json) that add to or replace the built-in ones");
   cmd->add_option("--vendor-ca", options.vendor_cas,
                   "VENDOR=FILE: PEM bundle of a vendor's roots and intermediates, to verify factory certificates");

@@ -25,8 +25,12 @@ struct ScanOptions
   std::string jsonl_path;
   std::string csv_path;
   std::string csv_devices_path;
+  std::string prometheus_path; // --prometheus: node_exporter textfile-collector metrics
   std::string inventory_path;
   bool lenient = false;
+  std::vector<std::string> dhcp_leases; // --dhcp-leases: dnsmasq, ISC or Kea lease files (targets + inventory)
+  std::string dhcp_format;              // --dhcp-format dnsmasq|isc|kea; empty: told from the content
+  bool dhcp_include_expired = false;    // --dhcp-include-expired
   std::string profiles_dir;
   std::vector<std::string> vendor_cas; // VENDOR=FILE
   std::vector<std::string> trust_files;

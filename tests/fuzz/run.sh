@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 
 seconds=${FUZZ_SECONDS:-60}
 build_dir=build-fuzz
-names=(target_spec inventory certificate)
+names=(target_spec inventory certificate dhcp_leases)
 
 # clang and the libFuzzer runtime, from Debian's packages, when missing; then the build's own.
 missing=()

@@ -206,7 +206,7 @@ TEST_SUITE("reports.prometheus_report")
     CHECK_THROWS(parse_exposition("# TYPE a gauge\na{b=\"x\"} 1"));                // no final LF
   }
 
-  TEST_CASE("an interrupted scan says so; an unwritable path is refused at once")
+  TEST_CASE("an interrupted scan says so, an unwritable path is refused at once")
   {
     TempDir dir;
     {

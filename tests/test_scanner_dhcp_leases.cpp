@@ -135,7 +135,7 @@ TEST_SUITE("scanner.dhcp_leases")
     CHECK(read_ok(text, std::nullopt, options_at(1795438800)).leases.size() == 1); // only the infinite one
   }
 
-  TEST_CASE("dnsmasq: bad lines name file and line; lenient skips and counts them")
+  TEST_CASE("dnsmasq: bad lines name file and line, lenient skips and counts them")
   {
     const std::string good = "1795438800 00:0b:82:a1:b2:c3 192.0.2.7 reception *\n";
     CHECK(read_error(good + "1795438800 00:0b:82:zz:b2:c3 192.0.2.8 x *\n") ==
@@ -166,7 +166,7 @@ TEST_SUITE("scanner.dhcp_leases")
     CHECK(find(lenient, "192.0.2.7")->hostname == "reception"); // the first one stays
   }
 
-  TEST_CASE("ISC: the last block of an address wins; only active leases count")
+  TEST_CASE("ISC: the last block of an address wins, only active leases count")
   {
     const std::string text = R"(# The format of this file is documented in the dhcpd.leases(5) manual page.
 # This lease file was written by isc-dhcp-4.4.3
@@ -391,7 +391,7 @@ ia-pd "\001\002\003\005" {
     CHECK(v6.leases[0].hostname == "phone6");
   }
 
-  TEST_CASE("Kea: bad rows name file and line; lenient skips them")
+  TEST_CASE("Kea: bad rows name file and line, lenient skips them")
   {
     CHECK(read_error(k_kea4_header + kea4("192.0.2.7", "00:0b:82:a1:b2", 3600, "x")) ==
           "leases:2: invalid MAC '00:0b:82:a1:b2'");

@@ -6,6 +6,7 @@
 #include "diff_command.hpp"
 #include "engine.hpp"
 #include "export_command.hpp"
+#include "readiness_command.hpp"
 #include "resume.hpp"
 #include "reports/csv_report.hpp"
 #include "reports/device_csv.hpp"
@@ -469,11 +470,8 @@ int scan(const ScanOptions& options)
 
 } // namespace
 
-void setup_scan(CLI::App& app, ScanOptions& options)
+void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
 {
-  CLI::App* cmd = app.add_subcommand("scan", "Pull and classify the certificate of every endpoint");
-  // A later value wins: the command line overrides a --config file.
-  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("targets", options.targets,
                   "Addresses, names, CIDR blocks (v4; v6 up to /112), ranges a.b.c.d-e or a.b.c.d-a.b.c.e");
   cmd->add_option("--targets-file", options.targets_files, "File of targets, one per line, '#' comments; - = stdin");
@@ -489,12 +487,10 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--sni", options.sni, "Server name to send to every endpoint (default: the hostname given)");
   cmd->add_flag("--no-legacy-retry", options.no_legacy_retry,
                 "Do not retry with a legacy ClientHello when the first attempt gets no certificate");
-  cmd->add_option("--json", options.json_path, "Write one JSON document (metadata, records, summary)");
-  cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line as endpoints complete; - = stdout");
-  cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
-  cmd->add_option("--csv-devices", options.csv_devices_path, "Write one CSV row per device, worst finding first");
-  cmd->add_option("--prometheus", options.prometheus_path,
-                  "Write Prometheus metrics (node_exporter textfile collector): certificate dates, counts");
+}
+
+void add_scan_audit_options(CLI::App* cmd, ScanOptions& options)
+{
   cmd->add_option("--inventory", options.inventory_path,
                   "Inventory (CSV with a header, or a JSON array): mac, ip, hostname, vendor, model, site; its "
                   "addresses are scanned too");
@@ -508,6 +504,21 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--vendor-ca", options.vendor_cas,
                   "VENDOR=FILE: PEM bundle of a vendor's roots and intermediates, to verify factory certificates");
   cmd->add_option("--trust", options.trust_files, "PEM bundle of your enterprise CAs (custom certificates)");
+}
+
+void setup_scan(CLI::App& app, ScanOptions& options)
+{
+  CLI::App* cmd = app.add_subcommand("scan", "Pull and classify the certificate of every endpoint");
+  // A later value wins: the command line overrides a --config file.
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_scan_target_options(cmd, options);
+  cmd->add_option("--json", options.json_path, "Write one JSON document (metadata, records, summary)");
+  cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line as endpoints complete; - = stdout");
+  cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
+  cmd->add_option("--csv-devices", options.csv_devices_path, "Write one CSV row per device, worst finding first");
+  cmd->add_option("--prometheus", options.prometheus_path,
+                  "Write Prometheus metrics (node_exporter textfile collector): certificate dates, counts");
+  add_scan_audit_options(cmd, options);
   cmd->add_option("--expiry-warning", options.expiry_warning_days, "Days before notAfter that count as expiring")
       ->capture_default_str();
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
@@ -617,6 +628,8 @@ int run_cli(int argc, char** argv)
   setup_diff(app, diff_options);
   ExportOptions export_options;
   setup_export(app, export_options);
+  ReadinessOptions readiness_options;
+  setup_readiness(app, readiness_options);
   std::vector<std::string> args;
   try {
     args = expand_config(std::vector<std::string>(argv, argv + argc), app);
@@ -643,6 +656,9 @@ int run_cli(int argc, char** argv)
   }
   if (app.got_subcommand("export")) {
     return run_export(export_options);
+  }
+  if (app.got_subcommand("readiness")) {
+    return run_readiness(readiness_options);
   }
   return k_exit_usage;
 }

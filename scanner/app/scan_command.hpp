@@ -48,6 +48,12 @@ struct ScanOptions
 
 void setup_scan(CLI::App& app, ScanOptions& options);
 
+// The options of `scan` that say what to scan and how (targets, --targets-file, --exclude,
+// --ports, --concurrency, --timeout, --sni, ...), and the audit inputs (--inventory, --lenient,
+// --profiles, --vendor-ca, --trust): for subcommands that scan live into a report (`readiness`).
+void add_scan_target_options(CLI::App* cmd, ScanOptions& options);
+void add_scan_audit_options(CLI::App* cmd, ScanOptions& options);
+
 // Runs the scan; returns the exit status (0 ran, 2 bad input, 3 runtime failure).
 int run_scan(const ScanOptions& options);
 

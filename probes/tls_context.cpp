@@ -24,6 +24,26 @@ constexpr const char* k_sigalgs =
     "rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:RSA+SHA256:"
     "RSA+SHA384:RSA+SHA512:RSA+SHA224:ECDSA+SHA224:DSA+SHA256:DSA+SHA224:RSA+SHA1:ECDSA+SHA1:DSA+SHA1";
 
+// The SSL ex_data slot of a connection's CertificateStop (asio uses the app_data slot).
+int certificate_stop_index()
+{
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// Replaces X509_verify_cert for every probe connection (see CertificateStop).
+int on_certificate(X509_STORE_CTX* store, void* /*arg*/)
+{
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* stop = ssl != nullptr ? static_cast<CertificateStop*>(SSL_get_ex_data(ssl, certificate_stop_index())) : nullptr;
+  if (stop == nullptr || !stop->enabled || !stop->chain_ready) {
+    return 1;
+  }
+  stop->stopped = true;
+  X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION); // alert: handshake_failure
+  return 0;
+}
+
 void check(int ok, const char* what)
 {
   if (ok != 1) {
@@ -32,6 +52,15 @@ void check(int ok, const char* what)
 }
 
 } // namespace
+
+void set_certificate_stop(SSL* ssl, CertificateStop* stop)
+{
+  SSL_set_ex_data(ssl, certificate_stop_index(), stop);
+  if (stop->enabled) {
+    // With SSL_VERIFY_NONE a client ignores a failed verification; with PEER it aborts.
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
+  }
+}
 
 asio::ssl::context make_probe_context(HelloStyle style)
 {
@@ -53,6 +82,9 @@ asio::ssl::context make_probe_context(HelloStyle style)
   }
   SSL_CTX_set_options(ctx, options);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  // Called for every connection, whatever the verify mode: never builds a chain, and stops the
+  // handshake at the certificate when the connection asks for it.
+  SSL_CTX_set_cert_verify_callback(ctx, on_certificate, nullptr);
   // Devices may send long chains; OpenSSL's default cap is 100 KiB.
   SSL_CTX_set_max_cert_list(ctx, 1024 * 1024);
   // No session resumption: every probe must see the certificate.

@@ -5,6 +5,8 @@
 
 #include <asio/ssl/context.hpp>
 
+#include <openssl/ssl.h>
+
 namespace fleetcert {
 
 enum class HelloStyle
@@ -12,6 +14,23 @@ enum class HelloStyle
   modern, // TLS 1.0-1.3 in one ClientHello, with SNI
   legacy, // TLS 1.0-1.2, a short ClientHello without TLS 1.3 extensions or tickets, for old stacks
 };
+
+// One connection's early stop: OpenSSL calls the contexts' certificate verify callback while it
+// processes the server's Certificate message, before ServerKeyExchange / CertificateVerify (whose
+// signature check is the client's most expensive step). With `enabled` and `chain_ready`, the
+// callback fails, so OpenSSL aborts the handshake there (sending a fatal handshake_failure alert)
+// and sets `stopped`. Otherwise it accepts at once, without building or verifying a chain
+// (fleetcert verifies later, in assessment). The connection must also be set to SSL_VERIFY_PEER
+// for a failure to abort (set_certificate_stop does both).
+struct CertificateStop
+{
+  bool enabled = false;     // stop at the certificate (HandshakeMode::certificate_only)
+  bool chain_ready = false; // the probe has the chain's bytes (set by its message callback)
+  bool stopped = false;     // the callback aborted the handshake
+};
+
+// Attaches `stop` (which must outlive the handshake) to `ssl`.
+void set_certificate_stop(SSL* ssl, CertificateStop* stop);
 
 // Builds a client context for one hello style. Throws std::system_error if OpenSSL refuses.
 asio::ssl::context make_probe_context(HelloStyle style);

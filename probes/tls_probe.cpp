@@ -4,8 +4,11 @@
 //
 //   attempt:  connect ──> handshake ──> close
 //                │            │
-//                │            └── message callback: records the first record header (not TLS?),
-//                │                alerts, and the raw Certificate message as soon as it arrives
+//                │            ├── message callback: records the first record header (not TLS?),
+//                │            │   alerts, and the raw Certificate message as soon as it arrives
+//                │            └── certificate verify callback (tls_context): in certificate-only
+//                │                mode, aborts the handshake right after the Certificate message,
+//                │                before the key exchange's signature is checked
 //                └── one steady_timer per attempt: at the connect deadline, then at the endpoint's
 //                    deadline, it closes the socket, so every pending operation completes at once
 //
@@ -43,6 +46,7 @@ struct Capture
   int alert = -1; // description of the first alert received
   std::vector<Der> chain;
   std::string chain_error; // the Certificate message was malformed
+  CertificateStop stop;    // the early stop at the certificate (certificate-only mode)
 };
 
 std::uint32_t read_u24(const unsigned char* p)
@@ -112,6 +116,8 @@ void on_tls_message(int write_p, int /*version*/, int content_type, const void* 
       capture.server_hello = true;
     } else if (len >= 4 && p[0] == SSL3_MT_CERTIFICATE && capture.chain.empty()) {
       parse_certificate_message(p, len, SSL_version(ssl) == TLS1_3_VERSION, capture);
+      // A malformed message is left to OpenSSL: the full handshake then says what it made of it.
+      capture.stop.chain_ready = !capture.chain.empty() && capture.chain_error.empty();
     }
     break;
   default: break;
@@ -308,21 +314,30 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
   }
   SSL_set_msg_callback(ssl, on_tls_message);
   SSL_set_msg_callback_arg(ssl, &conn->capture);
+  conn->capture.stop.enabled = settings.mode == HandshakeMode::certificate_only;
+  set_certificate_stop(ssl, &conn->capture.stop);
 
   const auto handshake_start = Clock::now();
   auto [handshake_ec] = co_await conn->stream.async_handshake(asio::ssl::stream_base::client, use_ec);
   obs.handshake_ms = elapsed_ms(handshake_start);
   if (conn->capture.server_hello || !handshake_ec) {
     obs.tls_version = SSL_get_version(ssl);
-    if (const char* cipher = SSL_get_cipher_name(ssl); cipher != nullptr && std::string_view(cipher) != "(NONE)") {
-      obs.cipher = cipher;
+    // Before TLS 1.2's ChangeCipherSpec (a stop at the certificate), the suite is still pending.
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+    if (cipher == nullptr) {
+      cipher = SSL_get_pending_cipher(ssl);
+    }
+    if (cipher != nullptr) {
+      obs.cipher = SSL_CIPHER_get_name(cipher);
     }
   }
   if (conn->capture.alert >= 0) {
     obs.alert = alert_name(conn->capture.alert);
   }
   obs.chain = std::move(conn->capture.chain);
-  if (handshake_ec || conn->timed_out) {
+  if (conn->capture.stop.stopped) {
+    // Our own stop at the certificate: not an error, and the alert is ours, not the device's.
+  } else if (handshake_ec || conn->timed_out) {
     classify_handshake_error(obs, *conn, handshake_ec);
     if (!obs.chain.empty() && !conn->capture.chain_error.empty()) {
       obs.error_detail += "; certificate message: " + conn->capture.chain_error;
@@ -356,15 +371,22 @@ asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContex
 {
   Observation obs;
   obs.endpoint = std::move(endpoint);
+  obs.handshake_mode = settings.mode;
   // The contexts are only read; asio's API wants them non-const to create streams.
   auto& modern = const_cast<asio::ssl::context&>(contexts->modern);
   auto& legacy = const_cast<asio::ssl::context&>(contexts->legacy);
 
   co_await attempt(obs, modern, HelloStyle::modern, settings);
   if (settings.legacy_retry && worth_legacy_retry(obs) && Clock::now() < settings.deadline) {
+    const bool paced = co_await wait_for_slot(settings.rate, settings.deadline);
+    if (!paced) {
+      obs.error_detail += "; no legacy ClientHello retry: --rate leaves no slot before the deadline";
+      co_return obs;
+    }
     Observation retry;
     retry.endpoint = obs.endpoint;
     retry.legacy_retry = true;
+    retry.handshake_mode = settings.mode;
     co_await attempt(retry, legacy, HelloStyle::legacy, settings);
     if (!retry.chain.empty()) {
       co_return retry;

@@ -2,6 +2,7 @@
 // The TLS probe: one endpoint in, one Observation out, within an absolute deadline. Never throws
 // and never judges: it reports what the device sent and where the conversation ended.
 
+#include "rate_limiter.hpp"
 #include "scanner/observation.hpp"
 #include "tls_context.hpp"
 
@@ -19,6 +20,8 @@ struct ProbeSettings
   Clock::time_point deadline;          // the whole endpoint: resolve + connect + TLS (+ retry)
   Clock::duration connect_timeout{};   // zero: only the deadline applies
   bool legacy_retry = true;            // one retry with a legacy ClientHello when no certificate came
+  HandshakeMode mode = HandshakeMode::certificate_only; // stop once the chain is in, or complete
+  RateLimiter* rate = nullptr;         // paces the legacy retry's connection (the engine paces the first)
 };
 
 // Probes `endpoint` (endpoint.ip must be an address literal). `contexts` must outlive the probe.

@@ -61,6 +61,7 @@ json tls_to_json(const Record& record)
   }
   object["handshake_complete"] = observation.handshake_complete;
   object["legacy_retry"] = observation.legacy_retry;
+  object["handshake_mode"] = std::string(to_string(observation.handshake_mode));
   if (!observation.alert.empty()) {
     put_text(object, "alert", observation.alert);
   }

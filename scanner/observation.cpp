@@ -29,4 +29,9 @@ std::string_view to_string(ErrorClass error_class)
   return "";
 }
 
+std::string_view to_string(HandshakeMode mode)
+{
+  return mode == HandshakeMode::full ? "full" : "certificate-only";
+}
+
 } // namespace fleetcert

@@ -38,6 +38,17 @@ struct Endpoint
 
 using Der = std::vector<unsigned char>;
 
+// How far the probe takes a handshake: stop once the certificate chain is in (the default), or
+// complete it (--full-handshake).
+enum class HandshakeMode
+{
+  certificate_only,
+  full,
+};
+
+// "certificate-only" or "full".
+std::string_view to_string(HandshakeMode mode);
+
 struct Observation
 {
   Endpoint endpoint;
@@ -49,6 +60,7 @@ struct Observation
   double handshake_ms = -1; // -1: not reached
   bool handshake_complete = false;
   bool legacy_retry = false;  // the record comes from the legacy-ClientHello retry
+  HandshakeMode handshake_mode = HandshakeMode::certificate_only; // what the probe was asked to do
   std::string alert;          // alert received from the device, e.g. "handshake_failure"
   ErrorClass error = ErrorClass::none;
   std::string error_stage;  // "resolve", "connect", "handshake"

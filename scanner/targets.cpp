@@ -572,4 +572,75 @@ std::optional<Target> TargetCursor::next()
   return std::nullopt;
 }
 
+TargetIndex::TargetIndex(const TargetSet& set) : m_ranges(set.ranges()), m_hostnames(set.hostnames())
+{
+  m_offsets.reserve(m_ranges.size());
+  for (const IpRange& range : m_ranges) {
+    m_offsets.push_back(m_addresses);
+    m_addresses += range.size();
+  }
+}
+
+Target TargetIndex::at(uint128 index) const
+{
+  if (index >= m_addresses) {
+    return Target{{}, m_hostnames.at(static_cast<std::size_t>(index - m_addresses))};
+  }
+  // The last range whose first index is at or before `index`.
+  const auto it = std::upper_bound(m_offsets.begin(), m_offsets.end(), index) - 1;
+  const IpRange& range = m_ranges[static_cast<std::size_t>(it - m_offsets.begin())];
+  return Target{format_address(range.v6, range.first + (index - *it)), {}};
+}
+
+namespace {
+
+// SplitMix64's finaliser: a fast 64-bit mixing function.
+std::uint64_t mix64(std::uint64_t x)
+{
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+} // namespace
+
+IndexPermutation::IndexPermutation(std::uint64_t size, std::uint64_t seed) : m_size(size)
+{
+  unsigned bits = 0;
+  for (std::uint64_t rest = size > 0 ? size - 1 : 0; rest != 0; rest >>= 1) {
+    ++bits;
+  }
+  m_half_bits = std::max(1u, (bits + 1) / 2);
+  m_half_mask = m_half_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m_half_bits) - 1;
+  std::uint64_t state = seed;
+  for (std::uint64_t& key : m_keys) {
+    state = mix64(state);
+    key = state;
+  }
+}
+
+std::uint64_t IndexPermutation::encrypt(std::uint64_t value) const
+{
+  std::uint64_t left = value >> m_half_bits;
+  std::uint64_t right = value & m_half_mask;
+  for (const std::uint64_t key : m_keys) {
+    const std::uint64_t next = left ^ (mix64(right ^ key) & m_half_mask);
+    left = right;
+    right = next;
+  }
+  return (left << m_half_bits) | right;
+}
+
+std::uint64_t IndexPermutation::at(std::uint64_t position) const
+{
+  // The Feistel network permutes [0, 2^(2 * half_bits)), which is less than 4 * size: on average
+  // fewer than four rounds of walking bring the value back inside [0, size).
+  std::uint64_t value = encrypt(position);
+  while (value >= m_size) {
+    value = encrypt(value);
+  }
+  return value;
+}
+
 } // namespace fleetcert

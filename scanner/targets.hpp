@@ -125,4 +125,42 @@ private:
   std::size_t m_host_index = 0;
 };
 
+// Random access to a TargetSet's targets, in TargetCursor's order: addresses ascending, then
+// hostnames. Holds the set's merged ranges and their offsets, never one entry per address.
+class TargetIndex
+{
+public:
+  explicit TargetIndex(const TargetSet& set);
+  // Number of targets: addresses after exclusion, plus hostnames.
+  uint128 size() const { return m_addresses + m_hostnames.size(); }
+  // The target at `index` (0 <= index < size()); O(log ranges).
+  Target at(uint128 index) const;
+
+private:
+  std::vector<IpRange> m_ranges;
+  std::vector<uint128> m_offsets; // index of each range's first address
+  std::vector<std::string> m_hostnames;
+  uint128 m_addresses = 0;
+};
+
+// A pseudo-random bijection of [0, size): a 4-round Feistel network over the smallest even
+// number of bits that holds size-1, with cycle walking (an output >= size is fed back in until it
+// falls inside). Visits every index exactly once in O(1) memory; the seed picks the order.
+class IndexPermutation
+{
+public:
+  IndexPermutation(std::uint64_t size, std::uint64_t seed);
+  std::uint64_t size() const { return m_size; }
+  // The index that comes `position`-th (0 <= position < size()).
+  std::uint64_t at(std::uint64_t position) const;
+
+private:
+  std::uint64_t encrypt(std::uint64_t value) const;
+
+  std::uint64_t m_size;
+  unsigned m_half_bits = 1;
+  std::uint64_t m_half_mask = 1;
+  std::uint64_t m_keys[4] = {};
+};
+
 } // namespace fleetcert

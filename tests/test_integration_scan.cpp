@@ -179,16 +179,40 @@ TEST_SUITE("integration.scan")
     CHECK(old.at("leaf").at("key").at("bits") == 1024);
     CHECK(old.at("assessment").at("cn_class") == "generic");
 
-    // Client certificate required: the certificate is kept although the handshake fails (1.2) or
-    // completes only on the client's side (1.3).
-    const json& client12 = records["127.91.3.2:20443"];
+    // By default the handshake stops at the certificate: never complete, no alert or handshake
+    // error of our own making, and every record says so.
+    for (const auto& [k, r] : records) {
+      CAPTURE(k);
+      CHECK(r.at("tls").at("handshake_mode") == "certificate-only");
+      if (r.at("status") == "ok") {
+        CHECK(r.at("tls").at("handshake_complete") == false);
+        CHECK_FALSE(r.at("tls").contains("alert"));
+        CHECK_FALSE(r.at("tls").contains("handshake_error"));
+      }
+    }
+    // A device that demands a client certificate asks for it after its own Certificate: the
+    // default stop never gets there.
+    CHECK(records["127.91.3.2:20443"].at("status") == "ok");
+    CHECK(records["127.91.3.2:20443"].at("tls").at("version") == "TLSv1.2");
+
+    // --full-handshake: the certificate is kept although the handshake fails (1.2) or completes
+    // only on the client's side (1.3).
+    const auto full = run_command({FLEETCERT_BINARY, "scan", "127.91.3.2", "--ports", ports, "--timeout", "2",
+                                   "--full-handshake", "--json", dir.file("full.json")},
+                                  std::chrono::seconds(60));
+    REQUIRE(full.status == 0);
+    std::map<std::string, json> full_records = records_by_endpoint(json::parse(read_file(dir.file("full.json"))));
+    const json& client12 = full_records["127.91.3.2:20443"];
     CHECK(client12.at("status") == "ok");
+    CHECK(client12.at("tls").at("handshake_mode") == "full");
     CHECK(client12.at("tls").at("version") == "TLSv1.2");
     CHECK(client12.at("tls").at("handshake_complete") == false);
     CHECK(client12.at("tls").contains("alert"));
-    const json& client13 = records["127.91.3.2:25061"];
+    CHECK(client12.at("tls").contains("handshake_error"));
+    const json& client13 = full_records["127.91.3.2:25061"];
     CHECK(client13.at("status") == "ok");
     CHECK(client13.at("tls").at("version") == "TLSv1.3");
+    CHECK(client13.at("leaf").at("sha256") == records["127.91.3.2:25061"].at("leaf").at("sha256"));
 
     // Expired, self-signed, MAC CNs, chains.
     CHECK(records["127.91.3.3:20443"].at("assessment").at("validity") == "expired");

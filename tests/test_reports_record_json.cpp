@@ -331,8 +331,12 @@ TEST_SUITE("reports.record_json")
     CHECK(j["tls"]["handshake_ms"].get<double>() == doctest::Approx(5.6));
     CHECK(j["tls"]["handshake_complete"] == true);
     CHECK(j["tls"]["legacy_retry"] == false);
+    CHECK(j["tls"]["handshake_mode"] == "certificate-only");
     CHECK_FALSE(j["tls"].contains("alert"));
     CHECK_FALSE(j["tls"].contains("handshake_error"));
+    Record full = ok_record();
+    full.observation.handshake_mode = HandshakeMode::full;
+    CHECK(record_to_json(full)["tls"]["handshake_mode"] == "full");
 
     const json& leaf = j["leaf"];
     CHECK(leaf["cn"] == "0004F2ABCDEF");

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -516,5 +518,93 @@ TEST_SUITE("scanner.targets")
       CHECK_FALSE(cursor.next());
       CHECK_FALSE(cursor.next());
     }
+  }
+}
+
+TEST_SUITE("scanner.targets")
+{
+  TEST_CASE("TargetIndex gives the cursor's targets by index")
+  {
+    const TargetSet set = [] {
+      TargetSet s = set_of({"10.0.0.0/30", "10.0.1.5-7", "2001:db8::ff-2001:db8::101", "phone-1.example", "10.0.0.2"},
+                           {"10.0.1.6"});
+      return s;
+    }();
+    const TargetIndex index(set);
+    REQUIRE(index.size() == set.size());
+    TargetCursor cursor(set);
+    for (uint128 i = 0; i < index.size(); ++i) {
+      const auto expected = cursor.next();
+      REQUIRE(expected);
+      const Target got = index.at(i);
+      CAPTURE(expected->ip);
+      CHECK(got.ip == expected->ip);
+      CHECK(got.host == expected->host);
+    }
+    CHECK_FALSE(cursor.next());
+    CHECK(index.at(0).ip == "10.0.0.0");
+    CHECK(index.at(4).ip == "10.0.1.5");
+    CHECK(index.at(5).ip == "10.0.1.7");
+    CHECK(index.at(index.size() - 1).host == "phone-1.example");
+
+    SUBCASE("a /8 costs its ranges, not its addresses")
+    {
+      const TargetIndex big(set_of({"10.0.0.0/8"}));
+      CHECK(big.size() == 16777216);
+      CHECK(big.at(16777215).ip == "10.255.255.255");
+      CHECK(big.at(65536 + 258).ip == "10.1.1.2");
+    }
+  }
+
+  TEST_CASE("IndexPermutation visits every index exactly once")
+  {
+    std::vector<std::uint64_t> sizes{1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 97, 100, 127, 128, 251, 256, 1000, 4093, 65536};
+    const std::uint64_t random_seed = std::random_device{}();
+    CAPTURE(random_seed); // a failure names the seed that showed it
+    for (const std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0xdeadbeef}, random_seed}) {
+      for (const std::uint64_t size : sizes) {
+        CAPTURE(seed);
+        CAPTURE(size);
+        const IndexPermutation permutation(size, seed);
+        std::vector<bool> seen(size, false);
+        std::uint64_t in_place = 0;
+        for (std::uint64_t position = 0; position < size; ++position) {
+          const std::uint64_t index = permutation.at(position);
+          REQUIRE(index < size);
+          REQUIRE_FALSE(seen[index]);
+          seen[index] = true;
+          in_place += index == position ? 1 : 0;
+        }
+        if (size >= 100) {
+          CHECK(in_place < size / 10); // it does move things
+        }
+      }
+    }
+  }
+
+  TEST_CASE("IndexPermutation: the seed picks the order, the same seed repeats it, a /16 is spread out")
+  {
+    const IndexPermutation a(65536, 42);
+    const IndexPermutation b(65536, 42);
+    const IndexPermutation c(65536, 43);
+    std::size_t same = 0;
+    std::size_t differs_from_c = 0;
+    for (std::uint64_t i = 0; i < 1000; ++i) {
+      same += a.at(i) == b.at(i) ? 1 : 0;
+      differs_from_c += a.at(i) != c.at(i) ? 1 : 0;
+    }
+    CHECK(same == 1000);
+    CHECK(differs_from_c > 990);
+    // The first 256 targets of a shuffled /16 fall in many different /24s.
+    std::set<std::uint64_t> subnets;
+    for (std::uint64_t i = 0; i < 256; ++i) {
+      subnets.insert(a.at(i) >> 8);
+    }
+    CHECK(subnets.size() > 150);
+    // A large index space: values stay inside it, and far apart positions differ.
+    const IndexPermutation large(std::uint64_t{1} << 40, 7);
+    CHECK(large.at(0) < (std::uint64_t{1} << 40));
+    CHECK(large.at((std::uint64_t{1} << 40) - 1) < (std::uint64_t{1} << 40));
+    CHECK(large.at(0) != large.at(1));
   }
 }

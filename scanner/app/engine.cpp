@@ -1,16 +1,19 @@
 // The scan engine.
 //
-//   thread 1: io_context ── worker ┐                      ┌─> make_record ─┐
-//             ...          worker ├─ EndpointCursor::next ┤                 ├─> deliver (mutex) ─> sinks
-//   thread N: io_context ── worker ┘   (mutex, lazy)      └─> probe ────────┘
+//   thread 1: io_context ── worker ┐                                               ┌─> make_record ─┐
+//             ...          worker ├─ EndpointCursor::next ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> sinks
+//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)  (shared, --rate)   └─ cursor.done    (mutex)
 //
-// Each worker is a coroutine that takes the next endpoint, probes it within its own deadline and
-// delivers the record; `concurrency` workers in all bound what is in flight. The calling thread
+// Each worker is a coroutine that takes the next endpoint, waits for its --rate slot, probes it
+// within its own deadline and delivers the record; `concurrency` workers in all bound the
+// connections in flight, and the cursor never hands out more than `per_device` endpoints of one
+// target at a time. The calling thread
 // reports progress until every thread has finished. Once `stop` is set, no endpoint is started and
 // each thread's loop is stopped within 100 ms, abandoning what is in flight.
 
 #include "engine.hpp"
 
+#include "probes/rate_limiter.hpp"
 #include "probes/tls_probe.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -21,7 +24,9 @@
 #include <asio/use_awaitable.hpp>
 
 #include <condition_variable>
+#include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -29,33 +34,78 @@
 namespace fleetcert {
 namespace {
 
-// targets x ports, address-major: all ports of one device, then the next device.
+// One target (a device) while some of its endpoints are in flight or still to be handed out.
+struct OpenDevice
+{
+  Target target;
+  std::size_t next_port = 0; // index in the port list of the next endpoint to hand out
+  unsigned in_flight = 0;    // endpoints handed out and not yet done
+  bool ready = false;        // in the cursor's ready queue
+};
+
+// One endpoint handed to a worker; give it back with EndpointCursor::done.
+struct Lease
+{
+  std::shared_ptr<OpenDevice> device;
+  std::uint16_t port = 0;
+};
+
+// targets x ports, device by device, at most `per_device` endpoints of one target in flight.
+//
+//   next():  a ready device (ports left, fewer than per_device in flight), oldest first
+//            └─ else the next target, from TargetIndex (in order, or through IndexPermutation)
+//   done():  the device is ready again if it has ports left
+//
+// Devices with ports left are served before a new one is opened, so the open devices are never
+// more than the endpoints in flight: memory follows concurrency, not the number of targets.
 class EndpointCursor
 {
 public:
-  EndpointCursor(const TargetSet& targets, std::vector<std::uint16_t> ports, const EngineSettings& settings)
-      : m_targets(targets), m_ports(std::move(ports)), m_skip(settings.skip)
+  EndpointCursor(const TargetSet& targets, const EngineSettings& settings)
+      : m_targets(targets), m_ports(settings.ports), m_skip(settings.skip),
+        m_per_device(std::max(1u, settings.per_device))
   {
+    if (settings.shuffle) {
+      m_permutation.emplace(static_cast<std::uint64_t>(m_targets.size()), settings.seed);
+    }
   }
 
-  std::optional<std::pair<Target, std::uint16_t>> next()
+  std::optional<Lease> next()
   {
     std::lock_guard lock(m_mutex);
     while (true) {
-      if (!m_current || m_port_index == m_ports.size()) {
-        m_current = m_targets.next();
-        m_port_index = 0;
-        if (!m_current || m_ports.empty()) {
-          return std::nullopt;
-        }
+      std::shared_ptr<OpenDevice> device;
+      if (!m_ready.empty()) {
+        device = std::move(m_ready.front());
+        m_ready.pop_front();
+        device->ready = false;
+      } else if (m_position < m_targets.size() && !m_ports.empty()) {
+        const uint128 index = m_permutation ? m_permutation->at(static_cast<std::uint64_t>(m_position)) : m_position;
+        ++m_position;
+        device = std::make_shared<OpenDevice>();
+        device->target = m_targets.at(index);
+      } else {
+        return std::nullopt;
       }
-      const std::uint16_t port = m_ports[m_port_index++];
-      if (m_skip && m_skip(*m_current, port)) {
+      while (device->next_port < m_ports.size() && m_skip && m_skip(device->target, m_ports[device->next_port])) {
+        ++device->next_port;
         ++m_resumed;
-        continue;
       }
-      return std::pair{*m_current, port};
+      if (device->next_port == m_ports.size()) {
+        continue; // nothing left to hand out; its leases (if any) keep it alive
+      }
+      const std::uint16_t port = m_ports[device->next_port++];
+      ++device->in_flight;
+      make_ready_if_due(device);
+      return Lease{std::move(device), port};
     }
+  }
+
+  void done(const Lease& lease)
+  {
+    std::lock_guard lock(m_mutex);
+    --lease.device->in_flight;
+    make_ready_if_due(lease.device);
   }
 
   std::uint64_t resumed() const
@@ -65,12 +115,22 @@ public:
   }
 
 private:
+  void make_ready_if_due(const std::shared_ptr<OpenDevice>& device)
+  {
+    if (!device->ready && device->next_port < m_ports.size() && device->in_flight < m_per_device) {
+      device->ready = true;
+      m_ready.push_back(device);
+    }
+  }
+
   mutable std::mutex m_mutex;
-  TargetCursor m_targets;
+  TargetIndex m_targets;
+  std::optional<IndexPermutation> m_permutation;
+  uint128 m_position = 0; // targets opened so far
   std::vector<std::uint16_t> m_ports;
   const std::function<bool(const Target&, std::uint16_t)>& m_skip;
-  std::optional<Target> m_current;
-  std::size_t m_port_index = 0;
+  unsigned m_per_device;
+  std::deque<std::shared_ptr<OpenDevice>> m_ready;
   std::uint64_t m_resumed = 0;
 };
 
@@ -78,7 +138,7 @@ private:
 struct SharedScan
 {
   SharedScan(const TargetSet& t, const EngineSettings& s, const RecordHandler& r, const std::atomic<bool>& st)
-      : targets(t), settings(s), on_record(r), stop(st), cursor(t, s.ports, s)
+      : targets(t), settings(s), on_record(r), stop(st), cursor(t, s), rate(s.rate)
   {
   }
 
@@ -87,6 +147,7 @@ struct SharedScan
   const RecordHandler& on_record;
   const std::atomic<bool>& stop;
   EndpointCursor cursor;
+  RateLimiter rate;
   ProbeContexts contexts;
 
   std::mutex deliver_mutex;
@@ -136,19 +197,23 @@ asio::awaitable<std::optional<Observation>> observe(Target target, std::uint16_t
     }
     endpoint.ip = std::move(resolution.ip);
   }
-  ProbeSettings probe{deadline, scan->settings.connect_timeout, scan->settings.legacy_retry};
+  ProbeSettings probe{deadline, scan->settings.connect_timeout, scan->settings.legacy_retry,
+                      scan->settings.handshake_mode, &scan->rate};
   co_return co_await probe_endpoint(std::move(endpoint), &scan->contexts, probe);
 }
 
 asio::awaitable<void> worker(SharedScan* scan)
 {
   while (!scan->stop.load(std::memory_order_relaxed) && !scan->failed.load(std::memory_order_relaxed)) {
-    auto next = scan->cursor.next();
-    if (!next) {
+    auto lease = scan->cursor.next();
+    if (!lease) {
       break;
     }
+    // The endpoint's deadline starts once its connection may start.
+    co_await wait_for_slot(&scan->rate, Clock::time_point::max());
     scan->started.fetch_add(1, std::memory_order_relaxed);
-    std::optional<Observation> observation = co_await observe(std::move(next->first), next->second, scan);
+    std::optional<Observation> observation = co_await observe(lease->device->target, lease->port, scan);
+    scan->cursor.done(*lease);
     if (!observation) {
       scan->skipped.fetch_add(1, std::memory_order_relaxed);
       continue;
@@ -196,14 +261,43 @@ void run_thread(SharedScan* scan, unsigned workers)
 
 } // namespace
 
+unsigned effective_threads(unsigned threads, unsigned concurrency)
+{
+  const unsigned wanted = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1u, std::min(wanted, concurrency));
+}
+
+std::uint64_t reserved_descriptors(unsigned threads)
+{
+  return 64 + 4 * static_cast<std::uint64_t>(threads);
+}
+
+DescriptorPlan plan_descriptors(unsigned concurrency, unsigned threads, std::uint64_t soft_limit,
+                                std::uint64_t hard_limit)
+{
+  const std::uint64_t reserved = reserved_descriptors(threads);
+  const std::uint64_t needed = reserved + concurrency;
+  DescriptorPlan plan{soft_limit, concurrency, false, false};
+  if (soft_limit >= needed) {
+    return plan;
+  }
+  hard_limit = std::max(hard_limit, soft_limit);
+  plan.soft_limit = std::min(hard_limit, needed);
+  plan.raise = plan.soft_limit > soft_limit;
+  if (plan.soft_limit < needed) {
+    plan.lowered = true;
+    plan.concurrency = static_cast<unsigned>(plan.soft_limit > reserved ? plan.soft_limit - reserved : 1);
+  }
+  return plan;
+}
+
 EngineProgress run_engine(const TargetSet& targets, const EngineSettings& settings,
                           const RecordHandler& on_record, const ProgressHandler& on_progress,
                           const std::atomic<bool>& stop)
 {
   SharedScan scan(targets, settings, on_record, stop);
   const unsigned concurrency = std::max(1u, settings.concurrency);
-  unsigned threads = settings.threads != 0 ? settings.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, concurrency);
+  const unsigned threads = effective_threads(settings.threads, concurrency);
 
   std::mutex done_mutex;
   std::condition_variable done_cv;

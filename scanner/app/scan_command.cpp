@@ -29,6 +29,9 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <charconv>
+#include <random>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace fleetcert {
@@ -269,6 +272,52 @@ std::chrono::milliseconds seconds_option(double seconds, const char* name, bool 
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
 }
 
+std::uint64_t random_seed()
+{
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) ^ device();
+}
+
+std::uint64_t parse_seed(const std::string& text)
+{
+  std::uint64_t seed = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw UsageError("invalid --seed '" + text + "' (a whole number, 0 to 18446744073709551615)");
+  }
+  return seed;
+}
+
+// Makes room for the connections under RLIMIT_NOFILE (see plan_descriptors): raises the soft
+// limit when needed, and lowers the concurrency, with a warning, when the hard limit is too low.
+// Returns the concurrency to run with.
+unsigned fit_descriptors(const EngineSettings& settings, bool quiet)
+{
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return settings.concurrency;
+  }
+  const unsigned threads = effective_threads(settings.threads, settings.concurrency);
+  DescriptorPlan plan = plan_descriptors(settings.concurrency, threads, limit.rlim_cur, limit.rlim_max);
+  if (plan.raise) {
+    rlimit raised = limit;
+    raised.rlim_cur = plan.soft_limit;
+    if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+      plan = plan_descriptors(settings.concurrency, threads, limit.rlim_cur, limit.rlim_cur);
+    }
+  }
+  if (plan.lowered && !quiet) {
+    std::fprintf(stderr,
+                 "fleetcert: warning: --concurrency %u needs %llu file descriptors, but RLIMIT_NOFILE allows "
+                 "%llu (hard limit); scanning with --concurrency %u (raise the limit with ulimit -n or "
+                 "LimitNOFILE=)\n",
+                 settings.concurrency,
+                 static_cast<unsigned long long>(settings.concurrency + reserved_descriptors(threads)),
+                 static_cast<unsigned long long>(plan.soft_limit), plan.concurrency);
+  }
+  return plan.concurrency;
+}
+
 // A one-line progress display on a terminal.
 class ProgressLine
 {
@@ -331,6 +380,18 @@ int scan(const ScanOptions& options)
   if (options.concurrency == 0 || options.concurrency > 100000) {
     throw UsageError("invalid --concurrency (1 to 100000)");
   }
+  if (options.per_device == 0 || options.per_device > 65536) {
+    throw UsageError("invalid --per-device (1 to 65536)");
+  }
+  if (options.rate > 1000000) {
+    throw UsageError("invalid --rate (connections per second, 0 for unlimited, at most 1000000)");
+  }
+  if (!options.seed.empty() && !options.shuffle) {
+    throw UsageError("--seed only applies with --shuffle");
+  }
+  if (options.shuffle && targets.size() > UINT64_MAX) {
+    throw UsageError("--shuffle handles at most 2^64-1 targets");
+  }
   if (options.expiry_warning_days < 0) {
     throw UsageError("invalid --expiry-warning (days, 0 or more)");
   }
@@ -343,6 +404,14 @@ int scan(const ScanOptions& options)
   settings.connect_timeout = seconds_option(options.connect_timeout_s, "--connect-timeout", true);
   settings.sni = options.sni;
   settings.legacy_retry = !options.no_legacy_retry;
+  settings.handshake_mode = options.full_handshake ? HandshakeMode::full : HandshakeMode::certificate_only;
+  settings.per_device = options.per_device;
+  settings.rate = options.rate;
+  settings.shuffle = options.shuffle;
+  if (options.shuffle) {
+    settings.seed = options.seed.empty() ? random_seed() : parse_seed(options.seed);
+  }
+  settings.concurrency = fit_descriptors(settings, options.quiet);
   settings.assessment.expiry_warning_days = options.expiry_warning_days;
   settings.assessment.now = static_cast<std::int64_t>(std::time(nullptr));
   settings.assessment.audit = &audit.context;
@@ -480,6 +549,13 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_option("-p,--ports", options.ports, "Ports, e.g. 443,5061 or 8440-8443")->capture_default_str();
   cmd->add_option("-c,--concurrency", options.concurrency, "Endpoints in flight at once")->capture_default_str();
   cmd->add_option("--threads", options.threads, "Network threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--per-device", options.per_device, "Connections in flight to one device at most")
+      ->capture_default_str();
+  cmd->add_option("--rate", options.rate, "New connections per second at most, across all threads (0: unlimited)")
+      ->capture_default_str();
+  cmd->add_flag("--shuffle", options.shuffle,
+                "Visit the targets in a pseudo-random order that spreads the sweep across subnets");
+  cmd->add_option("--seed", options.seed, "Seed of the --shuffle order, to repeat it (default: random)");
   cmd->add_option("-t,--timeout", options.timeout_s, "Seconds for a whole endpoint: connect + TLS")
       ->capture_default_str();
   cmd->add_option("--connect-timeout", options.connect_timeout_s, "Seconds for the TCP connect (0: --timeout only)")
@@ -487,6 +563,9 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_option("--sni", options.sni, "Server name to send to every endpoint (default: the hostname given)");
   cmd->add_flag("--no-legacy-retry", options.no_legacy_retry,
                 "Do not retry with a legacy ClientHello when the first attempt gets no certificate");
+  cmd->add_flag("--full-handshake", options.full_handshake,
+                "Complete every TLS handshake (key exchange and its signature check) instead of stopping "
+                "once the certificate chain is in");
 }
 
 void add_scan_audit_options(CLI::App* cmd, ScanOptions& options)

@@ -21,6 +21,11 @@ struct ScanOptions
   double connect_timeout_s = 0.0;
   std::string sni;
   bool no_legacy_retry = false;
+  bool full_handshake = false; // complete every handshake instead of stopping at the certificate
+  unsigned rate = 0;           // new connections per second across all threads; 0: unlimited
+  bool shuffle = false;        // spread the sweep: targets in a pseudo-random order
+  std::string seed;            // the shuffle's seed (decimal); empty: a random one
+  unsigned per_device = 1;     // connections in flight to one device at most
   std::string json_path;
   std::string jsonl_path;
   std::string csv_path;

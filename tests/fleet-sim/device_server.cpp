@@ -34,6 +34,7 @@
 
 #include <array>
 #include <csignal>
+#include <map>
 #include <random>
 
 namespace fleetcert::sim {
@@ -51,16 +52,38 @@ constexpr const char* k_http_response =
 // A fatal handshake_failure alert in a TLS 1.0 record.
 constexpr std::array<unsigned char, 7> k_alert = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28};
 
-// One accepted connection and its deadline.
+// What a connection counts in: its address's counters and the server's change counter.
+struct Counting
+{
+  AddressCounters* address = nullptr;
+  std::atomic<std::uint64_t>* version = nullptr;
+};
+
+// One accepted connection and its deadline; counted as open for as long as it lives.
 struct Session
 {
-  explicit Session(tcp::socket accepted)
+  Session(tcp::socket accepted, Counting counting)
       : socket(std::move(accepted))
       , deadline(socket.get_executor())
+      , counted(counting)
   {
+    const unsigned open = ++counted.address->open;
+    unsigned seen = counted.address->max_open.load();
+    while (open > seen && !counted.address->max_open.compare_exchange_weak(seen, open)) {
+    }
+    ++counted.address->total;
+    ++*counted.version;
   }
+  ~Session()
+  {
+    --counted.address->open;
+    ++*counted.version;
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   tcp::socket socket;
   asio::steady_timer deadline;
+  Counting counted;
 };
 
 // Closes the session's socket when k_session_limit passes, so every pending operation ends.
@@ -327,9 +350,9 @@ asio::awaitable<void> serve_drip(std::shared_ptr<Session> session, const Endpoin
 }
 
 asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpoint,
-                                       asio::ssl::context* tls)
+                                       asio::ssl::context* tls, Counting counting)
 {
-  auto session = std::make_shared<Session>(std::move(socket));
+  auto session = std::make_shared<Session>(std::move(socket), counting);
   const Behaviour behaviour = endpoint->spec->behaviour;
   if (behaviour == Behaviour::reset) {
     reset(session);
@@ -361,7 +384,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpo
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor acceptor, const Endpoint* endpoint,
-                                  asio::ssl::context* tls)
+                                  asio::ssl::context* tls, Counting counting)
 {
   const auto executor = acceptor.get_executor();
   for (;;) {
@@ -376,7 +399,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor acceptor, const Endpoint* endpoi
       (void)pause_error;
       continue;
     }
-    asio::co_spawn(executor, serve_connection(std::move(socket), endpoint, tls), asio::detached);
+    asio::co_spawn(executor, serve_connection(std::move(socket), endpoint, tls, counting), asio::detached);
   }
 }
 
@@ -420,6 +443,8 @@ DeviceServer::~DeviceServer()
   m_signals.reset();
   m_duration.reset();
   m_acceptors.clear();
+  // Pending connections die with their io_context and uncount themselves: before the counters go.
+  m_contexts.clear();
 }
 
 std::optional<BindFailure> DeviceServer::bind(const std::vector<Endpoint>& endpoints)
@@ -471,9 +496,17 @@ std::optional<BindFailure> DeviceServer::bind(const std::vector<Endpoint>& endpo
 
 void DeviceServer::start(const std::vector<Endpoint>& endpoints, std::chrono::seconds duration)
 {
+  std::map<std::string, std::size_t> address_index;
+  for (const Endpoint& endpoint : endpoints) {
+    if (address_index.emplace(endpoint.ip, m_addresses.size()).second) {
+      m_addresses.push_back(endpoint.ip);
+    }
+  }
+  m_counters = std::make_unique<AddressCounters[]>(m_addresses.size());
   for (std::size_t i = 0; i < m_acceptors.size() && i < endpoints.size(); ++i) {
     const auto executor = m_acceptors[i].get_executor();
-    asio::co_spawn(executor, accept_loop(std::move(m_acceptors[i]), &endpoints[i], &m_tls),
+    const Counting counting{&m_counters[address_index.at(endpoints[i].ip)], &m_stats_version};
+    asio::co_spawn(executor, accept_loop(std::move(m_acceptors[i]), &endpoints[i], &m_tls, counting),
                    asio::detached);
   }
   m_acceptors.clear();
@@ -500,6 +533,21 @@ void DeviceServer::start(const std::vector<Endpoint>& endpoints, std::chrono::se
   for (auto& context : m_contexts) {
     m_threads.emplace_back([&io = *context] { io.run(); });
   }
+}
+
+nlohmann::json DeviceServer::stats() const
+{
+  nlohmann::json addresses = nlohmann::json::array();
+  unsigned max_open = 0;
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < m_addresses.size(); ++i) {
+    const AddressCounters& counters = m_counters[i];
+    max_open = std::max(max_open, counters.max_open.load());
+    total += counters.total.load();
+    addresses.push_back({{"ip", m_addresses[i]}, {"max_concurrent", counters.max_open.load()},
+                         {"connections", counters.total.load()}, {"open", counters.open.load()}});
+  }
+  return {{"max_concurrent_per_address", max_open}, {"connections", total}, {"addresses", std::move(addresses)}};
 }
 
 int DeviceServer::wait()

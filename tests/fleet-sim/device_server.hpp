@@ -10,7 +10,11 @@
 #include <asio/steady_timer.hpp>
 #include <asio/ssl/context.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +27,14 @@ namespace fleetcert::sim {
 struct BindFailure
 {
   std::string message;
+};
+
+// Connections one address (all its ports) has had: open now, the most open at once, in all.
+struct AddressCounters
+{
+  std::atomic<unsigned> open{0};
+  std::atomic<unsigned> max_open{0};
+  std::atomic<std::uint64_t> total{0};
 };
 
 // Owns the io_contexts, the server TLS context and the threads that run them.
@@ -45,6 +57,12 @@ public:
   // Blocks until the server has stopped; returns the signal that stopped it, or 0.
   int wait();
 
+  // Connections per address so far (thread-safe): {"max_concurrent_per_address": n,
+  // "connections": total, "addresses": [{"ip", "max_concurrent", "connections", "open"}]}.
+  nlohmann::json stats() const;
+  // Changes whenever a connection opens or closes (thread-safe).
+  std::uint64_t stats_version() const { return m_stats_version.load(); }
+
 private:
   asio::ssl::context m_tls;
   std::vector<std::unique_ptr<asio::io_context>> m_contexts;
@@ -53,6 +71,9 @@ private:
   std::vector<asio::ip::tcp::acceptor> m_acceptors; // parallel to the endpoints, until start()
   std::vector<std::thread> m_threads;
   int m_stop_signal = 0;
+  std::vector<std::string> m_addresses;                   // distinct endpoint addresses, in order
+  std::unique_ptr<AddressCounters[]> m_counters;          // parallel to m_addresses
+  std::atomic<std::uint64_t> m_stats_version{0};
 };
 
 } // namespace fleetcert::sim

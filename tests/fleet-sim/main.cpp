@@ -2,7 +2,7 @@
 // integration tests, demos and benchmarks. Only 127.0.0.0/8 and ::1 are ever bound.
 //
 //   fleet-sim --fleet FILE --truth OUT.json [--threads N] [--duration SECONDS] [--cas-dir DIR]
-//             [--ready-file PATH] [--port-map FROM:TO]...
+//             [--ready-file PATH] [--port-map FROM:TO]... [--stats FILE]
 //
 // Start-up: read the description (exit 2 if bad or not loopback), raise RLIMIT_NOFILE, bind one
 // listener per device address and port (exit 3 naming address:port on failure), make CAs, keys
@@ -56,6 +56,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -63,6 +64,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -83,6 +85,7 @@ struct SimOptions
   long duration_s = 600;
   std::vector<std::string> port_maps;
   std::string cas_dir;
+  std::string stats_path;
 };
 
 void setup_sim(CLI::App& app, SimOptions& options)
@@ -99,6 +102,8 @@ void setup_sim(CLI::App& app, SimOptions& options)
   app.add_option("--ready-file", options.ready_path, "Written with our PID once ready");
   app.add_option("--cas-dir", options.cas_dir,
                  "Also write each CA certificate of the description to DIR/<name>.pem (for --vendor-ca)");
+  app.add_option("--stats", options.stats_path,
+                 "Keep writing the connections seen per address (most at once, in all) to this JSON file");
   app.add_option("--port-map", options.port_maps,
                  "FROM:TO: listen on port TO wherever the description says FROM (repeatable)");
 }
@@ -217,7 +222,36 @@ int run_sim(const SimOptions& options)
             << " CAs, ready in " << seconds_since(start) << " s\n";
   std::cout << "ready " << fleet.endpoints.size() << " endpoints" << std::endl;
 
+  // --stats: rewritten (atomically) within 50 ms of a change, and once more at the end.
+  std::atomic<bool> stopped{false};
+  std::thread stats_writer;
+  auto write_stats = [&] {
+    try {
+      write_atomically(options.stats_path, server.stats().dump(1) + "\n");
+    } catch (const std::exception& error) {
+      std::cerr << "fleet-sim: " << error.what() << "\n";
+    }
+  };
+  if (!options.stats_path.empty()) {
+    write_stats();
+    stats_writer = std::thread([&] {
+      std::uint64_t written = server.stats_version();
+      while (!stopped.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const std::uint64_t version = server.stats_version();
+        if (version != written) {
+          written = version;
+          write_stats();
+        }
+      }
+    });
+  }
   const int signal_number = server.wait();
+  stopped = true;
+  if (stats_writer.joinable()) {
+    stats_writer.join();
+    write_stats();
+  }
   std::cerr << "fleet-sim: stopping ("
             << (signal_number == 0 ? std::string("duration passed") : "signal " + std::to_string(signal_number))
             << ")\n";

@@ -600,7 +600,9 @@ private:
     for (const char w : word) {
       const int c = take();
       if (c != w) {
-        syntax(c, "'" + std::string(word) + "'");
+        std::string expected(1, '\'');
+        expected.append(word).push_back('\'');
+        syntax(c, expected);
         return false;
       }
     }

@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 namespace fleetcert {
 namespace {
@@ -131,9 +130,9 @@ Verification verify_against(const X509* leaf, const std::vector<X509Ptr>& sent_r
   result.verified = X509_verify_cert(ctx.get()) == 1;
   if (result.verified) {
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
-    std::set<Der> sent;
+    std::vector<Der> sent; // a few certificates: a list (std::set<Der> trips a g++ 12 -O3 false warning)
     for (const auto& cert : sent_rest) {
-      sent.insert(der_of(cert.get()));
+      sent.push_back(der_of(cert.get()));
     }
     for (int i = 1; i < sk_X509_num(chain); ++i) {
       const X509* cert = sk_X509_value(chain, i);
@@ -141,7 +140,7 @@ Verification verify_against(const X509* leaf, const std::vector<X509Ptr>& sent_r
       if (i == 1) {
         result.issuer_der = der;
       }
-      if (!self_issued(cert) && sent.count(der) == 0) {
+      if (!self_issued(cert) && std::find(sent.begin(), sent.end(), der) == sent.end()) {
         result.used_unsent_intermediate = true;
       }
     }

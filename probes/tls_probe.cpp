@@ -30,6 +30,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 
 namespace fleetcert {
 namespace {
@@ -180,13 +181,14 @@ double elapsed_ms(Clock::time_point since)
 
 // One connection attempt's sockets, shared with the deadline timer's handler so that the handler
 // can close the socket but never touches it after the attempt has ended.
+// The TLS layer (an SSL object and Asio's ~35 KB of record buffers) is made only once the TCP
+// connection is up, so the many connections of a sweep that are refused or never answer the SYN
+// cost a socket and nothing more: memory follows the devices that answer, not --concurrency.
 struct Connection
 {
-  Connection(const asio::any_io_executor& executor, asio::ssl::context& context)
-      : stream(executor, context)
-  {
-  }
-  asio::ssl::stream<asio::ip::tcp::socket> stream;
+  explicit Connection(const asio::any_io_executor& executor) : socket(executor) {}
+  asio::ip::tcp::socket socket;
+  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls; // declared after `socket`: destroyed first
   Capture capture;
   bool timed_out = false;
 };
@@ -201,7 +203,7 @@ void arm_deadline(asio::steady_timer& timer, Clock::time_point at, const std::sh
     if (auto c = weak.lock()) {
       c->timed_out = true;
       asio::error_code ignored;
-      c->stream.lowest_layer().close(ignored);
+      c->socket.close(ignored);
     }
   });
 }
@@ -273,7 +275,7 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
                               ProbeSettings settings)
 {
   const auto executor = co_await asio::this_coro::executor;
-  auto conn = std::make_shared<Connection>(executor, context);
+  auto conn = std::make_shared<Connection>(executor);
   asio::steady_timer deadline(executor);
 
   asio::error_code ec;
@@ -290,7 +292,7 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
   arm_deadline(deadline, connect_deadline, conn);
 
   const auto connect_start = Clock::now();
-  auto [connect_ec] = co_await conn->stream.lowest_layer().async_connect(
+  auto [connect_ec] = co_await conn->socket.async_connect(
       asio::ip::tcp::endpoint(address, obs.endpoint.port), use_ec);
   if (connect_ec || conn->timed_out) {
     if (conn->timed_out) {
@@ -306,9 +308,10 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
   }
 
   asio::error_code option_ec;
-  conn->stream.lowest_layer().set_option(asio::ip::tcp::no_delay(true), option_ec);
+  conn->socket.set_option(asio::ip::tcp::no_delay(true), option_ec);
+  auto& stream = conn->tls.emplace(conn->socket, context);
 
-  SSL* ssl = conn->stream.native_handle();
+  SSL* ssl = stream.native_handle();
   if (style == HelloStyle::modern && !obs.endpoint.sni.empty()) {
     SSL_set_tlsext_host_name(ssl, obs.endpoint.sni.c_str());
   }
@@ -318,7 +321,7 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
   set_certificate_stop(ssl, &conn->capture.stop);
 
   const auto handshake_start = Clock::now();
-  auto [handshake_ec] = co_await conn->stream.async_handshake(asio::ssl::stream_base::client, use_ec);
+  auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_ec);
   obs.handshake_ms = elapsed_ms(handshake_start);
   if (conn->capture.server_hello || !handshake_ec) {
     obs.tls_version = SSL_get_version(ssl);
@@ -352,8 +355,8 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
 
   deadline.cancel();
   asio::error_code ignored;
-  conn->stream.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  conn->stream.lowest_layer().close(ignored);
+  conn->socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  conn->socket.close(ignored);
   ERR_clear_error();
 }
 

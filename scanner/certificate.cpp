@@ -2,6 +2,7 @@
 // into a capped memory BIO; nothing here trusts a length or an encoding from the certificate.
 
 #include "certificate.hpp"
+#include "openssl_handles.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -25,23 +26,6 @@ namespace {
 constexpr std::size_t k_max_name_bytes = 16 * 1024;  // subject / issuer text
 constexpr std::size_t k_max_san_entries = 1024;
 constexpr std::size_t k_max_san_bytes = 128 * 1024;
-
-struct BioFree
-{
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free
-{
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BnFree
-{
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct GeneralNamesFree
-{
-  void operator()(GENERAL_NAMES* g) const { GENERAL_NAMES_free(g); }
-};
 
 std::string to_hex(const unsigned char* data, std::size_t size)
 {
@@ -86,7 +70,7 @@ std::string name_text(const X509_NAME* name)
   constexpr unsigned long k_base = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS
                                    | (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   for (unsigned long flags : {k_base, k_base & ~ASN1_STRFLGS_UTF8_CONVERT}) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+    BioPtr bio(BIO_new(BIO_s_mem()));
     if (bio && X509_NAME_print_ex(bio.get(), name, 0, flags) >= 0) {
       return bio_text(bio.get(), k_max_name_bytes);
     }
@@ -143,7 +127,7 @@ std::string ip_text(const ASN1_OCTET_STRING* ip)
 
 void decode_san(const X509* x, CertificateInfo& info)
 {
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+  GeneralNamesPtr names(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) {
     return;
@@ -174,7 +158,7 @@ void decode_san(const X509* x, CertificateInfo& info)
 
 std::string serial_text(const X509* x)
 {
-  std::unique_ptr<BIGNUM, BnFree> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+  BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
   if (!bn) {
     return {};
   }
@@ -457,7 +441,7 @@ CertificateInfo decode_certificate(const Der& der)
   info.md5 = digest_hex(der, EVP_md5());
 
   const unsigned char* p = der.data();
-  std::unique_ptr<X509, X509Free> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!x) {
     const unsigned long err = ERR_peek_last_error();
     std::array<char, 256> buf{};

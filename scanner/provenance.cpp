@@ -9,6 +9,7 @@
 // Verification runs at security level 0 and ignores validity dates (checked separately).
 
 #include "provenance.hpp"
+#include "openssl_handles.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -20,25 +21,6 @@
 
 namespace fleetcert {
 namespace {
-
-struct X509Free
-{
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-struct StackFree
-{
-  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); } // borrowed elements
-};
-struct StoreFree
-{
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree
-{
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
 
 std::string lower(std::string_view s)
 {
@@ -106,8 +88,8 @@ struct Verification
 Verification verify_against(const X509* leaf, const std::vector<X509Ptr>& sent_rest, const Bundle& bundle)
 {
   Verification result;
-  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
-  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  X509StorePtr store(X509_STORE_new());
+  BorrowedX509StackPtr untrusted(sk_X509_new_null());
   if (!store || !untrusted) {
     return result;
   }
@@ -119,7 +101,7 @@ Verification verify_against(const X509* leaf, const std::vector<X509Ptr>& sent_r
   for (const auto& cert : sent_rest) {
     sk_X509_push(untrusted.get(), cert.get());
   }
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), const_cast<X509*>(leaf), untrusted.get()) != 1) {
     ERR_clear_error();
     return result;

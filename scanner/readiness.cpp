@@ -8,6 +8,7 @@
 // validity of every certificate of the (possibly partial) chain on that date.
 
 #include "readiness.hpp"
+#include "openssl_handles.hpp"
 
 #include "audit.hpp"
 
@@ -21,25 +22,6 @@
 
 namespace fleetcert {
 namespace {
-
-struct X509Free
-{
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-struct StackFree
-{
-  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); } // borrowed elements
-};
-struct StoreFree
-{
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree
-{
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
 
 constexpr const char* k_not_chained_remediation =
     "Install on the device a certificate that chains to the new roots (for a factory certificate, ask the vendor "
@@ -128,9 +110,9 @@ Verification verify_at(X509* leaf, const std::vector<X509Ptr>& sent_rest, const 
                        std::int64_t at)
 {
   Verification result;
-  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
-  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  X509StorePtr store(X509_STORE_new());
+  BorrowedX509StackPtr untrusted(sk_X509_new_null());
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!store || !untrusted || !ctx) {
     ERR_clear_error();
     return result;

@@ -2,6 +2,7 @@
 // JSON document (atomically, or to stdout).
 
 #include "diff_command.hpp"
+#include "command_status.hpp"
 
 #include "reports/json_report.hpp"
 #include "reports/record_json.hpp"
@@ -16,10 +17,7 @@
 namespace fleetcert {
 namespace {
 
-constexpr int k_exit_ok = 0;
-constexpr int k_exit_worse = 1;
-constexpr int k_exit_usage = 2;
-constexpr int k_exit_runtime = 3;
+constexpr int k_exit_worse = k_exit_findings;
 
 } // namespace
 
@@ -37,14 +35,24 @@ void setup_diff(CLI::App& app, DiffCommandOptions& options)
   cmd->add_flag("-q,--quiet", options.quiet, "No text on stdout (the exit status and --json only)");
 }
 
-int run_diff(const DiffCommandOptions& options)
+namespace {
+
+ScanReport load(const std::string& path)
+{
+  auto report = load_scan_report(path);
+  if (!report) {
+    throw UsageError(report.error());
+  }
+  return std::move(*report);
+}
+
+int diff(const DiffCommandOptions& options)
 {
   DiffOptions diff_options;
   diff_options.vanished_is_worse = options.vanished_is_worse;
   for (const std::string& code : options.ignores) {
     if (find_finding_kind(code) == nullptr) {
-      std::fprintf(stderr, "fleetcert: --ignore '%s': not a finding code\n", terminal_safe(code).c_str());
-      return k_exit_usage;
+      throw UsageError("--ignore '" + code + "': not a finding code");
     }
     diff_options.ignored_codes.insert(code);
   }
@@ -53,42 +61,35 @@ int run_diff(const DiffCommandOptions& options)
     try {
       json_file = std::make_unique<ReplacingFile>(options.json_path);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(e.what()).c_str());
-      return k_exit_usage;
+      throw UsageError(e.what()); // refused before anything is read
     }
   }
-  auto older = load_scan_report(options.old_path);
-  if (!older) {
-    std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(older.error()).c_str());
-    return k_exit_usage;
-  }
-  auto newer = load_scan_report(options.new_path);
-  if (!newer) {
-    std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(newer.error()).c_str());
-    return k_exit_usage;
-  }
-  for (const ScanReport* report : {&*older, &*newer}) {
+  const ScanReport older = load(options.old_path);
+  const ScanReport newer = load(options.new_path);
+  for (const ScanReport* report : {&older, &newer}) {
     if (report->interrupted) {
-      std::fprintf(stderr, "fleetcert: note: %s is from an interrupted scan: devices it did not reach show as vanished or appeared\n",
-                   terminal_safe(report->path).c_str());
+      print_error("note: " + report->path
+                  + " is from an interrupted scan: devices it did not reach show as vanished or appeared");
     }
   }
-  const ReportDiff diff = diff_reports(*older, *newer, diff_options);
+  const ReportDiff result = diff_reports(older, newer, diff_options);
   if (json_file) {
-    try {
-      json_file->write(dump_json(diff_to_json(diff, *older, *newer, diff_options)) + "\n");
-      json_file->commit();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(e.what()).c_str());
-      return k_exit_runtime;
-    }
+    json_file->write(dump_json(diff_to_json(result, older, newer, diff_options)) + "\n");
+    json_file->commit();
   }
   if (!options.quiet && options.json_path != "-") {
-    const std::string text = diff_to_text(diff, *older, *newer);
+    const std::string text = diff_to_text(result, older, newer);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }
-  return diff.worse() ? k_exit_worse : k_exit_ok;
+  return result.worse() ? k_exit_worse : k_exit_ok;
+}
+
+} // namespace
+
+int run_diff(const DiffCommandOptions& options)
+{
+  return run_guarded("diff", [&options] { return diff(options); });
 }
 
 } // namespace fleetcert

@@ -4,6 +4,7 @@
 //   generic-cn, devices  one CSV (RFC 4180, formula-neutralised), a row per device
 
 #include "export_command.hpp"
+#include "command_status.hpp"
 
 #include "reports/csv_file.hpp"
 #include "reports/export_batches.hpp"
@@ -21,25 +22,12 @@
 namespace fleetcert {
 namespace {
 
-constexpr int k_exit_ok = 0;
-constexpr int k_exit_usage = 2;
-constexpr int k_exit_runtime = 3;
 
 constexpr const char* k_update_prefix = "grandstream-update";
 constexpr const char* k_update_index = "grandstream-update-index.csv";
 // Skipped devices named one by one on stderr; the index lists them all.
 constexpr std::size_t k_skipped_shown = 20;
 
-// Thrown for bad input or usage: exit 2.
-struct UsageError : std::runtime_error
-{
-  using std::runtime_error::runtime_error;
-};
-
-void print_error(const std::string& message)
-{
-  std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(message).c_str());
-}
 
 ScanReport load(const std::string& path)
 {
@@ -214,7 +202,7 @@ void setup_export(CLI::App& app, ExportOptions& options)
 
 int run_export(const ExportOptions& options)
 {
-  try {
+  return run_guarded("export", [&options] {
     if (options.kind == "grandstream-update") {
       return export_grandstream_update(options);
     }
@@ -226,13 +214,7 @@ int run_export(const ExportOptions& options)
     }
     print_error("export: name what to export: grandstream-update, generic-cn or devices");
     return k_exit_usage;
-  } catch (const UsageError& e) {
-    print_error(e.what());
-    return k_exit_usage;
-  } catch (const std::exception& e) {
-    print_error(std::string("export failed: ") + e.what());
-    return k_exit_runtime;
-  }
+  });
 }
 
 } // namespace fleetcert

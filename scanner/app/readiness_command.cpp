@@ -3,6 +3,7 @@
 // evaluates every device against the after-bundle and writes the text, JSON and CSV outcomes.
 
 #include "readiness_command.hpp"
+#include "command_status.hpp"
 
 #include "reports/readiness_report.hpp"
 #include "reports/report_reader.hpp"
@@ -22,16 +23,8 @@
 namespace fleetcert {
 namespace {
 
-constexpr int k_exit_ok = 0;
-constexpr int k_exit_not_ready = 1;
-constexpr int k_exit_usage = 2;
-constexpr int k_exit_runtime = 3;
+constexpr int k_exit_not_ready = k_exit_findings;
 
-// Thrown for bad input: the message names the option or the file.
-struct UsageError : std::runtime_error
-{
-  using std::runtime_error::runtime_error;
-};
 
 // A directory for the live scan's report, removed with what it holds.
 class ScratchDirectory
@@ -268,15 +261,7 @@ void setup_readiness(CLI::App& app, ReadinessOptions& options)
 
 int run_readiness(const ReadinessOptions& options)
 {
-  try {
-    return readiness(options);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "fleetcert: %s\n", e.what());
-    return k_exit_usage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fleetcert: readiness failed: %s\n", e.what());
-    return k_exit_runtime;
-  }
+  return run_guarded("readiness", [&options] { return readiness(options); });
 }
 
 } // namespace fleetcert

@@ -2,6 +2,7 @@
 // engine, streams records into the sinks and finishes them (atomically, by rename).
 
 #include "scan_command.hpp"
+#include "command_status.hpp"
 
 #include "diff_command.hpp"
 #include "engine.hpp"
@@ -43,10 +44,6 @@ using Clock = std::chrono::steady_clock;
 // turn an audit of a phone VLAN into a scan of a whole network.
 constexpr std::uint64_t k_large_sweep = 65536;
 
-constexpr int k_exit_ok = 0;
-constexpr int k_exit_findings = 1;
-constexpr int k_exit_usage = 2;
-constexpr int k_exit_runtime = 3;
 
 std::atomic<bool> g_stop{false};
 volatile std::sig_atomic_t g_signal = 0;
@@ -59,12 +56,6 @@ extern "C" void on_signal(int signal_number)
   g_signal = signal_number;
   g_stop.store(true);
 }
-
-// Thrown for bad input: the message names the argument or file line.
-struct UsageError : std::runtime_error
-{
-  using std::runtime_error::runtime_error;
-};
 
 void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std::vector<std::string>& files,
                bool exclude, const char* what)
@@ -617,15 +608,7 @@ void setup_scan(CLI::App& app, ScanOptions& options)
 
 int run_scan(const ScanOptions& options)
 {
-  try {
-    return scan(options);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "fleetcert: %s\n", e.what());
-    return k_exit_usage;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fleetcert: scan failed: %s\n", e.what());
-    return k_exit_runtime;
-  }
+  return run_guarded("scan", [&options] { return scan(options); });
 }
 
 namespace {

@@ -1,0 +1,40 @@
+#pragma once
+// What every subcommand shares: its exit statuses, the exception that means bad usage or input,
+// and the guard that turns an exception into one line on stderr and a status.
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+namespace fleetcert {
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_findings = 1; // scan --fail-on matched, diff: worse, readiness: not ready
+constexpr int k_exit_usage = 2;    // bad usage or input; nothing was scanned or written
+constexpr int k_exit_runtime = 3;  // a failure while running (a write, the network stack)
+
+// Thrown for bad usage or input: the message names the argument, file or line.
+struct UsageError : std::runtime_error
+{
+  using std::runtime_error::runtime_error;
+};
+
+// "fleetcert: <message>" on stderr, escaped for a terminal (messages quote files and reports).
+void print_error(const std::string& message);
+
+// Runs `body` (which returns an exit status): UsageError prints its message and gives 2, any other
+// exception prints "<command> failed: ..." and gives 3.
+template <typename Body> int run_guarded(const char* command, Body&& body)
+{
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    print_error(e.what());
+    return k_exit_usage;
+  } catch (const std::exception& e) {
+    print_error(std::string(command) + " failed: " + e.what());
+    return k_exit_runtime;
+  }
+}
+
+} // namespace fleetcert

@@ -2,7 +2,11 @@
 // Owning handles for the OpenSSL objects the core decodes and verifies with (certificate
 // decoding, provenance, readiness): one deleter that frees each type the way OpenSSL wants.
 
+#include "observation.hpp"
+
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/bn.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -31,5 +35,27 @@ using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, OpensslFree>;
 using X509StorePtr = std::unique_ptr<X509_STORE, OpensslFree>;
 using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpensslFree>;
 using BorrowedX509StackPtr = std::unique_ptr<STACK_OF(X509), OpensslFree>;
+
+// The certificate of `der`, or null when it does not decode (OpenSSL's error queue is cleared).
+inline X509Ptr decode_x509(const Der& der)
+{
+  const unsigned char* data = der.data();
+  X509Ptr cert(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
+  ERR_clear_error();
+  return cert;
+}
+
+// The DER of `cert`; empty when it cannot be encoded.
+inline Der der_of(const X509* cert)
+{
+  unsigned char* out = nullptr;
+  const int size = i2d_X509(cert, &out);
+  if (size <= 0) {
+    return {};
+  }
+  Der der(out, out + size);
+  OPENSSL_free(out);
+  return der;
+}
 
 } // namespace fleetcert

@@ -54,18 +54,6 @@ Result<std::vector<X509Ptr>> read_pem(std::string_view pem_text, std::string_vie
   return certs;
 }
 
-Der der_of(const X509* cert)
-{
-  unsigned char* out = nullptr;
-  const int size = i2d_X509(cert, &out);
-  if (size <= 0) {
-    return {};
-  }
-  Der der(out, out + size);
-  OPENSSL_free(out);
-  return der;
-}
-
 bool self_issued(const X509* cert)
 {
   return X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;

@@ -50,26 +50,6 @@ std::string upper(std::string_view s)
   return out;
 }
 
-X509Ptr decode_x509(const Der& der)
-{
-  const unsigned char* data = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
-  ERR_clear_error();
-  return cert;
-}
-
-Der der_of(const X509* cert)
-{
-  unsigned char* out = nullptr;
-  const int size = i2d_X509(cert, &out);
-  if (size <= 0) {
-    return {};
-  }
-  Der der(out, out + size);
-  OPENSSL_free(out);
-  return der;
-}
-
 // One error the verification met, at a depth of the chain it built (0 = the leaf).
 struct VerifyIssue
 {

@@ -2,7 +2,7 @@
 // JSON document (atomically, or to stdout).
 
 #include "diff_command.hpp"
-#include "command_status.hpp"
+#include "cli_common.hpp"
 
 #include "reports/json_report.hpp"
 #include "reports/record_json.hpp"

@@ -4,7 +4,7 @@
 //   generic-cn, devices  one CSV (RFC 4180, formula-neutralised), a row per device
 
 #include "export_command.hpp"
-#include "command_status.hpp"
+#include "cli_common.hpp"
 
 #include "reports/csv_file.hpp"
 #include "reports/export_batches.hpp"

@@ -3,7 +3,7 @@
 // evaluates every device against the after-bundle and writes the text, JSON and CSV outcomes.
 
 #include "readiness_command.hpp"
-#include "command_status.hpp"
+#include "cli_common.hpp"
 
 #include "reports/readiness_report.hpp"
 #include "reports/report_reader.hpp"
@@ -51,17 +51,6 @@ public:
 private:
   std::string m_path;
 };
-
-std::string read_text_file(const std::string& path, const char* what)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError(std::string("cannot read ") + what + " '" + path + "'");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool live_options_given(const ScanOptions& scan)
 {

@@ -2,7 +2,7 @@
 // engine, streams records into the sinks and finishes them (atomically, by rename).
 
 #include "scan_command.hpp"
-#include "command_status.hpp"
+#include "cli_common.hpp"
 
 #include "diff_command.hpp"
 #include "engine.hpp"
@@ -86,17 +86,6 @@ void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std:
       add(spec);
     }
   }
-}
-
-std::string read_text_file(const std::string& path, const char* what)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError(std::string("cannot read ") + what + " '" + path + "'");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Everything the vendor-aware audit needs, loaded before the first connection.

@@ -1,6 +1,6 @@
 #pragma once
 // What every subcommand shares: its exit statuses, the exception that means bad usage or input,
-// and the guard that turns an exception into one line on stderr and a status.
+// the guard that turns an exception into one line on stderr and a status, and reading an input file.
 
 #include <exception>
 #include <stdexcept>
@@ -21,6 +21,9 @@ struct UsageError : std::runtime_error
 
 // "fleetcert: <message>" on stderr, escaped for a terminal (messages quote files and reports).
 void print_error(const std::string& message);
+
+// The whole file; throws UsageError("cannot read <what> '<path>'").
+std::string read_text_file(const std::string& path, const char* what);
 
 // Runs `body` (which returns an exit status): UsageError prints its message and gives 2, any other
 // exception prints "<command> failed: ..." and gives 3.

@@ -1,0 +1,27 @@
+#include "cli_common.hpp"
+
+#include "reports/text_safety.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace fleetcert {
+
+void print_error(const std::string& message)
+{
+  std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(message).c_str());
+}
+
+std::string read_text_file(const std::string& path, const char* what)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UsageError(std::string("cannot read ") + what + " '" + path + "'");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace fleetcert

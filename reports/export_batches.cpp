@@ -215,7 +215,9 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
 
 bool DeviceFilter::matches(const ReportDevice& device) const
 {
-  for (const auto& [key, values] : conditions) {
+  for (const auto& condition : conditions) {
+    const std::string& key = condition.first;
+    const auto& values = condition.second; // not a structured binding: lambdas below capture it (clang 14)
     bool hit = false;
     if (key == "finding") {
       hit = std::any_of(device.findings.begin(), device.findings.end(),

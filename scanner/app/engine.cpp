@@ -52,18 +52,21 @@ struct Lease
 
 // targets x ports, device by device, at most `per_device` endpoints of one target in flight.
 //
-//   next():  a ready device (ports left, fewer than per_device in flight), oldest first
-//            └─ else the next target, from TargetIndex (in order, or through IndexPermutation)
+//   next():  a new target (from TargetIndex, in order or through IndexPermutation) while fewer
+//            than `concurrency` devices wait in the ready queue
+//            └─ else a ready device (ports left, fewer than per_device in flight), oldest first
 //   done():  the device is ready again if it has ports left
 //
-// Devices with ports left are served before a new one is opened, so the open devices are never
-// more than the endpoints in flight: memory follows concurrency, not the number of targets.
+// Opening new devices while few wait keeps every slot busy when devices are slow (a tarpit's
+// second port does not have to wait for its first one, so 5000 silent endpoints take about
+// endpoints / concurrency deadlines); serving the queue once it is `concurrency` long keeps the
+// open devices below twice the endpoints in flight: memory follows concurrency, not targets.
 class EndpointCursor
 {
 public:
   EndpointCursor(const TargetSet& targets, const EngineSettings& settings)
       : m_targets(targets), m_ports(settings.ports), m_skip(settings.skip),
-        m_per_device(std::max(1u, settings.per_device))
+        m_per_device(std::max(1u, settings.per_device)), m_ready_limit(std::max(1u, settings.concurrency))
   {
     if (settings.shuffle) {
       m_permutation.emplace(static_cast<std::uint64_t>(m_targets.size()), settings.seed);
@@ -75,15 +78,16 @@ public:
     std::lock_guard lock(m_mutex);
     while (true) {
       std::shared_ptr<OpenDevice> device;
-      if (!m_ready.empty()) {
-        device = std::move(m_ready.front());
-        m_ready.pop_front();
-        device->ready = false;
-      } else if (m_position < m_targets.size() && !m_ports.empty()) {
+      const bool targets_left = m_position < m_targets.size() && !m_ports.empty();
+      if (targets_left && m_ready.size() < m_ready_limit) {
         const uint128 index = m_permutation ? m_permutation->at(static_cast<std::uint64_t>(m_position)) : m_position;
         ++m_position;
         device = std::make_shared<OpenDevice>();
         device->target = m_targets.at(index);
+      } else if (!m_ready.empty()) {
+        device = std::move(m_ready.front());
+        m_ready.pop_front();
+        device->ready = false;
       } else {
         return std::nullopt;
       }
@@ -130,6 +134,7 @@ private:
   std::vector<std::uint16_t> m_ports;
   const std::function<bool(const Target&, std::uint16_t)>& m_skip;
   unsigned m_per_device;
+  std::size_t m_ready_limit; // devices waiting with ports left before they are served first
   std::deque<std::shared_ptr<OpenDevice>> m_ready;
   std::uint64_t m_resumed = 0;
 };

@@ -3,6 +3,7 @@
 
 #include "support/fleet_simulator.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -103,22 +104,9 @@ json audit_fleet()
   return fleet;
 }
 
-std::map<std::string, json> by_ip(const json& report)
-{
-  std::map<std::string, json> out;
-  for (const auto& r : report.at("records")) {
-    out[r.at("target").at("ip")] = r;
-  }
-  return out;
-}
-
 std::set<std::string> codes(const json& record)
 {
-  std::set<std::string> out;
-  for (const auto& f : record.at("assessment").at("findings")) {
-    out.insert(f.at("code"));
-  }
-  return out;
+  return finding_codes(record.at("assessment").at("findings"));
 }
 
 } // namespace
@@ -168,7 +156,7 @@ TEST_SUITE("integration.audit")
     INFO("stderr: " << result.err);
     REQUIRE(result.status == 0);
     const json report = json::parse(read_file(dir.file("audit.json")));
-    auto records = by_ip(report);
+    auto records = records_by_ip(report);
     REQUIRE(records.size() == 20);
 
     auto provenance = [&](const char* ip) { return records[ip].at("assessment").at("provenance"); };

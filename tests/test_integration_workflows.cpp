@@ -4,6 +4,7 @@
 
 #include "support/fleet_simulator.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 #include "support/prometheus_parse.hpp"
 
 #include <doctest/doctest.h>
@@ -45,24 +46,6 @@ json workflow_fleet()
       device("127.113.0.5", "7C2F80000005", "/CN=Einstein2"),
   });
   return fleet;
-}
-
-std::map<std::string, json> by_ip(const json& report)
-{
-  std::map<std::string, json> out;
-  for (const auto& r : report.at("records")) {
-    out[r.at("target").at("ip")] = r;
-  }
-  return out;
-}
-
-std::set<std::string> codes(const json& findings)
-{
-  std::set<std::string> out;
-  for (const auto& f : findings) {
-    out.insert(f.at("code"));
-  }
-  return out;
 }
 
 const json* find_device(const json& report, const std::string& ip)
@@ -140,7 +123,7 @@ TEST_SUITE("integration.workflows")
     REQUIRE(result.status == 0);
     CHECK(result.err.empty());
     const json report = json::parse(read_file(dir.file("scan.json")));
-    auto records = by_ip(report);
+    auto records = records_by_ip(report);
     // Exactly the active, unexpired leases: no expired (.21), free (.22), declined (.23) one.
     std::set<std::string> scanned;
     for (const auto& [ip, record] : records) {
@@ -157,8 +140,8 @@ TEST_SUITE("integration.workflows")
     CHECK(gs.at("inventory").at("extra").at("dhcp_lease") == leases.dnsmasq + ":1");
     CHECK(gs.at("assessment").at("vendor").at("name") == "Grandstream");
     CHECK(gs.at("assessment").at("vendor").at("source") == "mac-prefix");
-    CHECK(codes(gs.at("assessment").at("findings")).count("mac-mismatch") == 0);
-    CHECK(codes(gs.at("assessment").at("findings")).count("not-in-inventory") == 0);
+    CHECK(finding_codes(gs.at("assessment").at("findings")).count("mac-mismatch") == 0);
+    CHECK(finding_codes(gs.at("assessment").at("findings")).count("not-in-inventory") == 0);
     // ISC: the last block of the address wins.
     CHECK(records["127.113.0.2"].at("inventory").at("hostname") == "vvx-2 {lobby}");
     CHECK(records["127.113.0.2"].at("inventory").at("extra").at("dhcp_lease") == leases.isc + ":17");
@@ -172,7 +155,7 @@ TEST_SUITE("integration.workflows")
     // The lease names another MAC than the certificate: mac-mismatch.
     const json& moved = records["127.113.0.4"];
     CHECK(moved.at("inventory").at("mac") == "0004F20000FF");
-    CHECK(codes(moved.at("assessment").at("findings")).count("mac-mismatch") == 1);
+    CHECK(finding_codes(moved.at("assessment").at("findings")).count("mac-mismatch") == 1);
     // A lease whose device does not answer: not-answering.
     const json& off = records["127.113.0.20"];
     CHECK(off.at("status") == "error");
@@ -180,7 +163,7 @@ TEST_SUITE("integration.workflows")
     CHECK(off.at("inventory").at("hostname") == "vvx-off");
     const json* off_device = find_device(report, "127.113.0.20");
     REQUIRE(off_device != nullptr);
-    CHECK(codes(off_device->at("findings")).count("not-answering") == 1);
+    CHECK(finding_codes(off_device->at("findings")).count("not-answering") == 1);
     CHECK(report.at("inventory_check").at("not_answering") == json::array({"127.113.0.20"}));
     CHECK(report.at("inventory_check").at("not_in_inventory") == json::array());
 
@@ -240,7 +223,7 @@ TEST_SUITE("integration.workflows")
     CHECK(result.err.find("warning: " + leases.dnsmasq + ":2: the lease of 127.113.0.4 is for MAC 0004F20000FF, "
                           "the inventory lists 0004F2000004 (the inventory's is kept)") != std::string::npos);
     const json report = json::parse(read_file(dir.file("scan.json")));
-    auto records = by_ip(report);
+    auto records = records_by_ip(report);
     CHECK(records.size() == 3); // .1, .4, .20
     const json& gs = records["127.113.0.1"];
     CHECK(gs.at("inventory").at("mac") == "000B82000001"); // filled in by the lease
@@ -250,7 +233,7 @@ TEST_SUITE("integration.workflows")
     const json& polycom = records["127.113.0.4"];
     CHECK(polycom.at("inventory").at("mac") == "0004F2000004"); // the inventory's is kept
     CHECK(polycom.at("inventory").at("hostname") == "vvx-inventory");
-    CHECK(codes(polycom.at("assessment").at("findings")).count("mac-mismatch") == 0);
+    CHECK(finding_codes(polycom.at("assessment").at("findings")).count("mac-mismatch") == 0);
 
     const Exposition metrics = parse_exposition(read_file(dir.file("fleetcert.prom")));
     CHECK(metrics.value("fleetcert_certificate_not_after_seconds", {{"ip", "127.113.0.1"}, {"site", "HQ \"north\"\\\n2"}}) > 0);

@@ -1,0 +1,18 @@
+#pragma once
+// Reading a fleetcert JSON report in tests: records by address, finding codes.
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace fleetcert::testing {
+
+// The document's records keyed by target.ip (the last one wins when an address has several ports).
+std::map<std::string, nlohmann::json> records_by_ip(const nlohmann::json& report);
+
+// The codes of a findings array ([{code, severity, ...}]).
+std::set<std::string> finding_codes(const nlohmann::json& findings);
+
+} // namespace fleetcert::testing

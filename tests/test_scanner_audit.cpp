@@ -52,15 +52,6 @@ PkeyPtr share(EVP_PKEY* key)
   return PkeyPtr(key);
 }
 
-struct Issued
-{
-  PkeyPtr key;
-  X509Ptr cert;
-
-  Der der() const { return to_der(cert.get()); }
-  std::string pem() const { return to_pem(cert.get()); }
-};
-
 struct CertOptions
 {
   bool ca = false;

@@ -28,12 +28,6 @@ constexpr const char* k_gigaset_ca_subject =
 
 const KeySpec k_ec{"ec", 0, "P-256"};
 
-struct Issued
-{
-  PkeyPtr key;
-  X509Ptr cert;
-};
-
 // A Gigaset factory CA (by name: no bundle is given, so its leaves are factory / issuer-name and,
 // valid, EC and SHA256, have no endpoint finding at all).
 struct Factory

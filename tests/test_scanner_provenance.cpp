@@ -29,15 +29,6 @@ const KeySpec k_ec{"ec", 0, "P-256"};
 const KeySpec k_rsa_1024{"rsa", 1024, ""};
 
 // A key and the certificate made for it.
-struct Issued
-{
-  PkeyPtr key;
-  X509Ptr cert;
-
-  Der der() const { return to_der(cert.get()); }
-  std::string pem() const { return to_pem(cert.get()); }
-};
-
 // Signs a certificate for `subject` with `issuer` (null: self-signed).
 Issued issue(const std::string& subject, const Issued* issuer, bool ca, const KeySpec& key_spec = k_ec,
              const std::string& hash = "sha256", std::int64_t not_after_offset = 365 * 86400)

@@ -30,15 +30,6 @@ EVP_PKEY* rsa_2048()
   return key.get();
 }
 
-struct Issued
-{
-  PkeyPtr key;
-  X509Ptr cert;
-
-  Der der() const { return to_der(cert.get()); }
-  std::string pem() const { return to_pem(cert.get()); }
-};
-
 struct Options
 {
   KeySpec key = k_p256;

@@ -90,6 +90,16 @@ std::string sha256_hex(const X509* cert); // lower-case hex of the DER
 // Lower-case hex of the SHA-256 of arbitrary bytes.
 std::string sha256_hex_bytes(const std::vector<unsigned char>& bytes);
 
+// A key and the certificate issued for it, as tests pass them around.
+struct Issued
+{
+  PkeyPtr key;
+  X509Ptr cert;
+
+  std::vector<unsigned char> der() const { return to_der(cert.get()); }
+  std::string pem() const { return to_pem(cert.get()); }
+};
+
 // Label of a key as the simulator's truth file writes it: "rsa:2048", "ec:P-256", "ed25519", ...
 std::string key_label(const KeySpec& spec);
 

@@ -3,12 +3,12 @@
 #include "reports/export_batches.hpp"
 
 #include "reports/csv_file.hpp"
+#include "scanner/ascii.hpp"
 #include "scanner/assessment.hpp"
 #include "scanner/certificate.hpp"
 #include "scanner/targets.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -16,13 +16,6 @@
 
 namespace fleetcert {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b)
-{
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 bool has_finding(const ReportEndpoint& endpoint, std::string_view code)
 {
@@ -69,7 +62,7 @@ bool any_endpoint(const ReportDevice& device, const std::vector<std::string>& va
     }
     const std::string value = field(*endpoint);
     for (const std::string& wanted : values) {
-      if (iequals(value, wanted)) {
+      if (ascii_iequals(value, wanted)) {
         return true;
       }
     }
@@ -79,7 +72,7 @@ bool any_endpoint(const ReportDevice& device, const std::vector<std::string>& va
 
 bool any_of_values(const std::string& value, const std::vector<std::string>& values)
 {
-  return std::any_of(values.begin(), values.end(), [&](const std::string& wanted) { return iequals(value, wanted); });
+  return std::any_of(values.begin(), values.end(), [&](const std::string& wanted) { return ascii_iequals(value, wanted); });
 }
 
 } // namespace
@@ -99,7 +92,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
     const ReportEndpoint* legacy = nullptr;
     for (const ReportEndpoint* endpoint : device.endpoints) {
       const std::string& vendor = endpoint->vendor.empty() ? device.vendor : endpoint->vendor;
-      if (endpoint->ok && iequals(vendor, "Grandstream") && has_finding(*endpoint, "legacy-generation")) {
+      if (endpoint->ok && ascii_iequals(vendor, "Grandstream") && has_finding(*endpoint, "legacy-generation")) {
         legacy = endpoint;
         break;
       }
@@ -187,8 +180,7 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
     if (equals == std::string::npos || equals == 0 || equals + 1 == condition.size()) {
       return Error{"--where '" + condition + "': expected KEY=VALUE"};
     }
-    std::string key = condition.substr(0, equals);
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string key = ascii_lower(condition.substr(0, equals));
     const std::string value = condition.substr(equals + 1);
     const auto& keys = device_filter_keys();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
@@ -199,13 +191,11 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
       return Error{"--where '" + condition + "': unknown key '" + key + "' (known: " + known + ")"};
     }
     if (key == "severity") {
-      std::string lower = value;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (!parse_severity(lower)) {
+      if (!parse_severity(ascii_lower(value))) {
         return Error{"--where '" + condition + "': severity is one of info, low, medium, high, critical"};
       }
     }
-    if (key == "answered" && !iequals(value, "true") && !iequals(value, "false")) {
+    if (key == "answered" && !ascii_iequals(value, "true") && !ascii_iequals(value, "false")) {
       return Error{"--where '" + condition + "': answered is true or false"};
     }
     filter.conditions[key].push_back(value);
@@ -241,10 +231,7 @@ bool DeviceFilter::matches(const ReportDevice& device) const
     } else if (key == "severity") { // the worst finding is at least this severe
       const auto worst = device.worst();
       hit = worst && std::any_of(values.begin(), values.end(), [&](const std::string& v) {
-              std::string lower = v;
-              std::transform(lower.begin(), lower.end(), lower.begin(),
-                             [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-              const auto level = parse_severity(lower);
+              const auto level = parse_severity(ascii_lower(v));
               return level && static_cast<int>(*worst) >= static_cast<int>(*level);
             });
     } else if (key == "answered") {

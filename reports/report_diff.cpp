@@ -8,12 +8,12 @@
 
 #include "reports/record_json.hpp"
 #include "reports/text_safety.hpp"
+#include "scanner/ascii.hpp"
 #include "scanner/certificate.hpp"
 #include "scanner/targets.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <tuple>
 
 namespace fleetcert {
@@ -644,8 +644,7 @@ std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const 
   }
   for (const DeviceChange& change : diff.changes) {
     const DeviceSnapshot& now = change.current();
-    std::string kind(to_string(change.kind));
-    std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    const std::string kind = ascii_upper(to_string(change.kind));
     std::string line = "\n" + kind + std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ');
     line += terminal_safe(now.ip.empty() ? now.host : now.ip);
     for (const std::string* fact : {&now.mac, &now.vendor, &now.model, &now.site}) {

@@ -2,6 +2,7 @@
 // Pure: no I/O, no clock; "now" comes in with the settings.
 
 #include "assessment.hpp"
+#include "ascii.hpp"
 
 #include <array>
 
@@ -14,24 +15,6 @@ constexpr std::int64_t k_seconds_per_day = 86400;
 constexpr std::array<std::string_view, 1> k_generic_cns = {
   "Einstein2", // Gigaset N610/N670/N870 factory client certificates (wrong: should be the MAC)
 };
-
-char ascii_lower(char c)
-{
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b)
-{
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool is_mac_separator(char c)
 {
@@ -120,7 +103,7 @@ CnClass classify_cn(const CertificateInfo& leaf)
     return CnClass::mac;
   }
   for (std::string_view generic : k_generic_cns) {
-    if (iequals(leaf.cn, generic)) {
+    if (ascii_iequals(leaf.cn, generic)) {
       return CnClass::generic;
     }
   }

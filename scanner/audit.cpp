@@ -5,21 +5,14 @@
 //   leaf certificate ──────────────────────────────┘
 
 #include "audit.hpp"
+#include "ascii.hpp"
 
 #include "record.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace fleetcert {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b)
-{
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 const InventoryRow* inventory_row(const Inventory* inventory, const Endpoint& endpoint)
 {
@@ -31,7 +24,7 @@ const InventoryRow* inventory_row(const Inventory* inventory, const Endpoint& en
   }
   if (!endpoint.host.empty()) {
     for (const auto& row : inventory->rows) {
-      if (!row.hostname.empty() && iequals(row.hostname, endpoint.host)) {
+      if (!row.hostname.empty() && ascii_iequals(row.hostname, endpoint.host)) {
         return &row;
       }
     }
@@ -58,7 +51,7 @@ int minimum_bits(std::string_view key_type)
 
 bool contains(const std::vector<std::string>& list, std::string_view value)
 {
-  return std::any_of(list.begin(), list.end(), [&](const std::string& item) { return iequals(item, value); });
+  return std::any_of(list.begin(), list.end(), [&](const std::string& item) { return ascii_iequals(item, value); });
 }
 
 std::string join(const std::vector<std::string>& list)

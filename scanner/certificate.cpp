@@ -2,6 +2,7 @@
 // into a capped memory BIO; nothing here trusts a length or an encoding from the certificate.
 
 #include "certificate.hpp"
+#include "ascii.hpp"
 #include "openssl_handles.hpp"
 
 #include <openssl/asn1.h>
@@ -168,8 +169,7 @@ std::string serial_text(const X509* x)
   }
   std::string out(hex);
   OPENSSL_free(hex);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return ascii_lower(out);
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

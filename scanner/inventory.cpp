@@ -6,6 +6,7 @@
 //   JSON: JsonInventoryReader (streaming) ──> RawRow ─┴─> RowCollector ──> Inventory
 
 #include "inventory.hpp"
+#include "ascii.hpp"
 
 #include "assessment.hpp"
 #include "csv_reader.hpp"
@@ -30,17 +31,6 @@ constexpr int k_eof = std::char_traits<char>::eof();
 // The known columns, in the order of RawRow::known.
 enum class Column : std::size_t { mac, ip, hostname, vendor, model, site };
 constexpr std::size_t k_known_columns = 6;
-
-std::string to_lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
 
 // The known column a (trimmed, lower-case) name stands for, aliases included.
 std::optional<Column> known_column(std::string_view name)
@@ -74,7 +64,7 @@ public:
   // The known column of `name`, or nullopt for an extra one; `duplicate` says what it repeats.
   std::optional<Column> add(std::string_view name, std::string& duplicate)
   {
-    const std::string lower = to_lower(name);
+    const std::string lower = ascii_lower(name);
     const auto known = known_column(lower);
     if (known) {
       auto& first = m_known[static_cast<std::size_t>(*known)];

@@ -2,6 +2,7 @@
 // into one map of prefix -> organisation and looked up longest prefix first.
 
 #include "oui_registry.hpp"
+#include "ascii.hpp"
 
 #include "assessment.hpp"
 #include "csv_reader.hpp"
@@ -19,17 +20,6 @@ namespace {
 constexpr std::string_view k_ieee_data_dir = "/usr/share/ieee-data";
 constexpr std::array<std::string_view, 3> k_ieee_files = {"oui.csv", "mam.csv", "oui36.csv"};
 constexpr std::array<std::size_t, 3> k_prefix_lengths = {9, 7, 6}; // longest first
-
-std::string lower_case(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
 
 // "00:0b:82" is not an assignment; "000b82" is, and comes back as "000B82".
 std::optional<std::string> assignment_prefix(std::string_view text)
@@ -67,7 +57,7 @@ Result<std::size_t> OuiRegistry::add_csv(std::istream& in, std::string_view sour
   std::size_t assignment_column = record.fields.size();
   std::size_t organization_column = record.fields.size();
   for (std::size_t i = 0; i < record.fields.size(); ++i) {
-    const std::string name = lower_case(trim_blanks(record.fields[i]));
+    const std::string name = ascii_lower(trim_blanks(record.fields[i]));
     if (name == "assignment") {
       assignment_column = i;
     } else if (name == "organization name") {

@@ -9,6 +9,7 @@
 // Verification runs at security level 0 and ignores validity dates (checked separately).
 
 #include "provenance.hpp"
+#include "ascii.hpp"
 #include "openssl_handles.hpp"
 
 #include <openssl/err.h>
@@ -17,17 +18,9 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace fleetcert {
 namespace {
-
-std::string lower(std::string_view s)
-{
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 Result<std::vector<X509Ptr>> read_pem(std::string_view pem_text, std::string_view source_name)
 {
@@ -154,7 +147,7 @@ struct TrustStores::Impl
   Bundle* vendor_bundle(std::string_view vendor)
   {
     for (auto& b : vendors) {
-      if (lower(b.vendor) == lower(vendor)) {
+      if (ascii_iequals(b.vendor, vendor)) {
         return &b;
       }
     }
@@ -261,7 +254,7 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
   // 1. Vendor bundles, the detected vendor's first.
   std::vector<const Bundle*> order;
   for (const auto& b : trust.m_impl->vendors) {
-    if (!vendor.vendor.empty() && lower(b.vendor) == lower(vendor.vendor)) {
+    if (!vendor.vendor.empty() && ascii_iequals(b.vendor, vendor.vendor)) {
       order.insert(order.begin(), &b);
     } else {
       order.push_back(&b);

@@ -8,6 +8,7 @@
 // validity of every certificate of the (possibly partial) chain on that date.
 
 #include "readiness.hpp"
+#include "ascii.hpp"
 #include "openssl_handles.hpp"
 
 #include "audit.hpp"
@@ -17,7 +18,6 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 namespace fleetcert {
@@ -35,20 +35,6 @@ constexpr const char* k_no_chain_remediation =
     "again, or run readiness with the scan options instead of --report.";
 constexpr const char* k_no_certificate_remediation =
     "Check that the device is powered, reachable and that the inventory is current, then run readiness again.";
-
-bool iequals(std::string_view a, std::string_view b)
-{
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
-std::string upper(std::string_view s)
-{
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-  return out;
-}
 
 // One error the verification met, at a depth of the chain it built (0 = the leaf).
 struct VerifyIssue
@@ -162,7 +148,7 @@ std::string remediation_for(std::string_view finding_code, const VendorProfile* 
 const VendorProfile* generic_cn_owner(const VendorProfiles& profiles, std::string_view cn)
 {
   for (const auto& p : profiles.all()) {
-    if (std::any_of(p.generic_cns.begin(), p.generic_cns.end(), [&](const std::string& g) { return iequals(g, cn); })) {
+    if (std::any_of(p.generic_cns.begin(), p.generic_cns.end(), [&](const std::string& g) { return ascii_iequals(g, cn); })) {
       return &p;
     }
   }
@@ -190,7 +176,7 @@ Result<std::set<std::string>> parse_rejected_hashes(std::string_view text)
     start = comma + 1;
     word.erase(0, word.find_first_not_of(" \t"));
     word.erase(word.find_last_not_of(" \t") + 1);
-    std::string name = upper(word);
+    std::string name = ascii_upper(word);
     name.erase(std::remove(name.begin(), name.end(), '-'), name.end()); // "sha-1" = "sha1"
     if (name == "NONE" && text.find(',') == std::string_view::npos) {
       return std::set<std::string>{};
@@ -345,7 +331,7 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     std::string remediation = k_not_chained_remediation;
     if (profile != nullptr
         && std::any_of(profile->legacy_generation.begin(), profile->legacy_generation.end(),
-                       [&](const std::string& label) { return iequals(label, leaf.signature.label); })) {
+                       [&](const std::string& label) { return ascii_iequals(label, leaf.signature.label); })) {
       remediation = remediation_for("legacy-generation", profile);
     } else if (leaf.self_signed) {
       remediation = remediation_for("self-signed", profile);

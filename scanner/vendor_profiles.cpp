@@ -5,6 +5,7 @@
 //   first hit wins; each answer says which of these found it (VendorMatch::source).
 
 #include "vendor_profiles.hpp"
+#include "ascii.hpp"
 
 #include "embedded_profiles.hpp"
 #include "inventory.hpp"
@@ -47,16 +48,6 @@ bool is_alnum(char c)
   return std::isalnum(static_cast<unsigned char>(c)) != 0;
 }
 
-char lower(char c)
-{
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-char upper(char c)
-{
-  return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-}
-
 bool is_hex(char c)
 {
   return std::isxdigit(static_cast<unsigned char>(c)) != 0;
@@ -84,7 +75,7 @@ std::string fold_text(std::string_view text)
         out.push_back(' ');
       }
     } else {
-      out.push_back(lower(c));
+      out.push_back(ascii_lower(c));
     }
   }
   return out;
@@ -242,7 +233,7 @@ std::optional<std::string> hex_digits(std::string_view text)
   std::string out;
   for (char c : text) {
     if (is_hex(c)) {
-      out.push_back(upper(c));
+      out.push_back(ascii_upper(c));
     } else if (c != ':' && c != '-' && c != '.' && c != ' ') {
       return std::nullopt;
     }
@@ -456,7 +447,7 @@ private:
       pin.algorithm = algorithm;
       for (char c : entry.value().get_ref<const std::string&>()) {
         if (is_hex(c)) {
-          pin.hex.push_back(lower(c));
+          pin.hex.push_back(ascii_lower(c));
         } else if (c != ':') {
           pin.hex.clear();
           break;

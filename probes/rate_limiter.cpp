@@ -1,4 +1,4 @@
-#include "rate_limiter.hpp"
+#include "probes/rate_limiter.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>

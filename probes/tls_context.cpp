@@ -1,4 +1,4 @@
-#include "tls_context.hpp"
+#include "probes/tls_context.hpp"
 
 #include <openssl/ssl.h>
 

@@ -14,7 +14,7 @@
 //
 // The probe never throws; every failure becomes an ErrorClass with the stage it happened in.
 
-#include "tls_probe.hpp"
+#include "probes/tls_probe.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>

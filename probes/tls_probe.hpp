@@ -2,9 +2,9 @@
 // The TLS probe: one endpoint in, one Observation out, within an absolute deadline. Never throws
 // and never judges: it reports what the device sent and where the conversation ended.
 
-#include "rate_limiter.hpp"
-#include "scanner/observation.hpp"
-#include "tls_context.hpp"
+#include "probes/rate_limiter.hpp"
+#include "scanner/model/observation.hpp"
+#include "probes/tls_context.hpp"
 
 #include <asio/awaitable.hpp>
 

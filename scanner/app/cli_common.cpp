@@ -1,6 +1,6 @@
-#include "cli_common.hpp"
+#include "scanner/app/cli_common.hpp"
 
-#include "reports/text_safety.hpp"
+#include "reports/encoding/text_safety.hpp"
 
 #include <cstdio>
 #include <fstream>

@@ -1,14 +1,14 @@
 // `fleetcert diff OLD NEW`: loads both reports, compares them, prints the changes and writes the
 // JSON document (atomically, or to stdout).
 
-#include "diff_command.hpp"
-#include "cli_common.hpp"
+#include "scanner/app/diff_command.hpp"
+#include "scanner/app/cli_common.hpp"
 
-#include "reports/json_report.hpp"
-#include "reports/record_json.hpp"
-#include "reports/report_diff.hpp"
-#include "reports/text_safety.hpp"
-#include "scanner/findings.hpp"
+#include "reports/sinks/json_report.hpp"
+#include "reports/encoding/record_json.hpp"
+#include "reports/workflows/report_diff.hpp"
+#include "reports/encoding/text_safety.hpp"
+#include "scanner/assessment/findings.hpp"
 
 #include <cstdio>
 #include <memory>

@@ -1,5 +1,5 @@
 #pragma once
-// `fleetcert diff OLD NEW`: what changed between two audits (reports/report_diff.hpp).
+// `fleetcert diff OLD NEW`: what changed between two audits (reports/workflows/report_diff.hpp).
 
 #include <CLI/CLI.hpp>
 

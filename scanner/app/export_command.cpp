@@ -3,13 +3,13 @@
 //   grandstream-update  DIR/grandstream-update-001.txt ... (MACs, one per line) + DIR/grandstream-update-index.csv
 //   generic-cn, devices  one CSV (RFC 4180, formula-neutralised), a row per device
 
-#include "export_command.hpp"
-#include "cli_common.hpp"
+#include "scanner/app/export_command.hpp"
+#include "scanner/app/cli_common.hpp"
 
-#include "reports/csv_file.hpp"
-#include "reports/export_batches.hpp"
-#include "reports/json_report.hpp"
-#include "reports/text_safety.hpp"
+#include "reports/encoding/csv_file.hpp"
+#include "reports/workflows/export_batches.hpp"
+#include "reports/sinks/json_report.hpp"
+#include "reports/encoding/text_safety.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,6 +1,6 @@
 #pragma once
 // `fleetcert export grandstream-update | generic-cn | devices REPORT`: lists made from a report
-// (reports/export_batches.hpp), written atomically.
+// (reports/workflows/export_batches.hpp), written atomically.
 
 #include <CLI/CLI.hpp>
 

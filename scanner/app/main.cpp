@@ -1,4 +1,4 @@
-#include "scan_command.hpp"
+#include "scanner/app/cli.hpp"
 
 int main(int argc, char** argv)
 {

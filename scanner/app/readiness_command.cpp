@@ -2,11 +2,11 @@
 // gets a scan report (the one given, or a live scan written to a temporary JSON document),
 // evaluates every device against the after-bundle and writes the text, JSON and CSV outcomes.
 
-#include "readiness_command.hpp"
-#include "cli_common.hpp"
+#include "scanner/app/readiness_command.hpp"
+#include "scanner/app/cli_common.hpp"
 
-#include "reports/readiness_report.hpp"
-#include "reports/report_reader.hpp"
+#include "reports/workflows/readiness_report.hpp"
+#include "reports/workflows/report_reader.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -3,7 +3,7 @@
 // Reads a saved scan report (--report), or scans live with the options of `scan` into a
 // temporary JSON report, then evaluates every device (scanner/readiness) and writes the outcome.
 
-#include "scan_command.hpp"
+#include "scanner/app/scan_command.hpp"
 
 #include <CLI/CLI.hpp>
 

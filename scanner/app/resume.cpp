@@ -1,4 +1,4 @@
-#include "resume.hpp"
+#include "scanner/app/resume.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
 // --resume: the endpoints a JSONL report of an interrupted or killed scan already holds.
 
-#include "scanner/result.hpp"
+#include "scanner/model/result.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,24 +1,21 @@
 // `fleetcert scan`: reads targets, opens every output before the first connection, runs the
 // engine, streams records into the sinks and finishes them (atomically, by rename).
 
-#include "scan_command.hpp"
-#include "cli_common.hpp"
+#include "scanner/app/scan_command.hpp"
+#include "scanner/app/cli_common.hpp"
 
-#include "diff_command.hpp"
-#include "engine.hpp"
-#include "export_command.hpp"
-#include "readiness_command.hpp"
-#include "resume.hpp"
-#include "reports/csv_report.hpp"
-#include "reports/device_csv.hpp"
-#include "reports/json_report.hpp"
-#include "reports/prometheus_report.hpp"
-#include "reports/summary_table.hpp"
-#include "scanner/audit.hpp"
-#include "scanner/dhcp_leases.hpp"
-#include "scanner/fleet_view.hpp"
-#include "scanner/ports.hpp"
-#include "scanner/targets.hpp"
+#include "scanner/engine/engine.hpp"
+#include "scanner/app/resume.hpp"
+#include "reports/sinks/csv_report.hpp"
+#include "reports/sinks/device_csv.hpp"
+#include "reports/sinks/json_report.hpp"
+#include "reports/sinks/prometheus_report.hpp"
+#include "reports/sinks/summary_table.hpp"
+#include "scanner/assessment/audit.hpp"
+#include "scanner/inputs/dhcp_leases.hpp"
+#include "scanner/assessment/fleet_view.hpp"
+#include "scanner/targets/ports.hpp"
+#include "scanner/targets/targets.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -598,120 +595,6 @@ void setup_scan(CLI::App& app, ScanOptions& options)
 int run_scan(const ScanOptions& options)
 {
   return run_guarded("scan", [&options] { return scan(options); });
-}
-
-namespace {
-
-// `scan --config FILE`: the file's keys (long option names, `targets` for the positional targets)
-// become arguments placed before the command line's own, so the command line wins. CLI11 2.1 reads
-// config files only for the top-level app, hence this expansion. Throws UsageError.
-std::vector<std::string> expand_config(const std::vector<std::string>& args, CLI::App& app)
-{
-  if (args.size() < 2 || args[1] != "scan") {
-    return args;
-  }
-  std::string path;
-  std::vector<std::string> rest;
-  for (std::size_t i = 2; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      path = args[++i];
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      path = args[i].substr(9);
-    } else {
-      rest.push_back(args[i]);
-    }
-  }
-  if (path.empty()) {
-    return args;
-  }
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_file(path);
-  } catch (const CLI::Error& e) {
-    throw UsageError("cannot read --config '" + path + "': " + e.what());
-  }
-  CLI::App* scan = app.get_subcommand("scan");
-  std::vector<std::string> expanded{args[0], "scan"};
-  std::vector<std::string> positionals;
-  for (const CLI::ConfigItem& item : items) {
-    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "scan")) {
-      throw UsageError(path + ": unknown section '" + item.parents[0] + "' (keys go at the top or under [scan])");
-    }
-    std::string name = item.name;
-    std::replace(name.begin(), name.end(), '_', '-');
-    if (name == "targets") {
-      positionals.insert(positionals.end(), item.inputs.begin(), item.inputs.end());
-      continue;
-    }
-    const CLI::Option* option = scan->get_option_no_throw("--" + name);
-    if (option == nullptr || name == "config") {
-      throw UsageError(path + ": unknown key '" + item.name + "'");
-    }
-    if (option->get_type_size_max() == 0 || option->get_expected_max() == 0) { // a flag
-      if (item.inputs.size() != 1 || (item.inputs[0] != "true" && item.inputs[0] != "false")) {
-        throw UsageError(path + ": '" + item.name + "' is a flag: true or false");
-      }
-      if (item.inputs[0] == "true") {
-        expanded.push_back("--" + name);
-      }
-      continue;
-    }
-    for (const std::string& value : item.inputs) {
-      expanded.push_back("--" + name);
-      expanded.push_back(value);
-    }
-  }
-  expanded.insert(expanded.end(), rest.begin(), rest.end());
-  expanded.insert(expanded.end(), positionals.begin(), positionals.end());
-  return expanded;
-}
-
-} // namespace
-
-int run_cli(int argc, char** argv)
-{
-  CLI::App app{"fleetcert: fleet certificate audit scanner for IP phones, ATAs and DECT bases"};
-  app.set_version_flag("--version", std::string("fleetcert ") + FLEETCERT_VERSION);
-  app.require_subcommand(1);
-  ScanOptions scan_options;
-  setup_scan(app, scan_options);
-  DiffCommandOptions diff_options;
-  setup_diff(app, diff_options);
-  ExportOptions export_options;
-  setup_export(app, export_options);
-  ReadinessOptions readiness_options;
-  setup_readiness(app, readiness_options);
-  std::vector<std::string> args;
-  try {
-    args = expand_config(std::vector<std::string>(argv, argv + argc), app);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "fleetcert: %s\n", e.what());
-    return k_exit_usage;
-  }
-  std::vector<char*> pointers;
-  for (auto& arg : args) {
-    pointers.push_back(arg.data());
-  }
-  try {
-    app.parse(static_cast<int>(pointers.size()), pointers.data());
-  } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);
-    return status == 0 ? k_exit_ok : k_exit_usage;
-  }
-  scan_options.command_line.assign(argv, argv + argc);
-  if (app.got_subcommand("scan")) {
-    return run_scan(scan_options);
-  }
-  if (app.got_subcommand("diff")) {
-    return run_diff(diff_options);
-  }
-  if (app.got_subcommand("export")) {
-    return run_export(export_options);
-  }
-  if (app.got_subcommand("readiness")) {
-    return run_readiness(readiness_options);
-  }
-  return k_exit_usage;
 }
 
 } // namespace fleetcert

@@ -62,7 +62,4 @@ void add_scan_audit_options(CLI::App* cmd, ScanOptions& options);
 // Runs the scan; returns the exit status (0 ran, 2 bad input, 3 runtime failure).
 int run_scan(const ScanOptions& options);
 
-// Entry point of the `fleetcert` executable.
-int run_cli(int argc, char** argv);
-
 } // namespace fleetcert

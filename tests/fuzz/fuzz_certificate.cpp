@@ -8,10 +8,10 @@
 // Seeds are DER files, a chain is DER files concatenated (cat leaf.der ca.der): the split follows
 // each DER header, so a mutated length moves the boundary between certificates.
 
-#include "reports/csv_report.hpp"
-#include "reports/record_json.hpp"
-#include "scanner/audit.hpp"
-#include "scanner/record.hpp"
+#include "reports/sinks/csv_report.hpp"
+#include "reports/encoding/record_json.hpp"
+#include "scanner/assessment/audit.hpp"
+#include "scanner/model/record.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -12,10 +12,10 @@
 // per skipped entry, a strict read that succeeds reads the same leniently, and the merge keeps
 // every row findable by its address.
 
-#include "reports/prometheus_report.hpp"
-#include "reports/text_safety.hpp"
-#include "scanner/dhcp_leases.hpp"
-#include "scanner/targets.hpp"
+#include "reports/sinks/prometheus_report.hpp"
+#include "reports/encoding/text_safety.hpp"
+#include "scanner/inputs/dhcp_leases.hpp"
+#include "scanner/targets/targets.hpp"
 
 #include <algorithm>
 #include <cstddef>

@@ -10,9 +10,9 @@
 // addresses normalised, every row has an address or a name, the indexes find each row, the caps
 // hold, one warning per skipped row, and a strict read that succeeds reads the same leniently.
 
-#include "reports/record_json.hpp"
-#include "scanner/inventory.hpp"
-#include "scanner/targets.hpp"
+#include "reports/encoding/record_json.hpp"
+#include "scanner/inputs/inventory.hpp"
+#include "scanner/targets/targets.hpp"
 
 #include <algorithm>
 #include <cstddef>

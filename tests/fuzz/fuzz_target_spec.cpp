@@ -8,7 +8,7 @@
 // range or one name, ranges stay within their family's bounds, ranges() is sorted and disjoint,
 // the cursor yields canonical addresses that are not excluded, and exactly size() targets.
 
-#include "scanner/targets.hpp"
+#include "scanner/targets/targets.hpp"
 
 #include <cstddef>
 #include <cstdint>

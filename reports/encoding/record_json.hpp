@@ -1,0 +1,49 @@
+#pragma once
+// One record as JSON (the shape documented in docs/records.md and reports/encoding/record.schema.json),
+// shared by the JSON and JSONL reports.
+
+#include "scanner/assessment/fleet_view.hpp"
+#include "scanner/model/record.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace fleetcert {
+
+// Why a record has no certificate, or why its handshake failed after the certificate arrived.
+// A record without a certificate whose observation names no error (a handshake that completed
+// without a certificate) is reported as class protocol, detail "no certificate received".
+struct RecordError
+{
+  ErrorClass error_class = ErrorClass::none;
+  std::string stage;
+  std::string detail;
+};
+
+// The error to report for `record`; error_class is none for an ok record with a clean handshake.
+RecordError record_error(const Record& record);
+
+// Stores untrusted text under `key`: as is when valid UTF-8, otherwise as to_valid_utf8(value)
+// plus a sibling "<key>_hex" with hex_encode(value), so the original bytes stay recoverable.
+void put_text(nlohmann::json& object, std::string_view key, std::string_view value);
+
+// The record as JSON; every string from a certificate or the wire goes through put_text.
+nlohmann::json record_to_json(const Record& record);
+
+// {"code", "severity", "message", "remediation"}; the texts through put_text.
+nlohmann::json finding_to_json(const Finding& finding);
+
+// The inventory row of a record or device: "mac", "hostname", "vendor", "model", "site" (each only
+// when non-empty) and "extra": {column: value} when the row has other columns; all through put_text.
+nlohmann::json inventory_to_json(const InventoryRow& row);
+
+// One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "inventory",
+// "answered", "worst_severity", "ports": [{"port", "status", "sha256", ...}], "findings".
+nlohmann::json device_to_json(const Device& device);
+
+// Compact dump that never throws on invalid UTF-8 (replaced by U+FFFD, as a second line of defence).
+std::string dump_json(const nlohmann::json& value);
+
+} // namespace fleetcert

@@ -1,0 +1,158 @@
+#include "reports/sinks/csv_report.hpp"
+
+#include "reports/encoding/csv_file.hpp"
+
+#include "reports/encoding/record_json.hpp"
+#include "reports/encoding/text_safety.hpp"
+
+#include <cstdio>
+#include <utility>
+
+namespace fleetcert {
+
+namespace {
+
+const std::vector<std::string>& columns()
+{
+  static const std::vector<std::string> k_columns = {
+    "ip",           "port",         "host",          "status",        "error_class",
+    "error_stage",  "error_detail", "tls_version",   "tls_cipher",    "connect_ms",
+    "handshake_ms", "handshake_complete", "alert",   "subject",       "issuer",
+    "cn",           "san",          "serial",        "not_before",    "not_after",
+    "sha256",       "sha1",         "md5",           "sig_algorithm", "sig_label",
+    "sig_verdict",  "key_type",     "key_bits",      "key_curve",     "self_signed",
+    "chain_length", "chain_sha256", "cn_class",      "mac",           "validity",
+    "days_left",    "vendor",       "vendor_source", "provenance",    "provenance_basis",
+    "provenance_vendor", "chain_incomplete", "findings", "worst_severity", "inventory_mac",
+    "model",        "site",
+  };
+  return k_columns;
+}
+
+std::string trusted(std::string_view text) { return csv_trusted(text); }
+std::string untrusted(std::string_view text) { return csv_untrusted(text); }
+
+std::string milliseconds(double ms)
+{
+  if (ms < 0) {
+    return {};
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3f", ms);
+  return buffer;
+}
+
+std::string boolean(bool value) { return value ? "true" : "false"; }
+
+std::string date(const std::optional<std::int64_t>& epoch_seconds)
+{
+  return epoch_seconds ? format_iso8601(*epoch_seconds) : std::string();
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator)
+{
+  return join_items(items, separator);
+}
+
+} // namespace
+
+std::vector<std::string> csv_columns() { return columns(); }
+
+std::vector<std::string> csv_row(const Record& record)
+{
+  const Observation& observation = record.observation;
+  const RecordError error = record_error(record);
+  std::vector<std::string> cells;
+  cells.reserve(columns().size());
+
+  cells.push_back(untrusted(observation.endpoint.ip));
+  cells.push_back(trusted(std::to_string(observation.endpoint.port)));
+  cells.push_back(untrusted(observation.endpoint.host));
+  cells.push_back(trusted(record.ok() ? "ok" : "error"));
+  cells.push_back(trusted(to_string(error.error_class)));
+  cells.push_back(untrusted(error.stage));
+  cells.push_back(untrusted(error.detail));
+  cells.push_back(untrusted(observation.tls_version));
+  cells.push_back(untrusted(observation.cipher));
+  cells.push_back(trusted(milliseconds(observation.connect_ms)));
+  cells.push_back(trusted(milliseconds(observation.handshake_ms)));
+  cells.push_back(trusted(boolean(observation.handshake_complete)));
+  cells.push_back(untrusted(observation.alert));
+
+  const CertificateInfo* leaf = record.leaf();
+  const bool parsed = leaf != nullptr && leaf->parsed;
+  const CertificateInfo empty;
+  const CertificateInfo& cert = parsed ? *leaf : empty;
+  cells.push_back(untrusted(cert.subject));
+  cells.push_back(untrusted(cert.issuer));
+  cells.push_back(untrusted(cert.has_cn ? cert.cn : std::string()));
+  cells.push_back(untrusted(join(cert.san, " | ")));
+  cells.push_back(untrusted(cert.serial));
+  cells.push_back(trusted(date(cert.not_before)));
+  cells.push_back(trusted(date(cert.not_after)));
+  // Fingerprints are known even for a leaf OpenSSL could not parse.
+  cells.push_back(untrusted(leaf != nullptr ? leaf->sha256 : std::string()));
+  cells.push_back(untrusted(leaf != nullptr ? leaf->sha1 : std::string()));
+  cells.push_back(untrusted(leaf != nullptr ? leaf->md5 : std::string()));
+  cells.push_back(untrusted(cert.signature.algorithm));
+  cells.push_back(untrusted(cert.signature.label));
+  cells.push_back(trusted(parsed ? to_string(cert.signature.verdict) : std::string_view()));
+  cells.push_back(untrusted(cert.key.type));
+  cells.push_back(trusted(cert.key.bits > 0 ? std::to_string(cert.key.bits) : std::string()));
+  cells.push_back(untrusted(cert.key.curve));
+  cells.push_back(trusted(parsed ? boolean(cert.self_signed) : std::string()));
+
+  std::vector<std::string> chain_sha256;
+  for (const CertificateInfo& certificate : record.chain) {
+    chain_sha256.push_back(certificate.sha256);
+  }
+  cells.push_back(trusted(std::to_string(record.chain.size())));
+  cells.push_back(untrusted(join(chain_sha256, " ")));
+
+  const Assessment& assessment = record.assessment;
+  cells.push_back(trusted(record.ok() ? to_string(assessment.cn_class) : std::string_view()));
+  cells.push_back(untrusted(record.ok() ? assessment.mac : std::string()));
+  cells.push_back(trusted(record.ok() && assessment.validity ? to_string(*assessment.validity)
+                                                             : std::string_view()));
+  cells.push_back(trusted(record.ok() && assessment.days_left ? std::to_string(*assessment.days_left)
+                                                              : std::string()));
+
+  // The vendor may be known without a certificate (from the inventory); provenance only with one.
+  // Findings are this endpoint's own, worst first: fleet-wide ones are in the device CSV and JSON.
+  cells.push_back(untrusted(assessment.vendor));
+  cells.push_back(trusted(assessment.vendor.empty() ? std::string() : assessment.vendor_source));
+  const Provenance& provenance = assessment.provenance;
+  cells.push_back(trusted(record.ok() ? to_string(provenance.kind) : std::string_view()));
+  cells.push_back(trusted(record.ok() ? to_string(provenance.basis) : std::string_view()));
+  cells.push_back(untrusted(record.ok() ? provenance.vendor : std::string()));
+  cells.push_back(trusted(record.ok() ? boolean(provenance.chain_incomplete) : std::string()));
+  std::vector<Finding> findings = assessment.findings;
+  sort_findings(findings);
+  std::vector<std::string> codes;
+  for (const Finding& finding : findings) {
+    codes.push_back(finding.code);
+  }
+  cells.push_back(trusted(join(codes, " ")));
+  cells.push_back(trusted(findings.empty() ? std::string_view() : to_string(findings.front().severity)));
+  const std::optional<InventoryRow>& row = assessment.inventory;
+  cells.push_back(untrusted(row ? row->mac : std::string()));
+  cells.push_back(untrusted(row ? row->model : std::string()));
+  cells.push_back(untrusted(row ? row->site : std::string()));
+  return cells;
+}
+
+CsvReport::CsvReport(std::string path) : m_file(std::move(path), columns()) {}
+
+void CsvReport::begin(const ScanInfo& /*info*/) {}
+
+void CsvReport::write(const Record& record)
+{
+  m_file.row(csv_row(record));
+}
+
+void CsvReport::finish(const ScanInfo& /*info*/, const ScanSummary& /*summary*/)
+{
+  m_file.commit();
+}
+
+} // namespace fleetcert

@@ -1,0 +1,488 @@
+#include "reports/sinks/json_report.hpp"
+
+#include "reports/encoding/record_json.hpp"
+#include "reports/sinks/summary.hpp"
+#include "reports/encoding/text_safety.hpp"
+
+#include "scanner/assessment/fleet_view.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fleetcert {
+
+namespace {
+
+constexpr std::string_view k_schema = "fleetcert-scan/1";
+
+std::runtime_error cannot_write(const std::string& path, int error)
+{
+  return std::runtime_error("cannot write '" + path + "': " + std::strerror(error));
+}
+
+// Makes the rename durable; best effort (some file systems refuse fsync on a directory).
+void sync_directory_of(const std::string& path)
+{
+  const std::size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// An unlinked scratch file for the records of `report`: beside its temporary file (the file system
+// the user chose for the report), or in $TMPDIR (else /tmp) when the report is written straight
+// to standard output or a device. Unlinked at once, so it disappears with the process.
+std::FILE* open_spool(const ReplacingFile& report)
+{
+  std::string name;
+  if (!report.temporary_path().empty()) {
+    name = report.temporary_path() + ".records-XXXXXX";
+  } else {
+    const char* directory = std::getenv("TMPDIR");
+    name = std::string(directory != nullptr && directory[0] != '\0' ? directory : "/tmp") +
+           "/fleetcert-records-XXXXXX";
+  }
+  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) {
+    throw cannot_write(report.path(), errno);
+  }
+  ::unlink(name.c_str());
+  std::FILE* file = ::fdopen(fd, "w+");
+  if (file == nullptr) {
+    const int error = errno;
+    ::close(fd);
+    throw cannot_write(report.path(), error);
+  }
+  static_cast<void>(std::setvbuf(file, nullptr, _IOFBF, 64 * 1024));
+  return file;
+}
+
+// A line read by getline(), freed at the end of the scope.
+struct LineBuffer
+{
+  char* data = nullptr;
+  std::size_t capacity = 0;
+
+  LineBuffer() = default;
+  LineBuffer(const LineBuffer&) = delete;
+  LineBuffer& operator=(const LineBuffer&) = delete;
+  ~LineBuffer() { std::free(data); }
+};
+
+// True when some address of the view has fleet-wide findings (else no record needs them).
+bool has_fleet_findings(const FleetView& view)
+{
+  for (const Device& device : view.devices()) {
+    const std::vector<Finding>* findings = view.fleet_findings(device.ip);
+    if (findings != nullptr && !findings->empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The target address of a record line without parsing it. Keys are written in sorted order and
+// every quote inside a string is escaped, so `"target":{` and the first `"ip":"` after it can
+// only be the record's own. nullopt when the line does not have that shape.
+std::optional<std::string_view> target_ip(std::string_view line)
+{
+  constexpr std::string_view k_target = "\"target\":{";
+  constexpr std::string_view k_ip = "\"ip\":\"";
+  const std::size_t target = line.find(k_target);
+  if (target == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::size_t ip = line.find(k_ip, target + k_target.size());
+  if (ip == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::size_t begin = ip + k_ip.size();
+  const std::size_t end = line.find('"', begin);
+  if (end == std::string_view::npos || line.substr(begin, end - begin).find('\\') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return line.substr(begin, end - begin);
+}
+
+// The severity of a finding object as a number (Severity's order); -1 when it has none.
+int severity_rank(const nlohmann::json& finding)
+{
+  const auto severity = finding.is_object() && finding.contains("severity") && finding["severity"].is_string()
+                          ? parse_severity(finding["severity"].get_ref<const std::string&>())
+                          : std::nullopt;
+  return severity ? static_cast<int>(*severity) : -1;
+}
+
+// The code of a finding object; empty when it has none.
+std::string code_of(const nlohmann::json& finding)
+{
+  return finding.is_object() && finding.contains("code") && finding["code"].is_string()
+           ? finding["code"].get<std::string>()
+           : std::string();
+}
+
+// `line` (one record) with its address's fleet-wide findings added to assessment.findings, worst
+// first; nullopt when nothing is to be added (the line is then copied byte for byte). Only ok
+// records are parsed, and only those of an address with fleet-wide findings. `summary` counts
+// what was added, like ScanSummary::add counts a record's own findings.
+std::optional<std::string> with_fleet_findings(std::string_view line, const FleetView& view, ScanSummary& summary)
+{
+  if (line.find("\"status\":\"ok\"") == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::optional<std::string_view> fast_ip = target_ip(line);
+  const std::vector<Finding>* fleet = fast_ip ? view.fleet_findings(std::string(*fast_ip)) : nullptr;
+  if (fast_ip && (fleet == nullptr || fleet->empty())) {
+    return std::nullopt;
+  }
+  nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+  if (record.is_discarded() || !record.is_object() || record.value("status", std::string()) != "ok" ||
+      !record.contains("assessment") || !record["assessment"].is_object()) {
+    return std::nullopt;
+  }
+  if (!fast_ip) {
+    const nlohmann::json& target = record["target"];
+    if (!target.is_object() || !target.contains("ip") || !target["ip"].is_string()) {
+      return std::nullopt;
+    }
+    fleet = view.fleet_findings(target["ip"].get<std::string>());
+    if (fleet == nullptr || fleet->empty()) {
+      return std::nullopt;
+    }
+  }
+
+  nlohmann::json& findings = record["assessment"]["findings"];
+  if (!findings.is_array()) {
+    findings = nlohmann::json::array();
+  }
+  std::vector<nlohmann::json> sorted;
+  std::set<std::string> codes;
+  int old_worst = -1;
+  for (nlohmann::json& finding : findings) {
+    codes.insert(code_of(finding));
+    old_worst = std::max(old_worst, severity_rank(finding));
+    sorted.push_back(std::move(finding));
+  }
+  bool added = false;
+  for (const Finding& finding : *fleet) {
+    if (codes.insert(finding.code).second) {
+      sorted.push_back(finding_to_json(finding));
+      ++summary.findings[finding.code];
+      added = true;
+    }
+  }
+  if (!added) {
+    return std::nullopt;
+  }
+  std::stable_sort(sorted.begin(), sorted.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+    const int rank_a = severity_rank(a);
+    const int rank_b = severity_rank(b);
+    return rank_a != rank_b ? rank_a > rank_b : code_of(a) < code_of(b);
+  });
+  const int new_worst = severity_rank(sorted.front());
+  if (new_worst != old_worst && new_worst >= 0) {
+    if (old_worst >= 0) {
+      const std::string old_name(to_string(static_cast<Severity>(old_worst)));
+      auto slot = summary.severities.find(old_name);
+      if (slot != summary.severities.end() && --slot->second == 0) {
+        summary.severities.erase(slot);
+      }
+    }
+    ++summary.severities[std::string(to_string(static_cast<Severity>(new_worst)))];
+  }
+  findings = nlohmann::json(std::move(sorted));
+  return dump_json(record);
+}
+
+// The strings as a JSON array, each made valid UTF-8.
+nlohmann::json valid_strings(const std::vector<std::string>& items)
+{
+  nlohmann::json array = nlohmann::json::array();
+  for (const std::string& item : items) {
+    array.push_back(to_valid_utf8(item));
+  }
+  return array;
+}
+
+} // namespace
+
+// A path that names an existing device or FIFO (/dev/stdout, /dev/null, a pipe) is written
+// straight to: renaming over it would replace the device node. "-" is standard output.
+ReplacingFile::ReplacingFile(std::string path) : m_path(std::move(path))
+{
+  if (m_path.empty()) {
+    throw cannot_write(m_path, ENOENT);
+  }
+  int fd = -1;
+  if (m_path == "-") {
+    fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+  } else {
+    struct stat status
+    {
+    };
+    const bool exists = ::stat(m_path.c_str(), &status) == 0;
+    if (exists && S_ISDIR(status.st_mode)) {
+      throw cannot_write(m_path, EISDIR);
+    }
+    if (exists && !S_ISREG(status.st_mode)) {
+      fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC);
+    } else {
+      m_temporary_path = m_path + ".tmp-" + std::to_string(::getpid());
+      fd = ::open(m_temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    }
+  }
+  if (fd < 0) {
+    throw cannot_write(m_path, errno);
+  }
+  m_file = ::fdopen(fd, "w");
+  if (m_file == nullptr) {
+    const int error = errno;
+    ::close(fd);
+    if (!m_temporary_path.empty()) {
+      ::unlink(m_temporary_path.c_str());
+    }
+    throw cannot_write(m_path, error);
+  }
+  static_cast<void>(std::setvbuf(m_file, nullptr, _IOFBF, 64 * 1024));
+}
+
+ReplacingFile::~ReplacingFile()
+{
+  if (m_file != nullptr) {
+    std::fclose(m_file);
+  }
+  if (!m_committed && !m_temporary_path.empty()) {
+    ::unlink(m_temporary_path.c_str());
+  }
+}
+
+void ReplacingFile::write(std::string_view bytes)
+{
+  if (m_file == nullptr || m_write_errno != 0 || bytes.empty()) {
+    return;
+  }
+  if (std::fwrite(bytes.data(), 1, bytes.size(), m_file) != bytes.size()) {
+    m_write_errno = errno != 0 ? errno : EIO;
+  }
+}
+
+void ReplacingFile::commit()
+{
+  if (m_committed) {
+    return;
+  }
+  if (m_file == nullptr) {
+    throw cannot_write(m_path, EBADF);
+  }
+  int error = m_write_errno;
+  if (std::fflush(m_file) != 0 && error == 0) {
+    error = errno;
+  }
+  if (std::ferror(m_file) != 0 && error == 0) {
+    error = EIO;
+  }
+  // Devices and pipes cannot be synced: EINVAL/EROFS there mean nothing is wrong.
+  if (::fsync(::fileno(m_file)) != 0 && error == 0 && errno != EINVAL && errno != EROFS) {
+    error = errno;
+  }
+  if (std::fclose(m_file) != 0 && error == 0) {
+    error = errno;
+  }
+  m_file = nullptr;
+  if (error != 0) {
+    throw cannot_write(m_path, error);
+  }
+  if (!m_temporary_path.empty()) {
+    if (::rename(m_temporary_path.c_str(), m_path.c_str()) != 0) {
+      throw cannot_write(m_path, errno);
+    }
+    sync_directory_of(m_path);
+  }
+  m_committed = true;
+}
+
+JsonReport::JsonReport(std::string path) : m_file(std::move(path))
+{
+  m_spool = open_spool(m_file);
+}
+
+JsonReport::~JsonReport()
+{
+  if (m_spool != nullptr) {
+    std::fclose(m_spool);
+  }
+}
+
+void JsonReport::begin(const ScanInfo& /*info*/)
+{
+  if (m_begun) {
+    return;
+  }
+  m_begun = true;
+  m_file.write("{\"schema\":\"");
+  m_file.write(k_schema);
+  m_file.write("\",\"records\":[");
+}
+
+void JsonReport::write(const Record& record)
+{
+  begin(ScanInfo{});
+  ++m_records;
+  if (m_spool == nullptr || m_spool_errno != 0) {
+    return;
+  }
+  std::string line = dump_json(record_to_json(record));
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), m_spool) != line.size()) {
+    m_spool_errno = errno != 0 ? errno : EIO;
+  }
+}
+
+void JsonReport::fleet(const FleetView& view) { m_view = &view; }
+
+void JsonReport::copy_records(ScanSummary& summary)
+{
+  if (m_spool_errno == 0 && (std::fflush(m_spool) != 0 || std::fseek(m_spool, 0, SEEK_SET) != 0)) {
+    m_spool_errno = errno != 0 ? errno : EIO;
+  }
+  if (m_spool_errno != 0) {
+    throw cannot_write(m_file.path(), m_spool_errno);
+  }
+  const bool patch = m_view != nullptr && has_fleet_findings(*m_view);
+  LineBuffer line;
+  std::uint64_t copied = 0;
+  ssize_t length = 0;
+  while ((length = ::getline(&line.data, &line.capacity, m_spool)) > 0) {
+    std::string_view text(line.data, static_cast<std::size_t>(length));
+    if (text.back() == '\n') {
+      text.remove_suffix(1);
+    }
+    m_file.write(copied == 0 ? "\n" : ",\n");
+    const std::optional<std::string> patched = patch ? with_fleet_findings(text, *m_view, summary) : std::nullopt;
+    m_file.write(patched ? std::string_view(*patched) : text);
+    ++copied;
+  }
+  if (std::ferror(m_spool) != 0 || copied != m_records) {
+    throw std::runtime_error("cannot write '" + m_file.path() + "': the spooled records could not be read back");
+  }
+}
+
+void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
+{
+  if (m_finished) {
+    return;
+  }
+  begin(info);
+  ScanSummary counts = summary;
+  copy_records(counts);
+
+  nlohmann::ordered_json scan = nlohmann::ordered_json::object();
+  scan["tool"] = "fleetcert";
+  scan["version"] = to_valid_utf8(info.tool_version);
+  scan["started_at"] = format_iso8601(info.started_at);
+  scan["finished_at"] = format_iso8601(info.finished_at);
+  scan["duration_s"] = info.finished_at >= info.started_at ? info.finished_at - info.started_at : 0;
+  nlohmann::ordered_json arguments = nlohmann::ordered_json::array();
+  for (const std::string& argument : info.arguments) {
+    arguments.push_back(to_valid_utf8(argument));
+  }
+  scan["arguments"] = std::move(arguments);
+  scan["ports"] = info.ports;
+  scan["endpoints_planned"] = info.endpoints_planned;
+  scan["endpoints_done"] = m_records;
+  scan["interrupted"] = info.interrupted;
+
+  m_file.write("\n],\"scan\":");
+  m_file.write(scan.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  m_file.write(",\"summary\":");
+  m_file.write(dump_json(summary_to_json(counts)));
+  if (m_view != nullptr) {
+    // One device per line, like the records.
+    m_file.write(",\"devices\":[");
+    bool first = true;
+    for (const Device& device : m_view->devices()) {
+      m_file.write(first ? "\n" : ",\n");
+      m_file.write(dump_json(device_to_json(device)));
+      first = false;
+    }
+    m_file.write(first ? "]" : "\n]");
+    nlohmann::json check = nlohmann::json::object();
+    check["not_answering"] = valid_strings(m_view->not_answering());
+    check["not_in_inventory"] = valid_strings(m_view->not_in_inventory());
+    m_file.write(",\"inventory_check\":");
+    m_file.write(dump_json(check));
+  }
+  m_file.write("}\n");
+  m_finished = true;
+  m_file.commit();
+  std::fclose(m_spool);
+  m_spool = nullptr;
+}
+
+JsonlReport::JsonlReport(std::string path, bool append) : m_path(std::move(path))
+{
+  if (m_path == "-") {
+    m_file = stdout;
+    return;
+  }
+  m_file = std::fopen(m_path.c_str(), append ? "ae" : "we");
+  if (m_file == nullptr) {
+    throw cannot_write(m_path, errno);
+  }
+}
+
+JsonlReport::~JsonlReport()
+{
+  if (m_file != nullptr && m_file != stdout) {
+    std::fclose(m_file);
+  }
+}
+
+void JsonlReport::begin(const ScanInfo& /*info*/) {}
+
+void JsonlReport::write(const Record& record)
+{
+  if (m_file == nullptr || m_write_errno != 0) {
+    return;
+  }
+  std::string line = dump_json(record_to_json(record));
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), m_file) != line.size() || std::fflush(m_file) != 0) {
+    m_write_errno = errno != 0 ? errno : EIO;
+  }
+}
+
+void JsonlReport::finish(const ScanInfo& /*info*/, const ScanSummary& /*summary*/)
+{
+  if (m_file == nullptr) {
+    return;
+  }
+  int error = m_write_errno;
+  if (std::fflush(m_file) != 0 && error == 0) {
+    error = errno;
+  }
+  if (m_file != stdout && std::fclose(m_file) != 0 && error == 0) {
+    error = errno;
+  }
+  m_file = nullptr;
+  if (error != 0) {
+    throw cannot_write(m_path == "-" ? std::string("standard output") : m_path, error);
+  }
+}
+
+} // namespace fleetcert

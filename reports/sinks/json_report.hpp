@@ -1,0 +1,110 @@
+#pragma once
+// JSON and JSON Lines reports, written record by record as endpoints complete (never held in
+// memory), and the temporary-file-then-rename writer that keeps a report from being half-written.
+//
+//   {"schema":"fleetcert-scan/1","records":[
+//   {record},
+//   {record}
+//   ],"scan":{...},"summary":{...},"devices":[
+//   {device}
+//   ],"inventory_check":{...}}
+
+#include "reports/sinks/sink.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace fleetcert {
+
+// A file written as "<path>.tmp-<pid>" beside `path` and renamed over `path` by commit(), so
+// `path` only ever holds a complete report. Without commit() the temporary file is removed.
+// "-" (standard output), devices and FIFOs are written straight to.
+class ReplacingFile
+{
+public:
+  // Opens the temporary file; throws std::runtime_error("cannot write '<path>': <reason>").
+  explicit ReplacingFile(std::string path);
+  ~ReplacingFile();
+  ReplacingFile(const ReplacingFile&) = delete;
+  ReplacingFile& operator=(const ReplacingFile&) = delete;
+
+  // Buffered; a failure is remembered and reported by commit().
+  void write(std::string_view bytes);
+  // Flushes, fsyncs, closes and renames into place; throws std::runtime_error on any failure.
+  void commit();
+
+  const std::string& path() const { return m_path; }
+  const std::string& temporary_path() const { return m_temporary_path; }
+
+private:
+  std::string m_path;
+  std::string m_temporary_path;
+  std::FILE* m_file = nullptr;
+  int m_write_errno = 0; // first write failure
+  bool m_committed = false;
+};
+
+// The whole scan as one JSON document ("fleetcert-scan/1"): records, then the scan facts, the
+// summary and, when fleet() gave the device view, the devices and the inventory check.
+//
+// Records are spooled one per line to an anonymous scratch file (created beside `path` and
+// unlinked at once, so nothing is left behind even when the process is killed); finish() copies
+// them into the document, adding to each ok record its address's fleet-wide findings. Memory
+// does not grow with the number of records.
+class JsonReport : public RecordSink
+{
+public:
+  // Throws std::runtime_error when `path` cannot be written, so the scan can be refused early.
+  explicit JsonReport(std::string path);
+  ~JsonReport() override;
+  JsonReport(const JsonReport&) = delete;
+  JsonReport& operator=(const JsonReport&) = delete;
+
+  void begin(const ScanInfo& info) override;
+  void write(const Record& record) override;
+  // Remembers the view (it must outlive finish()) for the fleet-wide findings and "devices".
+  void fleet(const FleetView& view) override;
+  // Writes records, "scan", "summary" (counting the fleet-wide findings the records now carry),
+  // "devices" and "inventory_check", then renames the document into place; throws on write errors.
+  void finish(const ScanInfo& info, const ScanSummary& summary) override;
+
+  const std::string& temporary_path() const { return m_file.temporary_path(); }
+
+private:
+  void copy_records(ScanSummary& summary);
+
+  ReplacingFile m_file;
+  std::FILE* m_spool = nullptr; // the records, one per line; unlinked
+  int m_spool_errno = 0;        // first spool write failure
+  const FleetView* m_view = nullptr;
+  std::uint64_t m_records = 0;
+  bool m_begun = false;
+  bool m_finished = false;
+};
+
+// One record per line (JSON Lines), flushed after each line so that a killed scan leaves every
+// completed line intact. `path` "-" writes to standard output.
+class JsonlReport : public RecordSink
+{
+public:
+  // Opens the file, truncating it or, with `append` (a resumed scan), appending to it; throws
+  // std::runtime_error("cannot write '<path>': <reason>").
+  explicit JsonlReport(std::string path, bool append = false);
+  ~JsonlReport() override;
+  JsonlReport(const JsonlReport&) = delete;
+  JsonlReport& operator=(const JsonlReport&) = delete;
+
+  void begin(const ScanInfo& info) override;
+  void write(const Record& record) override;
+  // Closes the file; throws std::runtime_error if any line could not be written.
+  void finish(const ScanInfo& info, const ScanSummary& summary) override;
+
+private:
+  std::string m_path;
+  std::FILE* m_file = nullptr;
+  int m_write_errno = 0;
+};
+
+} // namespace fleetcert

@@ -1,0 +1,63 @@
+#pragma once
+// Report sinks: each output format receives records as endpoints complete and finishes once.
+// The engine calls a sink from one thread at a time.
+
+#include "scanner/model/record.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+class FleetView;
+
+// Facts about the scan itself, for report headers.
+struct ScanInfo
+{
+  std::string tool_version;
+  std::int64_t started_at = 0;  // seconds since the epoch
+  std::int64_t finished_at = 0; // set before finish()
+  std::vector<std::string> arguments; // the command line as given
+  std::vector<std::uint16_t> ports;
+  std::uint64_t endpoints_planned = 0;
+  bool interrupted = false;
+};
+
+// Running counts over the records, kept by the engine and written by the sinks at the end.
+struct ScanSummary
+{
+  std::uint64_t endpoints = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t errors = 0;
+  std::map<std::string, std::uint64_t> error_classes;      // "timeout" -> n
+  std::map<std::string, std::uint64_t> signature_labels;   // "RSA+SHA256" -> n (leaf)
+  std::map<std::string, std::uint64_t> signature_verdicts; // "rejected" -> n
+  std::map<std::string, std::uint64_t> validity;           // "expired" -> n
+  std::map<std::string, std::uint64_t> cn_classes;         // "mac" -> n
+  std::map<std::string, std::uint64_t> tls_versions;       // "TLSv1.2" -> n
+  std::uint64_t self_signed = 0;
+  // Over ok records, parsed or not; fleet-wide findings (FleetView) are not counted here.
+  std::map<std::string, std::uint64_t> findings;   // finding code -> endpoints with it
+  std::map<std::string, std::uint64_t> severities; // worst severity -> endpoints (with a finding)
+  std::map<std::string, std::uint64_t> provenance; // "factory" -> n
+  std::map<std::string, std::uint64_t> vendors;    // vendor -> n (when known)
+
+  void add(const Record& record);
+};
+
+class RecordSink
+{
+public:
+  virtual ~RecordSink() = default;
+  virtual void begin(const ScanInfo& info) = 0;
+  virtual void write(const Record& record) = 0;
+  // The device view of the whole scan, once, after the last record and before finish(). The view
+  // outlives finish(). Default: not interested.
+  virtual void fleet(const FleetView& /*view*/) {}
+  // Completes the report (for files: writes the temporary file out and renames it into place).
+  virtual void finish(const ScanInfo& info, const ScanSummary& summary) = 0;
+};
+
+} // namespace fleetcert

@@ -1,0 +1,91 @@
+#include "reports/sinks/summary.hpp"
+
+#include "reports/encoding/record_json.hpp"
+#include "reports/encoding/text_safety.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string_view>
+
+namespace fleetcert {
+
+namespace {
+
+nlohmann::json counts_to_json(const std::map<std::string, std::uint64_t>& counts)
+{
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, count] : counts) {
+    // Two invalid names may map to the same replacement text: add rather than overwrite.
+    nlohmann::json& slot = object[to_valid_utf8(name)];
+    slot = (slot.is_null() ? 0 : slot.get<std::uint64_t>()) + count;
+  }
+  return object;
+}
+
+} // namespace
+
+void ScanSummary::add(const Record& record)
+{
+  ++endpoints;
+  if (!record.ok()) {
+    ++errors;
+    ++error_classes[std::string(to_string(record_error(record).error_class))];
+    return;
+  }
+  ++ok;
+  const Assessment& assessment = record.assessment;
+  std::optional<Severity> worst;
+  std::set<std::string_view> codes; // a code counts once per endpoint
+  for (const Finding& finding : assessment.findings) {
+    if (codes.insert(finding.code).second) {
+      ++findings[finding.code];
+    }
+    worst = worst ? std::max(*worst, finding.severity) : finding.severity;
+  }
+  if (worst) {
+    ++severities[std::string(to_string(*worst))];
+  }
+  ++provenance[std::string(to_string(assessment.provenance.kind))];
+  if (!assessment.vendor.empty()) {
+    ++vendors[assessment.vendor];
+  }
+  const CertificateInfo& leaf = *record.leaf();
+  if (!leaf.parsed) {
+    return;
+  }
+  ++signature_labels[leaf.signature.label.empty() ? std::string("unknown") : leaf.signature.label];
+  ++signature_verdicts[std::string(to_string(leaf.signature.verdict))];
+  if (record.assessment.validity) {
+    ++validity[std::string(to_string(*record.assessment.validity))];
+  }
+  ++cn_classes[std::string(to_string(record.assessment.cn_class))];
+  if (!record.observation.tls_version.empty()) {
+    ++tls_versions[record.observation.tls_version];
+  }
+  if (leaf.self_signed) {
+    ++self_signed;
+  }
+}
+
+nlohmann::json summary_to_json(const ScanSummary& summary)
+{
+  nlohmann::json object = nlohmann::json::object();
+  object["endpoints"] = summary.endpoints;
+  object["ok"] = summary.ok;
+  object["errors"] = summary.errors;
+  object["error_classes"] = counts_to_json(summary.error_classes);
+  object["signature_labels"] = counts_to_json(summary.signature_labels);
+  object["signature_verdicts"] = counts_to_json(summary.signature_verdicts);
+  object["validity"] = counts_to_json(summary.validity);
+  object["cn_classes"] = counts_to_json(summary.cn_classes);
+  object["tls_versions"] = counts_to_json(summary.tls_versions);
+  object["self_signed"] = summary.self_signed;
+  object["findings"] = counts_to_json(summary.findings);
+  object["severities"] = counts_to_json(summary.severities);
+  object["provenance"] = counts_to_json(summary.provenance);
+  object["vendors"] = counts_to_json(summary.vendors);
+  return object;
+}
+
+} // namespace fleetcert

@@ -1,0 +1,318 @@
+// Lists made from a report for `fleetcert export` (see export_batches.hpp).
+
+#include "reports/workflows/export_batches.hpp"
+
+#include "reports/encoding/csv_file.hpp"
+#include "scanner/util/ascii.hpp"
+#include "scanner/assessment/assessment.hpp"
+#include "scanner/util/mac.hpp"
+#include "scanner/certificate/certificate.hpp"
+#include "scanner/targets/targets.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <tuple>
+
+namespace fleetcert {
+namespace {
+
+bool has_finding(const ReportEndpoint& endpoint, std::string_view code)
+{
+  return std::any_of(endpoint.findings.begin(), endpoint.findings.end(),
+                     [&](const ReportFinding& finding) { return finding.code == code; });
+}
+
+std::string inventory_mac(const ReportDevice& device)
+{
+  for (const ReportEndpoint* endpoint : device.endpoints) {
+    if (endpoint->inventory && !endpoint->inventory->mac.empty()) {
+      return endpoint->inventory->mac;
+    }
+  }
+  return {};
+}
+
+// Address order: IPv4 numerically, then IPv6, then names.
+auto address_order(const ReportDevice& device)
+{
+  const auto address = parse_address(device.ip);
+  return std::tuple(!address.has_value(), address ? address->first : true, address ? address->second : uint128{0},
+                    device.ip.empty() ? device.host : device.ip);
+}
+
+void add_distinct(std::vector<std::string>& items, const std::string& item)
+{
+  if (!item.empty() && std::find(items.begin(), items.end(), item) == items.end()) {
+    items.push_back(item);
+  }
+}
+
+std::string join(const std::vector<std::string>& items)
+{
+  return join_items(items, " ");
+}
+
+bool any_endpoint(const ReportDevice& device, const std::vector<std::string>& values,
+                  std::string (*field)(const ReportEndpoint&))
+{
+  for (const ReportEndpoint* endpoint : device.endpoints) {
+    if (!endpoint->ok) {
+      continue;
+    }
+    const std::string value = field(*endpoint);
+    for (const std::string& wanted : values) {
+      if (ascii_iequals(value, wanted)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool any_of_values(const std::string& value, const std::vector<std::string>& values)
+{
+  return std::any_of(values.begin(), values.end(), [&](const std::string& wanted) { return ascii_iequals(value, wanted); });
+}
+
+} // namespace
+
+std::size_t UpdateBatches::skipped() const
+{
+  return static_cast<std::size_t>(
+      std::count_if(entries.begin(), entries.end(), [](const UpdateEntry& e) { return e.status == "skipped"; }));
+}
+
+UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size)
+{
+  batch_size = std::clamp<std::size_t>(batch_size, 1, k_grandstream_portal_limit);
+  std::vector<UpdateEntry> listed;
+  std::vector<UpdateEntry> skipped;
+  for (const ReportDevice& device : report.devices()) {
+    const ReportEndpoint* legacy = nullptr;
+    for (const ReportEndpoint* endpoint : device.endpoints) {
+      const std::string& vendor = endpoint->vendor.empty() ? device.vendor : endpoint->vendor;
+      if (endpoint->ok && ascii_iequals(vendor, "Grandstream") && has_finding(*endpoint, "legacy-generation")) {
+        legacy = endpoint;
+        break;
+      }
+    }
+    if (legacy == nullptr) {
+      continue;
+    }
+    UpdateEntry entry;
+    entry.ip = device.ip;
+    entry.host = device.host;
+    entry.model = device.model;
+    entry.site = device.site;
+    const std::string from_inventory = inventory_mac(device);
+    const std::string& chosen = legacy->cn_mac.empty() ? from_inventory : legacy->cn_mac;
+    const auto mac = normalize_mac(chosen);
+    if (chosen.empty()) {
+      entry.status = "skipped";
+      entry.note = "no MAC known: the certificate's CN is not a MAC and the inventory has none for this address";
+      skipped.push_back(std::move(entry));
+      continue;
+    }
+    if (!mac) {
+      entry.status = "skipped";
+      entry.note = "MAC '" + chosen + "' is not 12 hex digits";
+      skipped.push_back(std::move(entry));
+      continue;
+    }
+    entry.mac = *mac;
+    const auto inventory = normalize_mac(from_inventory);
+    if (!legacy->cn_mac.empty() && inventory && *inventory != entry.mac) {
+      entry.note = "the inventory says " + *inventory + "; listed: the certificate's MAC";
+    }
+    listed.push_back(std::move(entry));
+  }
+  std::stable_sort(listed.begin(), listed.end(), [](const UpdateEntry& a, const UpdateEntry& b) { return a.mac < b.mac; });
+
+  UpdateBatches out;
+  std::optional<std::size_t> previous; // index in out.entries of the row that placed the last MAC
+  for (UpdateEntry& entry : listed) {
+    if (previous && out.entries[*previous].mac == entry.mac) {
+      const UpdateEntry& first = out.entries[*previous];
+      entry.status = "duplicate";
+      entry.batch = first.batch;
+      entry.line = first.line;
+      entry.note += std::string(entry.note.empty() ? "" : "; ") + "same MAC as " +
+                    (first.ip.empty() ? first.host : first.ip) + ": listed once";
+    } else {
+      if (out.batches.empty() || out.batches.back().size() == batch_size) {
+        out.batches.emplace_back();
+      }
+      out.batches.back().push_back(entry.mac);
+      entry.status = "batched";
+      entry.batch = out.batches.size();
+      entry.line = out.batches.back().size();
+      previous = out.entries.size();
+    }
+    out.entries.push_back(std::move(entry));
+  }
+  std::sort(skipped.begin(), skipped.end(), [](const UpdateEntry& a, const UpdateEntry& b) {
+    return std::tuple(a.ip, a.host) < std::tuple(b.ip, b.host);
+  });
+  out.entries.insert(out.entries.end(), skipped.begin(), skipped.end());
+  return out;
+}
+
+std::string batch_file_name(const std::string& prefix, std::size_t batch)
+{
+  char number[32];
+  std::snprintf(number, sizeof number, "%03zu", batch);
+  return prefix + "-" + number + ".txt";
+}
+
+const std::vector<std::string>& device_filter_keys()
+{
+  static const std::vector<std::string> k_keys = {"finding", "vendor",     "model",    "site",     "signature",
+                                                  "verdict", "provenance", "validity", "severity", "answered"};
+  return k_keys;
+}
+
+Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditions)
+{
+  DeviceFilter filter;
+  for (const std::string& condition : conditions) {
+    const auto equals = condition.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == condition.size()) {
+      return Error{"--where '" + condition + "': expected KEY=VALUE"};
+    }
+    const std::string key = ascii_lower(condition.substr(0, equals));
+    const std::string value = condition.substr(equals + 1);
+    const auto& keys = device_filter_keys();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string known;
+      for (const std::string& k : keys) {
+        known += (known.empty() ? "" : ", ") + k;
+      }
+      return Error{"--where '" + condition + "': unknown key '" + key + "' (known: " + known + ")"};
+    }
+    if (key == "severity") {
+      if (!parse_severity(ascii_lower(value))) {
+        return Error{"--where '" + condition + "': severity is one of info, low, medium, high, critical"};
+      }
+    }
+    if (key == "answered" && !ascii_iequals(value, "true") && !ascii_iequals(value, "false")) {
+      return Error{"--where '" + condition + "': answered is true or false"};
+    }
+    filter.conditions[key].push_back(value);
+  }
+  return filter;
+}
+
+bool DeviceFilter::matches(const ReportDevice& device) const
+{
+  for (const auto& condition : conditions) {
+    const std::string& key = condition.first;
+    const auto& values = condition.second; // not a structured binding: lambdas below capture it (clang 14)
+    bool hit = false;
+    if (key == "finding") {
+      hit = std::any_of(device.findings.begin(), device.findings.end(),
+                        [&](const ReportFinding& f) { return any_of_values(f.code, values); });
+    } else if (key == "vendor") {
+      hit = any_of_values(device.vendor, values);
+    } else if (key == "model") {
+      hit = any_of_values(device.model, values);
+    } else if (key == "site") {
+      hit = any_of_values(device.site, values);
+    } else if (key == "signature") {
+      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.signature_label; });
+    } else if (key == "verdict") {
+      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.signature_verdict; });
+    } else if (key == "provenance") { // "factory" or "factory/chain"
+      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.provenance_kind; }) ||
+            any_endpoint(device, values,
+                         [](const ReportEndpoint& e) { return e.provenance_kind + "/" + e.provenance_basis; });
+    } else if (key == "validity") {
+      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.validity; });
+    } else if (key == "severity") { // the worst finding is at least this severe
+      const auto worst = device.worst();
+      hit = worst && std::any_of(values.begin(), values.end(), [&](const std::string& v) {
+              const auto level = parse_severity(ascii_lower(v));
+              return level && static_cast<int>(*worst) >= static_cast<int>(*level);
+            });
+    } else if (key == "answered") {
+      hit = any_of_values(device.answered() ? "true" : "false", values);
+    }
+    if (!hit) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const std::vector<std::string>& device_export_columns()
+{
+  static const std::vector<std::string> k_columns = {
+      "ip",       "host",           "mac",        "vendor",   "model",     "site",           "answered", "ports",
+      "cn",       "signature_labels", "signature_verdicts", "provenance", "validity", "not_after", "worst_severity",
+      "findings"};
+  return k_columns;
+}
+
+std::vector<std::string> device_export_row(const ReportDevice& device)
+{
+  std::vector<std::string> ports, cns, labels, verdicts, provenance, validity;
+  std::optional<std::int64_t> earliest;
+  for (const ReportEndpoint* endpoint : device.endpoints) {
+    ports.push_back(std::to_string(endpoint->port) + ":" +
+                    (endpoint->ok ? std::string("ok") : (endpoint->error_class.empty() ? "error" : endpoint->error_class)));
+    if (!endpoint->ok) {
+      continue;
+    }
+    add_distinct(cns, endpoint->cn);
+    add_distinct(labels, endpoint->signature_label);
+    add_distinct(verdicts, endpoint->signature_verdict);
+    add_distinct(provenance, endpoint->provenance_kind.empty() || endpoint->provenance_basis.empty()
+                                 ? endpoint->provenance_kind
+                                 : endpoint->provenance_kind + "/" + endpoint->provenance_basis);
+    add_distinct(validity, endpoint->validity);
+    if (endpoint->not_after && (!earliest || *endpoint->not_after < *earliest)) {
+      earliest = endpoint->not_after;
+    }
+  }
+  std::vector<std::string> codes;
+  for (const ReportFinding& finding : device.findings) {
+    codes.push_back(finding.code);
+  }
+  const auto worst = device.worst();
+  // Everything read from a report is untrusted text (the file may have been edited).
+  return {csv_untrusted(device.ip),
+          csv_untrusted(device.host),
+          csv_untrusted(device.mac),
+          csv_untrusted(device.vendor),
+          csv_untrusted(device.model),
+          csv_untrusted(device.site),
+          csv_trusted(device.answered() ? "true" : "false"),
+          csv_untrusted(join(ports)),
+          csv_untrusted(join_items(cns, " | ")),
+          csv_untrusted(join(labels)),
+          csv_untrusted(join(verdicts)),
+          csv_untrusted(join(provenance)),
+          csv_untrusted(join(validity)),
+          csv_trusted(earliest ? format_iso8601(*earliest) : std::string()),
+          csv_trusted(worst ? std::string(to_string(*worst)) : std::string()),
+          csv_untrusted(join(codes))};
+}
+
+std::vector<const ReportDevice*> select_devices(const std::vector<ReportDevice>& devices, const DeviceFilter& filter)
+{
+  std::vector<const ReportDevice*> out;
+  for (const ReportDevice& device : devices) {
+    if (filter.matches(device)) {
+      out.push_back(&device);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ReportDevice* a, const ReportDevice* b) {
+    const int wa = a->worst() ? static_cast<int>(*a->worst()) : -1;
+    const int wb = b->worst() ? static_cast<int>(*b->worst()) : -1;
+    return std::tuple(-wa, address_order(*a)) < std::tuple(-wb, address_order(*b));
+  });
+  return out;
+}
+
+} // namespace fleetcert

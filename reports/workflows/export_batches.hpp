@@ -1,0 +1,70 @@
+#pragma once
+// `fleetcert export`: lists made from a loaded report (report_reader.hpp). Pure: the command
+// writes the files.
+//
+// - Grandstream update batches: the MACs of Grandstream devices still on the legacy certificate
+//   generation (finding `legacy-generation`), as the vendor's certificate portal takes them
+//   (12 upper-case hex digits, one per line, at most 1000 per request), plus an index of which
+//   device is on which line of which file.
+// - Device lists: one CSV row per device, selected by `--where KEY=VALUE` conditions.
+
+#include "reports/workflows/report_reader.hpp"
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+// The Grandstream certificate portal takes at most this many MACs per request.
+constexpr std::size_t k_grandstream_portal_limit = 1000;
+
+// One device of a Grandstream update export: a row of the index.
+struct UpdateEntry
+{
+  std::string mac; // 12 upper-case hex digits; empty when skipped for want of one
+  std::string ip, host, model, site;
+  std::size_t batch = 0; // 1-based batch number; 0 when not in a batch
+  std::size_t line = 0;  // 1-based line in that batch
+  std::string status;    // "batched", "duplicate" (its MAC is on an earlier row), "skipped"
+  std::string note;      // why skipped, or what to know (an inventory MAC that differs)
+};
+
+struct UpdateBatches
+{
+  std::vector<std::vector<std::string>> batches; // MACs, sorted, each at most batch_size
+  std::vector<UpdateEntry> entries;              // by MAC, then the skipped ones by address
+  std::size_t skipped() const;
+};
+
+// Grandstream devices with a `legacy-generation` finding, their MACs deduplicated and sorted,
+// cut into batches of `batch_size` (1..k_grandstream_portal_limit). The MAC is the one in the
+// legacy certificate's CN (what Grandstream issued it to), else the inventory's.
+UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size);
+
+// "grandstream-update-001.txt": the batch's file name (at least three digits).
+std::string batch_file_name(const std::string& prefix, std::size_t batch);
+
+// Conditions of `export devices --where KEY=VALUE`: the same key repeated means any of its values
+// (OR), different keys must all match (AND). Values are compared case-insensitively.
+struct DeviceFilter
+{
+  std::map<std::string, std::vector<std::string>> conditions; // key -> accepted values
+  bool matches(const ReportDevice& device) const;
+};
+
+// The keys `--where` knows, for help and errors.
+const std::vector<std::string>& device_filter_keys();
+
+// Parses "KEY=VALUE" conditions; errors name the condition ("--where 'colour=red': unknown key ...").
+Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditions);
+
+// Columns and one encoded CSV row (formula-neutralised) of a device export.
+const std::vector<std::string>& device_export_columns();
+std::vector<std::string> device_export_row(const ReportDevice& device);
+
+// The devices of `devices` that match, worst first, then by address.
+std::vector<const ReportDevice*> select_devices(const std::vector<ReportDevice>& devices, const DeviceFilter& filter);
+
+} // namespace fleetcert

@@ -1,0 +1,674 @@
+// What changed between two audits (see report_diff.hpp).
+//
+//   older.devices() ──┐                    ┌─> pairs ──> compare ──> DeviceChange (kind, reasons)
+//                     ├─ match: MAC, then ─┤
+//   newer.devices() ──┘   address          └─> unpaired: appeared / vanished
+
+#include "reports/workflows/report_diff.hpp"
+
+#include "reports/encoding/record_json.hpp"
+#include "reports/encoding/text_safety.hpp"
+#include "scanner/util/ascii.hpp"
+#include "scanner/certificate/certificate.hpp"
+#include "scanner/targets/targets.hpp"
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+namespace fleetcert {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::array k_kinds = {ChangeKind::worse,    ChangeKind::better,   ChangeKind::rotated, ChangeKind::moved,
+                                ChangeKind::appeared, ChangeKind::vanished, ChangeKind::changed};
+
+// Findings only the JSON document carries (added when the whole scan is known).
+bool is_fleet_wide(const std::string& code)
+{
+  return code == "shared-certificate" || code == "shared-key" || code == "not-in-inventory" ||
+         code == "not-answering";
+}
+
+std::string device_key(const ReportDevice& device)
+{
+  return device.ip.empty() ? device.host : device.ip;
+}
+
+std::string short_hash(const std::string& sha256)
+{
+  return sha256.size() > 16 ? sha256.substr(0, 16) + "..." : sha256;
+}
+
+DeviceSnapshot snapshot(const ReportDevice& device)
+{
+  DeviceSnapshot out;
+  out.ip = device.ip;
+  out.host = device.host;
+  out.mac = device.mac;
+  out.vendor = device.vendor;
+  out.model = device.model;
+  out.site = device.site;
+  out.worst = device.worst();
+  out.findings = device.findings;
+  for (const ReportEndpoint* endpoint : device.endpoints) {
+    DeviceSnapshot::Port port;
+    port.port = endpoint->port;
+    port.status = endpoint->ok ? "ok" : (endpoint->error_class.empty() ? "error" : endpoint->error_class);
+    if (endpoint->ok) {
+      port.sha256 = endpoint->sha256;
+      port.signature_label = endpoint->signature_label;
+      port.signature_verdict = endpoint->signature_verdict;
+      port.provenance = endpoint->provenance_kind;
+      if (!endpoint->provenance_basis.empty() && !endpoint->provenance_kind.empty()) {
+        port.provenance += "/" + endpoint->provenance_basis;
+      }
+      port.validity = endpoint->validity;
+      port.not_after = endpoint->not_after ? format_iso8601(*endpoint->not_after) : std::string();
+    }
+    out.ports.push_back(std::move(port));
+  }
+  return out;
+}
+
+const ReportEndpoint* find_port(const ReportDevice& device, std::uint16_t port)
+{
+  for (const ReportEndpoint* endpoint : device.endpoints) {
+    if (endpoint->port == port) {
+      return endpoint;
+    }
+  }
+  return nullptr;
+}
+
+std::string error_word(const ReportEndpoint* endpoint)
+{
+  if (endpoint == nullptr) {
+    return "not scanned";
+  }
+  return endpoint->error_class.empty() ? "error" : endpoint->error_class;
+}
+
+std::string port_prefix(std::uint16_t port)
+{
+  return "port " + std::to_string(port) + ": ";
+}
+
+// Compares one ranked property of a port that presented a certificate in both audits.
+void compare_rank(std::vector<ChangeReason>& reasons, std::uint16_t port, const char* field, const char* label,
+                  int before_rank, int after_rank, const std::string& before, const std::string& after,
+                  const std::string& detail)
+{
+  if (before_rank == after_rank) {
+    return;
+  }
+  ChangeReason reason;
+  reason.effect = after_rank < before_rank ? ChangeKind::worse : ChangeKind::better;
+  reason.field = field;
+  reason.port = port;
+  reason.before = before;
+  reason.after = after;
+  reason.text = port_prefix(port) + label + " " + (before.empty() ? "unknown" : before) + " -> " +
+                (after.empty() ? "unknown" : after) + detail;
+  reasons.push_back(std::move(reason));
+}
+
+struct FindingState
+{
+  Severity severity = Severity::info;
+  std::string message;
+  std::set<std::uint16_t> ports; // ports whose record carries it
+};
+
+std::map<std::string, FindingState> findings_of(const ReportDevice& device, const ReportDiff& diff,
+                                                const DiffOptions& options)
+{
+  std::map<std::string, FindingState> out;
+  for (const ReportEndpoint* endpoint : device.endpoints) {
+    for (const ReportFinding& finding : endpoint->findings) {
+      if (options.ignored_codes.count(finding.code) != 0 ||
+          (!diff.fleet_findings_compared && is_fleet_wide(finding.code))) {
+        continue;
+      }
+      auto [it, inserted] = out.emplace(finding.code, FindingState{finding.severity, finding.message, {}});
+      if (!inserted && static_cast<int>(finding.severity) > static_cast<int>(it->second.severity)) {
+        it->second.severity = finding.severity;
+        it->second.message = finding.message;
+      }
+      it->second.ports.insert(endpoint->port);
+    }
+  }
+  return out;
+}
+
+void compare_findings(std::vector<ChangeReason>& reasons, const ReportDevice& older, const ReportDevice& newer,
+                      const ReportDiff& diff, const DiffOptions& options)
+{
+  const auto before = findings_of(older, diff, options);
+  const auto after = findings_of(newer, diff, options);
+  for (const auto& [code, state] : after) {
+    const auto old = before.find(code);
+    ChangeReason reason;
+    reason.field = "finding";
+    reason.code = code;
+    reason.after = std::string(to_string(state.severity));
+    if (old == before.end()) {
+      reason.effect = ChangeKind::worse;
+      reason.text = "new finding " + code + " (" + reason.after + "): " + state.message;
+    } else if (old->second.severity != state.severity) {
+      reason.before = std::string(to_string(old->second.severity));
+      reason.effect = static_cast<int>(state.severity) > static_cast<int>(old->second.severity) ? ChangeKind::worse
+                                                                                               : ChangeKind::better;
+      reason.text = "finding " + code + " " + reason.before + " -> " + reason.after + ": " + state.message;
+    } else {
+      continue;
+    }
+    reasons.push_back(std::move(reason));
+  }
+  for (const auto& [code, state] : before) {
+    if (after.count(code) != 0) {
+      continue;
+    }
+    // Resolved only when every port that had it was audited again (presented a certificate).
+    const bool audited_again = std::all_of(state.ports.begin(), state.ports.end(), [&](std::uint16_t port) {
+      const ReportEndpoint* endpoint = find_port(newer, port);
+      return endpoint != nullptr && endpoint->ok;
+    });
+    if (!audited_again) {
+      continue;
+    }
+    ChangeReason reason;
+    reason.effect = ChangeKind::better;
+    reason.field = "finding";
+    reason.code = code;
+    reason.before = std::string(to_string(state.severity));
+    reason.text = "finding " + code + " (" + reason.before + ") resolved";
+    reasons.push_back(std::move(reason));
+  }
+}
+
+void compare_fact(std::vector<ChangeReason>& reasons, const char* field, const std::string& before,
+                  const std::string& after)
+{
+  if (before.empty() || after.empty() || before == after) {
+    return;
+  }
+  ChangeReason reason;
+  reason.field = field;
+  reason.before = before;
+  reason.after = after;
+  reason.text = std::string(field) + " " + before + " -> " + after;
+  reasons.push_back(std::move(reason));
+}
+
+std::vector<ChangeReason> compare_devices(const ReportDevice& older, const ReportDevice& newer, bool moved,
+                                          const ReportDiff& diff, const DiffOptions& options)
+{
+  std::vector<ChangeReason> reasons;
+  if (moved) {
+    ChangeReason reason;
+    reason.effect = ChangeKind::moved;
+    reason.field = "address";
+    reason.before = device_key(older);
+    reason.after = device_key(newer);
+    reason.text = "moved from " + reason.before + " to " + reason.after + " (same MAC " + newer.mac + ")";
+    reasons.push_back(std::move(reason));
+  }
+  std::set<std::uint16_t> ports;
+  for (const ReportEndpoint* endpoint : older.endpoints) {
+    ports.insert(endpoint->port);
+  }
+  for (const ReportEndpoint* endpoint : newer.endpoints) {
+    ports.insert(endpoint->port);
+  }
+  for (const std::uint16_t port : ports) {
+    const ReportEndpoint* before = find_port(older, port);
+    const ReportEndpoint* after = find_port(newer, port);
+    const bool was_ok = before != nullptr && before->ok;
+    const bool is_ok = after != nullptr && after->ok;
+    if (was_ok && is_ok) {
+      if (before->sha256 != after->sha256) {
+        ChangeReason reason;
+        reason.effect = ChangeKind::rotated;
+        reason.field = "certificate";
+        reason.port = port;
+        reason.before = before->sha256;
+        reason.after = after->sha256;
+        reason.text = port_prefix(port) + "new certificate " + short_hash(after->sha256) + " (was " +
+                      short_hash(before->sha256) + ")";
+        if (before->signature_label != after->signature_label) {
+          reason.text += ", " + (before->signature_label.empty() ? "unknown" : before->signature_label) + " -> " +
+                         (after->signature_label.empty() ? "unknown" : after->signature_label);
+        }
+        reasons.push_back(std::move(reason));
+      }
+      const std::string label = after->signature_label.empty() ? "" : " (" + after->signature_label + ")";
+      compare_rank(reasons, port, "signature_verdict", "signature verdict",
+                   signature_verdict_rank(before->signature_verdict), signature_verdict_rank(after->signature_verdict),
+                   before->signature_verdict, after->signature_verdict, label);
+      const auto provenance = [](const ReportEndpoint* e) {
+        return e->provenance_kind.empty() ? std::string() : e->provenance_kind + "/" + e->provenance_basis;
+      };
+      compare_rank(reasons, port, "provenance", "provenance",
+                   provenance_rank(before->provenance_kind, before->provenance_basis),
+                   provenance_rank(after->provenance_kind, after->provenance_basis), provenance(before),
+                   provenance(after), "");
+      const std::string until = after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "";
+      compare_rank(reasons, port, "validity", "validity", validity_rank(before->validity),
+                   validity_rank(after->validity), before->validity, after->validity, until);
+    } else if (was_ok && after != nullptr) { // absent: the port was not scanned this time
+      ChangeReason reason;
+      reason.effect = options.vanished_is_worse ? ChangeKind::worse : ChangeKind::changed;
+      reason.field = "answering";
+      reason.port = port;
+      reason.before = "ok";
+      reason.after = error_word(after);
+      reason.text = port_prefix(port) + "stopped answering (" + reason.after + ")";
+      reasons.push_back(std::move(reason));
+    } else if (is_ok && !was_ok) {
+      ChangeReason reason;
+      reason.effect = ChangeKind::changed;
+      reason.field = "answering";
+      reason.port = port;
+      reason.before = error_word(before);
+      reason.after = "ok";
+      reason.text = port_prefix(port) + "presents a certificate now (was " + reason.before + ")";
+      reasons.push_back(std::move(reason));
+    }
+  }
+  compare_findings(reasons, older, newer, diff, options);
+  if (!moved) {
+    compare_fact(reasons, "mac", older.mac, newer.mac);
+  }
+  compare_fact(reasons, "vendor", older.vendor, newer.vendor);
+  compare_fact(reasons, "model", older.model, newer.model);
+  compare_fact(reasons, "site", older.site, newer.site);
+  return reasons;
+}
+
+// Fills kind and `also` from the reasons' effects; false when there is none (unchanged).
+bool classify(DeviceChange& change)
+{
+  std::set<ChangeKind> effects;
+  for (const ChangeReason& reason : change.reasons) {
+    effects.insert(reason.effect);
+  }
+  if (effects.empty()) {
+    return false;
+  }
+  change.kind = *effects.begin(); // enum order is precedence order
+  for (const ChangeKind kind : effects) {
+    if (kind != change.kind) {
+      change.also.push_back(kind);
+    }
+  }
+  return true;
+}
+
+void describe_unanswered(std::vector<ChangeReason>& reasons, const ReportDevice* device, ChangeKind effect,
+                         bool appearing)
+{
+  ChangeReason reason;
+  reason.effect = effect;
+  reason.field = "answering";
+  if (device == nullptr) {
+    reason.text = appearing ? "not in the old audit" : "not in the new audit";
+  } else {
+    std::string errors;
+    for (const ReportEndpoint* endpoint : device->endpoints) {
+      errors += (errors.empty() ? "" : ", ") + std::to_string(endpoint->port) + " " + error_word(endpoint);
+    }
+    reason.text = (appearing ? "presented no certificate before (" : "presents no certificate now (") + errors + ")";
+  }
+  (appearing ? reason.before : reason.after) = device == nullptr ? "absent" : "error";
+  (appearing ? reason.after : reason.before) = "ok";
+  reasons.push_back(std::move(reason));
+}
+
+// Address order: IPv4 numerically, then IPv6, then names.
+auto address_order(const DeviceSnapshot& device)
+{
+  const auto address = parse_address(device.ip);
+  return std::tuple(!address.has_value(), address ? address->first : true, address ? address->second : uint128{0},
+                    device.ip.empty() ? device.host : device.ip);
+}
+
+json finding_list(const std::vector<ReportFinding>& findings)
+{
+  json out = json::array();
+  for (const ReportFinding& finding : findings) {
+    out.push_back({{"code", finding.code}, {"severity", std::string(to_string(finding.severity))}});
+  }
+  return out;
+}
+
+void put(json& object, const char* key, const std::string& value)
+{
+  if (!value.empty()) {
+    object[key] = value;
+  }
+}
+
+json snapshot_to_json(const std::optional<DeviceSnapshot>& device)
+{
+  if (!device) {
+    return nullptr;
+  }
+  json out = json::object();
+  put(out, "ip", device->ip);
+  put(out, "host", device->host);
+  put(out, "mac", device->mac);
+  put(out, "vendor", device->vendor);
+  put(out, "model", device->model);
+  put(out, "site", device->site);
+  if (device->worst) {
+    out["worst_severity"] = std::string(to_string(*device->worst));
+  }
+  out["findings"] = finding_list(device->findings);
+  out["ports"] = json::array();
+  for (const DeviceSnapshot::Port& port : device->ports) {
+    json item = {{"port", port.port}, {"status", port.status}};
+    put(item, "sha256", port.sha256);
+    put(item, "signature_label", port.signature_label);
+    put(item, "signature_verdict", port.signature_verdict);
+    put(item, "provenance", port.provenance);
+    put(item, "validity", port.validity);
+    put(item, "not_after", port.not_after);
+    out["ports"].push_back(std::move(item));
+  }
+  return out;
+}
+
+json report_facts(const ScanReport& report)
+{
+  json out = {{"path", report.path}, {"format", report.format}, {"interrupted", report.interrupted},
+              {"endpoints", report.endpoints.size()}};
+  put(out, "started_at", report.started_at);
+  put(out, "finished_at", report.finished_at);
+  return out;
+}
+
+std::string totals_line(const ReportDiff& diff)
+{
+  std::string out;
+  for (const ChangeKind kind : k_kinds) {
+    const auto it = diff.totals.find(kind);
+    out += std::to_string(it == diff.totals.end() ? 0 : it->second) + " " + std::string(to_string(kind)) + ", ";
+  }
+  return out + std::to_string(diff.unchanged) + " unchanged";
+}
+
+} // namespace
+
+std::string_view to_string(ChangeKind kind)
+{
+  switch (kind) {
+  case ChangeKind::worse: return "worse";
+  case ChangeKind::better: return "better";
+  case ChangeKind::rotated: return "rotated";
+  case ChangeKind::moved: return "moved";
+  case ChangeKind::appeared: return "appeared";
+  case ChangeKind::vanished: return "vanished";
+  case ChangeKind::changed: return "changed";
+  }
+  return "changed";
+}
+
+int signature_verdict_rank(std::string_view verdict)
+{
+  if (verdict == "current") {
+    return 3;
+  }
+  if (verdict == "legacy") {
+    return 2;
+  }
+  if (verdict == "rejected") {
+    return 1;
+  }
+  return 0; // unknown: the certificate did not decode
+}
+
+int provenance_rank(std::string_view kind, std::string_view basis)
+{
+  if (kind == "factory") {
+    return basis == "chain" ? 5 : 4;
+  }
+  if (kind == "custom-ca") {
+    return basis == "chain" ? 3 : 2;
+  }
+  if (kind == "self-signed") {
+    return 1;
+  }
+  return 0; // unknown
+}
+
+int validity_rank(std::string_view validity)
+{
+  if (validity == "valid") {
+    return 3;
+  }
+  if (validity == "expiring") {
+    return 2;
+  }
+  if (validity == "expired" || validity == "not-yet-valid") {
+    return 1;
+  }
+  return 0; // dates unknown
+}
+
+bool ReportDiff::worse() const
+{
+  return std::any_of(changes.begin(), changes.end(), [](const DeviceChange& c) { return c.counts_as_worse; });
+}
+
+ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const DiffOptions& options)
+{
+  ReportDiff diff;
+  diff.fleet_findings_compared = older.format != "jsonl" && newer.format != "jsonl";
+  for (const ChangeKind kind : k_kinds) {
+    diff.totals[kind] = 0;
+  }
+  const std::vector<ReportDevice> old_devices = older.devices();
+  const std::vector<ReportDevice> new_devices = newer.devices();
+
+  // A MAC that names exactly one device in a report identifies it; one on several addresses does not.
+  auto unique_macs = [](const std::vector<ReportDevice>& devices) {
+    std::map<std::string, std::optional<std::size_t>> out;
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      if (devices[i].mac.empty()) {
+        continue;
+      }
+      auto [it, inserted] = out.emplace(devices[i].mac, i);
+      if (!inserted) {
+        it->second.reset();
+      }
+    }
+    return out;
+  };
+  struct Pair
+  {
+    const ReportDevice* older = nullptr;
+    const ReportDevice* newer = nullptr;
+    bool moved = false;
+  };
+  std::vector<Pair> pairs;
+  std::vector<bool> old_used(old_devices.size()), new_used(new_devices.size());
+  const auto old_macs = unique_macs(old_devices);
+  const auto new_macs = unique_macs(new_devices);
+  for (const auto& [mac, old_index] : old_macs) {
+    const auto it = new_macs.find(mac);
+    if (!old_index || it == new_macs.end() || !it->second) {
+      continue;
+    }
+    const ReportDevice& a = old_devices[*old_index];
+    const ReportDevice& b = new_devices[*it->second];
+    pairs.push_back({&a, &b, device_key(a) != device_key(b)});
+    old_used[*old_index] = true;
+    new_used[*it->second] = true;
+  }
+  std::map<std::string, std::size_t> new_by_address;
+  for (std::size_t i = 0; i < new_devices.size(); ++i) {
+    if (!new_used[i]) {
+      new_by_address.emplace(device_key(new_devices[i]), i);
+    }
+  }
+  for (std::size_t i = 0; i < old_devices.size(); ++i) {
+    if (old_used[i]) {
+      continue;
+    }
+    const auto it = new_by_address.find(device_key(old_devices[i]));
+    if (it != new_by_address.end()) {
+      pairs.push_back({&old_devices[i], &new_devices[it->second], false});
+      new_used[it->second] = true;
+    } else {
+      pairs.push_back({&old_devices[i], nullptr, false});
+    }
+  }
+  for (std::size_t i = 0; i < new_devices.size(); ++i) {
+    if (!new_used[i]) {
+      pairs.push_back({nullptr, &new_devices[i], false});
+    }
+  }
+
+  for (const Pair& pair : pairs) {
+    const bool was_answering = pair.older != nullptr && pair.older->answered();
+    const bool is_answering = pair.newer != nullptr && pair.newer->answered();
+    if (!was_answering && !is_answering) {
+      continue; // errors (or absent) in both audits: not a change
+    }
+    DeviceChange change;
+    if (pair.older != nullptr) {
+      change.before = snapshot(*pair.older);
+    }
+    if (pair.newer != nullptr) {
+      change.after = snapshot(*pair.newer);
+    }
+    if (was_answering && is_answering) {
+      change.reasons = compare_devices(*pair.older, *pair.newer, pair.moved, diff, options);
+      if (!classify(change)) {
+        ++diff.unchanged;
+        continue;
+      }
+    } else {
+      const ChangeKind kind = is_answering ? ChangeKind::appeared : ChangeKind::vanished;
+      describe_unanswered(change.reasons, is_answering ? pair.older : pair.newer, kind, is_answering);
+      if (pair.moved) {
+        change.reasons.push_back({ChangeKind::moved, "address", std::nullopt, "", device_key(*pair.older),
+                                  device_key(*pair.newer),
+                                  "moved from " + device_key(*pair.older) + " to " + device_key(*pair.newer)});
+      }
+      classify(change);
+      change.kind = kind;
+      change.also.erase(std::remove(change.also.begin(), change.also.end(), kind), change.also.end());
+    }
+    change.counts_as_worse =
+        change.kind == ChangeKind::worse || (change.kind == ChangeKind::vanished && options.vanished_is_worse);
+    ++diff.totals[change.kind];
+    diff.changes.push_back(std::move(change));
+  }
+  std::stable_sort(diff.changes.begin(), diff.changes.end(), [](const DeviceChange& a, const DeviceChange& b) {
+    return std::tuple(static_cast<int>(a.kind), address_order(a.current())) <
+           std::tuple(static_cast<int>(b.kind), address_order(b.current()));
+  });
+  return diff;
+}
+
+json diff_to_json(const ReportDiff& diff, const ScanReport& older, const ScanReport& newer, const DiffOptions& options)
+{
+  json out;
+  out["schema"] = "fleetcert-diff/1";
+  out["old"] = report_facts(older);
+  out["new"] = report_facts(newer);
+  out["ignored"] = json(std::vector<std::string>(options.ignored_codes.begin(), options.ignored_codes.end()));
+  out["fleet_findings_compared"] = diff.fleet_findings_compared;
+  out["vanished_is_worse"] = options.vanished_is_worse;
+  out["worse"] = diff.worse();
+  json totals = json::object();
+  for (const ChangeKind kind : k_kinds) {
+    totals[std::string(to_string(kind))] = diff.totals.at(kind);
+  }
+  totals["unchanged"] = diff.unchanged;
+  out["totals"] = totals;
+  out["changes"] = json::array();
+  for (const DeviceChange& change : diff.changes) {
+    const DeviceSnapshot& now = change.current();
+    json item = {{"kind", std::string(to_string(change.kind))}, {"worse", change.counts_as_worse}};
+    item["also"] = json::array();
+    for (const ChangeKind kind : change.also) {
+      item["also"].push_back(std::string(to_string(kind)));
+    }
+    put(item, "ip", now.ip);
+    put(item, "host", now.host);
+    if (change.before && change.after && change.before->ip != change.after->ip) {
+      put(item, "old_ip", change.before->ip);
+    }
+    put(item, "mac", now.mac);
+    put(item, "vendor", now.vendor);
+    put(item, "model", now.model);
+    put(item, "site", now.site);
+    item["before"] = snapshot_to_json(change.before);
+    item["after"] = snapshot_to_json(change.after);
+    item["reasons"] = json::array();
+    for (const ChangeReason& reason : change.reasons) {
+      json r = {{"effect", std::string(to_string(reason.effect))}, {"field", reason.field}, {"text", reason.text}};
+      if (reason.port) {
+        r["port"] = *reason.port;
+      }
+      put(r, "code", reason.code);
+      put(r, "before", reason.before);
+      put(r, "after", reason.after);
+      item["reasons"].push_back(std::move(r));
+    }
+    out["changes"].push_back(std::move(item));
+  }
+  return out;
+}
+
+std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const ScanReport& newer)
+{
+  auto describe = [](const ScanReport& report) {
+    std::string out = terminal_safe(report.path);
+    if (!report.started_at.empty()) {
+      out += " (" + terminal_safe(report.started_at) + ")";
+    }
+    out += ", " + std::to_string(report.endpoints.size()) + " endpoints";
+    if (report.interrupted) {
+      out += ", INTERRUPTED";
+    }
+    return out;
+  };
+  std::string out = "old: " + describe(older) + "\nnew: " + describe(newer) + "\n";
+  if (!diff.fleet_findings_compared) {
+    out += "(a JSONL report has no fleet-wide findings: shared-certificate, shared-key and not-in-inventory are not compared)\n";
+  }
+  for (const DeviceChange& change : diff.changes) {
+    const DeviceSnapshot& now = change.current();
+    const std::string kind = ascii_upper(to_string(change.kind));
+    std::string line = "\n" + kind + std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ');
+    line += terminal_safe(now.ip.empty() ? now.host : now.ip);
+    for (const std::string* fact : {&now.mac, &now.vendor, &now.model, &now.site}) {
+      if (!fact->empty()) {
+        line += "  " + terminal_safe_fit(*fact, 32);
+      }
+    }
+    if (!change.also.empty()) {
+      line += "  [also";
+      for (const ChangeKind kind_also : change.also) {
+        line += " " + std::string(to_string(kind_also));
+      }
+      line += "]";
+    }
+    out += line + "\n";
+    for (const ChangeReason& reason : change.reasons) {
+      out += "    " + std::string(to_string(reason.effect)) + ": " + terminal_safe(reason.text) + "\n";
+    }
+  }
+  if (!diff.changes.empty()) {
+    out += "\n";
+  }
+  out += "totals: " + totals_line(diff) + "\n";
+  return out;
+}
+
+} // namespace fleetcert

@@ -1,0 +1,110 @@
+#pragma once
+// `fleetcert diff`: what changed between two audits of the same fleet. Pure: takes two loaded
+// reports (report_reader.hpp), returns the device changes; rendering as JSON ("fleetcert-diff/1")
+// and as terminal text is here too, writing files is the command's job.
+//
+// Devices are matched first by MAC (when a MAC is known on both sides and names one address in
+// each report), so a device that moved is one change, then by address. Orders used to call a
+// change worse or better (higher is better):
+//   signature verdict  current > legacy > rejected > unknown
+//   provenance         factory/chain > factory/issuer-name > custom-ca/chain > custom-ca/issuer-name
+//                      > self-signed > unknown
+//   validity           valid > expiring > expired = not-yet-valid
+
+#include "reports/workflows/report_reader.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+// The kinds of change, in the order a change's kind is chosen (and changes are listed).
+enum class ChangeKind
+{
+  worse,    // seen in both audits and something got worse
+  better,   // seen in both, something improved and nothing got worse
+  rotated,  // a port presents another certificate, no better, no worse
+  moved,    // matched by MAC at another address, nothing else of the above
+  appeared, // presents a certificate now, did not before (or was not in the old audit)
+  vanished, // presented a certificate before, does not now
+  changed,  // anything else: a port started or stopped answering, MAC, vendor, model or site
+};
+std::string_view to_string(ChangeKind kind);
+
+struct DiffOptions
+{
+  std::set<std::string> ignored_codes; // findings not compared (--ignore CODE)
+  bool vanished_is_worse = false;      // a vanished device or port counts as worse (exit 1)
+};
+
+// One difference found on a device; `effect` is the kind it contributes.
+struct ChangeReason
+{
+  ChangeKind effect = ChangeKind::changed;
+  std::string field; // "finding", "signature_verdict", "provenance", "validity", "certificate",
+                     // "address", "answering", "mac", "vendor", "model", "site"
+  std::optional<std::uint16_t> port; // for per-port reasons
+  std::string code;                  // for "finding"
+  std::string before;
+  std::string after;
+  std::string text; // one sentence (may hold report text: escape it for a terminal)
+};
+
+// A device as one audit saw it (a copy, independent of the report's lifetime).
+struct DeviceSnapshot
+{
+  struct Port
+  {
+    std::uint16_t port = 0;
+    std::string status; // "ok" or the error class
+    std::string sha256, signature_label, signature_verdict, provenance, validity, not_after;
+  };
+  std::string ip, host, mac, vendor, model, site;
+  std::optional<Severity> worst;
+  std::vector<ReportFinding> findings; // worst first
+  std::vector<Port> ports;             // port order
+};
+
+struct DeviceChange
+{
+  ChangeKind kind = ChangeKind::changed;
+  std::vector<ChangeKind> also; // the other kinds that apply (precedence order)
+  std::optional<DeviceSnapshot> before; // absent: not in the old audit
+  std::optional<DeviceSnapshot> after;  // absent: not in the new audit
+  std::vector<ChangeReason> reasons;
+
+  bool counts_as_worse = false; // kind worse, or vanished with vanished_is_worse
+  // The device's address now (its old one when it vanished), and the other identifying facts.
+  const DeviceSnapshot& current() const { return after ? *after : *before; }
+};
+
+struct ReportDiff
+{
+  std::vector<DeviceChange> changes; // by kind (enum order), then by address
+  std::map<ChangeKind, std::size_t> totals; // by primary kind
+  std::size_t unchanged = 0;                // devices seen in both audits with no change
+  bool fleet_findings_compared = true;      // false when a report is JSONL (no fleet-wide findings)
+  bool worse() const;                       // anything counts as worse: exit 1
+};
+
+// Compares `older` with `newer`.
+ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const DiffOptions& options = {});
+
+// The "fleetcert-diff/1" document (README "Comparing two audits").
+nlohmann::json diff_to_json(const ReportDiff& diff, const ScanReport& older, const ScanReport& newer,
+                            const DiffOptions& options);
+
+// Human-readable text for a terminal: every report text passed through terminal_safe.
+std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const ScanReport& newer);
+
+// Rank of a report word in the orders above (higher is better); 0 for an empty or unknown word.
+int signature_verdict_rank(std::string_view verdict);
+int provenance_rank(std::string_view kind, std::string_view basis);
+int validity_rank(std::string_view validity);
+
+} // namespace fleetcert

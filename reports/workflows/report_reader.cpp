@@ -1,0 +1,333 @@
+// Reads fleetcert reports back (see report_reader.hpp).
+
+#include "reports/workflows/report_reader.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+namespace fleetcert {
+namespace {
+
+using json = nlohmann::json;
+
+// Thrown while converting a record; caught by load_scan_report and turned into an Error.
+struct BadRecord : std::runtime_error
+{
+  using std::runtime_error::runtime_error;
+};
+
+std::string text(const json& object, const char* key)
+{
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return {};
+  }
+  if (!it->is_string()) {
+    throw BadRecord(std::string("'") + key + "' is not a string");
+  }
+  return it->get<std::string>();
+}
+
+const json& member(const json& object, const char* key)
+{
+  static const json empty = json::object();
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return empty;
+  }
+  if (!it->is_object()) {
+    throw BadRecord(std::string("'") + key + "' is not an object");
+  }
+  return *it;
+}
+
+std::optional<std::int64_t> instant(const json& object, const char* key)
+{
+  const std::string value = text(object, key);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  auto parsed = parse_iso8601(value);
+  if (!parsed) {
+    throw BadRecord(std::string("'") + key + "' is not an ISO 8601 time: " + value);
+  }
+  return parsed;
+}
+
+InventoryRow inventory_row(const json& object, const std::string& ip)
+{
+  InventoryRow row;
+  row.ip = ip;
+  row.mac = text(object, "mac");
+  row.hostname = text(object, "hostname");
+  row.vendor = text(object, "vendor");
+  row.model = text(object, "model");
+  row.site = text(object, "site");
+  for (const auto& [column, value] : member(object, "extra").items()) {
+    if (value.is_string()) {
+      row.extra.emplace_back(column, value.get<std::string>());
+    }
+  }
+  return row;
+}
+
+ReportEndpoint endpoint_from_json(const json& record)
+{
+  if (!record.is_object() || !record.contains("target") || !record.contains("status")) {
+    throw BadRecord("not a fleetcert record (no target or status)");
+  }
+  ReportEndpoint endpoint;
+  const json& target = member(record, "target");
+  endpoint.ip = text(target, "ip");
+  endpoint.host = text(target, "host");
+  const auto port = target.find("port");
+  if (port == target.end() || !port->is_number_unsigned() || port->get<std::uint64_t>() > 65535) {
+    throw BadRecord("target.port is missing or not a port number");
+  }
+  endpoint.port = static_cast<std::uint16_t>(port->get<std::uint64_t>());
+  const std::string status = text(record, "status");
+  if (status != "ok" && status != "error") {
+    throw BadRecord("status is neither ok nor error");
+  }
+  endpoint.ok = status == "ok";
+  if (!endpoint.ok) {
+    const json& error = member(record, "error");
+    endpoint.error_class = text(error, "class");
+    endpoint.error_detail = text(error, "detail");
+  }
+
+  const json& leaf = member(record, "leaf");
+  endpoint.cn = text(leaf, "cn");
+  endpoint.subject = text(leaf, "subject");
+  endpoint.issuer = text(leaf, "issuer");
+  endpoint.serial = text(leaf, "serial");
+  endpoint.sha256 = text(leaf, "sha256");
+  endpoint.not_before = instant(leaf, "not_before");
+  endpoint.not_after = instant(leaf, "not_after");
+  const json& signature = member(leaf, "signature");
+  endpoint.signature_algorithm = text(signature, "algorithm");
+  endpoint.signature_label = text(signature, "label");
+  endpoint.signature_verdict = text(signature, "verdict");
+  const json& key = member(leaf, "key");
+  endpoint.key_type = text(key, "type");
+  endpoint.key_curve = text(key, "curve");
+  if (const auto bits = key.find("bits"); bits != key.end() && bits->is_number_integer()) {
+    endpoint.key_bits = bits->get<int>();
+  }
+  if (const auto self_signed = leaf.find("self_signed"); self_signed != leaf.end() && self_signed->is_boolean()) {
+    endpoint.self_signed = self_signed->get<bool>();
+  }
+  if (const auto chain = record.find("chain"); chain != record.end() && chain->is_array()) {
+    for (const json& item : *chain) {
+      if (!item.is_object() || !item.contains("pem")) {
+        endpoint.chain.clear(); // a report without PEM: no chain to re-verify
+        break;
+      }
+      auto ders = pem_to_ders(text(item, "pem"));
+      if (!ders || ders->size() != 1) {
+        throw BadRecord("chain[].pem is not one PEM certificate");
+      }
+      endpoint.chain.push_back(std::move(ders->front()));
+    }
+  }
+
+  const json& assessment = member(record, "assessment");
+  endpoint.cn_class = text(assessment, "cn_class");
+  endpoint.cn_mac = text(assessment, "mac");
+  endpoint.validity = text(assessment, "validity");
+  endpoint.vendor = text(member(assessment, "vendor"), "name");
+  const json& provenance = member(assessment, "provenance");
+  endpoint.provenance_kind = text(provenance, "kind");
+  endpoint.provenance_basis = text(provenance, "basis");
+  endpoint.provenance_vendor = text(provenance, "vendor");
+  if (const auto findings = assessment.find("findings"); findings != assessment.end() && findings->is_array()) {
+    for (const json& item : *findings) {
+      ReportFinding finding;
+      finding.code = text(item, "code");
+      const auto severity = parse_severity(text(item, "severity"));
+      if (finding.code.empty() || !severity) {
+        throw BadRecord("a finding without a code or a known severity");
+      }
+      finding.severity = *severity;
+      finding.message = text(item, "message");
+      finding.remediation = text(item, "remediation");
+      endpoint.findings.push_back(std::move(finding));
+    }
+  }
+  if (record.contains("inventory")) {
+    endpoint.inventory = inventory_row(member(record, "inventory"), endpoint.ip);
+  }
+  return endpoint;
+}
+
+Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
+{
+  std::string top_key;
+  std::string record_error;
+  std::size_t records = 0;
+  json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key) {
+      top_key = parsed.get<std::string>();
+      return true;
+    }
+    if (depth == 2 && event == json::parse_event_t::object_end && top_key == "records") {
+      ++records;
+      if (record_error.empty()) {
+        try {
+          report.endpoints.push_back(endpoint_from_json(parsed));
+        } catch (const std::exception& e) {
+          record_error = "record " + std::to_string(records) + ": " + e.what();
+        }
+      }
+      return false; // converted: drop the tree
+    }
+    return !(depth >= 2 && (top_key == "devices" || top_key == "inventory_check"));
+  };
+  json document;
+  try {
+    document = json::parse(in, callback);
+  } catch (const json::exception& e) {
+    return Error{report.path + ": not valid JSON: " + e.what()};
+  }
+  if (!document.is_object() || document.value("schema", "") != "fleetcert-scan/1") {
+    return Error{report.path + ": not a fleetcert scan report (no \"schema\": \"fleetcert-scan/1\")"};
+  }
+  if (!record_error.empty()) {
+    return Error{report.path + ": " + record_error};
+  }
+  report.format = "json";
+  const json& scan = document.contains("scan") && document["scan"].is_object() ? document["scan"] : json::object();
+  report.started_at = scan.value("started_at", "");
+  report.finished_at = scan.value("finished_at", "");
+  report.interrupted = scan.value("interrupted", false);
+  return report;
+}
+
+Result<ScanReport> load_lines(std::ifstream& in, ScanReport report)
+{
+  report.format = "jsonl";
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    try {
+      report.endpoints.push_back(endpoint_from_json(json::parse(line)));
+    } catch (const std::exception& e) {
+      return Error{report.path + ":" + std::to_string(number) + ": " + e.what()};
+    }
+  }
+  if (in.bad()) {
+    return Error{report.path + ": read error"};
+  }
+  return report;
+}
+
+int severity_rank(Severity severity)
+{
+  return static_cast<int>(severity);
+}
+
+} // namespace
+
+bool ReportDevice::answered() const
+{
+  return std::any_of(endpoints.begin(), endpoints.end(), [](const ReportEndpoint* e) { return e->ok; });
+}
+
+std::optional<Severity> ReportDevice::worst() const
+{
+  if (findings.empty()) {
+    return std::nullopt;
+  }
+  return findings.front().severity;
+}
+
+std::vector<ReportDevice> ScanReport::devices() const
+{
+  std::map<std::string, ReportDevice> by_address;
+  for (const ReportEndpoint& endpoint : endpoints) {
+    const std::string key = endpoint.ip.empty() ? endpoint.host : endpoint.ip;
+    ReportDevice& device = by_address[key];
+    device.ip = endpoint.ip;
+    if (device.host.empty()) {
+      device.host = endpoint.host;
+    }
+    device.endpoints.push_back(&endpoint);
+  }
+  std::vector<ReportDevice> devices;
+  devices.reserve(by_address.size());
+  for (auto& [key, device] : by_address) {
+    std::sort(device.endpoints.begin(), device.endpoints.end(),
+              [](const ReportEndpoint* a, const ReportEndpoint* b) { return a->port < b->port; });
+    std::map<std::string, ReportFinding> worst_by_code;
+    for (const ReportEndpoint* endpoint : device.endpoints) {
+      if (endpoint->inventory) {
+        const InventoryRow& row = *endpoint->inventory;
+        device.mac = device.mac.empty() ? row.mac : device.mac;
+        device.vendor = device.vendor.empty() ? row.vendor : device.vendor;
+        device.model = device.model.empty() ? row.model : device.model;
+        device.site = device.site.empty() ? row.site : device.site;
+      }
+      for (const ReportFinding& finding : endpoint->findings) {
+        auto [it, inserted] = worst_by_code.emplace(finding.code, finding);
+        if (!inserted && severity_rank(finding.severity) > severity_rank(it->second.severity)) {
+          it->second = finding;
+        }
+      }
+    }
+    for (const ReportEndpoint* endpoint : device.endpoints) { // assessed facts win over the inventory's vendor
+      if (endpoint->ok && !endpoint->vendor.empty()) {
+        device.vendor = endpoint->vendor;
+        break;
+      }
+    }
+    if (device.mac.empty()) {
+      for (const ReportEndpoint* endpoint : device.endpoints) {
+        if (!endpoint->cn_mac.empty()) {
+          device.mac = endpoint->cn_mac;
+          break;
+        }
+      }
+    }
+    for (auto& [code, finding] : worst_by_code) {
+      device.findings.push_back(std::move(finding));
+    }
+    std::stable_sort(device.findings.begin(), device.findings.end(), [](const ReportFinding& a, const ReportFinding& b) {
+      return severity_rank(a.severity) > severity_rank(b.severity);
+    });
+    devices.push_back(std::move(device));
+  }
+  return devices;
+}
+
+Result<ScanReport> load_scan_report(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error{"cannot read report '" + path + "'"};
+  }
+  ScanReport report;
+  report.path = path;
+  // A JSON document starts with '{' and its first line is not a whole record; JSONL lines are.
+  std::string first_line;
+  std::getline(in, first_line);
+  in.clear();
+  in.seekg(0);
+  bool jsonl = false;
+  try {
+    const json first = json::parse(first_line);
+    jsonl = first.is_object() && first.contains("target");
+  } catch (const json::exception&) {
+    jsonl = false;
+  }
+  return jsonl ? load_lines(in, std::move(report)) : load_document(in, std::move(report));
+}
+
+} // namespace fleetcert

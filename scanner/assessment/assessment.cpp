@@ -1,0 +1,101 @@
+// Assessment of a leaf certificate: what its CN is and where "now" falls in its validity period.
+// Pure: no I/O, no clock; "now" comes in with the settings.
+
+#include "scanner/assessment/assessment.hpp"
+#include "scanner/util/ascii.hpp"
+#include "scanner/util/mac.hpp"
+
+#include <array>
+
+namespace fleetcert {
+namespace {
+
+constexpr std::int64_t k_seconds_per_day = 86400;
+
+// CNs that many devices share, so they name no device. Vendor profiles will extend this list.
+constexpr std::array<std::string_view, 1> k_generic_cns = {
+  "Einstein2", // Gigaset N610/N670/N870 factory client certificates (wrong: should be the MAC)
+};
+
+// Rounds towards negative infinity (C++ division rounds towards zero).
+std::int64_t floor_div(std::int64_t a, std::int64_t b)
+{
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+} // namespace
+
+std::string_view to_string(CnClass cn_class)
+{
+  switch (cn_class) {
+  case CnClass::mac:
+    return "mac";
+  case CnClass::generic:
+    return "generic";
+  case CnClass::other:
+    return "other";
+  case CnClass::none:
+    return "none";
+  }
+  return "none";
+}
+
+std::string_view to_string(Validity validity)
+{
+  switch (validity) {
+  case Validity::valid:
+    return "valid";
+  case Validity::expiring:
+    return "expiring";
+  case Validity::expired:
+    return "expired";
+  case Validity::not_yet_valid:
+    return "not-yet-valid";
+  }
+  return "valid";
+}
+
+CnClass classify_cn(const CertificateInfo& leaf)
+{
+  if (!leaf.has_cn || leaf.cn.empty()) {
+    return CnClass::none;
+  }
+  if (normalize_mac(leaf.cn)) {
+    return CnClass::mac;
+  }
+  for (std::string_view generic : k_generic_cns) {
+    if (ascii_iequals(leaf.cn, generic)) {
+      return CnClass::generic;
+    }
+  }
+  return CnClass::other;
+}
+
+Assessment assess(const CertificateInfo& leaf, const AssessmentSettings& settings)
+{
+  Assessment assessment;
+  assessment.cn_class = classify_cn(leaf);
+  if (assessment.cn_class == CnClass::mac) {
+    assessment.mac = normalize_mac(leaf.cn).value_or(std::string());
+  }
+  if (!leaf.parsed || !leaf.not_before || !leaf.not_after) {
+    return assessment;
+  }
+  // Dates come from ASN.1 times (years 0000-9999), so these differences cannot overflow.
+  const std::int64_t left = *leaf.not_after - settings.now;
+  const std::int64_t warning = static_cast<std::int64_t>(settings.expiry_warning_days) * k_seconds_per_day;
+  if (settings.now < *leaf.not_before) {
+    assessment.validity = Validity::not_yet_valid;
+  } else if (left < 0) {
+    assessment.validity = Validity::expired; // not_after itself is still inside the period (RFC 5280)
+  } else if (left < warning) {
+    assessment.validity = Validity::expiring;
+  } else {
+    assessment.validity = Validity::valid;
+  }
+  assessment.days_left = floor_div(left, k_seconds_per_day);
+  return assessment;
+}
+
+} // namespace fleetcert

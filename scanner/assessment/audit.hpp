@@ -1,0 +1,33 @@
+#pragma once
+// The vendor-aware audit of one record: vendor, provenance, inventory cross-check, findings.
+// Pure: the profiles, trust stores, inventory and registry are loaded beforehand.
+
+#include "scanner/assessment/findings.hpp"
+#include "scanner/inputs/inventory.hpp"
+#include "scanner/inputs/oui_registry.hpp"
+#include "scanner/assessment/provenance.hpp"
+#include "scanner/assessment/vendor_profiles.hpp"
+#include "scanner/model/record.hpp"
+
+namespace fleetcert {
+
+// What the audit knows besides the record; every pointer may be null except profiles.
+struct AuditContext
+{
+  const VendorProfiles* profiles = nullptr;
+  const TrustStores* trust = nullptr;
+  const Inventory* inventory = nullptr;
+  const OuiRegistry* registry = nullptr;
+};
+
+// The record of one observation: decodes its chain, assesses the leaf at settings.now and, when
+// settings.audit is set, audits it. Pure.
+Record make_record(Observation observation, const AssessmentSettings& settings);
+
+// Fills record.assessment's vendor, provenance, inventory row and endpoint findings.
+void audit_record(Record& record, const AuditContext& context);
+
+// A finding of `code` with the vendor's remediation when its profile has one, else the default.
+Finding make_finding(std::string_view code, std::string message, const VendorProfile* profile);
+
+} // namespace fleetcert

@@ -1,0 +1,82 @@
+#pragma once
+// The device view: both ports of one address (and its inventory row) joined, plus what only the
+// whole fleet shows: the same certificate or key on several devices, inventory devices that never
+// answered, devices that answered but are not in the inventory.
+//
+// Memory: one entry per address that presented a certificate or is in the inventory; dead space
+// costs nothing.
+
+#include "scanner/assessment/audit.hpp"
+#include "scanner/assessment/findings.hpp"
+#include "scanner/inputs/inventory.hpp"
+#include "scanner/model/record.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fleetcert {
+
+// One port of a device, as the device view shows it.
+struct DevicePort
+{
+  std::uint16_t port = 0;
+  std::string status;         // "ok" or the error class
+  std::string sha256;         // leaf fingerprint, when ok
+  std::string signature_label;
+  std::string provenance;     // kind, when ok
+  std::string not_after;      // ISO 8601, when known
+};
+
+struct Device
+{
+  std::string ip;
+  std::string host;
+  std::string mac;           // inventory MAC, else the CN's
+  std::string vendor;
+  std::string vendor_source;
+  std::optional<InventoryRow> inventory;
+  std::vector<DevicePort> ports;  // in port order
+  std::vector<Finding> findings;  // endpoint and fleet findings, one per code, worst first
+
+  bool answered() const; // presented a certificate on at least one port
+  std::optional<Severity> worst() const;
+};
+
+class FleetView
+{
+public:
+  explicit FleetView(const Inventory* inventory = nullptr);
+
+  // Adds one record (called as records complete).
+  void add(const Record& record);
+  // Adds the fleet-wide findings and the inventory rows that never showed up; call once, at the end.
+  void finish();
+
+  // Devices, worst first (then by address).
+  const std::vector<Device>& devices() const { return m_sorted; }
+  // Fleet-wide findings of one address (shared-certificate, shared-key, not-in-inventory).
+  const std::vector<Finding>* fleet_findings(const std::string& ip) const;
+
+  std::vector<std::string> not_answering() const;    // inventory devices without a certificate on any port
+  std::vector<std::string> not_in_inventory() const; // devices with a certificate that the inventory lacks
+
+private:
+  Device& device_for(const Record& record);
+
+  const Inventory* m_inventory;
+  std::map<std::string, Device> m_devices;                        // by ip (or host when unresolved)
+  std::unordered_map<std::string, std::vector<std::string>> m_by_certificate; // leaf sha256 -> ips
+  std::unordered_map<std::string, std::map<std::string, std::set<std::string>>> m_by_key; // spki -> ip -> leaf sha256s
+  std::unordered_map<std::string, std::vector<Finding>> m_fleet_findings;
+  std::unordered_map<std::string, std::vector<DevicePort>> m_recent_errors; // ports of addresses not kept yet
+  std::deque<std::string> m_recent_order;
+  std::vector<Device> m_sorted;
+};
+
+} // namespace fleetcert

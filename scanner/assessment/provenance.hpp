@@ -1,0 +1,81 @@
+#pragma once
+// Provenance: where a device's certificate comes from, decided cryptographically. The trust
+// material (vendor CA bundles, the enterprise bundle) is loaded once; deciding is pure.
+
+#include "scanner/certificate/certificate.hpp"
+#include "scanner/model/result.hpp"
+#include "scanner/assessment/vendor_profiles.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleetcert {
+
+struct Provenance;
+class TrustStores;
+Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,
+                             const VendorProfiles& profiles, const TrustStores& trust);
+
+enum class ProvenanceKind
+{
+  factory,
+  self_signed,
+  custom_ca,
+  unknown,
+};
+std::string_view to_string(ProvenanceKind kind);
+
+enum class ProvenanceBasis
+{
+  chain,       // verified: a signature chain to the given roots (or the certificate's own key)
+  issuer_name, // heuristic: only the names say so
+  none,        // nothing to go on (no certificate, or one that does not parse)
+};
+std::string_view to_string(ProvenanceBasis basis);
+
+struct Provenance
+{
+  ProvenanceKind kind = ProvenanceKind::unknown;
+  ProvenanceBasis basis = ProvenanceBasis::none;
+  std::string vendor;            // the vendor whose CA issued it (factory), when known
+  bool chain_incomplete = false; // verified only with an intermediate the device did not send
+  bool pin_mismatch = false;     // chained to the vendor's roots, but its issuer matches none of the pins
+  bool claims_factory = false;   // the issuer name is a vendor's factory CA but the chain does not verify
+  std::string detail;            // one sentence: why
+};
+
+// CA certificates the user gave: per vendor (--vendor-ca VENDOR=FILE) and the enterprise's (--trust).
+class TrustStores
+{
+public:
+  TrustStores();
+  ~TrustStores();
+  TrustStores(TrustStores&&) noexcept;
+  TrustStores& operator=(TrustStores&&) noexcept;
+
+  // Adds the PEM certificates of `pem_text` to a vendor's bundle. Errors name the source.
+  Result<std::size_t> add_vendor_bundle(const std::string& vendor, std::string_view pem_text,
+                                        std::string_view source_name);
+  Result<std::size_t> add_enterprise_bundle(std::string_view pem_text, std::string_view source_name);
+  bool has_vendor(std::string_view vendor) const;
+  bool empty() const;
+
+  struct Impl;
+
+private:
+  friend Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf,
+                                      const VendorMatch& vendor, const VendorProfiles& profiles,
+                                      const TrustStores& trust);
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Decides the provenance of a chain (leaf first, as received). `vendor` is the detected vendor
+// (its bundle is tried first). Expiry is not considered here: an expired factory certificate is
+// still factory.
+Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf,
+                             const VendorMatch& vendor, const VendorProfiles& profiles,
+                             const TrustStores& trust);
+
+} // namespace fleetcert

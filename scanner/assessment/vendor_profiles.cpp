@@ -1,0 +1,702 @@
+// Vendor profiles: parsing (nlohmann/json), the compiled-in profiles, and the lookups that tell
+// which vendor a device is.
+//
+//   inventory row vendor ──> MAC prefix (profiles) ──> IEEE registry ──> leaf issuer ──> leaf subject
+//   first hit wins; each answer says which of these found it (VendorMatch::source).
+
+#include "scanner/assessment/vendor_profiles.hpp"
+#include "scanner/util/ascii.hpp"
+
+#include "scanner/assessment/embedded_profiles.hpp"
+#include "scanner/inputs/inventory.hpp"
+#include "scanner/inputs/oui_registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace fleetcert {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::uintmax_t k_max_profile_bytes = 1 << 20; // a profile is a few kilobytes
+constexpr std::string_view k_builtin_source = "built-in";
+
+// Inventory vendor values that mean "not known" rather than a vendor.
+constexpr std::array<std::string_view, 4> k_unknown_vendor_words = {"unknown", "n/a", "-", "?"};
+
+// Hashes that never make a certificate generation: such signatures are rejected outright.
+constexpr std::array<std::string_view, 4> k_rejected_hashes = {"SHA1", "MD5", "MD4", "MD2"};
+
+bool is_space(char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool is_alnum(char c)
+{
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+
+bool is_hex(char c)
+{
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+std::string_view trim(std::string_view text)
+{
+  while (!text.empty() && is_space(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && is_space(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// Lower case, runs of white space as one space, trimmed: the form names are compared in.
+std::string fold_text(std::string_view text)
+{
+  std::string out;
+  out.reserve(text.size());
+  for (char c : trim(text)) {
+    if (is_space(c)) {
+      if (out.empty() || out.back() != ' ') {
+        out.push_back(' ');
+      }
+    } else {
+      out.push_back(ascii_lower(c));
+    }
+  }
+  return out;
+}
+
+bool same_text(std::string_view a, std::string_view b)
+{
+  return fold_text(a) == fold_text(b);
+}
+
+bool is_rfc2253_special(char c)
+{
+  return c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '='
+         || c == '#' || c == ' ';
+}
+
+// A one-line distinguished name in comparable form: RFC 2253 escapes of special characters
+// dropped ("Networks\, Inc." == "Networks, Inc."), lower case, white space collapsed, and no
+// spaces around ',', '+' and '=' ("C = DE, ST = Germany" == "C=DE,ST=Germany").
+std::string canonical_name(std::string_view name)
+{
+  std::string unescaped;
+  unescaped.reserve(name.size());
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '\\' && i + 1 < name.size() && is_rfc2253_special(name[i + 1])) {
+      ++i;
+    }
+    unescaped.push_back(name[i]);
+  }
+  const std::string folded = fold_text(unescaped);
+  std::string out;
+  out.reserve(folded.size());
+  const auto is_separator = [](char c) { return c == ',' || c == '+' || c == '='; };
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    if (folded[i] == ' ') {
+      const bool after_separator = !out.empty() && is_separator(out.back());
+      const bool before_separator = i + 1 < folded.size() && is_separator(folded[i + 1]);
+      if (after_separator || before_separator) {
+        continue;
+      }
+    }
+    out.push_back(folded[i]);
+  }
+  return out;
+}
+
+// Removes the RFC 2253 backslash before special characters of one attribute value.
+std::string unescape_value(std::string_view value)
+{
+  std::string out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\\' && i + 1 < value.size() && is_rfc2253_special(value[i + 1])) {
+      ++i;
+    }
+    out.push_back(value[i]);
+  }
+  return out;
+}
+
+// "O", "CN", "organizationName", "2.5.4.10": what may stand before '=' in a one-line name.
+bool looks_like_attribute_type(std::string_view key)
+{
+  if (key.empty() || !is_alnum(key.front())) {
+    return false;
+  }
+  return std::all_of(key.begin(), key.end(), [](char c) { return is_alnum(c) || c == '.' || c == '-'; });
+}
+
+struct NameAttribute
+{
+  std::string type;  // as written: "O", "CN", ...
+  std::string value; // unescaped
+};
+
+// Splits "C=US, O=Grandstream Networks, Inc., CN=Grandstream Device CA" into attributes. Splits at
+// unescaped ',' and '+'; a piece without "<type>=" continues the previous value, so both the
+// escaped form OpenSSL prints and an unescaped hand-written one come out right.
+std::vector<NameAttribute> split_name(std::string_view name)
+{
+  std::vector<std::string> raw_values; // still escaped, to unescape once complete
+  std::vector<NameAttribute> attributes;
+  std::size_t start = 0;
+  char separator = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    const bool at_end = i == name.size();
+    if (!at_end && name[i] == '\\') {
+      if (i + 1 < name.size()) {
+        ++i; // the escaped character never separates
+      }
+      continue;
+    }
+    if (!at_end && name[i] != ',' && name[i] != '+') {
+      continue;
+    }
+    const std::string_view piece = name.substr(start, i - start);
+    const std::size_t equals = piece.find('=');
+    const std::string_view key = equals == std::string_view::npos ? std::string_view{} : trim(piece.substr(0, equals));
+    if (looks_like_attribute_type(key)) {
+      attributes.push_back({std::string(key), {}});
+      raw_values.emplace_back(trim(piece.substr(equals + 1)));
+    } else if (!raw_values.empty()) {
+      raw_values.back().push_back(separator);
+      raw_values.back().append(piece);
+      raw_values.back() = std::string(trim(raw_values.back()));
+    }
+    if (!at_end) {
+      separator = name[i];
+      start = i + 1;
+    }
+  }
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    attributes[i].value = unescape_value(raw_values[i]);
+  }
+  return attributes;
+}
+
+// `word` occurs in `text` (both folded) with no letter or digit right before or after it.
+bool contains_whole_word(std::string_view text, std::string_view word)
+{
+  if (word.empty()) {
+    return false;
+  }
+  for (std::size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    const bool starts_word = at == 0 || !is_alnum(text[at - 1]) || !is_alnum(word.front());
+    const std::size_t end = at + word.size();
+    const bool ends_word = end == text.size() || !is_alnum(text[end]) || !is_alnum(word.back());
+    if (starts_word && ends_word) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool profile_named_in(const VendorProfile& profile, std::string_view folded_value)
+{
+  if (contains_whole_word(folded_value, fold_text(profile.name))) {
+    return true;
+  }
+  return std::any_of(profile.aliases.begin(), profile.aliases.end(),
+                     [&](const std::string& alias) { return contains_whole_word(folded_value, fold_text(alias)); });
+}
+
+bool is_organization_or_common_name(std::string_view type)
+{
+  const std::string folded = fold_text(type);
+  return folded == "o" || folded == "cn" || folded == "organizationname" || folded == "commonname"
+         || folded == "2.5.4.10" || folded == "2.5.4.3";
+}
+
+// Upper-case hex digits of a MAC or MAC prefix, separators (':', '-', '.', ' ') dropped; nullopt
+// when anything else is in it.
+std::optional<std::string> hex_digits(std::string_view text)
+{
+  std::string out;
+  for (char c : text) {
+    if (is_hex(c)) {
+      out.push_back(ascii_upper(c));
+    } else if (c != ':' && c != '-' && c != '.' && c != ' ') {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::size_t pin_hex_length(std::string_view algorithm)
+{
+  if (algorithm == "sha256") {
+    return 64;
+  }
+  if (algorithm == "sha1") {
+    return 40;
+  }
+  if (algorithm == "md5") {
+    return 32;
+  }
+  return 0;
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, ..." -> "parse error at line 1, ...".
+std::string json_error_text(const std::exception& e)
+{
+  std::string_view text = e.what();
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find("] ");
+    if (close != std::string_view::npos) {
+      text.remove_prefix(close + 2);
+    }
+  }
+  return std::string(text);
+}
+
+// Reads and checks the fields of one profile; the first problem found is the error.
+class ProfileReader
+{
+public:
+  explicit ProfileReader(std::string_view source_name) : m_source(source_name) {}
+
+  Result<VendorProfile> read(std::string_view json_text)
+  {
+    Json document;
+    try {
+      document = Json::parse(json_text.begin(), json_text.end());
+    } catch (const Json::parse_error& e) {
+      return fail("", json_error_text(e));
+    }
+    if (!document.is_object()) {
+      return fail("", "not a JSON object");
+    }
+    VendorProfile profile;
+    profile.source = std::string(m_source);
+    for (const auto& [key, value] : document.items()) {
+      if (auto error = read_field(key, value, profile)) {
+        return *error;
+      }
+    }
+    if (!document.contains("name")) {
+      return fail("name", "missing");
+    }
+    for (const std::string& label : profile.current_generation) {
+      if (std::find(profile.legacy_generation.begin(), profile.legacy_generation.end(), label)
+          != profile.legacy_generation.end()) {
+        return fail("legacy_generation", "'" + label + "' is also in current_generation");
+      }
+    }
+    return profile;
+  }
+
+private:
+  Error fail(std::string_view field, std::string_view problem) const
+  {
+    std::string message(m_source);
+    message += ": ";
+    if (!field.empty()) {
+      message += field;
+      message += ": ";
+    }
+    message += problem;
+    return Error{std::move(message)};
+  }
+
+  std::optional<Error> read_field(const std::string& key, const Json& value, VendorProfile& profile) const
+  {
+    if (key.starts_with("_")) {
+      return std::nullopt; // comment
+    }
+    if (key == "name") {
+      if (!value.is_string() || trim(value.get_ref<const std::string&>()).empty()) {
+        return fail(key, "must be a non-empty string");
+      }
+      profile.name = std::string(trim(value.get_ref<const std::string&>()));
+      return std::nullopt;
+    }
+    if (key == "aliases") {
+      return read_strings(key, value, profile.aliases);
+    }
+    if (key == "generic_cns") {
+      return read_strings(key, value, profile.generic_cns);
+    }
+    if (key == "factory_issuers") {
+      return read_strings(key, value, profile.factory_issuers);
+    }
+    if (key == "mac_prefixes") {
+      return read_mac_prefixes(key, value, profile.mac_prefixes);
+    }
+    if (key == "current_generation") {
+      return read_generation(key, value, profile.current_generation);
+    }
+    if (key == "legacy_generation") {
+      return read_generation(key, value, profile.legacy_generation);
+    }
+    if (key == "issuer_pins") {
+      return read_pins(key, value, profile.issuer_pins);
+    }
+    if (key == "sha1_rejected_from") {
+      if (!value.is_string()) {
+        return fail(key, "must be a firmware version string such as \"2.57\"");
+      }
+      profile.sha1_rejected_from = std::string(trim(value.get_ref<const std::string&>()));
+      return std::nullopt;
+    }
+    if (key == "remediation") {
+      return read_remediation(key, value, profile.remediation);
+    }
+    return fail(key, "unknown key (comments are keys starting with '_')");
+  }
+
+  // An array of non-empty strings.
+  std::optional<Error> read_strings(const std::string& key, const Json& value, std::vector<std::string>& out) const
+  {
+    if (!value.is_array()) {
+      return fail(key, "must be an array of strings");
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const Json& item = value[i];
+      const std::string field = key + "[" + std::to_string(i) + "]";
+      if (!item.is_string()) {
+        return fail(field, "must be a string");
+      }
+      const std::string_view text = trim(item.get_ref<const std::string&>());
+      if (text.empty()) {
+        return fail(field, "must not be empty");
+      }
+      out.emplace_back(text);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> read_mac_prefixes(const std::string& key, const Json& value,
+                                         std::vector<std::string>& out) const
+  {
+    std::vector<std::string> texts;
+    if (auto error = read_strings(key, value, texts)) {
+      return error;
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      const std::optional<std::string> digits = hex_digits(texts[i]);
+      if (!digits || digits->size() < 6 || digits->size() > 9) {
+        return fail(key + "[" + std::to_string(i) + "]", "'" + texts[i] + "' is not 6 to 9 hex digits");
+      }
+      out.push_back(*digits);
+    }
+    return std::nullopt;
+  }
+
+  // Signature labels "<KEY>+<HASH>"; SHA1 and weaker are rejected, never a generation.
+  std::optional<Error> read_generation(const std::string& key, const Json& value,
+                                       std::vector<std::string>& out) const
+  {
+    if (auto error = read_strings(key, value, out)) {
+      return error;
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const std::string& label = out[i];
+      const std::size_t plus = label.rfind('+');
+      const std::string hash = plus == std::string::npos ? std::string{} : fold_text(label.substr(plus + 1));
+      for (std::string_view rejected : k_rejected_hashes) {
+        if (hash == fold_text(rejected)) {
+          return fail(key + "[" + std::to_string(i) + "]",
+                      "'" + label + "' is rejected (SHA1 and weaker), never a generation");
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> read_pins(const std::string& key, const Json& value, std::vector<IssuerPin>& out) const
+  {
+    if (!value.is_array()) {
+      return fail(key, "must be an array of objects such as {\"sha256\": \"<hex>\"}");
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const Json& item = value[i];
+      const std::string field = key + "[" + std::to_string(i) + "]";
+      if (!item.is_object() || item.size() != 1) {
+        return fail(field, "must be an object with one key: sha256, sha1 or md5");
+      }
+      const auto entry = item.begin();
+      const std::string& algorithm = entry.key();
+      const std::size_t length = pin_hex_length(algorithm);
+      if (length == 0) {
+        return fail(field, "unknown algorithm '" + algorithm + "' (sha256, sha1 or md5)");
+      }
+      const std::string pin_field = field + "." + algorithm;
+      if (!entry.value().is_string()) {
+        return fail(pin_field, "must be a hex string");
+      }
+      IssuerPin pin;
+      pin.algorithm = algorithm;
+      for (char c : entry.value().get_ref<const std::string&>()) {
+        if (is_hex(c)) {
+          pin.hex.push_back(ascii_lower(c));
+        } else if (c != ':') {
+          pin.hex.clear();
+          break;
+        }
+      }
+      if (pin.hex.size() != length) {
+        return fail(pin_field, "must be " + std::to_string(length) + " hex digits (':' separators allowed)");
+      }
+      out.push_back(std::move(pin));
+    }
+    return std::nullopt;
+  }
+
+  // Finding code -> text; any code is allowed, its text must be a string.
+  std::optional<Error> read_remediation(const std::string& key, const Json& value,
+                                        std::map<std::string, std::string>& out) const
+  {
+    if (!value.is_object()) {
+      return fail(key, "must be an object of finding code -> text");
+    }
+    for (const auto& [code, text] : value.items()) {
+      if (!text.is_string()) {
+        return fail(key + "." + code, "must be a string");
+      }
+      out[code] = text.get<std::string>();
+    }
+    return std::nullopt;
+  }
+
+  std::string_view m_source;
+};
+
+VendorProfiles parse_builtin()
+{
+  VendorProfiles profiles;
+  for (const detail::EmbeddedProfile& embedded : detail::embedded_profiles()) {
+    Result<VendorProfile> profile = VendorProfiles::parse(embedded.json, embedded.file);
+    if (!profile) {
+      throw std::logic_error("invalid built-in vendor profile: " + profile.error());
+    }
+    profile->source = std::string(k_builtin_source);
+    profiles.add(std::move(*profile));
+  }
+  return profiles;
+}
+
+bool means_unknown_vendor(std::string_view vendor)
+{
+  const std::string folded = fold_text(vendor);
+  return folded.empty()
+         || std::find(k_unknown_vendor_words.begin(), k_unknown_vendor_words.end(), folded)
+                != k_unknown_vendor_words.end();
+}
+
+} // namespace
+
+VendorProfiles VendorProfiles::builtin()
+{
+  static const VendorProfiles profiles = parse_builtin();
+  return profiles;
+}
+
+Result<VendorProfile> VendorProfiles::parse(std::string_view json_text, std::string_view source_name)
+{
+  return ProfileReader(source_name).read(json_text);
+}
+
+Result<std::size_t> VendorProfiles::load_directory(const std::string& dir)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    const std::string file_name = path.filename().string();
+    if (path.extension() == ".json" && !file_name.starts_with(".") && it->is_regular_file(ec)) {
+      files.push_back(path);
+    }
+  }
+  if (ec) {
+    return Error{"cannot read profile directory '" + dir + "': " + ec.message()};
+  }
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+
+  // All files are read and checked before any replaces a profile: a bad one changes nothing.
+  std::vector<VendorProfile> loaded;
+  for (const fs::path& path : files) {
+    const std::string source = path.string();
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (ec) {
+      return Error{source + ": cannot read: " + ec.message()};
+    }
+    if (size > k_max_profile_bytes) {
+      return Error{source + ": larger than " + std::to_string(k_max_profile_bytes) + " bytes"};
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return Error{source + ": cannot open"};
+    }
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    if (in.bad()) {
+      return Error{source + ": cannot read"};
+    }
+    Result<VendorProfile> profile = parse(text, source);
+    if (!profile) {
+      return Error{profile.error()};
+    }
+    loaded.push_back(std::move(*profile));
+  }
+  for (VendorProfile& profile : loaded) {
+    add(std::move(profile));
+  }
+  return loaded.size();
+}
+
+void VendorProfiles::add(VendorProfile profile)
+{
+  for (VendorProfile& existing : m_profiles) {
+    if (same_text(existing.name, profile.name)) {
+      existing = std::move(profile);
+      return;
+    }
+  }
+  m_profiles.push_back(std::move(profile));
+}
+
+const VendorProfile* VendorProfiles::find(std::string_view name) const
+{
+  const std::string wanted = fold_text(name);
+  if (wanted.empty()) {
+    return nullptr;
+  }
+  for (const VendorProfile& profile : m_profiles) {
+    if (fold_text(profile.name) == wanted) {
+      return &profile;
+    }
+  }
+  for (const VendorProfile& profile : m_profiles) {
+    for (const std::string& alias : profile.aliases) {
+      if (fold_text(alias) == wanted) {
+        return &profile;
+      }
+    }
+  }
+  return nullptr;
+}
+
+const VendorProfile* VendorProfiles::by_mac(std::string_view mac) const
+{
+  const std::optional<std::string> digits = hex_digits(mac);
+  if (!digits || digits->size() < 6) {
+    return nullptr;
+  }
+  const VendorProfile* best = nullptr;
+  std::size_t best_length = 0;
+  for (const VendorProfile& profile : m_profiles) {
+    for (const std::string& prefix : profile.mac_prefixes) {
+      if (prefix.size() > best_length && digits->starts_with(prefix)) {
+        best = &profile;
+        best_length = prefix.size();
+      }
+    }
+  }
+  return best;
+}
+
+const VendorProfile* VendorProfiles::by_factory_issuer(std::string_view issuer) const
+{
+  const std::string wanted = canonical_name(issuer);
+  if (wanted.empty()) {
+    return nullptr;
+  }
+  for (const VendorProfile& profile : m_profiles) {
+    for (const std::string& factory_issuer : profile.factory_issuers) {
+      if (canonical_name(factory_issuer) == wanted) {
+        return &profile;
+      }
+    }
+  }
+  return nullptr;
+}
+
+const VendorProfile* VendorProfiles::by_name_text(std::string_view one_line_name) const
+{
+  std::vector<std::string> organizations;
+  std::vector<std::string> common_names;
+  for (const NameAttribute& attribute : split_name(one_line_name)) {
+    if (!is_organization_or_common_name(attribute.type)) {
+      continue;
+    }
+    const std::string folded_type = fold_text(attribute.type);
+    const bool is_cn = folded_type == "cn" || folded_type == "commonname" || folded_type == "2.5.4.3";
+    (is_cn ? common_names : organizations).push_back(fold_text(attribute.value));
+  }
+  // Organisation names first: a CN is more often a model or a host name than a vendor.
+  for (const auto* values : {&organizations, &common_names}) {
+    for (const std::string& value : *values) {
+      for (const VendorProfile& profile : m_profiles) {
+        if (profile_named_in(profile, value)) {
+          return &profile;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+VendorMatch VendorProfiles::detect(const InventoryRow* row, std::string_view mac, const CertificateInfo* leaf,
+                                   const OuiRegistry& registry) const
+{
+  const auto matched = [](const VendorProfile* profile, std::string_view source) {
+    return VendorMatch{profile->name, std::string(source), profile};
+  };
+
+  if (row != nullptr && !means_unknown_vendor(row->vendor)) {
+    const VendorProfile* profile = find(row->vendor);
+    return VendorMatch{profile != nullptr ? profile->name : row->vendor, "inventory", profile};
+  }
+
+  const std::string_view device_mac = !mac.empty() || row == nullptr ? mac : std::string_view(row->mac);
+  if (!device_mac.empty()) {
+    if (const VendorProfile* profile = by_mac(device_mac)) {
+      return matched(profile, "mac-prefix");
+    }
+    const std::optional<std::string> digits = hex_digits(device_mac);
+    if (digits && digits->size() == 12) {
+      if (std::optional<std::string> organization = registry.organization(*digits)) {
+        if (const VendorProfile* profile = find(*organization)) {
+          return matched(profile, "ieee-registry");
+        }
+        return VendorMatch{std::move(*organization), "ieee-registry", nullptr};
+      }
+    }
+  }
+
+  if (leaf != nullptr && leaf->parsed) {
+    if (const VendorProfile* profile = by_factory_issuer(leaf->issuer)) {
+      return matched(profile, "issuer-name");
+    }
+    if (const VendorProfile* profile = by_name_text(leaf->issuer)) {
+      return matched(profile, "issuer-name");
+    }
+    if (const VendorProfile* profile = by_name_text(leaf->subject)) {
+      return matched(profile, "subject-name");
+    }
+  }
+  return {};
+}
+
+} // namespace fleetcert

@@ -1,0 +1,79 @@
+#pragma once
+// Vendor profiles: what fleetcert knows of each vendor, as data (scanner/assessment/profiles/*.json, built in;
+// more or overrides from --profiles DIR). Pure lookups, no I/O but load_directory.
+
+#include "scanner/certificate/certificate.hpp"
+#include "scanner/model/result.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleetcert {
+
+class OuiRegistry;
+struct InventoryRow;
+
+// A thumbprint of a factory issuing CA certificate, as a vendor documents it.
+struct IssuerPin
+{
+  std::string algorithm; // "sha256", "sha1" or "md5"
+  std::string hex;       // lower-case hex, no separators
+};
+
+struct VendorProfile
+{
+  std::string name;                         // "Grandstream"
+  std::vector<std::string> aliases;         // organisation names meaning this vendor (IEEE, O=)
+  std::vector<std::string> mac_prefixes;    // upper-case hex, 6 to 9 digits
+  std::vector<std::string> factory_issuers; // issuer names of factory CAs, one-line form
+  std::vector<IssuerPin> issuer_pins;       // optional: the issuing CA must match one
+  std::vector<std::string> generic_cns;     // shared CNs ("Einstein2")
+  std::vector<std::string> current_generation; // signature labels of the current generation
+  std::vector<std::string> legacy_generation;  // signature labels of the legacy generation
+  std::string sha1_rejected_from;           // firmware that rejects SHA1, e.g. "2.57"; may be empty
+  std::map<std::string, std::string> remediation; // finding code -> what to do, for this vendor
+  std::string source;                       // "built-in" or the file it came from
+};
+
+// How the vendor of a device was found.
+struct VendorMatch
+{
+  std::string vendor; // profile name, or the IEEE organisation name; empty when unknown
+  std::string source; // "inventory", "mac-prefix", "ieee-registry", "issuer-name", "subject-name"
+  const VendorProfile* profile = nullptr; // when the vendor has a profile
+};
+
+class VendorProfiles
+{
+public:
+  // The profiles shipped with fleetcert (compiled in from scanner/assessment/profiles/*.json).
+  static VendorProfiles builtin();
+  // Parses one profile file (format in the README); errors name the source and the field.
+  static Result<VendorProfile> parse(std::string_view json_text, std::string_view source_name);
+  // Adds every *.json of `dir`; a profile whose name (case-insensitive) exists replaces it.
+  Result<std::size_t> load_directory(const std::string& dir);
+  void add(VendorProfile profile);
+
+  const std::vector<VendorProfile>& all() const { return m_profiles; }
+  // By name or alias, case-insensitive.
+  const VendorProfile* find(std::string_view name) const;
+  // The profile whose MAC prefix is the longest match of `mac` (12 upper-case hex digits).
+  const VendorProfile* by_mac(std::string_view mac) const;
+  // The profile one of whose factory issuers is `issuer` (case and spacing insensitive).
+  const VendorProfile* by_factory_issuer(std::string_view issuer) const;
+  // The profile one of whose names or aliases appears in the O= or CN= of a one-line name.
+  const VendorProfile* by_name_text(std::string_view one_line_name) const;
+
+  // The vendor of a device, in order: inventory, MAC prefix (profiles, then the IEEE registry),
+  // the leaf's issuer, then its subject. `mac` may be empty; `row` and `leaf` may be null.
+  VendorMatch detect(const InventoryRow* row, std::string_view mac, const CertificateInfo* leaf,
+                     const OuiRegistry& registry) const;
+
+private:
+  std::vector<VendorProfile> m_profiles;
+};
+
+} // namespace fleetcert

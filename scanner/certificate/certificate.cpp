@@ -1,0 +1,429 @@
+// Certificate decoding: DER in, reportable fields out. Every name goes through OpenSSL's printers
+// into a capped memory BIO; nothing here trusts a length or an encoding from the certificate.
+
+#include "scanner/certificate/certificate.hpp"
+#include "scanner/util/ascii.hpp"
+#include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/time.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+
+namespace fleetcert {
+namespace {
+
+constexpr std::size_t k_max_name_bytes = 16 * 1024;  // subject / issuer text
+constexpr std::size_t k_max_san_entries = 1024;
+constexpr std::size_t k_max_san_bytes = 128 * 1024;
+
+std::string to_hex(const unsigned char* data, std::size_t size)
+{
+  static constexpr char k_digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(k_digits[data[i] >> 4]);
+    out.push_back(k_digits[data[i] & 0x0f]);
+  }
+  return out;
+}
+
+std::string digest_hex(const Der& der, const EVP_MD* md)
+{
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int size = 0;
+  if (md == nullptr || EVP_Digest(der.data(), der.size(), out.data(), &size, md, nullptr) != 1) {
+    return {};
+  }
+  return to_hex(out.data(), size);
+}
+
+// Reads at most `cap` bytes of what was printed into the BIO.
+std::string bio_text(BIO* bio, std::size_t cap)
+{
+  const char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  if (size <= 0 || data == nullptr) {
+    return {};
+  }
+  return std::string(data, std::min<std::size_t>(static_cast<std::size_t>(size), cap));
+}
+
+// "C=DE, ST=Germany, O=..., CN=..." (most significant first, as `openssl x509 -subject` shows).
+// Multi-byte strings come out as UTF-8; if a string does not convert, its raw bytes are kept.
+std::string name_text(const X509_NAME* name)
+{
+  if (name == nullptr) {
+    return {};
+  }
+  constexpr unsigned long k_base = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS
+                                   | (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  for (unsigned long flags : {k_base, k_base & ~ASN1_STRFLGS_UTF8_CONVERT}) {
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    if (bio && X509_NAME_print_ex(bio.get(), name, 0, flags) >= 0) {
+      return bio_text(bio.get(), k_max_name_bytes);
+    }
+  }
+  return {};
+}
+
+// UTF-8 of an ASN.1 string, or its raw bytes when it does not convert.
+std::string asn1_string_text(const ASN1_STRING* s)
+{
+  if (s == nullptr) {
+    return {};
+  }
+  unsigned char* utf8 = nullptr;
+  const int size = ASN1_STRING_to_UTF8(&utf8, s);
+  if (size >= 0) {
+    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(size));
+    OPENSSL_free(utf8);
+    return out;
+  }
+  const unsigned char* raw = ASN1_STRING_get0_data(s);
+  return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+std::string object_text(const ASN1_OBJECT* obj)
+{
+  std::array<char, 128> buf{};
+  const int size = OBJ_obj2txt(buf.data(), static_cast<int>(buf.size()), obj, 1);
+  if (size <= 0) {
+    return "unknown";
+  }
+  return std::string(buf.data(), std::min<std::size_t>(static_cast<std::size_t>(size), buf.size() - 1));
+}
+
+std::string ip_text(const ASN1_OCTET_STRING* ip)
+{
+  const unsigned char* p = ASN1_STRING_get0_data(ip);
+  const int size = ASN1_STRING_length(ip);
+  std::array<char, 64> buf{};
+  if (size == 4) {
+    std::snprintf(buf.data(), buf.size(), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+    return buf.data();
+  }
+  if (size == 16) {
+    std::string out;
+    for (int i = 0; i < 16; i += 2) {
+      std::snprintf(buf.data(), buf.size(), "%s%x", i == 0 ? "" : ":", (p[i] << 8) | p[i + 1]);
+      out += buf.data();
+    }
+    return out;
+  }
+  return "<" + to_hex(p, static_cast<std::size_t>(std::max(size, 0))) + ">";
+}
+
+void decode_san(const X509* x, CertificateInfo& info)
+{
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) {
+    return;
+  }
+  std::size_t total = 0;
+  const int count = sk_GENERAL_NAME_num(names.get());
+  for (int i = 0; i < count; ++i) {
+    const GENERAL_NAME* gen = sk_GENERAL_NAME_value(names.get(), i);
+    std::string entry;
+    switch (gen->type) {
+    case GEN_DNS: entry = "DNS:" + asn1_string_text(gen->d.dNSName); break;
+    case GEN_EMAIL: entry = "email:" + asn1_string_text(gen->d.rfc822Name); break;
+    case GEN_URI: entry = "URI:" + asn1_string_text(gen->d.uniformResourceIdentifier); break;
+    case GEN_IPADD: entry = "IP:" + ip_text(gen->d.iPAddress); break;
+    case GEN_DIRNAME: entry = "DirName:" + name_text(gen->d.directoryName); break;
+    case GEN_RID: entry = "RID:" + object_text(gen->d.registeredID); break;
+    case GEN_OTHERNAME: entry = "othername:" + object_text(gen->d.otherName->type_id); break;
+    default: entry = "other:" + std::to_string(gen->type); break;
+    }
+    if (info.san.size() >= k_max_san_entries || total + entry.size() > k_max_san_bytes) {
+      info.san_truncated = true;
+      break;
+    }
+    total += entry.size();
+    info.san.push_back(std::move(entry));
+  }
+}
+
+std::string serial_text(const X509* x)
+{
+  BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+  if (!bn) {
+    return {};
+  }
+  char* hex = BN_bn2hex(bn.get());
+  if (hex == nullptr) {
+    return {};
+  }
+  std::string out(hex);
+  OPENSSL_free(hex);
+  return ascii_lower(out);
+}
+
+std::optional<std::int64_t> time_value(const ASN1_TIME* t)
+{
+  struct tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return std::nullopt;
+  }
+  return epoch_of(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string hash_name(int md_nid)
+{
+  switch (md_nid) {
+  case NID_md2: return "MD2";
+  case NID_md4: return "MD4";
+  case NID_md5: return "MD5";
+  case NID_sha1: return "SHA1";
+  case NID_sha224: return "SHA224";
+  case NID_sha256: return "SHA256";
+  case NID_sha384: return "SHA384";
+  case NID_sha512: return "SHA512";
+  case NID_sha3_256: return "SHA3-256";
+  case NID_sha3_384: return "SHA3-384";
+  case NID_sha3_512: return "SHA3-512";
+  case NID_sm3: return "SM3";
+  case NID_undef: return {};
+  default: return OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown";
+  }
+}
+
+std::string key_kind_for_signature(int pk_nid)
+{
+  switch (pk_nid) {
+  case NID_rsaEncryption: return "RSA";
+  case NID_rsassaPss: return "RSA-PSS";
+  case NID_X9_62_id_ecPublicKey: return "ECDSA";
+  case NID_dsa: return "DSA";
+  case NID_ED25519: return "Ed25519";
+  case NID_ED448: return "Ed448";
+  case NID_undef: return {};
+  default: return OBJ_nid2sn(pk_nid) ? OBJ_nid2sn(pk_nid) : "unknown";
+  }
+}
+
+SignatureInfo decode_signature(const X509* x)
+{
+  SignatureInfo sig;
+  const int sig_nid = X509_get_signature_nid(x);
+  const X509_ALGOR* alg = nullptr;
+  X509_get0_signature(nullptr, &alg, x);
+  if (sig_nid != NID_undef && OBJ_nid2ln(sig_nid) != nullptr) {
+    sig.algorithm = OBJ_nid2ln(sig_nid);
+  } else if (alg != nullptr) {
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
+    sig.algorithm = oid ? object_text(oid) : "unknown";
+  }
+
+  int md_nid = NID_undef;
+  int pk_nid = NID_undef;
+  // X509_get_signature_info also reads RSA-PSS parameters for the hash; it wants a non-const X509
+  // only because it may cache; the certificate is not modified in any observable way.
+  if (X509_get_signature_info(const_cast<X509*>(x), &md_nid, &pk_nid, nullptr, nullptr) != 1
+      && OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) != 1) {
+    sig.label = sig.algorithm; // unknown algorithm: nobody can verify it
+    sig.verdict = SignatureVerdict::rejected;
+    return sig;
+  }
+  const std::string key = key_kind_for_signature(pk_nid);
+  const std::string hash = hash_name(md_nid);
+  sig.label = hash.empty() ? key : key + "+" + hash;
+
+  switch (md_nid) {
+  case NID_md2:
+  case NID_md4:
+  case NID_md5:
+  case NID_sha1:
+  case NID_mdc2:
+  case NID_ripemd160: sig.verdict = SignatureVerdict::rejected; break;
+  case NID_sha224: sig.verdict = SignatureVerdict::legacy; break;
+  default:
+    sig.verdict = (pk_nid == NID_dsa || key.empty()) ? SignatureVerdict::legacy : SignatureVerdict::current;
+    break;
+  }
+  if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448) {
+    sig.verdict = SignatureVerdict::rejected;
+  }
+  return sig;
+}
+
+KeyInfo decode_key(const X509* x)
+{
+  KeyInfo key;
+  unsigned char* spki = nullptr;
+  const int spki_size = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+  if (spki_size > 0) {
+    key.spki_sha256 = digest_hex(Der(spki, spki + spki_size), EVP_sha256());
+    OPENSSL_free(spki);
+  }
+  EVP_PKEY* pkey = X509_get0_pubkey(x);
+  if (pkey == nullptr) {
+    // A key type OpenSSL cannot load: report its algorithm OID.
+    const ASN1_OBJECT* oid = nullptr;
+    if (X509_PUBKEY_get0_param(const_cast<ASN1_OBJECT**>(&oid), nullptr, nullptr, nullptr,
+                               X509_get_X509_PUBKEY(x)) == 1 && oid != nullptr) {
+      key.type = object_text(oid);
+    } else {
+      key.type = "unknown";
+    }
+    return key;
+  }
+  switch (EVP_PKEY_get_base_id(pkey)) {
+  case EVP_PKEY_RSA: key.type = "RSA"; break;
+  case EVP_PKEY_RSA_PSS: key.type = "RSA-PSS"; break;
+  case EVP_PKEY_EC: key.type = "EC"; break;
+  case EVP_PKEY_DSA: key.type = "DSA"; break;
+  case EVP_PKEY_ED25519: key.type = "Ed25519"; break;
+  case EVP_PKEY_ED448: key.type = "Ed448"; break;
+  default: {
+    const char* name = OBJ_nid2sn(EVP_PKEY_get_base_id(pkey));
+    key.type = name ? name : "unknown";
+  }
+  }
+  key.bits = EVP_PKEY_get_bits(pkey);
+  if (key.type == "EC") {
+    std::array<char, 80> group{};
+    std::size_t size = 0;
+    if (EVP_PKEY_get_group_name(pkey, group.data(), group.size(), &size) == 1) {
+      const int nid = OBJ_sn2nid(group.data());
+      const char* nist = nid != NID_undef ? EC_curve_nid2nist(nid) : nullptr;
+      key.curve = nist ? nist : group.data();
+    } else {
+      key.curve = "explicit";
+    }
+  }
+  return key;
+}
+
+} // namespace
+
+std::string_view to_string(SignatureVerdict verdict)
+{
+  switch (verdict) {
+  case SignatureVerdict::current: return "current";
+  case SignatureVerdict::legacy: return "legacy";
+  case SignatureVerdict::rejected: return "rejected";
+  }
+  return "rejected";
+}
+
+std::string der_to_pem(const Der& der)
+{
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (std::size_t offset = 0; offset < der.size(); offset += 48) { // 48 bytes -> 64 characters
+    const std::size_t length = std::min<std::size_t>(48, der.size() - offset);
+    unsigned char line[65];
+    const int written = EVP_EncodeBlock(line, der.data() + offset, static_cast<int>(length));
+    pem.append(reinterpret_cast<const char*>(line), static_cast<std::size_t>(written));
+    pem += '\n';
+  }
+  pem += "-----END CERTIFICATE-----\n";
+  return pem;
+}
+
+std::optional<std::vector<Der>> pem_to_ders(std::string_view pem)
+{
+  constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view end = "-----END CERTIFICATE-----";
+  std::vector<Der> ders;
+  std::size_t at = 0;
+  while ((at = pem.find(begin, at)) != std::string_view::npos) {
+    const std::size_t body = at + begin.size();
+    const std::size_t stop = pem.find(end, body);
+    if (stop == std::string_view::npos) {
+      return std::nullopt;
+    }
+    std::string base64;
+    for (char c : pem.substr(body, stop - body)) {
+      if (!std::isspace(static_cast<unsigned char>(c))) {
+        base64 += c;
+      }
+    }
+    if (base64.empty() || base64.size() % 4 != 0) {
+      return std::nullopt;
+    }
+    Der der(base64.size() / 4 * 3);
+    const int decoded = EVP_DecodeBlock(der.data(), reinterpret_cast<const unsigned char*>(base64.data()),
+                                        static_cast<int>(base64.size()));
+    if (decoded < 0) {
+      return std::nullopt;
+    }
+    std::size_t padding = 0; // EVP_DecodeBlock counts '=' padding as zero bytes
+    for (std::size_t i = base64.size(); i > 0 && base64[i - 1] == '=' && padding < 2; --i) {
+      ++padding;
+    }
+    der.resize(static_cast<std::size_t>(decoded) - padding);
+    ders.push_back(std::move(der));
+    at = stop + end.size();
+  }
+  return ders;
+}
+
+std::string sha256_hex(const Der& der)
+{
+  return digest_hex(der, EVP_sha256());
+}
+
+CertificateInfo decode_certificate(const Der& der)
+{
+  CertificateInfo info;
+  info.sha256 = digest_hex(der, EVP_sha256());
+  info.sha1 = digest_hex(der, EVP_sha1());
+  info.md5 = digest_hex(der, EVP_md5());
+
+  const unsigned char* p = der.data();
+  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x) {
+    const unsigned long err = ERR_peek_last_error();
+    std::array<char, 256> buf{};
+    ERR_error_string_n(err, buf.data(), buf.size());
+    info.parse_error = err != 0 ? buf.data() : "not a DER certificate";
+    ERR_clear_error();
+    return info;
+  }
+  info.parsed = true;
+  info.subject = name_text(X509_get_subject_name(x.get()));
+  info.issuer = name_text(X509_get_issuer_name(x.get()));
+
+  const X509_NAME* subject = X509_get_subject_name(x.get());
+  int index = -1;
+  for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+    index = i;
+  }
+  if (index >= 0) {
+    info.has_cn = true;
+    info.cn = asn1_string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  }
+
+  decode_san(x.get(), info);
+  info.serial = serial_text(x.get());
+  info.not_before = time_value(X509_get0_notBefore(x.get()));
+  info.not_after = time_value(X509_get0_notAfter(x.get()));
+  info.signature = decode_signature(x.get());
+  info.key = decode_key(x.get());
+
+  EVP_PKEY* own_key = X509_get0_pubkey(x.get());
+  info.self_signed = own_key != nullptr
+                     && X509_NAME_cmp(X509_get_subject_name(x.get()), X509_get_issuer_name(x.get())) == 0
+                     && X509_verify(x.get(), own_key) == 1;
+  ERR_clear_error(); // leave no stale errors for the TLS code that shares this thread
+  return info;
+}
+
+} // namespace fleetcert

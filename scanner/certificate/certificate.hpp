@@ -1,0 +1,71 @@
+#pragma once
+// Decoding of one X.509 certificate from DER into the fields fleetcert reports.
+// Pure: no I/O. Every text field may hold any bytes the certificate carried (not always UTF-8);
+// the report writers make them safe.
+
+#include "scanner/model/observation.hpp"
+#include "scanner/util/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+enum class SignatureVerdict
+{
+  current,
+  legacy,
+  rejected,
+};
+std::string_view to_string(SignatureVerdict verdict);
+
+struct SignatureInfo
+{
+  std::string algorithm; // OpenSSL long name, e.g. "sha256WithRSAEncryption", or the OID
+  std::string label;     // "RSA+SHA256", "ECDSA+SHA384", "Ed25519", ...
+  SignatureVerdict verdict = SignatureVerdict::rejected;
+};
+
+struct KeyInfo
+{
+  std::string type;  // "RSA", "EC", "RSA-PSS", "DSA", "Ed25519", "Ed448", or the OID
+  int bits = 0;
+  std::string curve; // "P-256", "P-384", ... (EC only)
+  std::string spki_sha256; // SHA-256 of the SubjectPublicKeyInfo: the same key under any certificate
+};
+
+struct CertificateInfo
+{
+  bool parsed = false;     // false: OpenSSL could not decode it; only the fingerprints are set
+  std::string parse_error; // why, when !parsed
+  std::string subject;     // RFC 2253 one-line form
+  std::string issuer;
+  std::string cn; // last commonName of the subject, empty when none
+  bool has_cn = false;
+  std::vector<std::string> san; // "DNS:x", "IP:x", "email:x", "URI:x", "othername:<unsupported>"
+  bool san_truncated = false;
+  std::string serial; // lower-case hex, "-" prefix when negative
+  std::optional<std::int64_t> not_before; // seconds since the epoch, UTC
+  std::optional<std::int64_t> not_after;
+  std::string sha256, sha1, md5; // lower-case hex of the DER, always set
+  SignatureInfo signature;
+  KeyInfo key;
+  bool self_signed = false; // subject == issuer and its own key verifies its signature
+};
+
+// Decodes one certificate. Never throws; a certificate OpenSSL refuses still gets fingerprints.
+CertificateInfo decode_certificate(const Der& der);
+
+// Lower-case hex digests of the bytes.
+std::string sha256_hex(const Der& der);
+
+// The DER as a PEM block ("-----BEGIN CERTIFICATE-----", base64 in lines of 64, "-----END ...").
+std::string der_to_pem(const Der& der);
+
+// Every CERTIFICATE block of a PEM text, as DER; nullopt when a block is not valid base64 or
+// is not terminated. Text outside the blocks is ignored.
+std::optional<std::vector<Der>> pem_to_ders(std::string_view pem);
+
+} // namespace fleetcert

@@ -1,0 +1,79 @@
+#pragma once
+// The scan engine: walks the endpoints (targets x ports) with bounded concurrency and hands each
+// finished record to the caller. One io_context per thread; workers pull from one shared cursor.
+
+#include "scanner/model/record.hpp"
+#include "scanner/targets/targets.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace fleetcert {
+
+struct EngineSettings
+{
+  std::vector<std::uint16_t> ports{443, 5061};
+  unsigned concurrency = 256;                  // connections in flight, across threads
+  unsigned threads = 0;                        // 0: one per core
+  unsigned per_device = 1;                     // connections in flight to one target at most
+  unsigned rate = 0;                           // new connections per second, all threads; 0: unlimited
+  bool shuffle = false;                        // walk the targets in a pseudo-random order
+  std::uint64_t seed = 0;                      // the order's seed when shuffling
+  std::chrono::milliseconds timeout{5000};     // whole endpoint
+  std::chrono::milliseconds connect_timeout{0}; // 0: only `timeout`
+  std::string sni;                             // forced SNI; empty: the hostname when one was given
+  bool legacy_retry = true;
+  HandshakeMode handshake_mode = HandshakeMode::certificate_only; // --full-handshake: full
+  AssessmentSettings assessment;
+  // Endpoints to leave out (already done, for --resume); null: none. Called under the cursor's lock.
+  std::function<bool(const Target& target, std::uint16_t port)> skip;
+};
+
+struct EngineProgress
+{
+  std::uint64_t started = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t skipped = 0; // hostnames that resolved to an excluded address
+  std::uint64_t resumed = 0; // endpoints left out because they were already done (--resume)
+};
+
+// How many descriptors a scan may use, and with what concurrency (see plan_descriptors).
+struct DescriptorPlan
+{
+  std::uint64_t soft_limit = 0; // the RLIMIT_NOFILE soft limit to set (the current one when enough)
+  unsigned concurrency = 0;     // the concurrency that fits
+  bool raise = false;           // soft_limit is above the current soft limit: setrlimit it
+  bool lowered = false;         // concurrency is below the one asked for
+};
+
+// Descriptors a scan needs besides one per connection: standard streams, reports, and each
+// network thread's event loop (epoll, its wake-up and timer descriptors), the resolver's own.
+std::uint64_t reserved_descriptors(unsigned threads);
+
+// Decides how to fit `concurrency` connections (plus reserved_descriptors) under RLIMIT_NOFILE:
+// keep the soft limit when it is enough, else raise it up to the hard limit, and if even that is
+// not enough, lower the concurrency to what the hard limit leaves (at least 1). Pure.
+DescriptorPlan plan_descriptors(unsigned concurrency, unsigned threads, std::uint64_t soft_limit,
+                                std::uint64_t hard_limit);
+
+// The network threads a scan runs: `threads` (0: one per core), never more than `concurrency`.
+unsigned effective_threads(unsigned threads, unsigned concurrency);
+
+// Called once per completed endpoint, never concurrently.
+using RecordHandler = std::function<void(const Record&)>;
+// Called from the calling thread about four times a second while the scan runs.
+using ProgressHandler = std::function<void(const EngineProgress&)>;
+
+// Scans every endpoint of `targets` x settings.ports (with settings.shuffle, in the order of an
+// IndexPermutation of the targets; settings.shuffle needs fewer than 2^64 targets); returns when all are done or, once `stop`
+// is set, when the endpoints already started are done. Exceptions from handlers propagate.
+EngineProgress run_engine(const TargetSet& targets, const EngineSettings& settings,
+                          const RecordHandler& on_record, const ProgressHandler& on_progress,
+                          const std::atomic<bool>& stop);
+
+} // namespace fleetcert

@@ -1,0 +1,24 @@
+#pragma once
+// One record per endpoint: what the wire said, the decoded certificates and the assessment.
+// This is what report writers read.
+
+#include "scanner/assessment/assessment.hpp"
+#include "scanner/certificate/certificate.hpp"
+#include "scanner/model/observation.hpp"
+
+#include <vector>
+
+namespace fleetcert {
+
+struct Record
+{
+  Observation observation;            // target, TLS facts, error
+  std::vector<CertificateInfo> chain; // decoded observation.chain, leaf first
+  Assessment assessment;              // of the leaf, when there is one
+
+  // "ok" whenever a certificate was received, even if the handshake failed afterwards.
+  bool ok() const { return !chain.empty(); }
+  const CertificateInfo* leaf() const { return chain.empty() ? nullptr : &chain.front(); }
+};
+
+} // namespace fleetcert

@@ -1,0 +1,166 @@
+#pragma once
+// Target specifications (addresses, hostnames, CIDR blocks, ranges) and their lazy expansion.
+//
+//   "192.0.2.7"  "2001:db8::1"  "phone-12.example.net"  "192.0.2.0/24"  "2001:db8::/112"
+//   "192.0.2.10-20"  "192.0.2.10-192.0.2.20"
+//
+// A TargetSet holds specs as inclusive address ranges (never one entry per address), merges
+// overlaps, subtracts exclusions, and a TargetCursor walks it one address at a time.
+
+#include "scanner/model/result.hpp"
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace fleetcert {
+
+__extension__ typedef unsigned __int128 uint128;
+
+// An inclusive range of addresses of one family. IPv4 values are in the low 32 bits.
+struct IpRange
+{
+  bool v6 = false;
+  uint128 first = 0;
+  uint128 last = 0;
+
+  uint128 size() const { return last - first + 1; } // may wrap for ::/0; we never allow that
+};
+
+struct TargetSpec
+{
+  std::string text;             // as the user wrote it (trimmed)
+  std::optional<IpRange> range; // set for addresses, CIDR blocks and ranges
+  std::string hostname;         // set for names, lower-cased, no trailing dot
+};
+
+// Largest IPv6 block accepted (a /112 is 65536 addresses).
+inline constexpr int k_min_ipv6_prefix = 112;
+
+// Parses one spec (surrounding whitespace ignored). Errors quote the offending text and say what
+// is wrong ("invalid CIDR prefix '33' in '10.0.0.0/33' (0 to 32)").
+Result<TargetSpec> parse_target_spec(std::string_view text);
+
+// Reads specs one per line; '#' starts a comment, blank lines are skipped.
+// Errors name the source and the line: "targets.txt:12: invalid IPv4 address '300.1.1.1': ...".
+// CRLF line ends and a UTF-8 byte order mark are tolerated.
+Result<std::vector<TargetSpec>> read_target_specs(std::istream& in, std::string_view source_name);
+
+// Parses text produced by format_address or written by a user ("192.0.2.1", "2001:db8::1").
+// Returns {v6, value}; IPv4 must be a strict dotted quad (no leading zeros), IPv6 any RFC 4291 form.
+std::optional<std::pair<bool, uint128>> parse_address(std::string_view text);
+// IPv4 as a dotted quad, IPv6 in RFC 5952 canonical form ("2001:db8::1", "::ffff:192.0.2.1").
+std::string format_address(bool v6, uint128 value);
+
+// One target: an address (ip set, host empty) or a name still to resolve (ip empty, host set).
+struct Target
+{
+  std::string ip;
+  std::string host;
+};
+
+// The targets of one scan: included ranges and hostnames minus the exclusions, whatever the order
+// in which they were given. Cheap for any block size: it stores ranges, not addresses.
+class TargetSet
+{
+public:
+  // Adds an address range or a hostname (a hostname given twice is kept once, where it came first).
+  void add(const TargetSpec& spec);
+  // Excludes an address range (wins over any add) or removes that hostname.
+  void exclude(const TargetSpec& spec);
+
+  // Number of targets the cursor will yield (addresses after exclusion, plus hostnames).
+  uint128 size() const;
+
+  // True when an address (e.g. one a hostname resolved to) is excluded; "::ffff:a.b.c.d" counts
+  // as excluded when a.b.c.d is. Safe to call from several threads at once.
+  bool is_excluded(bool v6, uint128 value) const;
+  // Same for an address in text form; false when the text is not an address.
+  bool is_excluded(std::string_view ip) const;
+
+  // Disjoint, sorted ranges left after merging and exclusion (v4 before v6).
+  std::vector<IpRange> ranges() const;
+  // Hostnames to resolve, in the order first added, without the excluded ones.
+  const std::vector<std::string>& hostnames() const { return m_hostnames; }
+
+private:
+  // Orders ranges by family (v4 first), then by first address.
+  struct RangeOrder
+  {
+    bool operator()(const IpRange& a, const IpRange& b) const
+    {
+      return a.v6 != b.v6 ? b.v6 : a.first < b.first;
+    }
+  };
+
+  std::vector<IpRange> m_include; // as added; merged by ranges()
+  // Merged and disjoint at all times, so that concurrent is_excluded calls only read. A v4
+  // exclusion is stored in its v4-mapped v6 form too (and the v4 part of a v6 one as v4).
+  std::set<IpRange, RangeOrder> m_exclude;
+  std::vector<std::string> m_hostnames;
+  std::unordered_set<std::string> m_hostname_index;
+  std::unordered_set<std::string> m_excluded_hostnames;
+};
+
+// Walks a TargetSet lazily: memory does not depend on how many addresses it covers.
+// Addresses first, in ascending order, then hostnames in the order given.
+class TargetCursor
+{
+public:
+  // Copies the set's merged ranges and hostnames (not its addresses).
+  explicit TargetCursor(const TargetSet& set);
+  // The next target, or nullopt when all have been yielded.
+  std::optional<Target> next();
+
+private:
+  std::vector<IpRange> m_ranges;
+  std::vector<std::string> m_hostnames;
+  std::size_t m_range_index = 0;
+  uint128 m_next = 0; // next address of m_ranges[m_range_index]
+  std::size_t m_host_index = 0;
+};
+
+// Random access to a TargetSet's targets, in TargetCursor's order: addresses ascending, then
+// hostnames. Holds the set's merged ranges and their offsets, never one entry per address.
+class TargetIndex
+{
+public:
+  explicit TargetIndex(const TargetSet& set);
+  // Number of targets: addresses after exclusion, plus hostnames.
+  uint128 size() const { return m_addresses + m_hostnames.size(); }
+  // The target at `index` (0 <= index < size()); O(log ranges).
+  Target at(uint128 index) const;
+
+private:
+  std::vector<IpRange> m_ranges;
+  std::vector<uint128> m_offsets; // index of each range's first address
+  std::vector<std::string> m_hostnames;
+  uint128 m_addresses = 0;
+};
+
+// A pseudo-random bijection of [0, size): a 4-round Feistel network over the smallest even
+// number of bits that holds size-1, with cycle walking (an output >= size is fed back in until it
+// falls inside). Visits every index exactly once in O(1) memory; the seed picks the order.
+class IndexPermutation
+{
+public:
+  IndexPermutation(std::uint64_t size, std::uint64_t seed);
+  std::uint64_t size() const { return m_size; }
+  // The index that comes `position`-th (0 <= position < size()).
+  std::uint64_t at(std::uint64_t position) const;
+
+private:
+  std::uint64_t encrypt(std::uint64_t value) const;
+
+  std::uint64_t m_size;
+  unsigned m_half_bits = 1;
+  std::uint64_t m_half_mask = 1;
+  std::uint64_t m_keys[4] = {};
+};
+
+} // namespace fleetcert

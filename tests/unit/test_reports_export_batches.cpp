@@ -1,0 +1,240 @@
+// Export lists on hand-built reports: Grandstream update batches (selection, MAC choice,
+// deduplication, batch sizes, skipped devices, order) and the device filter and CSV rows.
+
+#include "reports/workflows/export_batches.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace fleetcert;
+
+namespace {
+
+ReportEndpoint endpoint(const std::string& ip, std::uint16_t port, const std::string& vendor, const std::string& cn_mac,
+                        std::vector<std::string> codes)
+{
+  ReportEndpoint e;
+  e.ip = ip;
+  e.port = port;
+  e.ok = true;
+  e.vendor = vendor;
+  e.cn = cn_mac.empty() ? "device" : cn_mac;
+  e.cn_mac = cn_mac;
+  e.signature_label = "RSA+SHA256";
+  e.signature_verdict = "current";
+  e.provenance_kind = "factory";
+  e.provenance_basis = "chain";
+  e.validity = "valid";
+  for (const std::string& code : codes) {
+    e.findings.push_back({code, code == "generic-cn" ? Severity::high : Severity::medium, "", ""});
+  }
+  return e;
+}
+
+ReportEndpoint legacy_grandstream(const std::string& ip, const std::string& mac)
+{
+  return endpoint(ip, 443, "Grandstream", mac, {"legacy-generation"});
+}
+
+std::string mac_of(unsigned n)
+{
+  char text[16];
+  std::snprintf(text, sizeof text, "000B82%06X", n);
+  return text;
+}
+
+std::string ip_of(unsigned n)
+{
+  return "10.1." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1);
+}
+
+} // namespace
+
+TEST_SUITE("reports.export_batches")
+{
+  TEST_CASE("batch file names")
+  {
+    CHECK(batch_file_name("grandstream-update", 1) == "grandstream-update-001.txt");
+    CHECK(batch_file_name("grandstream-update", 42) == "grandstream-update-042.txt");
+    CHECK(batch_file_name("grandstream-update", 1234) == "grandstream-update-1234.txt");
+  }
+
+  TEST_CASE("2501 legacy devices: batches of 1000, every MAC once, sorted")
+  {
+    ScanReport report;
+    for (unsigned n = 2501; n >= 1; --n) { // reverse order: the export sorts
+      report.endpoints.push_back(legacy_grandstream(ip_of(n), mac_of(n)));
+    }
+    const UpdateBatches batches = grandstream_update_batches(report, k_grandstream_portal_limit);
+    REQUIRE(batches.batches.size() == 3);
+    CHECK(batches.batches[0].size() == 1000);
+    CHECK(batches.batches[1].size() == 1000);
+    CHECK(batches.batches[2].size() == 501);
+    CHECK(batches.batches[0].front() == mac_of(1));
+    CHECK(batches.batches[2].back() == mac_of(2501));
+    std::set<std::string> seen;
+    std::string previous;
+    for (const auto& batch : batches.batches) {
+      for (const std::string& mac : batch) {
+        CHECK(mac > previous);
+        previous = mac;
+        seen.insert(mac);
+      }
+    }
+    CHECK(seen.size() == 2501);
+    REQUIRE(batches.entries.size() == 2501);
+    CHECK(batches.entries[1000].batch == 2);
+    CHECK(batches.entries[1000].line == 1);
+    CHECK(batches.entries[1000].mac == mac_of(1001));
+    CHECK(batches.skipped() == 0);
+
+    const UpdateBatches small = grandstream_update_batches(report, 400);
+    CHECK(small.batches.size() == 7);
+    CHECK(small.batches.back().size() == 101);
+    // Over the portal's limit: clamped.
+    CHECK(grandstream_update_batches(report, 5000).batches.size() == 3);
+  }
+
+  TEST_CASE("only Grandstream legacy devices, MAC from the certificate, else the inventory, duplicates, skipped")
+  {
+    ScanReport report;
+    report.endpoints.push_back(legacy_grandstream("10.0.0.1", "000B82000001"));
+    report.endpoints.push_back(legacy_grandstream("10.0.0.1", "000B82000001")); // same device, second port
+    report.endpoints.back().port = 5061;
+    report.endpoints.push_back(endpoint("10.0.0.2", 443, "Grandstream", "C074AD000002", {})); // current generation
+    report.endpoints.push_back(endpoint("10.0.0.3", 443, "Gigaset", "7C2F80000003", {"legacy-generation"}));
+    ReportEndpoint from_inventory = legacy_grandstream("10.0.0.4", "");
+    InventoryRow row;
+    row.ip = "10.0.0.4";
+    row.mac = "EC74D7000004";
+    row.model = "GRP2614";
+    row.site = "HQ";
+    from_inventory.inventory = row;
+    report.endpoints.push_back(from_inventory);
+    report.endpoints.push_back(legacy_grandstream("10.0.0.5", "")); // no MAC anywhere
+    report.endpoints.push_back(legacy_grandstream("10.0.0.6", "000B82000001")); // a copy of .1's certificate
+    ReportEndpoint mismatch = legacy_grandstream("10.0.0.7", "000B82000007");
+    row.ip = "10.0.0.7";
+    row.mac = "000B82FFFFFF";
+    mismatch.inventory = row;
+    report.endpoints.push_back(mismatch);
+    ReportEndpoint lower_case_vendor = legacy_grandstream("10.0.0.8", "000B82000008");
+    lower_case_vendor.vendor = "grandstream";
+    report.endpoints.push_back(lower_case_vendor);
+
+    const UpdateBatches batches = grandstream_update_batches(report, 1000);
+    REQUIRE(batches.batches.size() == 1);
+    CHECK(batches.batches[0] == std::vector<std::string>{"000B82000001", "000B82000007", "000B82000008", "EC74D7000004"});
+    REQUIRE(batches.entries.size() == 6);
+    CHECK(batches.entries[0].ip == "10.0.0.1");
+    CHECK(batches.entries[0].status == "batched");
+    CHECK(batches.entries[1].ip == "10.0.0.6");
+    CHECK(batches.entries[1].status == "duplicate");
+    CHECK(batches.entries[1].line == 1);
+    CHECK(batches.entries[1].note.find("10.0.0.1") != std::string::npos);
+    CHECK(batches.entries[2].mac == "000B82000007");
+    CHECK(batches.entries[2].note.find("000B82FFFFFF") != std::string::npos);
+    CHECK(batches.entries[4].mac == "EC74D7000004");
+    CHECK(batches.entries[4].model == "GRP2614");
+    CHECK(batches.entries[4].line == 4);
+    CHECK(batches.entries[5].ip == "10.0.0.5");
+    CHECK(batches.entries[5].status == "skipped");
+    CHECK(batches.entries[5].batch == 0);
+    CHECK_FALSE(batches.entries[5].note.empty());
+    CHECK(batches.skipped() == 1);
+  }
+
+  TEST_CASE("no legacy device: no batch")
+  {
+    ScanReport report;
+    report.endpoints.push_back(endpoint("10.0.0.2", 443, "Grandstream", "C074AD000002", {}));
+    const UpdateBatches batches = grandstream_update_batches(report, 1000);
+    CHECK(batches.batches.empty());
+    CHECK(batches.entries.empty());
+  }
+
+  TEST_CASE("--where: parsing")
+  {
+    CHECK(parse_device_filter({"vendor=Gigaset", "finding=generic-cn"}).ok());
+    CHECK(parse_device_filter({"Vendor=Gigaset"}).ok());
+    const auto unknown = parse_device_filter({"colour=red"});
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().find("colour=red") != std::string::npos);
+    CHECK(unknown.error().find("unknown key") != std::string::npos);
+    CHECK_FALSE(parse_device_filter({"vendor"}).ok());
+    CHECK_FALSE(parse_device_filter({"vendor="}).ok());
+    CHECK_FALSE(parse_device_filter({"severity=bad"}).ok());
+    CHECK_FALSE(parse_device_filter({"answered=maybe"}).ok());
+  }
+
+  TEST_CASE("--where: same key is OR, different keys AND, values case-insensitive")
+  {
+    ScanReport report;
+    report.endpoints.push_back(endpoint("10.0.0.1", 5061, "Gigaset", "", {"generic-cn"}));
+    report.endpoints.push_back(endpoint("10.0.0.2", 443, "Grandstream", "000B82000002", {"legacy-generation"}));
+    report.endpoints.push_back(endpoint("10.0.0.3", 443, "Gigaset", "7C2F80000003", {}));
+    ReportEndpoint at_branch = endpoint("10.0.0.4", 443, "Yealink", "805EC0000004", {});
+    InventoryRow row;
+    row.ip = "10.0.0.4";
+    row.site = "Branch";
+    at_branch.inventory = row;
+    at_branch.provenance_kind = "self-signed";
+    report.endpoints.push_back(at_branch);
+    const auto devices = report.devices();
+    auto ips = [&](const std::vector<std::string>& where) {
+      auto filter = parse_device_filter(where);
+      REQUIRE(filter.ok());
+      std::vector<std::string> out;
+      for (const ReportDevice* device : select_devices(devices, *filter)) {
+        out.push_back(device->ip);
+      }
+      return out;
+    };
+    CHECK(ips({}).size() == 4);
+    CHECK(ips({"vendor=gigaset"}) == std::vector<std::string>{"10.0.0.1", "10.0.0.3"}); // worst first
+    CHECK(ips({"vendor=Gigaset", "finding=generic-cn"}) == std::vector<std::string>{"10.0.0.1"});
+    CHECK(ips({"vendor=Gigaset", "vendor=Yealink"}).size() == 3);
+    CHECK(ips({"site=branch"}) == std::vector<std::string>{"10.0.0.4"});
+    CHECK(ips({"provenance=self-signed"}) == std::vector<std::string>{"10.0.0.4"});
+    CHECK(ips({"provenance=factory/chain"}).size() == 3);
+    CHECK(ips({"severity=high"}) == std::vector<std::string>{"10.0.0.1"});
+    CHECK(ips({"severity=medium"}) == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
+    CHECK(ips({"signature=rsa+sha256", "finding=legacy-generation"}) == std::vector<std::string>{"10.0.0.2"});
+    CHECK(ips({"answered=false"}).empty());
+  }
+
+  TEST_CASE("device CSV rows: columns, joined ports, formula neutralisation")
+  {
+    ScanReport report;
+    ReportEndpoint hostile = endpoint("10.0.0.1", 443, "=HYPERLINK(\"x\")", "", {"generic-cn"});
+    hostile.cn = "Einstein2";
+    report.endpoints.push_back(hostile);
+    ReportEndpoint refused;
+    refused.ip = "10.0.0.1";
+    refused.port = 5061;
+    refused.error_class = "refused";
+    report.endpoints.push_back(refused);
+    const auto devices = report.devices();
+    REQUIRE(devices.size() == 1);
+    const auto row = device_export_row(devices[0]);
+    REQUIRE(row.size() == device_export_columns().size());
+    const auto column = [&](const std::string& name) {
+      const auto& columns = device_export_columns();
+      return row.at(static_cast<std::size_t>(std::find(columns.begin(), columns.end(), name) - columns.begin()));
+    };
+    CHECK(column("ip") == "10.0.0.1");
+    CHECK(column("vendor") == "\"'=HYPERLINK(\"\"x\"\")\"");
+    CHECK(column("ports") == "443:ok 5061:refused");
+    CHECK(column("cn") == "Einstein2");
+    CHECK(column("signature_labels") == "RSA+SHA256");
+    CHECK(column("provenance") == "factory/chain");
+    CHECK(column("worst_severity") == "high");
+    CHECK(column("findings") == "generic-cn");
+    CHECK(column("answered") == "true");
+  }
+}

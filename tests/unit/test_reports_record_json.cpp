@@ -1,0 +1,688 @@
+// Record JSON: the shape of each kind of record, invalid UTF-8 kept recoverable, and every kind
+// validated against reports/encoding/record.schema.json with a small JSON Schema validator.
+
+#include "reports/encoding/record_json.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+// GCC 12 with -fsanitize and -O2 (FLEETCERT_SANITIZE) gives false -Wmaybe-uninitialized inside <regex>.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace fleetcert;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_fffd = "\xEF\xBF\xBD";
+constexpr std::int64_t k_2026_11_23 = 1795392000; // 2026-11-23T00:00:00Z
+
+CertificateInfo parsed_certificate(const std::string& cn, char digit)
+{
+  CertificateInfo cert;
+  cert.parsed = true;
+  cert.subject = "CN=" + cn;
+  cert.issuer = "CN=Vendor CA,O=Vendor";
+  cert.cn = cn;
+  cert.has_cn = true;
+  cert.san = {"DNS:phone.example", "IP:127.0.0.1"};
+  cert.serial = "0a1b2c";
+  cert.not_before = k_2026_11_23 - 86400;
+  cert.not_after = k_2026_11_23 + 10 * 86400;
+  cert.sha256 = std::string(64, digit);
+  cert.sha1 = std::string(40, digit);
+  cert.md5 = std::string(32, digit);
+  cert.signature = {"sha256WithRSAEncryption", "RSA+SHA256", SignatureVerdict::current};
+  cert.key = {"RSA", 2048, "", ""};
+  return cert;
+}
+
+Record ok_record()
+{
+  Record record;
+  record.observation.endpoint = {"127.0.0.1", 443, "phone-1.example", "phone-1.example"};
+  record.observation.tls_version = "TLSv1.2";
+  record.observation.cipher = "ECDHE-RSA-AES128-GCM-SHA256";
+  record.observation.connect_ms = 1.23456;
+  record.observation.handshake_ms = 5.6;
+  record.observation.handshake_complete = true;
+  record.chain = {parsed_certificate("0004F2ABCDEF", 'a'), parsed_certificate("Vendor CA", 'b')};
+  record.assessment.cn_class = CnClass::mac;
+  record.assessment.mac = "0004F2ABCDEF";
+  record.assessment.validity = Validity::expiring;
+  record.assessment.days_left = 10;
+  return record;
+}
+
+Record error_record()
+{
+  Record record;
+  record.observation.endpoint = {"127.0.0.2", 5061, "", ""};
+  record.observation.connect_ms = -1;
+  record.observation.error = ErrorClass::timeout;
+  record.observation.error_stage = "connect";
+  record.observation.error_detail = "no answer within 3000 ms";
+  return record;
+}
+
+// The device demanded a client certificate: the certificate arrived, then an alert.
+Record failed_handshake_record()
+{
+  Record record = ok_record();
+  record.chain.resize(1);
+  record.observation.handshake_complete = false;
+  record.observation.alert = "handshake_failure";
+  record.observation.error = ErrorClass::tls_alert;
+  record.observation.error_stage = "handshake";
+  record.observation.error_detail = "sslv3 alert handshake failure";
+  record.assessment.validity = Validity::expired;
+  record.assessment.days_left = -5;
+  return record;
+}
+
+Record unparsed_leaf_record()
+{
+  Record record = ok_record();
+  CertificateInfo leaf;
+  leaf.parsed = false;
+  leaf.parse_error = "invalid string encoding";
+  leaf.sha256 = std::string(64, 'c');
+  leaf.sha1 = std::string(40, 'c');
+  leaf.md5 = std::string(32, 'c');
+  record.chain = {leaf};
+  record.assessment = Assessment{};
+  return record;
+}
+
+Record latin1_record()
+{
+  Record record = ok_record();
+  record.chain.front().cn = "Caf\xE9";
+  record.chain.front().subject = "CN=Caf\xE9";
+  record.chain.front().san = {"DNS:ok.example", "DNS:caf\xE9.example"};
+  record.assessment.cn_class = CnClass::other;
+  record.assessment.mac.clear();
+  return record;
+}
+
+InventoryRow inventory_row()
+{
+  InventoryRow row;
+  row.line = 7;
+  row.mac = "000B82A1B2C3";
+  row.ip = "127.0.0.1";
+  row.hostname = "reception-phone";
+  row.vendor = "Grandstream";
+  row.model = "GRP2614";
+  row.site = "=HQ";
+  row.extra = {{"room", "Caf\xE9 2"}, {"owner", "IT"}};
+  return row;
+}
+
+// A record after the vendor-aware audit: vendor, provenance, findings (worst first), inventory.
+Record audited_record()
+{
+  Record record = ok_record();
+  Assessment& assessment = record.assessment;
+  assessment.vendor = "Grandstream";
+  assessment.vendor_source = "mac-prefix";
+  assessment.provenance.kind = ProvenanceKind::factory;
+  assessment.provenance.basis = ProvenanceBasis::chain;
+  assessment.provenance.vendor = "Grandstream";
+  assessment.provenance.chain_incomplete = true;
+  assessment.provenance.detail = "verifies against the Grandstream bundle";
+  assessment.findings = {
+    {"sha1-rejected", Severity::high, "signed with RSA+SHA1", "Replace the certificate."},
+    {"chain-incomplete", Severity::medium, "the intermediate \xC0 is missing", "Install the full chain."},
+  };
+  assessment.inventory = inventory_row();
+  return record;
+}
+
+// A JSON Schema (draft 2020-12) validator for the keywords record.schema.json uses. Any other
+// keyword is reported as an error, so the schema cannot rely on something this does not check.
+class SchemaValidator
+{
+public:
+  explicit SchemaValidator(json root) : m_root(std::move(root)) {}
+
+  std::vector<std::string> validate(const json& instance) const
+  {
+    std::vector<std::string> errors;
+    check(m_root, instance, "$", errors);
+    return errors;
+  }
+
+private:
+  const json& resolve(const std::string& ref) const
+  {
+    REQUIRE(ref.rfind("#/", 0) == 0);
+    return m_root.at(json::json_pointer(ref.substr(1)));
+  }
+
+  static bool has_type(const json& instance, const std::string& type)
+  {
+    if (type == "object") return instance.is_object();
+    if (type == "array") return instance.is_array();
+    if (type == "string") return instance.is_string();
+    if (type == "integer") return instance.is_number_integer();
+    if (type == "number") return instance.is_number();
+    if (type == "boolean") return instance.is_boolean();
+    if (type == "null") return instance.is_null();
+    return false;
+  }
+
+  static bool matches(const std::string& pattern, const std::string& text)
+  {
+    return std::regex_search(text, std::regex(pattern, std::regex::ECMAScript));
+  }
+
+  void check(const json& schema, const json& instance, const std::string& where,
+             std::vector<std::string>& errors) const
+  {
+    if (schema.is_boolean()) {
+      if (!schema.get<bool>()) {
+        errors.push_back(where + ": not allowed");
+      }
+      return;
+    }
+    static const std::set<std::string> k_known = {
+      "$schema", "$id", "$defs", "title", "description", "$ref", "type", "enum", "const",
+      "minimum", "maximum", "pattern", "minItems", "maxItems", "items", "properties",
+      "patternProperties", "additionalProperties", "required", "if", "then", "else"};
+    for (const auto& [keyword, value] : schema.items()) {
+      if (k_known.count(keyword) == 0) {
+        errors.push_back(where + ": unsupported keyword " + keyword);
+      }
+    }
+    if (schema.contains("$ref")) {
+      check(resolve(schema["$ref"].get<std::string>()), instance, where, errors);
+    }
+    if (schema.contains("type") && !has_type(instance, schema["type"].get<std::string>())) {
+      errors.push_back(where + ": not of type " + schema["type"].get<std::string>());
+      return;
+    }
+    if (schema.contains("enum")) {
+      bool found = false;
+      for (const json& option : schema["enum"]) {
+        found = found || option == instance;
+      }
+      if (!found) {
+        errors.push_back(where + ": " + instance.dump() + " not in enum");
+      }
+    }
+    if (schema.contains("const") && schema["const"] != instance) {
+      errors.push_back(where + ": not " + schema["const"].dump());
+    }
+    if (instance.is_number()) {
+      if (schema.contains("minimum") && instance.get<double>() < schema["minimum"].get<double>()) {
+        errors.push_back(where + ": below minimum");
+      }
+      if (schema.contains("maximum") && instance.get<double>() > schema["maximum"].get<double>()) {
+        errors.push_back(where + ": above maximum");
+      }
+    }
+    if (instance.is_string() && schema.contains("pattern") &&
+        !matches(schema["pattern"].get<std::string>(), instance.get<std::string>())) {
+      errors.push_back(where + ": does not match " + schema["pattern"].get<std::string>());
+    }
+    if (instance.is_array()) {
+      if (schema.contains("minItems") && instance.size() < schema["minItems"].get<std::size_t>()) {
+        errors.push_back(where + ": too few items");
+      }
+      if (schema.contains("maxItems") && instance.size() > schema["maxItems"].get<std::size_t>()) {
+        errors.push_back(where + ": too many items");
+      }
+      if (schema.contains("items")) {
+        for (std::size_t i = 0; i < instance.size(); ++i) {
+          check(schema["items"], instance[i], where + "[" + std::to_string(i) + "]", errors);
+        }
+      }
+    }
+    if (instance.is_object()) {
+      for (const auto& [key, value] : instance.items()) {
+        const std::string path = where + "." + key;
+        bool described = false;
+        if (schema.contains("properties") && schema["properties"].contains(key)) {
+          described = true;
+          check(schema["properties"][key], value, path, errors);
+        }
+        if (schema.contains("patternProperties")) {
+          for (const auto& [pattern, subschema] : schema["patternProperties"].items()) {
+            if (matches(pattern, key)) {
+              described = true;
+              check(subschema, value, path, errors);
+            }
+          }
+        }
+        if (!described && schema.contains("additionalProperties")) {
+          check(schema["additionalProperties"], value, path, errors);
+        }
+      }
+      if (schema.contains("required")) {
+        for (const json& name : schema["required"]) {
+          if (!instance.contains(name.get<std::string>())) {
+            errors.push_back(where + ": missing " + name.get<std::string>());
+          }
+        }
+      }
+    }
+    if (schema.contains("if")) {
+      std::vector<std::string> if_errors;
+      check(schema["if"], instance, where, if_errors);
+      const char* branch = if_errors.empty() ? "then" : "else";
+      if (schema.contains(branch)) {
+        check(schema[branch], instance, where, errors);
+      }
+    }
+  }
+
+  json m_root;
+};
+
+SchemaValidator load_schema()
+{
+  std::ifstream in(std::string(FLEETCERT_SOURCE_DIR) + "/reports/encoding/record.schema.json");
+  REQUIRE(in.good());
+  return SchemaValidator(json::parse(in));
+}
+
+std::string hex_of(const std::string& bytes)
+{
+  static const char* const k_digits = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char c : bytes) {
+    hex += k_digits[c >> 4];
+    hex += k_digits[c & 0x0f];
+  }
+  return hex;
+}
+
+std::string errors_text(const std::vector<std::string>& errors)
+{
+  std::string text;
+  for (const std::string& error : errors) {
+    text += error + "\n";
+  }
+  return text;
+}
+
+} // namespace
+
+TEST_SUITE("reports.record_json")
+{
+  TEST_CASE("an ok record")
+  {
+    const json j = record_to_json(ok_record());
+    CHECK(j["status"] == "ok");
+    CHECK(j["target"] == json{{"ip", "127.0.0.1"}, {"port", 443}, {"host", "phone-1.example"},
+                              {"sni", "phone-1.example"}});
+    CHECK_FALSE(j.contains("error"));
+    CHECK(j["tls"]["version"] == "TLSv1.2");
+    CHECK(j["tls"]["connect_ms"].get<double>() == doctest::Approx(1.235).epsilon(1e-9));
+    CHECK(j["tls"]["handshake_ms"].get<double>() == doctest::Approx(5.6));
+    CHECK(j["tls"]["handshake_complete"] == true);
+    CHECK(j["tls"]["legacy_retry"] == false);
+    CHECK(j["tls"]["handshake_mode"] == "certificate-only");
+    CHECK_FALSE(j["tls"].contains("alert"));
+    CHECK_FALSE(j["tls"].contains("handshake_error"));
+    Record full = ok_record();
+    full.observation.handshake_mode = HandshakeMode::full;
+    CHECK(record_to_json(full)["tls"]["handshake_mode"] == "full");
+
+    const json& leaf = j["leaf"];
+    CHECK(leaf["cn"] == "0004F2ABCDEF");
+    CHECK(leaf["san"] == json{"DNS:phone.example", "IP:127.0.0.1"});
+    CHECK_FALSE(leaf.contains("san_hex"));
+    CHECK_FALSE(leaf.contains("san_truncated"));
+    CHECK(leaf["not_before"] == "2026-11-22T00:00:00Z");
+    CHECK(leaf["not_after"] == "2026-12-03T00:00:00Z");
+    CHECK(leaf["signature"] == json{{"algorithm", "sha256WithRSAEncryption"}, {"label", "RSA+SHA256"},
+                                    {"verdict", "current"}});
+    CHECK(leaf["key"] == json{{"type", "RSA"}, {"bits", 2048}});
+    CHECK(leaf["self_signed"] == false);
+    CHECK(leaf["parsed"] == true);
+    CHECK_FALSE(leaf.contains("parse_error"));
+
+    REQUIRE(j["chain"].size() == 2);
+    CHECK(j["chain"][1]["subject"] == "CN=Vendor CA");
+    CHECK(j["chain"][1]["sha256"] == std::string(64, 'b'));
+    CHECK(j["assessment"] == json{{"cn_class", "mac"},
+                                  {"mac", "0004F2ABCDEF"},
+                                  {"validity", "expiring"},
+                                  {"days_left", 10},
+                                  {"provenance",
+                                   {{"kind", "unknown"}, {"basis", "none"}, {"chain_incomplete", false}, {"detail", ""}}},
+                                  {"findings", json::array()}});
+    CHECK_FALSE(j.contains("inventory"));
+  }
+
+  TEST_CASE("an error record has no leaf and an empty chain")
+  {
+    const json j = record_to_json(error_record());
+    CHECK(j["status"] == "error");
+    CHECK(j["error"] == json{{"class", "timeout"}, {"stage", "connect"}, {"detail", "no answer within 3000 ms"}});
+    CHECK(j["target"] == json{{"ip", "127.0.0.2"}, {"port", 5061}});
+    CHECK_FALSE(j["tls"].contains("connect_ms"));
+    CHECK_FALSE(j["tls"].contains("version"));
+    CHECK_FALSE(j.contains("leaf"));
+    CHECK_FALSE(j.contains("assessment"));
+    CHECK(j["chain"] == json::array());
+  }
+
+  TEST_CASE("no certificate and no error is reported as a protocol error")
+  {
+    Record record = error_record();
+    record.observation.error = ErrorClass::none;
+    record.observation.error_stage.clear();
+    record.observation.error_detail.clear();
+    const json j = record_to_json(record);
+    CHECK(j["error"]["class"] == "protocol");
+    CHECK(j["error"]["detail"] == "no certificate received");
+  }
+
+  TEST_CASE("a certificate followed by a failed handshake keeps both")
+  {
+    const json j = record_to_json(failed_handshake_record());
+    CHECK(j["status"] == "ok");
+    CHECK_FALSE(j.contains("error"));
+    CHECK(j["tls"]["alert"] == "handshake_failure");
+    CHECK(j["tls"]["handshake_error"]["class"] == "tls-alert");
+    CHECK(j["tls"]["handshake_error"]["stage"] == "handshake");
+    CHECK(j["assessment"]["days_left"] == -5);
+  }
+
+  TEST_CASE("an unparsed leaf has only fingerprints and the parse error")
+  {
+    const json j = record_to_json(unparsed_leaf_record());
+    std::set<std::string> keys;
+    for (const auto& [key, value] : j["leaf"].items()) {
+      keys.insert(key);
+    }
+    CHECK(keys == std::set<std::string>{"sha256", "sha1", "md5", "parsed", "parse_error"});
+    CHECK(j["leaf"]["parsed"] == false);
+    CHECK(j["chain"][0] == json{{"sha256", std::string(64, 'c')}});
+  }
+
+  TEST_CASE("Latin-1 bytes in a CN keep the JSON valid and the bytes recoverable")
+  {
+    const json j = record_to_json(latin1_record());
+    std::string text;
+    REQUIRE_NOTHROW(text = dump_json(j));
+    CHECK_NOTHROW(static_cast<void>(j.dump())); // valid even for the strict default handler
+    const json back = json::parse(text);
+    CHECK(back["leaf"]["cn"] == "Caf" + k_fffd);
+    CHECK(back["leaf"]["cn_hex"] == "436166e9");
+    CHECK(back["leaf"]["subject_hex"] == "434e3d436166e9");
+    CHECK(back["leaf"]["san"] == json{"DNS:ok.example", "DNS:caf" + k_fffd + ".example"});
+    CHECK(back["leaf"]["san_hex"] == json{"444e533a6f6b2e6578616d706c65", "444e533a636166e92e6578616d706c65"});
+    CHECK_FALSE(back["leaf"].contains("issuer_hex"));
+  }
+
+  TEST_CASE("dump_json replaces invalid UTF-8 it is given directly")
+  {
+    const json raw = {{"x", std::string("Caf\xE9")}};
+    CHECK_THROWS(static_cast<void>(raw.dump()));
+    CHECK(dump_json(raw) == "{\"x\":\"Caf" + k_fffd + "\"}");
+  }
+
+  TEST_CASE("NUL and control characters survive JSON as escapes")
+  {
+    Record record = ok_record();
+    record.chain.front().cn = std::string("a\0b\x1b[31m", 8);
+    const json back = json::parse(dump_json(record_to_json(record)));
+    CHECK(back["leaf"]["cn"].get<std::string>() == std::string("a\0b\x1b[31m", 8));
+    CHECK_FALSE(back["leaf"].contains("cn_hex"));
+  }
+
+  TEST_CASE("an audited record has vendor, provenance, findings and its inventory row")
+  {
+    const json j = json::parse(dump_json(record_to_json(audited_record())));
+    const json& assessment = j["assessment"];
+    CHECK(assessment["vendor"] == json{{"name", "Grandstream"}, {"source", "mac-prefix"}});
+    CHECK(assessment["provenance"] == json{{"kind", "factory"},
+                                           {"basis", "chain"},
+                                           {"vendor", "Grandstream"},
+                                           {"chain_incomplete", true},
+                                           {"detail", "verifies against the Grandstream bundle"}});
+    REQUIRE(assessment["findings"].size() == 2);
+    CHECK(assessment["findings"][0] == json{{"code", "sha1-rejected"},
+                                            {"severity", "high"},
+                                            {"message", "signed with RSA+SHA1"},
+                                            {"remediation", "Replace the certificate."}});
+    CHECK(assessment["findings"][1]["code"] == "chain-incomplete");
+    CHECK(assessment["findings"][1]["message"] == "the intermediate " + k_fffd + " is missing");
+    CHECK(assessment["findings"][1]["message_hex"] == hex_of("the intermediate \xC0 is missing"));
+
+    // The inventory row sits beside the assessment, not in it; the ip is the target's.
+    CHECK_FALSE(assessment.contains("inventory"));
+    const json& inventory = j["inventory"];
+    CHECK(inventory["mac"] == "000B82A1B2C3");
+    CHECK(inventory["hostname"] == "reception-phone");
+    CHECK(inventory["vendor"] == "Grandstream");
+    CHECK(inventory["model"] == "GRP2614");
+    CHECK(inventory["site"] == "=HQ");
+    CHECK_FALSE(inventory.contains("ip"));
+    CHECK(inventory["extra"] == json{{"room", "Caf" + k_fffd + " 2"}, {"room_hex", "436166e92032"}, {"owner", "IT"}});
+  }
+
+  TEST_CASE("empty vendor and inventory fields are left out")
+  {
+    Record record = audited_record();
+    record.assessment.vendor.clear();
+    record.assessment.provenance.vendor.clear();
+    record.assessment.inventory->hostname.clear();
+    record.assessment.inventory->vendor.clear();
+    record.assessment.inventory->extra.clear();
+    const json j = record_to_json(record);
+    CHECK_FALSE(j["assessment"].contains("vendor"));
+    CHECK_FALSE(j["assessment"]["provenance"].contains("vendor"));
+    CHECK_FALSE(j["inventory"].contains("hostname"));
+    CHECK_FALSE(j["inventory"].contains("vendor"));
+    CHECK_FALSE(j["inventory"].contains("extra"));
+  }
+
+  TEST_CASE("an error record of an inventory device carries the row but no assessment")
+  {
+    Record record = error_record();
+    record.assessment.inventory = inventory_row();
+    record.assessment.vendor = "Grandstream";
+    const json j = record_to_json(record);
+    CHECK_FALSE(j.contains("assessment"));
+    CHECK(j["inventory"]["model"] == "GRP2614");
+  }
+
+  TEST_CASE("finding_to_json and device_to_json")
+  {
+    CHECK(finding_to_json({"shared-key", Severity::critical, "also on 127.0.0.9", "Give each device its own key."}) ==
+          json{{"code", "shared-key"},
+               {"severity", "critical"},
+               {"message", "also on 127.0.0.9"},
+               {"remediation", "Give each device its own key."}});
+
+    Device device;
+    device.ip = "127.0.0.1";
+    device.mac = "000B82A1B2C3";
+    device.vendor = "Grandstream";
+    device.vendor_source = "inventory";
+    device.inventory = inventory_row();
+    device.ports = {{443, "ok", std::string(64, 'a'), "RSA+SHA1", "factory", "2027-11-20T10:00:00Z"},
+                    {5061, "refused", "", "", "", ""}};
+    device.findings = {{"sha1-rejected", Severity::high, "port 443: signed with RSA+SHA1", "Replace it."}};
+    const json j = json::parse(dump_json(device_to_json(device)));
+    CHECK(j["ip"] == "127.0.0.1");
+    CHECK_FALSE(j.contains("host"));
+    CHECK(j["mac"] == "000B82A1B2C3");
+    CHECK(j["vendor"] == json{{"name", "Grandstream"}, {"source", "inventory"}});
+    CHECK(j["inventory"]["extra"]["room_hex"] == "436166e92032");
+    CHECK(j["answered"] == true);
+    CHECK(j["worst_severity"] == "high");
+    CHECK(j["ports"] == json{{{"port", 443},
+                              {"status", "ok"},
+                              {"sha256", std::string(64, 'a')},
+                              {"signature_label", "RSA+SHA1"},
+                              {"provenance", "factory"},
+                              {"not_after", "2027-11-20T10:00:00Z"}},
+                             {{"port", 5061}, {"status", "refused"}}});
+    REQUIRE(j["findings"].size() == 1);
+    CHECK(j["findings"][0]["code"] == "sha1-rejected");
+
+    Device silent;
+    silent.ip = "127.0.0.2";
+    silent.ports = {{443, "timeout", "", "", "", ""}};
+    const json k = device_to_json(silent);
+    CHECK(k["answered"] == false);
+    CHECK_FALSE(k.contains("worst_severity"));
+    CHECK_FALSE(k.contains("vendor"));
+    CHECK_FALSE(k.contains("inventory"));
+    CHECK(k["findings"] == json::array());
+  }
+
+  TEST_CASE("every kind of record validates against record.schema.json")
+  {
+    const SchemaValidator validator = load_schema();
+    const std::vector<std::pair<const char*, Record>> records = {
+      {"ok", ok_record()},
+      {"error", error_record()},
+      {"failed handshake", failed_handshake_record()},
+      {"unparsed leaf", unparsed_leaf_record()},
+      {"latin-1", latin1_record()},
+      {"audited", audited_record()},
+      {"error with inventory", [] {
+         Record record = error_record();
+         record.assessment.inventory = inventory_row();
+         return record;
+       }()},
+    };
+    for (const auto& [name, record] : records) {
+      INFO(name);
+      const auto errors = validator.validate(json::parse(dump_json(record_to_json(record))));
+      CHECK_MESSAGE(errors.empty(), errors_text(errors));
+    }
+  }
+
+  TEST_CASE("the schema rejects what a record must not hold")
+  {
+    const SchemaValidator validator = load_schema();
+    const json ok = record_to_json(ok_record());
+    const json error = record_to_json(error_record());
+    REQUIRE(validator.validate(ok).empty());
+    REQUIRE(validator.validate(error).empty());
+
+    auto rejects = [&validator](json instance, const char* what) {
+      INFO(what);
+      CHECK_FALSE(validator.validate(instance).empty());
+    };
+    {
+      json j = ok;
+      j["unexpected"] = 1;
+      rejects(j, "unknown top-level field");
+    }
+    {
+      json j = ok;
+      j["leaf"]["colour"] = "blue";
+      rejects(j, "unknown leaf field");
+    }
+    {
+      json j = ok;
+      j["target"]["ip_hex"] = "zz";
+      rejects(j, "hex sibling that is not hex");
+    }
+    {
+      json j = ok;
+      j["status"] = "fine";
+      rejects(j, "bad status enum");
+    }
+    {
+      json j = ok;
+      j["leaf"]["signature"]["verdict"] = "ok";
+      rejects(j, "bad verdict enum");
+    }
+    {
+      json j = ok;
+      j.erase("assessment");
+      rejects(j, "ok record without assessment");
+    }
+    {
+      json j = error;
+      j["error"]["class"] = "eaten-by-grue";
+      rejects(j, "bad error class");
+    }
+    {
+      json j = error;
+      j["leaf"] = ok["leaf"];
+      rejects(j, "error record with a leaf");
+    }
+    {
+      json j = ok;
+      j["leaf"]["parsed"] = false;
+      rejects(j, "unparsed leaf with parsed fields and no parse_error");
+    }
+    {
+      json j = ok;
+      j["chain"][0]["port"] = 1;
+      rejects(j, "unknown chain item field");
+    }
+    {
+      json j = ok;
+      j["target"]["port"] = "443";
+      rejects(j, "port as a string");
+    }
+
+    const json audited = record_to_json(audited_record());
+    REQUIRE(validator.validate(audited).empty());
+    {
+      json j = ok;
+      j["assessment"].erase("findings");
+      rejects(j, "ok record without findings");
+    }
+    {
+      json j = audited;
+      j["assessment"]["findings"][0]["severity"] = "severe";
+      rejects(j, "bad severity enum");
+    }
+    {
+      json j = audited;
+      j["assessment"]["findings"][0]["code"] = "SHA1 Rejected";
+      rejects(j, "finding code outside [a-z0-9-]");
+    }
+    {
+      json j = audited;
+      j["assessment"]["findings"][0].erase("remediation");
+      rejects(j, "finding without remediation");
+    }
+    {
+      json j = audited;
+      j["assessment"]["provenance"]["kind"] = "vendor";
+      rejects(j, "bad provenance kind");
+    }
+    {
+      json j = audited;
+      j["assessment"]["provenance"]["pin"] = true;
+      rejects(j, "unknown provenance field");
+    }
+    {
+      json j = audited;
+      j["inventory"]["extra"]["rack"] = 4;
+      rejects(j, "inventory extra value that is not a string");
+    }
+    {
+      json j = audited;
+      j["inventory"]["ip"] = "127.0.0.1";
+      rejects(j, "unknown inventory field");
+    }
+    {
+      json j = audited;
+      j["assessment"]["inventory"] = j["inventory"];
+      rejects(j, "inventory inside the assessment");
+    }
+  }
+}

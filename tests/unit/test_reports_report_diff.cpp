@@ -1,0 +1,413 @@
+// The pure diff of two audits on hand-built reports: every kind of change, a device that moved
+// (matched by MAC), ties in the orders, the same certificate on both sides, findings added,
+// removed and ignored, ports that stopped or started answering, and the JSON and text renderings.
+
+#include "reports/workflows/report_diff.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace fleetcert;
+using nlohmann::json;
+
+namespace {
+
+ReportFinding finding(const std::string& code, Severity severity)
+{
+  return {code, severity, code + " message", "fix it"};
+}
+
+// A port that presented a factory ECDSA+SHA384 certificate, valid, without findings.
+ReportEndpoint ok(const std::string& ip, std::uint16_t port, const std::string& sha256, const std::string& mac = "")
+{
+  ReportEndpoint e;
+  e.ip = ip;
+  e.port = port;
+  e.ok = true;
+  e.sha256 = sha256;
+  e.cn = mac.empty() ? "phone" : mac;
+  e.cn_mac = mac;
+  e.cn_class = mac.empty() ? "other" : "mac";
+  e.signature_label = "ECDSA+SHA384";
+  e.signature_verdict = "current";
+  e.provenance_kind = "factory";
+  e.provenance_basis = "chain";
+  e.validity = "valid";
+  e.vendor = "Grandstream";
+  return e;
+}
+
+ReportEndpoint error(const std::string& ip, std::uint16_t port, const std::string& error_class = "refused")
+{
+  ReportEndpoint e;
+  e.ip = ip;
+  e.port = port;
+  e.error_class = error_class;
+  return e;
+}
+
+ScanReport report(std::vector<ReportEndpoint> endpoints, const std::string& format = "json")
+{
+  ScanReport r;
+  r.path = format == "json" ? "audit.json" : "audit.jsonl";
+  r.format = format;
+  r.started_at = "2026-11-23T02:30:00Z";
+  r.endpoints = std::move(endpoints);
+  return r;
+}
+
+const DeviceChange* change_at(const ReportDiff& diff, const std::string& ip)
+{
+  for (const DeviceChange& change : diff.changes) {
+    if (change.current().ip == ip) {
+      return &change;
+    }
+  }
+  return nullptr;
+}
+
+bool has_reason(const DeviceChange& change, ChangeKind effect, const std::string& field)
+{
+  for (const ChangeReason& reason : change.reasons) {
+    if (reason.effect == effect && reason.field == field) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_SUITE("reports.report_diff")
+{
+  TEST_CASE("the orders: verdict, provenance, validity")
+  {
+    CHECK(signature_verdict_rank("current") > signature_verdict_rank("legacy"));
+    CHECK(signature_verdict_rank("legacy") > signature_verdict_rank("rejected"));
+    CHECK(signature_verdict_rank("rejected") > signature_verdict_rank(""));
+    CHECK(provenance_rank("factory", "chain") > provenance_rank("factory", "issuer-name"));
+    CHECK(provenance_rank("factory", "issuer-name") > provenance_rank("custom-ca", "chain"));
+    CHECK(provenance_rank("custom-ca", "chain") > provenance_rank("custom-ca", "issuer-name"));
+    CHECK(provenance_rank("custom-ca", "issuer-name") > provenance_rank("self-signed", "chain"));
+    CHECK(provenance_rank("self-signed", "chain") > provenance_rank("unknown", "none"));
+    CHECK(validity_rank("valid") > validity_rank("expiring"));
+    CHECK(validity_rank("expiring") > validity_rank("expired"));
+    CHECK(validity_rank("expired") == validity_rank("not-yet-valid"));
+    CHECK(validity_rank("expired") > validity_rank(""));
+  }
+
+  TEST_CASE("a report compared with itself has no change")
+  {
+    const ScanReport a = report({ok("10.0.0.1", 443, "aa", "000B82000001"), ok("10.0.0.1", 5061, "aa", "000B82000001"),
+                                 ok("10.0.0.2", 443, "bb"), error("10.0.0.3", 443)});
+    const ReportDiff diff = diff_reports(a, a);
+    CHECK(diff.changes.empty());
+    CHECK(diff.unchanged == 2); // the never-answering address is not a device to compare
+    CHECK_FALSE(diff.worse());
+  }
+
+  TEST_CASE("rotated: another certificate, nothing better or worse")
+  {
+    const ReportDiff diff = diff_reports(report({ok("10.0.0.1", 443, "aa", "000B82000001")}),
+                                         report({ok("10.0.0.1", 443, "cc", "000B82000001")}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::rotated);
+    CHECK(diff.changes[0].also.empty());
+    CHECK(diff.totals.at(ChangeKind::rotated) == 1);
+    CHECK_FALSE(diff.worse());
+  }
+
+  TEST_CASE("the same certificate with a finding added is worse, not rotated")
+  {
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa");
+    after.findings = {finding("not-in-inventory", Severity::low)};
+    const ReportDiff diff = diff_reports(report({ok("10.0.0.1", 443, "aa")}), report({after}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::worse);
+    CHECK(diff.changes[0].also.empty());
+    CHECK(has_reason(diff.changes[0], ChangeKind::worse, "finding"));
+    CHECK(diff.worse());
+  }
+
+  TEST_CASE("worse: signature downgraded to SHA1, a new finding, expired")
+  {
+    ReportEndpoint sha1 = ok("10.0.0.1", 443, "dd", "000B82000001");
+    sha1.signature_label = "RSA+SHA1";
+    sha1.signature_verdict = "rejected";
+    sha1.findings = {finding("sha1-rejected", Severity::high)};
+    ReportEndpoint expired = ok("10.0.0.2", 443, "bb");
+    expired.validity = "expired";
+    expired.findings = {finding("expired", Severity::high)};
+    const ReportDiff diff = diff_reports(report({ok("10.0.0.1", 443, "aa", "000B82000001"), ok("10.0.0.2", 443, "bb")}),
+                                         report({sha1, expired}));
+    REQUIRE(diff.changes.size() == 2);
+    const DeviceChange* downgraded = change_at(diff, "10.0.0.1");
+    REQUIRE(downgraded != nullptr);
+    CHECK(downgraded->kind == ChangeKind::worse);
+    CHECK(downgraded->also == std::vector<ChangeKind>{ChangeKind::rotated});
+    CHECK(has_reason(*downgraded, ChangeKind::worse, "signature_verdict"));
+    CHECK(has_reason(*downgraded, ChangeKind::worse, "finding"));
+    const DeviceChange* old = change_at(diff, "10.0.0.2");
+    REQUIRE(old != nullptr);
+    CHECK(old->kind == ChangeKind::worse);
+    CHECK(has_reason(*old, ChangeKind::worse, "validity"));
+    CHECK_FALSE(has_reason(*old, ChangeKind::rotated, "certificate")); // same certificate, time passed
+    CHECK(diff.worse());
+    CHECK(diff.totals.at(ChangeKind::worse) == 2);
+  }
+
+  TEST_CASE("better: self-signed replaced by a factory certificate, finding resolved")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa", "000B82000001");
+    before.provenance_kind = "self-signed";
+    before.findings = {finding("self-signed", Severity::high)};
+    const ReportDiff diff =
+        diff_reports(report({before}), report({ok("10.0.0.1", 443, "bb", "000B82000001")}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::better);
+    CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::rotated});
+    CHECK(has_reason(diff.changes[0], ChangeKind::better, "provenance"));
+    CHECK(has_reason(diff.changes[0], ChangeKind::better, "finding"));
+    CHECK_FALSE(diff.worse());
+  }
+
+  TEST_CASE("worse wins over better on the same device")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa");
+    before.findings = {finding("self-signed", Severity::high)};
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa");
+    after.findings = {finding("expiring", Severity::medium)};
+    const ReportDiff diff = diff_reports(report({before}), report({after}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::worse);
+    CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::better});
+  }
+
+  TEST_CASE("ties in an order are not changes")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa");
+    before.validity = "expired";
+    ReportEndpoint after = before;
+    after.validity = "not-yet-valid";
+    after.signature_label = "RSA+SHA256"; // another label, same verdict
+    const ReportDiff diff = diff_reports(report({before}), report({after}));
+    CHECK(diff.changes.empty());
+    CHECK(diff.unchanged == 1);
+  }
+
+  TEST_CASE("a finding's severity going up is worse")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa");
+    before.findings = {finding("unknown-issuer", Severity::medium)};
+    ReportEndpoint after = before;
+    after.findings = {finding("unknown-issuer", Severity::high)};
+    const ReportDiff diff = diff_reports(report({before}), report({after}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::worse);
+  }
+
+  TEST_CASE("moved: the same MAC at another address is one change, not vanished + appeared")
+  {
+    const ScanReport before = report({ok("10.0.0.1", 443, "aa", "000B82000001"), ok("10.0.0.2", 443, "bb", "000B82000002")});
+    const ScanReport after = report({ok("10.0.0.9", 443, "aa", "000B82000001"), ok("10.0.0.2", 443, "bb", "000B82000002"),
+                                     error("10.0.0.1", 443)});
+    const ReportDiff diff = diff_reports(before, after);
+    REQUIRE(diff.changes.size() == 1);
+    const DeviceChange& moved = diff.changes[0];
+    CHECK(moved.kind == ChangeKind::moved);
+    REQUIRE(moved.before);
+    REQUIRE(moved.after);
+    CHECK(moved.before->ip == "10.0.0.1");
+    CHECK(moved.after->ip == "10.0.0.9");
+    CHECK(diff.totals.at(ChangeKind::vanished) == 0);
+    CHECK(diff.totals.at(ChangeKind::appeared) == 0);
+    CHECK(diff.unchanged == 1);
+
+    // Moved with a new certificate: rotated first, moved as well.
+    const ScanReport rotated = report({ok("10.0.0.9", 443, "cc", "000B82000001"), ok("10.0.0.2", 443, "bb", "000B82000002")});
+    const ReportDiff diff2 = diff_reports(before, rotated);
+    REQUIRE(diff2.changes.size() == 1);
+    CHECK(diff2.changes[0].kind == ChangeKind::rotated);
+    CHECK(diff2.changes[0].also == std::vector<ChangeKind>{ChangeKind::moved});
+  }
+
+  TEST_CASE("two devices that swapped addresses are two moves")
+  {
+    const ReportDiff diff =
+        diff_reports(report({ok("10.0.0.1", 443, "aa", "000B82000001"), ok("10.0.0.2", 443, "bb", "000B82000002")}),
+                     report({ok("10.0.0.2", 443, "aa", "000B82000001"), ok("10.0.0.1", 443, "bb", "000B82000002")}));
+    REQUIRE(diff.changes.size() == 2);
+    CHECK(diff.changes[0].kind == ChangeKind::moved);
+    CHECK(diff.changes[1].kind == ChangeKind::moved);
+  }
+
+  TEST_CASE("a MAC on two addresses is not used for matching")
+  {
+    // The same certificate (same MAC CN) copied onto two devices: matched by address instead.
+    const ReportDiff diff =
+        diff_reports(report({ok("10.0.0.1", 443, "aa", "000B82000001"), ok("10.0.0.2", 443, "aa", "000B82000001")}),
+                     report({ok("10.0.0.2", 443, "aa", "000B82000001"), ok("10.0.0.3", 443, "aa", "000B82000001")}));
+    CHECK(diff.totals.at(ChangeKind::moved) == 0);
+    CHECK(diff.totals.at(ChangeKind::vanished) == 1);
+    CHECK(diff.totals.at(ChangeKind::appeared) == 1);
+    CHECK(diff.unchanged == 1);
+  }
+
+  TEST_CASE("appeared and vanished, absent or not answering")
+  {
+    const ScanReport before = report({ok("10.0.0.1", 443, "aa"), ok("10.0.0.2", 443, "bb"), error("10.0.0.3", 443)});
+    const ScanReport after = report({error("10.0.0.2", 443, "timeout"), ok("10.0.0.3", 443, "cc"), ok("10.0.0.4", 443, "dd")});
+    const ReportDiff diff = diff_reports(before, after);
+    CHECK(diff.totals.at(ChangeKind::vanished) == 2); // .1 absent, .2 ok -> timeout
+    CHECK(diff.totals.at(ChangeKind::appeared) == 2); // .3 error -> ok, .4 new
+    CHECK_FALSE(diff.worse());
+    const DeviceChange* gone = change_at(diff, "10.0.0.2");
+    REQUIRE(gone != nullptr);
+    CHECK(gone->kind == ChangeKind::vanished);
+    REQUIRE(gone->after);
+    CHECK(gone->after->ports.at(0).status == "timeout");
+    const DeviceChange* absent = change_at(diff, "10.0.0.1");
+    REQUIRE(absent != nullptr);
+    CHECK_FALSE(absent->after.has_value());
+    // In kind order: appeared before vanished, each by address.
+    REQUIRE(diff.changes.size() == 4);
+    CHECK(diff.changes[0].current().ip == "10.0.0.3");
+    CHECK(diff.changes[1].current().ip == "10.0.0.4");
+    CHECK(diff.changes[2].current().ip == "10.0.0.1");
+
+    DiffOptions strict;
+    strict.vanished_is_worse = true;
+    CHECK(diff_reports(before, after, strict).worse());
+  }
+
+  TEST_CASE("errors in both audits are not changes")
+  {
+    const ReportDiff diff = diff_reports(report({error("10.0.0.1", 443, "refused"), error("10.0.0.2", 443)}),
+                                         report({error("10.0.0.1", 443, "timeout")}));
+    CHECK(diff.changes.empty());
+    CHECK(diff.unchanged == 0);
+  }
+
+  TEST_CASE("a port that stops or starts answering on a device that still answers")
+  {
+    const ScanReport before = report({ok("10.0.0.1", 443, "aa"), ok("10.0.0.1", 5061, "aa"), ok("10.0.0.2", 443, "bb"),
+                                      error("10.0.0.2", 5061)});
+    const ScanReport after = report({ok("10.0.0.1", 443, "aa"), error("10.0.0.1", 5061, "reset"), ok("10.0.0.2", 443, "bb"),
+                                     ok("10.0.0.2", 5061, "bb")});
+    const ReportDiff diff = diff_reports(before, after);
+    REQUIRE(diff.changes.size() == 2);
+    CHECK(diff.changes[0].kind == ChangeKind::changed);
+    CHECK(diff.changes[1].kind == ChangeKind::changed);
+    CHECK(has_reason(diff.changes[0], ChangeKind::changed, "answering"));
+    CHECK_FALSE(diff.worse());
+
+    DiffOptions strict;
+    strict.vanished_is_worse = true;
+    const ReportDiff strict_diff = diff_reports(before, after, strict);
+    REQUIRE(change_at(strict_diff, "10.0.0.1") != nullptr);
+    CHECK(change_at(strict_diff, "10.0.0.1")->kind == ChangeKind::worse);
+    CHECK(change_at(strict_diff, "10.0.0.2")->kind == ChangeKind::changed);
+  }
+
+  TEST_CASE("a finding is resolved only where the port was audited again")
+  {
+    ReportEndpoint sha1 = ok("10.0.0.1", 443, "aa");
+    sha1.findings = {finding("sha1-rejected", Severity::high)};
+    const ReportDiff diff = diff_reports(report({sha1, ok("10.0.0.1", 5061, "bb")}),
+                                         report({error("10.0.0.1", 443), ok("10.0.0.1", 5061, "bb")}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::changed); // port 443 stopped answering; not "better"
+    CHECK_FALSE(has_reason(diff.changes[0], ChangeKind::better, "finding"));
+  }
+
+  TEST_CASE("a port that starts answering with a bad certificate is worse")
+  {
+    ReportEndpoint sha1 = ok("10.0.0.1", 5061, "bb");
+    sha1.findings = {finding("sha1-rejected", Severity::high)};
+    const ReportDiff diff = diff_reports(report({ok("10.0.0.1", 443, "aa"), error("10.0.0.1", 5061)}),
+                                         report({ok("10.0.0.1", 443, "aa"), sha1}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::worse);
+    CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::changed});
+  }
+
+  TEST_CASE("--ignore and fleet-wide findings of JSONL reports")
+  {
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa");
+    after.findings = {finding("legacy-generation", Severity::medium), finding("shared-certificate", Severity::high)};
+    DiffOptions options;
+    options.ignored_codes = {"legacy-generation"};
+    const ReportDiff json_diff = diff_reports(report({ok("10.0.0.1", 443, "aa")}), report({after}), options);
+    REQUIRE(json_diff.changes.size() == 1);
+    REQUIRE(json_diff.changes[0].reasons.size() == 1);
+    CHECK(json_diff.changes[0].reasons[0].code == "shared-certificate");
+    // A JSONL report has no fleet-wide findings: they are not compared.
+    const ReportDiff mixed = diff_reports(report({ok("10.0.0.1", 443, "aa")}, "jsonl"), report({after}), options);
+    CHECK_FALSE(mixed.fleet_findings_compared);
+    CHECK(mixed.changes.empty());
+  }
+
+  TEST_CASE("MAC, vendor and site changes at the same address")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa", "000B82000001");
+    InventoryRow row;
+    row.ip = "10.0.0.1";
+    row.site = "HQ";
+    before.inventory = row;
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa", "000B82000001");
+    row.site = "Branch";
+    after.inventory = row;
+    const ReportDiff diff = diff_reports(report({before}), report({after}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::changed);
+    CHECK(has_reason(diff.changes[0], ChangeKind::changed, "site"));
+  }
+
+  TEST_CASE("the JSON document and the text")
+  {
+    ReportEndpoint sha1 = ok("10.0.0.1", 443, "dd", "000B82000001");
+    sha1.signature_verdict = "rejected";
+    sha1.vendor = "Evil\x1b[31mCorp";
+    const ScanReport before = report({ok("10.0.0.1", 443, "aa", "000B82000001")});
+    const ScanReport after = report({sha1, ok("10.0.0.5", 443, "ee")});
+    const DiffOptions options;
+    const ReportDiff diff = diff_reports(before, after, options);
+    const json document = diff_to_json(diff, before, after, options);
+    CHECK(document.at("schema") == "fleetcert-diff/1");
+    CHECK(document.at("old").at("path") == "audit.json");
+    CHECK(document.at("old").at("started_at") == "2026-11-23T02:30:00Z");
+    CHECK(document.at("worse") == true);
+    CHECK(document.at("totals").at("worse") == 1);
+    CHECK(document.at("totals").at("appeared") == 1);
+    CHECK(document.at("totals").at("unchanged") == 0);
+    const json& first = document.at("changes").at(0);
+    CHECK(first.at("kind") == "worse");
+    CHECK(first.at("worse") == true);
+    CHECK(first.at("ip") == "10.0.0.1");
+    CHECK(first.at("mac") == "000B82000001");
+    CHECK(first.at("also") == json::array({"rotated", "changed"})); // and the vendor
+    CHECK(first.at("before").at("ports").at(0).at("sha256") == "aa");
+    CHECK(first.at("after").at("ports").at(0).at("signature_verdict") == "rejected");
+    bool verdict_reason = false;
+    for (const json& reason : first.at("reasons")) {
+      if (reason.at("field") == "signature_verdict") {
+        verdict_reason = true;
+        CHECK(reason.at("port") == 443);
+        CHECK(reason.at("before") == "current");
+        CHECK(reason.at("after") == "rejected");
+        CHECK(reason.at("effect") == "worse");
+      }
+    }
+    CHECK(verdict_reason);
+    CHECK(document.at("changes").at(1).at("before").is_null());
+
+    const std::string text = diff_to_text(diff, before, after);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find("Evil\\x1b[31mCorp") != std::string::npos);
+    CHECK(text.find("WORSE") != std::string::npos);
+    CHECK(text.find("totals: 1 worse, 0 better, 0 rotated, 0 moved, 1 appeared, 0 vanished, 0 changed, 0 unchanged") !=
+          std::string::npos);
+  }
+}

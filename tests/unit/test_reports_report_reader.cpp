@@ -1,0 +1,206 @@
+// Reading reports back: a JSON document and a JSONL file written by the report writers give the
+// same endpoints and devices; the certificates come back byte for byte from their PEM; bad files
+// are refused with the file (and line) named.
+
+#include "reports/sinks/json_report.hpp"
+#include "reports/workflows/report_reader.hpp"
+#include "reports/sinks/summary.hpp"
+#include "scanner/assessment/fleet_view.hpp"
+
+#include "support/cert_factory.hpp"
+#include "support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace fleetcert;
+using fleetcert::testing::TempDir;
+using fleetcert::testing::write_file;
+
+namespace {
+
+struct Written
+{
+  std::vector<Der> leaf_ders;
+  std::string json_path;
+  std::string jsonl_path;
+};
+
+// Two devices: .10 with a SHA1 certificate on 443 and a refused 5061 (in the inventory), .20 with
+// an ECDSA certificate issued by a CA (leaf + CA sent) and a timeout.
+Written write_reports(const TempDir& dir)
+{
+  namespace t = fleetcert::testing;
+  auto ca_key = t::generate_key({"ec", 0, "P-384"});
+  t::CertSpec ca_spec;
+  ca_spec.subject = t::parse_subject("/O=Example/CN=Example CA");
+  ca_spec.ca = true;
+  auto ca = t::make_certificate(ca_spec, ca_key.get(), nullptr, ca_key.get());
+  auto leaf_key = t::generate_key({"ec", 0, "P-256"});
+  t::CertSpec leaf_spec;
+  leaf_spec.subject = t::parse_subject("/CN=000B82123456");
+  leaf_spec.hash = "sha384";
+  auto leaf = t::make_certificate(leaf_spec, leaf_key.get(), ca.get(), ca_key.get());
+  auto old_key = t::generate_key({"rsa", 1024, ""});
+  t::CertSpec old_spec;
+  old_spec.subject = t::parse_subject("/CN=Einstein2");
+  old_spec.hash = "sha1";
+  auto old = t::make_certificate(old_spec, old_key.get(), nullptr, old_key.get());
+
+  AssessmentSettings settings;
+  settings.now = 1'800'000'000;
+  std::vector<Record> records;
+  Observation sha1;
+  sha1.endpoint = {"127.0.0.10", 443, "", ""};
+  sha1.chain = {t::to_der(old.get())};
+  records.push_back(make_record(sha1, settings));
+  InventoryRow row;
+  row.ip = "127.0.0.10";
+  row.mac = "7C2F80000001";
+  row.vendor = "Gigaset";
+  row.model = "N870";
+  row.site = "HQ";
+  records.back().assessment.inventory = row;
+  records.back().assessment.findings.push_back({"sha1-rejected", Severity::high, "SHA1", "Replace it."});
+  records.back().assessment.findings.push_back({"generic-cn", Severity::medium, "Einstein2", "Ask."});
+  Observation refused;
+  refused.endpoint = {"127.0.0.10", 5061, "", ""};
+  refused.error = ErrorClass::refused;
+  refused.error_stage = "connect";
+  records.push_back(make_record(refused, settings));
+  records.back().assessment.inventory = row;
+  Observation chained;
+  chained.endpoint = {"127.0.0.20", 5061, "", ""};
+  chained.chain = {t::to_der(leaf.get()), t::to_der(ca.get())};
+  records.push_back(make_record(chained, settings));
+  Observation timeout;
+  timeout.endpoint = {"127.0.0.20", 443, "", ""};
+  timeout.error = ErrorClass::timeout;
+  records.push_back(make_record(timeout, settings));
+
+  Written written{{sha1.chain.front(), chained.chain.front()}, dir.path() + "/scan.json", dir.path() + "/scan.jsonl"};
+  JsonReport json_report(written.json_path);
+  JsonlReport jsonl_report(written.jsonl_path);
+  ScanInfo info;
+  info.started_at = 1'800'000'000;
+  json_report.begin(info);
+  jsonl_report.begin(info);
+  ScanSummary summary;
+  for (const Record& record : records) {
+    summary.add(record);
+    json_report.write(record);
+    jsonl_report.write(record);
+  }
+  info.finished_at = info.started_at + 3;
+  json_report.finish(info, summary);
+  jsonl_report.finish(info, summary);
+  return written;
+}
+
+void check_report(const ScanReport& report, const Written& written)
+{
+  REQUIRE(report.endpoints.size() == 4);
+  const ReportEndpoint& sha1 = report.endpoints[0];
+  CHECK(sha1.ok);
+  CHECK(sha1.ip == "127.0.0.10");
+  CHECK(sha1.port == 443);
+  CHECK(sha1.cn == "Einstein2");
+  CHECK(sha1.signature_label == "RSA+SHA1");
+  CHECK(sha1.key_type == "RSA");
+  CHECK(sha1.key_bits == 1024);
+  CHECK(sha1.self_signed);
+  CHECK(sha1.cn_class == "generic");
+  REQUIRE(sha1.chain.size() == 1);
+  CHECK(sha1.chain.front() == written.leaf_ders[0]);
+  REQUIRE(sha1.findings.size() == 2);
+  CHECK(sha1.findings[0].code == "sha1-rejected");
+  CHECK(sha1.findings[0].severity == Severity::high);
+  REQUIRE(sha1.inventory);
+  CHECK(sha1.inventory->site == "HQ");
+  CHECK(sha1.not_after.has_value());
+
+  const ReportEndpoint& refused = report.endpoints[1];
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.error_class == "refused");
+
+  const ReportEndpoint& chained = report.endpoints[2];
+  CHECK(chained.signature_label == "ECDSA+SHA384");
+  CHECK(chained.key_curve == "P-256");
+  CHECK(chained.cn_mac == "000B82123456");
+  REQUIRE(chained.chain.size() == 2);
+  CHECK(chained.chain.front() == written.leaf_ders[1]);
+
+  const auto devices = report.devices();
+  REQUIRE(devices.size() == 2);
+  CHECK(devices[0].ip == "127.0.0.10");
+  CHECK(devices[0].mac == "7C2F80000001"); // the inventory's, not the CN's
+  CHECK(devices[0].model == "N870");
+  CHECK(devices[0].answered());
+  REQUIRE(devices[0].endpoints.size() == 2);
+  CHECK(devices[0].endpoints[0]->port == 443);
+  CHECK(devices[0].worst() == Severity::high);
+  CHECK(devices[1].mac == "000B82123456"); // from the CN
+  CHECK(devices[1].endpoints[0]->port == 443);
+  CHECK(devices[1].endpoints[1]->port == 5061);
+}
+
+} // namespace
+
+TEST_SUITE("report_reader")
+{
+  TEST_CASE("der_to_pem and pem_to_ders round-trip, broken PEM is refused")
+  {
+    for (std::size_t size : {1u, 47u, 48u, 49u, 95u, 96u, 1000u}) {
+      Der der(size);
+      for (std::size_t i = 0; i < size; ++i) {
+        der[i] = static_cast<unsigned char>(i * 7 + size);
+      }
+      const std::string pem = der_to_pem(der);
+      CHECK(pem.rfind("-----BEGIN CERTIFICATE-----\n", 0) == 0);
+      auto back = pem_to_ders("junk before\n" + pem + pem + "junk after");
+      REQUIRE(back);
+      REQUIRE(back->size() == 2);
+      CHECK((*back)[0] == der);
+      CHECK((*back)[1] == der);
+    }
+    CHECK_FALSE(pem_to_ders("-----BEGIN CERTIFICATE-----\nAAAA\n"));                          // unterminated
+    CHECK_FALSE(pem_to_ders("-----BEGIN CERTIFICATE-----\nAA*A\n-----END CERTIFICATE-----\n")); // bad base64
+    CHECK_FALSE(pem_to_ders("-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"));  // bad length
+    CHECK(pem_to_ders("no certificate here")->empty());
+  }
+
+  TEST_CASE("a JSON document and a JSONL file read back to the same endpoints and devices")
+  {
+    TempDir dir;
+    const Written written = write_reports(dir);
+    auto document = load_scan_report(written.json_path);
+    REQUIRE_MESSAGE(document, document.error());
+    CHECK(document->format == "json");
+    CHECK(document->started_at == "2027-01-15T08:00:00Z");
+    CHECK_FALSE(document->interrupted);
+    check_report(*document, written);
+    auto lines = load_scan_report(written.jsonl_path);
+    REQUIRE_MESSAGE(lines, lines.error());
+    CHECK(lines->format == "jsonl");
+    check_report(*lines, written);
+  }
+
+  TEST_CASE("bad reports are refused, naming the file and line")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/bad.jsonl";
+    CHECK(load_scan_report(dir.path() + "/missing.json").error().find("cannot read report") != std::string::npos);
+    write_file(path, R"({"target":{"ip":"127.0.0.1","port":443},"status":"error","chain":[]})" "\n{\"x\":1}\n");
+    CHECK(load_scan_report(path).error() == path + ":2: not a fleetcert record (no target or status)");
+    write_file(path, R"({"target":{"ip":"127.0.0.1","port":99999},"status":"ok","chain":[]})" "\n");
+    CHECK(load_scan_report(path).error().find(":1: target.port") != std::string::npos);
+    write_file(path, R"({"schema":"something-else","records":[]})");
+    CHECK(load_scan_report(path).error().find("not a fleetcert scan report") != std::string::npos);
+    write_file(path, R"({"schema":"fleetcert-scan/1","records":[{"target":{"ip":"x","port":1},"status":"maybe"}]})");
+    CHECK(load_scan_report(path).error() == path + ": record 1: status is neither ok nor error");
+    write_file(path, "{\"schema\":\"fleetcert-scan/1\",\"records\":[");
+    CHECK(load_scan_report(path).error().find("not valid JSON") != std::string::npos);
+  }
+}

@@ -1,0 +1,167 @@
+// Summary table: endpoint rows and totals, the audit tables (devices by vendor x signature x
+// provenance, findings by code, the inventory check) and that no certificate text reaches the
+// terminal raw.
+
+#include "reports/sinks/summary_table.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace fleetcert;
+
+namespace {
+
+Record ok_record(const std::string& ip, std::uint16_t port, char digit, const std::string& label,
+                 ProvenanceKind provenance, const std::string& vendor)
+{
+  Record record;
+  record.observation.endpoint = {ip, port, "", ""};
+  record.observation.tls_version = "TLSv1.2";
+  record.observation.handshake_complete = true;
+  CertificateInfo leaf;
+  leaf.parsed = true;
+  leaf.subject = "CN=x";
+  leaf.issuer = "CN=y";
+  leaf.has_cn = true;
+  leaf.cn = "x";
+  leaf.sha256 = std::string(64, digit);
+  leaf.sha1 = std::string(40, digit);
+  leaf.md5 = std::string(32, digit);
+  leaf.signature = {"x", label, SignatureVerdict::current};
+  record.chain = {leaf};
+  record.assessment.cn_class = CnClass::other;
+  record.assessment.provenance.kind = provenance;
+  record.assessment.vendor = vendor;
+  record.assessment.vendor_source = vendor.empty() ? "" : "mac-prefix";
+  return record;
+}
+
+// Runs `records` through a table, with a fleet view over `inventory` when `with_view`.
+std::string table_of(const std::vector<Record>& records, const Inventory* inventory, bool with_view)
+{
+  std::ostringstream out;
+  SummaryTable table(out);
+  FleetView view(inventory);
+  ScanSummary summary;
+  table.begin(ScanInfo{});
+  for (const Record& record : records) {
+    summary.add(record);
+    view.add(record);
+    table.write(record);
+  }
+  view.finish();
+  if (with_view) {
+    table.fleet(view);
+  }
+  table.finish(ScanInfo{}, summary);
+  return out.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text)
+{
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// The line after the one that starts with `title`, `offset` lines further.
+std::string line_after(const std::vector<std::string>& lines, const std::string& title, std::size_t offset)
+{
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind(title, 0) == 0) {
+      REQUIRE(i + offset < lines.size());
+      return lines[i + offset];
+    }
+  }
+  FAIL("no line " << title);
+  return {};
+}
+
+} // namespace
+
+TEST_SUITE("reports.summary_table")
+{
+  TEST_CASE("without vendors or findings only the totals are written")
+  {
+    const std::string text = table_of({ok_record("127.0.0.1", 443, 'a', "RSA+SHA256", ProvenanceKind::unknown, "")},
+                                      nullptr, true);
+    CHECK(text.find("Endpoints:   1   ok: 1   errors: 0") != std::string::npos);
+    CHECK(text.find("Devices by vendor") == std::string::npos);
+    CHECK(text.find("Findings by code") == std::string::npos);
+    CHECK(text.find("Inventory:") == std::string::npos);
+  }
+
+  TEST_CASE("devices by vendor x signature x provenance, findings by code, inventory check")
+  {
+    Inventory inventory;
+    for (const char* ip : {"127.0.0.1", "127.0.0.2", "127.0.0.9"}) {
+      InventoryRow row;
+      row.line = inventory.rows.size() + 2;
+      row.ip = ip;
+      inventory.rows.push_back(row);
+    }
+    inventory.index();
+
+    // Three Grandstream devices with RSA+SHA256 factory certificates (the first on both ports: it
+    // counts once), one Gigaset self-signed RSA+SHA1 that shares its certificate with an unknown one.
+    std::vector<Record> records = {
+      ok_record("127.0.0.1", 443, 'a', "RSA+SHA256", ProvenanceKind::factory, "Grandstream"),
+      ok_record("127.0.0.1", 5061, 'b', "RSA+SHA256", ProvenanceKind::factory, "Grandstream"),
+      ok_record("127.0.0.4", 443, 'd', "RSA+SHA256", ProvenanceKind::factory, "Grandstream"),
+      ok_record("127.0.0.5", 443, 'e', "RSA+SHA256", ProvenanceKind::factory, "Grandstream"),
+      ok_record("127.0.0.2", 443, 'c', "RSA+SHA1", ProvenanceKind::self_signed, "Gigaset"),
+      ok_record("127.0.0.3", 443, 'c', "RSA+SHA1", ProvenanceKind::self_signed, ""),
+    };
+    records[0].assessment.inventory = inventory.rows[0];
+    records[1].assessment.inventory = inventory.rows[0];
+    records[4].assessment.inventory = inventory.rows[1];
+    records[4].assessment.findings = {{"sha1-rejected", Severity::high, "m", "r"},
+                                      {"self-signed", Severity::high, "m", "r"}};
+    records[5].assessment.findings = {{"sha1-rejected", Severity::high, "m", "r"}};
+    records[1].assessment.findings = {{"expiring", Severity::medium, "m", "r"}};
+
+    const std::vector<std::string> lines = lines_of(table_of(records, &inventory, true));
+    const std::string title = "Devices by vendor x signature x provenance:";
+    CHECK(line_after(lines, title, 1) == "  VENDOR                        SIGNATURE       PROVENANCE   DEVICES");
+    CHECK(line_after(lines, title, 2) == "  Grandstream                   RSA+SHA256      factory      3");
+    CHECK(line_after(lines, title, 3) == "  Gigaset                       RSA+SHA1        self-signed  1");
+    CHECK(line_after(lines, title, 4) == "  unknown                       RSA+SHA1        self-signed  1");
+
+    // Severity first, then endpoints: shared-certificate (the fleet's) counts each ok port.
+    const std::string findings = "Findings by code:";
+    CHECK(line_after(lines, findings, 1) == "  CODE                      SEVERITY  ENDPOINTS");
+    CHECK(line_after(lines, findings, 2) == "  sha1-rejected             high      2");
+    CHECK(line_after(lines, findings, 3) == "  shared-certificate        high      2");
+    CHECK(line_after(lines, findings, 4) == "  self-signed               high      1");
+    CHECK(line_after(lines, findings, 5) == "  expiring                  medium    1");
+    CHECK(line_after(lines, findings, 6) == "  not-in-inventory          low       3");
+
+    CHECK(line_after(lines, "Inventory:", 0) == "Inventory:   not answering 1, not in inventory 3");
+  }
+
+  TEST_CASE("without a view only the findings table is written")
+  {
+    Record record = ok_record("127.0.0.1", 443, 'a', "RSA+SHA1", ProvenanceKind::unknown, "Yealink");
+    record.assessment.findings = {{"sha1-rejected", Severity::high, "m", "r"}};
+    const std::string text = table_of({record}, nullptr, false);
+    CHECK(text.find("Devices by vendor") == std::string::npos);
+    CHECK(text.find("  sha1-rejected             high      1") != std::string::npos);
+    CHECK(text.find("Inventory:") == std::string::npos);
+  }
+
+  TEST_CASE("vendor and label text from certificates cannot reach the terminal raw")
+  {
+    Record record = ok_record("127.0.0.1", 443, 'a', "RSA\x1b[2J", ProvenanceKind::factory, "Evil\x1b]0;pwned\x07");
+    const std::string text = table_of({record}, nullptr, true);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find('\x07') == std::string::npos);
+    CHECK(text.find("Evil\\x1b]0;pwned\\x07") != std::string::npos);
+  }
+}

@@ -1,0 +1,181 @@
+// Certificate decoding and signature labels, on certificates generated here with OpenSSL.
+
+#include "scanner/certificate/certificate.hpp"
+#include "support/cert_factory.hpp"
+
+#include <doctest/doctest.h>
+
+#include <openssl/asn1.h>
+
+using namespace fleetcert;
+using namespace fleetcert::testing;
+
+namespace {
+
+CertificateInfo self_signed(const KeySpec& key_spec, const std::string& hash, const std::string& subject = "/CN=test")
+{
+  auto key = generate_key(key_spec);
+  CertSpec spec;
+  spec.subject = parse_subject(subject);
+  spec.hash = hash;
+  auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+  return decode_certificate(to_der(cert.get()));
+}
+
+} // namespace
+
+TEST_SUITE("scanner.certificate")
+{
+  TEST_CASE("signature labels and verdicts")
+  {
+    struct Case
+    {
+      KeySpec key;
+      std::string hash;
+      std::string label;
+      SignatureVerdict verdict;
+      std::string algorithm;
+    };
+    const Case cases[] = {
+        {{"rsa", 2048, ""}, "sha256", "RSA+SHA256", SignatureVerdict::current, "sha256WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "sha1", "RSA+SHA1", SignatureVerdict::rejected, "sha1WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "md5", "RSA+MD5", SignatureVerdict::rejected, "md5WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "sha224", "RSA+SHA224", SignatureVerdict::legacy, "sha224WithRSAEncryption"},
+        {{"ec", 0, "P-384"}, "sha384", "ECDSA+SHA384", SignatureVerdict::current, "ecdsa-with-SHA384"},
+        {{"ec", 0, "P-256"}, "sha256", "ECDSA+SHA256", SignatureVerdict::current, "ecdsa-with-SHA256"},
+        {{"ec", 0, "P-256"}, "sha1", "ECDSA+SHA1", SignatureVerdict::rejected, "ecdsa-with-SHA1"},
+        {{"ed25519", 0, ""}, "sha256", "Ed25519", SignatureVerdict::current, "ED25519"},
+        {{"rsa-pss", 2048, ""}, "sha256", "RSA-PSS+SHA256", SignatureVerdict::current, "rsassaPss"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.label);
+      const CertificateInfo info = self_signed(c.key, c.hash);
+      REQUIRE(info.parsed);
+      CHECK(info.signature.label == c.label);
+      CHECK(info.signature.verdict == c.verdict);
+      CHECK(info.signature.algorithm == c.algorithm);
+      CHECK(info.self_signed);
+    }
+  }
+
+  TEST_CASE("key type, size and curve")
+  {
+    CHECK(self_signed({"rsa", 1024, ""}, "sha256").key.bits == 1024);
+    CHECK(self_signed({"rsa", 1024, ""}, "sha256").key.type == "RSA");
+    const auto ec = self_signed({"ec", 0, "P-384"}, "sha384");
+    CHECK(ec.key.type == "EC");
+    CHECK(ec.key.bits == 384);
+    CHECK(ec.key.curve == "P-384");
+    CHECK(self_signed({"ec", 0, "P-256"}, "sha256").key.curve == "P-256");
+    CHECK(self_signed({"ed25519", 0, ""}, "sha256").key.type == "Ed25519");
+    CHECK(self_signed({"rsa", 1024, ""}, "sha256").key.curve.empty());
+  }
+
+  TEST_CASE("names, SAN, serial, dates and fingerprints")
+  {
+    auto ca_key = generate_key({"ec", 0, "P-256"});
+    CertSpec ca_spec;
+    ca_spec.subject = parse_subject(
+        "/C=DE/ST=Germany/L=Bocholt/O=Gigaset Communications GmbH/OU=Certificate Authority/CN=Gigaset.net");
+    ca_spec.ca = true;
+    auto ca = make_certificate(ca_spec, ca_key.get(), nullptr, ca_key.get());
+
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/O=Gigaset/CN=7C2F80ABCDEF");
+    spec.san = {"DNS:phone.example", "IP:127.0.0.9", "email:admin@example.org"};
+    spec.serial_hex = "-0123456789ABCDEF";
+    auto cert = make_certificate(spec, key.get(), ca.get(), ca_key.get());
+    const auto der = to_der(cert.get());
+    const CertificateInfo info = decode_certificate(der);
+
+    REQUIRE(info.parsed);
+    CHECK(info.subject == "O=Gigaset, CN=7C2F80ABCDEF");
+    CHECK(info.issuer
+          == "C=DE, ST=Germany, L=Bocholt, O=Gigaset Communications GmbH, OU=Certificate Authority, CN=Gigaset.net");
+    CHECK(info.has_cn);
+    CHECK(info.cn == "7C2F80ABCDEF");
+    REQUIRE(info.san.size() == 3);
+    CHECK(info.san[0] == "DNS:phone.example");
+    CHECK(info.san[1] == "IP:127.0.0.9");
+    CHECK(info.san[2] == "email:admin@example.org");
+    CHECK(info.serial == "-0123456789abcdef");
+    CHECK_FALSE(info.self_signed);
+    CHECK(info.sha256 == fleetcert::testing::sha256_hex(cert.get()));
+    CHECK(info.sha256.size() == 64);
+    CHECK(info.sha1.size() == 40);
+    CHECK(info.md5.size() == 32);
+    REQUIRE(info.not_before.has_value());
+    REQUIRE(info.not_after.has_value());
+    const auto now = static_cast<std::int64_t>(time(nullptr));
+    CHECK(*info.not_before <= now);
+    CHECK(*info.not_after > now + 364 * 86400);
+  }
+
+  TEST_CASE("subject equal to issuer but signed by another key is not self-signed")
+  {
+    auto other = generate_key({"ec", 0, "P-256"});
+    CertSpec issuer_spec;
+    issuer_spec.subject = parse_subject("/CN=0004F2000001");
+    auto issuer = make_certificate(issuer_spec, other.get(), nullptr, other.get());
+
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=0004F2000001");
+    auto cert = make_certificate(spec, key.get(), issuer.get(), other.get());
+    const auto info = decode_certificate(to_der(cert.get()));
+    REQUIRE(info.parsed);
+    CHECK(info.subject == info.issuer);
+    CHECK_FALSE(info.self_signed);
+  }
+
+  TEST_CASE("extreme validity dates")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=old");
+    const auto now = static_cast<std::int64_t>(time(nullptr));
+    spec.not_before_offset_seconds = -now - 20 * 365 * 86400LL; // about 1950
+    spec.not_after_offset_seconds = 253402300799LL - now;        // 9999-12-31T23:59:59Z
+    auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+    const auto info = decode_certificate(to_der(cert.get()));
+    REQUIRE(info.parsed);
+    REQUIRE(info.not_after.has_value());
+    CHECK(format_iso8601(*info.not_after) == "9999-12-31T23:59:59Z");
+    REQUIRE(info.not_before.has_value());
+    CHECK(format_iso8601(*info.not_before).substr(0, 2) == "19");
+  }
+
+  TEST_CASE("Latin-1 bytes: a T61String converts, an invalid UTF8String is refused but fingerprinted")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = {{"CN", "Caf\xE9", V_ASN1_T61STRING}};
+    auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+    const auto info = decode_certificate(to_der(cert.get()));
+    REQUIRE(info.parsed);
+    CHECK(info.cn == "Caf\xC3\xA9");
+
+    spec.subject = {{"CN", "Caf\xE9", V_ASN1_UTF8STRING}};
+    auto bad = make_certificate(spec, key.get(), nullptr, key.get());
+    const auto der = to_der(bad.get());
+    const auto bad_info = decode_certificate(der);
+    // OpenSSL 3 refuses a UTF8String that is not UTF-8 when it decodes names; the bytes still get
+    // their fingerprints and the reason, so the device is not lost.
+    CHECK_FALSE(bad_info.parsed);
+    CHECK_FALSE(bad_info.parse_error.empty());
+    CHECK(bad_info.sha256 == sha256_hex(der));
+    CHECK(bad_info.md5.size() == 32);
+  }
+
+  TEST_CASE("bytes that are not a certificate keep their fingerprints")
+  {
+    const Der garbage{0x30, 0x03, 0x02, 0x01, 0x05};
+    const auto info = decode_certificate(garbage);
+    CHECK_FALSE(info.parsed);
+    CHECK_FALSE(info.parse_error.empty());
+    CHECK(info.sha256 == sha256_hex(garbage));
+    CHECK(info.sha256.size() == 64);
+    CHECK(decode_certificate(Der{}).parsed == false);
+  }
+}

@@ -1,8 +1,8 @@
 // The scan engine.
 //
 //   thread 1: io_context ── worker ┐                                               ┌─> make_record ─┐
-//             ...          worker ├─ EndpointCursor::next ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> sinks
-//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)  (shared, --rate)   └─ cursor.done    (mutex)
+//             ...          worker ├─ EndpointCursor::take ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> sinks
+//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)  (shared, --rate)   └─ cursor.complete   (mutex)
 //
 // Each worker is a coroutine that takes the next endpoint, waits for its --rate slot, probes it
 // within its own deadline and delivers the record; `concurrency` workers in all bound the
@@ -13,6 +13,7 @@
 
 #include "scanner/engine/engine.hpp"
 
+#include "scanner/engine/endpoint_cursor.hpp"
 #include "scanner/assessment/audit.hpp"
 #include "probes/rate_limiter.hpp"
 #include "probes/tls_probe.hpp"
@@ -25,7 +26,6 @@
 #include <asio/use_awaitable.hpp>
 
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -35,116 +35,24 @@
 namespace fleetcert {
 namespace {
 
-// One target (a device) while some of its endpoints are in flight or still to be handed out.
-struct OpenDevice
+CursorSettings cursor_settings(const EngineSettings& settings)
 {
-  Target target;
-  std::size_t next_port = 0; // index in the port list of the next endpoint to hand out
-  unsigned in_flight = 0;    // endpoints handed out and not yet done
-  bool ready = false;        // in the cursor's ready queue
-};
-
-// One endpoint handed to a worker; give it back with EndpointCursor::done.
-struct Lease
-{
-  std::shared_ptr<OpenDevice> device;
-  std::uint16_t port = 0;
-};
-
-// targets x ports, device by device, at most `per_device` endpoints of one target in flight.
-//
-//   next():  a new target (from TargetIndex, in order or through IndexPermutation) while fewer
-//            than `concurrency` devices wait in the ready queue
-//            └─ else a ready device (ports left, fewer than per_device in flight), oldest first
-//   done():  the device is ready again if it has ports left
-//
-// Opening new devices while few wait keeps every slot busy when devices are slow (a tarpit's
-// second port does not have to wait for its first one, so 5000 silent endpoints take about
-// endpoints / concurrency deadlines); serving the queue once it is `concurrency` long keeps the
-// open devices below twice the endpoints in flight: memory follows concurrency, not targets.
-class EndpointCursor
-{
-public:
-  EndpointCursor(const TargetSet& targets, const EngineSettings& settings)
-      : m_targets(targets), m_ports(settings.ports), m_skip(settings.skip),
-        m_per_device(std::max(1u, settings.per_device)), m_ready_limit(std::max(1u, settings.concurrency))
-  {
-    if (settings.shuffle) {
-      m_permutation.emplace(static_cast<std::uint64_t>(m_targets.size()), settings.seed);
-    }
+  CursorSettings cursor;
+  cursor.ports = settings.ports;
+  cursor.per_device = settings.per_device;
+  cursor.concurrency = settings.concurrency;
+  if (settings.shuffle) {
+    cursor.shuffle_seed = settings.seed;
   }
-
-  std::optional<Lease> next()
-  {
-    std::lock_guard lock(m_mutex);
-    while (true) {
-      std::shared_ptr<OpenDevice> device;
-      const bool targets_left = m_position < m_targets.size() && !m_ports.empty();
-      if (targets_left && m_ready.size() < m_ready_limit) {
-        const uint128 index = m_permutation ? m_permutation->at(static_cast<std::uint64_t>(m_position)) : m_position;
-        ++m_position;
-        device = std::make_shared<OpenDevice>();
-        device->target = m_targets.at(index);
-      } else if (!m_ready.empty()) {
-        device = std::move(m_ready.front());
-        m_ready.pop_front();
-        device->ready = false;
-      } else {
-        return std::nullopt;
-      }
-      while (device->next_port < m_ports.size() && m_skip && m_skip(device->target, m_ports[device->next_port])) {
-        ++device->next_port;
-        ++m_resumed;
-      }
-      if (device->next_port == m_ports.size()) {
-        continue; // nothing left to hand out; its leases (if any) keep it alive
-      }
-      const std::uint16_t port = m_ports[device->next_port++];
-      ++device->in_flight;
-      make_ready_if_due(device);
-      return Lease{std::move(device), port};
-    }
-  }
-
-  void done(const Lease& lease)
-  {
-    std::lock_guard lock(m_mutex);
-    --lease.device->in_flight;
-    make_ready_if_due(lease.device);
-  }
-
-  std::uint64_t resumed() const
-  {
-    std::lock_guard lock(m_mutex);
-    return m_resumed;
-  }
-
-private:
-  void make_ready_if_due(const std::shared_ptr<OpenDevice>& device)
-  {
-    if (!device->ready && device->next_port < m_ports.size() && device->in_flight < m_per_device) {
-      device->ready = true;
-      m_ready.push_back(device);
-    }
-  }
-
-  mutable std::mutex m_mutex;
-  TargetIndex m_targets;
-  std::optional<IndexPermutation> m_permutation;
-  uint128 m_position = 0; // targets opened so far
-  std::vector<std::uint16_t> m_ports;
-  const std::function<bool(const Target&, std::uint16_t)>& m_skip;
-  unsigned m_per_device;
-  std::size_t m_ready_limit; // devices waiting with ports left before they are served first
-  std::deque<std::shared_ptr<OpenDevice>> m_ready;
-  std::uint64_t m_resumed = 0;
-};
+  cursor.skip = settings.skip;
+  return cursor;
+}
 
 // Everything the workers of all threads share.
 struct SharedScan
 {
   SharedScan(const TargetSet& t, const EngineSettings& s, const RecordHandler& r, const std::atomic<bool>& st)
-      : targets(t), settings(s), on_record(r), stop(st), cursor(t, s), rate(s.rate)
+      : targets(t), settings(s), on_record(r), stop(st), cursor(t, cursor_settings(s)), rate(s.rate)
   {
   }
 
@@ -211,7 +119,7 @@ asio::awaitable<std::optional<Observation>> observe(Target target, std::uint16_t
 asio::awaitable<void> worker(SharedScan* scan)
 {
   while (!scan->stop.load(std::memory_order_relaxed) && !scan->failed.load(std::memory_order_relaxed)) {
-    auto lease = scan->cursor.next();
+    auto lease = scan->cursor.take();
     if (!lease) {
       break;
     }
@@ -219,7 +127,7 @@ asio::awaitable<void> worker(SharedScan* scan)
     co_await wait_for_slot(&scan->rate, Clock::time_point::max());
     scan->started.fetch_add(1, std::memory_order_relaxed);
     std::optional<Observation> observation = co_await observe(lease->device->target, lease->port, scan);
-    scan->cursor.done(*lease);
+    scan->cursor.complete(*lease);
     if (!observation) {
       scan->skipped.fetch_add(1, std::memory_order_relaxed);
       continue;

@@ -1,15 +1,19 @@
 // The scan engine.
 //
-//   thread 1: io_context ── worker ┐                                               ┌─> make_record ─┐
-//             ...          worker ├─ EndpointCursor::take ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> sinks
-//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)  (shared, --rate)   └─ cursor.complete   (mutex)
+//   thread 1: io_context ── worker ┐                                                ┌─> make_record ─┐
+//             ...          worker ├─ EndpointCursor::take ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> on_record
+//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)   (shared, --rate)  └─ cursor.complete  (mutex)
+//                            │
+//                            └─ co_spawn completion: an exception ─> SharedScan::fail ─> every io_context stopped
+//   calling thread: every 50 ms: `stop` set ─> every io_context stopped; every 250 ms: on_progress
 //
 // Each worker is a coroutine that takes the next endpoint, waits for its --rate slot, probes it
 // within its own deadline and delivers the record; `concurrency` workers in all bound the
 // connections in flight, and the cursor never hands out more than `per_device` endpoints of one
-// target at a time. The calling thread
-// reports progress until every thread has finished. Once `stop` is set, no endpoint is started and
-// each thread's loop is stopped within 100 ms, abandoning what is in flight.
+// target at a time. Stopping a thread's loop abandons what is in flight there: the coroutines'
+// frames (and their sockets) are destroyed with the loop, and give no record. That happens within
+// 50 ms of `stop` (a signal), and at once when anything throws: a worker's exception reaches its
+// completion handler, which keeps the first one for run_engine to return and stops every loop.
 
 #include "scanner/engine/engine.hpp"
 
@@ -19,10 +23,7 @@
 #include "probes/tls_probe.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <condition_variable>
@@ -31,9 +32,26 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <typeinfo>
 
 namespace fleetcert {
 namespace {
+
+constexpr std::chrono::milliseconds k_stop_poll{50};
+constexpr std::chrono::milliseconds k_progress_interval{250};
+
+// The message of an exception, never empty: its what(), else what kind of exception it was.
+std::string describe(const std::exception_ptr& error)
+{
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return what.empty() ? std::string("an exception without a message (") + typeid(e).name() + ")" : what;
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
 
 CursorSettings cursor_settings(const EngineSettings& settings)
 {
@@ -63,27 +81,62 @@ struct SharedScan
   EndpointCursor cursor;
   RateLimiter rate;
   ProbeContexts contexts;
+  // One per network thread, all made before the first thread starts; declared after everything
+  // their abandoned coroutines hold (contexts, leases), so destroyed first.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
 
   std::mutex deliver_mutex;
-  std::exception_ptr failure; // first exception from a handler; stops the scan
-  std::atomic<bool> failed{false};
+  std::mutex failure_mutex;
+  std::optional<std::string> failure; // the first exception's message
+  std::atomic<bool> failed{false};    // set with the first exception: no endpoint starts, no record is delivered
 
   std::atomic<std::uint64_t> started{0};
   std::atomic<std::uint64_t> completed{0};
   std::atomic<std::uint64_t> ok{0};
   std::atomic<std::uint64_t> skipped{0};
 
+  // True once the scan is told to stop or has failed: start no endpoint.
+  bool stopping() const { return stop.load(std::memory_order_relaxed) || failed.load(std::memory_order_relaxed); }
+
+  // Stops every thread's loop: what is in flight is abandoned. Thread-safe.
+  void stop_loops()
+  {
+    for (const auto& loop : loops) {
+      loop->stop();
+    }
+  }
+
+  // Keeps the first failure and stops the scan at once. Thread-safe.
+  void fail(const std::exception_ptr& error)
+  {
+    {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) {
+        failure = describe(error);
+      }
+    }
+    failed.store(true);
+    stop_loops();
+  }
+
+  std::optional<std::string> failure_message()
+  {
+    std::lock_guard lock(failure_mutex);
+    return failure;
+  }
+
+  // Hands a record to on_record, one at a time; none after a failure. Exceptions propagate.
   void deliver(const Record& record)
   {
     std::lock_guard lock(deliver_mutex);
-    if (failed) {
+    if (failed.load()) {
       return;
     }
     try {
       on_record(record);
     } catch (...) {
-      failure = std::current_exception();
-      failed = true;
+      failed.store(true); // before the lock is released: no other record reaches a broken handler
+      throw;
     }
   }
 };
@@ -113,18 +166,26 @@ asio::awaitable<std::optional<Observation>> observe(Target target, std::uint16_t
   }
   ProbeSettings probe{deadline, scan->settings.connect_timeout, scan->settings.legacy_retry,
                       scan->settings.handshake_mode, &scan->rate};
+  if (scan->settings.probe) {
+    co_return co_await scan->settings.probe(std::move(endpoint), &scan->contexts, probe);
+  }
   co_return co_await probe_endpoint(std::move(endpoint), &scan->contexts, probe);
 }
 
+// Probes endpoints until there are none left or the scan stops. May throw (a probe that cannot
+// allocate, a handler): its completion handler hands the exception to SharedScan::fail.
 asio::awaitable<void> worker(SharedScan* scan)
 {
-  while (!scan->stop.load(std::memory_order_relaxed) && !scan->failed.load(std::memory_order_relaxed)) {
+  while (!scan->stopping()) {
     auto lease = scan->cursor.take();
     if (!lease) {
       break;
     }
     // The endpoint's deadline starts once its connection may start.
     co_await wait_for_slot(&scan->rate, Clock::time_point::max());
+    if (scan->stopping()) {
+      break;
+    }
     scan->started.fetch_add(1, std::memory_order_relaxed);
     std::optional<Observation> observation = co_await observe(lease->device->target, lease->port, scan);
     scan->cursor.complete(*lease);
@@ -141,36 +202,27 @@ asio::awaitable<void> worker(SharedScan* scan)
   }
 }
 
-// Stops this thread's event loop soon after the scan is told to stop (a signal): endpoints still
-// in flight are abandoned (their sockets close as their frames are destroyed) and give no record.
-asio::awaitable<void> stop_watch(SharedScan* scan, unsigned* workers_left, asio::io_context* io)
+// One network thread: its workers on its own loop, until they are done or the loop is stopped.
+void run_thread(SharedScan* scan, asio::io_context* loop, unsigned workers)
 {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (*workers_left > 0) {
-    if (scan->stop.load(std::memory_order_relaxed)) {
-      io->stop();
-      co_return;
+  try {
+    for (unsigned i = 0; i < workers; ++i) {
+      asio::co_spawn(*loop, worker(scan), [scan](const std::exception_ptr& error) {
+        if (error) {
+          scan->fail(error);
+        }
+      });
     }
-    timer.expires_after(std::chrono::milliseconds(100));
-    co_await timer.async_wait(asio::use_awaitable);
+    loop->run();
+  } catch (...) {
+    scan->fail(std::current_exception());
   }
 }
 
-asio::awaitable<void> counted_worker(SharedScan* scan, unsigned* workers_left)
+EngineProgress snapshot(const SharedScan& scan)
 {
-  co_await worker(scan);
-  --*workers_left;
-}
-
-void run_thread(SharedScan* scan, unsigned workers)
-{
-  asio::io_context io(1);
-  unsigned workers_left = workers;
-  for (unsigned i = 0; i < workers; ++i) {
-    asio::co_spawn(io, counted_worker(scan, &workers_left), asio::detached);
-  }
-  asio::co_spawn(io, stop_watch(scan, &workers_left, &io), asio::detached);
-  io.run();
+  return EngineProgress{scan.started.load(), scan.completed.load(), scan.ok.load(), scan.skipped.load(),
+                        scan.cursor.resumed()};
 }
 
 } // namespace
@@ -205,49 +257,76 @@ DescriptorPlan plan_descriptors(unsigned concurrency, unsigned threads, std::uin
   return plan;
 }
 
-EngineProgress run_engine(const TargetSet& targets, const EngineSettings& settings,
-                          const RecordHandler& on_record, const ProgressHandler& on_progress,
-                          const std::atomic<bool>& stop)
+EngineResult run_engine(const TargetSet& targets, const EngineSettings& settings, const RecordHandler& on_record,
+                        const ProgressHandler& on_progress, const std::atomic<bool>& stop)
 {
-  SharedScan scan(targets, settings, on_record, stop);
+  std::optional<SharedScan> scan;
   const unsigned concurrency = std::max(1u, settings.concurrency);
   const unsigned threads = effective_threads(settings.threads, concurrency);
+  try {
+    scan.emplace(targets, settings, on_record, stop);
+    for (unsigned t = 0; t < threads; ++t) {
+      scan->loops.push_back(std::make_unique<asio::io_context>(1));
+    }
+  } catch (...) {
+    return EngineResult{EngineProgress{}, describe(std::current_exception())};
+  }
 
   std::mutex done_mutex;
   std::condition_variable done_cv;
-  unsigned running = threads;
+  unsigned running = 0;
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
     const unsigned workers = concurrency / threads + (t < concurrency % threads ? 1 : 0);
-    pool.emplace_back([&, workers] {
-      run_thread(&scan, workers);
+    asio::io_context* loop = scan->loops[t].get();
+    {
       std::lock_guard lock(done_mutex);
-      --running;
-      done_cv.notify_all();
-    });
+      ++running;
+    }
+    try {
+      pool.emplace_back([&, loop, workers] {
+        run_thread(&*scan, loop, workers);
+        std::lock_guard lock(done_mutex);
+        --running;
+        done_cv.notify_all();
+      });
+    } catch (...) {
+      {
+        std::lock_guard lock(done_mutex);
+        --running;
+      }
+      scan->fail(std::current_exception()); // the threads already started stop at once
+      break;
+    }
   }
 
-  auto snapshot = [&scan] {
-    return EngineProgress{scan.started.load(), scan.completed.load(), scan.ok.load(), scan.skipped.load(),
-                          scan.cursor.resumed()};
-  };
+  // Until every thread is done: pass a stop on to the loops, report progress.
+  bool stop_passed = false;
+  auto last_progress = Clock::now();
   {
     std::unique_lock lock(done_mutex);
-    while (!done_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return running == 0; })) {
-      if (on_progress) {
-        lock.unlock();
-        on_progress(snapshot());
-        lock.lock();
+    while (!done_cv.wait_for(lock, k_stop_poll, [&] { return running == 0; })) {
+      lock.unlock();
+      if (!stop_passed && stop.load()) {
+        scan->stop_loops();
+        stop_passed = true;
       }
+      if (on_progress && Clock::now() - last_progress >= k_progress_interval) {
+        last_progress = Clock::now();
+        try {
+          on_progress(snapshot(*scan));
+        } catch (...) {
+          scan->fail(std::current_exception());
+        }
+      }
+      lock.lock();
     }
   }
   for (auto& thread : pool) {
     thread.join();
   }
-  if (scan.failure) {
-    std::rethrow_exception(scan.failure);
-  }
-  return snapshot();
+  scan->loops.clear(); // abandons what a stop left in flight
+  return EngineResult{snapshot(*scan), scan->failure_message()};
 }
 
 } // namespace fleetcert

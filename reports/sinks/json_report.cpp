@@ -406,6 +406,10 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
   scan["endpoints_planned"] = info.endpoints_planned;
   scan["endpoints_done"] = m_records;
   scan["interrupted"] = info.interrupted;
+  scan["failed"] = info.failed;
+  if (info.failed) {
+    scan["failure"] = to_valid_utf8(info.failure);
+  }
 
   m_file.write("\n],\"scan\":");
   m_file.write(scan.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));

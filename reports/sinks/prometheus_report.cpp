@@ -178,6 +178,8 @@ void PrometheusReport::finish(const ScanInfo& info, const ScanSummary& summary)
   out.sample("fleetcert_scan_duration_seconds", {}, std::max<std::int64_t>(0, info.finished_at - info.started_at));
   out.family("fleetcert_scan_interrupted", "1 when the scan was interrupted before every endpoint was probed.");
   out.sample("fleetcert_scan_interrupted", {}, info.interrupted ? 1 : 0);
+  out.family("fleetcert_scan_failed", "1 when a failure (exit status 3) stopped the scan early.");
+  out.sample("fleetcert_scan_failed", {}, info.failed ? 1 : 0);
   out.family("fleetcert_scan_endpoints_planned", "Endpoints (address and port) the targets expanded to.");
   out.sample("fleetcert_scan_endpoints_planned", {}, as_gauge(info.endpoints_planned));
   out.family("fleetcert_scan_endpoints", "Endpoints probed (one record each).");

@@ -22,7 +22,9 @@ struct ScanInfo
   std::vector<std::string> arguments; // the command line as given
   std::vector<std::uint16_t> ports;
   std::uint64_t endpoints_planned = 0;
-  bool interrupted = false;
+  bool interrupted = false;    // stopped before every planned endpoint was probed (a signal or a failure)
+  bool failed = false;         // stopped by a failure (an exception in the engine), not by a signal
+  std::string failure;         // why, when failed
 };
 
 // Running counts over the records, kept by the engine and written by the sinks at the end.

@@ -288,7 +288,10 @@ void SummaryTable::finish(const ScanInfo& info, const ScanSummary& summary)
             << not_in_inventory.size() << '\n';
     }
   }
-  if (info.interrupted) {
+  if (info.failed) {
+    m_out << "FAILED: " << terminal_safe(info.failure) << "; " << summary.endpoints << " of " << info.endpoints_planned
+          << " planned endpoints done\n";
+  } else if (info.interrupted) {
     m_out << "INTERRUPTED: " << summary.endpoints << " of " << info.endpoints_planned
           << " planned endpoints done\n";
   }

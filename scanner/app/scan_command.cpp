@@ -54,6 +54,50 @@ extern "C" void on_signal(int signal_number)
   g_stop.store(true);
 }
 
+// SIGINT and SIGTERM stop the scan (on_signal) while this lives; the previous handlers come back after.
+class StopOnSignals
+{
+public:
+  StopOnSignals()
+  {
+    struct sigaction action{};
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &m_previous_int);
+    sigaction(SIGTERM, &action, &m_previous_term);
+  }
+  ~StopOnSignals()
+  {
+    sigaction(SIGINT, &m_previous_int, nullptr);
+    sigaction(SIGTERM, &m_previous_term, nullptr);
+  }
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
+
+private:
+  struct sigaction m_previous_int{};
+  struct sigaction m_previous_term{};
+};
+
+// Finishes every sink (the device view, then the report), even after one of them fails: each
+// report is whole or absent. Returns the first failure's message.
+std::optional<std::string> finish_sinks(const std::vector<std::unique_ptr<RecordSink>>& sinks, const FleetView& fleet,
+                                        const ScanInfo& info, const ScanSummary& summary)
+{
+  std::optional<std::string> error;
+  for (const auto& sink : sinks) {
+    try {
+      sink->fleet(fleet);
+      sink->finish(info, summary);
+    } catch (const std::exception& e) {
+      if (!error) {
+        error = e.what();
+      }
+    }
+  }
+  return error;
+}
+
 void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std::vector<std::string>& files,
                bool exclude, const char* what)
 {
@@ -331,7 +375,7 @@ private:
   Clock::time_point m_start = Clock::now();
 };
 
-int scan(const ScanOptions& options)
+int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>& adjust_engine)
 {
   // Inputs: everything is checked before the first connection.
   TargetSet targets;
@@ -427,6 +471,9 @@ int scan(const ScanOptions& options)
                    resume.done.size(), resume.truncated_bytes > 0 ? " (a partial last line was cut off)" : "");
     }
   }
+  if (adjust_engine) {
+    adjust_engine(settings);
+  }
 
   // Outputs: opened (as temporary files) before scanning, so an unwritable path fails early.
   std::vector<std::unique_ptr<RecordSink>> sinks;
@@ -466,17 +513,12 @@ int scan(const ScanOptions& options)
     sink->begin(info);
   }
 
-  struct sigaction action{};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-
+  const StopOnSignals stop_on_signals;
   ScanSummary summary;
   FleetView fleet(audit.context.inventory);
   ProgressLine progress(!options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0,
                         info.endpoints_planned);
-  run_engine(
+  const EngineResult result = run_engine(
       targets, settings,
       [&](const Record& record) {
         summary.add(record);
@@ -488,12 +530,23 @@ int scan(const ScanOptions& options)
       [&](const EngineProgress& p) { progress.update(p); }, g_stop);
   progress.clear();
 
+  // A failure (an exception in the engine or a sink) stopped the scan like a signal: the reports
+  // hold what completed and say why they are incomplete.
   info.finished_at = static_cast<std::int64_t>(std::time(nullptr));
-  info.interrupted = g_stop.load();
+  info.failed = result.failure.has_value();
+  info.failure = result.failure.value_or("");
+  info.interrupted = g_stop.load() || info.failed;
   fleet.finish();
-  for (auto& sink : sinks) {
-    sink->fleet(fleet);
-    sink->finish(info, summary);
+  const std::optional<std::string> finish_error = finish_sinks(sinks, fleet, info, summary);
+  if (info.failed) {
+    print_error("scan failed: " + info.failure);
+    if (finish_error) {
+      print_error("a report could not be written either: " + *finish_error);
+    }
+    return k_exit_runtime;
+  }
+  if (finish_error) {
+    throw std::runtime_error(*finish_error);
   }
   if (info.interrupted) {
     if (!options.quiet) {
@@ -594,7 +647,12 @@ void setup_scan(CLI::App& app, ScanOptions& options)
 
 int run_scan(const ScanOptions& options)
 {
-  return run_guarded("scan", [&options] { return scan(options); });
+  return run_scan(options, nullptr);
+}
+
+int run_scan(const ScanOptions& options, const std::function<void(EngineSettings&)>& adjust_engine)
+{
+  return run_guarded("scan", [&] { return scan(options, adjust_engine); });
 }
 
 } // namespace fleetcert

@@ -3,10 +3,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace fleetcert {
+
+struct EngineSettings;
 
 struct ScanOptions
 {
@@ -59,7 +62,12 @@ void setup_scan(CLI::App& app, ScanOptions& options);
 void add_scan_target_options(CLI::App* cmd, ScanOptions& options);
 void add_scan_audit_options(CLI::App* cmd, ScanOptions& options);
 
-// Runs the scan; returns the exit status (0 ran, 2 bad input, 3 runtime failure).
+// Runs the scan; returns the exit status (0 ran, 1 --fail-on matched, 2 bad input, 3 runtime
+// failure: the reports then hold what completed and say that the scan failed; 128+N a signal).
 int run_scan(const ScanOptions& options);
+
+// run_scan, with `adjust_engine` changing the engine's settings just before the scan starts: the
+// seam through which tests put in a probe that fails. Null: none.
+int run_scan(const ScanOptions& options, const std::function<void(EngineSettings&)>& adjust_engine);
 
 } // namespace fleetcert

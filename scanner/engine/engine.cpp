@@ -1,150 +1,76 @@
 // The scan engine.
 //
-//   thread 1: io_context ── worker ┐                                               ┌─> make_record ─┐
-//             ...          worker ├─ EndpointCursor::next ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> sinks
-//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)  (shared, --rate)   └─ cursor.done    (mutex)
+//   thread 1: io_context ── worker ┐                                                ┌─> make_record ─┐
+//             ...          worker ├─ EndpointCursor::take ─> RateLimiter slot ─> probe ┘                 ├─> deliver ─> on_record
+//   thread N: io_context ── worker ┘   (mutex, lazy, per-device)   (shared, --rate)  └─ cursor.complete  (mutex)
+//                            │
+//                            └─ co_spawn completion: an exception ─> SharedScan::fail ─> every io_context stopped
+//   calling thread: every 50 ms: `stop` set ─> every io_context stopped; every 250 ms: on_progress
 //
 // Each worker is a coroutine that takes the next endpoint, waits for its --rate slot, probes it
 // within its own deadline and delivers the record; `concurrency` workers in all bound the
 // connections in flight, and the cursor never hands out more than `per_device` endpoints of one
-// target at a time. The calling thread
-// reports progress until every thread has finished. Once `stop` is set, no endpoint is started and
-// each thread's loop is stopped within 100 ms, abandoning what is in flight.
+// target at a time. Stopping a thread's loop abandons what is in flight there: the coroutines'
+// frames (and their sockets) are destroyed with the loop, and give no record. That happens within
+// 50 ms of `stop` (a signal), and at once when anything throws: a worker's exception reaches its
+// completion handler, which keeps the first one for run_engine to return and stops every loop.
 
 #include "scanner/engine/engine.hpp"
 
+#include "scanner/engine/endpoint_cursor.hpp"
 #include "scanner/assessment/audit.hpp"
 #include "probes/rate_limiter.hpp"
 #include "probes/tls_probe.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <typeinfo>
 
 namespace fleetcert {
 namespace {
 
-// One target (a device) while some of its endpoints are in flight or still to be handed out.
-struct OpenDevice
+constexpr std::chrono::milliseconds k_stop_poll{50};
+constexpr std::chrono::milliseconds k_progress_interval{250};
+
+// The message of an exception, never empty: its what(), else what kind of exception it was.
+std::string describe(const std::exception_ptr& error)
 {
-  Target target;
-  std::size_t next_port = 0; // index in the port list of the next endpoint to hand out
-  unsigned in_flight = 0;    // endpoints handed out and not yet done
-  bool ready = false;        // in the cursor's ready queue
-};
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return what.empty() ? std::string("an exception without a message (") + typeid(e).name() + ")" : what;
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
 
-// One endpoint handed to a worker; give it back with EndpointCursor::done.
-struct Lease
+CursorSettings cursor_settings(const EngineSettings& settings)
 {
-  std::shared_ptr<OpenDevice> device;
-  std::uint16_t port = 0;
-};
-
-// targets x ports, device by device, at most `per_device` endpoints of one target in flight.
-//
-//   next():  a new target (from TargetIndex, in order or through IndexPermutation) while fewer
-//            than `concurrency` devices wait in the ready queue
-//            └─ else a ready device (ports left, fewer than per_device in flight), oldest first
-//   done():  the device is ready again if it has ports left
-//
-// Opening new devices while few wait keeps every slot busy when devices are slow (a tarpit's
-// second port does not have to wait for its first one, so 5000 silent endpoints take about
-// endpoints / concurrency deadlines); serving the queue once it is `concurrency` long keeps the
-// open devices below twice the endpoints in flight: memory follows concurrency, not targets.
-class EndpointCursor
-{
-public:
-  EndpointCursor(const TargetSet& targets, const EngineSettings& settings)
-      : m_targets(targets), m_ports(settings.ports), m_skip(settings.skip),
-        m_per_device(std::max(1u, settings.per_device)), m_ready_limit(std::max(1u, settings.concurrency))
-  {
-    if (settings.shuffle) {
-      m_permutation.emplace(static_cast<std::uint64_t>(m_targets.size()), settings.seed);
-    }
+  CursorSettings cursor;
+  cursor.ports = settings.ports;
+  cursor.per_device = settings.per_device;
+  cursor.concurrency = settings.concurrency;
+  if (settings.shuffle) {
+    cursor.shuffle_seed = settings.seed;
   }
-
-  std::optional<Lease> next()
-  {
-    std::lock_guard lock(m_mutex);
-    while (true) {
-      std::shared_ptr<OpenDevice> device;
-      const bool targets_left = m_position < m_targets.size() && !m_ports.empty();
-      if (targets_left && m_ready.size() < m_ready_limit) {
-        const uint128 index = m_permutation ? m_permutation->at(static_cast<std::uint64_t>(m_position)) : m_position;
-        ++m_position;
-        device = std::make_shared<OpenDevice>();
-        device->target = m_targets.at(index);
-      } else if (!m_ready.empty()) {
-        device = std::move(m_ready.front());
-        m_ready.pop_front();
-        device->ready = false;
-      } else {
-        return std::nullopt;
-      }
-      while (device->next_port < m_ports.size() && m_skip && m_skip(device->target, m_ports[device->next_port])) {
-        ++device->next_port;
-        ++m_resumed;
-      }
-      if (device->next_port == m_ports.size()) {
-        continue; // nothing left to hand out; its leases (if any) keep it alive
-      }
-      const std::uint16_t port = m_ports[device->next_port++];
-      ++device->in_flight;
-      make_ready_if_due(device);
-      return Lease{std::move(device), port};
-    }
-  }
-
-  void done(const Lease& lease)
-  {
-    std::lock_guard lock(m_mutex);
-    --lease.device->in_flight;
-    make_ready_if_due(lease.device);
-  }
-
-  std::uint64_t resumed() const
-  {
-    std::lock_guard lock(m_mutex);
-    return m_resumed;
-  }
-
-private:
-  void make_ready_if_due(const std::shared_ptr<OpenDevice>& device)
-  {
-    if (!device->ready && device->next_port < m_ports.size() && device->in_flight < m_per_device) {
-      device->ready = true;
-      m_ready.push_back(device);
-    }
-  }
-
-  mutable std::mutex m_mutex;
-  TargetIndex m_targets;
-  std::optional<IndexPermutation> m_permutation;
-  uint128 m_position = 0; // targets opened so far
-  std::vector<std::uint16_t> m_ports;
-  const std::function<bool(const Target&, std::uint16_t)>& m_skip;
-  unsigned m_per_device;
-  std::size_t m_ready_limit; // devices waiting with ports left before they are served first
-  std::deque<std::shared_ptr<OpenDevice>> m_ready;
-  std::uint64_t m_resumed = 0;
-};
+  cursor.skip = settings.skip;
+  return cursor;
+}
 
 // Everything the workers of all threads share.
 struct SharedScan
 {
   SharedScan(const TargetSet& t, const EngineSettings& s, const RecordHandler& r, const std::atomic<bool>& st)
-      : targets(t), settings(s), on_record(r), stop(st), cursor(t, s), rate(s.rate)
+      : targets(t), settings(s), on_record(r), stop(st), cursor(t, cursor_settings(s)), rate(s.rate)
   {
   }
 
@@ -155,27 +81,62 @@ struct SharedScan
   EndpointCursor cursor;
   RateLimiter rate;
   ProbeContexts contexts;
+  // One per network thread, all made before the first thread starts; declared after everything
+  // their abandoned coroutines hold (contexts, leases), so destroyed first.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
 
   std::mutex deliver_mutex;
-  std::exception_ptr failure; // first exception from a handler; stops the scan
-  std::atomic<bool> failed{false};
+  std::mutex failure_mutex;
+  std::optional<std::string> failure; // the first exception's message
+  std::atomic<bool> failed{false};    // set with the first exception: no endpoint starts, no record is delivered
 
   std::atomic<std::uint64_t> started{0};
   std::atomic<std::uint64_t> completed{0};
   std::atomic<std::uint64_t> ok{0};
   std::atomic<std::uint64_t> skipped{0};
 
+  // True once the scan is told to stop or has failed: start no endpoint.
+  bool stopping() const { return stop.load(std::memory_order_relaxed) || failed.load(std::memory_order_relaxed); }
+
+  // Stops every thread's loop: what is in flight is abandoned. Thread-safe.
+  void stop_loops()
+  {
+    for (const auto& loop : loops) {
+      loop->stop();
+    }
+  }
+
+  // Keeps the first failure and stops the scan at once. Thread-safe.
+  void fail(const std::exception_ptr& error)
+  {
+    {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) {
+        failure = describe(error);
+      }
+    }
+    failed.store(true);
+    stop_loops();
+  }
+
+  std::optional<std::string> failure_message()
+  {
+    std::lock_guard lock(failure_mutex);
+    return failure;
+  }
+
+  // Hands a record to on_record, one at a time; none after a failure. Exceptions propagate.
   void deliver(const Record& record)
   {
     std::lock_guard lock(deliver_mutex);
-    if (failed) {
+    if (failed.load()) {
       return;
     }
     try {
       on_record(record);
     } catch (...) {
-      failure = std::current_exception();
-      failed = true;
+      failed.store(true); // before the lock is released: no other record reaches a broken handler
+      throw;
     }
   }
 };
@@ -205,21 +166,29 @@ asio::awaitable<std::optional<Observation>> observe(Target target, std::uint16_t
   }
   ProbeSettings probe{deadline, scan->settings.connect_timeout, scan->settings.legacy_retry,
                       scan->settings.handshake_mode, &scan->rate};
+  if (scan->settings.probe) {
+    co_return co_await scan->settings.probe(std::move(endpoint), &scan->contexts, probe);
+  }
   co_return co_await probe_endpoint(std::move(endpoint), &scan->contexts, probe);
 }
 
+// Probes endpoints until there are none left or the scan stops. May throw (a probe that cannot
+// allocate, a handler): its completion handler hands the exception to SharedScan::fail.
 asio::awaitable<void> worker(SharedScan* scan)
 {
-  while (!scan->stop.load(std::memory_order_relaxed) && !scan->failed.load(std::memory_order_relaxed)) {
-    auto lease = scan->cursor.next();
+  while (!scan->stopping()) {
+    auto lease = scan->cursor.take();
     if (!lease) {
       break;
     }
     // The endpoint's deadline starts once its connection may start.
     co_await wait_for_slot(&scan->rate, Clock::time_point::max());
+    if (scan->stopping()) {
+      break;
+    }
     scan->started.fetch_add(1, std::memory_order_relaxed);
     std::optional<Observation> observation = co_await observe(lease->device->target, lease->port, scan);
-    scan->cursor.done(*lease);
+    scan->cursor.complete(*lease);
     if (!observation) {
       scan->skipped.fetch_add(1, std::memory_order_relaxed);
       continue;
@@ -233,36 +202,27 @@ asio::awaitable<void> worker(SharedScan* scan)
   }
 }
 
-// Stops this thread's event loop soon after the scan is told to stop (a signal): endpoints still
-// in flight are abandoned (their sockets close as their frames are destroyed) and give no record.
-asio::awaitable<void> stop_watch(SharedScan* scan, unsigned* workers_left, asio::io_context* io)
+// One network thread: its workers on its own loop, until they are done or the loop is stopped.
+void run_thread(SharedScan* scan, asio::io_context* loop, unsigned workers)
 {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (*workers_left > 0) {
-    if (scan->stop.load(std::memory_order_relaxed)) {
-      io->stop();
-      co_return;
+  try {
+    for (unsigned i = 0; i < workers; ++i) {
+      asio::co_spawn(*loop, worker(scan), [scan](const std::exception_ptr& error) {
+        if (error) {
+          scan->fail(error);
+        }
+      });
     }
-    timer.expires_after(std::chrono::milliseconds(100));
-    co_await timer.async_wait(asio::use_awaitable);
+    loop->run();
+  } catch (...) {
+    scan->fail(std::current_exception());
   }
 }
 
-asio::awaitable<void> counted_worker(SharedScan* scan, unsigned* workers_left)
+EngineProgress snapshot(const SharedScan& scan)
 {
-  co_await worker(scan);
-  --*workers_left;
-}
-
-void run_thread(SharedScan* scan, unsigned workers)
-{
-  asio::io_context io(1);
-  unsigned workers_left = workers;
-  for (unsigned i = 0; i < workers; ++i) {
-    asio::co_spawn(io, counted_worker(scan, &workers_left), asio::detached);
-  }
-  asio::co_spawn(io, stop_watch(scan, &workers_left, &io), asio::detached);
-  io.run();
+  return EngineProgress{scan.started.load(), scan.completed.load(), scan.ok.load(), scan.skipped.load(),
+                        scan.cursor.resumed()};
 }
 
 } // namespace
@@ -297,49 +257,76 @@ DescriptorPlan plan_descriptors(unsigned concurrency, unsigned threads, std::uin
   return plan;
 }
 
-EngineProgress run_engine(const TargetSet& targets, const EngineSettings& settings,
-                          const RecordHandler& on_record, const ProgressHandler& on_progress,
-                          const std::atomic<bool>& stop)
+EngineResult run_engine(const TargetSet& targets, const EngineSettings& settings, const RecordHandler& on_record,
+                        const ProgressHandler& on_progress, const std::atomic<bool>& stop)
 {
-  SharedScan scan(targets, settings, on_record, stop);
+  std::optional<SharedScan> scan;
   const unsigned concurrency = std::max(1u, settings.concurrency);
   const unsigned threads = effective_threads(settings.threads, concurrency);
+  try {
+    scan.emplace(targets, settings, on_record, stop);
+    for (unsigned t = 0; t < threads; ++t) {
+      scan->loops.push_back(std::make_unique<asio::io_context>(1));
+    }
+  } catch (...) {
+    return EngineResult{EngineProgress{}, describe(std::current_exception())};
+  }
 
   std::mutex done_mutex;
   std::condition_variable done_cv;
-  unsigned running = threads;
+  unsigned running = 0;
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
     const unsigned workers = concurrency / threads + (t < concurrency % threads ? 1 : 0);
-    pool.emplace_back([&, workers] {
-      run_thread(&scan, workers);
+    asio::io_context* loop = scan->loops[t].get();
+    {
       std::lock_guard lock(done_mutex);
-      --running;
-      done_cv.notify_all();
-    });
+      ++running;
+    }
+    try {
+      pool.emplace_back([&, loop, workers] {
+        run_thread(&*scan, loop, workers);
+        std::lock_guard lock(done_mutex);
+        --running;
+        done_cv.notify_all();
+      });
+    } catch (...) {
+      {
+        std::lock_guard lock(done_mutex);
+        --running;
+      }
+      scan->fail(std::current_exception()); // the threads already started stop at once
+      break;
+    }
   }
 
-  auto snapshot = [&scan] {
-    return EngineProgress{scan.started.load(), scan.completed.load(), scan.ok.load(), scan.skipped.load(),
-                          scan.cursor.resumed()};
-  };
+  // Until every thread is done: pass a stop on to the loops, report progress.
+  bool stop_passed = false;
+  auto last_progress = Clock::now();
   {
     std::unique_lock lock(done_mutex);
-    while (!done_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return running == 0; })) {
-      if (on_progress) {
-        lock.unlock();
-        on_progress(snapshot());
-        lock.lock();
+    while (!done_cv.wait_for(lock, k_stop_poll, [&] { return running == 0; })) {
+      lock.unlock();
+      if (!stop_passed && stop.load()) {
+        scan->stop_loops();
+        stop_passed = true;
       }
+      if (on_progress && Clock::now() - last_progress >= k_progress_interval) {
+        last_progress = Clock::now();
+        try {
+          on_progress(snapshot(*scan));
+        } catch (...) {
+          scan->fail(std::current_exception());
+        }
+      }
+      lock.lock();
     }
   }
   for (auto& thread : pool) {
     thread.join();
   }
-  if (scan.failure) {
-    std::rethrow_exception(scan.failure);
-  }
-  return snapshot();
+  scan->loops.clear(); // abandons what a stop left in flight
+  return EngineResult{snapshot(*scan), scan->failure_message()};
 }
 
 } // namespace fleetcert

@@ -2,17 +2,26 @@
 // The scan engine: walks the endpoints (targets x ports) with bounded concurrency and hands each
 // finished record to the caller. One io_context per thread; workers pull from one shared cursor.
 
+#include "probes/tls_probe.hpp"
 #include "scanner/model/record.hpp"
 #include "scanner/targets/targets.hpp"
+
+#include <asio/awaitable.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace fleetcert {
+
+// Probes one endpoint (its ip an address literal), as probe_endpoint does. The engine's seam for
+// tests: one that throws stands for a probe that fails outside its contract (SSL_new out of memory).
+using EndpointProbe =
+    std::function<asio::awaitable<Observation>(Endpoint endpoint, const ProbeContexts* contexts, ProbeSettings settings)>;
 
 struct EngineSettings
 {
@@ -31,6 +40,9 @@ struct EngineSettings
   AssessmentSettings assessment;
   // Endpoints to leave out (already done, for --resume); null: none. Called under the cursor's lock.
   std::function<bool(const Target& target, std::uint16_t port)> skip;
+  // Probes each endpoint once its name (if any) is resolved; null: probe_endpoint. Called on the
+  // network threads, concurrently.
+  EndpointProbe probe;
 };
 
 struct EngineProgress
@@ -40,6 +52,15 @@ struct EngineProgress
   std::uint64_t ok = 0;
   std::uint64_t skipped = 0; // hostnames that resolved to an excluded address
   std::uint64_t resumed = 0; // endpoints left out because they were already done (--resume)
+};
+
+// How a scan ended: its counts, and why it stopped early when it failed.
+struct EngineResult
+{
+  EngineProgress progress;
+  // The first exception of a worker, a handler or the engine's set-up (its what(), never empty).
+  // The scan stopped there: no endpoint was started after it, those in flight were abandoned.
+  std::optional<std::string> failure;
 };
 
 // How many descriptors a scan may use, and with what concurrency (see plan_descriptors).
@@ -64,16 +85,16 @@ DescriptorPlan plan_descriptors(unsigned concurrency, unsigned threads, std::uin
 // The network threads a scan runs: `threads` (0: one per core), never more than `concurrency`.
 unsigned effective_threads(unsigned threads, unsigned concurrency);
 
-// Called once per completed endpoint, never concurrently.
+// Called once per completed endpoint, never concurrently, never after a failure.
 using RecordHandler = std::function<void(const Record&)>;
 // Called from the calling thread about four times a second while the scan runs.
 using ProgressHandler = std::function<void(const EngineProgress&)>;
 
 // Scans every endpoint of `targets` x settings.ports (with settings.shuffle, in the order of an
-// IndexPermutation of the targets; settings.shuffle needs fewer than 2^64 targets); returns when all are done or, once `stop`
-// is set, when the endpoints already started are done. Exceptions from handlers propagate.
-EngineProgress run_engine(const TargetSet& targets, const EngineSettings& settings,
-                          const RecordHandler& on_record, const ProgressHandler& on_progress,
-                          const std::atomic<bool>& stop);
+// IndexPermutation of the targets; settings.shuffle needs fewer than 2^64 targets). Returns when
+// all are done; within about 100 ms once `stop` is set; at once when anything throws (the probe, a
+// handler): then with the failure. Never throws.
+EngineResult run_engine(const TargetSet& targets, const EngineSettings& settings, const RecordHandler& on_record,
+                        const ProgressHandler& on_progress, const std::atomic<bool>& stop);
 
 } // namespace fleetcert

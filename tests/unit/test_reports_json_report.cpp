@@ -392,6 +392,24 @@ TEST_SUITE("reports.json_report")
     CHECK(document["records"] == json::array());
     CHECK(document["scan"]["endpoints_done"] == 0);
     CHECK(document["scan"]["interrupted"] == false);
+    CHECK(document["scan"]["failed"] == false);
+    CHECK_FALSE(document["scan"].contains("failure"));
+  }
+
+  TEST_CASE("a failed scan says so and why, in valid UTF-8")
+  {
+    TempDir dir;
+    const fs::path path = fs::path(dir.file("failed.json"));
+    JsonReport report(path.string());
+    ScanInfo info = sample_info();
+    info.failed = true;
+    info.failure = "SSL_new failed for caf\xE9";
+    report.begin(info);
+    report.finish(info, ScanSummary{});
+    const json document = json::parse(read_file(path));
+    CHECK(document["scan"]["interrupted"] == true);
+    CHECK(document["scan"]["failed"] == true);
+    CHECK(document["scan"]["failure"] == "SSL_new failed for caf\uFFFD");
   }
 
   TEST_CASE("without finish nothing is left behind and an old report is kept")

@@ -220,6 +220,7 @@ TEST_SUITE("reports.prometheus_report")
     }
     const Exposition exposition = parse_exposition(read_file(dir.file("partial.prom")));
     CHECK(exposition.value("fleetcert_scan_interrupted") == 1);
+    CHECK(exposition.value("fleetcert_scan_failed") == 0);
     CHECK(exposition.of("fleetcert_certificate_not_after_seconds").empty());
     CHECK(exposition.of("fleetcert_devices").empty()); // no view, no device families
 

@@ -73,9 +73,10 @@ private:
   int m_fd = -1;
 };
 
-// A fleet description (tests/fleets/*.json) moved into `block`: every device "ip" and group
-// "first_ip" in the /16 `from` ("127.31") gets the block's prefix; ::1 stays. Throws
-// std::runtime_error for an IPv4 address outside `from`, which would escape the block.
+// A fleet description (tests/fleets/*.json) moved into `block`: every device "ip", group
+// "first_ip" and "same_as" endpoint ("127.31.0.12:443") in the /16 `from` ("127.31") gets the
+// block's prefix; ::1 stays. Throws std::runtime_error for an IPv4 address outside `from`, which
+// would escape the block.
 nlohmann::json relocate_fleet(nlohmann::json fleet, std::string_view from, const LoopbackBlock& block);
 
 } // namespace fleetcert::testing

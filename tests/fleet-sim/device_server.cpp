@@ -52,11 +52,13 @@ constexpr const char* k_http_response =
 // A fatal handshake_failure alert in a TLS 1.0 record.
 constexpr std::array<unsigned char, 7> k_alert = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x28};
 
-// What a connection counts in: its address's counters and the server's change counter.
+// What a connection counts in: its address's counters and the server's change counter; the
+// accept times are taken from `epoch` on.
 struct Counting
 {
   AddressCounters* address = nullptr;
   std::atomic<std::uint64_t>* version = nullptr;
+  std::chrono::steady_clock::time_point epoch;
 };
 
 // One accepted connection and its deadline; counted as open for as long as it lives.
@@ -72,6 +74,13 @@ struct Session
     while (open > seen && !counted.address->max_open.compare_exchange_weak(seen, open)) {
     }
     ++counted.address->total;
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - counted.epoch).count();
+    std::int64_t none = -1;
+    counted.address->first_accept_us.compare_exchange_strong(none, now);
+    std::int64_t last = counted.address->last_accept_us.load();
+    while (now > last && !counted.address->last_accept_us.compare_exchange_weak(last, now)) {
+    }
     ++*counted.version;
   }
   ~Session()
@@ -505,7 +514,7 @@ void DeviceServer::start(const std::vector<Endpoint>& endpoints, std::chrono::se
   m_counters = std::make_unique<AddressCounters[]>(m_addresses.size());
   for (std::size_t i = 0; i < m_acceptors.size() && i < endpoints.size(); ++i) {
     const auto executor = m_acceptors[i].get_executor();
-    const Counting counting{&m_counters[address_index.at(endpoints[i].ip)], &m_stats_version};
+    const Counting counting{&m_counters[address_index.at(endpoints[i].ip)], &m_stats_version, m_epoch};
     asio::co_spawn(executor, accept_loop(std::move(m_acceptors[i]), &endpoints[i], &m_tls, counting),
                    asio::detached);
   }
@@ -544,8 +553,13 @@ nlohmann::json DeviceServer::stats() const
     const AddressCounters& counters = m_counters[i];
     max_open = std::max(max_open, counters.max_open.load());
     total += counters.total.load();
-    addresses.push_back({{"ip", m_addresses[i]}, {"max_concurrent", counters.max_open.load()},
-                         {"connections", counters.total.load()}, {"open", counters.open.load()}});
+    nlohmann::json address = {{"ip", m_addresses[i]}, {"max_concurrent", counters.max_open.load()},
+                              {"connections", counters.total.load()}, {"open", counters.open.load()}};
+    if (const std::int64_t first = counters.first_accept_us.load(); first >= 0) {
+      address["first_accept_ms"] = static_cast<double>(first) / 1000.0;
+      address["last_accept_ms"] = static_cast<double>(counters.last_accept_us.load()) / 1000.0;
+    }
+    addresses.push_back(std::move(address));
   }
   return {{"max_concurrent_per_address", max_open}, {"connections", total}, {"addresses", std::move(addresses)}};
 }

@@ -29,12 +29,15 @@ struct BindFailure
   std::string message;
 };
 
-// Connections one address (all its ports) has had: open now, the most open at once, in all.
+// Connections one address (all its ports) has had: open now, the most open at once, in all;
+// when the first and the last were accepted (microseconds since the server was made, -1: none yet).
 struct AddressCounters
 {
   std::atomic<unsigned> open{0};
   std::atomic<unsigned> max_open{0};
   std::atomic<std::uint64_t> total{0};
+  std::atomic<std::int64_t> first_accept_us{-1};
+  std::atomic<std::int64_t> last_accept_us{-1};
 };
 
 // Owns the io_contexts, the server TLS context and the threads that run them.
@@ -58,7 +61,9 @@ public:
   int wait();
 
   // Connections per address so far (thread-safe): {"max_concurrent_per_address": n,
-  // "connections": total, "addresses": [{"ip", "max_concurrent", "connections", "open"}]}.
+  // "connections": total, "addresses": [{"ip", "max_concurrent", "connections", "open",
+  // "first_accept_ms", "last_accept_ms"}]}; the accept times (steady clock, milliseconds since the
+  // server was made) only once the address has accepted a connection.
   nlohmann::json stats() const;
   // Changes whenever a connection opens or closes (thread-safe).
   std::uint64_t stats_version() const { return m_stats_version.load(); }
@@ -74,6 +79,7 @@ private:
   std::vector<std::string> m_addresses;                   // distinct endpoint addresses, in order
   std::unique_ptr<AddressCounters[]> m_counters;          // parallel to m_addresses
   std::atomic<std::uint64_t> m_stats_version{0};
+  std::chrono::steady_clock::time_point m_epoch = std::chrono::steady_clock::now(); // of the accept times
 };
 
 } // namespace fleetcert::sim

@@ -1,7 +1,8 @@
 // End-to-end audit: vendor profiles, provenance decided from real chains, the inventory
-// cross-check and findings, through the real binary against the simulated fleet (127.94.0.0/24).
+// cross-check and findings, through the real binary against the simulated fleet (a loopback block each).
 
 #include "support/fleet_simulator.hpp"
+#include "support/loopback.hpp"
 #include "support/process.hpp"
 #include "support/report_json.hpp"
 
@@ -30,7 +31,7 @@ json device(const std::string& ip, const std::string& mac, json port_spec)
   return {{"ip", ip}, {"mac", mac}, {"ports", {{k_port, std::move(port_spec)}}}};
 }
 
-json audit_fleet()
+json audit_fleet(const LoopbackBlock& net)
 {
   const json rsa2048 = {{"type", "rsa"}, {"bits", 2048}};
   const json p256 = {{"type", "ec"}, {"curve", "P-256"}};
@@ -81,25 +82,25 @@ json audit_fleet()
   unparseable["subject_raw_cn_hex"] = "436166e9"; // "Caf\xE9" in a UTF8String
 
   fleet["devices"] = json::array({
-      device("127.94.0.1", "000B82000001", gs_old),
-      device("127.94.0.2", "000B82000002", gs_new),
-      device("127.94.0.3", "000B82000003", gs_no_chain),
-      device("127.94.0.4", "7C2F80000004", einstein),
-      device("127.94.0.5", "0004F2000005", poly_self),
-      device("127.94.0.6", "0004F2000006", poly_1),
-      device("127.94.0.7", "0004F2000007", poly_2),
-      device("127.94.0.8", "0004F2000008", custom),
-      device("127.94.0.9", "000413000009", unknown),     // snom's IEEE prefix, no profile
-      device("127.94.0.10", "805EC000000A", shared_key), // Yealink prefix
-      device("127.94.0.11", "805EC000000B", shared_key),
-      device("127.94.0.12", "0004F200000C", expired),
-      device("127.94.0.13", "0004F200000D", json{{"same_as", "127.94.0.6:" + std::string(k_port)}}), // copied
-      device("127.94.0.14", "0004F200000E", expiring),
-      device("127.94.0.15", "0004F200000F", future),
-      device("127.94.0.16", "0004F2000010", md5),
-      device("127.94.0.17", "7C2F80000011", dect),     // no MAC in the CN, not in the inventory
-      device("127.94.0.18", "805EC0000012", yealink),  // likewise
-      device("127.94.0.19", "0004F2000013", unparseable),
+      device(net.address("0.1"), "000B82000001", gs_old),
+      device(net.address("0.2"), "000B82000002", gs_new),
+      device(net.address("0.3"), "000B82000003", gs_no_chain),
+      device(net.address("0.4"), "7C2F80000004", einstein),
+      device(net.address("0.5"), "0004F2000005", poly_self),
+      device(net.address("0.6"), "0004F2000006", poly_1),
+      device(net.address("0.7"), "0004F2000007", poly_2),
+      device(net.address("0.8"), "0004F2000008", custom),
+      device(net.address("0.9"), "000413000009", unknown),     // snom's IEEE prefix, no profile
+      device(net.address("0.10"), "805EC000000A", shared_key), // Yealink prefix
+      device(net.address("0.11"), "805EC000000B", shared_key),
+      device(net.address("0.12"), "0004F200000C", expired),
+      device(net.address("0.13"), "0004F200000D", json{{"same_as", net.address("0.6:") + k_port}}), // copied
+      device(net.address("0.14"), "0004F200000E", expiring),
+      device(net.address("0.15"), "0004F200000F", future),
+      device(net.address("0.16"), "0004F2000010", md5),
+      device(net.address("0.17"), "7C2F80000011", dect),     // no MAC in the CN, not in the inventory
+      device(net.address("0.18"), "805EC0000012", yealink),  // likewise
+      device(net.address("0.19"), "0004F2000013", unparseable),
   });
   return fleet;
 }
@@ -115,8 +116,9 @@ TEST_SUITE("integration.audit")
 {
   TEST_CASE("provenance, vendors, inventory cross-check and findings on a simulated fleet")
   {
+    const LoopbackBlock net;
     TempDir dir;
-    FleetSimulator sim(FLEET_SIM_BINARY, dir, audit_fleet());
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, audit_fleet(net));
 
     // The vendors' CA bundles, as a site would download them, and the enterprise CA.
     write_file(dir.file("grandstream.pem"), sim.ca_pem("gs-rsa") + sim.ca_pem("gs-root") + sim.ca_pem("gs-ecc"));
@@ -131,27 +133,27 @@ TEST_SUITE("integration.audit")
                     {"issuer_pins", {{{"sha256", sim.ca_sha256("poly-1")}}}}};
     write_file(dir.file("profiles/polycom.json"), polycom.dump());
     // The inventory: one vendor given explicitly, one wrong MAC, one device that never answers;
-    // 127.94.0.9 is missing on purpose.
+    // .9 is missing on purpose.
     write_file(dir.file("inventory.csv"),
-               "mac,ip,hostname,vendor,model,site,asset_tag\n"
-               "000B82000001,127.94.0.1,gs-1,,GXP2170,HQ,A-1\n"
-               "000B82FFFFFF,127.94.0.2,gs-2,,GRP2614,HQ,A-2\n"
-               "000B82000003,127.94.0.3,gs-3,,GRP2614,HQ,A-3\n"
-               "7C2F80000004,127.94.0.4,n670,,N670,Branch,A-4\n"
-               "0004F2000005,127.94.0.5,vvx-5,,VVX 450,Branch,A-5\n"
-               "0004F2000006,127.94.0.6,vvx-6,,VVX 450,Branch,A-6\n"
-               "0004F2000007,127.94.0.7,vvx-7,,VVX 450,Branch,A-7\n"
-               "0004F2000008,127.94.0.8,vvx-8,,VVX 450,Branch,A-8\n"
-               "805EC000000A,127.94.0.10,t54-10,Yealink,T54W,HQ,A-10\n"
-               "805EC000000B,127.94.0.11,t54-11,Yealink,T54W,HQ,A-11\n"
-               "0004F200000C,127.94.0.12,vvx-12,,VVX 450,HQ,A-12\n"
-               "0004F2000032,127.94.0.50,vvx-50,,VVX 450,HQ,A-50\n");
+               net.expand("mac,ip,hostname,vendor,model,site,asset_tag\n"
+                          "000B82000001,{net}.0.1,gs-1,,GXP2170,HQ,A-1\n"
+                          "000B82FFFFFF,{net}.0.2,gs-2,,GRP2614,HQ,A-2\n"
+                          "000B82000003,{net}.0.3,gs-3,,GRP2614,HQ,A-3\n"
+                          "7C2F80000004,{net}.0.4,n670,,N670,Branch,A-4\n"
+                          "0004F2000005,{net}.0.5,vvx-5,,VVX 450,Branch,A-5\n"
+                          "0004F2000006,{net}.0.6,vvx-6,,VVX 450,Branch,A-6\n"
+                          "0004F2000007,{net}.0.7,vvx-7,,VVX 450,Branch,A-7\n"
+                          "0004F2000008,{net}.0.8,vvx-8,,VVX 450,Branch,A-8\n"
+                          "805EC000000A,{net}.0.10,t54-10,Yealink,T54W,HQ,A-10\n"
+                          "805EC000000B,{net}.0.11,t54-11,Yealink,T54W,HQ,A-11\n"
+                          "0004F200000C,{net}.0.12,vvx-12,,VVX 450,HQ,A-12\n"
+                          "0004F2000032,{net}.0.50,vvx-50,,VVX 450,HQ,A-50\n"));
 
     const auto result = run_command(
-        {FLEETCERT_BINARY, "scan", "127.94.0.9", "127.94.0.13-19", "--inventory", dir.file("inventory.csv"), "--ports", k_port, "--timeout",
-         "3", "--profiles", dir.file("profiles"), "--vendor-ca", "Grandstream=" + dir.file("grandstream.pem"),
-         "--vendor-ca", "polycom=" + dir.file("polycom.pem"), "--trust", dir.file("enterprise.pem"), "--json",
-         dir.file("audit.json"), "--csv-devices", dir.file("devices.csv"), "--table"},
+        {FLEETCERT_BINARY, "scan", net.address("0.9"), net.address("0.13-19"), "--inventory", dir.file("inventory.csv"),
+         "--ports", k_port, "--timeout", "3", "--profiles", dir.file("profiles"), "--vendor-ca",
+         "Grandstream=" + dir.file("grandstream.pem"), "--vendor-ca", "polycom=" + dir.file("polycom.pem"), "--trust",
+         dir.file("enterprise.pem"), "--json", dir.file("audit.json"), "--csv-devices", dir.file("devices.csv"), "--table"},
         std::chrono::seconds(60));
     INFO("stderr: " << result.err);
     REQUIRE(result.status == 0);
@@ -159,32 +161,32 @@ TEST_SUITE("integration.audit")
     auto records = records_by_ip(report);
     REQUIRE(records.size() == 20);
 
-    auto provenance = [&](const char* ip) { return records[ip].at("assessment").at("provenance"); };
-    auto vendor = [&](const char* ip) { return records[ip].at("assessment").at("vendor"); };
+    auto provenance = [&](const std::string& ip) { return records[ip].at("assessment").at("provenance"); };
+    auto vendor = [&](const std::string& ip) { return records[ip].at("assessment").at("vendor"); };
 
     // Grandstream: old generation, new generation, new generation without its intermediate.
-    CHECK(provenance("127.94.0.1").at("kind") == "factory");
-    CHECK(provenance("127.94.0.1").at("basis") == "chain");
-    CHECK(provenance("127.94.0.1").at("vendor") == "Grandstream");
-    CHECK(codes(records["127.94.0.1"]).count("legacy-generation") == 1);
-    CHECK(provenance("127.94.0.2").at("kind") == "factory");
-    CHECK(codes(records["127.94.0.2"]).count("legacy-generation") == 0);
-    CHECK(codes(records["127.94.0.2"]).count("mac-mismatch") == 1);
-    CHECK(codes(records["127.94.0.2"]).count("chain-incomplete") == 0);
-    CHECK(provenance("127.94.0.3").at("kind") == "factory");
-    CHECK(provenance("127.94.0.3").at("chain_incomplete") == true);
-    CHECK(codes(records["127.94.0.3"]).count("chain-incomplete") == 1);
-    CHECK(vendor("127.94.0.1").at("source") == "mac-prefix");
+    CHECK(provenance(net.address("0.1")).at("kind") == "factory");
+    CHECK(provenance(net.address("0.1")).at("basis") == "chain");
+    CHECK(provenance(net.address("0.1")).at("vendor") == "Grandstream");
+    CHECK(codes(records[net.address("0.1")]).count("legacy-generation") == 1);
+    CHECK(provenance(net.address("0.2")).at("kind") == "factory");
+    CHECK(codes(records[net.address("0.2")]).count("legacy-generation") == 0);
+    CHECK(codes(records[net.address("0.2")]).count("mac-mismatch") == 1);
+    CHECK(codes(records[net.address("0.2")]).count("chain-incomplete") == 0);
+    CHECK(provenance(net.address("0.3")).at("kind") == "factory");
+    CHECK(provenance(net.address("0.3")).at("chain_incomplete") == true);
+    CHECK(codes(records[net.address("0.3")]).count("chain-incomplete") == 1);
+    CHECK(vendor(net.address("0.1")).at("source") == "mac-prefix");
 
     // Gigaset Einstein2, SHA1, RSA-1024, no Gigaset bundle given: factory by issuer name only.
-    CHECK(provenance("127.94.0.4").at("kind") == "factory");
-    CHECK(provenance("127.94.0.4").at("basis") == "issuer-name");
-    CHECK(provenance("127.94.0.4").at("vendor") == "Gigaset");
-    const auto gigaset = codes(records["127.94.0.4"]);
+    CHECK(provenance(net.address("0.4")).at("kind") == "factory");
+    CHECK(provenance(net.address("0.4")).at("basis") == "issuer-name");
+    CHECK(provenance(net.address("0.4")).at("vendor") == "Gigaset");
+    const auto gigaset = codes(records[net.address("0.4")]);
     CHECK(gigaset.count("generic-cn") == 1);
     CHECK(gigaset.count("sha1-rejected") == 1);
     CHECK(gigaset.count("weak-key") == 1);
-    for (const auto& f : records["127.94.0.4"].at("assessment").at("findings")) {
+    for (const auto& f : records[net.address("0.4")].at("assessment").at("findings")) {
       if (f.at("code") == "sha1-rejected") {
         CHECK(f.at("message").get<std::string>().find("2.57") != std::string::npos);
       }
@@ -192,52 +194,53 @@ TEST_SUITE("integration.audit")
     }
 
     // Polycom: self-signed, factory through the pinned issuing CA, the other issuing CA fails the pin.
-    CHECK(provenance("127.94.0.5").at("kind") == "self-signed");
-    CHECK(codes(records["127.94.0.5"]).count("self-signed") == 1);
-    CHECK(provenance("127.94.0.6").at("kind") == "factory");
-    CHECK(provenance("127.94.0.6").at("basis") == "chain");
-    CHECK(provenance("127.94.0.7").at("kind") != "factory");
-    CHECK(codes(records["127.94.0.7"]).count("issuer-pin-mismatch") == 1);
-    CHECK(provenance("127.94.0.12").at("kind") == "factory"); // expired, and still factory
-    CHECK(codes(records["127.94.0.12"]).count("expired") == 1);
+    CHECK(provenance(net.address("0.5")).at("kind") == "self-signed");
+    CHECK(codes(records[net.address("0.5")]).count("self-signed") == 1);
+    CHECK(provenance(net.address("0.6")).at("kind") == "factory");
+    CHECK(provenance(net.address("0.6")).at("basis") == "chain");
+    CHECK(provenance(net.address("0.7")).at("kind") != "factory");
+    CHECK(codes(records[net.address("0.7")]).count("issuer-pin-mismatch") == 1);
+    CHECK(provenance(net.address("0.12")).at("kind") == "factory"); // expired, and still factory
+    CHECK(codes(records[net.address("0.12")]).count("expired") == 1);
 
     // Custom certificates: verified to --trust, and from an unknown CA.
-    CHECK(provenance("127.94.0.8").at("kind") == "custom-ca");
-    CHECK(provenance("127.94.0.8").at("basis") == "chain");
-    CHECK(codes(records["127.94.0.8"]).count("unknown-issuer") == 0);
-    CHECK(provenance("127.94.0.9").at("kind") == "custom-ca");
-    CHECK(codes(records["127.94.0.9"]).count("unknown-issuer") == 1);
-    CHECK(vendor("127.94.0.9").at("source") == "ieee-registry"); // snom: no profile, the IEEE name
+    CHECK(provenance(net.address("0.8")).at("kind") == "custom-ca");
+    CHECK(provenance(net.address("0.8")).at("basis") == "chain");
+    CHECK(codes(records[net.address("0.8")]).count("unknown-issuer") == 0);
+    CHECK(provenance(net.address("0.9")).at("kind") == "custom-ca");
+    CHECK(codes(records[net.address("0.9")]).count("unknown-issuer") == 1);
+    CHECK(vendor(net.address("0.9")).at("source") == "ieee-registry"); // snom: no profile, the IEEE name
 
     // Inventory: vendor given, copied columns, wrong MAC, a device that never answered, one not listed.
-    CHECK(vendor("127.94.0.10").at("source") == "inventory");
-    CHECK(records["127.94.0.1"].at("inventory").at("extra").at("asset_tag") == "A-1");
-    CHECK(records["127.94.0.50"].at("status") == "error");
-    CHECK(records["127.94.0.50"].at("inventory").at("model") == "VVX 450");
+    CHECK(vendor(net.address("0.10")).at("source") == "inventory");
+    CHECK(records[net.address("0.1")].at("inventory").at("extra").at("asset_tag") == "A-1");
+    CHECK(records[net.address("0.50")].at("status") == "error");
+    CHECK(records[net.address("0.50")].at("inventory").at("model") == "VVX 450");
     const json& check = report.at("inventory_check");
-    CHECK(check.at("not_answering") == json::array({"127.94.0.50"}));
+    CHECK(check.at("not_answering") == json::array({net.address("0.50")}));
     const auto unlisted = check.at("not_in_inventory").get<std::set<std::string>>();
-    CHECK(unlisted == std::set<std::string>{"127.94.0.9", "127.94.0.13", "127.94.0.14", "127.94.0.15", "127.94.0.16",
-                                            "127.94.0.17", "127.94.0.18", "127.94.0.19"});
+    CHECK(unlisted == std::set<std::string>{net.address("0.9"), net.address("0.13"), net.address("0.14"),
+                                            net.address("0.15"), net.address("0.16"), net.address("0.17"),
+                                            net.address("0.18"), net.address("0.19")});
 
     // Fleet-wide: the same key under two certificates, added to the records of the JSON document.
-    CHECK(codes(records["127.94.0.10"]).count("shared-key") == 1);
-    CHECK(codes(records["127.94.0.11"]).count("shared-key") == 1);
-    CHECK(codes(records["127.94.0.1"]).count("shared-key") == 0);
+    CHECK(codes(records[net.address("0.10")]).count("shared-key") == 1);
+    CHECK(codes(records[net.address("0.11")]).count("shared-key") == 1);
+    CHECK(codes(records[net.address("0.1")]).count("shared-key") == 0);
 
     // Every other finding code and the remaining vendor sources.
-    CHECK(codes(records["127.94.0.13"]).count("shared-certificate") == 1);
-    CHECK(codes(records["127.94.0.6"]).count("shared-certificate") == 1);
-    CHECK(codes(records["127.94.0.14"]).count("expiring") == 1);
-    CHECK(codes(records["127.94.0.15"]).count("not-yet-valid") == 1);
-    CHECK(codes(records["127.94.0.16"]).count("weak-signature") == 1);
-    CHECK(codes(records["127.94.0.19"]).count("certificate-unparseable") == 1);
-    CHECK(provenance("127.94.0.19").at("kind") == "unknown");
-    CHECK(vendor("127.94.0.17").at("name") == "Gigaset");
-    CHECK(vendor("127.94.0.17").at("source") == "issuer-name");
-    CHECK(vendor("127.94.0.18").at("name") == "Yealink");
-    CHECK(vendor("127.94.0.18").at("source") == "subject-name");
-    CHECK(codes(records["127.94.0.17"]).count("not-in-inventory") == 1);
+    CHECK(codes(records[net.address("0.13")]).count("shared-certificate") == 1);
+    CHECK(codes(records[net.address("0.6")]).count("shared-certificate") == 1);
+    CHECK(codes(records[net.address("0.14")]).count("expiring") == 1);
+    CHECK(codes(records[net.address("0.15")]).count("not-yet-valid") == 1);
+    CHECK(codes(records[net.address("0.16")]).count("weak-signature") == 1);
+    CHECK(codes(records[net.address("0.19")]).count("certificate-unparseable") == 1);
+    CHECK(provenance(net.address("0.19")).at("kind") == "unknown");
+    CHECK(vendor(net.address("0.17")).at("name") == "Gigaset");
+    CHECK(vendor(net.address("0.17")).at("source") == "issuer-name");
+    CHECK(vendor(net.address("0.18")).at("name") == "Yealink");
+    CHECK(vendor(net.address("0.18")).at("source") == "subject-name");
+    CHECK(codes(records[net.address("0.17")]).count("not-in-inventory") == 1);
     // Every finding code fleetcert has appears somewhere in this fleet.
     std::set<std::string> seen;
     for (const auto& [ip, r] : records) {
@@ -263,7 +266,7 @@ TEST_SUITE("integration.audit")
     CHECK(devices.size() == 20);
     CHECK(devices.at(0).at("worst_severity") == "critical");
     const std::string csv = read_file(dir.file("devices.csv"));
-    CHECK(csv.find("127.94.0.50") != std::string::npos);
+    CHECK(csv.find(net.address("0.50")) != std::string::npos);
     CHECK(csv.find("not-answering") != std::string::npos);
     CHECK(csv.find("shared-key") != std::string::npos);
 
@@ -274,8 +277,9 @@ TEST_SUITE("integration.audit")
 
   TEST_CASE("bad audit inputs exit 2 and name the file or line")
   {
+    const LoopbackBlock net;
     TempDir dir;
-    write_file(dir.file("inventory.csv"), "mac,ip\n000B82000001,127.94.1.1\nnot-a-mac,127.94.1.2\n");
+    write_file(dir.file("inventory.csv"), net.expand("mac,ip\n000B82000001,{net}.1.1\nnot-a-mac,{net}.1.2\n"));
     auto r = run_command({FLEETCERT_BINARY, "scan", "--inventory", dir.file("inventory.csv")}, std::chrono::seconds(20));
     CHECK(r.status == 2);
     CHECK(r.err.find("inventory.csv:3") != std::string::npos);
@@ -287,13 +291,15 @@ TEST_SUITE("integration.audit")
     CHECK(r.err.find("inventory.csv:3") != std::string::npos);
 
     write_file(dir.file("empty.pem"), "not a certificate\n");
-    r = run_command({FLEETCERT_BINARY, "scan", "127.94.1.1", "--vendor-ca", "Polycom=" + dir.file("empty.pem")},
+    r = run_command({FLEETCERT_BINARY, "scan", net.address("1.1"), "--vendor-ca", "Polycom=" + dir.file("empty.pem")},
                     std::chrono::seconds(20));
     CHECK(r.status == 2);
     CHECK(r.err.find("empty.pem") != std::string::npos);
-    r = run_command({FLEETCERT_BINARY, "scan", "127.94.1.1", "--vendor-ca", dir.file("empty.pem")}, std::chrono::seconds(20));
+    r = run_command({FLEETCERT_BINARY, "scan", net.address("1.1"), "--vendor-ca", dir.file("empty.pem")},
+                    std::chrono::seconds(20));
     CHECK(r.status == 2);
-    r = run_command({FLEETCERT_BINARY, "scan", "127.94.1.1", "--profiles", dir.file("no-such-dir")}, std::chrono::seconds(20));
+    r = run_command({FLEETCERT_BINARY, "scan", net.address("1.1"), "--profiles", dir.file("no-such-dir")},
+                    std::chrono::seconds(20));
     CHECK(r.status == 2);
   }
 }
@@ -302,13 +308,14 @@ TEST_SUITE("integration.audit")
 {
   TEST_CASE("--fail-on: exit 1 when a finding matches a code or a minimum severity, --quiet prints nothing")
   {
+    const LoopbackBlock net;
     TempDir dir;
     json fleet;
-    fleet["devices"] = json::array({device("127.94.2.1", "7C2F80000021",
+    fleet["devices"] = json::array({device(net.address("2.1"), "7C2F80000021",
                                            cert("/CN=Einstein2", {{"type", "ec"}, {"curve", "P-256"}}, "sha1", "self"))});
     FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
-    const std::vector<std::string> scan{FLEETCERT_BINARY, "scan", "127.94.2.1", "--ports", k_port, "--timeout", "3",
-                                        "--quiet"};
+    const std::vector<std::string> scan{FLEETCERT_BINARY, "scan", net.address("2.1"), "--ports", k_port,
+                                        "--timeout", "3", "--quiet"};
     auto with = [&](std::initializer_list<std::string> extra) {
       std::vector<std::string> args = scan;
       args.insert(args.end(), extra);
@@ -328,13 +335,13 @@ TEST_SUITE("integration.audit")
     CHECK(with({"--fail-on", "not-a-code"}).status == 2);
 
     // The same from a TOML file, as a cron line would run it; the command line wins over the file.
-    write_file(dir.file("site.toml"), "# site A\ntargets = [\"127.94.2.1\"]\nports = \"" + std::string(k_port)
+    write_file(dir.file("site.toml"), "# site A\ntargets = [\"" + net.address("2.1") + "\"]\nports = \"" + k_port
                                           + "\"\ntimeout = 3\nquiet = true\nfail-on = \"severity>=high\"\njsonl = \""
                                           + dir.file("site.jsonl") + "\"\n");
     r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml")}, std::chrono::seconds(30));
     CHECK(r.status == 1);
     CHECK(r.out.empty());
-    CHECK(read_file(dir.file("site.jsonl")).find("127.94.2.1") != std::string::npos);
+    CHECK(read_file(dir.file("site.jsonl")).find(net.address("2.1")) != std::string::npos);
     r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml"), "--fail-on", "expired"},
                     std::chrono::seconds(30));
     CHECK(r.status == 0);

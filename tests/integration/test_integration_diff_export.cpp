@@ -1,12 +1,14 @@
 // `fleetcert diff` and `fleetcert export` end to end: the real binary scans simulated fleets on
 // loopback, then compares and exports the reports it wrote.
 //
-//   127.121.0.0/24  diff: a stable fleet-sim plus one played before and one after the change
-//   127.122.0.0/21  export grandstream-update: 1,233 legacy Grandstream devices and a few odd ones
-//   127.123.0.0/24  export generic-cn and devices --where
+// Each test case takes its own loopback block (support/loopback.hpp):
+//   diff: a stable fleet-sim plus one played before and one after the change (x.0.0/24)
+//   export grandstream-update: 1,233 legacy Grandstream devices and a few odd ones (x.0.0/21)
+//   export generic-cn and devices --where (x.0.0/24)
 
 #include "support/csv_parse.hpp"
 #include "support/fleet_simulator.hpp"
+#include "support/loopback.hpp"
 #include "support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -128,6 +130,7 @@ TEST_SUITE("integration.diff_export")
 {
   TEST_CASE("diff: two scans of a fleet that changed between them")
   {
+    const LoopbackBlock net;
     TempDir dir;
     TempDir stable_dir;
     // Stable devices, up through both scans: .1 unchanged; .2 moved to .22 with its certificate
@@ -136,9 +139,9 @@ TEST_SUITE("integration.diff_export")
     stable["key_pool"] = 1;
     stable["cas"] = diff_cas();
     stable["devices"] = json::array({
-        device("127.121.0.1", "000B82000001", gs_new()),
-        device("127.121.0.2", "000B82000002", gs_new()),
-        device("127.121.0.22", "000B82000002", json{{"same_as", std::string("127.121.0.2:") + k_port}}),
+        device(net.address("0.1"), "000B82000001", gs_new()),
+        device(net.address("0.2"), "000B82000002", gs_new()),
+        device(net.address("0.22"), "000B82000002", json{{"same_as", net.address("0.2:") + k_port}}),
     });
     FleetSimulator stable_sim(FLEET_SIM_BINARY, stable_dir, stable);
 
@@ -150,28 +153,28 @@ TEST_SUITE("integration.diff_export")
     before["key_pool"] = 1;
     before["cas"] = diff_cas();
     before["devices"] = json::array({
-        device("127.121.0.3", "000B82000003", gs_new()), // rotated
-        device("127.121.0.4", "000B82000004", gs_new()), // removed
-        device("127.121.0.6", "000B82000006", gs_new()), // downgraded to SHA1
-        device("127.121.0.7", "000B82000007", gs_new()), // expired
-        device("127.121.0.8", "000B82000008", gs_old()), // upgraded to ECDSA+SHA384
+        device(net.address("0.3"), "000B82000003", gs_new()), // rotated
+        device(net.address("0.4"), "000B82000004", gs_new()), // removed
+        device(net.address("0.6"), "000B82000006", gs_new()), // downgraded to SHA1
+        device(net.address("0.7"), "000B82000007", gs_new()), // expired
+        device(net.address("0.8"), "000B82000008", gs_old()), // upgraded to ECDSA+SHA384
     });
     json after;
     after["key_pool"] = 1;
     after["cas"] = diff_cas();
     after["devices"] = json::array({
-        device("127.121.0.3", "000B82000003", gs_new()),
-        device("127.121.0.5", "000B82000005", gs_new()), // added
-        device("127.121.0.6", "000B82000006", sha1),
-        device("127.121.0.7", "000B82000007", expired),
-        device("127.121.0.8", "000B82000008", gs_new()),
+        device(net.address("0.3"), "000B82000003", gs_new()),
+        device(net.address("0.5"), "000B82000005", gs_new()), // added
+        device(net.address("0.6"), "000B82000006", sha1),
+        device(net.address("0.7"), "000B82000007", expired),
+        device(net.address("0.8"), "000B82000008", gs_new()),
     });
-    const std::vector<std::string> scan = {"scan", "127.121.0.1-30", "--ports", k_port, "--timeout", "3", "-q"};
+    const std::vector<std::string> scan = {"scan", net.address("0.1-30"), "--ports", k_port, "--timeout", "3", "-q"};
     {
       TempDir before_dir;
       FleetSimulator sim(FLEET_SIM_BINARY, before_dir, before);
       auto arguments = scan;
-      arguments.insert(arguments.end(), {"--exclude", "127.121.0.22", "--json", dir.file("old.json")});
+      arguments.insert(arguments.end(), {"--exclude", net.address("0.22"), "--json", dir.file("old.json")});
       const auto result = run_fleetcert(arguments);
       INFO("stderr: " << result.err);
       REQUIRE(result.status == 0);
@@ -180,8 +183,8 @@ TEST_SUITE("integration.diff_export")
       TempDir after_dir;
       FleetSimulator sim(FLEET_SIM_BINARY, after_dir, after);
       auto arguments = scan;
-      arguments.insert(arguments.end(),
-                       {"--exclude", "127.121.0.2", "--json", dir.file("new.json"), "--jsonl", dir.file("new.jsonl")});
+      arguments.insert(arguments.end(), {"--exclude", net.address("0.2"), "--json", dir.file("new.json"), "--jsonl",
+                                         dir.file("new.jsonl")});
       const auto result = run_fleetcert(arguments);
       INFO("stderr: " << result.err);
       REQUIRE(result.status == 0);
@@ -213,26 +216,26 @@ TEST_SUITE("integration.diff_export")
     CHECK(totals.at("unchanged") == 1);
     auto changes = changes_by_ip(diff);
     REQUIRE(changes.size() == 7);
-    CHECK(changes["127.121.0.3"].at("kind") == "rotated");
-    CHECK(changes["127.121.0.22"].at("kind") == "moved");
-    CHECK(changes["127.121.0.22"].at("old_ip") == "127.121.0.2");
-    CHECK(changes["127.121.0.22"].at("mac") == "000B82000002");
-    CHECK(changes["127.121.0.22"].at("also").empty()); // the same certificate
-    CHECK(changes["127.121.0.4"].at("kind") == "vanished");
-    CHECK(changes["127.121.0.4"].at("after").at("ports").at(0).at("status") == "refused");
-    CHECK(changes["127.121.0.5"].at("kind") == "appeared");
-    CHECK(changes["127.121.0.6"].at("kind") == "worse");
-    CHECK(has_reason(changes["127.121.0.6"], "worse", "signature_verdict"));
-    CHECK(changes["127.121.0.6"].at("after").at("ports").at(0).at("signature_label") == "RSA+SHA1");
-    CHECK(changes["127.121.0.7"].at("kind") == "worse");
-    CHECK(has_reason(changes["127.121.0.7"], "worse", "validity"));
-    CHECK(changes["127.121.0.8"].at("kind") == "better");
-    CHECK(has_reason(changes["127.121.0.8"], "better", "finding")); // legacy-generation resolved
-    CHECK(changes["127.121.0.8"].at("also") == json::array({"rotated"}));
+    CHECK(changes[net.address("0.3")].at("kind") == "rotated");
+    CHECK(changes[net.address("0.22")].at("kind") == "moved");
+    CHECK(changes[net.address("0.22")].at("old_ip") == net.address("0.2"));
+    CHECK(changes[net.address("0.22")].at("mac") == "000B82000002");
+    CHECK(changes[net.address("0.22")].at("also").empty()); // the same certificate
+    CHECK(changes[net.address("0.4")].at("kind") == "vanished");
+    CHECK(changes[net.address("0.4")].at("after").at("ports").at(0).at("status") == "refused");
+    CHECK(changes[net.address("0.5")].at("kind") == "appeared");
+    CHECK(changes[net.address("0.6")].at("kind") == "worse");
+    CHECK(has_reason(changes[net.address("0.6")], "worse", "signature_verdict"));
+    CHECK(changes[net.address("0.6")].at("after").at("ports").at(0).at("signature_label") == "RSA+SHA1");
+    CHECK(changes[net.address("0.7")].at("kind") == "worse");
+    CHECK(has_reason(changes[net.address("0.7")], "worse", "validity"));
+    CHECK(changes[net.address("0.8")].at("kind") == "better");
+    CHECK(has_reason(changes[net.address("0.8")], "better", "finding")); // legacy-generation resolved
+    CHECK(changes[net.address("0.8")].at("also") == json::array({"rotated"}));
     // The text: one block per change, worse first.
-    CHECK(result.out.find("WORSE    127.121.0.6") != std::string::npos);
+    CHECK(result.out.find("WORSE    " + net.address("0.6")) != std::string::npos);
     CHECK(result.out.find("WORSE") < result.out.find("BETTER"));
-    CHECK(result.out.find("MOVED    127.121.0.22") != std::string::npos);
+    CHECK(result.out.find("MOVED    " + net.address("0.22")) != std::string::npos);
 
     // The JSONL report of the same scan reads the same; --ignore and --json - work on stdout.
     const auto jsonl = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.jsonl"), "--json", "-", "--ignore",
@@ -259,11 +262,12 @@ TEST_SUITE("integration.diff_export")
 
   TEST_CASE("export grandstream-update: 1234 legacy devices in portal batches")
   {
+    const LoopbackBlock net;
     TempDir dir;
     json fleet;
     fleet["key_pool"] = 1;
     fleet["cas"] = json::array({ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256")});
-    fleet["groups"] = json::array({json{{"first_ip", "127.122.0.1"},
+    fleet["groups"] = json::array({json{{"first_ip", net.address("0.1")},
                                         {"count", 1233},
                                         {"mac_prefix", "000B82"},
                                         {"first_mac_suffix", 1},
@@ -271,15 +275,15 @@ TEST_SUITE("integration.diff_export")
     json no_mac = gs_old();
     no_mac["subject"] = "/CN=gs-phone";
     fleet["devices"] = json::array({
-        device("127.122.5.1", "", no_mac),             // no MAC anywhere: skipped
-        device("127.122.5.2", "", no_mac),             // likewise
-        device("127.122.5.3", "EC74D7000003", no_mac), // MAC from the inventory
-        device("127.122.5.4", "", json{{"same_as", std::string("127.122.0.1:") + k_port}}), // a copy: duplicate MAC
+        device(net.address("5.1"), "", no_mac),             // no MAC anywhere: skipped
+        device(net.address("5.2"), "", no_mac),             // likewise
+        device(net.address("5.3"), "EC74D7000003", no_mac), // MAC from the inventory
+        device(net.address("5.4"), "", json{{"same_as", net.address("0.1:") + k_port}}), // a copy: duplicate MAC
     });
     FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
-    write_file(dir.file("inventory.csv"), "mac,ip,model,site\nEC74D7000003,127.122.5.3,GRP2614,HQ\n");
-    const auto scan = run_fleetcert({"scan", "127.122.0.1-127.122.5.4", "--inventory", dir.file("inventory.csv"), "--ports",
-                                 k_port, "--timeout", "5", "--jsonl", dir.file("scan.jsonl"), "-q"});
+    write_file(dir.file("inventory.csv"), net.expand("mac,ip,model,site\nEC74D7000003,{net}.5.3,GRP2614,HQ\n"));
+    const auto scan = run_fleetcert({"scan", net.expand("{net}.0.1-{net}.5.4"), "--inventory", dir.file("inventory.csv"),
+                                     "--ports", k_port, "--timeout", "5", "--jsonl", dir.file("scan.jsonl"), "-q"});
     INFO("scan stderr: " << scan.err);
     REQUIRE(scan.status == 0);
 
@@ -330,15 +334,15 @@ TEST_SUITE("integration.diff_export")
         CHECK(row.at("file") == "grandstream-update-001.txt");
         CHECK(row.at("line") == "1");
       }
-      if (row.at("ip") == "127.122.5.3") {
+      if (row.at("ip") == net.address("5.3")) {
         CHECK(row.at("model") == "GRP2614");
         CHECK(row.at("site") == "HQ");
       }
     }
     CHECK(batched == 1234);
-    CHECK(skipped == std::set<std::string>{"127.122.5.1", "127.122.5.2"});
+    CHECK(skipped == std::set<std::string>{net.address("5.1"), net.address("5.2")});
     CHECK(duplicates.size() == 1);
-    CHECK(result.err.find("skipped 127.122.5.1") != std::string::npos);
+    CHECK(result.err.find("skipped " + net.address("5.1")) != std::string::npos);
 
     // An existing export is not overwritten without --force; --force replaces it whole.
     const auto again = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", out, "--batch-size", "500"});
@@ -360,24 +364,25 @@ TEST_SUITE("integration.diff_export")
 
   TEST_CASE("export generic-cn and devices --where")
   {
+    const LoopbackBlock net;
     TempDir dir;
     json fleet;
     fleet["key_pool"] = 1;
     fleet["cas"] = json::array({ca("gigaset", k_gigaset_ca, "rsa:2048", "sha256"), ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256")});
     fleet["devices"] = json::array({
-        device("127.123.0.1", "7C2F80000001", cert("/CN=Einstein2", "rsa:2048", "sha1", "gigaset")),
-        device("127.123.0.2", "7C2F80000002", cert("/CN=Einstein2", "rsa:2048", "sha256", "gigaset")),
-        device("127.123.0.3", "7C2F80000003", cert("/CN={MAC}", "ec:P-256", "sha256", "gigaset")),
-        device("127.123.0.4", "000B82000004", gs_old()),
-        device("127.123.0.5", "805EC0000005", cert("/CN={MAC}", "ec:P-256", "sha256", "self")),
+        device(net.address("0.1"), "7C2F80000001", cert("/CN=Einstein2", "rsa:2048", "sha1", "gigaset")),
+        device(net.address("0.2"), "7C2F80000002", cert("/CN=Einstein2", "rsa:2048", "sha256", "gigaset")),
+        device(net.address("0.3"), "7C2F80000003", cert("/CN={MAC}", "ec:P-256", "sha256", "gigaset")),
+        device(net.address("0.4"), "000B82000004", gs_old()),
+        device(net.address("0.5"), "805EC0000005", cert("/CN={MAC}", "ec:P-256", "sha256", "self")),
     });
     FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
-    write_file(dir.file("inventory.csv"), "mac,ip,model,site\n"
-                                          "7C2F80000001,127.123.0.1,N670,=Branch\n"
-                                          "7C2F80000002,127.123.0.2,N870,HQ\n"
-                                          "7C2F80000003,127.123.0.3,N670,HQ\n"
-                                          "000B82000004,127.123.0.4,GRP2614,HQ\n"
-                                          "805EC0000005,127.123.0.5,T54W,=Branch\n");
+    write_file(dir.file("inventory.csv"), net.expand("mac,ip,model,site\n"
+                                                     "7C2F80000001,{net}.0.1,N670,=Branch\n"
+                                                     "7C2F80000002,{net}.0.2,N870,HQ\n"
+                                                     "7C2F80000003,{net}.0.3,N670,HQ\n"
+                                                     "000B82000004,{net}.0.4,GRP2614,HQ\n"
+                                                     "805EC0000005,{net}.0.5,T54W,=Branch\n"));
     const auto scan = run_fleetcert({"scan", "--inventory", dir.file("inventory.csv"), "--ports", k_port, "--timeout", "3",
                                  "--json", dir.file("scan.json"), "-q"});
     INFO("scan stderr: " << scan.err);
@@ -388,13 +393,13 @@ TEST_SUITE("integration.diff_export")
     REQUIRE(generic.status == 0);
     const auto rows = csv_records(read_file(dir.file("generic.csv")));
     REQUIRE(rows.size() == 2);
-    CHECK(rows[0].at("ip") == "127.123.0.1"); // SHA1 too: the worse one first
+    CHECK(rows[0].at("ip") == net.address("0.1")); // SHA1 too: the worse one first
     CHECK(rows[0].at("site") == "'=Branch");  // formula neutralised
     CHECK(rows[0].at("cn") == "Einstein2");
     CHECK(rows[0].at("signature_labels") == "RSA+SHA1");
     CHECK(rows[0].at("findings").find("generic-cn") != std::string::npos);
     CHECK(rows[0].at("vendor") == "Gigaset");
-    CHECK(rows[1].at("ip") == "127.123.0.2");
+    CHECK(rows[1].at("ip") == net.address("0.2"));
     CHECK(rows[1].at("model") == "N870");
 
     // Same key: any value; different keys: all; to stdout.
@@ -404,7 +409,7 @@ TEST_SUITE("integration.diff_export")
     const auto selected = csv_records(both.out);
     REQUIRE(selected.size() == 2);
     std::set<std::string> ips{selected[0].at("ip"), selected[1].at("ip")};
-    CHECK(ips == std::set<std::string>{"127.123.0.1", "127.123.0.5"});
+    CHECK(ips == std::set<std::string>{net.address("0.1"), net.address("0.5")});
     // Gigaset's RSA+SHA256 is a legacy generation too (.2, and .3 whose issuer signs with RSA+SHA256).
     const auto any_legacy = run_fleetcert({"export", "devices", dir.file("scan.json"), "--where", "finding=legacy-generation"});
     REQUIRE(any_legacy.status == 0);

@@ -1,12 +1,13 @@
-// End-to-end readiness before a CA root swap: the real binary against the simulated fleet
-// (127.121.0.0/24 and 127.121.1.0/24, one per test case). Devices chain to the old Grandstream and Gigaset CAs or to the new roots; one
-// expires before the swap date, one is SHA1, one sends a SHA1 intermediate, one is Einstein2, one
+// End-to-end readiness before a CA root swap: the real binary against the simulated fleet (on a
+// loopback block of each test case's own). Devices chain to the old Grandstream and Gigaset CAs or
+// to the new roots; one expires before the swap date, one is SHA1, one sends a SHA1 intermediate, one is Einstein2, one
 // has every problem, one is silent. `readiness` runs from a saved report (JSON and JSONL) and
 // live, and must give the same verdicts, totals, JSON, CSV and exit statuses.
 
 #include "support/cert_factory.hpp"
 #include "support/csv_parse.hpp"
 #include "support/fleet_simulator.hpp"
+#include "support/loopback.hpp"
 #include "support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -25,7 +26,6 @@ namespace {
 constexpr const char* k_https = "33443";
 constexpr const char* k_sip = "33061";
 constexpr const char* k_swap = "2030-06-01"; // after every default validity's start, before the CAs end
-constexpr const char* k_targets = "127.121.0.1-13";
 
 json cert(const std::string& subject, const json& key, const std::string& hash, const std::string& issuer)
 {
@@ -48,8 +48,8 @@ json device(const std::string& ip, const std::string& mac, const json& https, co
   return {{"ip", ip}, {"mac", mac}, {"ports", std::move(ports)}};
 }
 
-// The fleet on NET.1 to NET.12 (NET.13 stays empty).
-json swap_fleet(const std::string& net)
+// The fleet on x.0.1 to x.0.12 of the block (x.0.13 stays empty).
+json swap_fleet(const LoopbackBlock& net)
 {
   const json rsa2048 = {{"type", "rsa"}, {"bits", 2048}};
   const json p256 = {{"type", "ec"}, {"curve", "P-256"}};
@@ -94,36 +94,37 @@ json swap_fleet(const std::string& net)
   const json same = {{"same_as", k_https}};
 
   fleet["devices"] = json::array({
-      device(net + ".1", "000B82000001", gs_new, same),
-      device(net + ".2", "000B82000002", gs_old, same),
-      device(net + ".3", "000B82000003", gs_expiring),
-      device(net + ".4", "7C2F80000004", gigaset_sha1, same),
-      device(net + ".5", "7C2F80000005", einstein, same),
-      device(net + ".6", "805EC0000006", tarpit, tarpit),
-      device(net + ".7", "7C2F80000007", gigaset_old, same),
-      device(net + ".8", "000B82000008", gs_new, gs_old), // HTTPS is ready, SIP over TLS is not
-      device(net + ".9", "000B82000009", gs_sha1_intermediate),
-      device(net + ".10", "7C2F8000000A", everything, same),
-      device(net + ".11", "7C2F8000000B", gigaset_new, same),
-      device(net + ".12", "000B8200000C", gs_new),
-      // 127.121.0.13: nothing listens there, and the inventory does not list it.
+      device(net.address("0.1"), "000B82000001", gs_new, same),
+      device(net.address("0.2"), "000B82000002", gs_old, same),
+      device(net.address("0.3"), "000B82000003", gs_expiring),
+      device(net.address("0.4"), "7C2F80000004", gigaset_sha1, same),
+      device(net.address("0.5"), "7C2F80000005", einstein, same),
+      device(net.address("0.6"), "805EC0000006", tarpit, tarpit),
+      device(net.address("0.7"), "7C2F80000007", gigaset_old, same),
+      device(net.address("0.8"), "000B82000008", gs_new, gs_old), // HTTPS is ready, SIP over TLS is not
+      device(net.address("0.9"), "000B82000009", gs_sha1_intermediate),
+      device(net.address("0.10"), "7C2F8000000A", everything, same),
+      device(net.address("0.11"), "7C2F8000000B", gigaset_new, same),
+      device(net.address("0.12"), "000B8200000C", gs_new),
+      // .13: nothing listens there, and the inventory does not list it.
   });
   return fleet;
 }
 
+// The inventory of the fleet, for LoopbackBlock::expand.
 const char* k_inventory = "mac,ip,hostname,vendor,model,site\n"
-                          "000B82000001,127.121.0.1,gs-1,,GRP2614,HQ\n"
-                          "000B82000002,127.121.0.2,gs-2,,GXP2170,HQ\n"
-                          "000B82000003,127.121.0.3,gs-3,,GRP2614,Branch\n"
-                          "7C2F80000004,127.121.0.4,n670-4,,N670,Branch\n"
-                          "7C2F80000005,127.121.0.5,n870-5,,N870,Branch\n"
-                          "805EC0000006,127.121.0.6,t54-6,Yealink,T54W,HQ\n"
-                          "7C2F80000007,127.121.0.7,n670-7,,N670,Branch\n"
-                          "000B82000008,127.121.0.8,gs-8,,GRP2614,HQ\n"
-                          "000B82000009,127.121.0.9,gs-9,,GRP2614,HQ\n"
-                          "7C2F8000000A,127.121.0.10,n670-10,,N670,Branch\n"
-                          "7C2F8000000B,127.121.0.11,n870-11,,N870,Branch\n"
-                          "000B8200000C,127.121.0.12,gs-12,,GRP2614,HQ\n";
+                          "000B82000001,{net}.0.1,gs-1,,GRP2614,HQ\n"
+                          "000B82000002,{net}.0.2,gs-2,,GXP2170,HQ\n"
+                          "000B82000003,{net}.0.3,gs-3,,GRP2614,Branch\n"
+                          "7C2F80000004,{net}.0.4,n670-4,,N670,Branch\n"
+                          "7C2F80000005,{net}.0.5,n870-5,,N870,Branch\n"
+                          "805EC0000006,{net}.0.6,t54-6,Yealink,T54W,HQ\n"
+                          "7C2F80000007,{net}.0.7,n670-7,,N670,Branch\n"
+                          "000B82000008,{net}.0.8,gs-8,,GRP2614,HQ\n"
+                          "000B82000009,{net}.0.9,gs-9,,GRP2614,HQ\n"
+                          "7C2F8000000A,{net}.0.10,n670-10,,N670,Branch\n"
+                          "7C2F8000000B,{net}.0.11,n870-11,,N870,Branch\n"
+                          "000B8200000C,{net}.0.12,gs-12,,GRP2614,HQ\n";
 
 // What every device must be: status and "port:code" reasons.
 struct Expected
@@ -132,26 +133,26 @@ struct Expected
   std::set<std::string> reasons;
 };
 
-std::map<std::string, Expected> expected()
+std::map<std::string, Expected> expected(const LoopbackBlock& net)
 {
   const std::string h = k_https;
   const std::string s = k_sip;
   return {
-      {"127.121.0.1", {"ready", {}}},
-      {"127.121.0.2", {"not-ready", {h + ":not-chained", s + ":not-chained"}}},
-      {"127.121.0.3", {"not-ready", {h + ":expired"}}},
-      {"127.121.0.4", {"not-ready", {h + ":rejected-signature", s + ":rejected-signature"}}},
-      {"127.121.0.5", {"not-ready", {h + ":generic-cn", s + ":generic-cn"}}},
-      {"127.121.0.6", {"unknown", {"-:no-certificate"}}},
-      {"127.121.0.7", {"not-ready", {h + ":not-chained", s + ":not-chained"}}},
-      {"127.121.0.8", {"not-ready", {s + ":not-chained"}}},
-      {"127.121.0.9", {"not-ready", {h + ":rejected-signature"}}},
-      {"127.121.0.10",
+      {net.address("0.1"), {"ready", {}}},
+      {net.address("0.2"), {"not-ready", {h + ":not-chained", s + ":not-chained"}}},
+      {net.address("0.3"), {"not-ready", {h + ":expired"}}},
+      {net.address("0.4"), {"not-ready", {h + ":rejected-signature", s + ":rejected-signature"}}},
+      {net.address("0.5"), {"not-ready", {h + ":generic-cn", s + ":generic-cn"}}},
+      {net.address("0.6"), {"unknown", {"-:no-certificate"}}},
+      {net.address("0.7"), {"not-ready", {h + ":not-chained", s + ":not-chained"}}},
+      {net.address("0.8"), {"not-ready", {s + ":not-chained"}}},
+      {net.address("0.9"), {"not-ready", {h + ":rejected-signature"}}},
+      {net.address("0.10"),
        {"not-ready",
         {h + ":not-chained", h + ":expired", h + ":rejected-signature", h + ":weak-key", h + ":generic-cn",
          s + ":not-chained", s + ":expired", s + ":rejected-signature", s + ":weak-key", s + ":generic-cn"}}},
-      {"127.121.0.11", {"ready", {}}},
-      {"127.121.0.12", {"ready", {}}},
+      {net.address("0.11"), {"ready", {}}},
+      {net.address("0.12"), {"ready", {}}},
   };
 }
 
@@ -204,13 +205,13 @@ bool contains(const std::string& text, const std::string& part)
 }
 
 // Every device's status and reasons, the remediation texts and the totals of one outcome.
-void check_outcome(const json& outcome)
+void check_outcome(const json& outcome, const LoopbackBlock& net)
 {
   CHECK(outcome.at("schema") == "fleetcert-readiness/1");
   CHECK(outcome.at("at") == "2030-06-01T00:00:00Z");
   auto devices = devices_by_ip(outcome);
-  const auto wanted = expected();
-  REQUIRE(devices.size() == wanted.size()); // 127.121.0.13 is left out: nothing answered there
+  const auto wanted = expected(net);
+  REQUIRE(devices.size() == wanted.size()); // .13 is left out: nothing answered there
   for (const auto& [ip, want] : wanted) {
     INFO("device " << ip);
     CHECK(devices[ip].at("status") == want.status);
@@ -222,22 +223,22 @@ void check_outcome(const json& outcome)
   }
 
   // What the reasons say, and the vendor's remediation.
-  const std::string not_chained = reason(devices["127.121.0.2"], "not-chained").at("message");
+  const std::string not_chained = reason(devices[net.address("0.2")], "not-chained").at("message");
   CHECK(contains(not_chained, "does not chain to the new roots"));
   CHECK(contains(not_chained, "Grandstream Device CA")); // what it chains to
-  CHECK(contains(reason(devices["127.121.0.2"], "not-chained").at("remediation"), "ECDSA+SHA384"));
-  CHECK(contains(reason(devices["127.121.0.3"], "expired").at("message"),
+  CHECK(contains(reason(devices[net.address("0.2")], "not-chained").at("remediation"), "ECDSA+SHA384"));
+  CHECK(contains(reason(devices[net.address("0.3")], "expired").at("message"),
                  "the leaf expires 2030-01-01T00:00:00Z, before 2030-06-01T00:00:00Z"));
-  CHECK(contains(reason(devices["127.121.0.4"], "rejected-signature").at("message"), "ECDSA+SHA1"));
-  CHECK(contains(reason(devices["127.121.0.4"], "rejected-signature").at("remediation"), "2.57")); // Gigaset's text
-  CHECK(contains(reason(devices["127.121.0.5"], "generic-cn").at("remediation"), "CN=Einstein2"));
-  CHECK(contains(reason(devices["127.121.0.9"], "rejected-signature").at("message"), "Grandstream Legacy SHA1 CA"));
-  CHECK(contains(reason(devices["127.121.0.10"], "weak-key").at("message"), "RSA key of 1024 bits"));
-  CHECK(contains(reason(devices["127.121.0.6"], "no-certificate").at("message"), "timeout"));
-  CHECK(devices["127.121.0.6"].at("vendor") == "Yealink");
-  CHECK(devices["127.121.0.1"].at("ports").at(0).at("verified_chain").size() == 3);
-  CHECK(devices["127.121.0.8"].at("ports").at(0).at("status") == "not-ready"); // 33061 sorts first
-  CHECK(devices["127.121.0.8"].at("ports").at(1).at("status") == "ready");
+  CHECK(contains(reason(devices[net.address("0.4")], "rejected-signature").at("message"), "ECDSA+SHA1"));
+  CHECK(contains(reason(devices[net.address("0.4")], "rejected-signature").at("remediation"), "2.57")); // Gigaset's text
+  CHECK(contains(reason(devices[net.address("0.5")], "generic-cn").at("remediation"), "CN=Einstein2"));
+  CHECK(contains(reason(devices[net.address("0.9")], "rejected-signature").at("message"), "Grandstream Legacy SHA1 CA"));
+  CHECK(contains(reason(devices[net.address("0.10")], "weak-key").at("message"), "RSA key of 1024 bits"));
+  CHECK(contains(reason(devices[net.address("0.6")], "no-certificate").at("message"), "timeout"));
+  CHECK(devices[net.address("0.6")].at("vendor") == "Yealink");
+  CHECK(devices[net.address("0.1")].at("ports").at(0).at("verified_chain").size() == 3);
+  CHECK(devices[net.address("0.8")].at("ports").at(0).at("status") == "not-ready"); // 33061 sorts first
+  CHECK(devices[net.address("0.8")].at("ports").at(1).at("status") == "ready");
 
   // Totals and percentages.
   const json& summary = outcome.at("summary");
@@ -286,11 +287,12 @@ TEST_SUITE("integration.readiness")
 {
   TEST_CASE("readiness before a CA root swap: from a saved report (JSON, JSONL) and live")
   {
+    const LoopbackBlock net;
     TempDir dir;
-    FleetSimulator sim(FLEET_SIM_BINARY, dir, swap_fleet("127.121.0"));
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, swap_fleet(net));
     write_file(dir.file("after.pem"), sim.ca_pem("gs-root") + sim.ca_pem("gigaset-root"));
-    write_file(dir.file("inventory.csv"), k_inventory);
-    const std::vector<std::string> targets{k_targets, "--inventory", dir.file("inventory.csv"), "--ports",
+    write_file(dir.file("inventory.csv"), net.expand(k_inventory));
+    const std::vector<std::string> targets{net.address("0.1-13"), "--inventory", dir.file("inventory.csv"), "--ports",
                                            std::string(k_https) + "," + k_sip, "--timeout", "2"};
     const std::vector<std::string> policy{"--trust-after", dir.file("after.pem"), "--at", k_swap};
 
@@ -310,16 +312,16 @@ TEST_SUITE("integration.readiness")
     CHECK(r.status == 1); // devices are not ready
     CHECK(r.err.empty());
     const json outcome = json::parse(read_file(dir.file("report.json")));
-    check_outcome(outcome);
+    check_outcome(outcome, net);
     CHECK(outcome.at("source").at("kind") == "report");
 
     // The text summary: not-ready and unknown devices with reasons and what to do, then totals.
     CHECK(contains(r.out, "Readiness on 2030-06-01T00:00:00Z"));
-    CHECK(contains(r.out, "NOT READY  127.121.0.2  000B82000002  Grandstream  GXP2170  HQ"));
-    CHECK(contains(r.out, "UNKNOWN    127.121.0.6"));
+    CHECK(contains(r.out, "NOT READY  " + net.address("0.2") + "  000B82000002  Grandstream  GXP2170  HQ"));
+    CHECK(contains(r.out, "UNKNOWN    " + net.address("0.6")));
     CHECK(contains(r.out, "33061 not-chained"));
     CHECK(contains(r.out, "what to do:"));
-    CHECK_FALSE(contains(r.out, "127.121.0.12")); // ready devices are only counted
+    CHECK_FALSE(contains(r.out, net.address("0.12"))); // ready devices are only counted
     CHECK(contains(r.out, "Grandstream            6        2 (33.3%)       4 (66.7%)       0 (0.0%)"));
     CHECK(contains(r.out, "all                    12       3 (25.0%)       8 (66.7%)       1 (8.3%)"));
     CHECK(contains(r.out, "Left out: 1 addresses"));
@@ -336,12 +338,12 @@ TEST_SUITE("integration.readiness")
       INFO("row " << i << ": " << rows[i][0]);
       REQUIRE(devices.count(rows[i][0]) == 1);
       CHECK(rows[i][6] == devices.at(rows[i][0]).at("status"));
-      if (rows[i][0] == "127.121.0.8") {
+      if (rows[i][0] == net.address("0.8")) {
         CHECK(rows[i][7] == "33061:not-ready;33443:ready");
         CHECK(rows[i][8] == "33061:not-chained");
         CHECK(contains(rows[i][10], "ECDSA+SHA384"));
       }
-      if (rows[i][0] == "127.121.0.6") {
+      if (rows[i][0] == net.address("0.6")) {
         CHECK(rows[i][8] == "-:no-certificate");
         CHECK(rows[i][3] == "Yealink");
       }
@@ -352,7 +354,7 @@ TEST_SUITE("integration.readiness")
     r = run_command(with(from_report, {"--json", "-"}), std::chrono::seconds(60));
     CHECK(r.status == 1);
     const json from_jsonl = json::parse(r.out); // --json -: only the document on stdout
-    check_outcome(from_jsonl);
+    check_outcome(from_jsonl, net);
 
     // Live, with the scan's own options, keeping the scan's report.
     std::vector<std::string> live{FLEETCERT_BINARY, "readiness"};
@@ -364,7 +366,7 @@ TEST_SUITE("integration.readiness")
     CHECK(r.status == 1);
     CHECK(r.out.empty());
     const json live_outcome = json::parse(read_file(dir.file("live.json")));
-    check_outcome(live_outcome);
+    check_outcome(live_outcome, net);
     CHECK(live_outcome.at("source").at("kind") == "scan");
     CHECK(json::parse(read_file(dir.file("live-scan.json"))).at("schema") == "fleetcert-scan/1");
 
@@ -376,44 +378,45 @@ TEST_SUITE("integration.readiness")
                     std::chrono::seconds(60));
     CHECK(r.status == 1);
     auto both = devices_by_ip(json::parse(r.out));
-    CHECK(both["127.121.0.2"].at("status") == "ready");
-    CHECK(both["127.121.0.7"].at("status") == "ready");
-    CHECK(both["127.121.0.8"].at("status") == "ready");
-    CHECK(both["127.121.0.3"].at("status") == "not-ready");
-    CHECK(reason_keys(both["127.121.0.10"]).count(std::string(k_https) + ":not-chained") == 0);
+    CHECK(both[net.address("0.2")].at("status") == "ready");
+    CHECK(both[net.address("0.7")].at("status") == "ready");
+    CHECK(both[net.address("0.8")].at("status") == "ready");
+    CHECK(both[net.address("0.3")].at("status") == "not-ready");
+    CHECK(reason_keys(both[net.address("0.10")]).count(std::string(k_https) + ":not-chained") == 0);
   }
 
   TEST_CASE("readiness exit statuses: all ready, unknown, --unknown-fails, reports without chains")
   {
+    const LoopbackBlock net;
     TempDir dir;
-    FleetSimulator sim(FLEET_SIM_BINARY, dir, swap_fleet("127.121.1"));
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, swap_fleet(net));
     write_file(dir.file("after.pem"), sim.ca_pem("gs-root") + sim.ca_pem("gigaset-root"));
     const std::vector<std::string> base{FLEETCERT_BINARY, "readiness", "--ports", std::string(k_https) + "," + k_sip,
                                         "--timeout", "2", "--trust-after", dir.file("after.pem"), "--at", k_swap};
 
     // Ready devices only: 0.
-    auto r = run_command(with(base, {"127.121.1.1", "127.121.1.11-12"}), std::chrono::seconds(60));
+    auto r = run_command(with(base, {net.address("0.1"), net.address("0.11-12")}), std::chrono::seconds(60));
     INFO("stderr: " << r.err);
     CHECK(r.status == 0);
     CHECK(contains(r.out, "3 (100.0%)"));
     // With a silent device: still 0, unless unknown counts as failing.
-    r = run_command(with(base, {"127.121.1.1", "127.121.1.6", "--scan-json", dir.file("silent.json")}),
+    r = run_command(with(base, {net.address("0.1"), net.address("0.6"), "--scan-json", dir.file("silent.json")}),
                     std::chrono::seconds(60));
     CHECK(r.status == 0);
-    CHECK(contains(r.out, "UNKNOWN    127.121.1.6"));
+    CHECK(contains(r.out, "UNKNOWN    " + net.address("0.6")));
     r = run_command({FLEETCERT_BINARY, "readiness", "--report", dir.file("silent.json"), "--trust-after",
                      dir.file("after.pem"), "--at", k_swap, "--unknown-fails", "--quiet"},
                     std::chrono::seconds(30));
     CHECK(r.status == 1);
     CHECK(r.out.empty());
     // Readiness on an earlier date: the device whose certificate ends in 2030 is ready in 2029.
-    r = run_command({FLEETCERT_BINARY, "readiness", "127.121.1.3", "--ports", k_https, "--timeout", "2",
+    r = run_command({FLEETCERT_BINARY, "readiness", net.address("0.3"), "--ports", k_https, "--timeout", "2",
                      "--trust-after", dir.file("after.pem"), "--at", "2029-06-01T12:00:00Z"},
                     std::chrono::seconds(60));
     CHECK(r.status == 0);
 
     // A report written without PEM chains (older fleetcert): unknown with a reason, not a crash.
-    r = run_command({FLEETCERT_BINARY, "scan", "127.121.1.1-2", "--ports", k_https, "--timeout", "2", "--jsonl",
+    r = run_command({FLEETCERT_BINARY, "scan", net.address("0.1-2"), "--ports", k_https, "--timeout", "2", "--jsonl",
                      dir.file("with-pem.jsonl"), "--quiet"},
                     std::chrono::seconds(60));
     REQUIRE(r.status == 0);
@@ -448,10 +451,12 @@ TEST_SUITE("integration.readiness")
 
   TEST_CASE("readiness usage errors exit 2 and name the problem")
   {
+    const LoopbackBlock net;
     TempDir dir;
     write_file(dir.file("empty.json"), "{\"schema\":\"fleetcert-scan/1\",\"records\":[]}\n"); // no endpoint
     write_file(dir.file("not.pem"), "no certificate here\n");
-    write_file(dir.file("bad.jsonl"), "{\"target\":{\"ip\":\"127.121.2.1\",\"port\":443},\"status\":\"ok\"}\nnot json\n");
+    write_file(dir.file("bad.jsonl"),
+               net.expand("{\"target\":{\"ip\":\"{net}.2.1\",\"port\":443},\"status\":\"ok\"}\nnot json\n"));
     const std::string cas = dir.file("not.pem");
     auto run = [&](std::vector<std::string> args) {
       args.insert(args.begin(), {FLEETCERT_BINARY, "readiness"});
@@ -486,7 +491,7 @@ TEST_SUITE("integration.readiness")
     CHECK(contains(r.err, "'sha3'"));
     r = run(with(ok, {"--min-rsa-bits", "100"}));
     CHECK(r.status == 2);
-    r = run(with(ok, {"127.121.2.1"})); // refused before any connection
+    r = run(with(ok, {net.address("2.1")})); // refused before any connection
     CHECK(r.status == 2);
     CHECK(contains(r.err, "--report reads a saved scan"));
     r = run({"--trust-after", dir.file("after.pem")});

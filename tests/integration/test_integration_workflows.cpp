@@ -1,8 +1,9 @@
-// Audit workflows end to end, through the real binary against the simulated fleet (127.113.0.0/24):
+// Audit workflows end to end, through the real binary against the simulated fleet (a loopback block each):
 // DHCP lease files of each format as targets and inventory (--dhcp-leases), merged with an
 // inventory, and the Prometheus textfile report (--prometheus) checked by a strict parser.
 
 #include "support/fleet_simulator.hpp"
+#include "support/loopback.hpp"
 #include "support/process.hpp"
 #include "support/report_json.hpp"
 #include "support/prometheus_parse.hpp"
@@ -35,15 +36,15 @@ json device(const std::string& ip, const std::string& mac, const std::string& su
 
 // .1 Grandstream, .2 Polycom, .3 Yealink, .4 a Polycom whose lease names another MAC, .5 an
 // Einstein2 base with no MAC in its CN. Nothing listens on .20 (a lease whose phone is off).
-json workflow_fleet()
+json workflow_fleet(const LoopbackBlock& net)
 {
   json fleet;
   fleet["devices"] = json::array({
-      device("127.113.0.1", "000B82000001"),
-      device("127.113.0.2", "0004F2000002"),
-      device("127.113.0.3", "805EC0000003"),
-      device("127.113.0.4", "0004F2000004"),
-      device("127.113.0.5", "7C2F80000005", "/CN=Einstein2"),
+      device(net.address("0.1"), "000B82000001"),
+      device(net.address("0.2"), "0004F2000002"),
+      device(net.address("0.3"), "805EC0000003"),
+      device(net.address("0.4"), "0004F2000004"),
+      device(net.address("0.5"), "7C2F80000005", "/CN=Einstein2"),
   });
   return fleet;
 }
@@ -74,33 +75,34 @@ struct LeaseFiles
 };
 
 // One lease file per format; each also holds a lease that must not be scanned.
-LeaseFiles write_lease_files(const TempDir& dir)
+LeaseFiles write_lease_files(const TempDir& dir, const LoopbackBlock& net)
 {
   const std::time_t now = std::time(nullptr);
   const std::string later = std::to_string(now + 86400);
   const std::string earlier = std::to_string(now - 86400);
   LeaseFiles files{dir.file("dnsmasq.leases"), dir.file("dhcpd.leases"), dir.file("kea-leases4.csv")};
-  write_file(files.dnsmasq, later + " 00:0b:82:00:00:01 127.113.0.1 gs-1 01:00:0b:82:00:00:01\n" +
-                                later + " 00:04:f2:00:00:ff 127.113.0.4 vvx-4 *\n" + //
-                                later + " 00:04:f2:00:00:20 127.113.0.20 vvx-off *\n" +
-                                earlier + " 00:04:f2:00:00:21 127.113.0.21 gone *\n");
-  write_file(files.isc, "# The format of this file is documented in the dhcpd.leases(5) manual page.\n"
-                        "authoring-byte-order little-endian;\n\n"
-                        "lease 127.113.0.2 {\n  starts " + isc_time(now - 7200) + ";\n  ends " +
-                            isc_time(now - 3600) + ";\n  binding state active;\n"
-                            "  hardware ethernet 00:04:f2:00:00:02;\n  client-hostname \"old-name\";\n}\n"
-                            "lease 127.113.0.22 {\n  starts " + isc_time(now - 3600) + ";\n  ends " +
-                            isc_time(now + 3600) + ";\n  binding state free;\n"
-                            "  hardware ethernet 00:04:f2:00:00:22;\n}\n"
-                            "lease 127.113.0.2 {\n  starts " + isc_time(now - 60) + ";\n  ends " +
-                            isc_time(now + 3600) + ";\n  binding state active;\n"
-                            "  hardware ethernet 00:04:f2:00:00:02;\n  uid \"\\001\\000\\004\\362\";\n"
-                            "  client-hostname \"vvx-2 {lobby}\";\n}\n");
-  write_file(files.kea, "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,"
-                        "user_context\n"
-                        "127.113.0.3,80:5e:c0:00:00:03,01:80:5e:c0:00:00:03,3600," + later + ",1,0,0,t54-3,0,\n"
-                        "127.113.0.23,80:5e:c0:00:00:23,,3600," + later + ",1,0,0,declined,1,\n"
-                        "127.113.0.5,7c:2f:80:00:00:05,,3600," + later + ",1,0,0,n670-base,0,\n");
+  write_file(files.dnsmasq, net.expand(later + " 00:0b:82:00:00:01 {net}.0.1 gs-1 01:00:0b:82:00:00:01\n" +
+                                       later + " 00:04:f2:00:00:ff {net}.0.4 vvx-4 *\n" + //
+                                       later + " 00:04:f2:00:00:20 {net}.0.20 vvx-off *\n" +
+                                       earlier + " 00:04:f2:00:00:21 {net}.0.21 gone *\n"));
+  write_file(files.isc, net.expand("# The format of this file is documented in the dhcpd.leases(5) manual page.\n"
+                                   "authoring-byte-order little-endian;\n\n"
+                                   "lease {net}.0.2 {\n  starts " + isc_time(now - 7200) + ";\n  ends " +
+                                       isc_time(now - 3600) + ";\n  binding state active;\n"
+                                       "  hardware ethernet 00:04:f2:00:00:02;\n  client-hostname \"old-name\";\n}\n"
+                                       "lease {net}.0.22 {\n  starts " + isc_time(now - 3600) + ";\n  ends " +
+                                       isc_time(now + 3600) + ";\n  binding state free;\n"
+                                       "  hardware ethernet 00:04:f2:00:00:22;\n}\n"
+                                       "lease {net}.0.2 {\n  starts " + isc_time(now - 60) + ";\n  ends " +
+                                       isc_time(now + 3600) + ";\n  binding state active;\n"
+                                       "  hardware ethernet 00:04:f2:00:00:02;\n  uid \"\\001\\000\\004\\362\";\n"
+                                       "  client-hostname \"vvx-2 {lobby}\";\n}\n"));
+  write_file(files.kea, net.expand("address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,"
+                                   "hostname,state,user_context\n"
+                                   "{net}.0.3,80:5e:c0:00:00:03,01:80:5e:c0:00:00:03,3600," + later +
+                                       ",1,0,0,t54-3,0,\n"
+                                   "{net}.0.23,80:5e:c0:00:00:23,,3600," + later + ",1,0,0,declined,1,\n"
+                                   "{net}.0.5,7c:2f:80:00:00:05,,3600," + later + ",1,0,0,n670-base,0,\n"));
   return files;
 }
 
@@ -110,9 +112,10 @@ TEST_SUITE("integration.workflows")
 {
   TEST_CASE("lease files of each format as targets and inventory, with the Prometheus report")
   {
+    const LoopbackBlock net;
     TempDir dir;
-    FleetSimulator sim(FLEET_SIM_BINARY, dir, workflow_fleet());
-    const LeaseFiles leases = write_lease_files(dir);
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, workflow_fleet(net));
+    const LeaseFiles leases = write_lease_files(dir, net);
 
     const auto result = run_command({FLEETCERT_BINARY, "scan", "--dhcp-leases", leases.dnsmasq, "--dhcp-leases",
                                      leases.isc, "--dhcp-leases", leases.kea, "--ports", k_port, "--timeout", "3",
@@ -129,11 +132,11 @@ TEST_SUITE("integration.workflows")
     for (const auto& [ip, record] : records) {
       scanned.insert(ip);
     }
-    CHECK(scanned == std::set<std::string>{"127.113.0.1", "127.113.0.2", "127.113.0.3", "127.113.0.4", "127.113.0.5",
-                                           "127.113.0.20"});
+    CHECK(scanned == std::set<std::string>{net.address("0.1"), net.address("0.2"), net.address("0.3"),
+                                           net.address("0.4"), net.address("0.5"), net.address("0.20")});
 
     // The lease's MAC and host name are the record's inventory; the vendor comes from the MAC prefix.
-    const json& gs = records["127.113.0.1"];
+    const json& gs = records[net.address("0.1")];
     REQUIRE(gs.at("status") == "ok");
     CHECK(gs.at("inventory").at("mac") == "000B82000001");
     CHECK(gs.at("inventory").at("hostname") == "gs-1");
@@ -143,28 +146,28 @@ TEST_SUITE("integration.workflows")
     CHECK(finding_codes(gs.at("assessment").at("findings")).count("mac-mismatch") == 0);
     CHECK(finding_codes(gs.at("assessment").at("findings")).count("not-in-inventory") == 0);
     // ISC: the last block of the address wins.
-    CHECK(records["127.113.0.2"].at("inventory").at("hostname") == "vvx-2 {lobby}");
-    CHECK(records["127.113.0.2"].at("inventory").at("extra").at("dhcp_lease") == leases.isc + ":17");
-    CHECK(records["127.113.0.2"].at("assessment").at("vendor").at("name") == "Polycom");
-    CHECK(records["127.113.0.3"].at("inventory").at("hostname") == "t54-3");
-    CHECK(records["127.113.0.3"].at("inventory").at("mac") == "805EC0000003");
-    CHECK(records["127.113.0.3"].at("assessment").at("vendor").at("name") == "Yealink");
+    CHECK(records[net.address("0.2")].at("inventory").at("hostname") == "vvx-2 {lobby}");
+    CHECK(records[net.address("0.2")].at("inventory").at("extra").at("dhcp_lease") == leases.isc + ":17");
+    CHECK(records[net.address("0.2")].at("assessment").at("vendor").at("name") == "Polycom");
+    CHECK(records[net.address("0.3")].at("inventory").at("hostname") == "t54-3");
+    CHECK(records[net.address("0.3")].at("inventory").at("mac") == "805EC0000003");
+    CHECK(records[net.address("0.3")].at("assessment").at("vendor").at("name") == "Yealink");
     // A generic CN: the lease gives the vendor the certificate does not.
-    CHECK(records["127.113.0.5"].at("assessment").at("vendor").at("name") == "Gigaset");
-    CHECK(records["127.113.0.5"].at("inventory").at("mac") == "7C2F80000005");
+    CHECK(records[net.address("0.5")].at("assessment").at("vendor").at("name") == "Gigaset");
+    CHECK(records[net.address("0.5")].at("inventory").at("mac") == "7C2F80000005");
     // The lease names another MAC than the certificate: mac-mismatch.
-    const json& moved = records["127.113.0.4"];
+    const json& moved = records[net.address("0.4")];
     CHECK(moved.at("inventory").at("mac") == "0004F20000FF");
     CHECK(finding_codes(moved.at("assessment").at("findings")).count("mac-mismatch") == 1);
     // A lease whose device does not answer: not-answering.
-    const json& off = records["127.113.0.20"];
+    const json& off = records[net.address("0.20")];
     CHECK(off.at("status") == "error");
     CHECK(off.at("error").at("class") == "refused");
     CHECK(off.at("inventory").at("hostname") == "vvx-off");
-    const json* off_device = find_device(report, "127.113.0.20");
+    const json* off_device = find_device(report, net.address("0.20"));
     REQUIRE(off_device != nullptr);
     CHECK(finding_codes(off_device->at("findings")).count("not-answering") == 1);
-    CHECK(report.at("inventory_check").at("not_answering") == json::array({"127.113.0.20"}));
+    CHECK(report.at("inventory_check").at("not_answering") == json::array({net.address("0.20")}));
     CHECK(report.at("inventory_check").at("not_in_inventory") == json::array());
 
     // The Prometheus report: strict format, one not-after series per certificate, equal to the
@@ -205,14 +208,15 @@ TEST_SUITE("integration.workflows")
 
   TEST_CASE("leases merged with an inventory: the inventory wins, leases fill in, a MAC conflict is warned")
   {
+    const LoopbackBlock net;
     TempDir dir;
-    FleetSimulator sim(FLEET_SIM_BINARY, dir, workflow_fleet());
-    const LeaseFiles leases = write_lease_files(dir);
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, workflow_fleet(net));
+    const LeaseFiles leases = write_lease_files(dir, net);
     // .1 without MAC and host name, .4 with the certificate's MAC (the lease says ...FF), and a
     // hostile site for the Prometheus labels.
-    write_file(dir.file("inventory.csv"), "mac,ip,hostname,vendor,model,site\n"
-                                          ",127.113.0.1,,Grandstream,GXP2170,\"HQ \"\"north\"\"\\\n2\"\n"
-                                          "0004F2000004,127.113.0.4,vvx-inventory,Polycom,VVX 450,Branch\n");
+    write_file(dir.file("inventory.csv"), net.expand("mac,ip,hostname,vendor,model,site\n"
+                                                     ",{net}.0.1,,Grandstream,GXP2170,\"HQ \"\"north\"\"\\\n2\"\n"
+                                                     "0004F2000004,{net}.0.4,vvx-inventory,Polycom,VVX 450,Branch\n"));
     const auto result = run_command({FLEETCERT_BINARY, "scan", "--inventory", dir.file("inventory.csv"),
                                      "--dhcp-leases", leases.dnsmasq, "--dhcp-format", "dnsmasq", "--ports", k_port,
                                      "--timeout", "3", "--json", dir.file("scan.json"),
@@ -220,31 +224,34 @@ TEST_SUITE("integration.workflows")
                                     std::chrono::seconds(60));
     INFO("stderr: " << result.err);
     REQUIRE(result.status == 0);
-    CHECK(result.err.find("warning: " + leases.dnsmasq + ":2: the lease of 127.113.0.4 is for MAC 0004F20000FF, "
-                          "the inventory lists 0004F2000004 (the inventory's is kept)") != std::string::npos);
+    CHECK(result.err.find("warning: " + leases.dnsmasq + ":2: the lease of " + net.address("0.4") +
+                          " is for MAC 0004F20000FF, the inventory lists 0004F2000004 (the inventory's is kept)") !=
+          std::string::npos);
     const json report = json::parse(read_file(dir.file("scan.json")));
     auto records = records_by_ip(report);
     CHECK(records.size() == 3); // .1, .4, .20
-    const json& gs = records["127.113.0.1"];
+    const json& gs = records[net.address("0.1")];
     CHECK(gs.at("inventory").at("mac") == "000B82000001"); // filled in by the lease
     CHECK(gs.at("inventory").at("hostname") == "gs-1");
     CHECK(gs.at("inventory").at("model") == "GXP2170"); // the inventory's
     CHECK(gs.at("assessment").at("vendor").at("source") == "inventory");
-    const json& polycom = records["127.113.0.4"];
+    const json& polycom = records[net.address("0.4")];
     CHECK(polycom.at("inventory").at("mac") == "0004F2000004"); // the inventory's is kept
     CHECK(polycom.at("inventory").at("hostname") == "vvx-inventory");
     CHECK(finding_codes(polycom.at("assessment").at("findings")).count("mac-mismatch") == 0);
 
     const Exposition metrics = parse_exposition(read_file(dir.file("fleetcert.prom")));
-    CHECK(metrics.value("fleetcert_certificate_not_after_seconds", {{"ip", "127.113.0.1"}, {"site", "HQ \"north\"\\\n2"}}) > 0);
+    CHECK(metrics.value("fleetcert_certificate_not_after_seconds",
+                        {{"ip", net.address("0.1")}, {"site", "HQ \"north\"\\\n2"}}) > 0);
     CHECK(metrics.value("fleetcert_devices_with_finding", {{"code", "not-answering"}}) == 1);
   }
 
   TEST_CASE("bad lease files and bad options stop the scan before any connection (exit 2)")
   {
+    const LoopbackBlock net; // the lenient run scans the one good lease
     TempDir dir;
-    write_file(dir.file("bad.leases"), "lease 127.113.0.30 {\n  ends never\n  binding state active;\n}\n"
-                                       "lease 127.113.0.31 {\n  ends never;\n  binding state active;\n}\n");
+    write_file(dir.file("bad.leases"), net.expand("lease {net}.0.30 {\n  ends never\n  binding state active;\n}\n"
+                                                  "lease {net}.0.31 {\n  ends never;\n  binding state active;\n}\n"));
     auto run = [&](std::vector<std::string> extra) {
       std::vector<std::string> argv = {FLEETCERT_BINARY, "scan", "--ports", k_port, "--timeout", "1",
                                        "--json", dir.file("out.json")};
@@ -262,12 +269,12 @@ TEST_SUITE("integration.workflows")
     CHECK(lenient.err.find("fleetcert: skipped " + dir.file("bad.leases") + ":2: missing ';'") != std::string::npos);
     const json report = json::parse(read_file(dir.file("out.json")));
     REQUIRE(report.at("records").size() == 1);
-    CHECK(report.at("records")[0].at("target").at("ip") == "127.113.0.31");
+    CHECK(report.at("records")[0].at("target").at("ip") == net.address("0.31"));
 
     auto format = run({"--dhcp-leases", dir.file("bad.leases"), "--dhcp-format", "windows"});
     CHECK(format.status == 2);
     CHECK(format.err == "fleetcert: invalid --dhcp-format 'windows' (dnsmasq, isc or kea)\n");
-    auto alone = run({"127.113.0.31", "--dhcp-include-expired"});
+    auto alone = run({net.address("0.31"), "--dhcp-include-expired"});
     CHECK(alone.status == 2);
     CHECK(alone.err.find("need --dhcp-leases") != std::string::npos);
     auto missing = run({"--dhcp-leases", dir.file("none.leases")});
@@ -278,7 +285,7 @@ TEST_SUITE("integration.workflows")
     CHECK(unknown.status == 2);
     CHECK(unknown.err.find(":1: header has no 'address' column") != std::string::npos);
 
-    auto prometheus = run({"127.113.0.31", "--prometheus", dir.file("no/such/dir/x.prom")});
+    auto prometheus = run({net.address("0.31"), "--prometheus", dir.file("no/such/dir/x.prom")});
     CHECK(prometheus.status == 2);
     CHECK(prometheus.err.find("cannot write '" + dir.file("no/such/dir/x.prom") + "'") != std::string::npos);
   }

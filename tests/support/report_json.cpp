@@ -20,4 +20,10 @@ std::set<std::string> finding_codes(const nlohmann::json& findings)
   return out;
 }
 
+double spent_ms(const nlohmann::json& record)
+{
+  const nlohmann::json& tls = record.at("tls");
+  return tls.value("connect_ms", 0.0) + tls.value("handshake_ms", 0.0);
+}
+
 } // namespace fleetcert::testing

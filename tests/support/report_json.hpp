@@ -1,5 +1,5 @@
 #pragma once
-// Reading a fleetcert JSON report in tests: records by address, finding codes.
+// Reading a fleetcert JSON report in tests: records by address, finding codes, time spent.
 
 #include <nlohmann/json.hpp>
 
@@ -14,5 +14,8 @@ std::map<std::string, nlohmann::json> records_by_ip(const nlohmann::json& report
 
 // The codes of a findings array ([{code, severity, ...}]).
 std::set<std::string> finding_codes(const nlohmann::json& findings);
+
+// Milliseconds a record says its endpoint took: tls.connect_ms + tls.handshake_ms (0 when absent).
+double spent_ms(const nlohmann::json& record);
 
 } // namespace fleetcert::testing

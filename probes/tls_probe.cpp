@@ -6,6 +6,7 @@
 //                │            │
 //                │            ├── message callback: records the first record header (not TLS?),
 //                │            │   alerts, and the raw Certificate message as soon as it arrives
+//                │            │   (the bytes are parsed by tls_records)
 //                │            └── certificate verify callback (tls_context): in certificate-only
 //                │                mode, aborts the handshake right after the Certificate message,
 //                │                before the key exchange's signature is checked

@@ -1,5 +1,7 @@
 #include "probes/tls_context.hpp"
 
+#include "probes/tls_records.hpp"
+
 #include <openssl/ssl.h>
 
 #include <system_error>
@@ -85,8 +87,9 @@ asio::ssl::context make_probe_context(HelloStyle style)
   // Called for every connection, whatever the verify mode: never builds a chain, and stops the
   // handshake at the certificate when the connection asks for it.
   SSL_CTX_set_cert_verify_callback(ctx, on_certificate, nullptr);
-  // Devices may send long chains; OpenSSL's default cap is 100 KiB.
-  SSL_CTX_set_max_cert_list(ctx, 1024 * 1024);
+  // Devices may send long chains; OpenSSL's default cap is 100 KiB. The message callback's parser
+  // has the same cap.
+  SSL_CTX_set_max_cert_list(ctx, static_cast<long>(k_max_certificate_message_length));
   // No session resumption: every probe must see the certificate.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   return context;

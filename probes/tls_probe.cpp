@@ -6,6 +6,7 @@
 //                │            │
 //                │            ├── message callback: records the first record header (not TLS?),
 //                │            │   alerts, and the raw Certificate message as soon as it arrives
+//                │            │   (the bytes are parsed by tls_records)
 //                │            └── certificate verify callback (tls_context): in certificate-only
 //                │                mode, aborts the handshake right after the Certificate message,
 //                │                before the key exchange's signature is checked
@@ -15,6 +16,8 @@
 // The probe never throws; every failure becomes an ErrorClass with the stage it happened in.
 
 #include "probes/tls_probe.hpp"
+
+#include "probes/tls_records.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -36,61 +39,18 @@ namespace fleetcert {
 namespace {
 
 constexpr auto use_ec = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr std::size_t k_max_chain_certificates = 256;
 
 // What the message callback saw, as the bytes arrived.
 struct Capture
 {
   bool header_seen = false;
-  std::array<unsigned char, 5> first_header{};
+  std::array<unsigned char, k_record_header_size> first_header{};
   bool server_hello = false;
   int alert = -1; // description of the first alert received
   std::vector<Der> chain;
   std::string chain_error; // the Certificate message was malformed
   CertificateStop stop;    // the early stop at the certificate (certificate-only mode)
 };
-
-std::uint32_t read_u24(const unsigned char* p)
-{
-  return (std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2];
-}
-
-// Certificate message (RFC 5246 7.4.2, RFC 8446 4.4.2): type(1) length(3) [context(1+n) in TLS 1.3]
-// list_length(3) { cert_length(3) DER [extensions(2+n) in TLS 1.3] }*
-void parse_certificate_message(const unsigned char* p, std::size_t size, bool tls13, Capture& capture)
-{
-  std::size_t pos = 4;
-  if (tls13) {
-    if (pos + 1 > size || pos + 1 + p[pos] > size) {
-      capture.chain_error = "truncated certificate_request_context";
-      return;
-    }
-    pos += 1 + p[pos];
-  }
-  if (pos + 3 > size) {
-    capture.chain_error = "truncated certificate list";
-    return;
-  }
-  const std::size_t end = std::min<std::size_t>(size, pos + 3 + read_u24(p + pos));
-  pos += 3;
-  while (pos + 3 <= end && capture.chain.size() < k_max_chain_certificates) {
-    const std::size_t length = read_u24(p + pos);
-    pos += 3;
-    if (length == 0 || pos + length > end) {
-      capture.chain_error = "malformed certificate entry";
-      return;
-    }
-    capture.chain.emplace_back(p + pos, p + pos + length);
-    pos += length;
-    if (tls13) {
-      if (pos + 2 > end) {
-        capture.chain_error = "truncated certificate extensions";
-        return;
-      }
-      pos += 2 + ((std::size_t{p[pos]} << 8) | p[pos + 1]);
-    }
-  }
-}
 
 void on_tls_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
                     SSL* ssl, void* arg)
@@ -100,6 +60,7 @@ void on_tls_message(int write_p, int /*version*/, int content_type, const void* 
   if (write_p != 0 || p == nullptr) {
     return;
   }
+  const ByteSpan bytes(p, len);
   switch (content_type) {
   case SSL3_RT_HEADER:
     if (!capture.header_seen && len >= capture.first_header.size()) {
@@ -108,70 +69,31 @@ void on_tls_message(int write_p, int /*version*/, int content_type, const void* 
     }
     break;
   case SSL3_RT_ALERT:
-    if (len >= 2 && capture.alert < 0) {
-      capture.alert = p[1];
+    if (const std::optional<Alert> alert = read_alert(bytes); alert && capture.alert < 0) {
+      capture.alert = alert->description;
     }
     break;
   case SSL3_RT_HANDSHAKE:
-    if (len >= 4 && p[0] == SSL3_MT_SERVER_HELLO) {
+    if (len < k_handshake_header_size) {
+      break;
+    }
+    if (p[0] == static_cast<unsigned char>(HandshakeType::server_hello)) {
       capture.server_hello = true;
-    } else if (len >= 4 && p[0] == SSL3_MT_CERTIFICATE && capture.chain.empty()) {
-      parse_certificate_message(p, len, SSL_version(ssl) == TLS1_3_VERSION, capture);
+    } else if (p[0] == static_cast<unsigned char>(HandshakeType::certificate) && capture.chain.empty()) {
+      const CertificateList list = parse_certificate_message(
+          bytes, SSL_version(ssl) == TLS1_3_VERSION ? CertificateFormat::tls13 : CertificateFormat::tls12);
+      for (const ByteSpan der : list.certificates) {
+        capture.chain.emplace_back(der.begin(), der.end());
+      }
+      capture.chain_error = list.error ? std::string(to_string(*list.error)) : std::string();
       // A malformed message is left to OpenSSL: the full handshake then says what it made of it.
-      capture.stop.chain_ready = !capture.chain.empty() && capture.chain_error.empty();
+      // A chain cut at the cap is whole as far as it goes.
+      capture.stop.chain_ready = !capture.chain.empty()
+                                 && (!list.error || *list.error == TlsError::too_many_certificates);
     }
     break;
   default: break;
   }
-}
-
-std::string alert_name(int description)
-{
-  switch (description) {
-  case 0: return "close_notify";
-  case 10: return "unexpected_message";
-  case 20: return "bad_record_mac";
-  case 22: return "record_overflow";
-  case 40: return "handshake_failure";
-  case 42: return "bad_certificate";
-  case 43: return "unsupported_certificate";
-  case 44: return "certificate_revoked";
-  case 45: return "certificate_expired";
-  case 46: return "certificate_unknown";
-  case 47: return "illegal_parameter";
-  case 48: return "unknown_ca";
-  case 49: return "access_denied";
-  case 50: return "decode_error";
-  case 51: return "decrypt_error";
-  case 70: return "protocol_version";
-  case 71: return "insufficient_security";
-  case 80: return "internal_error";
-  case 86: return "inappropriate_fallback";
-  case 90: return "user_canceled";
-  case 109: return "missing_extension";
-  case 110: return "unsupported_extension";
-  case 112: return "unrecognized_name";
-  case 113: return "bad_certificate_status_response";
-  case 115: return "unknown_psk_identity";
-  case 116: return "certificate_required";
-  case 120: return "no_application_protocol";
-  default: return "alert_" + std::to_string(description);
-  }
-}
-
-// A TLS record starts with a content type 20-24 and major version 3.
-bool looks_like_tls(const std::array<unsigned char, 5>& header)
-{
-  return header[0] >= 20 && header[0] <= 24 && header[1] == 3;
-}
-
-std::string printable_prefix(const std::array<unsigned char, 5>& header)
-{
-  std::string out;
-  for (unsigned char c : header) {
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.');
-  }
-  return out;
 }
 
 double elapsed_ms(Clock::time_point since)
@@ -237,15 +159,12 @@ void classify_handshake_error(Observation& obs, const Connection& conn, const as
     set_error(obs, ErrorClass::timeout, "handshake", "no complete TLS handshake before the deadline");
     return;
   }
-  if (cap.header_seen && !looks_like_tls(cap.first_header)) {
-    const std::string prefix = printable_prefix(cap.first_header);
-    set_error(obs, ErrorClass::not_tls, "handshake",
-              prefix.rfind("HTTP", 0) == 0 ? "plain HTTP answer, not TLS"
-                                           : "the device answered with non-TLS bytes \"" + prefix + "\"");
+  if (cap.header_seen && classify_answer(cap.first_header) != AnswerKind::tls) {
+    set_error(obs, ErrorClass::not_tls, "handshake", describe_answer(cap.first_header));
     return;
   }
   if (cap.alert >= 0) {
-    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(cap.alert));
+    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(static_cast<std::uint8_t>(cap.alert)));
     return;
   }
   if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
@@ -335,7 +254,7 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
     }
   }
   if (conn->capture.alert >= 0) {
-    obs.alert = alert_name(conn->capture.alert);
+    obs.alert = alert_name(static_cast<std::uint8_t>(conn->capture.alert));
   }
   obs.chain = std::move(conn->capture.chain);
   if (conn->capture.stop.stopped) {

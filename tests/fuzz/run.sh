@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets into build-fuzz/ (clang, ASan+UBSan, instrumented libraries) and runs
-# each for FUZZ_SECONDS seconds (default 60) on a copy of its seed corpus (tests/fuzz/corpus/<name>,
-# which is never written). Prints per target the executions and the corpus size; exits 1 when any
-# target crashed (sanitizer report, broken promise, leak, timeout or out of memory), naming the
-# input libFuzzer saved in build-fuzz/fuzz-artifacts/<name>/ and how to replay it.
+# Builds every libFuzzer target (tests/fuzz/fuzz_<name>.cpp) into build-fuzz/ (clang, ASan+UBSan,
+# instrumented libraries) and runs each for FUZZ_SECONDS seconds (default 60) on a copy of its seed
+# corpus (tests/fuzz/corpus/<name>, which is never written); FUZZ_TARGETS="name ..." runs only
+# those. Prints per target the executions and the corpus size; exits 1 when any target crashed
+# (sanitizer report, broken promise, leak, timeout or out of memory), naming the input libFuzzer
+# saved in build-fuzz/fuzz-artifacts/<name>/ and how to replay it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 seconds=${FUZZ_SECONDS:-60}
 build_dir=build-fuzz
-names=(target_spec inventory certificate dhcp_leases)
+# Every target there is: tests/fuzz/fuzz_<name>.cpp, built by tests/fuzz/CMakeLists.txt, seeded
+# from tests/fuzz/corpus/<name>/ (a target without seeds is an error, not a silent skip).
+names=()
+for source in tests/fuzz/fuzz_*.cpp; do
+  name=$(basename "$source" .cpp)
+  names+=("${name#fuzz_}")
+done
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  read -r -a names <<<"$FUZZ_TARGETS"
+fi
+for name in "${names[@]}"; do
+  [ -f "tests/fuzz/fuzz_$name.cpp" ] || { echo "fuzz: no target tests/fuzz/fuzz_$name.cpp" >&2; exit 1; }
+  compgen -G "tests/fuzz/corpus/$name/*" >/dev/null || { echo "fuzz: no seeds in tests/fuzz/corpus/$name/" >&2; exit 1; }
+done
 
 # clang and the libFuzzer runtime, from Debian's packages, when missing; then the build's own.
 missing=()

@@ -417,7 +417,7 @@ private:
     ++m_offset;
     ++m_run;
     if (c == '\n' && m_after_cr) {
-      m_line.offset = m_offset; // the LF of a CRLF: the line began at the CR
+      m_line.offset = m_offset; // the LF of a CRLF: counted at the CR, the line begins after it
     } else if (c == '\n' || c == '\r') {
       m_previous_line = m_line;
       m_line = LineStart{m_line.line + 1, m_offset, 1};

@@ -28,8 +28,13 @@ void setup_diff(CLI::App& app, DiffCommandOptions& options)
   cmd->add_option("old", options.old_path, "The older report (JSON document or JSONL)")->required();
   cmd->add_option("new", options.new_path, "The newer report (JSON document or JSONL)")->required();
   cmd->add_option("--json", options.json_path, "Write the differences as a JSON document; - = stdout");
+  std::vector<std::string> codes;
+  for (const FindingKind& kind : finding_kinds()) {
+    codes.emplace_back(kind.code);
+  }
   cmd->add_option("--ignore", options.ignores, "Finding code not to compare (repeatable, or comma-separated)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(CLI::IsMember(codes));
   cmd->add_flag("--vanished-is-worse", options.vanished_is_worse,
                 "A device or port that stopped answering counts as worse (exit 1)");
   cmd->add_flag("-q,--quiet", options.quiet, "No text on stdout (the exit status and --json only)");
@@ -50,12 +55,7 @@ int diff(const DiffCommandOptions& options)
 {
   DiffOptions diff_options;
   diff_options.vanished_is_worse = options.vanished_is_worse;
-  for (const std::string& code : options.ignores) {
-    if (find_finding_kind(code) == nullptr) {
-      throw UsageError("--ignore '" + code + "': not a finding code");
-    }
-    diff_options.ignored_codes.insert(code);
-  }
+  diff_options.ignored_codes.insert(options.ignores.begin(), options.ignores.end());
   std::unique_ptr<ReplacingFile> json_file;
   if (!options.json_path.empty()) {
     try {

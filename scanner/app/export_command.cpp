@@ -55,10 +55,6 @@ std::vector<std::filesystem::path> earlier_update_files(const std::filesystem::p
 
 int export_grandstream_update(const ExportOptions& options)
 {
-  if (options.batch_size < 1 || options.batch_size > k_grandstream_portal_limit) {
-    throw UsageError("--batch-size " + std::to_string(options.batch_size) + ": between 1 and " +
-                     std::to_string(k_grandstream_portal_limit) + " (the Grandstream portal's limit)");
-  }
   const ScanReport report = load(options.report);
   const std::filesystem::path dir(options.out);
   std::error_code error;
@@ -178,7 +174,9 @@ void setup_export(CLI::App& app, ExportOptions& options)
   update->add_option("report", options.report, "The report (JSON document or JSONL)")->required();
   update->add_option("--out", options.out, "Directory for the batch files and the index (created if missing)")
       ->required();
-  update->add_option("--batch-size", options.batch_size, "MACs per file, at most 1000")->capture_default_str();
+  update->add_option("--batch-size", options.batch_size, "MACs per file (the Grandstream portal takes at most 1000)")
+      ->check(CLI::Range(std::size_t{1}, k_grandstream_portal_limit))
+      ->capture_default_str();
   update->add_flag("--force", options.force, "Replace the batch files and index of an earlier export in --out");
   update->add_flag("-q,--quiet", options.quiet, "Print nothing but errors");
   update->callback([&options] { options.kind = "grandstream-update"; });

@@ -107,9 +107,6 @@ int readiness(const ReadinessOptions& options)
     throw UsageError("invalid --reject: " + hashes.error());
   }
   outcome.policy.rejected_hashes = std::move(*hashes);
-  if (options.min_rsa_bits < 512 || options.min_rsa_bits > 16384) {
-    throw UsageError("invalid --min-rsa-bits " + std::to_string(options.min_rsa_bits) + " (512 to 16384)");
-  }
   outcome.policy.min_rsa_bits = options.min_rsa_bits;
   outcome.trust_after_path = options.trust_after_path;
   outcome.trust_after_subjects = trust->subjects();
@@ -234,6 +231,7 @@ void setup_readiness(CLI::App& app, ReadinessOptions& options)
                   "Signature hashes rejected after the swap: md2, md4, md5, sha1, sha224, sha256, sha384, sha512, or none")
       ->capture_default_str();
   cmd->add_option("--min-rsa-bits", options.min_rsa_bits, "Smallest RSA (and DSA) key accepted after the swap")
+      ->check(CLI::Range(512, 16384))
       ->capture_default_str();
   cmd->add_option("--report", options.report_path, "A saved scan report (JSON or JSONL) instead of scanning");
   cmd->add_option("--json", options.json_path, "Write the outcome as one JSON document; - = stdout");

@@ -28,6 +28,9 @@
 #include <set>
 #include <sstream>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <random>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -142,10 +145,8 @@ struct AuditInputs
 // --inventory row of its address); see merge_dhcp_leases.
 void load_dhcp_leases(const ScanOptions& options, AuditInputs& inputs, TargetSet& targets)
 {
-  std::optional<DhcpFormat> format;
-  if (!options.dhcp_format.empty() && !(format = parse_dhcp_format(options.dhcp_format))) {
-    throw UsageError("invalid --dhcp-format '" + options.dhcp_format + "' (dnsmasq, isc or kea)");
-  }
+  const std::optional<DhcpFormat> format =
+      options.dhcp_format.empty() ? std::nullopt : parse_dhcp_format(options.dhcp_format); // checked by CLI11
   if (options.dhcp_leases.empty()) {
     if (format || options.dhcp_include_expired) {
       throw UsageError("--dhcp-format and --dhcp-include-expired need --dhcp-leases FILE");
@@ -285,12 +286,13 @@ FailOn parse_fail_on(const std::string& text)
   return fail_on;
 }
 
-std::chrono::milliseconds seconds_option(double seconds, const char* name, bool zero_allowed)
+// The time-outs' check beside CLI::Range, which lets "nan" through (every comparison is false).
+const CLI::Validator k_not_nan(
+    [](std::string& text) { return std::isnan(std::strtod(text.c_str(), nullptr)) ? "not a number: " + text : ""; }, "");
+
+std::chrono::milliseconds to_milliseconds(double seconds)
 {
-  if (!(seconds > 0.0 || (zero_allowed && seconds == 0.0)) || seconds > 86400.0) {
-    throw UsageError(std::string("invalid ") + name + " (seconds, above 0 and at most 86400)");
-  }
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
+  return std::chrono::round<std::chrono::milliseconds>(std::chrono::duration<double>(seconds));
 }
 
 std::uint64_t random_seed()
@@ -398,31 +400,19 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   if (!ports) {
     throw UsageError("invalid --ports: " + ports.error());
   }
-  if (options.concurrency == 0 || options.concurrency > 100000) {
-    throw UsageError("invalid --concurrency (1 to 100000)");
-  }
-  if (options.per_device == 0 || options.per_device > 65536) {
-    throw UsageError("invalid --per-device (1 to 65536)");
-  }
-  if (options.rate > 1000000) {
-    throw UsageError("invalid --rate (connections per second, 0 for unlimited, at most 1000000)");
-  }
   if (!options.seed.empty() && !options.shuffle) {
     throw UsageError("--seed only applies with --shuffle");
   }
   if (options.shuffle && targets.size() > UINT64_MAX) {
     throw UsageError("--shuffle handles at most 2^64-1 targets");
   }
-  if (options.expiry_warning_days < 0) {
-    throw UsageError("invalid --expiry-warning (days, 0 or more)");
-  }
 
   EngineSettings settings;
   settings.ports = *ports;
   settings.concurrency = options.concurrency;
   settings.threads = options.threads;
-  settings.timeout = seconds_option(options.timeout_s, "--timeout", false);
-  settings.connect_timeout = seconds_option(options.connect_timeout_s, "--connect-timeout", true);
+  settings.timeout = to_milliseconds(options.timeout_s);
+  settings.connect_timeout = to_milliseconds(options.connect_timeout_s);
   settings.sni = options.sni;
   settings.legacy_retry = !options.no_legacy_retry;
   settings.handshake_mode = options.full_handshake ? HandshakeMode::full : HandshakeMode::certificate_only;
@@ -577,18 +567,26 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_option("--exclude", options.excludes, "Targets never to connect to (same syntax); always wins");
   cmd->add_option("--exclude-file", options.exclude_files, "File of targets to exclude");
   cmd->add_option("-p,--ports", options.ports, "Ports, e.g. 443,5061 or 8440-8443")->capture_default_str();
-  cmd->add_option("-c,--concurrency", options.concurrency, "Endpoints in flight at once")->capture_default_str();
+  cmd->add_option("-c,--concurrency", options.concurrency, "Endpoints in flight at once")
+      ->check(CLI::Range(1U, 100000U))
+      ->capture_default_str();
   cmd->add_option("--threads", options.threads, "Network threads (0: one per core)")->capture_default_str();
   cmd->add_option("--per-device", options.per_device, "Connections in flight to one device at most")
+      ->check(CLI::Range(1U, 65536U))
       ->capture_default_str();
   cmd->add_option("--rate", options.rate, "New connections per second at most, across all threads (0: unlimited)")
+      ->check(CLI::Range(0U, 1000000U))
       ->capture_default_str();
   cmd->add_flag("--shuffle", options.shuffle,
                 "Visit the targets in a pseudo-random order that spreads the sweep across subnets");
   cmd->add_option("--seed", options.seed, "Seed of the --shuffle order, to repeat it (default: random)");
   cmd->add_option("-t,--timeout", options.timeout_s, "Seconds for a whole endpoint: connect + TLS")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->check(k_not_nan)
       ->capture_default_str();
   cmd->add_option("--connect-timeout", options.connect_timeout_s, "Seconds for the TCP connect (0: --timeout only)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->check(k_not_nan)
       ->capture_default_str();
   cmd->add_option("--sni", options.sni, "Server name to send to every endpoint (default: the hostname given)");
   cmd->add_flag("--no-legacy-retry", options.no_legacy_retry,
@@ -607,7 +605,9 @@ void add_scan_audit_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_option("--dhcp-leases", options.dhcp_leases,
                   "DHCP lease file (dnsmasq, ISC dhcpd.leases, Kea CSV): its active leases are scanned and fill "
                   "the inventory (MAC, hostname); repeatable");
-  cmd->add_option("--dhcp-format", options.dhcp_format, "Lease file format: dnsmasq, isc or kea (default: detected)");
+  cmd->add_option("--dhcp-format", options.dhcp_format, "Lease file format (default: detected)")
+      ->check(CLI::IsMember({std::string(to_string(DhcpFormat::dnsmasq)), std::string(to_string(DhcpFormat::isc)),
+                             std::string(to_string(DhcpFormat::kea))}));
   cmd->add_flag("--dhcp-include-expired", options.dhcp_include_expired, "Keep expired leases too");
   cmd->add_option("--profiles", options.profiles_dir, "Directory of vendor profiles (*.json) that add to or replace the built-in ones");
   cmd->add_option("--vendor-ca", options.vendor_cas,
@@ -629,6 +629,7 @@ void setup_scan(CLI::App& app, ScanOptions& options)
                   "Write Prometheus metrics (node_exporter textfile collector): certificate dates, counts");
   add_scan_audit_options(cmd, options);
   cmd->add_option("--expiry-warning", options.expiry_warning_days, "Days before notAfter that count as expiring")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max(), "NONNEGATIVE"))
       ->capture_default_str();
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
   cmd->add_flag("--table", options.table, "Print the endpoint table and totals on stdout (default when no file is named)");

@@ -2,8 +2,8 @@
 // extras, as written) goes through RowCollector, which checks it, normalises MAC and address,
 // rejects duplicates and either fails the read or, when lenient, skips the row with a warning.
 //
-//   CSV:  CsvReader records ──> header ──> RawRow ─┐
-//   JSON: JsonInventoryReader (streaming) ──> RawRow ─┴─> RowCollector ──> Inventory
+//   CSV:  CsvReader records ──> header ──────────────────────────────> RawRow ─┐
+//   JSON: JsonCursor (bytes) ──> json::sax_parse ──> JsonRowReader ──> RawRow ─┴─> RowCollector ──> Inventory
 
 #include "scanner/inputs/inventory.hpp"
 #include "scanner/util/ascii.hpp"
@@ -12,12 +12,15 @@
 #include "scanner/inputs/csv_reader.hpp"
 #include "scanner/targets/targets.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <iterator>
 #include <optional>
 
 namespace fleetcert {
@@ -318,450 +321,341 @@ Result<Inventory> read_csv(std::istream& in, std::string_view source, bool lenie
 
 // ---- JSON ------------------------------------------------------------------------------------
 
-// Text that stops growing at a cap and remembers that it had to.
-struct CappedText
+using Json = nlohmann::json;
+
+// A place in the inventory file: line and column, both 1-based; the column counts bytes.
+struct TextPosition
 {
-  std::string text;
-  std::size_t cap = 0;
-  bool too_long = false;
-
-  void push(char c)
-  {
-    if (text.size() < cap) {
-      text.push_back(c);
-    } else {
-      too_long = true;
-    }
-  }
-
-  void push_code_point(unsigned cp)
-  {
-    if (cp < 0x80) {
-      push(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      push(static_cast<char>(0xC0 | (cp >> 6)));
-      push(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      push(static_cast<char>(0xE0 | (cp >> 12)));
-      push(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      push(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      push(static_cast<char>(0xF0 | (cp >> 18)));
-      push(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      push(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      push(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
+  std::size_t line = 1;
+  std::size_t column = 1;
 };
 
-// A streaming reader of the one JSON shape an inventory has: an array of flat objects. It keeps
-// one entry in memory at a time; syntax errors are fatal, a bad entry is the collector's business.
-class JsonInventoryReader
+// The bytes nlohmann's lexer reads, taken from the stream one at a time and counted, so that an
+// error's byte offset becomes a line and column. The lexer holds in memory what it read since the
+// last string or number began; the cursor caps that run at `max_run` bytes by ending the input
+// early, and remembers doing so.
+class JsonCursor
 {
 public:
-  JsonInventoryReader(std::istream& in, std::string_view source, std::size_t first_line,
-                      const InventoryLimits& limits, RowCollector& collector)
-    : m_buf(in.rdbuf()), m_source(source), m_line(first_line), m_limits(limits),
-      m_collector(collector)
+  // An input iterator over the cursor's bytes; a default-constructed one is the end.
+  class Iterator
+  {
+  public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char*;
+    using reference = char;
+
+    Iterator() = default;
+    explicit Iterator(JsonCursor& cursor) : m_cursor(&cursor) {}
+    char operator*() const { return static_cast<char>(m_cursor->m_buf.sgetc()); }
+    Iterator& operator++()
+    {
+      m_cursor->advance();
+      return *this;
+    }
+    bool operator==(const Iterator& other) const { return at_end() == other.at_end(); }
+
+  private:
+    bool at_end() const { return m_cursor == nullptr || m_cursor->at_end(); }
+    JsonCursor* m_cursor = nullptr;
+  };
+
+  JsonCursor(std::streambuf& buf, TextPosition start, std::size_t max_run)
+    : m_buf(buf), m_line{start.line, 0, start.column}, m_previous_line(m_line), m_run_start(start),
+      m_max_run(max_run)
   {
   }
 
-  std::optional<Error> read()
+  Iterator begin() { return Iterator(*this); }
+  static Iterator end() { return Iterator(); }
+
+  // The place of the byte at `offset` (0-based, from where the cursor started; the end of the
+  // input is one past the last byte). Only the last two lines are known: nlohmann's lexer reports
+  // the byte it read last, or the one before it.
+  TextPosition place(std::size_t offset) const
   {
-    take(); // '['
-    skip_blanks();
-    if (peek() == ']') {
-      take();
-    } else {
-      for (std::size_t entry = 1;; ++entry) {
-        skip_blanks();
-        if (auto error = m_collector.count(entry)) {
-          return error;
-        }
-        RawRow raw;
-        raw.line = entry;
-        std::string problem;
-        if (!parse_entry(raw, problem)) {
-          return m_error;
-        }
-        auto error = problem.empty() ? m_collector.add(std::move(raw))
-                                     : m_collector.reject(entry, problem);
-        if (error) {
-          return error;
-        }
-        skip_blanks();
-        const int c = take();
-        if (c == ']') {
-          break;
-        }
-        if (c != ',') {
-          return syntax(c, "',' or ']'");
-        }
-      }
+    const LineStart& line = offset >= m_line.offset ? m_line : m_previous_line;
+    return {line.line, line.column + (offset >= line.offset ? offset - line.offset : 0)};
+  }
+  // The place of the byte read last.
+  TextPosition last_read() const { return place(m_offset == 0 ? 0 : m_offset - 1); }
+
+  // A string or number was read: the lexer's run starts over. A number ends at the byte after it,
+  // which the lexer has read ahead (and will read again) unless the input ended.
+  void token_ended(bool read_ahead)
+  {
+    const std::size_t ahead = read_ahead && m_offset > 0 && !m_ended ? 1 : 0;
+    m_run = ahead;
+    m_run_start = place(m_offset - ahead);
+  }
+  // Whether the input was cut at the cap, and where the run that went over it began.
+  bool cut() const { return m_cut; }
+  TextPosition run_start() const { return m_run_start; }
+
+private:
+  // Where a line begins: its number, the offset of its first byte and that byte's column.
+  struct LineStart
+  {
+    std::size_t line;
+    std::size_t offset;
+    std::size_t column;
+  };
+
+  bool at_end()
+  {
+    m_cut = m_cut || m_run >= m_max_run;
+    m_ended = m_cut || m_buf.sgetc() == k_eof;
+    return m_ended;
+  }
+
+  // Line ends as in the CSV reader: CRLF, LF or CR.
+  void advance()
+  {
+    const int c = m_buf.sbumpc();
+    ++m_offset;
+    ++m_run;
+    if (c == '\n' && m_after_cr) {
+      m_line.offset = m_offset; // the LF of a CRLF: counted at the CR, the line begins after it
+    } else if (c == '\n' || c == '\r') {
+      m_previous_line = m_line;
+      m_line = LineStart{m_line.line + 1, m_offset, 1};
     }
-    skip_blanks();
-    if (peek() != k_eof) {
-      return syntax(peek(), "nothing after the closing ']'");
+    m_after_cr = c == '\r';
+  }
+
+  std::streambuf& m_buf;
+  std::size_t m_offset = 0; // bytes read
+  LineStart m_line;
+  LineStart m_previous_line;
+  TextPosition m_run_start;
+  std::size_t m_max_run;
+  std::size_t m_run = 0;
+  bool m_after_cr = false;
+  bool m_ended = false;
+  bool m_cut = false;
+};
+
+// nlohmann's message without its prefix ("[json.exception.parse_error.101] parse error at line 1,
+// column 4: ") and without the text it last read: the position says where, and the text may be
+// long or not UTF-8.
+std::string json_error_text(const std::string& last_token, const nlohmann::detail::exception& error)
+{
+  if (error.id == 406) { // the only out_of_range error of a JSON text: a number beyond a double
+    return "number out of range " + quote_for_message(last_token);
+  }
+  std::string text = error.what();
+  if (const auto at = text.find(": syntax error"); at != std::string::npos) {
+    text.erase(0, at + 2);
+  } else if (const auto end = text.find("] "); end != std::string::npos) {
+    text.erase(0, end + 2);
+  }
+  const std::string last_read = "; last read: '" + last_token + "'";
+  if (const auto at = text.find(last_read); at != std::string::npos) {
+    text.erase(at, last_read.size());
+  }
+  // After a value in an array or object nlohmann names only the closing bracket; a comma fits too.
+  for (const std::string_view tail : {"; expected ']'", "; expected '}'"}) {
+    if (text.ends_with(tail)) {
+      text.insert(text.size() - 3, "',' or ");
     }
-    return std::nullopt;
+  }
+  return text;
+}
+
+// Turns nlohmann's SAX events for an array of flat objects into RawRows, one entry at a time.
+// Syntax errors (and the caps on nesting and on the lexer's run) are fatal; a bad entry is the
+// collector's business. m_depth counts the open arrays and objects: 1 in the array, 2 in an entry.
+class JsonRowReader final : public nlohmann::json_sax<Json>
+{
+public:
+  JsonRowReader(JsonCursor& cursor, std::string_view source, const InventoryLimits& limits,
+                RowCollector& collector)
+    : m_cursor(cursor), m_source(source), m_limits(limits), m_collector(collector)
+  {
+  }
+
+  bool null() override { return scalar({}); }
+  bool boolean(bool value) override { return scalar(value ? "true" : "false"); }
+  bool number_integer(number_integer_t value) override { return number(std::to_string(value)); }
+  bool number_unsigned(number_unsigned_t value) override { return number(std::to_string(value)); }
+  bool number_float(number_float_t /*value*/, const string_t& text) override { return number(text); }
+  bool string(string_t& text) override
+  {
+    m_cursor.token_ended(false);
+    return scalar(std::move(text));
+  }
+  bool binary(binary_t& /*value*/) override { return true; } // JSON text has none
+  bool key(string_t& name) override
+  {
+    m_cursor.token_ended(false);
+    m_key = std::move(name);
+    return true;
+  }
+  bool start_object(std::size_t /*elements*/) override { return open(true); }
+  bool start_array(std::size_t /*elements*/) override { return open(false); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+
+  // `position` counts the bytes read, the offending one included.
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception& error) override
+  {
+    if (m_cursor.cut()) {
+      return fail(m_cursor.run_start(), run_cap_message());
+    }
+    return fail(m_cursor.place(position == 0 ? 0 : position - 1), json_error_text(last_token, error));
+  }
+
+  // After sax_parse: why it stopped, if it did. A parse that went through may still have had its
+  // input cut, in the blanks after the array.
+  std::optional<Error> finish()
+  {
+    if (!m_error && m_cursor.cut()) {
+      fail(m_cursor.run_start(), run_cap_message());
+    }
+    return m_error;
   }
 
 private:
-  int peek() const { return m_buf->sgetc(); }
-  int take() { return m_buf->sbumpc(); }
-
-  void skip_blanks()
+  std::string run_cap_message() const
   {
-    for (int c = peek(); c == ' ' || c == '\t' || c == '\n' || c == '\r'; c = peek()) {
-      take();
-      if (c == '\n') {
-        ++m_line;
-      }
-    }
+    return "no string or number ends in the " + std::to_string(m_limits.max_json_run_bytes) +
+           " bytes from here";
   }
 
-  // Records a syntax error ("unexpected 'x', expected ..."); returns it for convenience.
-  Error syntax(int found, std::string_view expected)
+  bool fail(TextPosition where, const std::string& message)
   {
-    std::string what;
-    if (found == k_eof) {
-      what = "unexpected end of input";
-    } else if (found >= 0x80) {
-      static constexpr char k_hex[] = "0123456789abcdef";
-      what = "unexpected byte 0x";
-      what.push_back(k_hex[(found >> 4) & 0x0f]);
-      what.push_back(k_hex[found & 0x0f]);
-    } else {
-      what = "unexpected " + quote_for_message(std::string(1, static_cast<char>(found)));
-    }
-    if (!expected.empty()) {
-      what += ", expected " + std::string(expected);
-    }
-    m_error = Error{m_source + ":" + std::to_string(m_line) + ": invalid JSON: " + what};
-    return *m_error;
-  }
-
-  bool fail(std::string_view what)
-  {
-    m_error = Error{m_source + ":" + std::to_string(m_line) + ": invalid JSON: " + std::string(what)};
+    m_error = Error{m_source + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
+                    ": invalid JSON: " + message};
     return false;
   }
 
-  bool expect(char wanted, std::string_view expected)
+  void note(std::string problem)
   {
-    const int c = take();
-    if (c != wanted) {
-      syntax(c, expected);
-      return false;
+    if (m_problem.empty()) {
+      m_problem = std::move(problem);
+    }
+  }
+
+  bool number(std::string text)
+  {
+    m_cursor.token_ended(true);
+    return scalar(std::move(text));
+  }
+
+  bool open(bool object)
+  {
+    if (m_depth == k_max_json_depth) {
+      return fail(m_cursor.last_read(), "nested deeper than " + std::to_string(k_max_json_depth) + " levels");
+    }
+    ++m_depth;
+    if (m_depth == 2) {
+      if (!begin_entry()) {
+        return false;
+      }
+      m_in_object = object;
+      if (!object) {
+        note("entry is not an object");
+      }
+    } else if (m_depth == 3 && m_in_object) {
+      add_column({}, object ? "an object" : "an array");
     }
     return true;
   }
 
-  bool hex4(unsigned& value)
+  bool close()
   {
-    value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const int c = take();
-      unsigned digit = 0;
-      if (c >= '0' && c <= '9') {
-        digit = static_cast<unsigned>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        digit = static_cast<unsigned>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        digit = static_cast<unsigned>(c - 'A' + 10);
-      } else {
-        return fail("invalid \\u escape");
-      }
-      value = value * 16 + digit;
-    }
-    return true;
+    --m_depth;
+    return m_depth != 1 || end_entry();
   }
 
-  // A string, unescaped into UTF-8; a lone surrogate becomes U+FFFD.
-  bool parse_string(CappedText& out)
+  bool scalar(std::string text)
   {
-    if (!expect('"', "a string")) {
-      return false;
-    }
-    unsigned pending_high = 0; // a high surrogate waiting for its low half
-    const auto flush_pending = [&] {
-      if (pending_high != 0) {
-        out.push_code_point(0xFFFD);
-        pending_high = 0;
-      }
-    };
-    for (;;) {
-      const int c = take();
-      if (c == k_eof) {
-        return fail("unterminated string");
-      }
-      if (c == '"') {
-        flush_pending();
-        return true;
-      }
-      if (c < 0x20) {
-        return fail("control character in a string");
-      }
-      if (c != '\\') {
-        flush_pending();
-        out.push(static_cast<char>(c));
-        continue;
-      }
-      const int e = take();
-      if (e == 'u') {
-        unsigned cp = 0;
-        if (!hex4(cp)) {
-          return false;
-        }
-        const bool high = cp >= 0xD800 && cp <= 0xDBFF;
-        const bool low = cp >= 0xDC00 && cp <= 0xDFFF;
-        if (pending_high != 0 && low) {
-          out.push_code_point(0x10000 + ((pending_high - 0xD800) << 10) + (cp - 0xDC00));
-          pending_high = 0;
-          continue;
-        }
-        flush_pending();
-        if (high) {
-          pending_high = cp;
-        } else {
-          out.push_code_point(low ? 0xFFFD : cp);
-        }
-        continue;
-      }
-      flush_pending();
-      switch (e) {
-      case '"': out.push('"'); break;
-      case '\\': out.push('\\'); break;
-      case '/': out.push('/'); break;
-      case 'b': out.push('\b'); break;
-      case 'f': out.push('\f'); break;
-      case 'n': out.push('\n'); break;
-      case 'r': out.push('\r'); break;
-      case 't': out.push('\t'); break;
-      default: return fail("invalid escape in a string");
-      }
-    }
-  }
-
-  bool digits(CappedText& out)
-  {
-    const int first = peek();
-    if (first < '0' || first > '9') {
-      syntax(first, "a digit");
-      return false;
-    }
-    for (int c = peek(); c >= '0' && c <= '9'; c = peek()) {
-      out.push(static_cast<char>(take()));
-    }
-    return true;
-  }
-
-  // A number, kept as written: "-12.5e3".
-  bool parse_number(CappedText& out)
-  {
-    if (peek() == '-') {
-      out.push(static_cast<char>(take()));
-    }
-    if (peek() == '0') {
-      out.push(static_cast<char>(take()));
-    } else if (!digits(out)) {
-      return false;
-    }
-    if (peek() == '.') {
-      out.push(static_cast<char>(take()));
-      if (!digits(out)) {
+    if (m_depth == 1) {
+      if (!begin_entry()) {
         return false;
       }
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      out.push(static_cast<char>(take()));
-      if (peek() == '+' || peek() == '-') {
-        out.push(static_cast<char>(take()));
-      }
-      if (!digits(out)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  bool parse_word(std::string_view word)
-  {
-    for (const char w : word) {
-      const int c = take();
-      if (c != w) {
-        std::string expected(1, '\'');
-        expected.append(word).push_back('\'');
-        syntax(c, expected);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  // Any value, checked and thrown away (nested values of a bad entry).
-  bool skip_value(std::size_t depth)
-  {
-    if (depth > k_max_json_depth) {
-      return fail("nested deeper than " + std::to_string(k_max_json_depth) + " levels");
-    }
-    skip_blanks();
-    CappedText scratch;
-    const int c = peek();
-    if (c == '"') {
-      return parse_string(scratch);
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      return parse_number(scratch);
-    }
-    if (c == 't') {
-      return parse_word("true");
-    }
-    if (c == 'f') {
-      return parse_word("false");
-    }
-    if (c == 'n') {
-      return parse_word("null");
-    }
-    if (c != '{' && c != '[') {
-      syntax(c, "a value");
-      return false;
-    }
-    const bool object = c == '{';
-    const char close = object ? '}' : ']';
-    take();
-    skip_blanks();
-    if (peek() == close) {
-      take();
-      return true;
-    }
-    for (;;) {
-      if (object) {
-        skip_blanks();
-        if (!parse_string(scratch)) {
-          return false;
-        }
-        skip_blanks();
-        if (!expect(':', "':'")) {
-          return false;
-        }
-      }
-      if (!skip_value(depth + 1)) {
-        return false;
-      }
-      skip_blanks();
-      const int next = take();
-      if (next == close) {
-        return true;
-      }
-      if (next != ',') {
-        syntax(next, object ? "',' or '}'" : "',' or ']'");
-        return false;
-      }
-    }
-  }
-
-  // One entry of the array. False on a syntax error; `problem` says why a well-formed entry is bad.
-  bool parse_entry(RawRow& raw, std::string& problem)
-  {
-    const auto note = [&](std::string text) {
-      if (problem.empty()) {
-        problem = std::move(text);
-      }
-    };
-    if (peek() != '{') {
       note("entry is not an object");
-      return skip_value(1);
+      return end_entry();
     }
-    take();
-    skip_blanks();
-    if (peek() == '}') {
-      take();
-      return true;
+    if (m_depth == 2 && m_in_object) {
+      add_column(std::move(text), nullptr);
     }
-    ColumnNames names;
-    for (std::size_t keys = 1;; ++keys) {
-      skip_blanks();
-      CappedText key{{}, m_limits.max_field_bytes};
-      if (!parse_string(key)) {
-        return false;
-      }
-      skip_blanks();
-      if (!expect(':', "':'")) {
-        return false;
-      }
-      skip_blanks();
+    return true;
+  }
 
-      CappedText value{{}, m_limits.max_field_bytes};
-      const int c = peek();
-      if (c == '"') {
-        if (!parse_string(value)) {
-          return false;
-        }
-      } else if (c == '-' || (c >= '0' && c <= '9')) {
-        if (!parse_number(value)) {
-          return false;
-        }
-      } else if (c == 't' || c == 'f') {
-        value.text = c == 't' ? "true" : "false";
-        if (!parse_word(value.text)) {
-          return false;
-        }
-      } else if (c == 'n') {
-        if (!parse_word("null")) {
-          return false;
-        }
-      } else if (c == '{' || c == '[') {
-        note("value of " + quote_for_message(key.text) + " is " +
-             (c == '{' ? "an object" : "an array"));
-        if (!skip_value(2)) {
-          return false;
-        }
+  bool begin_entry()
+  {
+    ++m_entry;
+    if (auto error = m_collector.count(m_entry)) {
+      m_error = std::move(error);
+      return false;
+    }
+    m_raw = RawRow{};
+    m_raw.line = m_entry;
+    m_problem.clear();
+    m_names = ColumnNames{};
+    m_keys = 0;
+    m_in_object = false;
+    return true;
+  }
+
+  bool end_entry()
+  {
+    auto error = m_problem.empty() ? m_collector.add(std::move(m_raw)) : m_collector.reject(m_entry, m_problem);
+    if (error) {
+      m_error = std::move(error);
+      return false;
+    }
+    return true;
+  }
+
+  // The entry's key m_key has `value`, or a nested value of the kind `nested` names.
+  void add_column(std::string value, const char* nested)
+  {
+    ++m_keys;
+    const std::size_t cap = m_limits.max_field_bytes;
+    if (nested != nullptr) {
+      note("value of " + quote_for_message(m_key) + " is " + nested);
+    }
+    const auto name = trim_blanks(m_key);
+    if (m_key.size() > cap) {
+      note("key longer than " + std::to_string(cap) + " bytes");
+    } else if (value.size() > cap) {
+      note("value of " + quote_for_message(name) + " longer than " + std::to_string(cap) + " bytes");
+    } else if (name.empty()) {
+      note("empty key");
+    } else if (m_keys > k_max_columns) {
+      note("more than " + std::to_string(k_max_columns) + " keys");
+    } else if (m_problem.empty()) {
+      std::string duplicate;
+      const auto known = m_names.add(name, duplicate);
+      if (!duplicate.empty()) {
+        note(duplicate_message("key", name, duplicate));
+      } else if (known) {
+        m_raw.known[static_cast<std::size_t>(*known)] = std::move(value);
       } else {
-        syntax(c, "a value");
-        return false;
-      }
-
-      const auto name = trim_blanks(key.text);
-      if (key.too_long) {
-        note("key longer than " + std::to_string(m_limits.max_field_bytes) + " bytes");
-      } else if (value.too_long) {
-        note("value of " + quote_for_message(name) + " longer than " +
-             std::to_string(m_limits.max_field_bytes) + " bytes");
-      } else if (name.empty()) {
-        note("empty key");
-      } else if (keys > k_max_columns) {
-        note("more than " + std::to_string(k_max_columns) + " keys");
-      } else if (problem.empty()) {
-        std::string duplicate;
-        const auto known = names.add(name, duplicate);
-        if (!duplicate.empty()) {
-          note(duplicate_message("key", name, duplicate));
-        } else if (known) {
-          raw.known[static_cast<std::size_t>(*known)] = std::move(value.text);
-        } else {
-          raw.extra.emplace_back(std::string(name), std::move(value.text));
-        }
-      }
-
-      skip_blanks();
-      const int next = take();
-      if (next == '}') {
-        return true;
-      }
-      if (next != ',') {
-        syntax(next, "',' or '}'");
-        return false;
+        m_raw.extra.emplace_back(std::string(name), std::move(value));
       }
     }
   }
 
-  std::streambuf* m_buf;
+  JsonCursor& m_cursor;
   std::string m_source;
-  std::size_t m_line;
   InventoryLimits m_limits;
   RowCollector& m_collector;
   std::optional<Error> m_error;
+  std::size_t m_depth = 0;
+  std::size_t m_entry = 0;
+  // The entry being read.
+  bool m_in_object = false;
+  RawRow m_raw;
+  std::string m_problem;
+  ColumnNames m_names;
+  std::size_t m_keys = 0;
+  std::string m_key;
 };
 
 } // namespace
@@ -824,22 +718,27 @@ Result<Inventory> read_inventory(std::istream& in, std::string_view source_name,
   }
   // Blank space before the first character decides the form and moves the line count.
   std::streambuf& buf = *in.rdbuf();
-  std::size_t line = 1;
+  TextPosition start;
   for (int c = buf.sgetc(); c == ' ' || c == '\t' || c == '\r' || c == '\n'; c = buf.sgetc()) {
     buf.sbumpc();
     if (c == '\n' || (c == '\r' && buf.sgetc() != '\n')) {
-      ++line;
+      ++start.line;
+      start.column = 1;
+    } else if (c != '\r') {
+      ++start.column;
     }
   }
   if (buf.sgetc() == '[') {
     RowCollector collector(source_name, lenient, true, limits);
-    JsonInventoryReader reader(in, source_name, line, limits, collector);
-    if (auto error = reader.read()) {
+    JsonCursor cursor(buf, start, limits.max_json_run_bytes);
+    JsonRowReader reader(cursor, source_name, limits, collector);
+    Json::sax_parse(cursor.begin(), cursor.end(), &reader, Json::input_format_t::json, true);
+    if (auto error = reader.finish()) {
       return *error;
     }
     return collector.finish();
   }
-  return read_csv(in, source_name, lenient, limits, line);
+  return read_csv(in, source_name, lenient, limits, start.line);
 }
 
 Result<Inventory> load_inventory_file(const std::string& path, bool lenient)

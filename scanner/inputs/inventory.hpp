@@ -3,8 +3,9 @@
 // Columns mac, ip, hostname, vendor, model, site; any other column is kept and copied to records.
 // Names are case-insensitive, with aliases: "mac address"/"mac_address", "ip address"/"ip_address"/
 // "address", "host"/"name", "location". Values are trimmed. CSV: blank lines, rows of empty fields
-// and '#' lines between rows are skipped. JSON: numbers are kept as written, true/false as text,
-// null as empty; a nested object or array is a bad row.
+// and '#' lines between rows are skipped. JSON (read by nlohmann/json's SAX parser, strictly: UTF-8,
+// no comments): numbers are kept as written (integers in decimal: -0 is 0), true/false as text, null
+// as empty; a nested object or array is a bad row.
 
 #include "scanner/model/result.hpp"
 
@@ -52,11 +53,16 @@ struct InventoryLimits
 {
   std::size_t max_rows = 1'000'000;   // data rows (CSV) or entries (JSON), bad ones included
   std::size_t max_field_bytes = 4096; // one CSV field, JSON key or JSON value
+  // JSON: bytes from one string or number to the end of the next (the parser keeps them in memory:
+  // a string, blanks, literals); going over is a syntax error. Above 6 x max_field_bytes, a value
+  // too long for a field (even written with escapes) is a bad row rather than a broken file.
+  std::size_t max_json_run_bytes = 1 << 20;
 };
 
 // Reads CSV (RFC 4180, header row, column names case-insensitive) or a JSON array of objects (the
-// first non-blank character is '['). Errors name the source and line: "inv.csv:7: invalid MAC 'x'".
-// With `lenient`, bad rows are skipped and counted instead.
+// first non-blank character is '['). Errors name the source and line: "inv.csv:7: invalid MAC 'x'",
+// "inv.json: entry 7: invalid MAC 'x'"; JSON syntax errors the line and column (in bytes):
+// "inv.json:3:14: invalid JSON: ...". With `lenient`, bad rows are skipped and counted instead.
 Result<Inventory> read_inventory(std::istream& in, std::string_view source_name, bool lenient,
                                  const InventoryLimits& limits = {});
 Result<Inventory> load_inventory_file(const std::string& path, bool lenient);

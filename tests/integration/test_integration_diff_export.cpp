@@ -256,7 +256,12 @@ TEST_SUITE("integration.diff_export")
     const auto missing = run_fleetcert({"diff", dir.file("old.json"), dir.file("nothing.json")});
     CHECK(missing.status == 2);
     CHECK(missing.err.find("nothing.json") != std::string::npos);
-    CHECK(run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--ignore", "no-such-code"}).status == 2);
+    // --ignore takes finding codes only, each of a comma-separated list checked.
+    const auto unknown = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--ignore", "expired,no-such-code"});
+    CHECK(unknown.status == 2);
+    CHECK(unknown.out.empty());
+    CHECK(unknown.err.rfind("--ignore: no-such-code not in {", 0) == 0);
+    CHECK(unknown.err.find("sha1-rejected") != std::string::npos); // the codes are listed
     CHECK(run_fleetcert({"diff", dir.file("old.json")}).status == 2);
   }
 
@@ -357,8 +362,13 @@ TEST_SUITE("integration.diff_export")
     const auto back = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", out, "--force"});
     CHECK(back.status == 0);
     CHECK_FALSE(std::filesystem::exists(out + "/grandstream-update-003.txt")); // the stale batch is gone
-    CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", dir.file("b2"), "--batch-size", "1001"})
-              .status == 2);
+    for (const char* size : {"0", "1001"}) {
+      const auto too = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", dir.file("b2"),
+                                      "--batch-size", size});
+      CHECK(too.status == 2);
+      CHECK(too.err.rfind("--batch-size: Value " + std::string(size) + " not in range 1 to 1000", 0) == 0);
+      CHECK_FALSE(std::filesystem::exists(dir.file("b2")));
+    }
     CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl")}).status == 2); // --out is required
   }
 

@@ -278,6 +278,62 @@ TEST_SUITE("integration.scan")
     CHECK(r.status == 2);
   }
 
+  TEST_CASE("option values out of their range or set exit 2 and name the option, from a TOML file too")
+  {
+    TempDir dir;
+    // CLI11's validators: "--rate: Value 1000001 not in range 0 to 1000000". `readiness` shares the
+    // options that say how to scan.
+    struct Bad
+    {
+      std::string option;
+      std::string value;
+      bool readiness_too = true;
+    };
+    const std::vector<Bad> bad{
+        {"--concurrency", "0"},        {"--concurrency", "100001"},    {"--per-device", "0"},
+        {"--per-device", "65537"},     {"--rate", "1000001"},          {"--rate", "-1"},
+        {"--timeout", "0"},            {"--timeout", "86400.5"},       {"--timeout", "nan"},
+        {"--connect-timeout", "-0.5"}, {"--connect-timeout", "nan"},   {"--expiry-warning", "-1", false},
+        {"--dhcp-format", "windows"},  {"--dhcp-format", "ISC"}};
+    for (const Bad& b : bad) {
+      CAPTURE(b.option);
+      CAPTURE(b.value);
+      for (const std::string command : {"scan", "readiness"}) {
+        if (command == "readiness" && !b.readiness_too) {
+          continue;
+        }
+        CAPTURE(command);
+        const auto r = run_command({FLEETCERT_BINARY, command, "127.92.0.1", b.option, b.value}, std::chrono::seconds(10));
+        CHECK(r.status == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.rfind(b.option + ": ", 0) == 0);
+        CHECK(r.err.find(b.value) != std::string::npos);
+      }
+    }
+    // The edges are accepted: this run stops at its unwritable report, before any connection.
+    auto r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.1", "--concurrency", "100000", "--per-device", "65536",
+                          "--rate", "1000000", "--timeout", "86400", "--connect-timeout", "0", "--expiry-warning", "0",
+                          "--json", dir.file("missing/out.json")},
+                         std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("missing/out.json") != std::string::npos);
+    r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.1", "--concurrency", "1", "--per-device", "1", "--timeout",
+                     "0.001", "--json", dir.file("missing/out.json")},
+                    std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("missing/out.json") != std::string::npos);
+
+    r = run_command({FLEETCERT_BINARY, "scan", "127.92.0.1", "--dhcp-format", "kea"}, std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("need --dhcp-leases") != std::string::npos); // the value passed, the option needs a file
+
+    // A --config file's values go through the same checks.
+    write_file(dir.file("site.toml"), "targets = [\"127.92.0.1\"]\nper-device = 0\n");
+    r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml")}, std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind("--per-device: Value 0 not in range 1 to 65536", 0) == 0);
+  }
+
   TEST_CASE("targets from stdin, JSONL on stdout, summary table when no output is named")
   {
     const LoopbackBlock net;

@@ -171,7 +171,8 @@ TEST_SUITE("scanner.inventory")
       [
         {"mac": "00:0b:82:75:13:27", "IP": "127.77.0.12", "hostname": "gs-12", "vendor": "Grandstream",
          "model": "GXP2170", "Location": "HQ", "owner": "alice", "port": 5061, "managed": true, "note": null},
-        {"ip_address": "2001:DB8::0001", "name": "caf\u00e9-\ud83d\ude00 \"quoted\"", "rack": -1.5e3}
+        {"ip_address": "2001:DB8::0001", "name": "caf\u00e9-\ud83d\ude00 \"quoted\"", "rack": -1.5e3, "row": -0,
+         "big": 123456789012345678901234567890}
       ]
     )";
     std::istringstream in(text);
@@ -192,7 +193,8 @@ TEST_SUITE("scanner.inventory")
     CHECK(second.line == 2);
     CHECK(second.ip == "2001:db8::1");
     CHECK(second.hostname == "caf\xC3\xA9-\xF0\x9F\x98\x80 \"quoted\"");
-    CHECK(second.extra == Extras{{"rack", "-1.5e3"}});
+    // Numbers as written; an integer as its decimal value, so -0 is 0.
+    CHECK(second.extra == Extras{{"rack", "-1.5e3"}, {"row", "0"}, {"big", "123456789012345678901234567890"}});
     CHECK(inventory.find_by_ip("2001:db8::1") == &second);
 
     SUBCASE("an empty array is an empty inventory")
@@ -224,19 +226,19 @@ TEST_SUITE("scanner.inventory")
           "inv.json: entry 1: duplicate key 'address' (also 'ip')");
     CHECK(json_error(R"([{"vendor": "Polycom"}])") == "inv.json: entry 1: row has neither ip nor hostname");
 
+    // Syntax errors (nlohmann's words) name the line and the column, in bytes, where the parser stopped.
     CHECK(json_error("[\n{\"ip\": \"127.0.0.1\"}\n{\"ip\": \"127.0.0.2\"}\n]") ==
-          "inv.json:3: invalid JSON: unexpected '{', expected ',' or ']'");
-    CHECK(json_error("[{\"ip\": \"127.0.0.1\"},]") == "inv.json:1: invalid JSON: unexpected ']', expected a value");
-    CHECK(json_error("[{\"ip\": \"127.0.0.1\"}] x") ==
-          "inv.json:1: invalid JSON: unexpected 'x', expected nothing after the closing ']'");
-    CHECK(json_error("[{\"ip\": \"127.0.0.1") == "inv.json:1: invalid JSON: unterminated string");
-    CHECK(json_error("[{\"ip\": 01}]") == "inv.json:1: invalid JSON: unexpected '1', expected ',' or '}'");
-    CHECK(json_error("[{\"ip\": \"a\\qb\"}]") == "inv.json:1: invalid JSON: invalid escape in a string");
-    CHECK(json_error("[{\"ip\": tru}]") == "inv.json:1: invalid JSON: unexpected '}', expected 'true'");
-    CHECK(json_error("[") == "inv.json:1: invalid JSON: unexpected end of input, expected a value");
-    const std::string deep = "[{\"a\": " + std::string(100, '[') + std::string(100, ']') + "}]";
-    CHECK(json_error(deep) == "inv.json:1: invalid JSON: nested deeper than 64 levels");
-
+          "inv.json:3:1: invalid JSON: syntax error while parsing array - unexpected '{'; expected ',' or ']'");
+    CHECK(json_error("[{\"ip\": \"127.0.0.1\"},]") ==
+          "inv.json:1:22: invalid JSON: syntax error while parsing value - unexpected ']'; expected '[', '{', or a "
+          "literal");
+    CHECK(json_error("[{\"ip\": 01}]") ==
+          "inv.json:1:10: invalid JSON: syntax error while parsing object - unexpected number literal; expected ',' "
+          "or '}'");
+    CHECK(json_error("[{\"ip\": \"a\\qb\"}]") ==
+          "inv.json:1:12: invalid JSON: syntax error while parsing value - invalid string: forbidden character after "
+          "backslash");
+    CHECK(json_error("[{\"ip\": tru}]") == "inv.json:1:12: invalid JSON: syntax error while parsing value - invalid literal");
     SUBCASE("lenient skips bad entries, never bad syntax")
     {
       std::istringstream in(R"([{"ip": "127.0.0.1"}, {"ip": "127.0.0.1"}, {"ip": "127.0.0.3", "x": {}}, 7,
@@ -250,7 +252,115 @@ TEST_SUITE("scanner.inventory")
                                   "inv.json: entry 3: value of 'x' is an object",
                                   "inv.json: entry 4: entry is not an object"});
       CHECK(json_error("[{\"ip\": \"127.0.0.1\"}, {]", true) ==
-            "inv.json:1: invalid JSON: unexpected ']', expected a string");
+            "inv.json:1:24: invalid JSON: syntax error while parsing object key - unexpected ']'; expected string "
+            "literal");
+    }
+  }
+
+  TEST_CASE("JSON syntax errors name the line and column, strict or lenient")
+  {
+    // The error of a strict read, which a lenient one must give too.
+    const auto json_error = [](const std::string& text, const InventoryLimits& limits = {}) {
+      std::vector<std::string> errors;
+      for (const bool lenient : {false, true}) {
+        std::istringstream in(text);
+        auto loaded = read_inventory(in, "inv.json", lenient, limits);
+        REQUIRE_MESSAGE(!loaded.ok(), "the inventory should not load");
+        errors.push_back(loaded.error());
+      }
+      CHECK(errors[1] == errors[0]);
+      return errors[0];
+    };
+
+    SUBCASE("a truncated document")
+    {
+      CHECK(json_error("[") ==
+            "inv.json:1:2: invalid JSON: syntax error while parsing value - unexpected end of input; expected '[', "
+            "'{', or a literal");
+      CHECK(json_error("[{\"ip\": \"127.0.0.1") ==
+            "inv.json:1:19: invalid JSON: syntax error while parsing value - invalid string: missing closing quote");
+      // The end of input is after the last byte: here the start of line 3.
+      CHECK(json_error("[\n  {\"ip\": \"127.0.0.1\"},\n") ==
+            "inv.json:3:1: invalid JSON: syntax error while parsing value - unexpected end of input; expected '[', "
+            "'{', or a literal");
+    }
+    SUBCASE("trailing garbage after the array")
+    {
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\"}] x") ==
+            "inv.json:1:23: invalid JSON: syntax error while parsing value - invalid literal; expected end of input");
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\"}]\n\n  ]") ==
+            "inv.json:3:3: invalid JSON: syntax error while parsing value - unexpected ']'; expected end of input");
+    }
+    SUBCASE("a number where an object or a key is expected, or out of range")
+    {
+      // As an entry it is well-formed JSON, so a bad entry (skipped when lenient); as a key it is a syntax error.
+      std::istringstream entry(R"([{"ip": "127.0.0.1"}, 7])");
+      auto loaded = read_inventory(entry, "inv.json", false);
+      REQUIRE_FALSE(loaded.ok());
+      CHECK(loaded.error() == "inv.json: entry 2: entry is not an object");
+      CHECK(json_error("[\n  {\"ip\": \"127.0.0.1\", 7: 1}\n]") ==
+            "inv.json:2:23: invalid JSON: syntax error while parsing object key - unexpected number literal; expected "
+            "string literal");
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\", \"rack\": 1e999}]") ==
+            "inv.json:1:34: invalid JSON: number out of range '1e999'");
+      CHECK(json_error("[{\"ip\": -}]") ==
+            "inv.json:1:10: invalid JSON: syntax error while parsing value - invalid number; expected digit after '-'");
+    }
+    SUBCASE("strings must be UTF-8, with whole surrogate pairs")
+    {
+      // A Latin-1 'e' acute reads as the lead byte of a 3-byte sequence, found wrong at the quote after
+      // it; a lone continuation byte at once; a lone surrogate where its second half should begin.
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\",\n \"site\": \"caf\xE9\"}]") ==
+            "inv.json:2:15: invalid JSON: syntax error while parsing value - invalid string: ill-formed UTF-8 byte");
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\", \"site\": \"\x80\"}]") ==
+            "inv.json:1:31: invalid JSON: syntax error while parsing value - invalid string: ill-formed UTF-8 byte");
+      CHECK(json_error(R"([{"ip": "127.0.0.1", "site": "\ud83d"}])") ==
+            "inv.json:1:37: invalid JSON: syntax error while parsing value - invalid string: surrogate U+D800..U+DBFF "
+            "must be followed by U+DC00..U+DFFF");
+      CHECK(json_error("[{\"ip\": \"a\tb\"}]") ==
+            "inv.json:1:11: invalid JSON: syntax error while parsing value - invalid string: control character U+0009 "
+            "(HT) must be escaped to \\u0009 or \\t");
+    }
+    SUBCASE("nesting: 64 levels are a bad entry, 65 a broken file")
+    {
+      // The array is level 1, the entry level 2: 62 more are allowed.
+      const auto nested = [](std::size_t levels) {
+        return "[{\"ip\": \"127.0.0.1\", \"a\": " + std::string(levels, '[') + std::string(levels, ']') + "}]";
+      };
+      std::istringstream fits(nested(62));
+      auto loaded = read_inventory(fits, "inv.json", true);
+      REQUIRE(loaded.ok());
+      CHECK(loaded->warnings == std::vector<std::string>{"inv.json: entry 1: value of 'a' is an array"});
+      CHECK(json_error(nested(63)) == "inv.json:1:89: invalid JSON: nested deeper than 64 levels");
+      CHECK(json_error("[{\"a\": " + std::string(100, '[') + std::string(100, ']') + "}]") ==
+            "inv.json:1:70: invalid JSON: nested deeper than 64 levels");
+    }
+    SUBCASE("lines: CR, LF and CRLF ends, blanks before the array")
+    {
+      CHECK(json_error("\r\n\r  [ {\"ip\": \"127.0.0.1\"}\r\n, x") ==
+            "inv.json:4:3: invalid JSON: syntax error while parsing value - invalid literal");
+      CHECK(json_error("\xEF\xBB\xBF [{\"ip\": tru}]") ==
+            "inv.json:1:13: invalid JSON: syntax error while parsing value - invalid literal");
+    }
+    SUBCASE("the parser's run is capped: long strings and blank runs fail where they begin")
+    {
+      InventoryLimits limits;
+      limits.max_field_bytes = 16;
+      limits.max_json_run_bytes = 64;
+      // Longer than a field but within the run: a bad entry.
+      std::istringstream in("[{\"ip\": \"127.0.0.1\", \"site\": \"" + std::string(40, 's') + "\"}]");
+      auto loaded = read_inventory(in, "inv.json", true, limits);
+      REQUIRE(loaded.ok());
+      CHECK(loaded->warnings == std::vector<std::string>{"inv.json: entry 1: value of 'site' longer than 16 bytes"});
+      // Past the run: the read fails where the run began, after the last string or number.
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\",\n  \"site\": \"" + std::string(100, 's') + "\"}]", limits) ==
+            "inv.json:2:9: invalid JSON: no string or number ends in the 64 bytes from here");
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\", \"port\": 5061" + std::string(100, ' ') + "}]", limits) ==
+            "inv.json:1:34: invalid JSON: no string or number ends in the 64 bytes from here");
+      // Blanks after the array count too: what follows them is not read unseen.
+      CHECK(json_error("[{\"ip\": \"127.0.0.1\"}]" + std::string(100, '\n') + "x", limits) ==
+            "inv.json:1:20: invalid JSON: no string or number ends in the 64 bytes from here");
+      CHECK(InventoryLimits{}.max_json_run_bytes == 1U << 20);
     }
   }
 

@@ -2,7 +2,7 @@
 // engine) exits 3 with one line naming the cause, and still writes every report, holding the
 // endpoints that completed and marked as failed. The failure comes in through run_scan's engine
 // seam: a probe that throws on the 5th endpoint, the real probe for the others. The targets are
-// 127.212.0.0/16, on a port this test holds bound and does not listen on (refused at once).
+// a loopback block of its own (tests/support/loopback), on a port this test holds bound and does not listen on (refused at once).
 
 #include "scanner/app/scan_command.hpp"
 #include "scanner/engine/engine.hpp"
@@ -10,6 +10,8 @@
 #include "support/csv_parse.hpp"
 #include "support/process.hpp"
 #include "support/prometheus_parse.hpp"
+
+#include "support/loopback.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -130,10 +132,10 @@ std::vector<std::string> lines_of(const std::string& text)
   return lines;
 }
 
-ScanOptions options_for(const TempDir& dir, const RefusedPort& refused)
+ScanOptions options_for(const TempDir& dir, const RefusedPort& refused, const std::string& first, const std::string& last)
 {
   ScanOptions options;
-  options.targets = {"127.212.0.1-127.212.0.12"};
+  options.targets = {first + "-" + last};
   options.ports = std::to_string(refused.port());
   options.concurrency = 1; // one endpoint at a time, in order: the first four complete
   options.threads = 1;
@@ -155,9 +157,10 @@ TEST_SUITE("app.scan_command")
 {
   TEST_CASE("an exception in the engine: exit 3, one line naming the cause, every report written and marked failed")
   {
+    const LoopbackBlock block;
     TempDir dir;
-    const RefusedPort refused("127.212.0.1");
-    const ScanOptions options = options_for(dir, refused);
+    const RefusedPort refused(block.address("0.1"));
+    const ScanOptions options = options_for(dir, refused, block.address("0.1"), block.address("0.12"));
     int status = -1;
     std::string err;
     {
@@ -165,13 +168,13 @@ TEST_SUITE("app.scan_command")
       status = run_scan(options, fail_fifth_endpoint);
       err = capture.text();
     }
-    const std::string cause = "SSL_new failed: out of memory (injected for 127.212.0.5)";
+    const std::string cause = "SSL_new failed: out of memory (injected for " + block.address("0.5") + ")";
     CHECK(status == 3);
     CHECK(lines_of(err) == std::vector<std::string>{"fleetcert: scan failed: " + cause});
 
     std::vector<std::string> done; // the endpoints before the failing one
     for (int i = 1; i <= 4; ++i) {
-      done.push_back("127.212.0." + std::to_string(i));
+      done.push_back(block.address("0.") + std::to_string(i));
     }
 
     const json report = json::parse(read_file(options.json_path));
@@ -213,10 +216,10 @@ TEST_SUITE("app.scan_command")
 
   TEST_CASE("the same scan without the failure: exit 0, nothing on stderr, reports not marked")
   {
+    const LoopbackBlock block;
     TempDir dir;
-    const RefusedPort refused("127.212.1.1");
-    ScanOptions options = options_for(dir, refused);
-    options.targets = {"127.212.1.1-127.212.1.12"};
+    const RefusedPort refused(block.address("1.1"));
+    ScanOptions options = options_for(dir, refused, block.address("1.1"), block.address("1.12"));
     int status = -1;
     std::string err;
     {
@@ -237,10 +240,11 @@ TEST_SUITE("app.scan_command")
 
   TEST_CASE("a failure also reaches the terminal table, escaped")
   {
+    const LoopbackBlock block;
     TempDir dir;
-    const RefusedPort refused("127.212.2.1");
+    const RefusedPort refused(block.address("2.1"));
     ScanOptions options;
-    options.targets = {"127.212.2.1-127.212.2.6"};
+    options.targets = {block.address("2.1") + "-" + block.address("2.6")};
     options.ports = std::to_string(refused.port());
     options.concurrency = 1;
     options.threads = 1;

@@ -1,5 +1,5 @@
 // Tests for scanner/engine/engine: its pure decisions (fitting the concurrency under
-// RLIMIT_NOFILE), and run_engine against sockets this test opens on 127.211.0.0/16: silent
+// RLIMIT_NOFILE), and run_engine against sockets this test opens on a loopback block of its own (tests/support/loopback): silent
 // listeners (the kernel accepts, nobody answers: a device that holds the connection until the
 // deadline) and bound ports nobody listens on (refused at once). A failure is injected through
 // EngineSettings::probe, which wraps the real probe_endpoint and throws on the Nth endpoint.
@@ -10,6 +10,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include "support/loopback.hpp"
 
 #include <doctest/doctest.h>
 
@@ -250,8 +252,9 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("run_engine without a failure: every endpoint recorded once")
   {
-    const LoopbackPort refused("127.211.0.1", false);
-    const TargetSet targets = targets_of("127.211.0.1-127.211.0.20");
+    const testing::LoopbackBlock block;
+    const LoopbackPort refused(block.address("0.1"), false);
+    const TargetSet targets = targets_of(block.address("0.1") + "-" + block.address("0.20"));
     EngineSettings settings = settings_for({refused.port()}, 4, 2);
     const Run run = run_bounded(targets, settings, 20s);
     REQUIRE(run.ended_by_itself);
@@ -268,14 +271,15 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("a probe that throws ends the scan at once: in-flight endpoints abandoned, none started after, the cause returned")
   {
+    const testing::LoopbackBlock block;
     // One silent device with 12 ports: every endpoint holds its worker until its 30 s deadline.
     std::vector<std::unique_ptr<LoopbackPort>> silent;
     std::vector<std::uint16_t> ports;
     for (int i = 0; i < 12; ++i) {
-      silent.push_back(std::make_unique<LoopbackPort>("127.211.1.1", true));
+      silent.push_back(std::make_unique<LoopbackPort>(block.address("1.1"), true));
       ports.push_back(silent.back()->port());
     }
-    const TargetSet targets = targets_of("127.211.1.1");
+    const TargetSet targets = targets_of(block.address("1.1"));
     for (const unsigned threads : {1u, 3u}) {
       CAPTURE(threads);
       auto log = std::make_shared<ProbeLog>();
@@ -298,8 +302,9 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("a probe that throws: the endpoints done before it are recorded, every other one is abandoned")
   {
-    const LoopbackPort refused("127.211.2.1", false);
-    const TargetSet targets = targets_of("127.211.2.1-127.211.2.30");
+    const testing::LoopbackBlock block;
+    const LoopbackPort refused(block.address("2.1"), false);
+    const TargetSet targets = targets_of(block.address("2.1") + "-" + block.address("2.30"));
     SUBCASE("one worker: exactly the endpoints before the failing one")
     {
       auto log = std::make_shared<ProbeLog>();
@@ -311,12 +316,12 @@ TEST_SUITE("engine.engine")
       CHECK(*run.result.failure == "ssl::stream: SSL_new failed (injected)");
       std::vector<std::string> first_nine;
       for (int i = 1; i <= 9; ++i) {
-        first_nine.push_back(endpoint_id("127.211.2." + std::to_string(i), refused.port()));
+        first_nine.push_back(endpoint_id(block.address("2.") + std::to_string(i), refused.port()));
       }
       CHECK(run.records == first_nine);
       std::lock_guard lock(log->mutex);
       CHECK(log->calls == 10);
-      CHECK(log->failing == endpoint_id("127.211.2.10", refused.port()));
+      CHECK(log->failing == endpoint_id(block.address("2.10"), refused.port()));
     }
     SUBCASE("several threads: recorded at most once, only probes that returned, never the failing one")
     {
@@ -345,8 +350,9 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("a record handler that throws stops the scan, is returned, and gets no record after it")
   {
-    const LoopbackPort refused("127.211.3.1", false);
-    const TargetSet targets = targets_of("127.211.3.1-127.211.3.40");
+    const testing::LoopbackBlock block;
+    const LoopbackPort refused(block.address("3.1"), false);
+    const TargetSet targets = targets_of(block.address("3.1") + "-" + block.address("3.40"));
     EngineSettings settings = settings_for({refused.port()}, 4, 2);
     unsigned calls = 0; // the engine never calls the handler concurrently
     const Run run = run_bounded(targets, settings, 10s, [&calls](const Record&) {
@@ -364,8 +370,9 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("a progress handler that throws stops the scan too, in-flight endpoints abandoned")
   {
-    const LoopbackPort silent("127.211.4.1", true);
-    const TargetSet targets = targets_of("127.211.4.1");
+    const testing::LoopbackBlock block;
+    const LoopbackPort silent(block.address("4.1"), true);
+    const TargetSet targets = targets_of(block.address("4.1"));
     EngineSettings settings = settings_for({silent.port()}, 1, 1);
     int calls = 0;
     const Run run = run_bounded(targets, settings, 10s, {}, [&calls](const EngineProgress&) {
@@ -382,12 +389,13 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("an exception that is not a std::exception is reported as such")
   {
-    const LoopbackPort refused("127.211.5.1", false);
+    const testing::LoopbackBlock block;
+    const LoopbackPort refused(block.address("5.1"), false);
     EngineSettings settings = settings_for({refused.port()}, 2, 1);
     settings.probe = [](Endpoint, const ProbeContexts*, ProbeSettings) -> asio::awaitable<Observation> {
       throw 42; // before any awaitable exists: the probe function itself throws
     };
-    const Run run = run_bounded(targets_of("127.211.5.1-127.211.5.4"), settings, 10s);
+    const Run run = run_bounded(targets_of(block.address("5.1") + "-" + block.address("5.4")), settings, 10s);
     REQUIRE(run.ended_by_itself);
     REQUIRE(run.result.failure);
     CHECK(*run.result.failure == "an exception that is not a std::exception");
@@ -396,8 +404,9 @@ TEST_SUITE("engine.engine")
 
   TEST_CASE("stop (a signal) abandons what is in flight within moments, without a failure")
   {
-    const LoopbackPort silent("127.211.6.1", true);
-    const TargetSet targets = targets_of("127.211.6.1-127.211.6.8");
+    const testing::LoopbackBlock block;
+    const LoopbackPort silent(block.address("6.1"), true);
+    const TargetSet targets = targets_of(block.address("6.1") + "-" + block.address("6.8"));
     EngineSettings settings = settings_for({silent.port()}, 8, 2);
     std::atomic<bool> stop{false};
     std::thread signaller([&stop] {

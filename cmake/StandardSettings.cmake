@@ -25,6 +25,7 @@ elseif(sanitizers MATCHES "^(off|no|false|0)$")
   set(sanitizers "")
 endif()
 list(REMOVE_DUPLICATES sanitizers)
+set(FLEETCERT_SANITIZERS ${sanitizers}) # the normalized list, for the rest of the project
 foreach(sanitizer IN LISTS sanitizers)
   if(NOT sanitizer MATCHES "^(address|undefined|thread)$")
     message(FATAL_ERROR "FLEETCERT_SANITIZE: unknown sanitizer '${sanitizer}' in '${FLEETCERT_SANITIZE}': "

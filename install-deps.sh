@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages fleetcert needs to build and test, when any is missing.
 set -euo pipefail
 
-packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev openssl ieee-data)
+packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev openssl ieee-data python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

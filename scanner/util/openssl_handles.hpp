@@ -2,8 +2,6 @@
 // Owning handles for the OpenSSL objects the core decodes and verifies with (certificate
 // decoding, provenance, readiness): one deleter that frees each type the way OpenSSL wants.
 
-#include "scanner/model/observation.hpp"
-
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -13,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <vector>
 
 namespace fleetcert {
 
@@ -36,8 +35,9 @@ using X509StorePtr = std::unique_ptr<X509_STORE, OpensslFree>;
 using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpensslFree>;
 using BorrowedX509StackPtr = std::unique_ptr<STACK_OF(X509), OpensslFree>;
 
-// The certificate of `der`, or null when it does not decode (OpenSSL's error queue is cleared).
-inline X509Ptr decode_x509(const Der& der)
+// The certificate of `der` (DER bytes, the model's Der), or null when it does not decode (OpenSSL's
+// error queue is cleared).
+inline X509Ptr decode_x509(const std::vector<unsigned char>& der)
 {
   const unsigned char* data = der.data();
   X509Ptr cert(d2i_X509(nullptr, &data, static_cast<long>(der.size())));
@@ -45,15 +45,15 @@ inline X509Ptr decode_x509(const Der& der)
   return cert;
 }
 
-// The DER of `cert`; empty when it cannot be encoded.
-inline Der der_of(const X509* cert)
+// The DER of `cert` (the model's Der); empty when it cannot be encoded.
+inline std::vector<unsigned char> der_of(const X509* cert)
 {
   unsigned char* out = nullptr;
   const int size = i2d_X509(cert, &out);
   if (size <= 0) {
     return {};
   }
-  Der der(out, out + size);
+  std::vector<unsigned char> der(out, out + size);
   OPENSSL_free(out);
   return der;
 }

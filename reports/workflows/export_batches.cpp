@@ -6,6 +6,7 @@
 #include "scanner/util/ascii.hpp"
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/targets/targets.hpp"
 
@@ -117,7 +118,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
     }
     if (!mac) {
       entry.status = "skipped";
-      entry.note = "MAC '" + chosen + "' is not 12 hex digits";
+      entry.note = "MAC " + quote_for_message(chosen) + " is not 12 hex digits";
       skipped.push_back(std::move(entry));
       continue;
     }
@@ -177,9 +178,10 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
 {
   DeviceFilter filter;
   for (const std::string& condition : conditions) {
+    const std::string where = "--where " + quote_for_message(condition) + ": ";
     const auto equals = condition.find('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == condition.size()) {
-      return Error{"--where '" + condition + "': expected KEY=VALUE"};
+      return Error{where + "expected KEY=VALUE"};
     }
     const std::string key = ascii_lower(condition.substr(0, equals));
     const std::string value = condition.substr(equals + 1);
@@ -189,15 +191,15 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
       for (const std::string& k : keys) {
         known += (known.empty() ? "" : ", ") + k;
       }
-      return Error{"--where '" + condition + "': unknown key '" + key + "' (known: " + known + ")"};
+      return Error{where + "unknown key " + quote_for_message(key) + " (known: " + known + ")"};
     }
     if (key == "severity") {
       if (!parse_severity(ascii_lower(value))) {
-        return Error{"--where '" + condition + "': severity is one of info, low, medium, high, critical"};
+        return Error{where + "severity is one of info, low, medium, high, critical"};
       }
     }
     if (key == "answered" && !ascii_iequals(value, "true") && !ascii_iequals(value, "false")) {
-      return Error{"--where '" + condition + "': answered is true or false"};
+      return Error{where + "answered is true or false"};
     }
     filter.conditions[key].push_back(value);
   }

@@ -6,6 +6,7 @@
 
 #include "scanner/assessment/audit.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/text.hpp"
 
 
 #include <algorithm>
@@ -93,7 +94,7 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("legacy-generation", message);
   }
   if (a.cn_class == CnClass::generic) {
-    add("generic-cn", "CN '" + leaf.cn + "' is a name shared by many devices, not this device's own");
+    add("generic-cn", "CN " + quote_for_message(leaf.cn) + " is a name shared by many devices, not this device's own");
   }
   if (a.provenance.kind == ProvenanceKind::self_signed) {
     add("self-signed", "self-signed: " + vendor + " carries no certificate from a vendor or enterprise CA");
@@ -121,7 +122,9 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("issuer-pin-mismatch", a.provenance.detail);
   }
   if (a.provenance.kind == ProvenanceKind::custom_ca && a.provenance.basis == ProvenanceBasis::issuer_name) {
-    add("unknown-issuer", a.provenance.claims_factory ? a.provenance.detail : "issued by '" + leaf.issuer + "', a CA fleetcert cannot verify");
+    add("unknown-issuer", a.provenance.claims_factory
+                              ? a.provenance.detail
+                              : "issued by " + quote_for_message(leaf.issuer) + ", a CA fleetcert cannot verify");
     if (a.provenance.claims_factory) {
       a.findings.back().severity = Severity::high;
     }

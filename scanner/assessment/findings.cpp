@@ -1,5 +1,7 @@
 #include "scanner/assessment/findings.hpp"
 
+#include "scanner/util/text.hpp"
+
 #include <algorithm>
 
 namespace fleetcert {
@@ -18,12 +20,7 @@ std::string_view to_string(Severity severity)
 
 std::optional<Severity> parse_severity(std::string_view text)
 {
-  for (Severity s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
-    if (to_string(s) == text) {
-      return s;
-    }
-  }
-  return std::nullopt;
+  return parse_word(text, {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical});
 }
 
 const std::vector<FindingKind>& finding_kinds()

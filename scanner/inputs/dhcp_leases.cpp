@@ -10,6 +10,7 @@
 #include "scanner/inputs/dhcp_leases.hpp"
 
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/util/time.hpp"
 #include "scanner/inputs/csv_reader.hpp"
 #include "scanner/targets/targets.hpp"
@@ -767,21 +768,6 @@ std::string kea_unescape(std::string_view text)
   return out;
 }
 
-std::vector<std::string_view> split_commas(std::string_view line)
-{
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = line.find(',', start);
-    if (comma == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-}
-
 Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, const DhcpLeaseOptions& options)
 {
   LeaseTable table(source, DhcpFormat::kea, options, true);
@@ -797,7 +783,7 @@ Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, cons
   }
   // Column index by name; every column Kea has written since 1.0 is optional but these.
   std::unordered_map<std::string, std::size_t> columns;
-  const auto names = split_commas(header_line);
+  const auto names = split(header_line, ',');
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!columns.emplace(std::string(trim_blanks(names[i])), i).second) {
       return table.fatal(number, "header: duplicate column " + quote_for_message(trim_blanks(names[i])));
@@ -827,7 +813,7 @@ Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, cons
     if (trim_blanks(line).empty()) {
       continue;
     }
-    const auto fields = split_commas(line);
+    const auto fields = split(line, ',');
     const auto field = [&](std::size_t index) {
       return index < fields.size() ? trim_blanks(fields[index]) : std::string_view();
     };

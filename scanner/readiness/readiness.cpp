@@ -10,6 +10,7 @@
 #include "scanner/readiness/readiness.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/text.hpp"
 
 #include "scanner/assessment/audit.hpp"
 
@@ -136,7 +137,7 @@ std::string key_problem(const KeyInfo& key, const ReadinessPolicy& policy)
   if (key.type == "Ed25519" || key.type == "Ed448") {
     return {};
   }
-  return "key type '" + key.type + "' is none the policy accepts (RSA, RSA-PSS, DSA, EC, Ed25519, Ed448)";
+  return "key type " + quote_for_message(key.type) + " is none the policy accepts (RSA, RSA-PSS, DSA, EC, Ed25519, Ed448)";
 }
 
 std::string remediation_for(std::string_view finding_code, const VendorProfile* profile)
@@ -155,34 +156,22 @@ const VendorProfile* generic_cn_owner(const VendorProfiles& profiles, std::strin
   return nullptr;
 }
 
-std::string quoted(std::string_view name)
-{
-  std::string text(1, '\'');
-  text.append(name);
-  text.push_back('\'');
-  return text;
-}
-
 } // namespace
 
 Result<std::set<std::string>> parse_rejected_hashes(std::string_view text)
 {
   static const std::set<std::string> k_known{"MD2", "MD4", "MD5", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512"};
   std::set<std::string> hashes;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    std::string word(text.substr(start, comma - start));
-    start = comma + 1;
-    word.erase(0, word.find_first_not_of(" \t"));
-    word.erase(word.find_last_not_of(" \t") + 1);
+  for (const std::string_view piece : split(text, ',')) {
+    const std::string_view word = trim_blanks(piece);
     std::string name = ascii_upper(word);
     name.erase(std::remove(name.begin(), name.end(), '-'), name.end()); // "sha-1" = "sha1"
     if (name == "NONE" && text.find(',') == std::string_view::npos) {
       return std::set<std::string>{};
     }
     if (k_known.count(name) == 0) {
-      return Error{"'" + word + "' is not a hash name (md2, md4, md5, sha1, sha224, sha256, sha384, sha512, or none)"};
+      return Error{quote_for_message(word)
+                   + " is not a hash name (md2, md4, md5, sha1, sha224, sha256, sha384, sha512, or none)"};
     }
     hashes.insert(name);
   }
@@ -291,7 +280,7 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     if (depth == 0) {
       return std::string("the leaf");
     }
-    const std::string subject = depth < chain_info.size() ? quoted(chain_info[depth].subject) : "?";
+    const std::string subject = depth < chain_info.size() ? quote_for_message(chain_info[depth].subject) : "?";
     return (depth < v.untrusted ? "the chain certificate " : "the new bundle's certificate ") + subject;
   };
 
@@ -321,11 +310,12 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     if (!chain_info.empty()) {
       const CertificateInfo& top = chain_info.back();
       if (top.self_signed) {
-        message += chain_info.size() == 1 ? ": it is self-signed" : ": its chain ends at the self-signed " + quoted(top.subject);
+        message += chain_info.size() == 1 ? ": it is self-signed"
+                                          : ": its chain ends at the self-signed " + quote_for_message(top.subject);
       } else {
-        message += chain_info.size() == 1 ? ": its issuer is " + quoted(top.issuer)
-                                          : ": its chain ends at " + quoted(top.subject) + ", issued by "
-                                                + quoted(top.issuer);
+        message += chain_info.size() == 1 ? ": its issuer is " + quote_for_message(top.issuer)
+                                          : ": its chain ends at " + quote_for_message(top.subject) + ", issued by "
+                                                + quote_for_message(top.issuer);
       }
     }
     std::string remediation = k_not_chained_remediation;
@@ -382,7 +372,8 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
   // 4. A name shared by many devices.
   const VendorProfile* owner = generic_cn_owner(profiles, leaf.cn);
   if (owner != nullptr || endpoint.cn_class == "generic") {
-    add("generic-cn", "CN " + quoted(leaf.cn) + " is a name shared by many devices, not this device's own",
+    add("generic-cn",
+        "CN " + quote_for_message(leaf.cn) + " is a name shared by many devices, not this device's own",
         remediation_for("generic-cn", profile != nullptr ? profile : owner));
   }
 

@@ -1,9 +1,11 @@
-// Assessment of a leaf certificate: what its CN is and where "now" falls in its validity period.
+// Assessment of a leaf certificate: what its signature is worth, what its CN is and where "now"
+// falls in its validity period.
 // Pure: no I/O, no clock; "now" comes in with the settings.
 
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 
 #include <array>
 
@@ -56,6 +58,47 @@ std::string_view to_string(Validity validity)
   return "valid";
 }
 
+std::optional<CnClass> parse_cn_class(std::string_view text)
+{
+  return parse_word(text, {CnClass::mac, CnClass::generic, CnClass::other, CnClass::none});
+}
+
+std::optional<Validity> parse_validity(std::string_view text)
+{
+  return parse_word(text, {Validity::valid, Validity::expiring, Validity::expired, Validity::not_yet_valid});
+}
+
+std::string_view to_string(SignatureVerdict verdict)
+{
+  switch (verdict) {
+  case SignatureVerdict::current: return "current";
+  case SignatureVerdict::legacy: return "legacy";
+  case SignatureVerdict::rejected: return "rejected";
+  }
+  return "rejected";
+}
+
+std::optional<SignatureVerdict> parse_signature_verdict(std::string_view text)
+{
+  return parse_word(text, {SignatureVerdict::current, SignatureVerdict::legacy, SignatureVerdict::rejected});
+}
+
+SignatureVerdict judge_signature(const SignatureInfo& signature)
+{
+  const std::string& hash = signature.hash;
+  if (hash == "MD2" || hash == "MD4" || hash == "MD5" || hash == "SHA1" || hash == "MDC2" || hash == "RIPEMD160") {
+    return SignatureVerdict::rejected;
+  }
+  if (hash.empty()) { // only EdDSA signs without a separate hash; else the algorithm is unknown
+    return signature.key == "Ed25519" || signature.key == "Ed448" ? SignatureVerdict::current
+                                                                  : SignatureVerdict::rejected;
+  }
+  if (hash == "SHA224" || signature.key == "DSA" || signature.key.empty()) {
+    return SignatureVerdict::legacy;
+  }
+  return SignatureVerdict::current;
+}
+
 CnClass classify_cn(const CertificateInfo& leaf)
 {
   if (!leaf.has_cn || leaf.cn.empty()) {
@@ -78,6 +121,9 @@ Assessment assess(const CertificateInfo& leaf, const AssessmentSettings& setting
   assessment.cn_class = classify_cn(leaf);
   if (assessment.cn_class == CnClass::mac) {
     assessment.mac = normalize_mac(leaf.cn).value_or(std::string());
+  }
+  if (leaf.parsed) {
+    assessment.signature_verdict = judge_signature(leaf.signature);
   }
   if (!leaf.parsed || !leaf.not_before || !leaf.not_after) {
     return assessment;

@@ -32,12 +32,6 @@ const InventoryRow* inventory_row(const Inventory* inventory, const Endpoint& en
   return nullptr;
 }
 
-std::string hash_of_label(std::string_view label)
-{
-  const auto plus = label.find('+');
-  return plus == std::string_view::npos ? std::string() : std::string(label.substr(plus + 1));
-}
-
 int minimum_bits(std::string_view key_type)
 {
   if (key_type == "RSA" || key_type == "RSA-PSS" || key_type == "DSA") {
@@ -76,14 +70,13 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("certificate-unparseable", "the certificate does not decode: " + leaf.parse_error);
     return;
   }
-  const std::string hash = hash_of_label(leaf.signature.label);
-  if (hash == "SHA1") {
+  if (leaf.signature.hash == "SHA1") {
     std::string message = "signed with " + leaf.signature.label + ", which current TLS stacks reject";
     if (profile != nullptr && !profile->sha1_rejected_from.empty()) {
       message += "; " + profile->name + " firmware " + profile->sha1_rejected_from + " and later reject SHA1 certificates";
     }
     add("sha1-rejected", message);
-  } else if (leaf.signature.verdict == SignatureVerdict::rejected) {
+  } else if (a.signature_verdict == SignatureVerdict::rejected) {
     add("weak-signature", "signed with " + leaf.signature.label + ", which can be forged");
   }
   if (profile != nullptr && contains(profile->legacy_generation, leaf.signature.label)) {

@@ -401,8 +401,7 @@ private:
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
       const std::string& label = out[i];
-      const std::size_t plus = label.rfind('+');
-      const std::string hash = plus == std::string::npos ? std::string{} : fold_text(label.substr(plus + 1));
+      const std::string hash = fold_text(hash_of_label(label));
       for (std::string_view rejected : k_rejected_hashes) {
         if (hash == fold_text(rejected)) {
           return fail(key + "[" + std::to_string(i) + "]",

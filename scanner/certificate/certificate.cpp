@@ -197,6 +197,8 @@ std::string hash_name(int md_nid)
   case NID_sha3_384: return "SHA3-384";
   case NID_sha3_512: return "SHA3-512";
   case NID_sm3: return "SM3";
+  case NID_mdc2: return "MDC2";
+  case NID_ripemd160: return "RIPEMD160";
   case NID_undef: return {};
   default: return OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown";
   }
@@ -236,29 +238,12 @@ SignatureInfo decode_signature(const X509* x)
   // only because it may cache; the certificate is not modified in any observable way.
   if (X509_get_signature_info(const_cast<X509*>(x), &md_nid, &pk_nid, nullptr, nullptr) != 1
       && OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) != 1) {
-    sig.label = sig.algorithm; // unknown algorithm: nobody can verify it
-    sig.verdict = SignatureVerdict::rejected;
+    sig.label = sig.algorithm; // unknown algorithm: key and hash stay empty
     return sig;
   }
-  const std::string key = key_kind_for_signature(pk_nid);
-  const std::string hash = hash_name(md_nid);
-  sig.label = hash.empty() ? key : key + "+" + hash;
-
-  switch (md_nid) {
-  case NID_md2:
-  case NID_md4:
-  case NID_md5:
-  case NID_sha1:
-  case NID_mdc2:
-  case NID_ripemd160: sig.verdict = SignatureVerdict::rejected; break;
-  case NID_sha224: sig.verdict = SignatureVerdict::legacy; break;
-  default:
-    sig.verdict = (pk_nid == NID_dsa || key.empty()) ? SignatureVerdict::legacy : SignatureVerdict::current;
-    break;
-  }
-  if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448) {
-    sig.verdict = SignatureVerdict::rejected;
-  }
+  sig.key = key_kind_for_signature(pk_nid);
+  sig.hash = hash_name(md_nid);
+  sig.label = sig.hash.empty() ? sig.key : sig.key + "+" + sig.hash;
   return sig;
 }
 
@@ -312,14 +297,10 @@ KeyInfo decode_key(const X509* x)
 
 } // namespace
 
-std::string_view to_string(SignatureVerdict verdict)
+std::string_view hash_of_label(std::string_view label)
 {
-  switch (verdict) {
-  case SignatureVerdict::current: return "current";
-  case SignatureVerdict::legacy: return "legacy";
-  case SignatureVerdict::rejected: return "rejected";
-  }
-  return "rejected";
+  const auto plus = label.find('+');
+  return plus == std::string_view::npos ? std::string_view() : label.substr(plus + 1);
 }
 
 std::string der_to_pem(const Der& der)

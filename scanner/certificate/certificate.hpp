@@ -13,20 +13,17 @@
 
 namespace fleetcert {
 
-enum class SignatureVerdict
-{
-  current,
-  legacy,
-  rejected,
-};
-std::string_view to_string(SignatureVerdict verdict);
-
+// What signs a certificate: facts only (assessment judges them: judge_signature).
 struct SignatureInfo
 {
   std::string algorithm; // OpenSSL long name, e.g. "sha256WithRSAEncryption", or the OID
-  std::string label;     // "RSA+SHA256", "ECDSA+SHA384", "Ed25519", ...
-  SignatureVerdict verdict = SignatureVerdict::rejected;
+  std::string label;     // "<key>+<hash>": "RSA+SHA256", "ECDSA+SHA384", "Ed25519"; the algorithm when unknown
+  std::string key;       // "RSA", "RSA-PSS", "ECDSA", "DSA", "Ed25519", "Ed448", ...; empty when unknown
+  std::string hash;      // "SHA256", "SHA1", "MD5", ...; empty for Ed25519/Ed448 and when unknown
 };
+
+// The hash of a signature label: "SHA256" of "RSA+SHA256", empty when the label names none ("Ed25519").
+std::string_view hash_of_label(std::string_view label);
 
 struct KeyInfo
 {

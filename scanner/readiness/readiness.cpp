@@ -111,12 +111,6 @@ Verification verify_at(X509* leaf, const std::vector<X509Ptr>& sent_rest, const 
   return result;
 }
 
-std::string hash_of_label(std::string_view label)
-{
-  const auto plus = label.find('+');
-  return plus == std::string_view::npos ? std::string() : std::string(label.substr(plus + 1));
-}
-
 // Empty when the key passes the policy, else why not.
 std::string key_problem(const KeyInfo& key, const ReadinessPolicy& policy)
 {
@@ -358,7 +352,7 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     if (depth > 0 && info.self_signed) {
       continue;
     }
-    const std::string hash = hash_of_label(info.signature.label);
+    const std::string& hash = info.signature.hash;
     if (!hash.empty() && policy.rejected_hashes.count(hash) != 0) {
       add("rejected-signature",
           name_at(depth) + " is signed with " + info.signature.label + " (" + hash + " is rejected after the swap)",

@@ -67,6 +67,65 @@ TEST_SUITE("scanner.assessment")
     CHECK(to_string(ErrorClass::dns) == "dns");
   }
 
+  TEST_CASE("vocabulary names parse back")
+  {
+    for (const CnClass c : {CnClass::mac, CnClass::generic, CnClass::other, CnClass::none}) {
+      CHECK(parse_cn_class(to_string(c)) == c);
+    }
+    for (const Validity v : {Validity::valid, Validity::expiring, Validity::expired, Validity::not_yet_valid}) {
+      CHECK(parse_validity(to_string(v)) == v);
+    }
+    for (const SignatureVerdict v : {SignatureVerdict::current, SignatureVerdict::legacy, SignatureVerdict::rejected}) {
+      CHECK(parse_signature_verdict(to_string(v)) == v);
+    }
+    CHECK_FALSE(parse_cn_class("MAC").has_value());
+    CHECK_FALSE(parse_validity("not_yet_valid").has_value());
+    CHECK_FALSE(parse_validity("revoked").has_value());
+    CHECK_FALSE(parse_signature_verdict("").has_value());
+  }
+
+  TEST_CASE("judge_signature: the verdict on decoded signature facts")
+  {
+    struct Case
+    {
+      SignatureInfo signature;
+      SignatureVerdict verdict;
+    };
+    const Case cases[] = {
+        {{"sha256WithRSAEncryption", "RSA+SHA256", "RSA", "SHA256"}, SignatureVerdict::current},
+        {{"ecdsa-with-SHA384", "ECDSA+SHA384", "ECDSA", "SHA384"}, SignatureVerdict::current},
+        {{"rsassaPss", "RSA-PSS+SHA256", "RSA-PSS", "SHA256"}, SignatureVerdict::current},
+        {{"ED25519", "Ed25519", "Ed25519", ""}, SignatureVerdict::current},
+        {{"ED448", "Ed448", "Ed448", ""}, SignatureVerdict::current},
+        {{"sha224WithRSAEncryption", "RSA+SHA224", "RSA", "SHA224"}, SignatureVerdict::legacy},
+        {{"dsa_with_SHA256", "DSA+SHA256", "DSA", "SHA256"}, SignatureVerdict::legacy},
+        {{"x", "+SHA256", "", "SHA256"}, SignatureVerdict::legacy}, // a key type OpenSSL does not name
+        {{"sha1WithRSAEncryption", "RSA+SHA1", "RSA", "SHA1"}, SignatureVerdict::rejected},
+        {{"ecdsa-with-SHA1", "ECDSA+SHA1", "ECDSA", "SHA1"}, SignatureVerdict::rejected},
+        {{"md5WithRSAEncryption", "RSA+MD5", "RSA", "MD5"}, SignatureVerdict::rejected},
+        {{"md2WithRSAEncryption", "RSA+MD2", "RSA", "MD2"}, SignatureVerdict::rejected},
+        {{"mdc2WithRSA", "RSA+MDC2", "RSA", "MDC2"}, SignatureVerdict::rejected},
+        {{"ripemd160WithRSA", "RSA+RIPEMD160", "RSA", "RIPEMD160"}, SignatureVerdict::rejected},
+        {{"rsaEncryption", "RSA", "RSA", ""}, SignatureVerdict::rejected},   // no hash, not EdDSA
+        {{"1.2.3.4", "1.2.3.4", "", ""}, SignatureVerdict::rejected},       // unknown algorithm
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.signature.label);
+      CHECK(judge_signature(c.signature) == c.verdict);
+    }
+  }
+
+  TEST_CASE("assess: the signature verdict of a leaf that decodes")
+  {
+    CertificateInfo leaf = leaf_with_cn("phone");
+    leaf.signature = {"sha1WithRSAEncryption", "RSA+SHA1", "RSA", "SHA1"};
+    CHECK(assess_at(leaf, k_now).signature_verdict == SignatureVerdict::rejected);
+    leaf.signature = {"ecdsa-with-SHA384", "ECDSA+SHA384", "ECDSA", "SHA384"};
+    CHECK(assess_at(leaf, k_now).signature_verdict == SignatureVerdict::current);
+    leaf.parsed = false;
+    CHECK_FALSE(assess_at(leaf, k_now).signature_verdict.has_value());
+  }
+
   TEST_CASE("normalize_mac")
   {
     SUBCASE("any separators, any case")

@@ -26,33 +26,36 @@ CertificateInfo self_signed(const KeySpec& key_spec, const std::string& hash, co
 
 TEST_SUITE("scanner.certificate")
 {
-  TEST_CASE("signature labels and verdicts")
+  TEST_CASE("signature algorithm, label, key and hash")
   {
     struct Case
     {
       KeySpec key;
-      std::string hash;
+      std::string digest;
       std::string label;
-      SignatureVerdict verdict;
+      std::string key_kind;
+      std::string hash;
       std::string algorithm;
     };
     const Case cases[] = {
-        {{"rsa", 2048, ""}, "sha256", "RSA+SHA256", SignatureVerdict::current, "sha256WithRSAEncryption"},
-        {{"rsa", 1024, ""}, "sha1", "RSA+SHA1", SignatureVerdict::rejected, "sha1WithRSAEncryption"},
-        {{"rsa", 1024, ""}, "md5", "RSA+MD5", SignatureVerdict::rejected, "md5WithRSAEncryption"},
-        {{"rsa", 1024, ""}, "sha224", "RSA+SHA224", SignatureVerdict::legacy, "sha224WithRSAEncryption"},
-        {{"ec", 0, "P-384"}, "sha384", "ECDSA+SHA384", SignatureVerdict::current, "ecdsa-with-SHA384"},
-        {{"ec", 0, "P-256"}, "sha256", "ECDSA+SHA256", SignatureVerdict::current, "ecdsa-with-SHA256"},
-        {{"ec", 0, "P-256"}, "sha1", "ECDSA+SHA1", SignatureVerdict::rejected, "ecdsa-with-SHA1"},
-        {{"ed25519", 0, ""}, "sha256", "Ed25519", SignatureVerdict::current, "ED25519"},
-        {{"rsa-pss", 2048, ""}, "sha256", "RSA-PSS+SHA256", SignatureVerdict::current, "rsassaPss"},
+        {{"rsa", 2048, ""}, "sha256", "RSA+SHA256", "RSA", "SHA256", "sha256WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "sha1", "RSA+SHA1", "RSA", "SHA1", "sha1WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "md5", "RSA+MD5", "RSA", "MD5", "md5WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "sha224", "RSA+SHA224", "RSA", "SHA224", "sha224WithRSAEncryption"},
+        {{"ec", 0, "P-384"}, "sha384", "ECDSA+SHA384", "ECDSA", "SHA384", "ecdsa-with-SHA384"},
+        {{"ec", 0, "P-256"}, "sha256", "ECDSA+SHA256", "ECDSA", "SHA256", "ecdsa-with-SHA256"},
+        {{"ec", 0, "P-256"}, "sha1", "ECDSA+SHA1", "ECDSA", "SHA1", "ecdsa-with-SHA1"},
+        {{"ed25519", 0, ""}, "sha256", "Ed25519", "Ed25519", "", "ED25519"},
+        {{"rsa-pss", 2048, ""}, "sha256", "RSA-PSS+SHA256", "RSA-PSS", "SHA256", "rsassaPss"},
     };
     for (const auto& c : cases) {
       CAPTURE(c.label);
-      const CertificateInfo info = self_signed(c.key, c.hash);
+      const CertificateInfo info = self_signed(c.key, c.digest);
       REQUIRE(info.parsed);
       CHECK(info.signature.label == c.label);
-      CHECK(info.signature.verdict == c.verdict);
+      CHECK(info.signature.key == c.key_kind);
+      CHECK(info.signature.hash == c.hash);
+      CHECK(hash_of_label(info.signature.label) == c.hash);
       CHECK(info.signature.algorithm == c.algorithm);
       CHECK(info.self_signed);
     }

@@ -128,7 +128,10 @@ ReportEndpoint endpoint_from_json(const json& record)
         break;
       }
       auto ders = pem_to_ders(text(item, "pem"));
-      if (!ders || ders->size() != 1) {
+      if (!ders) {
+        throw BadRecord("chain[].pem: " + ders.error());
+      }
+      if (ders->size() != 1) {
         throw BadRecord("chain[].pem is not one PEM certificate");
       }
       endpoint.chain.push_back(std::move(ders->front()));

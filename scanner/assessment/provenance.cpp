@@ -13,7 +13,6 @@
 #include "scanner/util/openssl_handles.hpp"
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -24,25 +23,13 @@ namespace {
 
 Result<std::vector<X509Ptr>> read_pem(std::string_view pem_text, std::string_view source_name)
 {
+  auto ders = read_certificate_bundle(pem_text, source_name);
+  if (!ders) {
+    return Error{ders.error()};
+  }
   std::vector<X509Ptr> certs;
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem_text.data(), static_cast<int>(pem_text.size())),
-                                                BIO_free);
-  while (true) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!cert) {
-      break;
-    }
-    certs.push_back(std::move(cert));
-  }
-  const unsigned long err = ERR_peek_last_error();
-  ERR_clear_error();
-  if (certs.empty()) {
-    return Error{std::string(source_name) + ": no PEM certificate found"};
-  }
-  // Running out of certificates is the normal end; anything else is a broken block.
-  if (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
-    return Error{std::string(source_name) + ": unreadable PEM certificate after the " + std::to_string(certs.size())
-                 + ". one"};
+  for (const Der& der : *ders) {
+    certs.push_back(decode_x509(der));
   }
   return certs;
 }

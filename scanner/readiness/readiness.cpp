@@ -186,23 +186,16 @@ TrustAfter& TrustAfter::operator=(TrustAfter&&) noexcept = default;
 
 Result<TrustAfter> TrustAfter::from_pem(std::string_view pem_text, std::string_view source_name)
 {
-  const auto ders = pem_to_ders(pem_text);
+  const auto ders = read_certificate_bundle(pem_text, source_name);
   if (!ders) {
-    return Error{std::string(source_name) + ": a CERTIFICATE block is not valid base64 or is not terminated"};
-  }
-  if (ders->empty()) {
-    return Error{std::string(source_name) + ": no PEM certificate found"};
+    return Error{ders.error()};
   }
   TrustAfter trust;
-  for (std::size_t i = 0; i < ders->size(); ++i) {
-    X509Ptr cert = decode_x509((*ders)[i]);
-    if (!cert) {
-      return Error{std::string(source_name) + ": certificate " + std::to_string(i + 1) + " does not decode"};
-    }
-    const CertificateInfo info = decode_certificate((*ders)[i]);
+  for (const Der& der : *ders) {
+    const CertificateInfo info = decode_certificate(der);
     trust.m_impl->subjects.push_back(info.subject);
     trust.m_impl->fingerprints.push_back(info.sha256);
-    trust.m_impl->certs.push_back(std::move(cert));
+    trust.m_impl->certs.push_back(decode_x509(der));
   }
   return trust;
 }

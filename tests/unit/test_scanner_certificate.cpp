@@ -181,4 +181,108 @@ TEST_SUITE("scanner.certificate")
     CHECK(info.sha256.size() == 64);
     CHECK(decode_certificate(Der{}).parsed == false);
   }
+
+  TEST_CASE("der_to_pem and pem_to_ders round-trip any bytes")
+  {
+    CHECK(der_to_pem(Der{0x00, 0x01, 0x02}) == "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n");
+    for (std::size_t size : {1u, 47u, 48u, 49u, 95u, 96u, 1000u}) {
+      CAPTURE(size);
+      Der der(size); // not a certificate: a device may send bytes OpenSSL refuses, and they are kept
+      for (std::size_t i = 0; i < size; ++i) {
+        der[i] = static_cast<unsigned char>(i * 7 + size);
+      }
+      const std::string pem = der_to_pem(der);
+      CHECK(pem.rfind("-----BEGIN CERTIFICATE-----\n", 0) == 0);
+      for (std::size_t at = 0, end = 0; (end = pem.find('\n', at)) != std::string::npos; at = end + 1) {
+        CHECK(end - at <= 64); // base64 in lines of 64
+      }
+      auto back = pem_to_ders("junk before\n" + pem + pem + "junk after");
+      REQUIRE_MESSAGE(back, back.error());
+      REQUIRE(back->size() == 2);
+      CHECK((*back)[0] == der);
+      CHECK((*back)[1] == der);
+    }
+  }
+
+  TEST_CASE("der_to_pem writes what OpenSSL writes for a certificate")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=000B82000001");
+    const auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+    CHECK(der_to_pem(to_der(cert.get())) == to_pem(cert.get()));
+    const auto back = pem_to_ders(to_pem(cert.get()));
+    REQUIRE(back);
+    REQUIRE(back->size() == 1);
+    CHECK(back->front() == to_der(cert.get()));
+  }
+
+  TEST_CASE("pem_to_ders: blocks of other types are skipped, a bad block is an error naming it")
+  {
+    const std::string good = der_to_pem(Der{0x30, 0x03, 0x02, 0x01, 0x05});
+    SUBCASE("nothing to read")
+    {
+      for (const std::string text : {"", "no certificate here", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}) {
+        CAPTURE(text);
+        const auto none = pem_to_ders(text);
+        REQUIRE(none);
+        CHECK(none->empty());
+      }
+    }
+    SUBCASE("indented or unclosed BEGIN text is not a block")
+    {
+      const auto ders = pem_to_ders("  -----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE\n" + good);
+      REQUIRE_MESSAGE(ders, ders.error());
+      CHECK(ders->size() == 1);
+    }
+    SUBCASE("other block types around certificates")
+    {
+      const auto ders = pem_to_ders("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" + good + "# c\n" + good);
+      REQUIRE(ders);
+      CHECK(ders->size() == 2);
+    }
+    SUBCASE("broken blocks")
+    {
+      const std::string broken[] = {
+          "-----BEGIN CERTIFICATE-----\nAAAA\n",                                   // no END line
+          "-----BEGIN CERTIFICATE-----\nAA*A\n-----END CERTIFICATE-----\n",       // not base64
+          "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n",        // cut short
+          "-----BEGIN CERTIFICATE-----\nAAAA\n-----END PRIVATE KEY-----\n",       // END of another type
+          "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",             // empty
+      };
+      for (const std::string& text : broken) {
+        CAPTURE(text);
+        const auto alone = pem_to_ders(text);
+        REQUIRE_FALSE(alone);
+        CHECK(alone.error().find("PEM block 1 ") == 0);
+        const auto after_good = pem_to_ders(good + text);
+        REQUIRE_FALSE(after_good);
+        CHECK(after_good.error().find("PEM block 2 ") == 0);
+        const auto before_good = pem_to_ders(text + good); // OpenSSL alone would skip a block cut short
+        REQUIRE_FALSE(before_good);
+        CHECK(before_good.error().find("PEM block 1 ") == 0);
+      }
+    }
+  }
+
+  TEST_CASE("read_certificate_bundle: at least one certificate, every one decodes")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=Root");
+    const std::string root = to_pem(make_certificate(spec, key.get(), nullptr, key.get()).get());
+    const auto bundle = read_certificate_bundle("roots\n" + root + root, "roots.pem");
+    REQUIRE(bundle);
+    CHECK(bundle->size() == 2);
+
+    const auto none = read_certificate_bundle("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k.pem");
+    REQUIRE_FALSE(none);
+    CHECK(none.error() == "k.pem: no PEM certificate found");
+    const auto garbage = read_certificate_bundle(root + der_to_pem(Der{0x30, 0x00}), "roots.pem");
+    REQUIRE_FALSE(garbage);
+    CHECK(garbage.error() == "roots.pem: certificate 2 does not decode");
+    const auto broken = read_certificate_bundle(root + "-----BEGIN CERTIFICATE-----\nAA*A\n", "roots.pem");
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error() == "roots.pem: PEM block 2 is not valid base64 or has no END line");
+  }
 }

@@ -2,6 +2,8 @@
 
 #include "reports/workflows/report_reader.hpp"
 
+#include "scanner/util/ip_address.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -82,7 +84,7 @@ ReportEndpoint endpoint_from_json(const json& record)
   }
   ReportEndpoint endpoint;
   const json& target = member(record, "target");
-  endpoint.ip = text(target, "ip");
+  endpoint.ip = canonical_address(text(target, "ip")); // older reports may spell IPv6 otherwise
   endpoint.host = text(target, "host");
   const auto port = target.find("port");
   if (port == target.end() || !port->is_number_unsigned() || port->get<std::uint64_t>() > 65535) {

@@ -3,6 +3,7 @@
 
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/ip_address.hpp"
 #include "scanner/util/openssl_handles.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/util/time.hpp"
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <span>
 
 namespace fleetcert {
 namespace {
@@ -109,24 +111,12 @@ std::string object_text(const ASN1_OBJECT* obj)
   return std::string(buf.data(), std::min<std::size_t>(static_cast<std::size_t>(size), buf.size() - 1));
 }
 
+// An iPAddress SAN as every address is written (RFC 5952 for IPv6); other sizes as <hex>.
 std::string ip_text(const ASN1_OCTET_STRING* ip)
 {
-  const unsigned char* p = ASN1_STRING_get0_data(ip);
-  const int size = ASN1_STRING_length(ip);
-  std::array<char, 64> buf{};
-  if (size == 4) {
-    std::snprintf(buf.data(), buf.size(), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-    return buf.data();
-  }
-  if (size == 16) {
-    std::string out;
-    for (int i = 0; i < 16; i += 2) {
-      std::snprintf(buf.data(), buf.size(), "%s%x", i == 0 ? "" : ":", (p[i] << 8) | p[i + 1]);
-      out += buf.data();
-    }
-    return out;
-  }
-  return "<" + to_hex(p, static_cast<std::size_t>(std::max(size, 0))) + ">";
+  const std::span<const unsigned char> bytes(ASN1_STRING_get0_data(ip),
+                                             static_cast<std::size_t>(std::max(ASN1_STRING_length(ip), 0)));
+  return format_address_bytes(bytes).value_or("<" + to_hex(bytes.data(), bytes.size()) + ">");
 }
 
 void decode_san(const X509* x, CertificateInfo& info)

@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -181,5 +182,27 @@ TEST_SUITE("report_reader")
     CHECK(load_scan_report(path).error() == path + ": record 1: status is neither ok nor error");
     write_file(path, "{\"schema\":\"fleetcert-scan/1\",\"records\":[");
     CHECK(load_scan_report(path).error().find("not valid JSON") != std::string::npos);
+  }
+
+  TEST_CASE("addresses are read back in the form fleetcert writes them, so old reports still pair")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/old.jsonl";
+    write_file(path, R"({"target":{"ip":"2001:DB8:0:0:0:0:0:1","port":443},"status":"error","error":{"class":"refused"}})"
+                     "\n"
+                     R"({"target":{"ip":"2001:db8::1","port":5061},"status":"error","error":{"class":"timeout"}})"
+                     "\n"
+                     R"({"target":{"ip":"0:0:0:0:0:ffff:c000:201","port":443},"status":"error","error":{"class":"reset"}})"
+                     "\n");
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->endpoints.size() == 3);
+    CHECK(report->endpoints[0].ip == "2001:db8::1");
+    CHECK(report->endpoints[2].ip == "::ffff:192.0.2.1");
+    const auto devices = report->devices();
+    REQUIRE(devices.size() == 2); // both ports of 2001:db8::1 are one device
+    const auto v6 = std::find_if(devices.begin(), devices.end(), [](const ReportDevice& d) { return d.ip == "2001:db8::1"; });
+    REQUIRE(v6 != devices.end());
+    CHECK(v6->endpoints.size() == 2);
   }
 }

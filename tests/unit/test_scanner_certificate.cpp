@@ -86,7 +86,8 @@ TEST_SUITE("scanner.certificate")
     auto key = generate_key({"ec", 0, "P-256"});
     CertSpec spec;
     spec.subject = parse_subject("/O=Gigaset/CN=7C2F80ABCDEF");
-    spec.san = {"DNS:phone.example", "IP:127.0.0.9", "email:admin@example.org"};
+    spec.san = {"DNS:phone.example", "IP:127.0.0.9", "email:admin@example.org", "IP:2001:DB8:0:0:1:0:0:1",
+                "IP:0:0:0:0:0:ffff:c000:201"};
     spec.serial_hex = "-0123456789ABCDEF";
     auto cert = make_certificate(spec, key.get(), ca.get(), ca_key.get());
     const auto der = to_der(cert.get());
@@ -98,10 +99,12 @@ TEST_SUITE("scanner.certificate")
           == "C=DE, ST=Germany, L=Bocholt, O=Gigaset Communications GmbH, OU=Certificate Authority, CN=Gigaset.net");
     CHECK(info.has_cn);
     CHECK(info.cn == "7C2F80ABCDEF");
-    REQUIRE(info.san.size() == 3);
+    REQUIRE(info.san.size() == 5);
     CHECK(info.san[0] == "DNS:phone.example");
     CHECK(info.san[1] == "IP:127.0.0.9");
     CHECK(info.san[2] == "email:admin@example.org");
+    CHECK(info.san[3] == "IP:2001:db8::1:0:0:1"); // IPv6 as every address is written: RFC 5952
+    CHECK(info.san[4] == "IP:::ffff:192.0.2.1");
     CHECK(info.serial == "-0123456789abcdef");
     CHECK_FALSE(info.self_signed);
     CHECK(info.sha256 == fleetcert::testing::sha256_hex(cert.get()));

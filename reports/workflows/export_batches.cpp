@@ -8,7 +8,6 @@
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
-#include "scanner/targets/targets.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -33,14 +32,6 @@ std::string inventory_mac(const ReportDevice& device)
     }
   }
   return {};
-}
-
-// Address order: IPv4 numerically, then IPv6, then names.
-auto address_order(const ReportDevice& device)
-{
-  const auto address = parse_address(device.ip);
-  return std::tuple(!address.has_value(), address ? address->first : true, address ? address->second : uint128{0},
-                    device.ip.empty() ? device.host : device.ip);
 }
 
 void add_distinct(std::vector<std::string>& items, const std::string& item)
@@ -103,10 +94,8 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
       continue;
     }
     UpdateEntry entry;
-    entry.ip = device.ip;
-    entry.host = device.host;
-    entry.model = device.model;
-    entry.site = device.site;
+    entry.identity() = device.identity();
+    entry.mac.clear(); // set below to the MAC listed
     const std::string from_inventory = inventory_mac(device);
     const std::string& chosen = legacy->cn_mac.empty() ? from_inventory : legacy->cn_mac;
     const auto mac = normalize_mac(chosen);
@@ -140,7 +129,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
       entry.batch = first.batch;
       entry.line = first.line;
       entry.note += std::string(entry.note.empty() ? "" : "; ") + "same MAC as " +
-                    (first.ip.empty() ? first.host : first.ip) + ": listed once";
+                    first.address() + ": listed once";
     } else {
       if (out.batches.empty() || out.batches.back().size() == batch_size) {
         out.batches.emplace_back();
@@ -153,9 +142,8 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
     }
     out.entries.push_back(std::move(entry));
   }
-  std::sort(skipped.begin(), skipped.end(), [](const UpdateEntry& a, const UpdateEntry& b) {
-    return std::tuple(a.ip, a.host) < std::tuple(b.ip, b.host);
-  });
+  std::stable_sort(skipped.begin(), skipped.end(),
+                   [](const UpdateEntry& a, const UpdateEntry& b) { return address_order(a) < address_order(b); });
   out.entries.insert(out.entries.end(), skipped.begin(), skipped.end());
   return out;
 }

@@ -142,7 +142,7 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome)
       continue;
     }
     out << '\n' << (device.status == Readiness::not_ready ? "NOT READY  " : "UNKNOWN    ")
-        << terminal_safe(device.ip.empty() ? device.host : device.ip);
+        << terminal_safe(device.address());
     for (const std::string* field : {&device.mac, &device.vendor, &device.model, &device.site}) {
       if (!field->empty()) {
         out << "  " << terminal_safe(*field);

@@ -10,7 +10,6 @@
 #include "reports/encoding/text_safety.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/certificate/certificate.hpp"
-#include "scanner/targets/targets.hpp"
 
 #include <algorithm>
 #include <array>
@@ -31,11 +30,6 @@ bool is_fleet_wide(const std::string& code)
          code == "not-answering";
 }
 
-std::string device_key(const ReportDevice& device)
-{
-  return device.ip.empty() ? device.host : device.ip;
-}
-
 std::string short_hash(const std::string& sha256)
 {
   return sha256.size() > 16 ? sha256.substr(0, 16) + "..." : sha256;
@@ -44,12 +38,7 @@ std::string short_hash(const std::string& sha256)
 DeviceSnapshot snapshot(const ReportDevice& device)
 {
   DeviceSnapshot out;
-  out.ip = device.ip;
-  out.host = device.host;
-  out.mac = device.mac;
-  out.vendor = device.vendor;
-  out.model = device.model;
-  out.site = device.site;
+  out.identity() = device.identity();
   out.worst = device.worst();
   out.findings = device.findings;
   for (const ReportEndpoint* endpoint : device.endpoints) {
@@ -210,8 +199,8 @@ std::vector<ChangeReason> compare_devices(const ReportDevice& older, const Repor
     ChangeReason reason;
     reason.effect = ChangeKind::moved;
     reason.field = "address";
-    reason.before = device_key(older);
-    reason.after = device_key(newer);
+    reason.before = older.address();
+    reason.after = newer.address();
     reason.text = "moved from " + reason.before + " to " + reason.after + " (same MAC " + newer.mac + ")";
     reasons.push_back(std::move(reason));
   }
@@ -324,14 +313,6 @@ void describe_unanswered(std::vector<ChangeReason>& reasons, const ReportDevice*
   (appearing ? reason.before : reason.after) = device == nullptr ? "absent" : "error";
   (appearing ? reason.after : reason.before) = "ok";
   reasons.push_back(std::move(reason));
-}
-
-// Address order: IPv4 numerically, then IPv6, then names.
-auto address_order(const DeviceSnapshot& device)
-{
-  const auto address = parse_address(device.ip);
-  return std::tuple(!address.has_value(), address ? address->first : true, address ? address->second : uint128{0},
-                    device.ip.empty() ? device.host : device.ip);
 }
 
 json finding_list(const std::vector<ReportFinding>& findings)
@@ -503,21 +484,21 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
     }
     const ReportDevice& a = old_devices[*old_index];
     const ReportDevice& b = new_devices[*it->second];
-    pairs.push_back({&a, &b, device_key(a) != device_key(b)});
+    pairs.push_back({&a, &b, a.address() != b.address()});
     old_used[*old_index] = true;
     new_used[*it->second] = true;
   }
   std::map<std::string, std::size_t> new_by_address;
   for (std::size_t i = 0; i < new_devices.size(); ++i) {
     if (!new_used[i]) {
-      new_by_address.emplace(device_key(new_devices[i]), i);
+      new_by_address.emplace(new_devices[i].address(), i);
     }
   }
   for (std::size_t i = 0; i < old_devices.size(); ++i) {
     if (old_used[i]) {
       continue;
     }
-    const auto it = new_by_address.find(device_key(old_devices[i]));
+    const auto it = new_by_address.find(old_devices[i].address());
     if (it != new_by_address.end()) {
       pairs.push_back({&old_devices[i], &new_devices[it->second], false});
       new_used[it->second] = true;
@@ -554,9 +535,9 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
       const ChangeKind kind = is_answering ? ChangeKind::appeared : ChangeKind::vanished;
       describe_unanswered(change.reasons, is_answering ? pair.older : pair.newer, kind, is_answering);
       if (pair.moved) {
-        change.reasons.push_back({ChangeKind::moved, "address", std::nullopt, "", device_key(*pair.older),
-                                  device_key(*pair.newer),
-                                  "moved from " + device_key(*pair.older) + " to " + device_key(*pair.newer)});
+        change.reasons.push_back({ChangeKind::moved, "address", std::nullopt, "", pair.older->address(),
+                                  pair.newer->address(),
+                                  "moved from " + pair.older->address() + " to " + pair.newer->address()});
       }
       classify(change);
       change.kind = kind;
@@ -646,7 +627,7 @@ std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const 
     const DeviceSnapshot& now = change.current();
     const std::string kind = ascii_upper(to_string(change.kind));
     std::string line = "\n" + kind + std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ');
-    line += terminal_safe(now.ip.empty() ? now.host : now.ip);
+    line += terminal_safe(now.address());
     for (const std::string* fact : {&now.mac, &now.vendor, &now.model, &now.site}) {
       if (!fact->empty()) {
         line += "  " + terminal_safe_fit(*fact, 32);

@@ -56,7 +56,7 @@ struct ChangeReason
 };
 
 // A device as one audit saw it (a copy, independent of the report's lifetime).
-struct DeviceSnapshot
+struct DeviceSnapshot : DeviceIdentity
 {
   struct Port
   {
@@ -64,7 +64,6 @@ struct DeviceSnapshot
     std::string status; // "ok" or the error class
     std::string sha256, signature_label, signature_verdict, provenance, validity, not_after;
   };
-  std::string ip, host, mac, vendor, model, site;
   std::optional<Severity> worst;
   std::vector<ReportFinding> findings; // worst first
   std::vector<Port> ports;             // port order

@@ -258,8 +258,7 @@ std::vector<ReportDevice> ScanReport::devices() const
 {
   std::map<std::string, ReportDevice> by_address;
   for (const ReportEndpoint& endpoint : endpoints) {
-    const std::string key = endpoint.ip.empty() ? endpoint.host : endpoint.ip;
-    ReportDevice& device = by_address[key];
+    ReportDevice& device = by_address[device_address(endpoint.ip, endpoint.host)];
     device.ip = endpoint.ip;
     if (device.host.empty()) {
       device.host = endpoint.host;
@@ -309,6 +308,9 @@ std::vector<ReportDevice> ScanReport::devices() const
     });
     devices.push_back(std::move(device));
   }
+  std::stable_sort(devices.begin(), devices.end(), [](const ReportDevice& a, const ReportDevice& b) {
+    return address_order(a) < address_order(b);
+  });
   return devices;
 }
 

@@ -8,6 +8,7 @@
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/assessment/findings.hpp"
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 
 #include <cstdint>
@@ -66,14 +67,8 @@ struct ReportEndpoint
 };
 
 // The endpoints of one address (or of one hostname that never resolved).
-struct ReportDevice
+struct ReportDevice : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;    // inventory MAC, else the CN's
-  std::string vendor; // assessed vendor, else the inventory's
-  std::string model;  // from the inventory
-  std::string site;   // from the inventory
   std::vector<const ReportEndpoint*> endpoints; // in port order
   std::vector<ReportFinding> findings;          // one per code (the worst), worst first
 

@@ -109,7 +109,7 @@ int export_grandstream_update(const ExportOptions& options)
   std::size_t skipped_shown = 0;
   for (const UpdateEntry& entry : batches.entries) {
     if (entry.status == "skipped" && skipped_shown++ < k_skipped_shown) {
-      print_error("skipped " + (entry.ip.empty() ? entry.host : entry.ip) + ": " + entry.note);
+      print_error("skipped " + entry.address() + ": " + entry.note);
     }
   }
   if (batches.skipped() > k_skipped_shown) {

@@ -884,12 +884,7 @@ std::string_view to_string(DhcpFormat format)
 
 std::optional<DhcpFormat> parse_dhcp_format(std::string_view text)
 {
-  for (const DhcpFormat format : {DhcpFormat::dnsmasq, DhcpFormat::isc, DhcpFormat::kea}) {
-    if (text == to_string(format)) {
-      return format;
-    }
-  }
-  return std::nullopt;
+  return parse_word(text, {DhcpFormat::dnsmasq, DhcpFormat::isc, DhcpFormat::kea});
 }
 
 std::optional<DhcpFormat> detect_dhcp_format(std::string_view text)

@@ -372,12 +372,7 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
                                 const ReadinessPolicy& policy, const VendorProfiles& profiles)
 {
   DeviceReadiness result;
-  result.ip = device.ip;
-  result.host = device.host;
-  result.mac = device.mac;
-  result.vendor = device.vendor;
-  result.model = device.model;
-  result.site = device.site;
+  result.identity() = device.identity();
   const VendorProfile* profile = device.vendor.empty() ? nullptr : profiles.find(device.vendor);
 
   std::vector<ReadinessEndpoint> endpoints = device.endpoints;

@@ -9,6 +9,7 @@
 //   vendor profile ─────────────────────────────────────────────> remediation ─────────┘
 
 #include "scanner/certificate/certificate.hpp"
+#include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
 
@@ -90,14 +91,8 @@ struct ReadinessEndpoint
 };
 
 // One device (address) to evaluate.
-struct ReadinessDeviceInput
+struct ReadinessDeviceInput : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;
-  std::string vendor;
-  std::string model;
-  std::string site;
   bool in_inventory = false;
   std::vector<ReadinessEndpoint> endpoints;
 };
@@ -113,14 +108,9 @@ struct PortReadiness
   std::vector<std::string> verified_chain; // one-line subjects, leaf first, when it chains
 };
 
-struct DeviceReadiness
+// What readiness decided for one device.
+struct DeviceReadiness : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;
-  std::string vendor;
-  std::string model;
-  std::string site;
   Readiness status = Readiness::unknown;
   std::vector<PortReadiness> ports;
   std::vector<ReadinessReason> reasons;  // every reason of every port, in port order

@@ -92,8 +92,8 @@ json device_json(const DeviceReadiness& device)
   json ports = json::array();
   for (const PortReadiness& port : device.ports) {
     json item{{"port", port.port}, {"status", port_status(port)}};
-    if (!port.certificate_received && !port.error_class.empty()) {
-      item["error_class"] = port.error_class;
+    if (!port.certificate_received && port.error_class) {
+      item["error_class"] = std::string(to_string(*port.error_class));
     }
     if (!port.leaf_sha256.empty()) {
       item["leaf_subject"] = port.leaf_subject;

@@ -9,6 +9,7 @@
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
 
 #include <algorithm>
@@ -44,15 +45,13 @@ DeviceSnapshot snapshot(const ReportDevice& device)
   for (const ReportEndpoint* endpoint : device.endpoints) {
     DeviceSnapshot::Port port;
     port.port = endpoint->port;
-    port.status = endpoint->ok ? "ok" : (endpoint->error_class.empty() ? "error" : endpoint->error_class);
+    port.status = endpoint->ok ? "ok" : endpoint->error_word();
     if (endpoint->ok) {
       port.sha256 = endpoint->sha256;
       port.signature_label = endpoint->signature_label;
       port.signature_verdict = endpoint->signature_verdict;
-      port.provenance = endpoint->provenance_kind;
-      if (!endpoint->provenance_basis.empty() && !endpoint->provenance_kind.empty()) {
-        port.provenance += "/" + endpoint->provenance_basis;
-      }
+      port.provenance_kind = endpoint->provenance_kind;
+      port.provenance_basis = endpoint->provenance_basis;
       port.validity = endpoint->validity;
       port.not_after = endpoint->not_after ? format_iso8601(*endpoint->not_after) : std::string();
     }
@@ -73,10 +72,7 @@ const ReportEndpoint* find_port(const ReportDevice& device, std::uint16_t port)
 
 std::string error_word(const ReportEndpoint* endpoint)
 {
-  if (endpoint == nullptr) {
-    return "not scanned";
-  }
-  return endpoint->error_class.empty() ? "error" : endpoint->error_class;
+  return endpoint == nullptr ? std::string("not scanned") : endpoint->error_word();
 }
 
 std::string port_prefix(std::uint16_t port)
@@ -115,7 +111,7 @@ std::map<std::string, FindingState> findings_of(const ReportDevice& device, cons
 {
   std::map<std::string, FindingState> out;
   for (const ReportEndpoint* endpoint : device.endpoints) {
-    for (const ReportFinding& finding : endpoint->findings) {
+    for (const Finding& finding : endpoint->findings) {
       if (options.ignored_codes.count(finding.code) != 0 ||
           (!diff.fleet_findings_compared && is_fleet_wide(finding.code))) {
         continue;
@@ -235,17 +231,14 @@ std::vector<ChangeReason> compare_devices(const ReportDevice& older, const Repor
       const std::string label = after->signature_label.empty() ? "" : " (" + after->signature_label + ")";
       compare_rank(reasons, port, "signature_verdict", "signature verdict",
                    signature_verdict_rank(before->signature_verdict), signature_verdict_rank(after->signature_verdict),
-                   before->signature_verdict, after->signature_verdict, label);
-      const auto provenance = [](const ReportEndpoint* e) {
-        return e->provenance_kind.empty() ? std::string() : e->provenance_kind + "/" + e->provenance_basis;
-      };
+                   word_of(before->signature_verdict), word_of(after->signature_verdict), label);
       compare_rank(reasons, port, "provenance", "provenance",
                    provenance_rank(before->provenance_kind, before->provenance_basis),
-                   provenance_rank(after->provenance_kind, after->provenance_basis), provenance(before),
-                   provenance(after), "");
+                   provenance_rank(after->provenance_kind, after->provenance_basis), before->provenance(),
+                   after->provenance(), "");
       const std::string until = after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "";
       compare_rank(reasons, port, "validity", "validity", validity_rank(before->validity),
-                   validity_rank(after->validity), before->validity, after->validity, until);
+                   validity_rank(after->validity), word_of(before->validity), word_of(after->validity), until);
     } else if (was_ok && after != nullptr) { // absent: the port was not scanned this time
       ChangeReason reason;
       reason.effect = options.vanished_is_worse ? ChangeKind::worse : ChangeKind::changed;
@@ -315,10 +308,10 @@ void describe_unanswered(std::vector<ChangeReason>& reasons, const ReportDevice*
   reasons.push_back(std::move(reason));
 }
 
-json finding_list(const std::vector<ReportFinding>& findings)
+json finding_list(const std::vector<Finding>& findings)
 {
   json out = json::array();
-  for (const ReportFinding& finding : findings) {
+  for (const Finding& finding : findings) {
     out.push_back({{"code", finding.code}, {"severity", std::string(to_string(finding.severity))}});
   }
   return out;
@@ -352,9 +345,9 @@ json snapshot_to_json(const std::optional<DeviceSnapshot>& device)
     json item = {{"port", port.port}, {"status", port.status}};
     put(item, "sha256", port.sha256);
     put(item, "signature_label", port.signature_label);
-    put(item, "signature_verdict", port.signature_verdict);
-    put(item, "provenance", port.provenance);
-    put(item, "validity", port.validity);
+    put(item, "signature_verdict", word_of(port.signature_verdict));
+    put(item, "provenance", provenance_text(port.provenance_kind, port.provenance_basis));
+    put(item, "validity", word_of(port.validity));
     put(item, "not_after", port.not_after);
     out["ports"].push_back(std::move(item));
   }
@@ -396,46 +389,43 @@ std::string_view to_string(ChangeKind kind)
   return "changed";
 }
 
-int signature_verdict_rank(std::string_view verdict)
+int signature_verdict_rank(std::optional<SignatureVerdict> verdict)
 {
-  if (verdict == "current") {
-    return 3;
+  if (!verdict) {
+    return 0; // the certificate did not decode, or a verdict this version does not know
   }
-  if (verdict == "legacy") {
-    return 2;
+  switch (*verdict) {
+  case SignatureVerdict::current: return 3;
+  case SignatureVerdict::legacy: return 2;
+  case SignatureVerdict::rejected: return 1;
   }
-  if (verdict == "rejected") {
-    return 1;
-  }
-  return 0; // unknown: the certificate did not decode
+  return 0;
 }
 
-int provenance_rank(std::string_view kind, std::string_view basis)
+int provenance_rank(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis)
 {
-  if (kind == "factory") {
-    return basis == "chain" ? 5 : 4;
+  const bool chain = basis == ProvenanceBasis::chain;
+  switch (kind.value_or(ProvenanceKind::unknown)) {
+  case ProvenanceKind::factory: return chain ? 5 : 4;
+  case ProvenanceKind::custom_ca: return chain ? 3 : 2;
+  case ProvenanceKind::self_signed: return 1;
+  case ProvenanceKind::unknown: return 0;
   }
-  if (kind == "custom-ca") {
-    return basis == "chain" ? 3 : 2;
-  }
-  if (kind == "self-signed") {
-    return 1;
-  }
-  return 0; // unknown
+  return 0;
 }
 
-int validity_rank(std::string_view validity)
+int validity_rank(std::optional<Validity> validity)
 {
-  if (validity == "valid") {
-    return 3;
+  if (!validity) {
+    return 0; // dates unknown
   }
-  if (validity == "expiring") {
-    return 2;
+  switch (*validity) {
+  case Validity::valid: return 3;
+  case Validity::expiring: return 2;
+  case Validity::expired:
+  case Validity::not_yet_valid: return 1;
   }
-  if (validity == "expired" || validity == "not-yet-valid") {
-    return 1;
-  }
-  return 0; // dates unknown
+  return 0;
 }
 
 bool ReportDiff::worse() const

@@ -35,6 +35,7 @@ ScanReport load(const std::string& path)
   if (!report) {
     throw UsageError(report.error());
   }
+  print_warnings(report->path, report->warnings);
   return std::move(*report);
 }
 

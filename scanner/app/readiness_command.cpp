@@ -182,6 +182,7 @@ int readiness(const ReadinessOptions& options)
     }
     throw UsageError(report.error());
   }
+  print_warnings(report->path, report->warnings);
   outcome.source_interrupted = report->interrupted;
 
   // Evaluation.

@@ -11,6 +11,7 @@
 #include "scanner/assessment/provenance.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/text.hpp"
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -208,6 +209,25 @@ std::string_view to_string(ProvenanceBasis basis)
   case ProvenanceBasis::none: return "none";
   }
   return "none";
+}
+
+std::optional<ProvenanceKind> parse_provenance_kind(std::string_view text)
+{
+  return parse_word(text, {ProvenanceKind::factory, ProvenanceKind::self_signed, ProvenanceKind::custom_ca,
+                           ProvenanceKind::unknown});
+}
+
+std::optional<ProvenanceBasis> parse_provenance_basis(std::string_view text)
+{
+  return parse_word(text, {ProvenanceBasis::chain, ProvenanceBasis::issuer_name, ProvenanceBasis::none});
+}
+
+std::string provenance_text(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis)
+{
+  if (!kind) {
+    return {};
+  }
+  return basis ? word_of(kind) + "/" + word_of(basis) : word_of(kind);
 }
 
 Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,

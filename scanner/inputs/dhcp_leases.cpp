@@ -928,7 +928,7 @@ Result<DhcpLeases> read_dhcp_leases(std::string_view text, std::string_view sour
     text.remove_prefix(3);
   }
   if (!format) {
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    if (trim_blanks(text).empty()) {
       DhcpLeases empty; // an empty lease file: a server that has handed out nothing yet
       return empty;
     }

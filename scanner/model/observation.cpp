@@ -2,6 +2,8 @@
 
 #include "scanner/model/observation.hpp"
 
+#include "scanner/util/text.hpp"
+
 namespace fleetcert {
 
 std::string_view to_string(ErrorClass error_class)
@@ -27,6 +29,12 @@ std::string_view to_string(ErrorClass error_class)
     return "dns";
   }
   return "";
+}
+
+std::optional<ErrorClass> parse_error_class(std::string_view text)
+{
+  return parse_word(text, {ErrorClass::refused, ErrorClass::timeout, ErrorClass::reset, ErrorClass::not_tls,
+                           ErrorClass::tls_alert, ErrorClass::protocol, ErrorClass::unreachable, ErrorClass::dns});
 }
 
 std::string_view to_string(HandshakeMode mode)

@@ -358,7 +358,7 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
 
   // 4. A name shared by many devices.
   const VendorProfile* owner = generic_cn_owner(profiles, leaf.cn);
-  if (owner != nullptr || endpoint.cn_class == "generic") {
+  if (owner != nullptr || endpoint.cn_class == CnClass::generic) {
     add("generic-cn",
         "CN " + quote_for_message(leaf.cn) + " is a name shared by many devices, not this device's own",
         remediation_for("generic-cn", profile != nullptr ? profile : owner));
@@ -398,7 +398,7 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
     std::string detail;
     for (const PortReadiness& port : result.ports) {
       detail += (detail.empty() ? "" : ", ") + std::to_string(port.port) + ": "
-                + (port.error_class.empty() ? std::string("no answer") : port.error_class);
+                + (port.error_class ? std::string(to_string(*port.error_class)) : std::string("no answer"));
     }
     result.reasons.push_back(ReadinessReason{"no-certificate", 0, detail.empty() ? message : message + " (" + detail + ")",
                                              k_no_certificate_remediation});
@@ -423,7 +423,8 @@ bool counts_as_device(const ReadinessDeviceInput& device)
   }
   return std::any_of(device.endpoints.begin(), device.endpoints.end(), [](const ReadinessEndpoint& e) {
     return e.certificate_received
-           || (e.error_class != "refused" && e.error_class != "unreachable" && e.error_class != "dns");
+           || (e.error_class != ErrorClass::refused && e.error_class != ErrorClass::unreachable
+               && e.error_class != ErrorClass::dns);
   });
 }
 

@@ -8,6 +8,7 @@
 //                                   leaf + sent intermediates ──> signature, key, CN ──┼─> reasons ─> status
 //   vendor profile ─────────────────────────────────────────────> remediation ─────────┘
 
+#include "scanner/assessment/assessment.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
@@ -85,9 +86,9 @@ struct ReadinessEndpoint
 {
   std::uint16_t port = 0;
   bool certificate_received = false;
-  std::vector<Der> chain;  // leaf first, as sent; empty when the report carried no PEM
-  std::string cn_class;    // the scan's CN class ("generic", ...), may be empty
-  std::string error_class; // when no certificate: "refused", "timeout", ...
+  std::vector<Der> chain;                // leaf first, as sent; empty when the report carried no PEM
+  std::optional<CnClass> cn_class;       // the scan's CN class, when known
+  std::optional<ErrorClass> error_class; // when no certificate: why, when known
 };
 
 // One device (address) to evaluate.
@@ -102,7 +103,7 @@ struct PortReadiness
   std::uint16_t port = 0;
   Readiness status = Readiness::unknown;
   bool certificate_received = false;
-  std::string error_class;
+  std::optional<ErrorClass> error_class;
   std::string leaf_subject;
   std::string leaf_sha256;
   std::vector<std::string> verified_chain; // one-line subjects, leaf first, when it chains

@@ -38,6 +38,12 @@ std::optional<Enum> parse_word(std::string_view text, std::initializer_list<Enum
   return std::nullopt;
 }
 
+// The vocabulary word of a value, "" when there is none.
+template <typename Enum> std::string word_of(const std::optional<Enum>& value)
+{
+  return value ? std::string(to_string(*value)) : std::string();
+}
+
 // One step of UTF-8 decoding at a position: a code point, or an ill-formed sequence whose length
 // is its maximal subpart (Unicode 15, section 3.9, table 3-7), with code_point U+FFFD.
 struct Utf8Step

@@ -1,4 +1,4 @@
-// Tests for scanner/assessment (and the ErrorClass names of scanner/observation): MAC
+// Tests for scanner/assessment (and the ErrorClass names of scanner/observation): vocabulary words, MAC
 // normalization, CN classes and validity against a given "now".
 
 #include "scanner/assessment/assessment.hpp"
@@ -78,6 +78,22 @@ TEST_SUITE("scanner.assessment")
     for (const SignatureVerdict v : {SignatureVerdict::current, SignatureVerdict::legacy, SignatureVerdict::rejected}) {
       CHECK(parse_signature_verdict(to_string(v)) == v);
     }
+    for (const ErrorClass e : {ErrorClass::refused, ErrorClass::timeout, ErrorClass::reset, ErrorClass::not_tls,
+                               ErrorClass::tls_alert, ErrorClass::protocol, ErrorClass::unreachable, ErrorClass::dns}) {
+      CHECK(parse_error_class(to_string(e)) == e);
+    }
+    CHECK_FALSE(parse_error_class("").has_value()); // none is no class a report names
+    CHECK_FALSE(parse_error_class("not_tls").has_value());
+    for (const ProvenanceKind k :
+         {ProvenanceKind::factory, ProvenanceKind::self_signed, ProvenanceKind::custom_ca, ProvenanceKind::unknown}) {
+      CHECK(parse_provenance_kind(to_string(k)) == k);
+    }
+    for (const ProvenanceBasis b : {ProvenanceBasis::chain, ProvenanceBasis::issuer_name, ProvenanceBasis::none}) {
+      CHECK(parse_provenance_basis(to_string(b)) == b);
+    }
+    CHECK(provenance_text(ProvenanceKind::factory, ProvenanceBasis::chain) == "factory/chain");
+    CHECK(provenance_text(ProvenanceKind::custom_ca, std::nullopt) == "custom-ca");
+    CHECK(provenance_text(std::nullopt, ProvenanceBasis::chain).empty());
     CHECK_FALSE(parse_cn_class("MAC").has_value());
     CHECK_FALSE(parse_validity("not_yet_valid").has_value());
     CHECK_FALSE(parse_validity("revoked").has_value());

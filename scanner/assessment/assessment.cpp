@@ -19,6 +19,18 @@ constexpr std::array<std::string_view, 1> k_generic_cns = {
   "Einstein2", // Gigaset N610/N670/N870 factory client certificates (wrong: should be the MAC)
 };
 
+constexpr VocabularyWord<CnClass> k_cn_classes[] = {
+    {CnClass::mac, "mac"}, {CnClass::generic, "generic"}, {CnClass::other, "other"}, {CnClass::none, "none"}};
+
+constexpr VocabularyWord<Validity> k_validities[] = {{Validity::valid, "valid"},
+                                                     {Validity::expiring, "expiring"},
+                                                     {Validity::expired, "expired"},
+                                                     {Validity::not_yet_valid, "not-yet-valid"}};
+
+constexpr VocabularyWord<SignatureVerdict> k_signature_verdicts[] = {{SignatureVerdict::current, "current"},
+                                                                     {SignatureVerdict::legacy, "legacy"},
+                                                                     {SignatureVerdict::rejected, "rejected"}};
+
 // Rounds towards negative infinity (C++ division rounds towards zero).
 std::int64_t floor_div(std::int64_t a, std::int64_t b)
 {
@@ -30,57 +42,32 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b)
 
 std::string_view to_string(CnClass cn_class)
 {
-  switch (cn_class) {
-  case CnClass::mac:
-    return "mac";
-  case CnClass::generic:
-    return "generic";
-  case CnClass::other:
-    return "other";
-  case CnClass::none:
-    return "none";
-  }
-  return "none";
-}
-
-std::string_view to_string(Validity validity)
-{
-  switch (validity) {
-  case Validity::valid:
-    return "valid";
-  case Validity::expiring:
-    return "expiring";
-  case Validity::expired:
-    return "expired";
-  case Validity::not_yet_valid:
-    return "not-yet-valid";
-  }
-  return "valid";
+  return vocabulary_word(k_cn_classes, cn_class);
 }
 
 std::optional<CnClass> parse_cn_class(std::string_view text)
 {
-  return parse_word(text, {CnClass::mac, CnClass::generic, CnClass::other, CnClass::none});
+  return vocabulary_value(k_cn_classes, text);
+}
+
+std::string_view to_string(Validity validity)
+{
+  return vocabulary_word(k_validities, validity);
 }
 
 std::optional<Validity> parse_validity(std::string_view text)
 {
-  return parse_word(text, {Validity::valid, Validity::expiring, Validity::expired, Validity::not_yet_valid});
+  return vocabulary_value(k_validities, text);
 }
 
 std::string_view to_string(SignatureVerdict verdict)
 {
-  switch (verdict) {
-  case SignatureVerdict::current: return "current";
-  case SignatureVerdict::legacy: return "legacy";
-  case SignatureVerdict::rejected: return "rejected";
-  }
-  return "rejected";
+  return vocabulary_word(k_signature_verdicts, verdict);
 }
 
 std::optional<SignatureVerdict> parse_signature_verdict(std::string_view text)
 {
-  return parse_word(text, {SignatureVerdict::current, SignatureVerdict::legacy, SignatureVerdict::rejected});
+  return vocabulary_value(k_signature_verdicts, text);
 }
 
 SignatureVerdict judge_signature(const SignatureInfo& signature)

@@ -22,6 +22,14 @@
 namespace fleetcert {
 namespace {
 
+constexpr VocabularyWord<ProvenanceKind> k_provenance_kinds[] = {{ProvenanceKind::factory, "factory"},
+                                                                  {ProvenanceKind::self_signed, "self-signed"},
+                                                                  {ProvenanceKind::custom_ca, "custom-ca"},
+                                                                  {ProvenanceKind::unknown, "unknown"}};
+
+constexpr VocabularyWord<ProvenanceBasis> k_provenance_bases[] = {
+    {ProvenanceBasis::chain, "chain"}, {ProvenanceBasis::issuer_name, "issuer-name"}, {ProvenanceBasis::none, "none"}};
+
 Result<std::vector<X509Ptr>> read_pem(std::string_view pem_text, std::string_view source_name)
 {
   auto ders = read_certificate_bundle(pem_text, source_name);
@@ -192,34 +200,22 @@ bool TrustStores::empty() const
 
 std::string_view to_string(ProvenanceKind kind)
 {
-  switch (kind) {
-  case ProvenanceKind::factory: return "factory";
-  case ProvenanceKind::self_signed: return "self-signed";
-  case ProvenanceKind::custom_ca: return "custom-ca";
-  case ProvenanceKind::unknown: return "unknown";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(ProvenanceBasis basis)
-{
-  switch (basis) {
-  case ProvenanceBasis::chain: return "chain";
-  case ProvenanceBasis::issuer_name: return "issuer-name";
-  case ProvenanceBasis::none: return "none";
-  }
-  return "none";
+  return vocabulary_word(k_provenance_kinds, kind);
 }
 
 std::optional<ProvenanceKind> parse_provenance_kind(std::string_view text)
 {
-  return parse_word(text, {ProvenanceKind::factory, ProvenanceKind::self_signed, ProvenanceKind::custom_ca,
-                           ProvenanceKind::unknown});
+  return vocabulary_value(k_provenance_kinds, text);
+}
+
+std::string_view to_string(ProvenanceBasis basis)
+{
+  return vocabulary_word(k_provenance_bases, basis);
 }
 
 std::optional<ProvenanceBasis> parse_provenance_basis(std::string_view text)
 {
-  return parse_word(text, {ProvenanceBasis::chain, ProvenanceBasis::issuer_name, ProvenanceBasis::none});
+  return vocabulary_value(k_provenance_bases, text);
 }
 
 std::string provenance_text(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis)

@@ -30,6 +30,9 @@ namespace {
 
 constexpr std::size_t k_max_isc_depth = 16; // nested blocks ("on commit { ... }")
 
+constexpr VocabularyWord<DhcpFormat> k_dhcp_formats[] = {
+    {DhcpFormat::dnsmasq, "dnsmasq"}, {DhcpFormat::isc, "isc"}, {DhcpFormat::kea, "kea"}};
+
 // Where a lease stands before "now" is applied.
 enum class LeaseState
 {
@@ -874,17 +877,12 @@ Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, cons
 
 std::string_view to_string(DhcpFormat format)
 {
-  switch (format) {
-  case DhcpFormat::dnsmasq: return "dnsmasq";
-  case DhcpFormat::isc: return "isc";
-  case DhcpFormat::kea: return "kea";
-  }
-  return "dnsmasq";
+  return vocabulary_word(k_dhcp_formats, format);
 }
 
 std::optional<DhcpFormat> parse_dhcp_format(std::string_view text)
 {
-  return parse_word(text, {DhcpFormat::dnsmasq, DhcpFormat::isc, DhcpFormat::kea});
+  return vocabulary_value(k_dhcp_formats, text);
 }
 
 std::optional<DhcpFormat> detect_dhcp_format(std::string_view text)

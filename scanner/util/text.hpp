@@ -4,7 +4,6 @@
 // (reports/encoding/text_safety builds its writers on the same pieces).
 
 #include <cstddef>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,13 +25,33 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 std::string quote_for_message(std::string_view text);
 inline constexpr std::size_t k_quote_max_bytes = 256;
 
-// The value of `values` whose to_string() is `text`: the inverse of a vocabulary enum's to_string.
-template <typename Enum>
-std::optional<Enum> parse_word(std::string_view text, std::initializer_list<Enum> values)
+// One word of a vocabulary (DESIGN.md): an enum value and how reports write it. A vocabulary's
+// to_string and its parse function both read one table of these.
+template <typename Enum> struct VocabularyWord
 {
-  for (const Enum value : values) {
-    if (to_string(value) == text) {
-      return value;
+  Enum value;
+  std::string_view word;
+};
+
+// The word of `value` in `words`; "" when the table has none.
+template <typename Enum, std::size_t N>
+constexpr std::string_view vocabulary_word(const VocabularyWord<Enum> (&words)[N], Enum value)
+{
+  for (const VocabularyWord<Enum>& entry : words) {
+    if (entry.value == value) {
+      return entry.word;
+    }
+  }
+  return {};
+}
+
+// The value whose word is exactly `text`; nullopt for any other text, and for "".
+template <typename Enum, std::size_t N>
+constexpr std::optional<Enum> vocabulary_value(const VocabularyWord<Enum> (&words)[N], std::string_view text)
+{
+  for (const VocabularyWord<Enum>& entry : words) {
+    if (!text.empty() && entry.word == text) {
+      return entry.value;
     }
   }
   return std::nullopt;

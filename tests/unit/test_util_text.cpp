@@ -66,15 +66,30 @@ TEST_SUITE("util.text")
     }
   }
 
-  TEST_CASE("parse_word is the inverse of to_string")
+  TEST_CASE("a vocabulary table gives both directions")
   {
-    const auto all = {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical};
-    for (const Severity severity : all) {
-      CHECK(parse_word(to_string(severity), all) == severity);
+    enum class Colour
+    {
+      red,
+      dark_blue,
+      none,
+    };
+    constexpr VocabularyWord<Colour> words[] = {{Colour::red, "red"}, {Colour::dark_blue, "dark-blue"}, {Colour::none, ""}};
+    for (const Colour colour : {Colour::red, Colour::dark_blue}) {
+      CHECK(vocabulary_value(words, vocabulary_word(words, colour)) == colour);
     }
-    CHECK_FALSE(parse_word("severe", all).has_value());
-    CHECK_FALSE(parse_word("HIGH", all).has_value());
-    CHECK_FALSE(parse_word("", all).has_value());
+    CHECK(vocabulary_word(words, Colour::dark_blue) == "dark-blue");
+    CHECK(vocabulary_word(words, Colour::none).empty());
+    CHECK_FALSE(vocabulary_value(words, "dark_blue").has_value());
+    CHECK_FALSE(vocabulary_value(words, "RED").has_value());
+    CHECK_FALSE(vocabulary_value(words, "").has_value()); // "" is no word, even when a value writes as ""
+    static_assert(vocabulary_word(words, Colour::red) == "red");
+  }
+
+  TEST_CASE("word_of: a value's word, empty without one")
+  {
+    CHECK(word_of(std::optional<Severity>(Severity::high)) == "high");
+    CHECK(word_of(std::optional<Severity>()).empty());
   }
 
   TEST_CASE("decode_utf8 steps over maximal subparts")

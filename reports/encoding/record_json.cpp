@@ -71,7 +71,7 @@ json tls_to_json(const Record& record)
   return object;
 }
 
-json leaf_to_json(const CertificateInfo& leaf)
+json leaf_to_json(const CertificateInfo& leaf, std::optional<SignatureVerdict> verdict)
 {
   json object = json::object();
   if (leaf.parsed) {
@@ -117,7 +117,9 @@ json leaf_to_json(const CertificateInfo& leaf)
     if (!leaf.signature.label.empty()) {
       put_text(signature, "label", leaf.signature.label);
     }
-    signature["verdict"] = std::string(to_string(leaf.signature.verdict));
+    if (verdict) {
+      signature["verdict"] = std::string(to_string(*verdict));
+    }
     object["signature"] = std::move(signature);
 
     json key = json::object();
@@ -268,7 +270,7 @@ nlohmann::json record_to_json(const Record& record)
   }
   object["tls"] = tls_to_json(record);
   if (const CertificateInfo* leaf = record.leaf()) {
-    object["leaf"] = leaf_to_json(*leaf);
+    object["leaf"] = leaf_to_json(*leaf, record.assessment.signature_verdict);
   }
   json chain = json::array();
   for (std::size_t i = 0; i < record.chain.size(); ++i) {

@@ -96,7 +96,8 @@ std::vector<std::string> csv_row(const Record& record)
   cells.push_back(untrusted(leaf != nullptr ? leaf->md5 : std::string()));
   cells.push_back(untrusted(cert.signature.algorithm));
   cells.push_back(untrusted(cert.signature.label));
-  cells.push_back(trusted(parsed ? to_string(cert.signature.verdict) : std::string_view()));
+  const std::optional<SignatureVerdict> verdict = parsed ? record.assessment.signature_verdict : std::nullopt;
+  cells.push_back(trusted(verdict ? to_string(*verdict) : std::string_view()));
   cells.push_back(untrusted(cert.key.type));
   cells.push_back(trusted(cert.key.bits > 0 ? std::to_string(cert.key.bits) : std::string()));
   cells.push_back(untrusted(cert.key.curve));

@@ -55,7 +55,9 @@ void ScanSummary::add(const Record& record)
     return;
   }
   ++signature_labels[leaf.signature.label.empty() ? std::string("unknown") : leaf.signature.label];
-  ++signature_verdicts[std::string(to_string(leaf.signature.verdict))];
+  if (record.assessment.signature_verdict) {
+    ++signature_verdicts[std::string(to_string(*record.assessment.signature_verdict))];
+  }
   if (record.assessment.validity) {
     ++validity[std::string(to_string(*record.assessment.validity))];
   }

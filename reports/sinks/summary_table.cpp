@@ -241,7 +241,9 @@ void SummaryTable::write(const Record& record)
     if (!leaf->signature.label.empty()) {
       cells[3] = leaf->signature.label;
     }
-    cells[4] = std::string(to_string(leaf->signature.verdict));
+    if (record.assessment.signature_verdict) {
+      cells[4] = std::string(to_string(*record.assessment.signature_verdict));
+    }
     if (leaf->has_cn) {
       cells[5] = leaf->cn;
     }

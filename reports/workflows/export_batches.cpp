@@ -6,8 +6,8 @@
 #include "scanner/util/ascii.hpp"
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
-#include "scanner/targets/targets.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,7 +21,7 @@ namespace {
 bool has_finding(const ReportEndpoint& endpoint, std::string_view code)
 {
   return std::any_of(endpoint.findings.begin(), endpoint.findings.end(),
-                     [&](const ReportFinding& finding) { return finding.code == code; });
+                     [&](const Finding& finding) { return finding.code == code; });
 }
 
 std::string inventory_mac(const ReportDevice& device)
@@ -32,14 +32,6 @@ std::string inventory_mac(const ReportDevice& device)
     }
   }
   return {};
-}
-
-// Address order: IPv4 numerically, then IPv6, then names.
-auto address_order(const ReportDevice& device)
-{
-  const auto address = parse_address(device.ip);
-  return std::tuple(!address.has_value(), address ? address->first : true, address ? address->second : uint128{0},
-                    device.ip.empty() ? device.host : device.ip);
 }
 
 void add_distinct(std::vector<std::string>& items, const std::string& item)
@@ -54,21 +46,46 @@ std::string join(const std::vector<std::string>& items)
   return join_items(items, " ");
 }
 
-bool any_endpoint(const ReportDevice& device, const std::vector<std::string>& values,
-                  std::string (*field)(const ReportEndpoint&))
+// True when an endpoint of `device` that presented a certificate passes `test`.
+template <typename Test> bool any_ok_endpoint(const ReportDevice& device, Test test)
 {
-  for (const ReportEndpoint* endpoint : device.endpoints) {
-    if (!endpoint->ok) {
-      continue;
-    }
-    const std::string value = field(*endpoint);
-    for (const std::string& wanted : values) {
-      if (ascii_iequals(value, wanted)) {
-        return true;
-      }
-    }
+  return std::any_of(device.endpoints.begin(), device.endpoints.end(),
+                     [&](const ReportEndpoint* endpoint) { return endpoint->ok && test(*endpoint); });
+}
+
+// True when `value` is the value of one of the words `wanted` (any case).
+template <typename Enum>
+bool is_one_of(const std::optional<Enum>& value, const std::vector<std::string>& wanted,
+               std::optional<Enum> (*parse)(std::string_view))
+{
+  return value && std::any_of(wanted.begin(), wanted.end(),
+                              [&](const std::string& word) { return parse(ascii_lower(word)) == value; });
+}
+
+// "factory" (any basis) or "factory/chain", any case; nullopt parts when a word is unknown.
+struct ProvenanceCondition
+{
+  std::optional<ProvenanceKind> kind;
+  bool any_basis = true;
+  std::optional<ProvenanceBasis> basis;
+};
+ProvenanceCondition parse_provenance_condition(const std::string& text)
+{
+  const std::size_t slash = text.find('/');
+  ProvenanceCondition condition;
+  condition.kind = parse_provenance_kind(ascii_lower(text.substr(0, slash)));
+  if (slash != std::string::npos) {
+    condition.any_basis = false;
+    condition.basis = parse_provenance_basis(ascii_lower(text.substr(slash + 1)));
   }
-  return false;
+  return condition;
+}
+
+bool provenance_is(const ReportEndpoint& endpoint, const std::string& wanted)
+{
+  const ProvenanceCondition condition = parse_provenance_condition(wanted);
+  return condition.kind && endpoint.provenance_kind == condition.kind
+         && (condition.any_basis || (condition.basis && endpoint.provenance_basis == condition.basis));
 }
 
 bool any_of_values(const std::string& value, const std::vector<std::string>& values)
@@ -102,10 +119,8 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
       continue;
     }
     UpdateEntry entry;
-    entry.ip = device.ip;
-    entry.host = device.host;
-    entry.model = device.model;
-    entry.site = device.site;
+    entry.identity() = device.identity();
+    entry.mac.clear(); // set below to the MAC listed
     const std::string from_inventory = inventory_mac(device);
     const std::string& chosen = legacy->cn_mac.empty() ? from_inventory : legacy->cn_mac;
     const auto mac = normalize_mac(chosen);
@@ -117,7 +132,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
     }
     if (!mac) {
       entry.status = "skipped";
-      entry.note = "MAC '" + chosen + "' is not 12 hex digits";
+      entry.note = "MAC " + quote_for_message(chosen) + " is not 12 hex digits";
       skipped.push_back(std::move(entry));
       continue;
     }
@@ -139,7 +154,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
       entry.batch = first.batch;
       entry.line = first.line;
       entry.note += std::string(entry.note.empty() ? "" : "; ") + "same MAC as " +
-                    (first.ip.empty() ? first.host : first.ip) + ": listed once";
+                    first.address() + ": listed once";
     } else {
       if (out.batches.empty() || out.batches.back().size() == batch_size) {
         out.batches.emplace_back();
@@ -152,9 +167,8 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
     }
     out.entries.push_back(std::move(entry));
   }
-  std::sort(skipped.begin(), skipped.end(), [](const UpdateEntry& a, const UpdateEntry& b) {
-    return std::tuple(a.ip, a.host) < std::tuple(b.ip, b.host);
-  });
+  std::stable_sort(skipped.begin(), skipped.end(),
+                   [](const UpdateEntry& a, const UpdateEntry& b) { return address_order(a) < address_order(b); });
   out.entries.insert(out.entries.end(), skipped.begin(), skipped.end());
   return out;
 }
@@ -177,9 +191,10 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
 {
   DeviceFilter filter;
   for (const std::string& condition : conditions) {
+    const std::string where = "--where " + quote_for_message(condition) + ": ";
     const auto equals = condition.find('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == condition.size()) {
-      return Error{"--where '" + condition + "': expected KEY=VALUE"};
+      return Error{where + "expected KEY=VALUE"};
     }
     const std::string key = ascii_lower(condition.substr(0, equals));
     const std::string value = condition.substr(equals + 1);
@@ -189,15 +204,28 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
       for (const std::string& k : keys) {
         known += (known.empty() ? "" : ", ") + k;
       }
-      return Error{"--where '" + condition + "': unknown key '" + key + "' (known: " + known + ")"};
+      return Error{where + "unknown key " + quote_for_message(key) + " (known: " + known + ")"};
     }
     if (key == "severity") {
       if (!parse_severity(ascii_lower(value))) {
-        return Error{"--where '" + condition + "': severity is one of info, low, medium, high, critical"};
+        return Error{where + "severity is one of info, low, medium, high, critical"};
       }
     }
     if (key == "answered" && !ascii_iequals(value, "true") && !ascii_iequals(value, "false")) {
-      return Error{"--where '" + condition + "': answered is true or false"};
+      return Error{where + "answered is true or false"};
+    }
+    if (key == "verdict" && !parse_signature_verdict(ascii_lower(value))) {
+      return Error{where + "verdict is one of current, legacy, rejected"};
+    }
+    if (key == "validity" && !parse_validity(ascii_lower(value))) {
+      return Error{where + "validity is one of valid, expiring, expired, not-yet-valid"};
+    }
+    if (key == "provenance") {
+      const ProvenanceCondition provenance = parse_provenance_condition(value);
+      if (!provenance.kind || (!provenance.any_basis && !provenance.basis)) {
+        return Error{where + "provenance is factory, self-signed, custom-ca or unknown, optionally with /chain, "
+                             "/issuer-name or /none"};
+      }
     }
     filter.conditions[key].push_back(value);
   }
@@ -212,7 +240,7 @@ bool DeviceFilter::matches(const ReportDevice& device) const
     bool hit = false;
     if (key == "finding") {
       hit = std::any_of(device.findings.begin(), device.findings.end(),
-                        [&](const ReportFinding& f) { return any_of_values(f.code, values); });
+                        [&](const Finding& f) { return any_of_values(f.code, values); });
     } else if (key == "vendor") {
       hit = any_of_values(device.vendor, values);
     } else if (key == "model") {
@@ -220,15 +248,17 @@ bool DeviceFilter::matches(const ReportDevice& device) const
     } else if (key == "site") {
       hit = any_of_values(device.site, values);
     } else if (key == "signature") {
-      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.signature_label; });
+      hit = any_ok_endpoint(device, [&](const ReportEndpoint& e) { return any_of_values(e.signature_label, values); });
     } else if (key == "verdict") {
-      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.signature_verdict; });
+      hit = any_ok_endpoint(
+          device, [&](const ReportEndpoint& e) { return is_one_of(e.signature_verdict, values, parse_signature_verdict); });
     } else if (key == "provenance") { // "factory" or "factory/chain"
-      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.provenance_kind; }) ||
-            any_endpoint(device, values,
-                         [](const ReportEndpoint& e) { return e.provenance_kind + "/" + e.provenance_basis; });
+      hit = any_ok_endpoint(device, [&](const ReportEndpoint& e) {
+        return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return provenance_is(e, v); });
+      });
     } else if (key == "validity") {
-      hit = any_endpoint(device, values, [](const ReportEndpoint& e) { return e.validity; });
+      hit = any_ok_endpoint(device,
+                            [&](const ReportEndpoint& e) { return is_one_of(e.validity, values, parse_validity); });
     } else if (key == "severity") { // the worst finding is at least this severe
       const auto worst = device.worst();
       hit = worst && std::any_of(values.begin(), values.end(), [&](const std::string& v) {
@@ -259,24 +289,21 @@ std::vector<std::string> device_export_row(const ReportDevice& device)
   std::vector<std::string> ports, cns, labels, verdicts, provenance, validity;
   std::optional<std::int64_t> earliest;
   for (const ReportEndpoint* endpoint : device.endpoints) {
-    ports.push_back(std::to_string(endpoint->port) + ":" +
-                    (endpoint->ok ? std::string("ok") : (endpoint->error_class.empty() ? "error" : endpoint->error_class)));
+    ports.push_back(std::to_string(endpoint->port) + ":" + (endpoint->ok ? std::string("ok") : endpoint->error_word()));
     if (!endpoint->ok) {
       continue;
     }
     add_distinct(cns, endpoint->cn);
     add_distinct(labels, endpoint->signature_label);
-    add_distinct(verdicts, endpoint->signature_verdict);
-    add_distinct(provenance, endpoint->provenance_kind.empty() || endpoint->provenance_basis.empty()
-                                 ? endpoint->provenance_kind
-                                 : endpoint->provenance_kind + "/" + endpoint->provenance_basis);
-    add_distinct(validity, endpoint->validity);
+    add_distinct(verdicts, word_of(endpoint->signature_verdict));
+    add_distinct(provenance, endpoint->provenance());
+    add_distinct(validity, word_of(endpoint->validity));
     if (endpoint->not_after && (!earliest || *endpoint->not_after < *earliest)) {
       earliest = endpoint->not_after;
     }
   }
   std::vector<std::string> codes;
-  for (const ReportFinding& finding : device.findings) {
+  for (const Finding& finding : device.findings) {
     codes.push_back(finding.code);
   }
   const auto worst = device.worst();

@@ -20,11 +20,10 @@ namespace fleetcert {
 // The Grandstream certificate portal takes at most this many MACs per request.
 constexpr std::size_t k_grandstream_portal_limit = 1000;
 
-// One device of a Grandstream update export: a row of the index.
-struct UpdateEntry
+// One device of a Grandstream update export: a row of the index. Its mac is the one listed
+// (12 upper-case hex digits), empty when skipped for want of one.
+struct UpdateEntry : DeviceIdentity
 {
-  std::string mac; // 12 upper-case hex digits; empty when skipped for want of one
-  std::string ip, host, model, site;
   std::size_t batch = 0; // 1-based batch number; 0 when not in a batch
   std::size_t line = 0;  // 1-based line in that batch
   std::string status;    // "batched", "duplicate" (its MAC is on an earlier row), "skipped"

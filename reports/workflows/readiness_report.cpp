@@ -92,8 +92,8 @@ json device_json(const DeviceReadiness& device)
   json ports = json::array();
   for (const PortReadiness& port : device.ports) {
     json item{{"port", port.port}, {"status", port_status(port)}};
-    if (!port.certificate_received && !port.error_class.empty()) {
-      item["error_class"] = port.error_class;
+    if (!port.certificate_received && port.error_class) {
+      item["error_class"] = std::string(to_string(*port.error_class));
     }
     if (!port.leaf_sha256.empty()) {
       item["leaf_subject"] = port.leaf_subject;
@@ -142,7 +142,7 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome)
       continue;
     }
     out << '\n' << (device.status == Readiness::not_ready ? "NOT READY  " : "UNKNOWN    ")
-        << terminal_safe(device.ip.empty() ? device.host : device.ip);
+        << terminal_safe(device.address());
     for (const std::string* field : {&device.mac, &device.vendor, &device.model, &device.site}) {
       if (!field->empty()) {
         out << "  " << terminal_safe(*field);

@@ -9,8 +9,8 @@
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
-#include "scanner/targets/targets.hpp"
 
 #include <algorithm>
 #include <array>
@@ -31,11 +31,6 @@ bool is_fleet_wide(const std::string& code)
          code == "not-answering";
 }
 
-std::string device_key(const ReportDevice& device)
-{
-  return device.ip.empty() ? device.host : device.ip;
-}
-
 std::string short_hash(const std::string& sha256)
 {
   return sha256.size() > 16 ? sha256.substr(0, 16) + "..." : sha256;
@@ -44,26 +39,19 @@ std::string short_hash(const std::string& sha256)
 DeviceSnapshot snapshot(const ReportDevice& device)
 {
   DeviceSnapshot out;
-  out.ip = device.ip;
-  out.host = device.host;
-  out.mac = device.mac;
-  out.vendor = device.vendor;
-  out.model = device.model;
-  out.site = device.site;
+  out.identity() = device.identity();
   out.worst = device.worst();
   out.findings = device.findings;
   for (const ReportEndpoint* endpoint : device.endpoints) {
     DeviceSnapshot::Port port;
     port.port = endpoint->port;
-    port.status = endpoint->ok ? "ok" : (endpoint->error_class.empty() ? "error" : endpoint->error_class);
+    port.status = endpoint->ok ? "ok" : endpoint->error_word();
     if (endpoint->ok) {
       port.sha256 = endpoint->sha256;
       port.signature_label = endpoint->signature_label;
       port.signature_verdict = endpoint->signature_verdict;
-      port.provenance = endpoint->provenance_kind;
-      if (!endpoint->provenance_basis.empty() && !endpoint->provenance_kind.empty()) {
-        port.provenance += "/" + endpoint->provenance_basis;
-      }
+      port.provenance_kind = endpoint->provenance_kind;
+      port.provenance_basis = endpoint->provenance_basis;
       port.validity = endpoint->validity;
       port.not_after = endpoint->not_after ? format_iso8601(*endpoint->not_after) : std::string();
     }
@@ -84,10 +72,7 @@ const ReportEndpoint* find_port(const ReportDevice& device, std::uint16_t port)
 
 std::string error_word(const ReportEndpoint* endpoint)
 {
-  if (endpoint == nullptr) {
-    return "not scanned";
-  }
-  return endpoint->error_class.empty() ? "error" : endpoint->error_class;
+  return endpoint == nullptr ? std::string("not scanned") : endpoint->error_word();
 }
 
 std::string port_prefix(std::uint16_t port)
@@ -126,7 +111,7 @@ std::map<std::string, FindingState> findings_of(const ReportDevice& device, cons
 {
   std::map<std::string, FindingState> out;
   for (const ReportEndpoint* endpoint : device.endpoints) {
-    for (const ReportFinding& finding : endpoint->findings) {
+    for (const Finding& finding : endpoint->findings) {
       if (options.ignored_codes.count(finding.code) != 0 ||
           (!diff.fleet_findings_compared && is_fleet_wide(finding.code))) {
         continue;
@@ -210,8 +195,8 @@ std::vector<ChangeReason> compare_devices(const ReportDevice& older, const Repor
     ChangeReason reason;
     reason.effect = ChangeKind::moved;
     reason.field = "address";
-    reason.before = device_key(older);
-    reason.after = device_key(newer);
+    reason.before = older.address();
+    reason.after = newer.address();
     reason.text = "moved from " + reason.before + " to " + reason.after + " (same MAC " + newer.mac + ")";
     reasons.push_back(std::move(reason));
   }
@@ -246,17 +231,14 @@ std::vector<ChangeReason> compare_devices(const ReportDevice& older, const Repor
       const std::string label = after->signature_label.empty() ? "" : " (" + after->signature_label + ")";
       compare_rank(reasons, port, "signature_verdict", "signature verdict",
                    signature_verdict_rank(before->signature_verdict), signature_verdict_rank(after->signature_verdict),
-                   before->signature_verdict, after->signature_verdict, label);
-      const auto provenance = [](const ReportEndpoint* e) {
-        return e->provenance_kind.empty() ? std::string() : e->provenance_kind + "/" + e->provenance_basis;
-      };
+                   word_of(before->signature_verdict), word_of(after->signature_verdict), label);
       compare_rank(reasons, port, "provenance", "provenance",
                    provenance_rank(before->provenance_kind, before->provenance_basis),
-                   provenance_rank(after->provenance_kind, after->provenance_basis), provenance(before),
-                   provenance(after), "");
+                   provenance_rank(after->provenance_kind, after->provenance_basis), before->provenance(),
+                   after->provenance(), "");
       const std::string until = after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "";
       compare_rank(reasons, port, "validity", "validity", validity_rank(before->validity),
-                   validity_rank(after->validity), before->validity, after->validity, until);
+                   validity_rank(after->validity), word_of(before->validity), word_of(after->validity), until);
     } else if (was_ok && after != nullptr) { // absent: the port was not scanned this time
       ChangeReason reason;
       reason.effect = options.vanished_is_worse ? ChangeKind::worse : ChangeKind::changed;
@@ -326,18 +308,10 @@ void describe_unanswered(std::vector<ChangeReason>& reasons, const ReportDevice*
   reasons.push_back(std::move(reason));
 }
 
-// Address order: IPv4 numerically, then IPv6, then names.
-auto address_order(const DeviceSnapshot& device)
-{
-  const auto address = parse_address(device.ip);
-  return std::tuple(!address.has_value(), address ? address->first : true, address ? address->second : uint128{0},
-                    device.ip.empty() ? device.host : device.ip);
-}
-
-json finding_list(const std::vector<ReportFinding>& findings)
+json finding_list(const std::vector<Finding>& findings)
 {
   json out = json::array();
-  for (const ReportFinding& finding : findings) {
+  for (const Finding& finding : findings) {
     out.push_back({{"code", finding.code}, {"severity", std::string(to_string(finding.severity))}});
   }
   return out;
@@ -371,9 +345,9 @@ json snapshot_to_json(const std::optional<DeviceSnapshot>& device)
     json item = {{"port", port.port}, {"status", port.status}};
     put(item, "sha256", port.sha256);
     put(item, "signature_label", port.signature_label);
-    put(item, "signature_verdict", port.signature_verdict);
-    put(item, "provenance", port.provenance);
-    put(item, "validity", port.validity);
+    put(item, "signature_verdict", word_of(port.signature_verdict));
+    put(item, "provenance", provenance_text(port.provenance_kind, port.provenance_basis));
+    put(item, "validity", word_of(port.validity));
     put(item, "not_after", port.not_after);
     out["ports"].push_back(std::move(item));
   }
@@ -415,46 +389,43 @@ std::string_view to_string(ChangeKind kind)
   return "changed";
 }
 
-int signature_verdict_rank(std::string_view verdict)
+int signature_verdict_rank(std::optional<SignatureVerdict> verdict)
 {
-  if (verdict == "current") {
-    return 3;
+  if (!verdict) {
+    return 0; // the certificate did not decode, or a verdict this version does not know
   }
-  if (verdict == "legacy") {
-    return 2;
+  switch (*verdict) {
+  case SignatureVerdict::current: return 3;
+  case SignatureVerdict::legacy: return 2;
+  case SignatureVerdict::rejected: return 1;
   }
-  if (verdict == "rejected") {
-    return 1;
-  }
-  return 0; // unknown: the certificate did not decode
+  return 0;
 }
 
-int provenance_rank(std::string_view kind, std::string_view basis)
+int provenance_rank(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis)
 {
-  if (kind == "factory") {
-    return basis == "chain" ? 5 : 4;
+  const bool chain = basis == ProvenanceBasis::chain;
+  switch (kind.value_or(ProvenanceKind::unknown)) {
+  case ProvenanceKind::factory: return chain ? 5 : 4;
+  case ProvenanceKind::custom_ca: return chain ? 3 : 2;
+  case ProvenanceKind::self_signed: return 1;
+  case ProvenanceKind::unknown: return 0;
   }
-  if (kind == "custom-ca") {
-    return basis == "chain" ? 3 : 2;
-  }
-  if (kind == "self-signed") {
-    return 1;
-  }
-  return 0; // unknown
+  return 0;
 }
 
-int validity_rank(std::string_view validity)
+int validity_rank(std::optional<Validity> validity)
 {
-  if (validity == "valid") {
-    return 3;
+  if (!validity) {
+    return 0; // dates unknown
   }
-  if (validity == "expiring") {
-    return 2;
+  switch (*validity) {
+  case Validity::valid: return 3;
+  case Validity::expiring: return 2;
+  case Validity::expired:
+  case Validity::not_yet_valid: return 1;
   }
-  if (validity == "expired" || validity == "not-yet-valid") {
-    return 1;
-  }
-  return 0; // dates unknown
+  return 0;
 }
 
 bool ReportDiff::worse() const
@@ -503,21 +474,21 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
     }
     const ReportDevice& a = old_devices[*old_index];
     const ReportDevice& b = new_devices[*it->second];
-    pairs.push_back({&a, &b, device_key(a) != device_key(b)});
+    pairs.push_back({&a, &b, a.address() != b.address()});
     old_used[*old_index] = true;
     new_used[*it->second] = true;
   }
   std::map<std::string, std::size_t> new_by_address;
   for (std::size_t i = 0; i < new_devices.size(); ++i) {
     if (!new_used[i]) {
-      new_by_address.emplace(device_key(new_devices[i]), i);
+      new_by_address.emplace(new_devices[i].address(), i);
     }
   }
   for (std::size_t i = 0; i < old_devices.size(); ++i) {
     if (old_used[i]) {
       continue;
     }
-    const auto it = new_by_address.find(device_key(old_devices[i]));
+    const auto it = new_by_address.find(old_devices[i].address());
     if (it != new_by_address.end()) {
       pairs.push_back({&old_devices[i], &new_devices[it->second], false});
       new_used[it->second] = true;
@@ -554,9 +525,9 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
       const ChangeKind kind = is_answering ? ChangeKind::appeared : ChangeKind::vanished;
       describe_unanswered(change.reasons, is_answering ? pair.older : pair.newer, kind, is_answering);
       if (pair.moved) {
-        change.reasons.push_back({ChangeKind::moved, "address", std::nullopt, "", device_key(*pair.older),
-                                  device_key(*pair.newer),
-                                  "moved from " + device_key(*pair.older) + " to " + device_key(*pair.newer)});
+        change.reasons.push_back({ChangeKind::moved, "address", std::nullopt, "", pair.older->address(),
+                                  pair.newer->address(),
+                                  "moved from " + pair.older->address() + " to " + pair.newer->address()});
       }
       classify(change);
       change.kind = kind;
@@ -646,7 +617,7 @@ std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const 
     const DeviceSnapshot& now = change.current();
     const std::string kind = ascii_upper(to_string(change.kind));
     std::string line = "\n" + kind + std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ');
-    line += terminal_safe(now.ip.empty() ? now.host : now.ip);
+    line += terminal_safe(now.address());
     for (const std::string* fact : {&now.mac, &now.vendor, &now.model, &now.site}) {
       if (!fact->empty()) {
         line += "  " + terminal_safe_fit(*fact, 32);

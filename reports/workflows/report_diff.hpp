@@ -56,17 +56,20 @@ struct ChangeReason
 };
 
 // A device as one audit saw it (a copy, independent of the report's lifetime).
-struct DeviceSnapshot
+struct DeviceSnapshot : DeviceIdentity
 {
   struct Port
   {
     std::uint16_t port = 0;
-    std::string status; // "ok" or the error class
-    std::string sha256, signature_label, signature_verdict, provenance, validity, not_after;
+    std::string status; // "ok" or the error class ("error" when the report names none this version knows)
+    std::string sha256, signature_label, not_after;
+    std::optional<SignatureVerdict> signature_verdict;
+    std::optional<ProvenanceKind> provenance_kind;
+    std::optional<ProvenanceBasis> provenance_basis;
+    std::optional<Validity> validity;
   };
-  std::string ip, host, mac, vendor, model, site;
   std::optional<Severity> worst;
-  std::vector<ReportFinding> findings; // worst first
+  std::vector<Finding> findings;       // worst first
   std::vector<Port> ports;             // port order
 };
 
@@ -102,9 +105,10 @@ nlohmann::json diff_to_json(const ReportDiff& diff, const ScanReport& older, con
 // Human-readable text for a terminal: every report text passed through terminal_safe.
 std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const ScanReport& newer);
 
-// Rank of a report word in the orders above (higher is better); 0 for an empty or unknown word.
-int signature_verdict_rank(std::string_view verdict);
-int provenance_rank(std::string_view kind, std::string_view basis);
-int validity_rank(std::string_view validity);
+// Rank in the orders above (higher is better); 0 when unknown (absent, or a word this version
+// does not know).
+int signature_verdict_rank(std::optional<SignatureVerdict> verdict);
+int provenance_rank(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis);
+int validity_rank(std::optional<Validity> validity);
 
 } // namespace fleetcert

@@ -2,6 +2,9 @@
 
 #include "reports/workflows/report_reader.hpp"
 
+#include "scanner/util/ip_address.hpp"
+#include "scanner/util/text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -53,7 +56,25 @@ std::optional<std::int64_t> instant(const json& object, const char* key)
   }
   auto parsed = parse_iso8601(value);
   if (!parsed) {
-    throw BadRecord(std::string("'") + key + "' is not an ISO 8601 time: " + value);
+    throw BadRecord(std::string("'") + key + "' is not an ISO 8601 time: " + quote_for_message(value));
+  }
+  return parsed;
+}
+
+// A vocabulary word of the record at `path`: the value, nullopt when absent, and nullopt with a
+// line in `unknown` when the word is one this version does not know.
+template <typename Enum>
+std::optional<Enum> word(const json& object, const char* key, std::string_view path,
+                         std::optional<Enum> (*parse)(std::string_view), std::vector<std::string>& unknown)
+{
+  const std::string value = text(object, key);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  const std::optional<Enum> parsed = parse(value);
+  if (!parsed) {
+    unknown.push_back(std::string(path) + " " + quote_for_message(value)
+                      + " is unknown to this fleetcert (a newer version's report?): read as unknown");
   }
   return parsed;
 }
@@ -75,14 +96,15 @@ InventoryRow inventory_row(const json& object, const std::string& ip)
   return row;
 }
 
-ReportEndpoint endpoint_from_json(const json& record)
+// The endpoint of one record; words this version does not know are described in `unknown`.
+ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& unknown)
 {
   if (!record.is_object() || !record.contains("target") || !record.contains("status")) {
     throw BadRecord("not a fleetcert record (no target or status)");
   }
   ReportEndpoint endpoint;
   const json& target = member(record, "target");
-  endpoint.ip = text(target, "ip");
+  endpoint.ip = canonical_address(text(target, "ip")); // older reports may spell IPv6 otherwise
   endpoint.host = text(target, "host");
   const auto port = target.find("port");
   if (port == target.end() || !port->is_number_unsigned() || port->get<std::uint64_t>() > 65535) {
@@ -96,7 +118,7 @@ ReportEndpoint endpoint_from_json(const json& record)
   endpoint.ok = status == "ok";
   if (!endpoint.ok) {
     const json& error = member(record, "error");
-    endpoint.error_class = text(error, "class");
+    endpoint.error_class = word(error, "class", "error.class", parse_error_class, unknown);
     endpoint.error_detail = text(error, "detail");
   }
 
@@ -111,7 +133,7 @@ ReportEndpoint endpoint_from_json(const json& record)
   const json& signature = member(leaf, "signature");
   endpoint.signature_algorithm = text(signature, "algorithm");
   endpoint.signature_label = text(signature, "label");
-  endpoint.signature_verdict = text(signature, "verdict");
+  endpoint.signature_verdict = word(signature, "verdict", "leaf.signature.verdict", parse_signature_verdict, unknown);
   const json& key = member(leaf, "key");
   endpoint.key_type = text(key, "type");
   endpoint.key_curve = text(key, "curve");
@@ -128,7 +150,10 @@ ReportEndpoint endpoint_from_json(const json& record)
         break;
       }
       auto ders = pem_to_ders(text(item, "pem"));
-      if (!ders || ders->size() != 1) {
+      if (!ders) {
+        throw BadRecord("chain[].pem: " + ders.error());
+      }
+      if (ders->size() != 1) {
         throw BadRecord("chain[].pem is not one PEM certificate");
       }
       endpoint.chain.push_back(std::move(ders->front()));
@@ -136,17 +161,19 @@ ReportEndpoint endpoint_from_json(const json& record)
   }
 
   const json& assessment = member(record, "assessment");
-  endpoint.cn_class = text(assessment, "cn_class");
+  endpoint.cn_class = word(assessment, "cn_class", "assessment.cn_class", parse_cn_class, unknown);
   endpoint.cn_mac = text(assessment, "mac");
-  endpoint.validity = text(assessment, "validity");
+  endpoint.validity = word(assessment, "validity", "assessment.validity", parse_validity, unknown);
   endpoint.vendor = text(member(assessment, "vendor"), "name");
   const json& provenance = member(assessment, "provenance");
-  endpoint.provenance_kind = text(provenance, "kind");
-  endpoint.provenance_basis = text(provenance, "basis");
+  endpoint.provenance_kind =
+      word(provenance, "kind", "assessment.provenance.kind", parse_provenance_kind, unknown);
+  endpoint.provenance_basis =
+      word(provenance, "basis", "assessment.provenance.basis", parse_provenance_basis, unknown);
   endpoint.provenance_vendor = text(provenance, "vendor");
   if (const auto findings = assessment.find("findings"); findings != assessment.end() && findings->is_array()) {
     for (const json& item : *findings) {
-      ReportFinding finding;
+      Finding finding;
       finding.code = text(item, "code");
       const auto severity = parse_severity(text(item, "severity"));
       if (finding.code.empty() || !severity) {
@@ -164,11 +191,40 @@ ReportEndpoint endpoint_from_json(const json& record)
   return endpoint;
 }
 
+// The report's warnings about words this version does not know: the first k_report_warnings
+// named with their record, then one line that counts the rest.
+class UnknownWords
+{
+public:
+  explicit UnknownWords(ScanReport& report) : m_report(report) {}
+  void add(const std::string& where, const std::vector<std::string>& unknown)
+  {
+    for (const std::string& what : unknown) {
+      if (m_report.warnings.size() < k_report_warnings) {
+        m_report.warnings.push_back(where + ": " + what);
+      } else {
+        ++m_more;
+      }
+    }
+  }
+  void finish()
+  {
+    if (m_more > 0) {
+      m_report.warnings.push_back("and " + std::to_string(m_more) + " more values unknown to this fleetcert");
+    }
+  }
+
+private:
+  ScanReport& m_report;
+  std::size_t m_more = 0;
+};
+
 Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
 {
   std::string top_key;
   std::string record_error;
   std::size_t records = 0;
+  UnknownWords unknown_words(report);
   json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth == 1 && event == json::parse_event_t::key) {
       top_key = parsed.get<std::string>();
@@ -178,7 +234,9 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
       ++records;
       if (record_error.empty()) {
         try {
-          report.endpoints.push_back(endpoint_from_json(parsed));
+          std::vector<std::string> unknown;
+          report.endpoints.push_back(endpoint_from_json(parsed, unknown));
+          unknown_words.add("record " + std::to_string(records), unknown);
         } catch (const std::exception& e) {
           record_error = "record " + std::to_string(records) + ": " + e.what();
         }
@@ -199,6 +257,7 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
   if (!record_error.empty()) {
     return Error{report.path + ": " + record_error};
   }
+  unknown_words.finish();
   report.format = "json";
   const json& scan = document.contains("scan") && document["scan"].is_object() ? document["scan"] : json::object();
   report.started_at = scan.value("started_at", "");
@@ -210,15 +269,18 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
 Result<ScanReport> load_lines(std::ifstream& in, ScanReport report)
 {
   report.format = "jsonl";
+  UnknownWords unknown_words(report);
   std::string line;
   std::size_t number = 0;
   while (std::getline(in, line)) {
     ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+    if (trim_blanks(line).empty()) {
       continue;
     }
     try {
-      report.endpoints.push_back(endpoint_from_json(json::parse(line)));
+      std::vector<std::string> unknown;
+      report.endpoints.push_back(endpoint_from_json(json::parse(line), unknown));
+      unknown_words.add("line " + std::to_string(number), unknown);
     } catch (const std::exception& e) {
       return Error{report.path + ":" + std::to_string(number) + ": " + e.what()};
     }
@@ -226,6 +288,7 @@ Result<ScanReport> load_lines(std::ifstream& in, ScanReport report)
   if (in.bad()) {
     return Error{report.path + ": read error"};
   }
+  unknown_words.finish();
   return report;
 }
 
@@ -235,6 +298,16 @@ int severity_rank(Severity severity)
 }
 
 } // namespace
+
+std::string ReportEndpoint::provenance() const
+{
+  return provenance_text(provenance_kind, provenance_basis);
+}
+
+std::string ReportEndpoint::error_word() const
+{
+  return error_class ? std::string(to_string(*error_class)) : std::string("error");
+}
 
 bool ReportDevice::answered() const
 {
@@ -253,8 +326,7 @@ std::vector<ReportDevice> ScanReport::devices() const
 {
   std::map<std::string, ReportDevice> by_address;
   for (const ReportEndpoint& endpoint : endpoints) {
-    const std::string key = endpoint.ip.empty() ? endpoint.host : endpoint.ip;
-    ReportDevice& device = by_address[key];
+    ReportDevice& device = by_address[device_address(endpoint.ip, endpoint.host)];
     device.ip = endpoint.ip;
     if (device.host.empty()) {
       device.host = endpoint.host;
@@ -266,7 +338,7 @@ std::vector<ReportDevice> ScanReport::devices() const
   for (auto& [key, device] : by_address) {
     std::sort(device.endpoints.begin(), device.endpoints.end(),
               [](const ReportEndpoint* a, const ReportEndpoint* b) { return a->port < b->port; });
-    std::map<std::string, ReportFinding> worst_by_code;
+    std::map<std::string, Finding> worst_by_code;
     for (const ReportEndpoint* endpoint : device.endpoints) {
       if (endpoint->inventory) {
         const InventoryRow& row = *endpoint->inventory;
@@ -275,7 +347,7 @@ std::vector<ReportDevice> ScanReport::devices() const
         device.model = device.model.empty() ? row.model : device.model;
         device.site = device.site.empty() ? row.site : device.site;
       }
-      for (const ReportFinding& finding : endpoint->findings) {
+      for (const Finding& finding : endpoint->findings) {
         auto [it, inserted] = worst_by_code.emplace(finding.code, finding);
         if (!inserted && severity_rank(finding.severity) > severity_rank(it->second.severity)) {
           it->second = finding;
@@ -299,11 +371,14 @@ std::vector<ReportDevice> ScanReport::devices() const
     for (auto& [code, finding] : worst_by_code) {
       device.findings.push_back(std::move(finding));
     }
-    std::stable_sort(device.findings.begin(), device.findings.end(), [](const ReportFinding& a, const ReportFinding& b) {
+    std::stable_sort(device.findings.begin(), device.findings.end(), [](const Finding& a, const Finding& b) {
       return severity_rank(a.severity) > severity_rank(b.severity);
     });
     devices.push_back(std::move(device));
   }
+  std::stable_sort(devices.begin(), devices.end(), [](const ReportDevice& a, const ReportDevice& b) {
+    return address_order(a) < address_order(b);
+  });
   return devices;
 }
 

@@ -5,9 +5,12 @@
 // Records are converted one at a time while the file is parsed (a JSON document is never held
 // whole as a JSON tree), so memory is what the compact facts need.
 
-#include "scanner/certificate/certificate.hpp"
+#include "scanner/assessment/assessment.hpp"
 #include "scanner/assessment/findings.hpp"
+#include "scanner/assessment/provenance.hpp"
+#include "scanner/certificate/certificate.hpp"
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 
 #include <cstdint>
@@ -17,22 +20,16 @@
 
 namespace fleetcert {
 
-struct ReportFinding
-{
-  std::string code;
-  Severity severity = Severity::info;
-  std::string message;
-  std::string remediation;
-};
-
-// One endpoint of a report: what was seen and how it was assessed.
+// One endpoint of a report: what was seen and how it was assessed, in the live model's vocabulary.
+// A word this version does not know (a report of a newer fleetcert) reads as nullopt, "unknown",
+// and ScanReport::warnings says so.
 struct ReportEndpoint
 {
-  std::string ip;
+  std::string ip; // as format_address writes it, whatever spelling the report used
   std::string host;
   std::uint16_t port = 0;
-  bool ok = false;          // a certificate was received
-  std::string error_class;  // when !ok: "refused", "timeout", ...
+  bool ok = false;                       // a certificate was received
+  std::optional<ErrorClass> error_class; // when !ok
   std::string error_detail;
 
   // The leaf, when ok.
@@ -45,7 +42,7 @@ struct ReportEndpoint
   std::optional<std::int64_t> not_after;
   std::string signature_algorithm;
   std::string signature_label;
-  std::string signature_verdict; // "current", "legacy", "rejected", ...
+  std::optional<SignatureVerdict> signature_verdict;
   std::string key_type;
   int key_bits = 0;
   std::string key_curve;
@@ -53,29 +50,28 @@ struct ReportEndpoint
   std::vector<Der> chain; // from chain[].pem, leaf first (empty in reports written without PEM)
 
   // The assessment, when ok.
-  std::string cn_class;
-  std::string cn_mac;  // MAC found in the CN, normalised
-  std::string validity; // "valid", "expired", "not-yet-valid", ...
+  std::optional<CnClass> cn_class;
+  std::string cn_mac; // MAC found in the CN, normalised
+  std::optional<Validity> validity;
   std::string vendor;
-  std::string provenance_kind;
-  std::string provenance_basis;
+  std::optional<ProvenanceKind> provenance_kind;
+  std::optional<ProvenanceBasis> provenance_basis;
   std::string provenance_vendor;
-  std::vector<ReportFinding> findings;
+  std::vector<Finding> findings;
 
   std::optional<InventoryRow> inventory;
+
+  // "factory/chain"; the kind alone without a basis; "" without a kind.
+  std::string provenance() const;
+  // The error class as a report writes it; "error" when the report names none this version knows.
+  std::string error_word() const;
 };
 
 // The endpoints of one address (or of one hostname that never resolved).
-struct ReportDevice
+struct ReportDevice : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;    // inventory MAC, else the CN's
-  std::string vendor; // assessed vendor, else the inventory's
-  std::string model;  // from the inventory
-  std::string site;   // from the inventory
   std::vector<const ReportEndpoint*> endpoints; // in port order
-  std::vector<ReportFinding> findings;          // one per code (the worst), worst first
+  std::vector<Finding> findings;                // one per code (the worst), worst first
 
   bool answered() const; // a certificate on at least one port
   std::optional<Severity> worst() const;
@@ -89,10 +85,16 @@ struct ScanReport
   std::string finished_at;
   bool interrupted = false;
   std::vector<ReportEndpoint> endpoints; // in file order
+  // Words this version does not know, each read as unknown: "record 12: assessment.validity
+  // 'revoked' is unknown to this fleetcert (a newer version's report?): read as unknown"; at most
+  // k_report_warnings of them, then one line that counts the rest.
+  std::vector<std::string> warnings;
 
   // Devices by address, in address order; pointers into `endpoints` (keep the report alive).
   std::vector<ReportDevice> devices() const;
 };
+
+inline constexpr std::size_t k_report_warnings = 20;
 
 // Reads `path` (JSON document or JSONL, told apart by content). Errors name the file and, for
 // JSONL, the line: "scan.jsonl:12: not a fleetcert record".

@@ -13,6 +13,13 @@ void print_error(const std::string& message)
   std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(message).c_str());
 }
 
+void print_warnings(const std::string& source, const std::vector<std::string>& warnings)
+{
+  for (const std::string& warning : warnings) {
+    print_error("warning: " + source + ": " + warning);
+  }
+}
+
 std::string read_text_file(const std::string& path, const char* what)
 {
   std::ifstream in(path, std::ios::binary);

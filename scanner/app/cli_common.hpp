@@ -5,6 +5,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace fleetcert {
 
@@ -21,6 +22,9 @@ struct UsageError : std::runtime_error
 
 // "fleetcert: <message>" on stderr, escaped for a terminal (messages quote files and reports).
 void print_error(const std::string& message);
+
+// "fleetcert: warning: <source>: <warning>" on stderr for each warning (print_error's escaping).
+void print_warnings(const std::string& source, const std::vector<std::string>& warnings);
 
 // The whole file; throws UsageError("cannot read <what> '<path>'").
 std::string read_text_file(const std::string& path, const char* what);

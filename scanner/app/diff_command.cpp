@@ -48,6 +48,7 @@ ScanReport load(const std::string& path)
   if (!report) {
     throw UsageError(report.error());
   }
+  print_warnings(report->path, report->warnings);
   return std::move(*report);
 }
 

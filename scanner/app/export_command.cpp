@@ -35,6 +35,7 @@ ScanReport load(const std::string& path)
   if (!report) {
     throw UsageError(report.error());
   }
+  print_warnings(report->path, report->warnings);
   return std::move(*report);
 }
 
@@ -105,7 +106,7 @@ int export_grandstream_update(const ExportOptions& options)
   std::size_t skipped_shown = 0;
   for (const UpdateEntry& entry : batches.entries) {
     if (entry.status == "skipped" && skipped_shown++ < k_skipped_shown) {
-      print_error("skipped " + (entry.ip.empty() ? entry.host : entry.ip) + ": " + entry.note);
+      print_error("skipped " + entry.address() + ": " + entry.note);
     }
   }
   if (batches.skipped() > k_skipped_shown) {

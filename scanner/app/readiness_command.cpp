@@ -62,12 +62,7 @@ bool live_options_given(const ScanOptions& scan)
 ReadinessDeviceInput device_input(const ReportDevice& device)
 {
   ReadinessDeviceInput input;
-  input.ip = device.ip;
-  input.host = device.host;
-  input.mac = device.mac;
-  input.vendor = device.vendor;
-  input.model = device.model;
-  input.site = device.site;
+  input.identity() = device.identity();
   for (const ReportEndpoint* endpoint : device.endpoints) {
     input.in_inventory = input.in_inventory || endpoint->inventory.has_value();
     ReadinessEndpoint e;
@@ -184,6 +179,7 @@ int readiness(const ReadinessOptions& options)
     }
     throw UsageError(report.error());
   }
+  print_warnings(report->path, report->warnings);
   outcome.source_interrupted = report->interrupted;
 
   // Evaluation.

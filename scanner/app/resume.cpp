@@ -1,5 +1,7 @@
 #include "scanner/app/resume.hpp"
 
+#include "scanner/util/ip_address.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
@@ -12,7 +14,7 @@ namespace fleetcert {
 
 std::string endpoint_key(std::string_view ip, std::string_view host, std::uint16_t port)
 {
-  std::string key(host.empty() ? ip : host);
+  std::string key(host.empty() ? canonical_address(ip) : host);
   key += ':';
   key += std::to_string(port);
   return key;

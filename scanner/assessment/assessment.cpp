@@ -1,9 +1,11 @@
-// Assessment of a leaf certificate: what its CN is and where "now" falls in its validity period.
+// Assessment of a leaf certificate: what its signature is worth, what its CN is and where "now"
+// falls in its validity period.
 // Pure: no I/O, no clock; "now" comes in with the settings.
 
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 
 #include <array>
 
@@ -17,6 +19,18 @@ constexpr std::array<std::string_view, 1> k_generic_cns = {
   "Einstein2", // Gigaset N610/N670/N870 factory client certificates (wrong: should be the MAC)
 };
 
+constexpr VocabularyWord<CnClass> k_cn_classes[] = {
+    {CnClass::mac, "mac"}, {CnClass::generic, "generic"}, {CnClass::other, "other"}, {CnClass::none, "none"}};
+
+constexpr VocabularyWord<Validity> k_validities[] = {{Validity::valid, "valid"},
+                                                     {Validity::expiring, "expiring"},
+                                                     {Validity::expired, "expired"},
+                                                     {Validity::not_yet_valid, "not-yet-valid"}};
+
+constexpr VocabularyWord<SignatureVerdict> k_signature_verdicts[] = {{SignatureVerdict::current, "current"},
+                                                                     {SignatureVerdict::legacy, "legacy"},
+                                                                     {SignatureVerdict::rejected, "rejected"}};
+
 // Rounds towards negative infinity (C++ division rounds towards zero).
 std::int64_t floor_div(std::int64_t a, std::int64_t b)
 {
@@ -28,32 +42,48 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b)
 
 std::string_view to_string(CnClass cn_class)
 {
-  switch (cn_class) {
-  case CnClass::mac:
-    return "mac";
-  case CnClass::generic:
-    return "generic";
-  case CnClass::other:
-    return "other";
-  case CnClass::none:
-    return "none";
-  }
-  return "none";
+  return vocabulary_word(k_cn_classes, cn_class);
+}
+
+std::optional<CnClass> parse_cn_class(std::string_view text)
+{
+  return vocabulary_value(k_cn_classes, text);
 }
 
 std::string_view to_string(Validity validity)
 {
-  switch (validity) {
-  case Validity::valid:
-    return "valid";
-  case Validity::expiring:
-    return "expiring";
-  case Validity::expired:
-    return "expired";
-  case Validity::not_yet_valid:
-    return "not-yet-valid";
+  return vocabulary_word(k_validities, validity);
+}
+
+std::optional<Validity> parse_validity(std::string_view text)
+{
+  return vocabulary_value(k_validities, text);
+}
+
+std::string_view to_string(SignatureVerdict verdict)
+{
+  return vocabulary_word(k_signature_verdicts, verdict);
+}
+
+std::optional<SignatureVerdict> parse_signature_verdict(std::string_view text)
+{
+  return vocabulary_value(k_signature_verdicts, text);
+}
+
+SignatureVerdict judge_signature(const SignatureInfo& signature)
+{
+  const std::string& hash = signature.hash;
+  if (hash == "MD2" || hash == "MD4" || hash == "MD5" || hash == "SHA1" || hash == "MDC2" || hash == "RIPEMD160") {
+    return SignatureVerdict::rejected;
   }
-  return "valid";
+  if (hash.empty()) { // only EdDSA signs without a separate hash; else the algorithm is unknown
+    return signature.key == "Ed25519" || signature.key == "Ed448" ? SignatureVerdict::current
+                                                                  : SignatureVerdict::rejected;
+  }
+  if (hash == "SHA224" || signature.key == "DSA" || signature.key.empty()) {
+    return SignatureVerdict::legacy;
+  }
+  return SignatureVerdict::current;
 }
 
 CnClass classify_cn(const CertificateInfo& leaf)
@@ -78,6 +108,9 @@ Assessment assess(const CertificateInfo& leaf, const AssessmentSettings& setting
   assessment.cn_class = classify_cn(leaf);
   if (assessment.cn_class == CnClass::mac) {
     assessment.mac = normalize_mac(leaf.cn).value_or(std::string());
+  }
+  if (leaf.parsed) {
+    assessment.signature_verdict = judge_signature(leaf.signature);
   }
   if (!leaf.parsed || !leaf.not_before || !leaf.not_after) {
     return assessment;

@@ -20,7 +20,9 @@ enum class CnClass
   other,
   none,
 };
+// "mac", "generic", "other", "none"; parse_cn_class is its inverse (nullopt for any other word).
 std::string_view to_string(CnClass cn_class);
+std::optional<CnClass> parse_cn_class(std::string_view text);
 
 enum class Validity
 {
@@ -29,7 +31,25 @@ enum class Validity
   expired,
   not_yet_valid,
 };
+// "valid", "expiring", "expired", "not-yet-valid"; parse_validity is its inverse.
 std::string_view to_string(Validity validity);
+std::optional<Validity> parse_validity(std::string_view text);
+
+// What a signature is worth today (DESIGN.md): SHA1, MD5 and weaker are rejected.
+enum class SignatureVerdict
+{
+  current,
+  legacy,
+  rejected,
+};
+// "current", "legacy", "rejected"; parse_signature_verdict is its inverse.
+std::string_view to_string(SignatureVerdict verdict);
+std::optional<SignatureVerdict> parse_signature_verdict(std::string_view text);
+
+// The verdict on a decoded signature: rejected for MD2/MD4/MD5/SHA1/MDC2/RIPEMD160, for no hash
+// (except Ed25519/Ed448) and for an algorithm OpenSSL does not know; legacy for SHA224, DSA and
+// an unknown key type; current otherwise.
+SignatureVerdict judge_signature(const SignatureInfo& signature);
 
 struct AuditContext;
 
@@ -42,6 +62,7 @@ struct AssessmentSettings
 
 struct Assessment
 {
+  std::optional<SignatureVerdict> signature_verdict; // of the leaf, when it decodes
   CnClass cn_class = CnClass::none;
   std::string mac; // 12 upper-case hex digits, when the CN is a MAC
   std::optional<Validity> validity;

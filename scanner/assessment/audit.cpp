@@ -6,6 +6,7 @@
 
 #include "scanner/assessment/audit.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/text.hpp"
 
 
 #include <algorithm>
@@ -29,12 +30,6 @@ const InventoryRow* inventory_row(const Inventory* inventory, const Endpoint& en
     }
   }
   return nullptr;
-}
-
-std::string hash_of_label(std::string_view label)
-{
-  const auto plus = label.find('+');
-  return plus == std::string_view::npos ? std::string() : std::string(label.substr(plus + 1));
 }
 
 int minimum_bits(std::string_view key_type)
@@ -75,14 +70,13 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("certificate-unparseable", "the certificate does not decode: " + leaf.parse_error);
     return;
   }
-  const std::string hash = hash_of_label(leaf.signature.label);
-  if (hash == "SHA1") {
+  if (leaf.signature.hash == "SHA1") {
     std::string message = "signed with " + leaf.signature.label + ", which current TLS stacks reject";
     if (profile != nullptr && !profile->sha1_rejected_from.empty()) {
       message += "; " + profile->name + " firmware " + profile->sha1_rejected_from + " and later reject SHA1 certificates";
     }
     add("sha1-rejected", message);
-  } else if (leaf.signature.verdict == SignatureVerdict::rejected) {
+  } else if (a.signature_verdict == SignatureVerdict::rejected) {
     add("weak-signature", "signed with " + leaf.signature.label + ", which can be forged");
   }
   if (profile != nullptr && contains(profile->legacy_generation, leaf.signature.label)) {
@@ -93,7 +87,7 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("legacy-generation", message);
   }
   if (a.cn_class == CnClass::generic) {
-    add("generic-cn", "CN '" + leaf.cn + "' is a name shared by many devices, not this device's own");
+    add("generic-cn", "CN " + quote_for_message(leaf.cn) + " is a name shared by many devices, not this device's own");
   }
   if (a.provenance.kind == ProvenanceKind::self_signed) {
     add("self-signed", "self-signed: " + vendor + " carries no certificate from a vendor or enterprise CA");
@@ -121,7 +115,9 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("issuer-pin-mismatch", a.provenance.detail);
   }
   if (a.provenance.kind == ProvenanceKind::custom_ca && a.provenance.basis == ProvenanceBasis::issuer_name) {
-    add("unknown-issuer", a.provenance.claims_factory ? a.provenance.detail : "issued by '" + leaf.issuer + "', a CA fleetcert cannot verify");
+    add("unknown-issuer", a.provenance.claims_factory
+                              ? a.provenance.detail
+                              : "issued by " + quote_for_message(leaf.issuer) + ", a CA fleetcert cannot verify");
     if (a.provenance.claims_factory) {
       a.findings.back().severity = Severity::high;
     }

@@ -1,29 +1,28 @@
 #include "scanner/assessment/findings.hpp"
 
+#include "scanner/util/text.hpp"
+
 #include <algorithm>
 
 namespace fleetcert {
 
+namespace {
+
+constexpr VocabularyWord<Severity> k_severities[] = {
+    {Severity::info, "info"}, {Severity::low, "low"},           {Severity::medium, "medium"},
+    {Severity::high, "high"}, {Severity::critical, "critical"},
+};
+
+} // namespace
+
 std::string_view to_string(Severity severity)
 {
-  switch (severity) {
-  case Severity::info: return "info";
-  case Severity::low: return "low";
-  case Severity::medium: return "medium";
-  case Severity::high: return "high";
-  case Severity::critical: return "critical";
-  }
-  return "info";
+  return vocabulary_word(k_severities, severity);
 }
 
 std::optional<Severity> parse_severity(std::string_view text)
 {
-  for (Severity s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
-    if (to_string(s) == text) {
-      return s;
-    }
-  }
-  return std::nullopt;
+  return vocabulary_value(k_severities, text);
 }
 
 const std::vector<FindingKind>& finding_kinds()

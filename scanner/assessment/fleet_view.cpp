@@ -8,8 +8,6 @@
 
 #include "scanner/assessment/fleet_view.hpp"
 
-#include "scanner/targets/targets.hpp"
-
 #include <algorithm>
 #include <tuple>
 #include <set>
@@ -79,6 +77,14 @@ void merge_finding(Device& device, const Finding& finding, std::uint16_t port)
   device.findings.push_back(std::move(copy));
 }
 
+// The inventory row of a device: it names the model and site.
+void attach_inventory(Device& device, const InventoryRow& row)
+{
+  device.inventory = row;
+  device.model = row.model;
+  device.site = row.site;
+}
+
 } // namespace
 
 bool Device::answered() const
@@ -102,7 +108,7 @@ FleetView::FleetView(const Inventory* inventory) : m_inventory(inventory) {}
 Device& FleetView::device_for(const Record& record)
 {
   const Endpoint& endpoint = record.observation.endpoint;
-  const std::string key = endpoint.ip.empty() ? endpoint.host : endpoint.ip;
+  const std::string& key = device_address(endpoint.ip, endpoint.host);
   auto [it, inserted] = m_devices.try_emplace(key);
   Device& device = it->second;
   if (inserted) {
@@ -122,7 +128,7 @@ void FleetView::add(const Record& record)
 {
   const Assessment& a = record.assessment;
   const Endpoint& endpoint = record.observation.endpoint;
-  const std::string key = endpoint.ip.empty() ? endpoint.host : endpoint.ip;
+  const std::string& key = device_address(endpoint.ip, endpoint.host);
   if (!record.ok() && !a.inventory && m_devices.count(key) == 0) {
     // Not (yet) a device: remember the port briefly, in case the other port answers.
     auto& ports = m_recent_errors[key];
@@ -140,7 +146,7 @@ void FleetView::add(const Record& record)
   Device& device = device_for(record);
   add_port(device, port_of(record));
   if (a.inventory && !device.inventory) {
-    device.inventory = a.inventory;
+    attach_inventory(device, *a.inventory);
   }
   if (device.mac.empty()) {
     device.mac = a.inventory && !a.inventory->mac.empty() ? a.inventory->mac : a.mac;
@@ -224,7 +230,7 @@ void FleetView::finish()
       }
     }
     for (const auto& row : m_inventory->rows) {
-      std::string key = row.ip.empty() ? row.hostname : row.ip;
+      std::string key = device_address(row.ip, row.hostname);
       if (row.ip.empty()) {
         // A row known by name only: its records are filed under the address the name resolved to.
         for (const auto& [k, d] : m_devices) {
@@ -242,7 +248,7 @@ void FleetView::finish()
         device.mac = row.mac;
         device.vendor = row.vendor;
         device.vendor_source = row.vendor.empty() ? "" : "inventory";
-        device.inventory = row;
+        attach_inventory(device, row);
         it = m_devices.find(key);
       }
       if (!it->second.answered()) {
@@ -259,12 +265,10 @@ void FleetView::finish()
     sort_findings(device.findings);
     m_sorted.push_back(device);
   }
-  // Worst first, then by address in numeric order (v4 before v6), names last.
+  // Worst first, then in address order.
   auto order = [](const Device& d) {
     const int worst = d.worst() ? static_cast<int>(*d.worst()) : -1;
-    const auto address = parse_address(d.ip);
-    return std::tuple(-worst, !address.has_value(), address ? address->first : true,
-                      address ? address->second : uint128{0}, d.ip.empty() ? d.host : d.ip);
+    return std::tuple(-worst, address_order(d));
   };
   std::stable_sort(m_sorted.begin(), m_sorted.end(),
                    [&](const Device& a, const Device& b) { return order(a) < order(b); });
@@ -281,7 +285,7 @@ std::vector<std::string> FleetView::not_answering() const
   std::vector<std::string> out;
   for (const auto& device : m_sorted) {
     if (device.inventory && !device.answered()) {
-      out.push_back(device.ip.empty() ? device.host : device.ip);
+      out.push_back(device.address());
     }
   }
   return out;
@@ -295,7 +299,7 @@ std::vector<std::string> FleetView::not_in_inventory() const
   }
   for (const auto& device : m_sorted) {
     if (device.answered() && !device.inventory) {
-      out.push_back(device.ip.empty() ? device.host : device.ip);
+      out.push_back(device.address());
     }
   }
   return out;

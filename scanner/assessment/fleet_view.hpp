@@ -9,6 +9,7 @@
 #include "scanner/assessment/audit.hpp"
 #include "scanner/assessment/findings.hpp"
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/model/device_identity.hpp"
 #include "scanner/model/record.hpp"
 
 #include <cstdint>
@@ -33,12 +34,9 @@ struct DevicePort
   std::string not_after;      // ISO 8601, when known
 };
 
-struct Device
+// One device of the scan: its identity (model and site from its inventory row), every port scanned.
+struct Device : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;           // inventory MAC, else the CN's
-  std::string vendor;
   std::string vendor_source;
   std::optional<InventoryRow> inventory;
   std::vector<DevicePort> ports;  // in port order

@@ -11,9 +11,9 @@
 #include "scanner/assessment/provenance.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/text.hpp"
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -22,27 +22,23 @@
 namespace fleetcert {
 namespace {
 
+constexpr VocabularyWord<ProvenanceKind> k_provenance_kinds[] = {{ProvenanceKind::factory, "factory"},
+                                                                  {ProvenanceKind::self_signed, "self-signed"},
+                                                                  {ProvenanceKind::custom_ca, "custom-ca"},
+                                                                  {ProvenanceKind::unknown, "unknown"}};
+
+constexpr VocabularyWord<ProvenanceBasis> k_provenance_bases[] = {
+    {ProvenanceBasis::chain, "chain"}, {ProvenanceBasis::issuer_name, "issuer-name"}, {ProvenanceBasis::none, "none"}};
+
 Result<std::vector<X509Ptr>> read_pem(std::string_view pem_text, std::string_view source_name)
 {
+  auto ders = read_certificate_bundle(pem_text, source_name);
+  if (!ders) {
+    return Error{ders.error()};
+  }
   std::vector<X509Ptr> certs;
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem_text.data(), static_cast<int>(pem_text.size())),
-                                                BIO_free);
-  while (true) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    if (!cert) {
-      break;
-    }
-    certs.push_back(std::move(cert));
-  }
-  const unsigned long err = ERR_peek_last_error();
-  ERR_clear_error();
-  if (certs.empty()) {
-    return Error{std::string(source_name) + ": no PEM certificate found"};
-  }
-  // Running out of certificates is the normal end; anything else is a broken block.
-  if (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
-    return Error{std::string(source_name) + ": unreadable PEM certificate after the " + std::to_string(certs.size())
-                 + ". one"};
+  for (const Der& der : *ders) {
+    certs.push_back(decode_x509(der));
   }
   return certs;
 }
@@ -204,23 +200,30 @@ bool TrustStores::empty() const
 
 std::string_view to_string(ProvenanceKind kind)
 {
-  switch (kind) {
-  case ProvenanceKind::factory: return "factory";
-  case ProvenanceKind::self_signed: return "self-signed";
-  case ProvenanceKind::custom_ca: return "custom-ca";
-  case ProvenanceKind::unknown: return "unknown";
-  }
-  return "unknown";
+  return vocabulary_word(k_provenance_kinds, kind);
+}
+
+std::optional<ProvenanceKind> parse_provenance_kind(std::string_view text)
+{
+  return vocabulary_value(k_provenance_kinds, text);
 }
 
 std::string_view to_string(ProvenanceBasis basis)
 {
-  switch (basis) {
-  case ProvenanceBasis::chain: return "chain";
-  case ProvenanceBasis::issuer_name: return "issuer-name";
-  case ProvenanceBasis::none: return "none";
+  return vocabulary_word(k_provenance_bases, basis);
+}
+
+std::optional<ProvenanceBasis> parse_provenance_basis(std::string_view text)
+{
+  return vocabulary_value(k_provenance_bases, text);
+}
+
+std::string provenance_text(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis)
+{
+  if (!kind) {
+    return {};
   }
-  return "none";
+  return basis ? word_of(kind) + "/" + word_of(basis) : word_of(kind);
 }
 
 Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,

@@ -7,6 +7,7 @@
 #include "scanner/assessment/vendor_profiles.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +26,9 @@ enum class ProvenanceKind
   custom_ca,
   unknown,
 };
+// "factory", "self-signed", "custom-ca", "unknown"; parse_provenance_kind is its inverse.
 std::string_view to_string(ProvenanceKind kind);
+std::optional<ProvenanceKind> parse_provenance_kind(std::string_view text);
 
 enum class ProvenanceBasis
 {
@@ -33,7 +36,13 @@ enum class ProvenanceBasis
   issuer_name, // heuristic: only the names say so
   none,        // nothing to go on (no certificate, or one that does not parse)
 };
+// "chain", "issuer-name", "none"; parse_provenance_basis is its inverse.
 std::string_view to_string(ProvenanceBasis basis);
+std::optional<ProvenanceBasis> parse_provenance_basis(std::string_view text);
+
+// How reports and filters write a provenance: "factory/chain"; the kind alone without a basis;
+// "" without a kind.
+std::string provenance_text(std::optional<ProvenanceKind> kind, std::optional<ProvenanceBasis> basis);
 
 struct Provenance
 {

@@ -6,6 +6,7 @@
 
 #include "scanner/assessment/vendor_profiles.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/text.hpp"
 
 #include "scanner/assessment/embedded_profiles.hpp"
 #include "scanner/inputs/inventory.hpp"
@@ -53,23 +54,12 @@ bool is_hex(char c)
   return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
 
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // Lower case, runs of white space as one space, trimmed: the form names are compared in.
 std::string fold_text(std::string_view text)
 {
   std::string out;
   out.reserve(text.size());
-  for (char c : trim(text)) {
+  for (char c : trim_blanks(text)) {
     if (is_space(c)) {
       if (out.empty() || out.back() != ' ') {
         out.push_back(' ');
@@ -173,14 +163,15 @@ std::vector<NameAttribute> split_name(std::string_view name)
     }
     const std::string_view piece = name.substr(start, i - start);
     const std::size_t equals = piece.find('=');
-    const std::string_view key = equals == std::string_view::npos ? std::string_view{} : trim(piece.substr(0, equals));
+    const std::string_view key =
+        equals == std::string_view::npos ? std::string_view{} : trim_blanks(piece.substr(0, equals));
     if (looks_like_attribute_type(key)) {
       attributes.push_back({std::string(key), {}});
-      raw_values.emplace_back(trim(piece.substr(equals + 1)));
+      raw_values.emplace_back(trim_blanks(piece.substr(equals + 1)));
     } else if (!raw_values.empty()) {
       raw_values.back().push_back(separator);
       raw_values.back().append(piece);
-      raw_values.back() = std::string(trim(raw_values.back()));
+      raw_values.back() = std::string(trim_blanks(raw_values.back()));
     }
     if (!at_end) {
       separator = name[i];
@@ -298,7 +289,7 @@ public:
     for (const std::string& label : profile.current_generation) {
       if (std::find(profile.legacy_generation.begin(), profile.legacy_generation.end(), label)
           != profile.legacy_generation.end()) {
-        return fail("legacy_generation", "'" + label + "' is also in current_generation");
+        return fail("legacy_generation", quote_for_message(label) + " is also in current_generation");
       }
     }
     return profile;
@@ -323,10 +314,10 @@ private:
       return std::nullopt; // comment
     }
     if (key == "name") {
-      if (!value.is_string() || trim(value.get_ref<const std::string&>()).empty()) {
+      if (!value.is_string() || trim_blanks(value.get_ref<const std::string&>()).empty()) {
         return fail(key, "must be a non-empty string");
       }
-      profile.name = std::string(trim(value.get_ref<const std::string&>()));
+      profile.name = std::string(trim_blanks(value.get_ref<const std::string&>()));
       return std::nullopt;
     }
     if (key == "aliases") {
@@ -354,7 +345,7 @@ private:
       if (!value.is_string()) {
         return fail(key, "must be a firmware version string such as \"2.57\"");
       }
-      profile.sha1_rejected_from = std::string(trim(value.get_ref<const std::string&>()));
+      profile.sha1_rejected_from = std::string(trim_blanks(value.get_ref<const std::string&>()));
       return std::nullopt;
     }
     if (key == "remediation") {
@@ -375,7 +366,7 @@ private:
       if (!item.is_string()) {
         return fail(field, "must be a string");
       }
-      const std::string_view text = trim(item.get_ref<const std::string&>());
+      const std::string_view text = trim_blanks(item.get_ref<const std::string&>());
       if (text.empty()) {
         return fail(field, "must not be empty");
       }
@@ -394,7 +385,7 @@ private:
     for (std::size_t i = 0; i < texts.size(); ++i) {
       const std::optional<std::string> digits = hex_digits(texts[i]);
       if (!digits || digits->size() < 6 || digits->size() > 9) {
-        return fail(key + "[" + std::to_string(i) + "]", "'" + texts[i] + "' is not 6 to 9 hex digits");
+        return fail(key + "[" + std::to_string(i) + "]", quote_for_message(texts[i]) + " is not 6 to 9 hex digits");
       }
       out.push_back(*digits);
     }
@@ -410,12 +401,11 @@ private:
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
       const std::string& label = out[i];
-      const std::size_t plus = label.rfind('+');
-      const std::string hash = plus == std::string::npos ? std::string{} : fold_text(label.substr(plus + 1));
+      const std::string hash = fold_text(hash_of_label(label));
       for (std::string_view rejected : k_rejected_hashes) {
         if (hash == fold_text(rejected)) {
           return fail(key + "[" + std::to_string(i) + "]",
-                      "'" + label + "' is rejected (SHA1 and weaker), never a generation");
+                      quote_for_message(label) + " is rejected (SHA1 and weaker), never a generation");
         }
       }
     }
@@ -437,7 +427,7 @@ private:
       const std::string& algorithm = entry.key();
       const std::size_t length = pin_hex_length(algorithm);
       if (length == 0) {
-        return fail(field, "unknown algorithm '" + algorithm + "' (sha256, sha1 or md5)");
+        return fail(field, "unknown algorithm " + quote_for_message(algorithm) + " (sha256, sha1 or md5)");
       }
       const std::string pin_field = field + "." + algorithm;
       if (!entry.value().is_string()) {

@@ -3,7 +3,9 @@
 
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/ip_address.hpp"
 #include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/util/time.hpp"
 
 #include <openssl/asn1.h>
@@ -13,14 +15,16 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdio>
+#include <limits>
 #include <memory>
+#include <span>
 
 namespace fleetcert {
 namespace {
@@ -107,24 +111,12 @@ std::string object_text(const ASN1_OBJECT* obj)
   return std::string(buf.data(), std::min<std::size_t>(static_cast<std::size_t>(size), buf.size() - 1));
 }
 
+// An iPAddress SAN as every address is written (RFC 5952 for IPv6); other sizes as <hex>.
 std::string ip_text(const ASN1_OCTET_STRING* ip)
 {
-  const unsigned char* p = ASN1_STRING_get0_data(ip);
-  const int size = ASN1_STRING_length(ip);
-  std::array<char, 64> buf{};
-  if (size == 4) {
-    std::snprintf(buf.data(), buf.size(), "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-    return buf.data();
-  }
-  if (size == 16) {
-    std::string out;
-    for (int i = 0; i < 16; i += 2) {
-      std::snprintf(buf.data(), buf.size(), "%s%x", i == 0 ? "" : ":", (p[i] << 8) | p[i + 1]);
-      out += buf.data();
-    }
-    return out;
-  }
-  return "<" + to_hex(p, static_cast<std::size_t>(std::max(size, 0))) + ">";
+  const std::span<const unsigned char> bytes(ASN1_STRING_get0_data(ip),
+                                             static_cast<std::size_t>(std::max(ASN1_STRING_length(ip), 0)));
+  return format_address_bytes(bytes).value_or("<" + to_hex(bytes.data(), bytes.size()) + ">");
 }
 
 void decode_san(const X509* x, CertificateInfo& info)
@@ -197,6 +189,8 @@ std::string hash_name(int md_nid)
   case NID_sha3_384: return "SHA3-384";
   case NID_sha3_512: return "SHA3-512";
   case NID_sm3: return "SM3";
+  case NID_mdc2: return "MDC2";
+  case NID_ripemd160: return "RIPEMD160";
   case NID_undef: return {};
   default: return OBJ_nid2sn(md_nid) ? OBJ_nid2sn(md_nid) : "unknown";
   }
@@ -236,29 +230,12 @@ SignatureInfo decode_signature(const X509* x)
   // only because it may cache; the certificate is not modified in any observable way.
   if (X509_get_signature_info(const_cast<X509*>(x), &md_nid, &pk_nid, nullptr, nullptr) != 1
       && OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) != 1) {
-    sig.label = sig.algorithm; // unknown algorithm: nobody can verify it
-    sig.verdict = SignatureVerdict::rejected;
+    sig.label = sig.algorithm; // unknown algorithm: key and hash stay empty
     return sig;
   }
-  const std::string key = key_kind_for_signature(pk_nid);
-  const std::string hash = hash_name(md_nid);
-  sig.label = hash.empty() ? key : key + "+" + hash;
-
-  switch (md_nid) {
-  case NID_md2:
-  case NID_md4:
-  case NID_md5:
-  case NID_sha1:
-  case NID_mdc2:
-  case NID_ripemd160: sig.verdict = SignatureVerdict::rejected; break;
-  case NID_sha224: sig.verdict = SignatureVerdict::legacy; break;
-  default:
-    sig.verdict = (pk_nid == NID_dsa || key.empty()) ? SignatureVerdict::legacy : SignatureVerdict::current;
-    break;
-  }
-  if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448) {
-    sig.verdict = SignatureVerdict::rejected;
-  }
+  sig.key = key_kind_for_signature(pk_nid);
+  sig.hash = hash_name(md_nid);
+  sig.label = sig.hash.empty() ? sig.key : sig.key + "+" + sig.hash;
   return sig;
 }
 
@@ -310,66 +287,101 @@ KeyInfo decode_key(const X509* x)
   return key;
 }
 
+// Lines that open a PEM block as OpenSSL reads them: "-----BEGIN <name>-----".
+std::size_t count_pem_begin_lines(std::string_view text)
+{
+  std::size_t count = 0;
+  for (std::string_view line : split(text, '\n')) {
+    line = line.substr(0, line.find_last_not_of(" \t\r") + 1); // OpenSSL ignores trailing blanks only
+    if (line.size() >= 16 && line.substr(0, 11) == "-----BEGIN " && line.substr(line.size() - 5) == "-----") {
+      ++count;
+    }
+  }
+  return count;
+}
+
 } // namespace
 
-std::string_view to_string(SignatureVerdict verdict)
+std::string_view hash_of_label(std::string_view label)
 {
-  switch (verdict) {
-  case SignatureVerdict::current: return "current";
-  case SignatureVerdict::legacy: return "legacy";
-  case SignatureVerdict::rejected: return "rejected";
-  }
-  return "rejected";
+  const auto plus = label.find('+');
+  return plus == std::string_view::npos ? std::string_view() : label.substr(plus + 1);
 }
 
 std::string der_to_pem(const Der& der)
 {
-  std::string pem = "-----BEGIN CERTIFICATE-----\n";
-  for (std::size_t offset = 0; offset < der.size(); offset += 48) { // 48 bytes -> 64 characters
-    const std::size_t length = std::min<std::size_t>(48, der.size() - offset);
-    unsigned char line[65];
-    const int written = EVP_EncodeBlock(line, der.data() + offset, static_cast<int>(length));
-    pem.append(reinterpret_cast<const char*>(line), static_cast<std::size_t>(written));
-    pem += '\n';
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || der.size() > static_cast<std::size_t>(std::numeric_limits<long>::max())
+      || PEM_write_bio(bio.get(), PEM_STRING_X509, "", der.data(), static_cast<long>(der.size())) <= 0) {
+    ERR_clear_error();
+    return {};
   }
-  pem += "-----END CERTIFICATE-----\n";
-  return pem;
+  return bio_text(bio.get(), std::numeric_limits<std::size_t>::max());
 }
 
-std::optional<std::vector<Der>> pem_to_ders(std::string_view pem)
+Result<std::vector<Der>> pem_to_ders(std::string_view pem)
 {
-  constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----";
-  constexpr std::string_view end = "-----END CERTIFICATE-----";
+  if (pem.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    return Error{"PEM text larger than 2 GiB"};
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) {
+    ERR_clear_error();
+    return Error{"out of memory reading PEM"};
+  }
   std::vector<Der> ders;
-  std::size_t at = 0;
-  while ((at = pem.find(begin, at)) != std::string_view::npos) {
-    const std::size_t body = at + begin.size();
-    const std::size_t stop = pem.find(end, body);
-    if (stop == std::string_view::npos) {
-      return std::nullopt;
-    }
-    std::string base64;
-    for (char c : pem.substr(body, stop - body)) {
-      if (!std::isspace(static_cast<unsigned char>(c))) {
-        base64 += c;
+  std::size_t blocks = 0; // BEGIN lines read so far
+  std::size_t consumed = 0;
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long length = 0;
+    const int read = PEM_read_bio(bio.get(), &name, &header, &data, &length);
+    const std::unique_ptr<char, OpensslFree> name_owner(name);
+    const std::unique_ptr<char, OpensslFree> header_owner(header);
+    const std::unique_ptr<unsigned char, OpensslFree> data_owner(data);
+    if (read != 1) {
+      const unsigned long error = ERR_peek_last_error();
+      ERR_clear_error();
+      if (ERR_GET_LIB(error) == ERR_LIB_PEM && ERR_GET_REASON(error) == PEM_R_NO_START_LINE) {
+        return ders; // no further block
       }
+      return Error{"PEM block " + std::to_string(blocks + 1) + " is not valid base64 or has no END line"};
     }
-    if (base64.empty() || base64.size() % 4 != 0) {
-      return std::nullopt;
+    // OpenSSL starts over at a BEGIN line inside a block: the block cut short must not vanish.
+    const char* rest = nullptr;
+    const long left = BIO_get_mem_data(bio.get(), &rest);
+    const std::size_t now = pem.size() - static_cast<std::size_t>(std::max(left, 0L));
+    const std::size_t begins = count_pem_begin_lines(pem.substr(consumed, now - consumed));
+    consumed = now;
+    if (begins > 1) {
+      return Error{"PEM block " + std::to_string(blocks + 1) + " has no END line"};
     }
-    Der der(base64.size() / 4 * 3);
-    const int decoded = EVP_DecodeBlock(der.data(), reinterpret_cast<const unsigned char*>(base64.data()),
-                                        static_cast<int>(base64.size()));
-    if (decoded < 0) {
-      return std::nullopt;
+    ++blocks;
+    if (std::string_view(name) != PEM_STRING_X509) {
+      continue;
     }
-    std::size_t padding = 0; // EVP_DecodeBlock counts '=' padding as zero bytes
-    for (std::size_t i = base64.size(); i > 0 && base64[i - 1] == '=' && padding < 2; --i) {
-      ++padding;
+    if (length <= 0) {
+      return Error{"PEM block " + std::to_string(blocks) + " is empty"};
     }
-    der.resize(static_cast<std::size_t>(decoded) - padding);
-    ders.push_back(std::move(der));
-    at = stop + end.size();
+    ders.emplace_back(data, data + length);
+  }
+}
+
+Result<std::vector<Der>> read_certificate_bundle(std::string_view pem_text, std::string_view source_name)
+{
+  auto ders = pem_to_ders(pem_text);
+  if (!ders) {
+    return Error{std::string(source_name) + ": " + ders.error()};
+  }
+  if (ders->empty()) {
+    return Error{std::string(source_name) + ": no PEM certificate found"};
+  }
+  for (std::size_t i = 0; i < ders->size(); ++i) {
+    if (!decode_x509((*ders)[i])) {
+      return Error{std::string(source_name) + ": certificate " + std::to_string(i + 1) + " does not decode"};
+    }
   }
   return ders;
 }

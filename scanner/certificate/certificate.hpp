@@ -4,6 +4,7 @@
 // the report writers make them safe.
 
 #include "scanner/model/observation.hpp"
+#include "scanner/model/result.hpp"
 #include "scanner/util/time.hpp"
 
 #include <cstdint>
@@ -13,20 +14,17 @@
 
 namespace fleetcert {
 
-enum class SignatureVerdict
-{
-  current,
-  legacy,
-  rejected,
-};
-std::string_view to_string(SignatureVerdict verdict);
-
+// What signs a certificate: facts only (assessment judges them: judge_signature).
 struct SignatureInfo
 {
   std::string algorithm; // OpenSSL long name, e.g. "sha256WithRSAEncryption", or the OID
-  std::string label;     // "RSA+SHA256", "ECDSA+SHA384", "Ed25519", ...
-  SignatureVerdict verdict = SignatureVerdict::rejected;
+  std::string label;     // "<key>+<hash>": "RSA+SHA256", "ECDSA+SHA384", "Ed25519"; the algorithm when unknown
+  std::string key;       // "RSA", "RSA-PSS", "ECDSA", "DSA", "Ed25519", "Ed448", ...; empty when unknown
+  std::string hash;      // "SHA256", "SHA1", "MD5", ...; empty for Ed25519/Ed448 and when unknown
 };
+
+// The hash of a signature label: "SHA256" of "RSA+SHA256", empty when the label names none ("Ed25519").
+std::string_view hash_of_label(std::string_view label);
 
 struct KeyInfo
 {
@@ -62,10 +60,18 @@ CertificateInfo decode_certificate(const Der& der);
 std::string sha256_hex(const Der& der);
 
 // The DER as a PEM block ("-----BEGIN CERTIFICATE-----", base64 in lines of 64, "-----END ...").
+// Any bytes: the DER need not decode as a certificate (a device may send one OpenSSL refuses).
 std::string der_to_pem(const Der& der);
 
-// Every CERTIFICATE block of a PEM text, as DER; nullopt when a block is not valid base64 or
-// is not terminated. Text outside the blocks is ignored.
-std::optional<std::vector<Der>> pem_to_ders(std::string_view pem);
+// Every CERTIFICATE block of a PEM text, as DER, in order, whether or not it decodes as a
+// certificate. Text outside the blocks and blocks of other types are ignored; a block that is not
+// valid PEM (bad base64, no END line, empty) is an error naming it: "PEM block 2 is not valid
+// base64 or has no END line".
+Result<std::vector<Der>> pem_to_ders(std::string_view pem);
+
+// The certificates of a PEM bundle (CA roots and intermediates), as DER: pem_to_ders, at least one,
+// and every one must decode. Errors name the source: "ca.pem: no PEM certificate found",
+// "ca.pem: certificate 2 does not decode".
+Result<std::vector<Der>> read_certificate_bundle(std::string_view pem_text, std::string_view source_name);
 
 } // namespace fleetcert

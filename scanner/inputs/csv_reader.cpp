@@ -10,7 +10,6 @@ namespace fleetcert {
 namespace {
 
 constexpr int k_eof = std::char_traits<char>::eof();
-constexpr std::size_t k_message_excerpt_bytes = 80;
 
 } // namespace
 
@@ -157,39 +156,6 @@ bool skip_byte_order_mark(std::istream& in)
   }
   buf->sbumpc();
   return true;
-}
-
-std::string_view trim_blanks(std::string_view text)
-{
-  constexpr std::string_view k_blanks = " \t\r\n";
-  const auto first = text.find_first_not_of(k_blanks);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(k_blanks);
-  return text.substr(first, last - first + 1);
-}
-
-std::string quote_for_message(std::string_view text)
-{
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out = "'";
-  const std::string_view shown = text.substr(0, k_message_excerpt_bytes);
-  for (const char ch : shown) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out.push_back(k_hex[byte >> 4]);
-      out.push_back(k_hex[byte & 0x0f]);
-    } else {
-      out.push_back(ch);
-    }
-  }
-  if (shown.size() < text.size()) {
-    out += "...";
-  }
-  out += "'";
-  return out;
 }
 
 } // namespace fleetcert

@@ -62,10 +62,4 @@ private:
 // EF BB but not the third byte. Anything else is left in place.
 bool skip_byte_order_mark(std::istream& in);
 
-// Trims spaces, tabs, CR and LF at both ends.
-std::string_view trim_blanks(std::string_view text);
-
-// The text quoted for an error message: control bytes as \xNN, cut after 80 bytes with "...".
-std::string quote_for_message(std::string_view text);
-
 } // namespace fleetcert

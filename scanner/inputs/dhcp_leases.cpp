@@ -10,6 +10,7 @@
 #include "scanner/inputs/dhcp_leases.hpp"
 
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/util/time.hpp"
 #include "scanner/inputs/csv_reader.hpp"
 #include "scanner/targets/targets.hpp"
@@ -28,6 +29,9 @@ namespace fleetcert {
 namespace {
 
 constexpr std::size_t k_max_isc_depth = 16; // nested blocks ("on commit { ... }")
+
+constexpr VocabularyWord<DhcpFormat> k_dhcp_formats[] = {
+    {DhcpFormat::dnsmasq, "dnsmasq"}, {DhcpFormat::isc, "isc"}, {DhcpFormat::kea, "kea"}};
 
 // Where a lease stands before "now" is applied.
 enum class LeaseState
@@ -767,21 +771,6 @@ std::string kea_unescape(std::string_view text)
   return out;
 }
 
-std::vector<std::string_view> split_commas(std::string_view line)
-{
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = line.find(',', start);
-    if (comma == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-}
-
 Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, const DhcpLeaseOptions& options)
 {
   LeaseTable table(source, DhcpFormat::kea, options, true);
@@ -797,7 +786,7 @@ Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, cons
   }
   // Column index by name; every column Kea has written since 1.0 is optional but these.
   std::unordered_map<std::string, std::size_t> columns;
-  const auto names = split_commas(header_line);
+  const auto names = split(header_line, ',');
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!columns.emplace(std::string(trim_blanks(names[i])), i).second) {
       return table.fatal(number, "header: duplicate column " + quote_for_message(trim_blanks(names[i])));
@@ -827,7 +816,7 @@ Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, cons
     if (trim_blanks(line).empty()) {
       continue;
     }
-    const auto fields = split_commas(line);
+    const auto fields = split(line, ',');
     const auto field = [&](std::size_t index) {
       return index < fields.size() ? trim_blanks(fields[index]) : std::string_view();
     };
@@ -888,22 +877,12 @@ Result<DhcpLeases> read_kea(std::string_view text, std::string_view source, cons
 
 std::string_view to_string(DhcpFormat format)
 {
-  switch (format) {
-  case DhcpFormat::dnsmasq: return "dnsmasq";
-  case DhcpFormat::isc: return "isc";
-  case DhcpFormat::kea: return "kea";
-  }
-  return "dnsmasq";
+  return vocabulary_word(k_dhcp_formats, format);
 }
 
 std::optional<DhcpFormat> parse_dhcp_format(std::string_view text)
 {
-  for (const DhcpFormat format : {DhcpFormat::dnsmasq, DhcpFormat::isc, DhcpFormat::kea}) {
-    if (text == to_string(format)) {
-      return format;
-    }
-  }
-  return std::nullopt;
+  return vocabulary_value(k_dhcp_formats, text);
 }
 
 std::optional<DhcpFormat> detect_dhcp_format(std::string_view text)
@@ -947,7 +926,7 @@ Result<DhcpLeases> read_dhcp_leases(std::string_view text, std::string_view sour
     text.remove_prefix(3);
   }
   if (!format) {
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    if (trim_blanks(text).empty()) {
       DhcpLeases empty; // an empty lease file: a server that has handed out nothing yet
       return empty;
     }

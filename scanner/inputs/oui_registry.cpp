@@ -5,6 +5,7 @@
 #include "scanner/util/ascii.hpp"
 
 #include "scanner/util/mac.hpp"
+#include "scanner/util/text.hpp"
 #include "scanner/inputs/csv_reader.hpp"
 
 #include <array>

@@ -2,31 +2,34 @@
 
 #include "scanner/model/observation.hpp"
 
+#include "scanner/util/text.hpp"
+
 namespace fleetcert {
+
+namespace {
+
+constexpr VocabularyWord<ErrorClass> k_error_classes[] = {
+    {ErrorClass::none, ""},
+    {ErrorClass::refused, "refused"},
+    {ErrorClass::timeout, "timeout"},
+    {ErrorClass::reset, "reset"},
+    {ErrorClass::not_tls, "not-tls"},
+    {ErrorClass::tls_alert, "tls-alert"},
+    {ErrorClass::protocol, "protocol"},
+    {ErrorClass::unreachable, "unreachable"},
+    {ErrorClass::dns, "dns"},
+};
+
+} // namespace
 
 std::string_view to_string(ErrorClass error_class)
 {
-  switch (error_class) {
-  case ErrorClass::none:
-    return "";
-  case ErrorClass::refused:
-    return "refused";
-  case ErrorClass::timeout:
-    return "timeout";
-  case ErrorClass::reset:
-    return "reset";
-  case ErrorClass::not_tls:
-    return "not-tls";
-  case ErrorClass::tls_alert:
-    return "tls-alert";
-  case ErrorClass::protocol:
-    return "protocol";
-  case ErrorClass::unreachable:
-    return "unreachable";
-  case ErrorClass::dns:
-    return "dns";
-  }
-  return "";
+  return vocabulary_word(k_error_classes, error_class);
+}
+
+std::optional<ErrorClass> parse_error_class(std::string_view text)
+{
+  return vocabulary_value(k_error_classes, text);
 }
 
 std::string_view to_string(HandshakeMode mode)

@@ -3,6 +3,7 @@
 // Plain data, no I/O types, so that assessment and reports never depend on Asio.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,10 @@ enum class ErrorClass
   dns,
 };
 
-// "refused", "timeout", ..., "not-tls", "tls-alert"; "" for none.
+// "refused", "timeout", ..., "not-tls", "tls-alert"; "" for none. parse_error_class is its inverse
+// for every class but none (nullopt for "" and any other word).
 std::string_view to_string(ErrorClass error_class);
+std::optional<ErrorClass> parse_error_class(std::string_view text);
 
 // One address and port to probe. `host` is the name the user gave (empty for IP literals);
 // `sni` is the server name to send (empty: send none).

@@ -10,6 +10,7 @@
 #include "scanner/readiness/readiness.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/text.hpp"
 
 #include "scanner/assessment/audit.hpp"
 
@@ -110,12 +111,6 @@ Verification verify_at(X509* leaf, const std::vector<X509Ptr>& sent_rest, const 
   return result;
 }
 
-std::string hash_of_label(std::string_view label)
-{
-  const auto plus = label.find('+');
-  return plus == std::string_view::npos ? std::string() : std::string(label.substr(plus + 1));
-}
-
 // Empty when the key passes the policy, else why not.
 std::string key_problem(const KeyInfo& key, const ReadinessPolicy& policy)
 {
@@ -136,7 +131,7 @@ std::string key_problem(const KeyInfo& key, const ReadinessPolicy& policy)
   if (key.type == "Ed25519" || key.type == "Ed448") {
     return {};
   }
-  return "key type '" + key.type + "' is none the policy accepts (RSA, RSA-PSS, DSA, EC, Ed25519, Ed448)";
+  return "key type " + quote_for_message(key.type) + " is none the policy accepts (RSA, RSA-PSS, DSA, EC, Ed25519, Ed448)";
 }
 
 std::string remediation_for(std::string_view finding_code, const VendorProfile* profile)
@@ -155,34 +150,22 @@ const VendorProfile* generic_cn_owner(const VendorProfiles& profiles, std::strin
   return nullptr;
 }
 
-std::string quoted(std::string_view name)
-{
-  std::string text(1, '\'');
-  text.append(name);
-  text.push_back('\'');
-  return text;
-}
-
 } // namespace
 
 Result<std::set<std::string>> parse_rejected_hashes(std::string_view text)
 {
   static const std::set<std::string> k_known{"MD2", "MD4", "MD5", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512"};
   std::set<std::string> hashes;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    std::string word(text.substr(start, comma - start));
-    start = comma + 1;
-    word.erase(0, word.find_first_not_of(" \t"));
-    word.erase(word.find_last_not_of(" \t") + 1);
+  for (const std::string_view piece : split(text, ',')) {
+    const std::string_view word = trim_blanks(piece);
     std::string name = ascii_upper(word);
     name.erase(std::remove(name.begin(), name.end(), '-'), name.end()); // "sha-1" = "sha1"
     if (name == "NONE" && text.find(',') == std::string_view::npos) {
       return std::set<std::string>{};
     }
     if (k_known.count(name) == 0) {
-      return Error{"'" + word + "' is not a hash name (md2, md4, md5, sha1, sha224, sha256, sha384, sha512, or none)"};
+      return Error{quote_for_message(word)
+                   + " is not a hash name (md2, md4, md5, sha1, sha224, sha256, sha384, sha512, or none)"};
     }
     hashes.insert(name);
   }
@@ -203,23 +186,16 @@ TrustAfter& TrustAfter::operator=(TrustAfter&&) noexcept = default;
 
 Result<TrustAfter> TrustAfter::from_pem(std::string_view pem_text, std::string_view source_name)
 {
-  const auto ders = pem_to_ders(pem_text);
+  const auto ders = read_certificate_bundle(pem_text, source_name);
   if (!ders) {
-    return Error{std::string(source_name) + ": a CERTIFICATE block is not valid base64 or is not terminated"};
-  }
-  if (ders->empty()) {
-    return Error{std::string(source_name) + ": no PEM certificate found"};
+    return Error{ders.error()};
   }
   TrustAfter trust;
-  for (std::size_t i = 0; i < ders->size(); ++i) {
-    X509Ptr cert = decode_x509((*ders)[i]);
-    if (!cert) {
-      return Error{std::string(source_name) + ": certificate " + std::to_string(i + 1) + " does not decode"};
-    }
-    const CertificateInfo info = decode_certificate((*ders)[i]);
+  for (const Der& der : *ders) {
+    const CertificateInfo info = decode_certificate(der);
     trust.m_impl->subjects.push_back(info.subject);
     trust.m_impl->fingerprints.push_back(info.sha256);
-    trust.m_impl->certs.push_back(std::move(cert));
+    trust.m_impl->certs.push_back(decode_x509(der));
   }
   return trust;
 }
@@ -291,7 +267,7 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     if (depth == 0) {
       return std::string("the leaf");
     }
-    const std::string subject = depth < chain_info.size() ? quoted(chain_info[depth].subject) : "?";
+    const std::string subject = depth < chain_info.size() ? quote_for_message(chain_info[depth].subject) : "?";
     return (depth < v.untrusted ? "the chain certificate " : "the new bundle's certificate ") + subject;
   };
 
@@ -321,11 +297,12 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     if (!chain_info.empty()) {
       const CertificateInfo& top = chain_info.back();
       if (top.self_signed) {
-        message += chain_info.size() == 1 ? ": it is self-signed" : ": its chain ends at the self-signed " + quoted(top.subject);
+        message += chain_info.size() == 1 ? ": it is self-signed"
+                                          : ": its chain ends at the self-signed " + quote_for_message(top.subject);
       } else {
-        message += chain_info.size() == 1 ? ": its issuer is " + quoted(top.issuer)
-                                          : ": its chain ends at " + quoted(top.subject) + ", issued by "
-                                                + quoted(top.issuer);
+        message += chain_info.size() == 1 ? ": its issuer is " + quote_for_message(top.issuer)
+                                          : ": its chain ends at " + quote_for_message(top.subject) + ", issued by "
+                                                + quote_for_message(top.issuer);
       }
     }
     std::string remediation = k_not_chained_remediation;
@@ -368,7 +345,7 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     if (depth > 0 && info.self_signed) {
       continue;
     }
-    const std::string hash = hash_of_label(info.signature.label);
+    const std::string& hash = info.signature.hash;
     if (!hash.empty() && policy.rejected_hashes.count(hash) != 0) {
       add("rejected-signature",
           name_at(depth) + " is signed with " + info.signature.label + " (" + hash + " is rejected after the swap)",
@@ -381,8 +358,9 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
 
   // 4. A name shared by many devices.
   const VendorProfile* owner = generic_cn_owner(profiles, leaf.cn);
-  if (owner != nullptr || endpoint.cn_class == "generic") {
-    add("generic-cn", "CN " + quoted(leaf.cn) + " is a name shared by many devices, not this device's own",
+  if (owner != nullptr || endpoint.cn_class == CnClass::generic) {
+    add("generic-cn",
+        "CN " + quote_for_message(leaf.cn) + " is a name shared by many devices, not this device's own",
         remediation_for("generic-cn", profile != nullptr ? profile : owner));
   }
 
@@ -394,12 +372,7 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
                                 const ReadinessPolicy& policy, const VendorProfiles& profiles)
 {
   DeviceReadiness result;
-  result.ip = device.ip;
-  result.host = device.host;
-  result.mac = device.mac;
-  result.vendor = device.vendor;
-  result.model = device.model;
-  result.site = device.site;
+  result.identity() = device.identity();
   const VendorProfile* profile = device.vendor.empty() ? nullptr : profiles.find(device.vendor);
 
   std::vector<ReadinessEndpoint> endpoints = device.endpoints;
@@ -425,7 +398,7 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
     std::string detail;
     for (const PortReadiness& port : result.ports) {
       detail += (detail.empty() ? "" : ", ") + std::to_string(port.port) + ": "
-                + (port.error_class.empty() ? std::string("no answer") : port.error_class);
+                + (port.error_class ? std::string(to_string(*port.error_class)) : std::string("no answer"));
     }
     result.reasons.push_back(ReadinessReason{"no-certificate", 0, detail.empty() ? message : message + " (" + detail + ")",
                                              k_no_certificate_remediation});
@@ -450,7 +423,8 @@ bool counts_as_device(const ReadinessDeviceInput& device)
   }
   return std::any_of(device.endpoints.begin(), device.endpoints.end(), [](const ReadinessEndpoint& e) {
     return e.certificate_received
-           || (e.error_class != "refused" && e.error_class != "unreachable" && e.error_class != "dns");
+           || (e.error_class != ErrorClass::refused && e.error_class != ErrorClass::unreachable
+               && e.error_class != ErrorClass::dns);
   });
 }
 

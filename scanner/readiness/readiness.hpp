@@ -8,7 +8,9 @@
 //                                   leaf + sent intermediates ──> signature, key, CN ──┼─> reasons ─> status
 //   vendor profile ─────────────────────────────────────────────> remediation ─────────┘
 
+#include "scanner/assessment/assessment.hpp"
 #include "scanner/certificate/certificate.hpp"
+#include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
 
@@ -84,20 +86,14 @@ struct ReadinessEndpoint
 {
   std::uint16_t port = 0;
   bool certificate_received = false;
-  std::vector<Der> chain;  // leaf first, as sent; empty when the report carried no PEM
-  std::string cn_class;    // the scan's CN class ("generic", ...), may be empty
-  std::string error_class; // when no certificate: "refused", "timeout", ...
+  std::vector<Der> chain;                // leaf first, as sent; empty when the report carried no PEM
+  std::optional<CnClass> cn_class;       // the scan's CN class, when known
+  std::optional<ErrorClass> error_class; // when no certificate: why, when known
 };
 
 // One device (address) to evaluate.
-struct ReadinessDeviceInput
+struct ReadinessDeviceInput : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;
-  std::string vendor;
-  std::string model;
-  std::string site;
   bool in_inventory = false;
   std::vector<ReadinessEndpoint> endpoints;
 };
@@ -107,20 +103,15 @@ struct PortReadiness
   std::uint16_t port = 0;
   Readiness status = Readiness::unknown;
   bool certificate_received = false;
-  std::string error_class;
+  std::optional<ErrorClass> error_class;
   std::string leaf_subject;
   std::string leaf_sha256;
   std::vector<std::string> verified_chain; // one-line subjects, leaf first, when it chains
 };
 
-struct DeviceReadiness
+// What readiness decided for one device.
+struct DeviceReadiness : DeviceIdentity
 {
-  std::string ip;
-  std::string host;
-  std::string mac;
-  std::string vendor;
-  std::string model;
-  std::string site;
   Readiness status = Readiness::unknown;
   std::vector<PortReadiness> ports;
   std::vector<ReadinessReason> reasons;  // every reason of every port, in port order

@@ -1,22 +1,13 @@
 #include "scanner/targets/ports.hpp"
 
+#include "scanner/util/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <string>
 
 namespace fleetcert {
 namespace {
-
-std::string_view trim(std::string_view s)
-{
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool parse_port(std::string_view s, std::uint16_t& out)
 {
@@ -35,25 +26,23 @@ Result<std::vector<std::uint16_t>> parse_ports(std::string_view text)
 {
   std::vector<std::uint16_t> ports;
   std::vector<bool> seen(65536, false);
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string_view item = trim(text.substr(start, comma - start));
-    start = comma + 1;
+  for (const std::string_view piece : split(text, ',')) {
+    const std::string_view item = trim_blanks(piece);
     if (item.empty()) {
-      return Error{"empty port in '" + std::string(text) + "'"};
+      return Error{"empty port in " + quote_for_message(text)};
     }
     std::uint16_t first = 0;
     std::uint16_t last = 0;
     const std::size_t dash = item.find('-');
     const bool ok = dash == std::string_view::npos
                         ? parse_port(item, first) && parse_port(item, last)
-                        : parse_port(trim(item.substr(0, dash)), first) && parse_port(trim(item.substr(dash + 1)), last);
+                        : parse_port(trim_blanks(item.substr(0, dash)), first)
+                              && parse_port(trim_blanks(item.substr(dash + 1)), last);
     if (!ok) {
-      return Error{"invalid port '" + std::string(item) + "' (ports are 1-65535)"};
+      return Error{"invalid port " + quote_for_message(item) + " (ports are 1-65535)"};
     }
     if (first > last) {
-      return Error{"invalid port range '" + std::string(item) + "': first port above last"};
+      return Error{"invalid port range " + quote_for_message(item) + ": first port above last"};
     }
     for (unsigned p = first; p <= last; ++p) {
       if (!seen[p]) {

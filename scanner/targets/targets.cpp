@@ -7,12 +7,10 @@
 
 #include "scanner/targets/targets.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "scanner/util/text.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <istream>
 #include <iterator>
 
@@ -21,15 +19,7 @@ namespace {
 
 constexpr std::size_t k_max_hostname = 253;
 constexpr std::size_t k_max_label = 63;
-constexpr std::size_t k_max_quoted = 200;    // longest piece of user text repeated in a message
 constexpr uint128 k_max_ipv6_range = 65536;  // the size of a /112
-constexpr uint128 k_v4_mapped_prefix = uint128{0xffff} << 32; // ::ffff:0.0.0.0
-constexpr uint128 k_v4_max = 0xffffffffu;
-
-bool is_space(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
 
 bool is_digit(char c)
 {
@@ -39,17 +29,6 @@ bool is_digit(char c)
 bool is_alpha(char c)
 {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 bool all_of(std::string_view text, bool (*pred)(char))
@@ -64,89 +43,17 @@ bool is_digits_and_dots(std::string_view text)
          && all_of(text, [](char c) { return is_digit(c) || c == '.'; });
 }
 
-// User text in single quotes, control and non-ASCII bytes as \xNN, capped: error messages reach
-// a terminal.
-std::string quoted(std::string_view text)
-{
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (std::size_t i = 0; i < text.size() && i < k_max_quoted; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(k_hex[c >> 4]);
-      out.push_back(k_hex[c & 0x0f]);
-    }
-  }
-  if (text.size() > k_max_quoted) {
-    out += "...";
-  }
-  out.push_back('\'');
-  return out;
-}
-
 Error error(std::string message)
 {
   return Error{std::move(message)};
 }
 
-// One decimal octet, 0-255, without leading zeros ("010" could mean 8 or 10).
-std::optional<unsigned> parse_octet(std::string_view text)
-{
-  if (text.empty() || text.size() > 3 || !all_of(text, is_digit) || (text.size() > 1 && text[0] == '0')) {
-    return std::nullopt;
-  }
-  unsigned value = 0;
-  for (char c : text) {
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  return value <= 255 ? std::optional<unsigned>(value) : std::nullopt;
-}
-
-std::optional<uint128> parse_ipv4(std::string_view text)
-{
-  uint128 value = 0;
-  for (int part = 0; part < 4; ++part) {
-    const std::size_t dot = part < 3 ? text.find('.') : text.size();
-    if (dot == std::string_view::npos) {
-      return std::nullopt;
-    }
-    const auto octet = parse_octet(text.substr(0, dot));
-    if (!octet) {
-      return std::nullopt;
-    }
-    value = (value << 8) | *octet;
-    text.remove_prefix(part < 3 ? dot + 1 : dot);
-  }
-  return value;
-}
-
-std::optional<uint128> parse_ipv6(std::string_view text)
-{
-  std::array<char, INET6_ADDRSTRLEN> buf{};
-  if (text.empty() || text.size() >= buf.size()) {
-    return std::nullopt;
-  }
-  std::copy(text.begin(), text.end(), buf.begin());
-  in6_addr addr{};
-  if (inet_pton(AF_INET6, buf.data(), &addr) != 1) {
-    return std::nullopt;
-  }
-  uint128 value = 0;
-  for (unsigned char byte : addr.s6_addr) {
-    value = (value << 8) | byte;
-  }
-  return value;
-}
-
 // "invalid IPv4 address '010.0.0.1' (...)" for text made only of digits and dots.
 std::string ipv4_error(std::string_view text, std::string_view whole)
 {
-  std::string message = "invalid IPv4 address " + quoted(text);
+  std::string message = "invalid IPv4 address " + quote_for_message(text);
   if (text != whole) {
-    message += " in " + quoted(whole);
+    message += " in " + quote_for_message(whole);
   }
   bool leading_zero = false;
   bool empty_part = false;
@@ -188,7 +95,7 @@ Result<TargetSpec> parse_cidr(std::string_view text, std::size_t slash)
     if (is_digits_and_dots(address_text)) {
       return error(ipv4_error(address_text, text));
     }
-    return error("invalid address " + quoted(address_text) + " in " + quoted(text));
+    return error("invalid address " + quote_for_message(address_text) + " in " + quote_for_message(text));
   }
   const auto [v6, value] = *address;
   const int bits = v6 ? 128 : 32;
@@ -197,12 +104,12 @@ Result<TargetSpec> parse_cidr(std::string_view text, std::size_t slash)
     prefix = std::stoi(std::string(prefix_text));
   }
   if (prefix < 0 || prefix > bits) {
-    return error("invalid CIDR prefix " + quoted(prefix_text) + " in " + quoted(text) + " (0 to "
+    return error("invalid CIDR prefix " + quote_for_message(prefix_text) + " in " + quote_for_message(text) + " (0 to "
                  + std::to_string(bits) + ")");
   }
   if (v6 && prefix < k_min_ipv6_prefix) {
     return error("IPv6 blocks larger than /" + std::to_string(k_min_ipv6_prefix) + " are not supported: "
-                 + quoted(text));
+                 + quote_for_message(text));
   }
   const uint128 host_mask = (uint128{1} << (bits - prefix)) - 1;
   return range_spec(text, v6, value & ~host_mask, value | host_mask);
@@ -213,30 +120,31 @@ Result<TargetSpec> parse_range(std::string_view text, std::size_t dash, bool v6,
 {
   const std::string_view end_text = text.substr(dash + 1);
   if (end_text.empty()) {
-    return error("missing range end in " + quoted(text));
+    return error("missing range end in " + quote_for_message(text));
   }
   uint128 last = 0;
   if (!v6 && all_of(end_text, is_digit)) {
     const auto octet = parse_octet(end_text);
     if (!octet) {
-      return error("invalid range end " + quoted(end_text) + " in " + quoted(text) + " (0 to 255)");
+      return error("invalid range end " + quote_for_message(end_text) + " in " + quote_for_message(text)
+                   + " (0 to 255)");
     }
     last = (first & ~uint128{0xff}) | *octet;
   } else {
     const auto end = parse_address(end_text);
     if (!end) {
-      return error("invalid range end " + quoted(end_text) + " in " + quoted(text));
+      return error("invalid range end " + quote_for_message(end_text) + " in " + quote_for_message(text));
     }
     if (end->first != v6) {
-      return error("range mixes IPv4 and IPv6 in " + quoted(text));
+      return error("range mixes IPv4 and IPv6 in " + quote_for_message(text));
     }
     last = end->second;
   }
   if (first > last) {
-    return error("range start is after its end in " + quoted(text));
+    return error("range start is after its end in " + quote_for_message(text));
   }
   if (v6 && last - first >= k_max_ipv6_range) {
-    return error("IPv6 ranges larger than 65536 addresses are not supported: " + quoted(text));
+    return error("IPv6 ranges larger than 65536 addresses are not supported: " + quote_for_message(text));
   }
   return range_spec(text, v6, first, last);
 }
@@ -249,13 +157,13 @@ Result<TargetSpec> parse_hostname(std::string_view text)
   if (name.back() == '.') {
     name.remove_suffix(1);
   }
-  const std::string prefix = "invalid hostname " + quoted(text) + ": ";
+  const std::string prefix = "invalid hostname " + quote_for_message(text) + ": ";
   for (char c : name) {
     if (static_cast<unsigned char>(c) >= 0x80) {
       return error(prefix + "non-ASCII character (write internationalized names in their xn-- form)");
     }
     if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.') {
-      return error(prefix + "unexpected character " + quoted(std::string_view(&c, 1)));
+      return error(prefix + "unexpected character " + quote_for_message(std::string_view(&c, 1)));
     }
   }
   if (name.size() > k_max_hostname) {
@@ -270,10 +178,10 @@ Result<TargetSpec> parse_hostname(std::string_view text)
       return error(prefix + "empty label");
     }
     if (label.size() > k_max_label) {
-      return error(prefix + "label " + quoted(label) + " is longer than 63 characters");
+      return error(prefix + "label " + quote_for_message(label) + " is longer than 63 characters");
     }
     if (label.front() == '-' || label.back() == '-') {
-      return error(prefix + "label " + quoted(label) + " starts or ends with '-'");
+      return error(prefix + "label " + quote_for_message(label) + " starts or ends with '-'");
     }
     start = dot + 1;
   }
@@ -311,74 +219,15 @@ bool touches(uint128 a_last, uint128 b_first)
 
 } // namespace
 
-std::optional<std::pair<bool, uint128>> parse_address(std::string_view text)
-{
-  if (text.find(':') != std::string_view::npos) {
-    if (const auto value = parse_ipv6(text)) {
-      return std::pair<bool, uint128>{true, *value};
-    }
-    return std::nullopt;
-  }
-  if (const auto value = parse_ipv4(text)) {
-    return std::pair<bool, uint128>{false, *value};
-  }
-  return std::nullopt;
-}
-
-std::string format_address(bool v6, uint128 value)
-{
-  std::array<char, 48> buf{};
-  if (!v6) {
-    const auto v = static_cast<std::uint32_t>(value);
-    std::snprintf(buf.data(), buf.size(), "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
-    return buf.data();
-  }
-  if ((value >> 32) == 0xffff) {
-    return "::ffff:" + format_address(false, value & k_v4_max);
-  }
-  std::array<unsigned, 8> words{};
-  for (int i = 0; i < 8; ++i) {
-    words[static_cast<std::size_t>(i)] = static_cast<unsigned>((value >> (112 - 16 * i)) & 0xffff);
-  }
-  // RFC 5952: "::" replaces the longest run of two or more zero words, the first one on a tie.
-  int best_start = -1;
-  int best_length = 1;
-  for (int i = 0; i < 8;) {
-    int j = i;
-    while (j < 8 && words[static_cast<std::size_t>(j)] == 0) {
-      ++j;
-    }
-    if (j - i > best_length) {
-      best_start = i;
-      best_length = j - i;
-    }
-    i = j == i ? i + 1 : j;
-  }
-  std::string out;
-  for (int i = 0; i < 8; ++i) {
-    if (i == best_start) {
-      out += "::";
-      i += best_length - 1;
-      continue;
-    }
-    if (!out.empty() && out.back() != ':') {
-      out.push_back(':');
-    }
-    std::snprintf(buf.data(), buf.size(), "%x", words[static_cast<std::size_t>(i)]);
-    out += buf.data();
-  }
-  return out;
-}
-
 Result<TargetSpec> parse_target_spec(std::string_view raw)
 {
-  const std::string_view text = trim(raw);
+  const std::string_view text = trim_blanks(raw);
   if (text.empty()) {
     return error("empty target");
   }
   const bool has_colon = text.find(':') != std::string_view::npos;
   if (has_colon && text.find('%') != std::string_view::npos) {
-    return error("IPv6 zone ids are not supported: " + quoted(text));
+    return error("IPv6 zone ids are not supported: " + quote_for_message(text));
   }
   if (const std::size_t slash = text.find('/'); slash != std::string_view::npos) {
     return parse_cidr(text, slash);
@@ -393,9 +242,9 @@ Result<TargetSpec> parse_target_spec(std::string_view raw)
   }
   if (has_colon) {
     if (std::count(text.begin(), text.end(), ':') == 1) {
-      return error("invalid target " + quoted(text) + ": a port cannot be part of a target");
+      return error("invalid target " + quote_for_message(text) + ": a port cannot be part of a target");
     }
-    return error("invalid IPv6 address " + quoted(text));
+    return error("invalid IPv6 address " + quote_for_message(text));
   }
   if (is_digits_and_dots(text)) {
     return error(ipv4_error(text, text));
@@ -414,7 +263,7 @@ Result<std::vector<TargetSpec>> read_target_specs(std::istream& in, std::string_
     if (number == 1 && view.substr(0, 3) == "\xef\xbb\xbf") {
       view.remove_prefix(3); // UTF-8 byte order mark, as some Windows editors write
     }
-    view = trim(view.substr(0, view.find('#')));
+    view = trim_blanks(view.substr(0, view.find('#')));
     if (view.empty()) {
       continue;
     }
@@ -540,7 +389,7 @@ bool TargetSet::is_excluded(bool v6, uint128 value) const
 
 bool TargetSet::is_excluded(std::string_view ip) const
 {
-  const auto address = parse_address(trim(ip));
+  const auto address = parse_address(trim_blanks(ip));
   return address && is_excluded(address->first, address->second);
 }
 

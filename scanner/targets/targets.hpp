@@ -8,6 +8,7 @@
 // overlaps, subtracts exclusions, and a TargetCursor walks it one address at a time.
 
 #include "scanner/model/result.hpp"
+#include "scanner/util/ip_address.hpp"
 
 #include <cstdint>
 #include <iosfwd>
@@ -19,8 +20,6 @@
 #include <vector>
 
 namespace fleetcert {
-
-__extension__ typedef unsigned __int128 uint128;
 
 // An inclusive range of addresses of one family. IPv4 values are in the low 32 bits.
 struct IpRange
@@ -50,12 +49,6 @@ Result<TargetSpec> parse_target_spec(std::string_view text);
 // Errors name the source and the line: "targets.txt:12: invalid IPv4 address '300.1.1.1': ...".
 // CRLF line ends and a UTF-8 byte order mark are tolerated.
 Result<std::vector<TargetSpec>> read_target_specs(std::istream& in, std::string_view source_name);
-
-// Parses text produced by format_address or written by a user ("192.0.2.1", "2001:db8::1").
-// Returns {v6, value}; IPv4 must be a strict dotted quad (no leading zeros), IPv6 any RFC 4291 form.
-std::optional<std::pair<bool, uint128>> parse_address(std::string_view text);
-// IPv4 as a dotted quad, IPv6 in RFC 5952 canonical form ("2001:db8::1", "::ffff:192.0.2.1").
-std::string format_address(bool v6, uint128 value);
 
 // One target: an address (ip set, host empty) or a name still to resolve (ip empty, host set).
 struct Target

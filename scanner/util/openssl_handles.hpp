@@ -17,6 +17,8 @@ namespace fleetcert {
 
 struct OpensslFree
 {
+  void operator()(char* p) const { OPENSSL_free(p); }
+  void operator()(unsigned char* p) const { OPENSSL_free(p); }
   void operator()(BIO* p) const { BIO_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
   void operator()(X509* p) const { X509_free(p); }

@@ -51,7 +51,7 @@ CertificateInfo certificate(const std::string& cn, char digit)
   cert.sha256 = std::string(64, digit);
   cert.sha1 = std::string(40, digit);
   cert.md5 = std::string(32, digit);
-  cert.signature = {"sha1WithRSAEncryption", "RSA+SHA1", SignatureVerdict::rejected};
+  cert.signature = {"sha1WithRSAEncryption", "RSA+SHA1", "RSA", "SHA1"};
   cert.key = {"RSA", 1024, "", ""};
   cert.self_signed = true;
   return cert;
@@ -67,6 +67,7 @@ Record ok_record(const std::string& cn)
   record.observation.handshake_ms = 12.3456;
   record.observation.handshake_complete = true;
   record.chain = {certificate(cn, 'a'), certificate("CA", 'b')};
+  record.assessment.signature_verdict = SignatureVerdict::rejected;
   record.assessment.cn_class = CnClass::other;
   record.assessment.validity = Validity::expired;
   record.assessment.days_left = -5;

@@ -57,9 +57,11 @@ Record ok_record(const std::string& ip, std::uint16_t port, char digit, const st
   leaf.sha1 = std::string(40, digit);
   leaf.md5 = std::string(32, digit);
   leaf.not_after = 1795392000;
-  leaf.signature = {"x", label, SignatureVerdict::current};
+  leaf.signature.algorithm = "x";
+  leaf.signature.label = label;
   leaf.key.spki_sha256 = std::string(64, digit);
   record.chain = {leaf};
+  record.assessment.signature_verdict = SignatureVerdict::current;
   record.assessment.provenance.kind = provenance;
   return record;
 }

@@ -26,10 +26,10 @@ ReportEndpoint endpoint(const std::string& ip, std::uint16_t port, const std::st
   e.cn = cn_mac.empty() ? "device" : cn_mac;
   e.cn_mac = cn_mac;
   e.signature_label = "RSA+SHA256";
-  e.signature_verdict = "current";
-  e.provenance_kind = "factory";
-  e.provenance_basis = "chain";
-  e.validity = "valid";
+  e.signature_verdict = SignatureVerdict::current;
+  e.provenance_kind = ProvenanceKind::factory;
+  e.provenance_basis = ProvenanceBasis::chain;
+  e.validity = Validity::valid;
   for (const std::string& code : codes) {
     e.findings.push_back({code, code == "generic-cn" ? Severity::high : Severity::medium, "", ""});
   }
@@ -183,7 +183,9 @@ TEST_SUITE("reports.export_batches")
     row.ip = "10.0.0.4";
     row.site = "Branch";
     at_branch.inventory = row;
-    at_branch.provenance_kind = "self-signed";
+    at_branch.provenance_kind = ProvenanceKind::self_signed;
+    at_branch.signature_verdict = SignatureVerdict::rejected;
+    at_branch.validity = Validity::expired;
     report.endpoints.push_back(at_branch);
     const auto devices = report.devices();
     auto ips = [&](const std::vector<std::string>& where) {
@@ -206,6 +208,23 @@ TEST_SUITE("reports.export_batches")
     CHECK(ips({"severity=medium"}) == std::vector<std::string>{"10.0.0.1", "10.0.0.2"});
     CHECK(ips({"signature=rsa+sha256", "finding=legacy-generation"}) == std::vector<std::string>{"10.0.0.2"});
     CHECK(ips({"answered=false"}).empty());
+    CHECK(ips({"verdict=REJECTED"}) == std::vector<std::string>{"10.0.0.4"});
+    CHECK(ips({"verdict=current"}).size() == 3);
+    CHECK(ips({"validity=expired", "validity=not-yet-valid"}) == std::vector<std::string>{"10.0.0.4"});
+    CHECK(ips({"provenance=Factory/Issuer-Name"}).empty());
+    CHECK(ips({"provenance=unknown"}).empty());
+  }
+
+  TEST_CASE("--where: words of the report vocabulary are checked, not matched blindly")
+  {
+    for (const std::string bad : {"verdict=weak", "validity=revoked", "provenance=vendor", "provenance=factory/x",
+                                  "provenance=/chain"}) {
+      CAPTURE(bad);
+      const auto filter = parse_device_filter({bad});
+      REQUIRE_FALSE(filter.ok());
+      CHECK(filter.error().rfind("--where '" + bad + "': ", 0) == 0);
+    }
+    CHECK(parse_device_filter({"verdict=legacy", "validity=not-yet-valid", "provenance=custom-ca/none"}).ok());
   }
 
   TEST_CASE("device CSV rows: columns, joined ports, formula neutralisation")
@@ -217,7 +236,7 @@ TEST_SUITE("reports.export_batches")
     ReportEndpoint refused;
     refused.ip = "10.0.0.1";
     refused.port = 5061;
-    refused.error_class = "refused";
+    refused.error_class = ErrorClass::refused;
     report.endpoints.push_back(refused);
     const auto devices = report.devices();
     REQUIRE(devices.size() == 1);

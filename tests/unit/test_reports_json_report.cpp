@@ -45,9 +45,11 @@ Record ok_record(const std::string& cn, const std::string& label, SignatureVerdi
   leaf.sha256 = std::string(64, 'a');
   leaf.sha1 = std::string(40, 'a');
   leaf.md5 = std::string(32, 'a');
-  leaf.signature = {"x", label, verdict};
+  leaf.signature.algorithm = "x";
+  leaf.signature.label = label;
   leaf.self_signed = self_signed;
   record.chain = {leaf};
+  record.assessment.signature_verdict = verdict;
   record.assessment.cn_class = CnClass::other;
   record.assessment.validity = Validity::valid;
   return record;

@@ -43,8 +43,10 @@ Record ok_record(const std::string& ip, std::uint16_t port, const std::string& c
   leaf.sha256 = std::string(64, static_cast<char>('a' + port % 6));
   leaf.not_before = not_after - 365 * 86400;
   leaf.not_after = not_after;
-  leaf.signature = {"x", label, SignatureVerdict::current};
+  leaf.signature.algorithm = "x";
+  leaf.signature.label = label;
   record.chain = {leaf};
+  record.assessment.signature_verdict = SignatureVerdict::current;
   record.assessment.provenance.kind = provenance;
   record.assessment.cn_class = CnClass::other;
   return record;

@@ -40,7 +40,7 @@ CertificateInfo parsed_certificate(const std::string& cn, char digit)
   cert.sha256 = std::string(64, digit);
   cert.sha1 = std::string(40, digit);
   cert.md5 = std::string(32, digit);
-  cert.signature = {"sha256WithRSAEncryption", "RSA+SHA256", SignatureVerdict::current};
+  cert.signature = {"sha256WithRSAEncryption", "RSA+SHA256", "RSA", "SHA256"};
   cert.key = {"RSA", 2048, "", ""};
   return cert;
 }
@@ -55,6 +55,7 @@ Record ok_record()
   record.observation.handshake_ms = 5.6;
   record.observation.handshake_complete = true;
   record.chain = {parsed_certificate("0004F2ABCDEF", 'a'), parsed_certificate("Vendor CA", 'b')};
+  record.assessment.signature_verdict = SignatureVerdict::current;
   record.assessment.cn_class = CnClass::mac;
   record.assessment.mac = "0004F2ABCDEF";
   record.assessment.validity = Validity::expiring;

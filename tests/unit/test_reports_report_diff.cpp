@@ -14,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-ReportFinding finding(const std::string& code, Severity severity)
+Finding finding(const std::string& code, Severity severity)
 {
   return {code, severity, code + " message", "fix it"};
 }
@@ -29,17 +29,17 @@ ReportEndpoint ok(const std::string& ip, std::uint16_t port, const std::string& 
   e.sha256 = sha256;
   e.cn = mac.empty() ? "phone" : mac;
   e.cn_mac = mac;
-  e.cn_class = mac.empty() ? "other" : "mac";
+  e.cn_class = mac.empty() ? CnClass::other : CnClass::mac;
   e.signature_label = "ECDSA+SHA384";
-  e.signature_verdict = "current";
-  e.provenance_kind = "factory";
-  e.provenance_basis = "chain";
-  e.validity = "valid";
+  e.signature_verdict = SignatureVerdict::current;
+  e.provenance_kind = ProvenanceKind::factory;
+  e.provenance_basis = ProvenanceBasis::chain;
+  e.validity = Validity::valid;
   e.vendor = "Grandstream";
   return e;
 }
 
-ReportEndpoint error(const std::string& ip, std::uint16_t port, const std::string& error_class = "refused")
+ReportEndpoint error(const std::string& ip, std::uint16_t port, ErrorClass error_class = ErrorClass::refused)
 {
   ReportEndpoint e;
   e.ip = ip;
@@ -84,18 +84,22 @@ TEST_SUITE("reports.report_diff")
 {
   TEST_CASE("the orders: verdict, provenance, validity")
   {
-    CHECK(signature_verdict_rank("current") > signature_verdict_rank("legacy"));
-    CHECK(signature_verdict_rank("legacy") > signature_verdict_rank("rejected"));
-    CHECK(signature_verdict_rank("rejected") > signature_verdict_rank(""));
-    CHECK(provenance_rank("factory", "chain") > provenance_rank("factory", "issuer-name"));
-    CHECK(provenance_rank("factory", "issuer-name") > provenance_rank("custom-ca", "chain"));
-    CHECK(provenance_rank("custom-ca", "chain") > provenance_rank("custom-ca", "issuer-name"));
-    CHECK(provenance_rank("custom-ca", "issuer-name") > provenance_rank("self-signed", "chain"));
-    CHECK(provenance_rank("self-signed", "chain") > provenance_rank("unknown", "none"));
-    CHECK(validity_rank("valid") > validity_rank("expiring"));
-    CHECK(validity_rank("expiring") > validity_rank("expired"));
-    CHECK(validity_rank("expired") == validity_rank("not-yet-valid"));
-    CHECK(validity_rank("expired") > validity_rank(""));
+    CHECK(signature_verdict_rank(SignatureVerdict::current) > signature_verdict_rank(SignatureVerdict::legacy));
+    CHECK(signature_verdict_rank(SignatureVerdict::legacy) > signature_verdict_rank(SignatureVerdict::rejected));
+    CHECK(signature_verdict_rank(SignatureVerdict::rejected) > signature_verdict_rank(std::nullopt));
+    using K = ProvenanceKind;
+    using B = ProvenanceBasis;
+    CHECK(provenance_rank(K::factory, B::chain) > provenance_rank(K::factory, B::issuer_name));
+    CHECK(provenance_rank(K::factory, B::issuer_name) > provenance_rank(K::custom_ca, B::chain));
+    CHECK(provenance_rank(K::factory, std::nullopt) == provenance_rank(K::factory, B::issuer_name));
+    CHECK(provenance_rank(K::custom_ca, B::chain) > provenance_rank(K::custom_ca, B::issuer_name));
+    CHECK(provenance_rank(K::custom_ca, B::issuer_name) > provenance_rank(K::self_signed, B::chain));
+    CHECK(provenance_rank(K::self_signed, B::chain) > provenance_rank(K::unknown, B::none));
+    CHECK(provenance_rank(K::unknown, B::none) == provenance_rank(std::nullopt, std::nullopt));
+    CHECK(validity_rank(Validity::valid) > validity_rank(Validity::expiring));
+    CHECK(validity_rank(Validity::expiring) > validity_rank(Validity::expired));
+    CHECK(validity_rank(Validity::expired) == validity_rank(Validity::not_yet_valid));
+    CHECK(validity_rank(Validity::expired) > validity_rank(std::nullopt));
   }
 
   TEST_CASE("a report compared with itself has no change")
@@ -135,10 +139,10 @@ TEST_SUITE("reports.report_diff")
   {
     ReportEndpoint sha1 = ok("10.0.0.1", 443, "dd", "000B82000001");
     sha1.signature_label = "RSA+SHA1";
-    sha1.signature_verdict = "rejected";
+    sha1.signature_verdict = SignatureVerdict::rejected;
     sha1.findings = {finding("sha1-rejected", Severity::high)};
     ReportEndpoint expired = ok("10.0.0.2", 443, "bb");
-    expired.validity = "expired";
+    expired.validity = Validity::expired;
     expired.findings = {finding("expired", Severity::high)};
     const ReportDiff diff = diff_reports(report({ok("10.0.0.1", 443, "aa", "000B82000001"), ok("10.0.0.2", 443, "bb")}),
                                          report({sha1, expired}));
@@ -161,7 +165,7 @@ TEST_SUITE("reports.report_diff")
   TEST_CASE("better: self-signed replaced by a factory certificate, finding resolved")
   {
     ReportEndpoint before = ok("10.0.0.1", 443, "aa", "000B82000001");
-    before.provenance_kind = "self-signed";
+    before.provenance_kind = ProvenanceKind::self_signed;
     before.findings = {finding("self-signed", Severity::high)};
     const ReportDiff diff =
         diff_reports(report({before}), report({ok("10.0.0.1", 443, "bb", "000B82000001")}));
@@ -188,9 +192,9 @@ TEST_SUITE("reports.report_diff")
   TEST_CASE("ties in an order are not changes")
   {
     ReportEndpoint before = ok("10.0.0.1", 443, "aa");
-    before.validity = "expired";
+    before.validity = Validity::expired;
     ReportEndpoint after = before;
-    after.validity = "not-yet-valid";
+    after.validity = Validity::not_yet_valid;
     after.signature_label = "RSA+SHA256"; // another label, same verdict
     const ReportDiff diff = diff_reports(report({before}), report({after}));
     CHECK(diff.changes.empty());
@@ -258,7 +262,7 @@ TEST_SUITE("reports.report_diff")
   TEST_CASE("appeared and vanished, absent or not answering")
   {
     const ScanReport before = report({ok("10.0.0.1", 443, "aa"), ok("10.0.0.2", 443, "bb"), error("10.0.0.3", 443)});
-    const ScanReport after = report({error("10.0.0.2", 443, "timeout"), ok("10.0.0.3", 443, "cc"), ok("10.0.0.4", 443, "dd")});
+    const ScanReport after = report({error("10.0.0.2", 443, ErrorClass::timeout), ok("10.0.0.3", 443, "cc"), ok("10.0.0.4", 443, "dd")});
     const ReportDiff diff = diff_reports(before, after);
     CHECK(diff.totals.at(ChangeKind::vanished) == 2); // .1 absent, .2 ok -> timeout
     CHECK(diff.totals.at(ChangeKind::appeared) == 2); // .3 error -> ok, .4 new
@@ -284,8 +288,8 @@ TEST_SUITE("reports.report_diff")
 
   TEST_CASE("errors in both audits are not changes")
   {
-    const ReportDiff diff = diff_reports(report({error("10.0.0.1", 443, "refused"), error("10.0.0.2", 443)}),
-                                         report({error("10.0.0.1", 443, "timeout")}));
+    const ReportDiff diff = diff_reports(report({error("10.0.0.1", 443, ErrorClass::refused), error("10.0.0.2", 443)}),
+                                         report({error("10.0.0.1", 443, ErrorClass::timeout)}));
     CHECK(diff.changes.empty());
     CHECK(diff.unchanged == 0);
   }
@@ -294,7 +298,7 @@ TEST_SUITE("reports.report_diff")
   {
     const ScanReport before = report({ok("10.0.0.1", 443, "aa"), ok("10.0.0.1", 5061, "aa"), ok("10.0.0.2", 443, "bb"),
                                       error("10.0.0.2", 5061)});
-    const ScanReport after = report({ok("10.0.0.1", 443, "aa"), error("10.0.0.1", 5061, "reset"), ok("10.0.0.2", 443, "bb"),
+    const ScanReport after = report({ok("10.0.0.1", 443, "aa"), error("10.0.0.1", 5061, ErrorClass::reset), ok("10.0.0.2", 443, "bb"),
                                      ok("10.0.0.2", 5061, "bb")});
     const ReportDiff diff = diff_reports(before, after);
     REQUIRE(diff.changes.size() == 2);
@@ -368,7 +372,7 @@ TEST_SUITE("reports.report_diff")
   TEST_CASE("the JSON document and the text")
   {
     ReportEndpoint sha1 = ok("10.0.0.1", 443, "dd", "000B82000001");
-    sha1.signature_verdict = "rejected";
+    sha1.signature_verdict = SignatureVerdict::rejected;
     sha1.vendor = "Evil\x1b[31mCorp";
     const ScanReport before = report({ok("10.0.0.1", 443, "aa", "000B82000001")});
     const ScanReport after = report({sha1, ok("10.0.0.5", 443, "ee")});

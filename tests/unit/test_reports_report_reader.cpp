@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -111,7 +112,8 @@ void check_report(const ScanReport& report, const Written& written)
   CHECK(sha1.key_type == "RSA");
   CHECK(sha1.key_bits == 1024);
   CHECK(sha1.self_signed);
-  CHECK(sha1.cn_class == "generic");
+  CHECK(sha1.cn_class == CnClass::generic);
+  CHECK(sha1.signature_verdict == SignatureVerdict::rejected);
   REQUIRE(sha1.chain.size() == 1);
   CHECK(sha1.chain.front() == written.leaf_ders[0]);
   REQUIRE(sha1.findings.size() == 2);
@@ -123,7 +125,8 @@ void check_report(const ScanReport& report, const Written& written)
 
   const ReportEndpoint& refused = report.endpoints[1];
   CHECK_FALSE(refused.ok);
-  CHECK(refused.error_class == "refused");
+  CHECK(refused.error_class == ErrorClass::refused);
+  CHECK(refused.error_word() == "refused");
 
   const ReportEndpoint& chained = report.endpoints[2];
   CHECK(chained.signature_label == "ECDSA+SHA384");
@@ -150,27 +153,6 @@ void check_report(const ScanReport& report, const Written& written)
 
 TEST_SUITE("report_reader")
 {
-  TEST_CASE("der_to_pem and pem_to_ders round-trip, broken PEM is refused")
-  {
-    for (std::size_t size : {1u, 47u, 48u, 49u, 95u, 96u, 1000u}) {
-      Der der(size);
-      for (std::size_t i = 0; i < size; ++i) {
-        der[i] = static_cast<unsigned char>(i * 7 + size);
-      }
-      const std::string pem = der_to_pem(der);
-      CHECK(pem.rfind("-----BEGIN CERTIFICATE-----\n", 0) == 0);
-      auto back = pem_to_ders("junk before\n" + pem + pem + "junk after");
-      REQUIRE(back);
-      REQUIRE(back->size() == 2);
-      CHECK((*back)[0] == der);
-      CHECK((*back)[1] == der);
-    }
-    CHECK_FALSE(pem_to_ders("-----BEGIN CERTIFICATE-----\nAAAA\n"));                          // unterminated
-    CHECK_FALSE(pem_to_ders("-----BEGIN CERTIFICATE-----\nAA*A\n-----END CERTIFICATE-----\n")); // bad base64
-    CHECK_FALSE(pem_to_ders("-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"));  // bad length
-    CHECK(pem_to_ders("no certificate here")->empty());
-  }
-
   TEST_CASE("a JSON document and a JSONL file read back to the same endpoints and devices")
   {
     TempDir dir;
@@ -202,5 +184,88 @@ TEST_SUITE("report_reader")
     CHECK(load_scan_report(path).error() == path + ": record 1: status is neither ok nor error");
     write_file(path, "{\"schema\":\"fleetcert-scan/1\",\"records\":[");
     CHECK(load_scan_report(path).error().find("not valid JSON") != std::string::npos);
+  }
+
+  TEST_CASE("addresses are read back in the form fleetcert writes them, so old reports still pair")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/old.jsonl";
+    write_file(path, R"({"target":{"ip":"2001:DB8:0:0:0:0:0:1","port":443},"status":"error","error":{"class":"refused"}})"
+                     "\n"
+                     R"({"target":{"ip":"2001:db8::1","port":5061},"status":"error","error":{"class":"timeout"}})"
+                     "\n"
+                     R"({"target":{"ip":"0:0:0:0:0:ffff:c000:201","port":443},"status":"error","error":{"class":"reset"}})"
+                     "\n");
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->endpoints.size() == 3);
+    CHECK(report->endpoints[0].ip == "2001:db8::1");
+    CHECK(report->endpoints[2].ip == "::ffff:192.0.2.1");
+    const auto devices = report->devices();
+    REQUIRE(devices.size() == 2); // both ports of 2001:db8::1 are one device
+    const auto v6 = std::find_if(devices.begin(), devices.end(), [](const ReportDevice& d) { return d.ip == "2001:db8::1"; });
+    REQUIRE(v6 != devices.end());
+    CHECK(v6->endpoints.size() == 2);
+  }
+
+  TEST_CASE("words this version does not know read as unknown, and the report says where")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/newer.jsonl";
+    write_file(path,
+               R"({"target":{"ip":"127.0.0.1","port":443},"status":"ok","leaf":{"signature":{"label":"ML-DSA-65",)"
+               R"("verdict":"post-quantum"}},"assessment":{"cn_class":"serial","validity":"revoked","provenance":)"
+               R"({"kind":"factory","basis":"ct-log"},"findings":[]}})"
+               "\n"
+               R"({"target":{"ip":"127.0.0.2","port":443},"status":"error","error":{"class":"quic-only"}})"
+               "\n"
+               R"({"target":{"ip":"127.0.0.3","port":443},"status":"ok","leaf":{"signature":{"verdict":"legacy"}},)"
+               R"("assessment":{"cn_class":"mac","validity":"expiring","provenance":{"kind":"self-signed","basis":"chain"}}})"
+               "\n");
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->endpoints.size() == 3);
+    const ReportEndpoint& newer = report->endpoints[0];
+    CHECK_FALSE(newer.signature_verdict);
+    CHECK_FALSE(newer.cn_class);
+    CHECK_FALSE(newer.validity);
+    CHECK(newer.provenance_kind == ProvenanceKind::factory);
+    CHECK_FALSE(newer.provenance_basis);
+    CHECK(newer.provenance() == "factory");
+    CHECK_FALSE(report->endpoints[1].error_class);
+    CHECK(report->endpoints[1].error_word() == "error");
+    const ReportEndpoint& known = report->endpoints[2];
+    CHECK(known.signature_verdict == SignatureVerdict::legacy);
+    CHECK(known.cn_class == CnClass::mac);
+    CHECK(known.validity == Validity::expiring);
+    CHECK(known.provenance() == "self-signed/chain");
+    CHECK(report->warnings == std::vector<std::string>{
+                                  "line 1: leaf.signature.verdict 'post-quantum' is unknown to this fleetcert (a newer "
+                                  "version's report?): read as unknown",
+                                  "line 1: assessment.cn_class 'serial' is unknown to this fleetcert (a newer version's "
+                                  "report?): read as unknown",
+                                  "line 1: assessment.validity 'revoked' is unknown to this fleetcert (a newer version's "
+                                  "report?): read as unknown",
+                                  "line 1: assessment.provenance.basis 'ct-log' is unknown to this fleetcert (a newer "
+                                  "version's report?): read as unknown",
+                                  "line 2: error.class 'quic-only' is unknown to this fleetcert (a newer version's "
+                                  "report?): read as unknown"});
+  }
+
+  TEST_CASE("warnings about unknown words are capped, the rest counted")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/many.json";
+    std::string records;
+    for (std::size_t i = 0; i < k_report_warnings + 5; ++i) {
+      records += std::string(i == 0 ? "" : ",") + R"({"target":{"ip":"127.0.0.)" + std::to_string(i + 1)
+                 + R"(","port":443},"status":"error","error":{"class":"new-class"}})";
+    }
+    write_file(path, R"({"schema":"fleetcert-scan/1","records":[)" + records + "]}");
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->warnings.size() == k_report_warnings + 1);
+    CHECK(report->warnings.front().rfind("record 1: error.class 'new-class' is unknown", 0) == 0);
+    CHECK(report->warnings.back() == "and 5 more values unknown to this fleetcert");
   }
 }

@@ -30,8 +30,10 @@ Record ok_record(const std::string& ip, std::uint16_t port, char digit, const st
   leaf.sha256 = std::string(64, digit);
   leaf.sha1 = std::string(40, digit);
   leaf.md5 = std::string(32, digit);
-  leaf.signature = {"x", label, SignatureVerdict::current};
+  leaf.signature.algorithm = "x";
+  leaf.signature.label = label;
   record.chain = {leaf};
+  record.assessment.signature_verdict = SignatureVerdict::current;
   record.assessment.cn_class = CnClass::other;
   record.assessment.provenance.kind = provenance;
   record.assessment.vendor = vendor;

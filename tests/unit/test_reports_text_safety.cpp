@@ -152,9 +152,10 @@ TEST_SUITE("reports.summary_table")
     leaf.cn = "\x1b[31mEVIL\x1b[0m\r\nfake row\x07";
     leaf.has_cn = true;
     leaf.sha256 = std::string(64, 'a');
-    leaf.signature = {"sha1WithRSAEncryption", "RSA+SHA1", SignatureVerdict::rejected};
+    leaf.signature = {"sha1WithRSAEncryption", "RSA+SHA1", "RSA", "SHA1"};
     leaf.not_after = 1798041000; // 2026-12-23
     ok.chain.push_back(leaf);
+    ok.assessment.signature_verdict = SignatureVerdict::rejected;
     ok.assessment.cn_class = CnClass::other;
     ok.assessment.validity = Validity::valid;
 

@@ -1,4 +1,4 @@
-// Tests for scanner/assessment (and the ErrorClass names of scanner/observation): MAC
+// Tests for scanner/assessment (and the ErrorClass names of scanner/observation): vocabulary words, MAC
 // normalization, CN classes and validity against a given "now".
 
 #include "scanner/assessment/assessment.hpp"
@@ -65,6 +65,81 @@ TEST_SUITE("scanner.assessment")
     CHECK(to_string(ErrorClass::protocol) == "protocol");
     CHECK(to_string(ErrorClass::unreachable) == "unreachable");
     CHECK(to_string(ErrorClass::dns) == "dns");
+  }
+
+  TEST_CASE("vocabulary names parse back")
+  {
+    for (const CnClass c : {CnClass::mac, CnClass::generic, CnClass::other, CnClass::none}) {
+      CHECK(parse_cn_class(to_string(c)) == c);
+    }
+    for (const Validity v : {Validity::valid, Validity::expiring, Validity::expired, Validity::not_yet_valid}) {
+      CHECK(parse_validity(to_string(v)) == v);
+    }
+    for (const SignatureVerdict v : {SignatureVerdict::current, SignatureVerdict::legacy, SignatureVerdict::rejected}) {
+      CHECK(parse_signature_verdict(to_string(v)) == v);
+    }
+    for (const ErrorClass e : {ErrorClass::refused, ErrorClass::timeout, ErrorClass::reset, ErrorClass::not_tls,
+                               ErrorClass::tls_alert, ErrorClass::protocol, ErrorClass::unreachable, ErrorClass::dns}) {
+      CHECK(parse_error_class(to_string(e)) == e);
+    }
+    CHECK_FALSE(parse_error_class("").has_value()); // none is no class a report names
+    CHECK_FALSE(parse_error_class("not_tls").has_value());
+    for (const ProvenanceKind k :
+         {ProvenanceKind::factory, ProvenanceKind::self_signed, ProvenanceKind::custom_ca, ProvenanceKind::unknown}) {
+      CHECK(parse_provenance_kind(to_string(k)) == k);
+    }
+    for (const ProvenanceBasis b : {ProvenanceBasis::chain, ProvenanceBasis::issuer_name, ProvenanceBasis::none}) {
+      CHECK(parse_provenance_basis(to_string(b)) == b);
+    }
+    CHECK(provenance_text(ProvenanceKind::factory, ProvenanceBasis::chain) == "factory/chain");
+    CHECK(provenance_text(ProvenanceKind::custom_ca, std::nullopt) == "custom-ca");
+    CHECK(provenance_text(std::nullopt, ProvenanceBasis::chain).empty());
+    CHECK_FALSE(parse_cn_class("MAC").has_value());
+    CHECK_FALSE(parse_validity("not_yet_valid").has_value());
+    CHECK_FALSE(parse_validity("revoked").has_value());
+    CHECK_FALSE(parse_signature_verdict("").has_value());
+  }
+
+  TEST_CASE("judge_signature: the verdict on decoded signature facts")
+  {
+    struct Case
+    {
+      SignatureInfo signature;
+      SignatureVerdict verdict;
+    };
+    const Case cases[] = {
+        {{"sha256WithRSAEncryption", "RSA+SHA256", "RSA", "SHA256"}, SignatureVerdict::current},
+        {{"ecdsa-with-SHA384", "ECDSA+SHA384", "ECDSA", "SHA384"}, SignatureVerdict::current},
+        {{"rsassaPss", "RSA-PSS+SHA256", "RSA-PSS", "SHA256"}, SignatureVerdict::current},
+        {{"ED25519", "Ed25519", "Ed25519", ""}, SignatureVerdict::current},
+        {{"ED448", "Ed448", "Ed448", ""}, SignatureVerdict::current},
+        {{"sha224WithRSAEncryption", "RSA+SHA224", "RSA", "SHA224"}, SignatureVerdict::legacy},
+        {{"dsa_with_SHA256", "DSA+SHA256", "DSA", "SHA256"}, SignatureVerdict::legacy},
+        {{"x", "+SHA256", "", "SHA256"}, SignatureVerdict::legacy}, // a key type OpenSSL does not name
+        {{"sha1WithRSAEncryption", "RSA+SHA1", "RSA", "SHA1"}, SignatureVerdict::rejected},
+        {{"ecdsa-with-SHA1", "ECDSA+SHA1", "ECDSA", "SHA1"}, SignatureVerdict::rejected},
+        {{"md5WithRSAEncryption", "RSA+MD5", "RSA", "MD5"}, SignatureVerdict::rejected},
+        {{"md2WithRSAEncryption", "RSA+MD2", "RSA", "MD2"}, SignatureVerdict::rejected},
+        {{"mdc2WithRSA", "RSA+MDC2", "RSA", "MDC2"}, SignatureVerdict::rejected},
+        {{"ripemd160WithRSA", "RSA+RIPEMD160", "RSA", "RIPEMD160"}, SignatureVerdict::rejected},
+        {{"rsaEncryption", "RSA", "RSA", ""}, SignatureVerdict::rejected},   // no hash, not EdDSA
+        {{"1.2.3.4", "1.2.3.4", "", ""}, SignatureVerdict::rejected},       // unknown algorithm
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.signature.label);
+      CHECK(judge_signature(c.signature) == c.verdict);
+    }
+  }
+
+  TEST_CASE("assess: the signature verdict of a leaf that decodes")
+  {
+    CertificateInfo leaf = leaf_with_cn("phone");
+    leaf.signature = {"sha1WithRSAEncryption", "RSA+SHA1", "RSA", "SHA1"};
+    CHECK(assess_at(leaf, k_now).signature_verdict == SignatureVerdict::rejected);
+    leaf.signature = {"ecdsa-with-SHA384", "ECDSA+SHA384", "ECDSA", "SHA384"};
+    CHECK(assess_at(leaf, k_now).signature_verdict == SignatureVerdict::current);
+    leaf.parsed = false;
+    CHECK_FALSE(assess_at(leaf, k_now).signature_verdict.has_value());
   }
 
   TEST_CASE("normalize_mac")

@@ -26,33 +26,36 @@ CertificateInfo self_signed(const KeySpec& key_spec, const std::string& hash, co
 
 TEST_SUITE("scanner.certificate")
 {
-  TEST_CASE("signature labels and verdicts")
+  TEST_CASE("signature algorithm, label, key and hash")
   {
     struct Case
     {
       KeySpec key;
-      std::string hash;
+      std::string digest;
       std::string label;
-      SignatureVerdict verdict;
+      std::string key_kind;
+      std::string hash;
       std::string algorithm;
     };
     const Case cases[] = {
-        {{"rsa", 2048, ""}, "sha256", "RSA+SHA256", SignatureVerdict::current, "sha256WithRSAEncryption"},
-        {{"rsa", 1024, ""}, "sha1", "RSA+SHA1", SignatureVerdict::rejected, "sha1WithRSAEncryption"},
-        {{"rsa", 1024, ""}, "md5", "RSA+MD5", SignatureVerdict::rejected, "md5WithRSAEncryption"},
-        {{"rsa", 1024, ""}, "sha224", "RSA+SHA224", SignatureVerdict::legacy, "sha224WithRSAEncryption"},
-        {{"ec", 0, "P-384"}, "sha384", "ECDSA+SHA384", SignatureVerdict::current, "ecdsa-with-SHA384"},
-        {{"ec", 0, "P-256"}, "sha256", "ECDSA+SHA256", SignatureVerdict::current, "ecdsa-with-SHA256"},
-        {{"ec", 0, "P-256"}, "sha1", "ECDSA+SHA1", SignatureVerdict::rejected, "ecdsa-with-SHA1"},
-        {{"ed25519", 0, ""}, "sha256", "Ed25519", SignatureVerdict::current, "ED25519"},
-        {{"rsa-pss", 2048, ""}, "sha256", "RSA-PSS+SHA256", SignatureVerdict::current, "rsassaPss"},
+        {{"rsa", 2048, ""}, "sha256", "RSA+SHA256", "RSA", "SHA256", "sha256WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "sha1", "RSA+SHA1", "RSA", "SHA1", "sha1WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "md5", "RSA+MD5", "RSA", "MD5", "md5WithRSAEncryption"},
+        {{"rsa", 1024, ""}, "sha224", "RSA+SHA224", "RSA", "SHA224", "sha224WithRSAEncryption"},
+        {{"ec", 0, "P-384"}, "sha384", "ECDSA+SHA384", "ECDSA", "SHA384", "ecdsa-with-SHA384"},
+        {{"ec", 0, "P-256"}, "sha256", "ECDSA+SHA256", "ECDSA", "SHA256", "ecdsa-with-SHA256"},
+        {{"ec", 0, "P-256"}, "sha1", "ECDSA+SHA1", "ECDSA", "SHA1", "ecdsa-with-SHA1"},
+        {{"ed25519", 0, ""}, "sha256", "Ed25519", "Ed25519", "", "ED25519"},
+        {{"rsa-pss", 2048, ""}, "sha256", "RSA-PSS+SHA256", "RSA-PSS", "SHA256", "rsassaPss"},
     };
     for (const auto& c : cases) {
       CAPTURE(c.label);
-      const CertificateInfo info = self_signed(c.key, c.hash);
+      const CertificateInfo info = self_signed(c.key, c.digest);
       REQUIRE(info.parsed);
       CHECK(info.signature.label == c.label);
-      CHECK(info.signature.verdict == c.verdict);
+      CHECK(info.signature.key == c.key_kind);
+      CHECK(info.signature.hash == c.hash);
+      CHECK(hash_of_label(info.signature.label) == c.hash);
       CHECK(info.signature.algorithm == c.algorithm);
       CHECK(info.self_signed);
     }
@@ -83,7 +86,8 @@ TEST_SUITE("scanner.certificate")
     auto key = generate_key({"ec", 0, "P-256"});
     CertSpec spec;
     spec.subject = parse_subject("/O=Gigaset/CN=7C2F80ABCDEF");
-    spec.san = {"DNS:phone.example", "IP:127.0.0.9", "email:admin@example.org"};
+    spec.san = {"DNS:phone.example", "IP:127.0.0.9", "email:admin@example.org", "IP:2001:DB8:0:0:1:0:0:1",
+                "IP:0:0:0:0:0:ffff:c000:201"};
     spec.serial_hex = "-0123456789ABCDEF";
     auto cert = make_certificate(spec, key.get(), ca.get(), ca_key.get());
     const auto der = to_der(cert.get());
@@ -95,10 +99,12 @@ TEST_SUITE("scanner.certificate")
           == "C=DE, ST=Germany, L=Bocholt, O=Gigaset Communications GmbH, OU=Certificate Authority, CN=Gigaset.net");
     CHECK(info.has_cn);
     CHECK(info.cn == "7C2F80ABCDEF");
-    REQUIRE(info.san.size() == 3);
+    REQUIRE(info.san.size() == 5);
     CHECK(info.san[0] == "DNS:phone.example");
     CHECK(info.san[1] == "IP:127.0.0.9");
     CHECK(info.san[2] == "email:admin@example.org");
+    CHECK(info.san[3] == "IP:2001:db8::1:0:0:1"); // IPv6 as every address is written: RFC 5952
+    CHECK(info.san[4] == "IP:::ffff:192.0.2.1");
     CHECK(info.serial == "-0123456789abcdef");
     CHECK_FALSE(info.self_signed);
     CHECK(info.sha256 == fleetcert::testing::sha256_hex(cert.get()));
@@ -177,5 +183,109 @@ TEST_SUITE("scanner.certificate")
     CHECK(info.sha256 == sha256_hex(garbage));
     CHECK(info.sha256.size() == 64);
     CHECK(decode_certificate(Der{}).parsed == false);
+  }
+
+  TEST_CASE("der_to_pem and pem_to_ders round-trip any bytes")
+  {
+    CHECK(der_to_pem(Der{0x00, 0x01, 0x02}) == "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n");
+    for (std::size_t size : {1u, 47u, 48u, 49u, 95u, 96u, 1000u}) {
+      CAPTURE(size);
+      Der der(size); // not a certificate: a device may send bytes OpenSSL refuses, and they are kept
+      for (std::size_t i = 0; i < size; ++i) {
+        der[i] = static_cast<unsigned char>(i * 7 + size);
+      }
+      const std::string pem = der_to_pem(der);
+      CHECK(pem.rfind("-----BEGIN CERTIFICATE-----\n", 0) == 0);
+      for (std::size_t at = 0, end = 0; (end = pem.find('\n', at)) != std::string::npos; at = end + 1) {
+        CHECK(end - at <= 64); // base64 in lines of 64
+      }
+      auto back = pem_to_ders("junk before\n" + pem + pem + "junk after");
+      REQUIRE_MESSAGE(back, back.error());
+      REQUIRE(back->size() == 2);
+      CHECK((*back)[0] == der);
+      CHECK((*back)[1] == der);
+    }
+  }
+
+  TEST_CASE("der_to_pem writes what OpenSSL writes for a certificate")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=000B82000001");
+    const auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+    CHECK(der_to_pem(to_der(cert.get())) == to_pem(cert.get()));
+    const auto back = pem_to_ders(to_pem(cert.get()));
+    REQUIRE(back);
+    REQUIRE(back->size() == 1);
+    CHECK(back->front() == to_der(cert.get()));
+  }
+
+  TEST_CASE("pem_to_ders: blocks of other types are skipped, a bad block is an error naming it")
+  {
+    const std::string good = der_to_pem(Der{0x30, 0x03, 0x02, 0x01, 0x05});
+    SUBCASE("nothing to read")
+    {
+      for (const std::string text : {"", "no certificate here", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}) {
+        CAPTURE(text);
+        const auto none = pem_to_ders(text);
+        REQUIRE(none);
+        CHECK(none->empty());
+      }
+    }
+    SUBCASE("indented or unclosed BEGIN text is not a block")
+    {
+      const auto ders = pem_to_ders("  -----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE\n" + good);
+      REQUIRE_MESSAGE(ders, ders.error());
+      CHECK(ders->size() == 1);
+    }
+    SUBCASE("other block types around certificates")
+    {
+      const auto ders = pem_to_ders("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" + good + "# c\n" + good);
+      REQUIRE(ders);
+      CHECK(ders->size() == 2);
+    }
+    SUBCASE("broken blocks")
+    {
+      const std::string broken[] = {
+          "-----BEGIN CERTIFICATE-----\nAAAA\n",                                   // no END line
+          "-----BEGIN CERTIFICATE-----\nAA*A\n-----END CERTIFICATE-----\n",       // not base64
+          "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n",        // cut short
+          "-----BEGIN CERTIFICATE-----\nAAAA\n-----END PRIVATE KEY-----\n",       // END of another type
+          "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",             // empty
+      };
+      for (const std::string& text : broken) {
+        CAPTURE(text);
+        const auto alone = pem_to_ders(text);
+        REQUIRE_FALSE(alone);
+        CHECK(alone.error().find("PEM block 1 ") == 0);
+        const auto after_good = pem_to_ders(good + text);
+        REQUIRE_FALSE(after_good);
+        CHECK(after_good.error().find("PEM block 2 ") == 0);
+        const auto before_good = pem_to_ders(text + good); // OpenSSL alone would skip a block cut short
+        REQUIRE_FALSE(before_good);
+        CHECK(before_good.error().find("PEM block 1 ") == 0);
+      }
+    }
+  }
+
+  TEST_CASE("read_certificate_bundle: at least one certificate, every one decodes")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=Root");
+    const std::string root = to_pem(make_certificate(spec, key.get(), nullptr, key.get()).get());
+    const auto bundle = read_certificate_bundle("roots\n" + root + root, "roots.pem");
+    REQUIRE(bundle);
+    CHECK(bundle->size() == 2);
+
+    const auto none = read_certificate_bundle("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k.pem");
+    REQUIRE_FALSE(none);
+    CHECK(none.error() == "k.pem: no PEM certificate found");
+    const auto garbage = read_certificate_bundle(root + der_to_pem(Der{0x30, 0x00}), "roots.pem");
+    REQUIRE_FALSE(garbage);
+    CHECK(garbage.error() == "roots.pem: certificate 2 does not decode");
+    const auto broken = read_certificate_bundle(root + "-----BEGIN CERTIFICATE-----\nAA*A\n", "roots.pem");
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error() == "roots.pem: PEM block 2 is not valid base64 or has no END line");
   }
 }

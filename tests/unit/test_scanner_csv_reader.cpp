@@ -88,12 +88,4 @@ TEST_SUITE("scanner.csv_reader")
     REQUIRE_FALSE(bom.ok());
     CHECK(bom.error() == "t.csv:1: invalid byte order mark");
   }
-
-  TEST_CASE("helpers")
-  {
-    CHECK(trim_blanks(" \t a b \r\n") == "a b");
-    CHECK(trim_blanks(" \t ").empty());
-    CHECK(quote_for_message("a\x1b\x7f") == "'a\\x1b\\x7f'");
-    CHECK(quote_for_message(std::string(81, 'x')) == "'" + std::string(80, 'x') + "...'");
-  }
 }

@@ -91,6 +91,8 @@ struct Fleet
     row.mac = mac;
     row.vendor = vendor;
     row.hostname = hostname;
+    row.model = vendor + " N670";
+    row.site = "site of " + mac;
     inventory.rows.push_back(row);
     inventory.index();
   }
@@ -371,6 +373,8 @@ TEST_SUITE("scanner.fleet_view")
       CHECK(d->mac == "7C2F80000003");
       CHECK(d->vendor == "Gigaset");
       CHECK(d->vendor_source == "inventory");
+      CHECK(d->model == "Gigaset N670"); // the identity takes model and site from the row
+      CHECK(d->site == "site of 7C2F80000003");
     }
     SUBCASE("a row known by name only")
     {
@@ -390,6 +394,8 @@ TEST_SUITE("scanner.fleet_view")
       CHECK(d->answered());
       CHECK(codes(d).empty());
       CHECK(ports(d) == Ports{443, 5061});
+      CHECK(d->model == "Gigaset N670");
+      CHECK(d->site == "site of 7C2F80000001");
     }
   }
 

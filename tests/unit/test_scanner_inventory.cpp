@@ -2,6 +2,7 @@
 // skipping, duplicates, lookups, the caps and the repository's sample inventory.
 
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/util/text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -391,8 +392,8 @@ TEST_SUITE("scanner.inventory")
             "inv.csv:2: unterminated quoted field");
       // Control characters in a bad value do not reach the message raw; long values are cut.
       CHECK(read_error("ip\n\x1b[31m\n") == "inv.csv:2: invalid IP address '\\x1b[31m'");
-      CHECK(read_error("ip\n" + std::string(100, '9') + "\n") ==
-            "inv.csv:2: invalid IP address '" + std::string(80, '9') + "...'");
+      CHECK(read_error("ip\n" + std::string(k_quote_max_bytes + 20, '9') + "\n") ==
+            "inv.csv:2: invalid IP address '" + std::string(k_quote_max_bytes, '9') + "...'");
     }
     SUBCASE("duplicates name the first line")
     {

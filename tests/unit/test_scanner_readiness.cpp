@@ -107,7 +107,7 @@ ReadinessEndpoint endpoint(std::uint16_t port, std::vector<Der> chain)
   return e;
 }
 
-ReadinessEndpoint silent(std::uint16_t port, const std::string& error_class)
+ReadinessEndpoint silent(std::uint16_t port, ErrorClass error_class)
 {
   ReadinessEndpoint e;
   e.port = port;
@@ -408,7 +408,7 @@ TEST_SUITE("scanner.readiness")
     policy.at = k_swap;
     const Issued other = issue("/CN=shared-name", &p.new_issuing, {});
     ReadinessEndpoint e = endpoint(5061, {other.der(), p.new_issuing.der()});
-    e.cn_class = "generic";
+    e.cn_class = CnClass::generic;
     std::vector<ReadinessReason> reasons;
     CHECK(evaluate_port(e, p.new_bundle(), policy, profiles(), nullptr, reasons).status == Readiness::not_ready);
     REQUIRE(reasons.size() == 1);
@@ -445,7 +445,7 @@ TEST_SUITE("scanner.readiness")
 
     SUBCASE("one port ready, the other refused: ready")
     {
-      device.endpoints = {silent(5061, "refused"), endpoint(443, {good.der(), p.new_issuing.der()})};
+      device.endpoints = {silent(5061, ErrorClass::refused), endpoint(443, {good.der(), p.new_issuing.der()})};
       const auto d = evaluate_device(device, trust, policy, profiles());
       CHECK(d.status == Readiness::ready);
       REQUIRE(d.ports.size() == 2);
@@ -465,7 +465,7 @@ TEST_SUITE("scanner.readiness")
     }
     SUBCASE("no certificate on any port: unknown")
     {
-      device.endpoints = {silent(443, "timeout"), silent(5061, "refused")};
+      device.endpoints = {silent(443, ErrorClass::timeout), silent(5061, ErrorClass::refused)};
       const auto d = evaluate_device(device, trust, policy, profiles());
       CHECK(d.status == Readiness::unknown);
       REQUIRE(d.reasons.size() == 1);
@@ -493,13 +493,13 @@ TEST_SUITE("scanner.readiness")
   TEST_CASE("which addresses are devices, totals and percentages")
   {
     ReadinessDeviceInput nothing;
-    nothing.endpoints = {silent(443, "refused"), silent(5061, "unreachable")};
+    nothing.endpoints = {silent(443, ErrorClass::refused), silent(5061, ErrorClass::unreachable)};
     CHECK_FALSE(counts_as_device(nothing));
     ReadinessDeviceInput listed = nothing;
     listed.in_inventory = true;
     CHECK(counts_as_device(listed));
     ReadinessDeviceInput tarpit;
-    tarpit.endpoints = {silent(443, "timeout"), silent(5061, "refused")};
+    tarpit.endpoints = {silent(443, ErrorClass::timeout), silent(5061, ErrorClass::refused)};
     CHECK(counts_as_device(tarpit));
 
     auto device = [](const std::string& vendor, const std::string& site, Readiness status, const std::string& code) {

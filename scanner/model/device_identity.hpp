@@ -1,0 +1,40 @@
+#pragma once
+// Who a device is, as every device view names it: the scan's fleet view (Device), a saved
+// report's devices (ReportDevice), a diff's snapshots (DeviceSnapshot) and readiness
+// (ReadinessDeviceInput, DeviceReadiness) all are a DeviceIdentity plus what they know besides.
+
+#include "scanner/util/ip_address.hpp"
+
+#include <string>
+#include <tuple>
+
+namespace fleetcert {
+
+// The address, or the host name when there is none (a name that never resolved): what a device
+// is keyed and shown by.
+inline const std::string& device_address(const std::string& ip, const std::string& host)
+{
+  return ip.empty() ? host : ip;
+}
+
+struct DeviceIdentity
+{
+  std::string ip;     // as format_address writes it; empty for a host name that never resolved
+  std::string host;   // the name the device was scanned as, if any
+  std::string mac;    // 12 upper-case hex digits: the inventory's, else the certificate CN's
+  std::string vendor; // the assessed vendor, else the inventory's
+  std::string model;  // from the inventory
+  std::string site;   // from the inventory
+
+  // device_address(ip, host).
+  const std::string& address() const { return device_address(ip, host); }
+  // The identity part of a device view, to copy from one view into another.
+  DeviceIdentity& identity() { return *this; }
+  const DeviceIdentity& identity() const { return *this; }
+};
+
+// A sort key for address order: IPv4 numerically, then IPv6 numerically, then host names.
+using AddressOrder = std::tuple<bool, bool, uint128, std::string>;
+AddressOrder address_order(const DeviceIdentity& device);
+
+} // namespace fleetcert

@@ -16,6 +16,7 @@
 // The probe never throws; every failure becomes an ErrorClass with the stage it happened in.
 
 #include "probes/tls_probe.hpp"
+#include "scanner/util/ip_address.hpp"
 
 #include "probes/tls_records.hpp"
 
@@ -343,7 +344,7 @@ asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point dea
     resolution.error = ErrorClass::dns;
     resolution.detail = ec ? ec.message() : "no address";
   } else {
-    resolution.ip = results.begin()->endpoint().address().to_string();
+    resolution.ip = canonical_address(results.begin()->endpoint().address().to_string());
   }
   co_return resolution;
 }

@@ -2,7 +2,7 @@
 // What both CSV reports share: cell helpers and a CSV file (RFC 4180, CRLF, header row first)
 // written to a temporary file and renamed into place once complete.
 
-#include "reports/sinks/json_report.hpp"
+#include "reports/encoding/replacing_file.hpp"
 
 #include <string>
 #include <string_view>

@@ -3,7 +3,7 @@
 // shared by the JSON and JSONL reports.
 
 #include "scanner/assessment/fleet_view.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -27,23 +27,6 @@ namespace {
 
 constexpr std::string_view k_schema = "fleetcert-scan/1";
 
-std::runtime_error cannot_write(const std::string& path, int error)
-{
-  return std::runtime_error("cannot write '" + path + "': " + std::strerror(error));
-}
-
-// Makes the rename durable; best effort (some file systems refuse fsync on a directory).
-void sync_directory_of(const std::string& path)
-{
-  const std::size_t slash = path.rfind('/');
-  const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 // An unlinked scratch file for the records of `report`: beside its temporary file (the file system
 // the user chose for the report), or in $TMPDIR (else /tmp) when the report is written straight
 // to standard output or a device. Unlinked at once, so it disappears with the process.
@@ -220,101 +203,6 @@ nlohmann::json valid_strings(const std::vector<std::string>& items)
 }
 
 } // namespace
-
-// A path that names an existing device or FIFO (/dev/stdout, /dev/null, a pipe) is written
-// straight to: renaming over it would replace the device node. "-" is standard output.
-ReplacingFile::ReplacingFile(std::string path) : m_path(std::move(path))
-{
-  if (m_path.empty()) {
-    throw cannot_write(m_path, ENOENT);
-  }
-  int fd = -1;
-  if (m_path == "-") {
-    fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
-  } else {
-    struct stat status
-    {
-    };
-    const bool exists = ::stat(m_path.c_str(), &status) == 0;
-    if (exists && S_ISDIR(status.st_mode)) {
-      throw cannot_write(m_path, EISDIR);
-    }
-    if (exists && !S_ISREG(status.st_mode)) {
-      fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC);
-    } else {
-      m_temporary_path = m_path + ".tmp-" + std::to_string(::getpid());
-      fd = ::open(m_temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-    }
-  }
-  if (fd < 0) {
-    throw cannot_write(m_path, errno);
-  }
-  m_file = ::fdopen(fd, "w");
-  if (m_file == nullptr) {
-    const int error = errno;
-    ::close(fd);
-    if (!m_temporary_path.empty()) {
-      ::unlink(m_temporary_path.c_str());
-    }
-    throw cannot_write(m_path, error);
-  }
-  static_cast<void>(std::setvbuf(m_file, nullptr, _IOFBF, 64 * 1024));
-}
-
-ReplacingFile::~ReplacingFile()
-{
-  if (m_file != nullptr) {
-    std::fclose(m_file);
-  }
-  if (!m_committed && !m_temporary_path.empty()) {
-    ::unlink(m_temporary_path.c_str());
-  }
-}
-
-void ReplacingFile::write(std::string_view bytes)
-{
-  if (m_file == nullptr || m_write_errno != 0 || bytes.empty()) {
-    return;
-  }
-  if (std::fwrite(bytes.data(), 1, bytes.size(), m_file) != bytes.size()) {
-    m_write_errno = errno != 0 ? errno : EIO;
-  }
-}
-
-void ReplacingFile::commit()
-{
-  if (m_committed) {
-    return;
-  }
-  if (m_file == nullptr) {
-    throw cannot_write(m_path, EBADF);
-  }
-  int error = m_write_errno;
-  if (std::fflush(m_file) != 0 && error == 0) {
-    error = errno;
-  }
-  if (std::ferror(m_file) != 0 && error == 0) {
-    error = EIO;
-  }
-  // Devices and pipes cannot be synced: EINVAL/EROFS there mean nothing is wrong.
-  if (::fsync(::fileno(m_file)) != 0 && error == 0 && errno != EINVAL && errno != EROFS) {
-    error = errno;
-  }
-  if (std::fclose(m_file) != 0 && error == 0) {
-    error = errno;
-  }
-  m_file = nullptr;
-  if (error != 0) {
-    throw cannot_write(m_path, error);
-  }
-  if (!m_temporary_path.empty()) {
-    if (::rename(m_temporary_path.c_str(), m_path.c_str()) != 0) {
-      throw cannot_write(m_path, errno);
-    }
-    sync_directory_of(m_path);
-  }
-  m_committed = true;
-}
 
 JsonReport::JsonReport(std::string path) : m_file(std::move(path))
 {

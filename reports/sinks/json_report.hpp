@@ -1,6 +1,6 @@
 #pragma once
 // JSON and JSON Lines reports, written record by record as endpoints complete (never held in
-// memory), and the temporary-file-then-rename writer that keeps a report from being half-written.
+// memory), through ReplacingFile so a report is never half-written.
 //
 //   {"schema":"fleetcert-scan/1","records":[
 //   {record},
@@ -9,6 +9,7 @@
 //   {device}
 //   ],"inventory_check":{...}}
 
+#include "reports/encoding/replacing_file.hpp"
 #include "reports/sinks/sink.hpp"
 
 #include <cstdint>
@@ -17,34 +18,6 @@
 #include <string_view>
 
 namespace fleetcert {
-
-// A file written as "<path>.tmp-<pid>" beside `path` and renamed over `path` by commit(), so
-// `path` only ever holds a complete report. Without commit() the temporary file is removed.
-// "-" (standard output), devices and FIFOs are written straight to.
-class ReplacingFile
-{
-public:
-  // Opens the temporary file; throws std::runtime_error("cannot write '<path>': <reason>").
-  explicit ReplacingFile(std::string path);
-  ~ReplacingFile();
-  ReplacingFile(const ReplacingFile&) = delete;
-  ReplacingFile& operator=(const ReplacingFile&) = delete;
-
-  // Buffered; a failure is remembered and reported by commit().
-  void write(std::string_view bytes);
-  // Flushes, fsyncs, closes and renames into place; throws std::runtime_error on any failure.
-  void commit();
-
-  const std::string& path() const { return m_path; }
-  const std::string& temporary_path() const { return m_temporary_path; }
-
-private:
-  std::string m_path;
-  std::string m_temporary_path;
-  std::FILE* m_file = nullptr;
-  int m_write_errno = 0; // first write failure
-  bool m_committed = false;
-};
 
 // The whole scan as one JSON document ("fleetcert-scan/1"): records, then the scan facts, the
 // summary and, when fleet() gave the device view, the devices and the inventory check.

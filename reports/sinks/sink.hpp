@@ -2,7 +2,7 @@
 // Report sinks: each output format receives records as endpoints complete and finishes once.
 // The engine calls a sink from one thread at a time.
 
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 
 #include <cstdint>
 #include <map>

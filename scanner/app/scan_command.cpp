@@ -16,6 +16,7 @@
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/targets/ports.hpp"
 #include "scanner/targets/targets.hpp"
+#include "scanner/util/text.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -265,22 +266,22 @@ struct FailOn
 FailOn parse_fail_on(const std::string& text)
 {
   FailOn fail_on;
-  std::size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    std::string item = text.substr(start, comma - start);
-    start = comma + 1;
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
+  if (text.empty()) {
+    return fail_on;
+  }
+  for (const std::string_view piece : split(text, ',')) {
+    const std::string item(trim_blanks(piece));
     if (item.rfind("severity>=", 0) == 0) {
       fail_on.minimum = parse_severity(item.substr(10));
       if (!fail_on.minimum) {
-        throw UsageError("invalid --fail-on '" + item + "': severities are info, low, medium, high, critical");
+        throw UsageError("invalid --fail-on " + quote_for_message(item) +
+                         ": severities are info, low, medium, high, critical");
       }
     } else if (find_finding_kind(item) != nullptr) {
       fail_on.codes.insert(item);
     } else {
-      throw UsageError("invalid --fail-on '" + item + "': not a finding code (see the README) nor severity>=LEVEL");
+      throw UsageError("invalid --fail-on " + quote_for_message(item) +
+                       ": not a finding code (see the README) nor severity>=LEVEL");
     }
   }
   return fail_on;

@@ -7,7 +7,7 @@
 #include "scanner/inputs/oui_registry.hpp"
 #include "scanner/assessment/provenance.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 
 namespace fleetcert {
 

@@ -10,7 +10,7 @@
 #include "scanner/assessment/findings.hpp"
 #include "scanner/inputs/inventory.hpp"
 #include "scanner/model/device_identity.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 
 #include <cstdint>
 #include <deque>

@@ -3,7 +3,7 @@
 // finished record to the caller. One io_context per thread; workers pull from one shared cursor.
 
 #include "probes/tls_probe.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 #include "scanner/targets/targets.hpp"
 
 #include <asio/awaitable.hpp>

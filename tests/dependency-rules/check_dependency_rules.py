@@ -18,10 +18,6 @@ Every #include line counts, also one inside a block comment or an #if 0 (a rule 
 quietly). An include is fleetcert's when it names a path under scanner/, probes/, reports/ or tests/
 (includes are written from the repository root), or a file next to the including one.
 
-KNOWN_EXCEPTIONS lists the includes that break a stage rule today, each with its reason; they are
-printed as notes and left out of the stage graph (a file cycle is never excused). An exception whose
-include is gone is reported too, so the list only shrinks.
-
 Prints each violation as "file:line: rule" and exits 1 when there is any, 2 on a usage error.
 Usage: check_dependency_rules.py [ROOT]   (ROOT: the repository, by default two folders up)
 """
@@ -38,17 +34,6 @@ INCLUDE_LINE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 ASIO_HEADER = re.compile(r"^asio(\.hpp$|/)")
 CORE_STAGES = ("model", "util", "targets", "inputs", "certificate", "assessment", "readiness")
 
-# (including file, included path, why it is allowed for now). Keep it short: fix, then delete the entry.
-KNOWN_EXCEPTIONS = [
-    ("scanner/model/record.hpp", "scanner/assessment/assessment.hpp",
-     "Record holds an Assessment, and assessment/ includes model/: stage cycle model <-> assessment"),
-    ("scanner/model/record.hpp", "scanner/certificate/certificate.hpp",
-     "Record holds CertificateInfos, and certificate/ includes model/observation.hpp: "
-     "stage cycle model <-> certificate"),
-    ("reports/encoding/csv_file.hpp", "reports/sinks/json_report.hpp",
-     "CsvFile writes through ReplacingFile, which lives in sinks/json_report.hpp, and sinks/ includes "
-     "encoding/: stage cycle reports/encoding <-> reports/sinks"),
-]
 
 
 def stage_of(path):
@@ -241,21 +226,14 @@ def cycles(graph, first_include):
 
 
 def check(root):
-    """Violation lines and note lines for the tree at `root`."""
+    """The violation lines for the tree at `root`."""
     files, includes = read_includes(root)
     if not files:
-        return [f"{root}: no sources under {', '.join(SOURCE_FOLDERS)}: not a fleetcert tree"], []
-    violations, notes = [], []
-    exceptions = {(source, target): reason for source, target, reason in KNOWN_EXCEPTIONS}
-    used_exceptions = set()
+        return [f"{root}: no sources under {', '.join(SOURCE_FOLDERS)}: not a fleetcert tree"]
+    violations = []
     rules = include_rules()
     for include in includes:
-        excused = exceptions.get((include.source, include.target))
         broken = [rule for applies, breaks, rule in rules if applies(include.source) and breaks(include)]
-        if excused is not None:
-            used_exceptions.add((include.source, include.target))
-            notes.append(f"{include.where()}: known exception: includes {include.spelled}: {excused}")
-            continue
         for rule in broken:
             violations.append(f"{include.where()}: {rule} (includes {include.spelled})")
         if not broken and include.target is not None:
@@ -266,11 +244,6 @@ def check(root):
                 violations.append(f"{include.where()}: {source_library} ({source_stage}/) does not link "
                                   f"{target_library}, so it includes nothing from {target_stage}/ "
                                   f"(includes {include.spelled})")
-    for source, target, reason in KNOWN_EXCEPTIONS:
-        if (source, target) not in used_exceptions:
-            violations.append(f"{source}:1: known exception no longer needed: {source} does not include "
-                              f"{target}: delete its entry from KNOWN_EXCEPTIONS in tests/dependency-rules/"
-                              f"check_dependency_rules.py")
 
     known_files = set(files)
     file_graph, file_edge = defaultdict(set), {}
@@ -280,8 +253,6 @@ def check(root):
             continue
         file_graph[include.source].add(include.target)
         file_edge.setdefault((include.source, include.target), include)
-        if (include.source, include.target) in exceptions:
-            continue
         source_stage, target_stage = stage_of(include.source), stage_of(include.target)
         if source_stage != target_stage:
             stage_graph[source_stage].add(target_stage)
@@ -292,7 +263,7 @@ def check(root):
     for include, component, steps in cycles(stage_graph, stage_edge):
         violations.append(f"{include.where()}: no include cycle between stages: {' '.join(steps)}"
                           + (f" (stages in the cycle: {', '.join(component)})" if len(component) > 2 else ""))
-    return violations, notes
+    return violations
 
 
 # Which libraries each library links (tests/ links everything and is not checked).
@@ -318,17 +289,14 @@ def main(arguments):
     if not os.path.isdir(root):
         print(f"check_dependency_rules: {root}: not a directory", file=sys.stderr)
         return 2
-    violations, notes = check(root)
-    for note in notes:
-        print(f"note: {note}")
+    violations = check(root)
     for violation in violations:
         print(violation)
     if violations:
         print(f"check_dependency_rules: {len(violations)} violation(s) of the dependency rules "
               f"(see tests/dependency-rules/check_dependency_rules.py)")
         return 1
-    print(f"check_dependency_rules: every include of scanner/, probes/ and reports/ keeps the rules "
-          f"({len(notes)} known exception(s) above)")
+    print("check_dependency_rules: every include of scanner/, probes/ and reports/ keeps the rules")
     return 0
 
 

@@ -11,7 +11,7 @@
 #include "reports/sinks/csv_report.hpp"
 #include "reports/encoding/record_json.hpp"
 #include "scanner/assessment/audit.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -6,7 +6,7 @@
 #include "scanner/inputs/inventory.hpp"
 #include "scanner/inputs/oui_registry.hpp"
 #include "scanner/assessment/provenance.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
 #include "support/cert_factory.hpp"
 

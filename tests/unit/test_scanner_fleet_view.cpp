@@ -5,7 +5,7 @@
 #include "scanner/assessment/audit.hpp"
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/inputs/inventory.hpp"
-#include "scanner/model/record.hpp"
+#include "scanner/assessment/record.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
 #include "support/cert_factory.hpp"
 

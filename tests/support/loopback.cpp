@@ -5,7 +5,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -191,6 +194,43 @@ nlohmann::json relocate_fleet(nlohmann::json fleet, std::string_view from, const
     }
   }
   return fleet;
+}
+
+LoopbackPort::LoopbackPort(const std::string& ip, bool listening)
+{
+  const auto fail = [&](const char* step) {
+    const int error = errno;
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+    throw std::runtime_error("LoopbackPort " + ip + ": " + step + ": " + std::strerror(error));
+  };
+  m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (m_fd < 0) {
+    fail("socket");
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) != 1) {
+    errno = EINVAL;
+    fail("address");
+  }
+  if (::bind(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    fail("bind");
+  }
+  if (listening && ::listen(m_fd, 64) != 0) {
+    fail("listen");
+  }
+  socklen_t length = sizeof address;
+  if (::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    fail("getsockname");
+  }
+  m_port = ntohs(address.sin_port);
+}
+
+LoopbackPort::~LoopbackPort()
+{
+  ::close(m_fd);
 }
 
 } // namespace fleetcert::testing

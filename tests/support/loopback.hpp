@@ -79,4 +79,22 @@ private:
 // would escape the block.
 nlohmann::json relocate_fleet(nlohmann::json fleet, std::string_view from, const LoopbackBlock& block);
 
+// A TCP port of the system's choosing on a loopback address, held for the object's life: listening
+// (connections complete in the kernel's backlog and are never answered) or only bound (connections
+// are refused, and nobody else can take the port). Throws std::runtime_error when it cannot be had.
+class LoopbackPort
+{
+public:
+  LoopbackPort(const std::string& ip, bool listening);
+  ~LoopbackPort();
+  LoopbackPort(const LoopbackPort&) = delete;
+  LoopbackPort& operator=(const LoopbackPort&) = delete;
+
+  std::uint16_t port() const { return m_port; }
+
+private:
+  int m_fd = -1;
+  std::uint16_t m_port = 0;
+};
+
 } // namespace fleetcert::testing

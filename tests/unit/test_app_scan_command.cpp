@@ -37,33 +37,6 @@ using nlohmann::json;
 
 namespace {
 
-// A TCP port bound on a loopback address and not listening: connections to it are refused.
-class RefusedPort
-{
-public:
-  explicit RefusedPort(const std::string& ip)
-  {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(m_fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    REQUIRE(::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1);
-    REQUIRE(::bind(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    m_port = ntohs(address.sin_port);
-  }
-  ~RefusedPort() { ::close(m_fd); }
-  RefusedPort(const RefusedPort&) = delete;
-  RefusedPort& operator=(const RefusedPort&) = delete;
-
-  std::uint16_t port() const { return m_port; }
-
-private:
-  int m_fd = -1;
-  std::uint16_t m_port = 0;
-};
-
 // Sends this process's stderr to a file while it lives.
 class StderrCapture
 {
@@ -132,7 +105,7 @@ std::vector<std::string> lines_of(const std::string& text)
   return lines;
 }
 
-ScanOptions options_for(const TempDir& dir, const RefusedPort& refused, const std::string& first, const std::string& last)
+ScanOptions options_for(const TempDir& dir, const LoopbackPort& refused, const std::string& first, const std::string& last)
 {
   ScanOptions options;
   options.targets = {first + "-" + last};
@@ -159,7 +132,7 @@ TEST_SUITE("app.scan_command")
   {
     const LoopbackBlock block;
     TempDir dir;
-    const RefusedPort refused(block.address("0.1"));
+    const LoopbackPort refused(block.address("0.1"), false);
     const ScanOptions options = options_for(dir, refused, block.address("0.1"), block.address("0.12"));
     int status = -1;
     std::string err;
@@ -218,7 +191,7 @@ TEST_SUITE("app.scan_command")
   {
     const LoopbackBlock block;
     TempDir dir;
-    const RefusedPort refused(block.address("1.1"));
+    const LoopbackPort refused(block.address("1.1"), false);
     ScanOptions options = options_for(dir, refused, block.address("1.1"), block.address("1.12"));
     int status = -1;
     std::string err;
@@ -242,7 +215,7 @@ TEST_SUITE("app.scan_command")
   {
     const LoopbackBlock block;
     TempDir dir;
-    const RefusedPort refused(block.address("2.1"));
+    const LoopbackPort refused(block.address("2.1"), false);
     ScanOptions options;
     options.targets = {block.address("2.1") + "-" + block.address("2.6")};
     options.ports = std::to_string(refused.port());

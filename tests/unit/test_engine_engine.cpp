@@ -37,38 +37,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A TCP port on a loopback address: listening (connections complete in the kernel's backlog and
-// are never answered) or only bound (connections are refused, and nobody else can take it).
-class LoopbackPort
-{
-public:
-  LoopbackPort(const std::string& ip, bool listening)
-  {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(m_fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = 0;
-    REQUIRE(::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1);
-    REQUIRE(::bind(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-    if (listening) {
-      REQUIRE(::listen(m_fd, 64) == 0);
-    }
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    m_port = ntohs(address.sin_port);
-  }
-  ~LoopbackPort() { ::close(m_fd); }
-  LoopbackPort(const LoopbackPort&) = delete;
-  LoopbackPort& operator=(const LoopbackPort&) = delete;
-
-  std::uint16_t port() const { return m_port; }
-
-private:
-  int m_fd = -1;
-  std::uint16_t m_port = 0;
-};
-
 TargetSet targets_of(const std::string& text)
 {
   auto spec = parse_target_spec(text);
@@ -253,7 +221,7 @@ TEST_SUITE("engine.engine")
   TEST_CASE("run_engine without a failure: every endpoint recorded once")
   {
     const testing::LoopbackBlock block;
-    const LoopbackPort refused(block.address("0.1"), false);
+    const testing::LoopbackPort refused(block.address("0.1"), false);
     const TargetSet targets = targets_of(block.address("0.1") + "-" + block.address("0.20"));
     EngineSettings settings = settings_for({refused.port()}, 4, 2);
     const Run run = run_bounded(targets, settings, 20s);
@@ -273,10 +241,10 @@ TEST_SUITE("engine.engine")
   {
     const testing::LoopbackBlock block;
     // One silent device with 12 ports: every endpoint holds its worker until its 30 s deadline.
-    std::vector<std::unique_ptr<LoopbackPort>> silent;
+    std::vector<std::unique_ptr<testing::LoopbackPort>> silent;
     std::vector<std::uint16_t> ports;
     for (int i = 0; i < 12; ++i) {
-      silent.push_back(std::make_unique<LoopbackPort>(block.address("1.1"), true));
+      silent.push_back(std::make_unique<testing::LoopbackPort>(block.address("1.1"), true));
       ports.push_back(silent.back()->port());
     }
     const TargetSet targets = targets_of(block.address("1.1"));
@@ -303,7 +271,7 @@ TEST_SUITE("engine.engine")
   TEST_CASE("a probe that throws: the endpoints done before it are recorded, every other one is abandoned")
   {
     const testing::LoopbackBlock block;
-    const LoopbackPort refused(block.address("2.1"), false);
+    const testing::LoopbackPort refused(block.address("2.1"), false);
     const TargetSet targets = targets_of(block.address("2.1") + "-" + block.address("2.30"));
     SUBCASE("one worker: exactly the endpoints before the failing one")
     {
@@ -351,7 +319,7 @@ TEST_SUITE("engine.engine")
   TEST_CASE("a record handler that throws stops the scan, is returned, and gets no record after it")
   {
     const testing::LoopbackBlock block;
-    const LoopbackPort refused(block.address("3.1"), false);
+    const testing::LoopbackPort refused(block.address("3.1"), false);
     const TargetSet targets = targets_of(block.address("3.1") + "-" + block.address("3.40"));
     EngineSettings settings = settings_for({refused.port()}, 4, 2);
     unsigned calls = 0; // the engine never calls the handler concurrently
@@ -371,7 +339,7 @@ TEST_SUITE("engine.engine")
   TEST_CASE("a progress handler that throws stops the scan too, in-flight endpoints abandoned")
   {
     const testing::LoopbackBlock block;
-    const LoopbackPort silent(block.address("4.1"), true);
+    const testing::LoopbackPort silent(block.address("4.1"), true);
     const TargetSet targets = targets_of(block.address("4.1"));
     EngineSettings settings = settings_for({silent.port()}, 1, 1);
     int calls = 0;
@@ -390,7 +358,7 @@ TEST_SUITE("engine.engine")
   TEST_CASE("an exception that is not a std::exception is reported as such")
   {
     const testing::LoopbackBlock block;
-    const LoopbackPort refused(block.address("5.1"), false);
+    const testing::LoopbackPort refused(block.address("5.1"), false);
     EngineSettings settings = settings_for({refused.port()}, 2, 1);
     settings.probe = [](Endpoint, const ProbeContexts*, ProbeSettings) -> asio::awaitable<Observation> {
       throw 42; // before any awaitable exists: the probe function itself throws
@@ -405,7 +373,7 @@ TEST_SUITE("engine.engine")
   TEST_CASE("stop (a signal) abandons what is in flight within moments, without a failure")
   {
     const testing::LoopbackBlock block;
-    const LoopbackPort silent(block.address("6.1"), true);
+    const testing::LoopbackPort silent(block.address("6.1"), true);
     const TargetSet targets = targets_of(block.address("6.1") + "-" + block.address("6.8"));
     EngineSettings settings = settings_for({silent.port()}, 8, 2);
     std::atomic<bool> stop{false};

@@ -486,6 +486,12 @@ TEST_SUITE("integration.readiness")
     r = run(with(ok, {"--at", "23/11/2026"}));
     CHECK(r.status == 2);
     CHECK(contains(r.err, "invalid --at '23/11/2026'"));
+    for (const std::string impossible : {"2026-02-31", "2026-02-29", " 026-11-23", "2026-11-23T24:00:00Z"}) {
+      CAPTURE(impossible);
+      r = run(with(ok, {"--at", impossible}));
+      CHECK(r.status == 2); // refused, not rolled over into another date
+      CHECK(contains(r.err, "invalid --at"));
+    }
     r = run(with(ok, {"--reject", "sha1,sha3"}));
     CHECK(r.status == 2);
     CHECK(contains(r.err, "'sha3'"));

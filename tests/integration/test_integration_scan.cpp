@@ -276,6 +276,13 @@ TEST_SUITE("integration.scan")
     CHECK(r.err.find("no targets left") != std::string::npos);
     r = run_command({FLEETCERT_BINARY, "scan", net.address("0.1"), "--bogus"}, std::chrono::seconds(20));
     CHECK(r.status == 2);
+    // An impossible --now is refused, never rolled over into another date (2026-02-31 was 03-03).
+    for (const std::string impossible : {"2026-02-31", "2026-13-01", " 026-11-23", "2026-11-23T10:00:00+02"}) {
+      CAPTURE(impossible);
+      r = run_command({FLEETCERT_BINARY, "scan", net.address("0.1"), "--now", impossible}, std::chrono::seconds(20));
+      CHECK(r.status == 2);
+      CHECK(r.err.find("invalid --now") != std::string::npos);
+    }
   }
 
   TEST_CASE("option values out of their range or set exit 2 and name the option, from a TOML file too")

@@ -20,6 +20,16 @@ void print_warnings(const std::string& source, const std::vector<std::string>& w
   }
 }
 
+ScanReport load_report(const std::string& path)
+{
+  auto report = load_scan_report(path);
+  if (!report) {
+    throw UsageError(report.error());
+  }
+  print_warnings(report->path, report->warnings);
+  return std::move(*report);
+}
+
 std::string read_text_file(const std::string& path, const char* what)
 {
   std::ifstream in(path, std::ios::binary);

@@ -2,6 +2,8 @@
 // What every subcommand shares: its exit statuses, the exception that means bad usage or input,
 // the guard that turns an exception into one line on stderr and a status, and reading an input file.
 
+#include "reports/workflows/report_reader.hpp"
+
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -25,6 +27,9 @@ void print_error(const std::string& message);
 
 // "fleetcert: warning: <source>: <warning>" on stderr for each warning (print_error's escaping).
 void print_warnings(const std::string& source, const std::vector<std::string>& warnings);
+
+// A saved scan report (JSON or JSONL), its warnings printed; throws UsageError naming what is wrong.
+ScanReport load_report(const std::string& path);
 
 // The whole file; throws UsageError("cannot read <what> '<path>'").
 std::string read_text_file(const std::string& path, const char* what);

@@ -42,16 +42,6 @@ void setup_diff(CLI::App& app, DiffCommandOptions& options)
 
 namespace {
 
-ScanReport load(const std::string& path)
-{
-  auto report = load_scan_report(path);
-  if (!report) {
-    throw UsageError(report.error());
-  }
-  print_warnings(report->path, report->warnings);
-  return std::move(*report);
-}
-
 int diff(const DiffCommandOptions& options)
 {
   DiffOptions diff_options;
@@ -65,8 +55,8 @@ int diff(const DiffCommandOptions& options)
       throw UsageError(e.what()); // refused before anything is read
     }
   }
-  const ScanReport older = load(options.old_path);
-  const ScanReport newer = load(options.new_path);
+  const ScanReport older = load_report(options.old_path);
+  const ScanReport newer = load_report(options.new_path);
   for (const ScanReport* report : {&older, &newer}) {
     if (report->interrupted) {
       print_error("note: " + report->path

@@ -29,16 +29,6 @@ constexpr const char* k_update_index = "grandstream-update-index.csv";
 constexpr std::size_t k_skipped_shown = 20;
 
 
-ScanReport load(const std::string& path)
-{
-  auto report = load_scan_report(path);
-  if (!report) {
-    throw UsageError(report.error());
-  }
-  print_warnings(report->path, report->warnings);
-  return std::move(*report);
-}
-
 // Batch files ("grandstream-update-007.txt") and the index an earlier export left in `dir`.
 std::vector<std::filesystem::path> earlier_update_files(const std::filesystem::path& dir)
 {
@@ -56,7 +46,7 @@ std::vector<std::filesystem::path> earlier_update_files(const std::filesystem::p
 
 int export_grandstream_update(const ExportOptions& options)
 {
-  const ScanReport report = load(options.report);
+  const ScanReport report = load_report(options.report);
   const std::filesystem::path dir(options.out);
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -137,7 +127,7 @@ int export_devices(const ExportOptions& options, const std::vector<std::string>&
   if (!filter) {
     throw UsageError(filter.error());
   }
-  const ScanReport report = load(options.report);
+  const ScanReport report = load_report(options.report);
   const std::string out = options.out.empty() ? "-" : options.out;
   std::unique_ptr<CsvFile> csv;
   try {

@@ -25,21 +25,8 @@ for name in "${names[@]}"; do
   compgen -G "tests/fuzz/corpus/$name/*" >/dev/null || { echo "fuzz: no seeds in tests/fuzz/corpus/$name/" >&2; exit 1; }
 done
 
-# clang and the libFuzzer runtime, from Debian's packages, when missing; then the build's own.
-missing=()
-command -v clang++-14 >/dev/null || missing+=(clang)
-dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" || missing+=(libclang-rt-14-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "fuzz: installing ${missing[*]}" >&2
-  sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "fuzz: run as root (or install sudo) to install ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
-  fi
-  "${sudo[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-./install-deps.sh
+# The build's packages, clang and the libFuzzer runtime, from Debian's packages when missing.
+./install-deps.sh clang-14 libclang-rt-14-dev
 
 cmake -S . -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFLEETCERT_FUZZ=ON -DFLEETCERT_TESTS=OFF >/dev/null

@@ -210,10 +210,19 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
       throw UsageError("invalid --vendor-ca '" + spec + "' (VENDOR=FILE)");
     }
-    std::string vendor = spec.substr(0, eq);
-    if (const VendorProfile* profile = inputs.profiles.find(vendor)) {
-      vendor = profile->name;
+    // The bundle's certificates are that vendor's factory CAs: only a vendor a profile names can have
+    // them, or the provenance it decides would name a vendor nothing else knows.
+    const VendorProfile* profile = inputs.profiles.find(spec.substr(0, eq));
+    if (profile == nullptr) {
+      std::string known;
+      for (const VendorProfile& each : inputs.profiles.all()) {
+        known += (known.empty() ? "" : ", ") + each.name;
+      }
+      throw UsageError("invalid --vendor-ca " + quote_for_message(spec) + ": no vendor profile named "
+                       + quote_for_message(spec.substr(0, eq)) + " (known: " + known
+                       + "; --profiles DIR adds others)");
     }
+    const std::string vendor = profile->name;
     const std::string path = spec.substr(eq + 1);
     auto added = inputs.trust.add_vendor_bundle(vendor, read_text_file(path, "--vendor-ca file"), path);
     if (!added) {

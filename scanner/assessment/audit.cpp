@@ -79,7 +79,11 @@ void add_findings(Record& record, const VendorProfile* profile)
   } else if (a.signature_verdict == SignatureVerdict::rejected) {
     add("weak-signature", "signed with " + leaf.signature.label + ", which can be forged");
   }
-  if (profile != nullptr && contains(profile->legacy_generation, leaf.signature.label)) {
+  // A generation is the vendor's factory certificate's: a self-signed or enterprise-issued certificate
+  // with the same algorithms is no legacy generation, and no portal can replace it.
+  const bool factory_of_vendor = profile != nullptr && a.provenance.kind == ProvenanceKind::factory
+                                 && ascii_iequals(a.provenance.vendor, profile->name);
+  if (factory_of_vendor && contains(profile->legacy_generation, leaf.signature.label)) {
     std::string message = profile->name + " legacy certificate generation (" + leaf.signature.label + ")";
     if (!profile->current_generation.empty()) {
       message += "; current: " + join(profile->current_generation);

@@ -301,6 +301,13 @@ TEST_SUITE("integration.audit")
     r = run_command({FLEETCERT_BINARY, "scan", net.address("1.1"), "--profiles", dir.file("no-such-dir")},
                     std::chrono::seconds(20));
     CHECK(r.status == 2);
+    // A bundle for a vendor no profile names (a typo) is refused, naming the vendors that are known.
+    r = run_command({FLEETCERT_BINARY, "scan", net.address("1.1"), "--vendor-ca", "Grandstrem=" + dir.file("empty.pem")},
+                    std::chrono::seconds(20));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("no vendor profile named 'Grandstrem'") != std::string::npos);
+    CHECK(r.err.find("Gigaset, Grandstream, Polycom, Yealink") != std::string::npos);
+    CHECK(r.out.empty());
   }
 }
 

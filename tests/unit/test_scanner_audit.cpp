@@ -265,6 +265,27 @@ TEST_SUITE("scanner.audit")
       CHECK(record.assessment.vendor == "Grandstream");
       CHECK(codes(record).empty());
     }
+    SUBCASE("a self-signed RSA+SHA256 certificate on a Grandstream device is no factory generation")
+    {
+      const Issued leaf = issue("/CN=000B82A1B2C3", nullptr, {.key = shared_rsa_2048()});
+      const Record record = audit.record({leaf.der()});
+      REQUIRE(record.leaf()->signature.label == "RSA+SHA256");
+      CHECK(record.assessment.vendor == "Grandstream");
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::self_signed);
+      CHECK(find(record, "legacy-generation") == nullptr);
+      CHECK(find(record, "self-signed") != nullptr);
+    }
+    SUBCASE("an enterprise-issued RSA+SHA256 certificate on a Grandstream device is no factory generation")
+    {
+      const Issued ca = issue_ca(k_private_ca_subject, {.key = shared_rsa_2048()});
+      const Issued leaf = issue("/CN=000B82A1B2C3", &ca);
+      REQUIRE(audit.trust.add_enterprise_bundle(ca.pem(), "corp.pem").ok());
+      const Record record = audit.record({leaf.der()});
+      REQUIRE(record.leaf()->signature.label == "RSA+SHA256");
+      CHECK(record.assessment.vendor == "Grandstream");
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::custom_ca);
+      CHECK(find(record, "legacy-generation") == nullptr);
+    }
     SUBCASE("RSA+SHA256 is no legacy for a vendor without generations")
     {
       const Issued root = issue_ca(k_polycom_issuing_subject, {.key = shared_rsa_2048()});

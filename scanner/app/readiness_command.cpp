@@ -71,6 +71,8 @@ ReadinessDeviceInput device_input(const ReportDevice& device)
     e.chain = endpoint->chain;
     e.cn_class = endpoint->cn_class;
     e.error_class = endpoint->error_class;
+    e.provenance_kind = endpoint->provenance_kind;
+    e.provenance_vendor = endpoint->provenance_vendor;
     input.endpoints.push_back(std::move(e));
   }
   return input;

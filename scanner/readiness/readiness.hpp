@@ -89,6 +89,8 @@ struct ReadinessEndpoint
   std::vector<Der> chain;                // leaf first, as sent; empty when the report carried no PEM
   std::optional<CnClass> cn_class;       // the scan's CN class, when known
   std::optional<ErrorClass> error_class; // when no certificate: why, when known
+  std::optional<ProvenanceKind> provenance_kind; // the scan's provenance of the leaf, when known
+  std::string provenance_vendor;                 // the vendor whose CA issued it (factory), when known
 };
 
 // One device (address) to evaluate.

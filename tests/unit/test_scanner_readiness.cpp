@@ -136,15 +136,20 @@ struct PortResult
   }
 };
 
-PortResult evaluate(const std::vector<Der>& chain, const TrustAfter& trust, const ReadinessPolicy& policy = {},
-                    const std::string& vendor = "")
+PortResult evaluate_endpoint(const ReadinessEndpoint& e, const TrustAfter& trust, const ReadinessPolicy& policy = {},
+                             const std::string& vendor = "")
 {
   ReadinessPolicy p = policy;
   p.at = k_swap;
   PortResult result;
-  result.port = evaluate_port(endpoint(443, chain), trust, p, profiles(), vendor.empty() ? nullptr : profiles().find(vendor),
-                              result.reasons);
+  result.port = evaluate_port(e, trust, p, profiles(), vendor.empty() ? nullptr : profiles().find(vendor), result.reasons);
   return result;
+}
+
+PortResult evaluate(const std::vector<Der>& chain, const TrustAfter& trust, const ReadinessPolicy& policy = {},
+                    const std::string& vendor = "")
+{
+  return evaluate_endpoint(endpoint(443, chain), trust, policy, vendor);
 }
 
 bool contains(const std::string& text, const std::string& part)
@@ -253,12 +258,26 @@ TEST_SUITE("scanner.readiness")
   {
     const Pkis& p = pkis();
     const Issued leaf = issue("/CN=000B82000003", &p.old_issuing, {.shared_rsa = true});
-    const auto r = evaluate({leaf.der(), p.old_issuing.der()}, p.new_bundle(), {}, "Grandstream");
+    ReadinessEndpoint factory = endpoint(443, {leaf.der(), p.old_issuing.der()});
+    factory.provenance_kind = ProvenanceKind::factory;
+    factory.provenance_vendor = "Grandstream";
+    const auto r = evaluate_endpoint(factory, p.new_bundle(), {}, "Grandstream");
     REQUIRE(r.codes() == std::set<std::string>{"not-chained"});
     CHECK(contains(r.reason("not-chained").remediation, "Request the ECDSA+SHA384 certificate"));
     // Another vendor without a legacy generation gets the generic text.
-    const auto generic = evaluate({leaf.der(), p.old_issuing.der()}, p.new_bundle(), {}, "Polycom");
+    const auto generic = evaluate_endpoint(factory, p.new_bundle(), {}, "Polycom");
     CHECK(contains(generic.reason("not-chained").remediation, "chains to the new roots"));
+    // The same algorithms on a certificate that is not Grandstream's factory one (enterprise-issued,
+    // or provenance unknown): the portal cannot replace it, so the generic text.
+    ReadinessEndpoint enterprise = factory;
+    enterprise.provenance_kind = ProvenanceKind::custom_ca;
+    enterprise.provenance_vendor.clear();
+    CHECK(contains(evaluate_endpoint(enterprise, p.new_bundle(), {}, "Grandstream").reason("not-chained").remediation,
+                   "chains to the new roots"));
+    CHECK(contains(evaluate({leaf.der(), p.old_issuing.der()}, p.new_bundle(), {}, "Grandstream")
+                       .reason("not-chained")
+                       .remediation,
+                   "chains to the new roots"));
   }
 
   TEST_CASE("a self-signed leaf does not chain unless the bundle holds it")
@@ -455,7 +474,10 @@ TEST_SUITE("scanner.readiness")
     }
     SUBCASE("one port ready, the other not: not ready, the reason names the port")
     {
-      device.endpoints = {endpoint(443, {good.der(), p.new_issuing.der()}), endpoint(5061, {old.der(), p.old_issuing.der()})};
+      ReadinessEndpoint legacy = endpoint(5061, {old.der(), p.old_issuing.der()});
+      legacy.provenance_kind = ProvenanceKind::factory; // as the scan decided it
+      legacy.provenance_vendor = "Grandstream";
+      device.endpoints = {endpoint(443, {good.der(), p.new_issuing.der()}), legacy};
       const auto d = evaluate_device(device, trust, policy, profiles());
       CHECK(d.status == Readiness::not_ready);
       REQUIRE(d.reasons.size() == 1);

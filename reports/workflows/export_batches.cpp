@@ -5,6 +5,7 @@
 #include "reports/encoding/csv_file.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/assessment/assessment.hpp"
+#include "scanner/assessment/findings.hpp"
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
@@ -205,6 +206,13 @@ Result<DeviceFilter> parse_device_filter(const std::vector<std::string>& conditi
         known += (known.empty() ? "" : ", ") + k;
       }
       return Error{where + "unknown key " + quote_for_message(key) + " (known: " + known + ")"};
+    }
+    if (key == "finding" && find_finding_kind(ascii_lower(value)) == nullptr) {
+      std::string codes;
+      for (const FindingKind& kind : finding_kinds()) {
+        codes += (codes.empty() ? "" : ", ") + std::string(kind.code);
+      }
+      return Error{where + "unknown finding code " + quote_for_message(value) + " (codes: " + codes + ")"};
     }
     if (key == "severity") {
       if (!parse_severity(ascii_lower(value))) {

@@ -169,6 +169,12 @@ TEST_SUITE("reports.export_batches")
     CHECK_FALSE(parse_device_filter({"vendor"}).ok());
     CHECK_FALSE(parse_device_filter({"vendor="}).ok());
     CHECK_FALSE(parse_device_filter({"severity=bad"}).ok());
+    // A misspelt finding code would match nothing and export an empty list that looks like "none".
+    const auto code = parse_device_filter({"finding=generic-cm"});
+    REQUIRE_FALSE(code.ok());
+    CHECK(code.error().find("unknown finding code 'generic-cm'") != std::string::npos);
+    CHECK(code.error().find("legacy-generation") != std::string::npos);
+    CHECK(parse_device_filter({"finding=Generic-CN"}).ok());
     CHECK_FALSE(parse_device_filter({"answered=maybe"}).ok());
   }
 

@@ -42,6 +42,8 @@ struct ScanSummary
   std::uint64_t self_signed = 0;
   // Over ok records, parsed or not; fleet-wide findings (FleetView) are not counted here.
   std::map<std::string, std::uint64_t> findings;   // finding code -> endpoints with it
+  // (code, severity) -> endpoints: one code may come at several severities (unknown-issuer).
+  std::map<std::pair<std::string, Severity>, std::uint64_t> finding_severities;
   std::map<std::string, std::uint64_t> severities; // worst severity -> endpoints (with a finding)
   std::map<std::string, std::uint64_t> provenance; // "factory" -> n
   std::map<std::string, std::uint64_t> vendors;    // vendor -> n (when known)

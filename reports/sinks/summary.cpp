@@ -36,10 +36,14 @@ void ScanSummary::add(const Record& record)
   ++ok;
   const Assessment& assessment = record.assessment;
   std::optional<Severity> worst;
-  std::set<std::string_view> codes; // a code counts once per endpoint
+  std::set<std::string_view> codes; // a code counts once per endpoint, and once per severity
+  std::set<std::pair<std::string_view, Severity>> graded;
   for (const Finding& finding : assessment.findings) {
     if (codes.insert(finding.code).second) {
       ++findings[finding.code];
+    }
+    if (graded.insert({finding.code, finding.severity}).second) {
+      ++finding_severities[{finding.code, finding.severity}];
     }
     worst = worst ? std::max(*worst, finding.severity) : finding.severity;
   }

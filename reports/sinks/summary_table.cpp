@@ -128,11 +128,14 @@ void write_device_mix(std::ostream& out, const FleetView& view)
   }
 }
 
-// Endpoints per finding code: the records' own, plus the fleet-wide findings of each address
-// counted once per port that presented a certificate (as the JSON document's records carry them).
-std::map<std::string, std::uint64_t> finding_counts(const ScanSummary& summary, const FleetView* view)
+// Endpoints per finding code and the severity it came at: the records' own, plus the fleet-wide
+// findings of each address counted once per port that presented a certificate (as the JSON
+// document's records carry them).
+using GradedCounts = std::map<std::pair<std::string, Severity>, std::uint64_t>;
+
+GradedCounts finding_counts(const ScanSummary& summary, const FleetView* view)
 {
-  std::map<std::string, std::uint64_t> counts = summary.findings;
+  GradedCounts counts = summary.finding_severities;
   if (view == nullptr) {
     return counts;
   }
@@ -143,41 +146,31 @@ std::map<std::string, std::uint64_t> finding_counts(const ScanSummary& summary, 
     }
     const auto ok_ports = static_cast<std::uint64_t>(
       std::count_if(device.ports.begin(), device.ports.end(), [](const DevicePort& port) { return port.status == "ok"; }));
-    std::set<std::string> codes;
+    std::set<std::pair<std::string, Severity>> graded;
     for (const Finding& finding : *fleet) {
-      if (ok_ports > 0 && codes.insert(finding.code).second) {
-        counts[finding.code] += ok_ports;
+      if (ok_ports > 0 && graded.insert({finding.code, finding.severity}).second) {
+        counts[{finding.code, finding.severity}] += ok_ports;
       }
     }
   }
   return counts;
 }
 
-void write_findings(std::ostream& out, const std::map<std::string, std::uint64_t>& counts)
+// One row per code and severity actually found, worst first, then by endpoints: the severity shown
+// is the findings' own, so it never contradicts the JSON.
+void write_findings(std::ostream& out, const GradedCounts& counts)
 {
   if (counts.empty()) {
     return;
   }
-  struct Row
-  {
-    std::string code;
-    int severity; // -1: a code fleetcert does not know
-    std::uint64_t endpoints;
-  };
-  std::vector<Row> rows;
-  for (const auto& [code, count] : counts) {
-    const FindingKind* kind = find_finding_kind(code);
-    rows.push_back({code, kind != nullptr ? static_cast<int>(kind->severity) : -1, count});
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.severity != b.severity ? a.severity > b.severity : a.endpoints > b.endpoints;
+  std::vector<std::pair<std::pair<std::string, Severity>, std::uint64_t>> rows(counts.begin(), counts.end());
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.first.second != b.first.second ? a.first.second > b.first.second : a.second > b.second;
   });
   out << "\nFindings by code:\n";
   write_table_row(out, {{"CODE", 24}, {"SEVERITY", 8}, {"ENDPOINTS", 9}});
-  for (const Row& row : rows) {
-    const std::string severity =
-      row.severity >= 0 ? std::string(to_string(static_cast<Severity>(row.severity))) : std::string(k_missing);
-    write_table_row(out, {{row.code, 24}, {severity, 8}, {std::to_string(row.endpoints), 9}});
+  for (const auto& [graded, endpoints] : rows) {
+    write_table_row(out, {{graded.first, 24}, {std::string(to_string(graded.second)), 8}, {std::to_string(endpoints), 9}});
   }
 }
 

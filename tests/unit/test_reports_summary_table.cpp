@@ -158,6 +158,23 @@ TEST_SUITE("reports.summary_table")
     CHECK(text.find("Inventory:") == std::string::npos);
   }
 
+  TEST_CASE("a code found at two severities gets a row for each, with the findings' own severity")
+  {
+    // unknown-issuer is medium for a CA nobody can verify, high when it claims to be a factory CA.
+    Record plain = ok_record("127.0.0.1", 443, 'a', "RSA+SHA256", ProvenanceKind::custom_ca, "Polycom");
+    plain.assessment.findings = {{"unknown-issuer", Severity::medium, "m", "r"}};
+    Record claims = ok_record("127.0.0.2", 443, 'b', "RSA+SHA256", ProvenanceKind::custom_ca, "Polycom");
+    claims.assessment.findings = {{"unknown-issuer", Severity::high, "m", "r"}};
+    Record again = ok_record("127.0.0.3", 443, 'c', "RSA+SHA256", ProvenanceKind::custom_ca, "Polycom");
+    again.assessment.findings = {{"unknown-issuer", Severity::high, "m", "r"}};
+    const std::string text = table_of({plain, claims, again}, nullptr, false);
+    const auto high = text.find("  unknown-issuer            high      2");
+    const auto medium = text.find("  unknown-issuer            medium    1");
+    CHECK(high != std::string::npos);
+    CHECK(medium != std::string::npos);
+    CHECK(high < medium); // worst first
+  }
+
   TEST_CASE("vendor and label text from certificates cannot reach the terminal raw")
   {
     Record record = ok_record("127.0.0.1", 443, 'a', "RSA\x1b[2J", ProvenanceKind::factory, "Evil\x1b]0;pwned\x07");

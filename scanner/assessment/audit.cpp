@@ -79,11 +79,8 @@ void add_findings(Record& record, const VendorProfile* profile)
   } else if (a.signature_verdict == SignatureVerdict::rejected) {
     add("weak-signature", "signed with " + leaf.signature.label + ", which can be forged");
   }
-  // A generation is the vendor's factory certificate's: a self-signed or enterprise-issued certificate
-  // with the same algorithms is no legacy generation, and no portal can replace it.
-  const bool factory_of_vendor = profile != nullptr && a.provenance.kind == ProvenanceKind::factory
-                                 && ascii_iequals(a.provenance.vendor, profile->name);
-  if (factory_of_vendor && contains(profile->legacy_generation, leaf.signature.label)) {
+  // No portal can replace a self-signed or enterprise-issued certificate with the same algorithms.
+  if (is_legacy_factory_generation(profile, a.provenance.kind, a.provenance.vendor, leaf.signature.label)) {
     std::string message = profile->name + " legacy certificate generation (" + leaf.signature.label + ")";
     if (!profile->current_generation.empty()) {
       message += "; current: " + join(profile->current_generation);
@@ -190,6 +187,13 @@ void audit_record(Record& record, const AuditContext& context)
   a.vendor = vendor.vendor;
   a.vendor_source = vendor.source;
   add_findings(record, vendor.profile);
+}
+
+bool is_legacy_factory_generation(const VendorProfile* profile, std::optional<ProvenanceKind> provenance_kind,
+                                  std::string_view provenance_vendor, std::string_view label)
+{
+  return profile != nullptr && provenance_kind == ProvenanceKind::factory
+         && ascii_iequals(provenance_vendor, profile->name) && contains(profile->legacy_generation, label);
 }
 
 Record make_record(Observation observation, const AssessmentSettings& settings)

@@ -27,6 +27,11 @@ Record make_record(Observation observation, const AssessmentSettings& settings);
 // Fills record.assessment's vendor, provenance, inventory row and endpoint findings.
 void audit_record(Record& record, const AuditContext& context);
 
+// True when a leaf signed `label` is the vendor's previous factory generation: its provenance is
+// factory for that vendor (a self-signed or enterprise-issued one with the same algorithms is not).
+bool is_legacy_factory_generation(const VendorProfile* profile, std::optional<ProvenanceKind> provenance_kind,
+                                  std::string_view provenance_vendor, std::string_view label);
+
 // A finding of `code` with the vendor's remediation when its profile has one, else the default.
 Finding make_finding(std::string_view code, std::string message, const VendorProfile* profile);
 

@@ -308,11 +308,8 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     // The vendor's portal replaces only its own factory generation (the scan's provenance says which
     // certificate that is); anything else needs the certificate the after-swap bundle expects.
     std::string remediation = k_not_chained_remediation;
-    const bool factory_of_vendor = profile != nullptr && endpoint.provenance_kind == ProvenanceKind::factory
-                                   && ascii_iequals(endpoint.provenance_vendor, profile->name);
-    if (factory_of_vendor
-        && std::any_of(profile->legacy_generation.begin(), profile->legacy_generation.end(),
-                       [&](const std::string& label) { return ascii_iequals(label, leaf.signature.label); })) {
+    if (is_legacy_factory_generation(profile, endpoint.provenance_kind, endpoint.provenance_vendor,
+                                     leaf.signature.label)) {
       remediation = remediation_for("legacy-generation", profile);
     } else if (leaf.self_signed) {
       remediation = remediation_for("self-signed", profile);

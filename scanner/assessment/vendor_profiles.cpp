@@ -270,7 +270,8 @@ public:
     Json document;
     try {
       document = Json::parse(json_text.begin(), json_text.end());
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
+      // parse_error, and out_of_range for a number too large for a double (1e400).
       return fail("", json_error_text(e));
     }
     if (!document.is_object()) {

@@ -58,6 +58,8 @@ json audit_fleet(const LoopbackBlock& net)
 
   json gs_old = cert("/CN={MAC}", rsa2048, "sha256", "gs-rsa");
   json gs_new = cert("/CN={MAC}", p384, "sha384", "gs-ecc");
+  json gs_other_vendor = gs_old; // on a Polycom phone; its own key (the pool's is shared-key's business)
+  gs_other_vendor["unique_key"] = true;
   json gs_no_chain = gs_new;
   gs_no_chain["send_chain"] = false;
   json einstein = cert("/CN=Einstein2", {{"type", "rsa"}, {"bits", 1024}}, "sha1", "gigaset");
@@ -101,7 +103,7 @@ json audit_fleet(const LoopbackBlock& net)
       device(net.address("0.17"), "7C2F80000011", dect),     // no MAC in the CN, not in the inventory
       device(net.address("0.18"), "805EC0000012", yealink),  // likewise
       device(net.address("0.19"), "0004F2000013", unparseable),
-      device(net.address("0.20"), "0004F2000014", gs_old), // a Polycom phone with a Grandstream certificate
+      device(net.address("0.20"), "0004F2000014", gs_other_vendor), // a Polycom phone with a Grandstream certificate
   });
   return fleet;
 }

@@ -75,7 +75,8 @@ bool from_dhcp_lease(const InventoryRow& row)
                      [](const auto& column) { return column.first == "dhcp_lease"; });
 }
 
-// Where the device's MAC `mac` came from, for messages: "the inventory", "the DHCP lease" or the CN.
+// Where the device's MAC `mac` came from, for messages: "the inventory", "the inventory/DHCP lease"
+// (a row a lease made or filled in) or "the certificate's CN".
 std::string mac_origin(const InventoryRow* row, std::string_view mac)
 {
   if (row != nullptr && !row->mac.empty() && row->mac == mac) {
@@ -84,14 +85,14 @@ std::string mac_origin(const InventoryRow* row, std::string_view mac)
   return "the certificate's CN";
 }
 
-// "by the inventory", "by the MAC prefix of 0004F2A1B2C3 (from the inventory)", ...
+// "by the inventory", "by the MAC prefix of 0004F2A1B2C3, from the inventory", ...
 std::string vendor_basis(const VendorMatch& vendor, const InventoryRow* row, std::string_view mac)
 {
   if (vendor.source == "inventory") {
     return "by the inventory";
   }
   const std::string what = vendor.source == "mac-prefix" ? "by the MAC prefix of " : "by the IEEE registry entry of ";
-  return what + std::string(mac) + " (from " + mac_origin(row, mac) + ")";
+  return what + std::string(mac) + ", from " + mac_origin(row, mac);
 }
 
 // True when the device's vendor and the vendor whose factory CA issued its certificate are one.

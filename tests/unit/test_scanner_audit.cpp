@@ -870,7 +870,7 @@ TEST_SUITE("scanner.audit")
       const Finding* finding = find(record, "vendor-mismatch");
       REQUIRE(finding != nullptr);
       CHECK(finding->severity == Severity::medium);
-      CHECK(contains(finding->message, "the device is Polycom (by the MAC prefix of 0004F2A1B2C3 (from the inventory))"));
+      CHECK(contains(finding->message, "the device is Polycom (by the MAC prefix of 0004F2A1B2C3, from the inventory)"));
       CHECK(contains(finding->message, "Grandstream CA certificates given"));
       CHECK(finding->remediation == default_remediation("vendor-mismatch"));
     }
@@ -882,7 +882,7 @@ TEST_SUITE("scanner.audit")
       CHECK(record.assessment.vendor == "Polycom");
       CHECK(codes(record) == Codes{"sha1-rejected", "vendor-mismatch"});
       CHECK(find(record, "sha1-rejected")->remediation == audit.profile("Polycom").remediation.at("sha1-rejected"));
-      CHECK(contains(find(record, "vendor-mismatch")->message, "(from the certificate's CN)"));
+      CHECK(contains(find(record, "vendor-mismatch")->message, "0004F2A1B2C3, from the certificate's CN)"));
     }
     SUBCASE("an IEEE registry vendor without a profile")
     {

@@ -19,10 +19,22 @@
 namespace fleetcert {
 namespace {
 
+constexpr std::string_view k_grandstream = "Grandstream";
+
 bool has_finding(const ReportEndpoint& endpoint, std::string_view code)
 {
   return std::any_of(endpoint.findings.begin(), endpoint.findings.end(),
                      [&](const Finding& finding) { return finding.code == code; });
+}
+
+// True when `endpoint` of `device` presented a Grandstream factory certificate on a Grandstream
+// device: only then can the vendor's portal replace it (never a self-signed or enterprise one, nor
+// a Grandstream certificate on another vendor's device).
+bool grandstream_factory(const ReportDevice& device, const ReportEndpoint& endpoint)
+{
+  const std::string& vendor = endpoint.vendor.empty() ? device.vendor : endpoint.vendor;
+  return endpoint.ok && ascii_iequals(vendor, k_grandstream) && endpoint.provenance_kind == ProvenanceKind::factory
+         && ascii_iequals(endpoint.provenance_vendor, k_grandstream);
 }
 
 std::string inventory_mac(const ReportDevice& device)
@@ -102,45 +114,71 @@ std::size_t UpdateBatches::skipped() const
       std::count_if(entries.begin(), entries.end(), [](const UpdateEntry& e) { return e.status == "skipped"; }));
 }
 
+const std::vector<std::string>& grandstream_update_reasons()
+{
+  static const std::vector<std::string> k_reasons = {"legacy-generation", "sha1-rejected", "weak-signature"};
+  return k_reasons;
+}
+
 UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size)
 {
   batch_size = std::clamp<std::size_t>(batch_size, 1, k_grandstream_portal_limit);
   std::vector<UpdateEntry> listed;
   std::vector<UpdateEntry> skipped;
   for (const ReportDevice& device : report.devices()) {
-    const ReportEndpoint* legacy = nullptr;
-    for (const ReportEndpoint* endpoint : device.endpoints) {
-      const std::string& vendor = endpoint->vendor.empty() ? device.vendor : endpoint->vendor;
-      if (endpoint->ok && ascii_iequals(vendor, "Grandstream") && has_finding(*endpoint, "legacy-generation")) {
-        legacy = endpoint;
-        break;
+    std::vector<std::string> reasons;          // in the order of grandstream_update_reasons()
+    std::vector<std::string> certificate_macs; // the CNs' MACs of its eligible certificates, in port order
+    for (const std::string& code : grandstream_update_reasons()) {
+      for (const ReportEndpoint* endpoint : device.endpoints) {
+        if (grandstream_factory(device, *endpoint) && has_finding(*endpoint, code)) {
+          add_distinct(reasons, code);
+        }
       }
     }
-    if (legacy == nullptr) {
+    for (const ReportEndpoint* endpoint : device.endpoints) {
+      const bool eligible = grandstream_factory(device, *endpoint)
+                            && std::any_of(reasons.begin(), reasons.end(),
+                                           [&](const std::string& code) { return has_finding(*endpoint, code); });
+      if (const auto mac = normalize_mac(endpoint->cn_mac); eligible && mac) {
+        add_distinct(certificate_macs, *mac);
+      }
+    }
+    if (reasons.empty()) {
       continue;
     }
     UpdateEntry entry;
     entry.identity() = device.identity();
     entry.mac.clear(); // set below to the MAC listed
+    entry.reason = join(reasons);
     const std::string from_inventory = inventory_mac(device);
-    const std::string& chosen = legacy->cn_mac.empty() ? from_inventory : legacy->cn_mac;
-    const auto mac = normalize_mac(chosen);
-    if (chosen.empty()) {
+    if (!from_inventory.empty()) {
+      const auto mac = normalize_mac(from_inventory);
+      if (!mac) {
+        entry.status = "skipped";
+        entry.note = "the inventory's MAC " + quote_for_message(from_inventory) + " is not 12 hex digits";
+        skipped.push_back(std::move(entry));
+        continue;
+      }
+      entry.mac = *mac;
+      entry.mac_source = "inventory";
+      for (const std::string& other : certificate_macs) {
+        if (other != entry.mac) {
+          entry.note += std::string(entry.note.empty() ? "" : "; ") + "its certificate was issued to MAC " + other
+                        + " (CN), another device's: a copied certificate (finding mac-mismatch); listed: this "
+                          "device's own MAC";
+        }
+      }
+    } else if (!certificate_macs.empty() || normalize_mac(device.mac)) {
+      entry.mac = !certificate_macs.empty() ? certificate_macs.front() : *normalize_mac(device.mac);
+      entry.mac_source = "certificate";
+      entry.note = "the device's own MAC is unknown (no inventory or DHCP lease row for this address): listed the "
+                   "MAC in its certificate's CN";
+    } else {
       entry.status = "skipped";
-      entry.note = "no MAC known: the certificate's CN is not a MAC and the inventory has none for this address";
+      entry.note = "no MAC known: the certificate's CN is not a MAC and no inventory or DHCP lease row gives one for "
+                   "this address";
       skipped.push_back(std::move(entry));
       continue;
-    }
-    if (!mac) {
-      entry.status = "skipped";
-      entry.note = "MAC " + quote_for_message(chosen) + " is not 12 hex digits";
-      skipped.push_back(std::move(entry));
-      continue;
-    }
-    entry.mac = *mac;
-    const auto inventory = normalize_mac(from_inventory);
-    if (!legacy->cn_mac.empty() && inventory && *inventory != entry.mac) {
-      entry.note = "the inventory says " + *inventory + "; listed: the certificate's MAC";
     }
     listed.push_back(std::move(entry));
   }

@@ -2,10 +2,11 @@
 // `fleetcert export`: lists made from a loaded report (report_reader.hpp). Pure: the command
 // writes the files.
 //
-// - Grandstream update batches: the MACs of Grandstream devices still on the legacy certificate
-//   generation (finding `legacy-generation`), as the vendor's certificate portal takes them
-//   (12 upper-case hex digits, one per line, at most 1000 per request), plus an index of which
-//   device is on which line of which file.
+// - Grandstream update batches: the MACs of Grandstream devices whose factory certificate the
+//   vendor's certificate portal replaces (findings `legacy-generation`, `sha1-rejected`,
+//   `weak-signature` on a Grandstream factory certificate), as the portal takes them (12 upper-case
+//   hex digits, one per line, at most 1000 per request), plus an index of which device is on which
+//   line of which file and why.
 // - Device lists: one CSV row per device, selected by `--where KEY=VALUE` conditions.
 
 #include "reports/workflows/report_reader.hpp"
@@ -20,14 +21,20 @@ namespace fleetcert {
 // The Grandstream certificate portal takes at most this many MACs per request.
 constexpr std::size_t k_grandstream_portal_limit = 1000;
 
+// The findings on a Grandstream factory certificate that the portal's update fixes, in the order
+// an index row names them: "legacy-generation", "sha1-rejected", "weak-signature".
+const std::vector<std::string>& grandstream_update_reasons();
+
 // One device of a Grandstream update export: a row of the index. Its mac is the one listed
 // (12 upper-case hex digits), empty when skipped for want of one.
 struct UpdateEntry : DeviceIdentity
 {
-  std::size_t batch = 0; // 1-based batch number; 0 when not in a batch
-  std::size_t line = 0;  // 1-based line in that batch
-  std::string status;    // "batched", "duplicate" (its MAC is on an earlier row), "skipped"
-  std::string note;      // why skipped, or what to know (an inventory MAC that differs)
+  std::size_t batch = 0;  // 1-based batch number; 0 when not in a batch
+  std::size_t line = 0;   // 1-based line in that batch
+  std::string status;     // "batched", "duplicate" (its MAC is on an earlier row), "skipped"
+  std::string reason;     // the codes of grandstream_update_reasons() it has, joined with a space
+  std::string mac_source; // "inventory" (DHCP leases included), "certificate" (its CN); "" when skipped
+  std::string note;       // why skipped, or what to know (a certificate issued to another MAC)
 };
 
 struct UpdateBatches
@@ -37,9 +44,12 @@ struct UpdateBatches
   std::size_t skipped() const;
 };
 
-// Grandstream devices with a `legacy-generation` finding, their MACs deduplicated and sorted,
-// cut into batches of `batch_size` (1..k_grandstream_portal_limit). The MAC is the one in the
-// legacy certificate's CN (what Grandstream issued it to), else the inventory's.
+// Grandstream devices (the device's vendor) with a port that presented a Grandstream factory
+// certificate (provenance factory, vendor Grandstream) having one of grandstream_update_reasons(),
+// their MACs deduplicated and sorted, cut into batches of `batch_size` (1..k_grandstream_portal_limit).
+// The MAC is the device's own: the inventory's (DHCP leases fill the inventory), else, saying so in
+// the note, the one in its certificate's CN; a certificate issued to another MAC than the device's
+// is named in the note (the record has `mac-mismatch`), never listed.
 UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size);
 
 // "grandstream-update-001.txt": the batch's file name (at least three digits).

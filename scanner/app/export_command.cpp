@@ -71,14 +71,14 @@ int export_grandstream_update(const ExportOptions& options)
       file.commit();
       written.insert(name);
     }
-    CsvFile index((dir / k_update_index).string(),
-                  {"mac", "ip", "host", "model", "site", "file", "line", "status", "note"});
+    CsvFile index((dir / k_update_index).string(), {"mac", "mac_source", "ip", "host", "model", "site", "file",
+                                                    "line", "status", "reason", "note"});
     for (const UpdateEntry& entry : batches.entries) {
-      index.row({csv_untrusted(entry.mac), csv_untrusted(entry.ip), csv_untrusted(entry.host),
-                 csv_untrusted(entry.model), csv_untrusted(entry.site),
+      index.row({csv_untrusted(entry.mac), csv_trusted(entry.mac_source), csv_untrusted(entry.ip),
+                 csv_untrusted(entry.host), csv_untrusted(entry.model), csv_untrusted(entry.site),
                  csv_trusted(entry.batch == 0 ? std::string() : batch_file_name(k_update_prefix, entry.batch)),
                  csv_trusted(entry.line == 0 ? std::string() : std::to_string(entry.line)), csv_trusted(entry.status),
-                 csv_untrusted(entry.note)});
+                 csv_trusted(entry.reason), csv_untrusted(entry.note)});
     }
     index.commit();
     written.insert(k_update_index);
@@ -112,8 +112,8 @@ int export_grandstream_update(const ExportOptions& options)
       files += (i == 0 ? ": " : ", ") + batch_file_name(k_update_prefix, i + 1) + " (" +
                std::to_string(batches.batches[i].size()) + ")";
     }
-    std::printf("%zu MACs of Grandstream legacy-generation devices in %zu file%s of at most %zu in %s%s\n", macs,
-                batches.batches.size(), batches.batches.size() == 1 ? "" : "s", options.batch_size,
+    std::printf("%zu MACs of Grandstream devices for the certificate portal in %zu file%s of at most %zu in %s%s\n",
+                macs, batches.batches.size(), batches.batches.size() == 1 ? "" : "s", options.batch_size,
                 terminal_safe(options.out).c_str(), terminal_safe(files).c_str());
     std::printf("index: %s (%zu devices, %zu skipped for want of a MAC)\n",
                 terminal_safe((dir / k_update_index).string()).c_str(), batches.entries.size(), batches.skipped());
@@ -160,8 +160,9 @@ void setup_export(CLI::App& app, ExportOptions& options)
   cmd->require_subcommand(1);
 
   CLI::App* update = cmd->add_subcommand(
-      "grandstream-update", "MACs of Grandstream devices on the legacy certificate generation, in files for the "
-                            "vendor's certificate portal (at most 1000 each), plus an index CSV");
+      "grandstream-update", "MACs of Grandstream devices whose factory certificate the vendor's portal replaces "
+                            "(legacy-generation, sha1-rejected, weak-signature), in files for the portal (at most "
+                            "1000 each), plus an index CSV");
   update->add_option("report", options.report, "The report (JSON document or JSONL)")->required();
   update->add_option("--out", options.out, "Directory for the batch files and the index (created if missing)")
       ->required();

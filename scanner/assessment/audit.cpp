@@ -3,6 +3,11 @@
 //   inventory row (by address, else by host name) ─┐
 //   MAC (inventory, else the CN's) ────────────────┼─> vendor ─> provenance ─> findings
 //   leaf certificate ──────────────────────────────┘
+//
+// The vendor is the device's: a vendor from the inventory, the MAC prefix or the IEEE registry is
+// kept even when the certificate's chain (or issuer name) says another vendor's factory CA issued
+// it (finding `vendor-mismatch`); only a vendor guessed from certificate names, or none, is
+// replaced by the vendor whose factory CA issued the certificate.
 
 #include "scanner/assessment/audit.hpp"
 #include "scanner/util/ascii.hpp"
@@ -57,6 +62,48 @@ std::string join(const std::vector<std::string>& list)
   return out;
 }
 
+// True when `source` names the device itself (inventory, MAC), not its certificate's names.
+bool is_device_vendor_source(std::string_view source)
+{
+  return source == "inventory" || source == "mac-prefix" || source == "ieee-registry";
+}
+
+// True when the row was made or filled from a DHCP lease (merge_dhcp_leases marks it).
+bool from_dhcp_lease(const InventoryRow& row)
+{
+  return std::any_of(row.extra.begin(), row.extra.end(),
+                     [](const auto& column) { return column.first == "dhcp_lease"; });
+}
+
+// Where the device's MAC `mac` came from, for messages: "the inventory", "the inventory/DHCP lease"
+// (a row a lease made or filled in) or "the certificate's CN".
+std::string mac_origin(const InventoryRow* row, std::string_view mac)
+{
+  if (row != nullptr && !row->mac.empty() && row->mac == mac) {
+    return from_dhcp_lease(*row) ? "the inventory/DHCP lease" : "the inventory";
+  }
+  return "the certificate's CN";
+}
+
+// "by the inventory", "by the MAC prefix of 0004F2A1B2C3, from the inventory", ...
+std::string vendor_basis(const VendorMatch& vendor, const InventoryRow* row, std::string_view mac)
+{
+  if (vendor.source == "inventory") {
+    return "by the inventory";
+  }
+  const std::string what = vendor.source == "mac-prefix" ? "by the MAC prefix of " : "by the IEEE registry entry of ";
+  return what + std::string(mac) + ", from " + mac_origin(row, mac);
+}
+
+// True when the device's vendor and the vendor whose factory CA issued its certificate are one.
+bool same_vendor(const VendorMatch& device, std::string_view certificate_vendor)
+{
+  if (device.profile != nullptr) {
+    return ascii_iequals(device.profile->name, certificate_vendor);
+  }
+  return ascii_iequals(device.vendor, certificate_vendor);
+}
+
 void add_findings(Record& record, const VendorProfile* profile)
 {
   Assessment& a = record.assessment;
@@ -106,8 +153,9 @@ void add_findings(Record& record, const VendorProfile* profile)
                         + std::to_string(bits) + " expected)");
   }
   if (a.inventory && !a.inventory->mac.empty() && !a.mac.empty() && a.inventory->mac != a.mac) {
-    add("mac-mismatch", "the certificate is for MAC " + a.mac + " but the inventory lists " + a.inventory->mac
-                            + " at this address");
+    add("mac-mismatch", "the certificate was issued to another device: its CN names MAC " + a.mac + ", this device is "
+                            + a.inventory->mac + " (from " + mac_origin(&*a.inventory, a.inventory->mac)
+                            + "): a certificate copied from another device, or a wrong inventory row");
   }
   if (a.provenance.chain_incomplete) {
     add("chain-incomplete", "verifies only with an intermediate CA certificate the device did not send");
@@ -177,16 +225,35 @@ void audit_record(Record& record, const AuditContext& context)
 
   a.provenance = decide_provenance(record.observation.chain, *leaf, vendor, *context.profiles,
                                    context.trust ? *context.trust : k_no_trust);
-  // A verified factory chain names the vendor better than any guess.
-  if (a.provenance.kind == ProvenanceKind::factory && !a.provenance.vendor.empty()
-      && (vendor.vendor.empty() || (a.provenance.basis == ProvenanceBasis::chain && vendor.source != "inventory"))) {
-    if (const VendorProfile* profile = context.profiles->find(a.provenance.vendor)) {
-      vendor = VendorMatch{profile->name, vendor.vendor == profile->name ? vendor.source : "issuer-name", profile};
+  // A factory certificate says whose the *certificate* is. The device's own vendor (inventory,
+  // MAC) stays and a disagreement is a finding; a vendor guessed from certificate names gives way
+  // to a verified chain (or, with nothing else, to the factory issuer's name).
+  std::optional<Finding> mismatch;
+  if (a.provenance.kind == ProvenanceKind::factory && !a.provenance.vendor.empty()) {
+    if (is_device_vendor_source(vendor.source)) {
+      if (!same_vendor(vendor, a.provenance.vendor)) {
+        const bool verified = a.provenance.basis == ProvenanceBasis::chain;
+        mismatch = make_finding(
+            "vendor-mismatch",
+            "the device is " + vendor.vendor + " (" + vendor_basis(vendor, row, mac) + ") but its certificate "
+                + (verified ? "chains to the " + a.provenance.vendor + " CA certificates given (--vendor-ca)"
+                            : "names the " + a.provenance.vendor + " factory CA as its issuer (not verified)")
+                + ": the device's vendor is kept",
+            vendor.profile);
+      }
+    } else if (vendor.vendor.empty() || a.provenance.basis == ProvenanceBasis::chain) {
+      if (const VendorProfile* profile = context.profiles->find(a.provenance.vendor)) {
+        vendor = VendorMatch{profile->name, vendor.vendor == profile->name ? vendor.source : "issuer-name", profile};
+      }
     }
   }
   a.vendor = vendor.vendor;
   a.vendor_source = vendor.source;
   add_findings(record, vendor.profile);
+  if (mismatch) {
+    a.findings.push_back(std::move(*mismatch));
+    sort_findings(a.findings);
+  }
 }
 
 bool is_legacy_factory_generation(const VendorProfile* profile, std::optional<ProvenanceKind> provenance_kind,

@@ -50,8 +50,9 @@ const std::vector<FindingKind>& finding_kinds()
        "Replace the key: RSA below 2048 bits (or an equally weak key) is rejected by current TLS stacks and can be "
        "factored."},
       {"mac-mismatch", Severity::high,
-       "The certificate names another device than the inventory says: check the inventory, the cabling and whether a "
-       "certificate was copied from another device."},
+       "The certificate was issued to another device (its CN names another MAC than this device's, from the inventory "
+       "or a DHCP lease): it was most likely copied from that device. Give this device its own certificate (a factory "
+       "certificate is requested for this device's own MAC); if the inventory or lease is wrong, correct it."},
       {"shared-certificate", Severity::high,
        "The same certificate is on several devices: give each device its own certificate (and key)."},
       {"issuer-pin-mismatch", Severity::high,
@@ -65,6 +66,10 @@ const std::vector<FindingKind>& finding_kinds()
       {"expiring", Severity::medium, "Renew the certificate before it expires."},
       {"not-yet-valid", Severity::medium,
        "The certificate is not valid yet: check the device's clock (NTP) and the certificate's dates."},
+      {"vendor-mismatch", Severity::medium,
+       "The device's vendor (inventory or MAC prefix) is not the vendor whose factory CA issued its certificate: check "
+       "whether the certificate was copied from another vendor's device, whether the inventory is right, and whether "
+       "the --vendor-ca bundle holds that vendor's CA certificates (a mislabelled bundle names the wrong vendor)."},
       {"legacy-generation", Severity::medium,
        "The device carries the vendor's previous certificate generation: request the current one from the vendor."},
       {"chain-incomplete", Severity::medium,

@@ -58,6 +58,8 @@ json audit_fleet(const LoopbackBlock& net)
 
   json gs_old = cert("/CN={MAC}", rsa2048, "sha256", "gs-rsa");
   json gs_new = cert("/CN={MAC}", p384, "sha384", "gs-ecc");
+  json gs_other_vendor = gs_old; // on a Polycom phone; its own key (the pool's is shared-key's business)
+  gs_other_vendor["unique_key"] = true;
   json gs_no_chain = gs_new;
   gs_no_chain["send_chain"] = false;
   json einstein = cert("/CN=Einstein2", {{"type", "rsa"}, {"bits", 1024}}, "sha1", "gigaset");
@@ -101,6 +103,7 @@ json audit_fleet(const LoopbackBlock& net)
       device(net.address("0.17"), "7C2F80000011", dect),     // no MAC in the CN, not in the inventory
       device(net.address("0.18"), "805EC0000012", yealink),  // likewise
       device(net.address("0.19"), "0004F2000013", unparseable),
+      device(net.address("0.20"), "0004F2000014", gs_other_vendor), // a Polycom phone with a Grandstream certificate
   });
   return fleet;
 }
@@ -147,6 +150,7 @@ TEST_SUITE("integration.audit")
                           "805EC000000A,{net}.0.10,t54-10,Yealink,T54W,HQ,A-10\n"
                           "805EC000000B,{net}.0.11,t54-11,Yealink,T54W,HQ,A-11\n"
                           "0004F200000C,{net}.0.12,vvx-12,,VVX 450,HQ,A-12\n"
+                          "0004F2000014,{net}.0.20,vvx-20,,VVX 450,HQ,A-20\n"
                           "0004F2000032,{net}.0.50,vvx-50,,VVX 450,HQ,A-50\n"));
 
     const auto result = run_command(
@@ -159,7 +163,7 @@ TEST_SUITE("integration.audit")
     REQUIRE(result.status == 0);
     const json report = json::parse(read_file(dir.file("audit.json")));
     auto records = records_by_ip(report);
-    REQUIRE(records.size() == 20);
+    REQUIRE(records.size() == 21);
 
     auto provenance = [&](const std::string& ip) { return records[ip].at("assessment").at("provenance"); };
     auto vendor = [&](const std::string& ip) { return records[ip].at("assessment").at("vendor"); };
@@ -177,6 +181,14 @@ TEST_SUITE("integration.audit")
     CHECK(provenance(net.address("0.3")).at("chain_incomplete") == true);
     CHECK(codes(records[net.address("0.3")]).count("chain-incomplete") == 1);
     CHECK(vendor(net.address("0.1")).at("source") == "mac-prefix");
+
+    // A Polycom phone (its MAC prefix) whose certificate chains to the Grandstream bundle: still
+    // Polycom, with vendor-mismatch and none of Grandstream's legacy-generation.
+    CHECK(provenance(net.address("0.20")).at("kind") == "factory");
+    CHECK(provenance(net.address("0.20")).at("vendor") == "Grandstream");
+    CHECK(vendor(net.address("0.20")).at("name") == "Polycom");
+    CHECK(vendor(net.address("0.20")).at("source") == "mac-prefix");
+    CHECK(codes(records[net.address("0.20")]) == std::set<std::string>{"vendor-mismatch"});
 
     // Gigaset Einstein2, SHA1, RSA-1024, no Gigaset bundle given: factory by issuer name only.
     CHECK(provenance(net.address("0.4")).at("kind") == "factory");
@@ -257,13 +269,14 @@ TEST_SUITE("integration.audit")
     for (const char* code : {"weak-signature", "shared-key", "sha1-rejected", "generic-cn", "self-signed", "expired",
                              "weak-key", "mac-mismatch", "shared-certificate", "issuer-pin-mismatch",
                              "certificate-unparseable", "unknown-issuer", "expiring", "not-yet-valid",
-                             "legacy-generation", "chain-incomplete", "not-answering", "not-in-inventory"}) {
+                             "vendor-mismatch", "legacy-generation", "chain-incomplete", "not-answering",
+                             "not-in-inventory"}) {
       CHECK_MESSAGE(seen.count(code) == 1, code);
     }
 
     // Devices: one per address, worst first; the device CSV agrees.
     const json& devices = report.at("devices");
-    CHECK(devices.size() == 20);
+    CHECK(devices.size() == 21);
     CHECK(devices.at(0).at("worst_severity") == "critical");
     const std::string csv = read_file(dir.file("devices.csv"));
     CHECK(csv.find(net.address("0.50")) != std::string::npos);

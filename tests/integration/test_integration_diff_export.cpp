@@ -4,17 +4,20 @@
 // Each test case takes its own loopback block (support/loopback.hpp):
 //   diff: a stable fleet-sim plus one played before and one after the change (x.0.0/24)
 //   export grandstream-update: 1,233 legacy Grandstream devices and a few odd ones (x.0.0/21)
+//   export grandstream-update: who is in a batch, with which MAC and why (x.0.0/24)
 //   export generic-cn and devices --where (x.0.0/24)
 
 #include "support/csv_parse.hpp"
 #include "support/fleet_simulator.hpp"
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -370,6 +373,71 @@ TEST_SUITE("integration.diff_export")
       CHECK_FALSE(std::filesystem::exists(dir.file("b2")));
     }
     CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl")}).status == 2); // --out is required
+  }
+
+  TEST_CASE("export grandstream-update: every factory generation the portal fixes, the device's own MAC, the reason")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    json fleet;
+    fleet["key_pool"] = 1;
+    fleet["cas"] = json::array({ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256")});
+    json sha1 = gs_old();
+    sha1["hash"] = "sha1";
+    json md5 = gs_old();
+    md5["hash"] = "md5";
+    fleet["devices"] = json::array({
+        device(net.address("0.1"), "000B82000001", gs_old()), // legacy-generation, MAC from the CN only
+        device(net.address("0.2"), "000B82000002", sha1),     // a SHA1 factory certificate
+        device(net.address("0.3"), "000B82000003", md5),      // an MD5 factory certificate
+        device(net.address("0.4"), "000B82000004", cert("/CN={MAC}", "rsa:2048", "sha256", "self")), // self-signed
+        device(net.address("0.5"), "000B82000005", json{{"same_as", net.address("0.1:") + k_port}}), // copied from .1
+        device(net.address("0.6"), "0004F2000006", gs_old()), // a Polycom phone with a Grandstream certificate
+    });
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    write_file(dir.file("grandstream.pem"), sim.ca_pem("gs-rsa"));
+    // The DHCP server knows .5 and .6 by their own MACs (.5 carries .1's certificate).
+    const std::string later = std::to_string(std::time(nullptr) + 86400);
+    write_file(dir.file("dnsmasq.leases"), net.expand(later + " 00:0b:82:00:00:05 {net}.0.5 gs-5 *\n" + later +
+                                                      " 00:04:f2:00:00:06 {net}.0.6 vvx-6 *\n"));
+    const auto scan = run_fleetcert({"scan", net.expand("{net}.0.1-{net}.0.6"), "--dhcp-leases", dir.file("dnsmasq.leases"),
+                                     "--vendor-ca", "Grandstream=" + dir.file("grandstream.pem"), "--ports", k_port,
+                                     "--timeout", "5", "--json", dir.file("scan.json"), "-q"});
+    INFO("scan stderr: " << scan.err);
+    REQUIRE(scan.status == 0);
+    const auto records = records_by_ip(json::parse(read_file(dir.file("scan.json"))));
+    REQUIRE(records.size() == 6);
+    auto codes = [&](const std::string& rest) {
+      return finding_codes(records.at(net.address(rest)).at("assessment").at("findings"));
+    };
+    CHECK(codes("0.2").count("sha1-rejected") == 1);
+    CHECK(codes("0.3").count("weak-signature") == 1);
+    CHECK(codes("0.5").count("mac-mismatch") == 1); // the lease's MAC is the device's own
+    CHECK(codes("0.6").count("vendor-mismatch") == 1);
+    CHECK(codes("0.6").count("legacy-generation") == 0);
+    CHECK(records.at(net.address("0.6")).at("assessment").at("vendor").at("name") == "Polycom");
+
+    const std::string out = dir.file("batches");
+    const auto result = run_fleetcert({"export", "grandstream-update", dir.file("scan.json"), "--out", out});
+    INFO("export stdout: " << result.out << "\nstderr: " << result.err);
+    REQUIRE(result.status == 0);
+    CHECK(lines_of(read_file(out + "/grandstream-update-001.txt"))
+          == std::vector<std::string>{"000B82000001", "000B82000002", "000B82000003", "000B82000005"});
+    std::map<std::string, std::map<std::string, std::string>> by_ip;
+    for (auto& row : csv_records(read_file(out + "/grandstream-update-index.csv"))) {
+      by_ip[row.at("ip")] = row;
+    }
+    REQUIRE(by_ip.size() == 4); // not the self-signed .4, not the Polycom phone .6
+    CHECK(by_ip[net.address("0.1")].at("reason") == "legacy-generation");
+    CHECK(by_ip[net.address("0.1")].at("mac_source") == "certificate");
+    CHECK(by_ip[net.address("0.2")].at("reason") == "sha1-rejected");
+    CHECK(by_ip[net.address("0.3")].at("reason") == "weak-signature");
+    const auto& copied = by_ip[net.address("0.5")];
+    CHECK(copied.at("mac") == "000B82000005");
+    CHECK(copied.at("mac_source") == "inventory");
+    CHECK(copied.at("status") == "batched");
+    CHECK(copied.at("reason") == "legacy-generation");
+    CHECK(copied.at("note").find("000B82000001") != std::string::npos);
   }
 
   TEST_CASE("export generic-cn and devices --where")

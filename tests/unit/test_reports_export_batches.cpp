@@ -29,9 +29,11 @@ ReportEndpoint endpoint(const std::string& ip, std::uint16_t port, const std::st
   e.signature_verdict = SignatureVerdict::current;
   e.provenance_kind = ProvenanceKind::factory;
   e.provenance_basis = ProvenanceBasis::chain;
+  e.provenance_vendor = vendor;
   e.validity = Validity::valid;
   for (const std::string& code : codes) {
-    e.findings.push_back({code, code == "generic-cn" ? Severity::high : Severity::medium, "", ""});
+    e.findings.push_back({code, code == "generic-cn" || code == "sha1-rejected" ? Severity::high : Severity::medium,
+                          "", ""});
   }
   return e;
 }
@@ -39,6 +41,14 @@ ReportEndpoint endpoint(const std::string& ip, std::uint16_t port, const std::st
 ReportEndpoint legacy_grandstream(const std::string& ip, const std::string& mac)
 {
   return endpoint(ip, 443, "Grandstream", mac, {"legacy-generation"});
+}
+
+InventoryRow inventory_row(const std::string& ip, const std::string& mac)
+{
+  InventoryRow row;
+  row.ip = ip;
+  row.mac = mac;
+  return row;
 }
 
 std::string mac_of(unsigned n)
@@ -100,7 +110,7 @@ TEST_SUITE("reports.export_batches")
     CHECK(grandstream_update_batches(report, 5000).batches.size() == 3);
   }
 
-  TEST_CASE("only Grandstream legacy devices, MAC from the certificate, else the inventory, duplicates, skipped")
+  TEST_CASE("only Grandstream devices, the device's own MAC (inventory, else the certificate's), duplicates, skipped")
   {
     ScanReport report;
     report.endpoints.push_back(legacy_grandstream("10.0.0.1", "000B82000001"));
@@ -109,44 +119,101 @@ TEST_SUITE("reports.export_batches")
     report.endpoints.push_back(endpoint("10.0.0.2", 443, "Grandstream", "C074AD000002", {})); // current generation
     report.endpoints.push_back(endpoint("10.0.0.3", 443, "Gigaset", "7C2F80000003", {"legacy-generation"}));
     ReportEndpoint from_inventory = legacy_grandstream("10.0.0.4", "");
-    InventoryRow row;
-    row.ip = "10.0.0.4";
-    row.mac = "EC74D7000004";
+    InventoryRow row = inventory_row("10.0.0.4", "EC74D7000004");
     row.model = "GRP2614";
     row.site = "HQ";
     from_inventory.inventory = row;
     report.endpoints.push_back(from_inventory);
     report.endpoints.push_back(legacy_grandstream("10.0.0.5", "")); // no MAC anywhere
     report.endpoints.push_back(legacy_grandstream("10.0.0.6", "000B82000001")); // a copy of .1's certificate
-    ReportEndpoint mismatch = legacy_grandstream("10.0.0.7", "000B82000007");
+    ReportEndpoint copied = legacy_grandstream("10.0.0.7", "000B82000007"); // issued to another device's MAC
     row.ip = "10.0.0.7";
     row.mac = "000B82FFFFFF";
-    mismatch.inventory = row;
-    report.endpoints.push_back(mismatch);
+    copied.inventory = row;
+    copied.findings.push_back({"mac-mismatch", Severity::high, "", ""});
+    report.endpoints.push_back(copied);
     ReportEndpoint lower_case_vendor = legacy_grandstream("10.0.0.8", "000B82000008");
     lower_case_vendor.vendor = "grandstream";
+    lower_case_vendor.provenance_vendor = "GRANDSTREAM";
     report.endpoints.push_back(lower_case_vendor);
 
     const UpdateBatches batches = grandstream_update_batches(report, 1000);
     REQUIRE(batches.batches.size() == 1);
-    CHECK(batches.batches[0] == std::vector<std::string>{"000B82000001", "000B82000007", "000B82000008", "EC74D7000004"});
+    CHECK(batches.batches[0] == std::vector<std::string>{"000B82000001", "000B82000008", "000B82FFFFFF", "EC74D7000004"});
     REQUIRE(batches.entries.size() == 6);
     CHECK(batches.entries[0].ip == "10.0.0.1");
     CHECK(batches.entries[0].status == "batched");
+    CHECK(batches.entries[0].reason == "legacy-generation");
+    CHECK(batches.entries[0].mac_source == "certificate");
+    CHECK(batches.entries[0].note.find("own MAC is unknown") != std::string::npos);
     CHECK(batches.entries[1].ip == "10.0.0.6");
     CHECK(batches.entries[1].status == "duplicate");
     CHECK(batches.entries[1].line == 1);
     CHECK(batches.entries[1].note.find("10.0.0.1") != std::string::npos);
-    CHECK(batches.entries[2].mac == "000B82000007");
-    CHECK(batches.entries[2].note.find("000B82FFFFFF") != std::string::npos);
+    CHECK(batches.entries[2].ip == "10.0.0.8");
+    // The copied certificate: the device's own MAC is listed, never the one its certificate names.
+    CHECK(batches.entries[3].ip == "10.0.0.7");
+    CHECK(batches.entries[3].mac == "000B82FFFFFF");
+    CHECK(batches.entries[3].mac_source == "inventory");
+    CHECK(batches.entries[3].note.find("issued to MAC 000B82000007") != std::string::npos);
+    CHECK(batches.entries[3].note.find("mac-mismatch") != std::string::npos);
     CHECK(batches.entries[4].mac == "EC74D7000004");
+    CHECK(batches.entries[4].mac_source == "inventory");
+    CHECK(batches.entries[4].note.empty());
     CHECK(batches.entries[4].model == "GRP2614");
     CHECK(batches.entries[4].line == 4);
     CHECK(batches.entries[5].ip == "10.0.0.5");
     CHECK(batches.entries[5].status == "skipped");
     CHECK(batches.entries[5].batch == 0);
+    CHECK(batches.entries[5].mac_source.empty());
     CHECK_FALSE(batches.entries[5].note.empty());
     CHECK(batches.skipped() == 1);
+  }
+
+  TEST_CASE("every generation the portal fixes, on Grandstream factory certificates only, with the reasons")
+  {
+    ScanReport report;
+    // SHA1 and MD5 factory certificates: the portal replaces them too.
+    ReportEndpoint sha1 = endpoint("10.0.1.1", 443, "Grandstream", "000B82000101", {"sha1-rejected"});
+    sha1.signature_label = "RSA+SHA1";
+    sha1.inventory = inventory_row("10.0.1.1", "000B82000101");
+    report.endpoints.push_back(sha1);
+    ReportEndpoint md5 = endpoint("10.0.1.2", 443, "Grandstream", "000B82000102", {"weak-signature"});
+    md5.signature_label = "RSA+MD5";
+    report.endpoints.push_back(md5);
+    // Two ports, two reasons: both named, in a fixed order.
+    report.endpoints.push_back(endpoint("10.0.1.3", 5061, "Grandstream", "000B82000103", {"sha1-rejected"}));
+    report.endpoints.push_back(legacy_grandstream("10.0.1.3", "000B82000103"));
+    // Not factory, or not Grandstream's factory CA, or not a Grandstream device: never listed.
+    ReportEndpoint self_signed = endpoint("10.0.1.4", 443, "Grandstream", "000B82000104", {"sha1-rejected"});
+    self_signed.provenance_kind = ProvenanceKind::self_signed;
+    self_signed.provenance_vendor.clear();
+    report.endpoints.push_back(self_signed);
+    ReportEndpoint enterprise = endpoint("10.0.1.5", 443, "Grandstream", "000B82000105", {"weak-signature"});
+    enterprise.provenance_kind = ProvenanceKind::custom_ca;
+    enterprise.provenance_vendor.clear();
+    report.endpoints.push_back(enterprise);
+    ReportEndpoint other_factory = endpoint("10.0.1.6", 443, "Grandstream", "000B82000106", {"sha1-rejected"});
+    other_factory.provenance_vendor = "Polycom";
+    report.endpoints.push_back(other_factory);
+    ReportEndpoint polycom_device = endpoint("10.0.1.7", 443, "Polycom", "000B82000107",
+                                             {"legacy-generation", "vendor-mismatch"});
+    polycom_device.provenance_vendor = "Grandstream";
+    report.endpoints.push_back(polycom_device);
+    // Other findings on a Grandstream factory certificate: not the portal's business.
+    report.endpoints.push_back(endpoint("10.0.1.8", 443, "Grandstream", "000B82000108", {"expired", "generic-cn"}));
+
+    const UpdateBatches batches = grandstream_update_batches(report, 1000);
+    REQUIRE(batches.batches.size() == 1);
+    CHECK(batches.batches[0] == std::vector<std::string>{"000B82000101", "000B82000102", "000B82000103"});
+    REQUIRE(batches.entries.size() == 3);
+    CHECK(batches.entries[0].reason == "sha1-rejected");
+    CHECK(batches.entries[0].mac_source == "inventory");
+    CHECK(batches.entries[0].note.empty());
+    CHECK(batches.entries[1].reason == "weak-signature");
+    CHECK(batches.entries[1].mac_source == "certificate");
+    CHECK(batches.entries[2].reason == "legacy-generation sha1-rejected");
+    CHECK(grandstream_update_reasons() == std::vector<std::string>{"legacy-generation", "sha1-rejected", "weak-signature"});
   }
 
   TEST_CASE("no legacy device: no batch")

@@ -480,9 +480,26 @@ TEST_SUITE("scanner.audit")
       const Finding* finding = find(record, "mac-mismatch");
       REQUIRE(finding != nullptr);
       CHECK(finding->severity == Severity::high);
+      CHECK(contains(finding->message, "issued to another device"));
       CHECK(contains(finding->message, "0004F2A1B2C3"));
-      CHECK(contains(finding->message, "0004F2000001"));
+      CHECK(contains(finding->message, "0004F2000001 (from the inventory)"));
+      CHECK(contains(finding->remediation, "copied"));
       CHECK(codes(record) == Codes{"mac-mismatch", "self-signed"});
+    }
+    SUBCASE("a MAC from a DHCP lease counts as the device's own")
+    {
+      InventoryRow row; // as merge_dhcp_leases makes it for a lease the inventory does not list
+      row.line = 7;
+      row.ip = k_ip;
+      row.mac = "0004F2000001";
+      row.extra.emplace_back("dhcp_lease", "leases:7");
+      audit.inventory.rows.push_back(row);
+      audit.inventory.index();
+      const Record record = audit.record({own.der()});
+      const Finding* finding = find(record, "mac-mismatch");
+      REQUIRE(finding != nullptr);
+      CHECK(finding->severity == Severity::high);
+      CHECK(contains(finding->message, "0004F2000001 (from the inventory/DHCP lease)"));
     }
     SUBCASE("the same MAC, spelled otherwise in the CN")
     {
@@ -725,6 +742,10 @@ TEST_SUITE("scanner.audit")
       CHECK(record.assessment.provenance.vendor == "Polycom");
       CHECK(record.assessment.vendor == "Yealink");
       CHECK(record.assessment.vendor_source == "inventory");
+      const Finding* finding = find(record, "vendor-mismatch");
+      REQUIRE(finding != nullptr);
+      CHECK(contains(finding->message, "Yealink (by the inventory)"));
+      CHECK(contains(finding->message, "Polycom CA certificates given"));
     }
     SUBCASE("MAC prefix of the CN")
     {
@@ -792,7 +813,7 @@ TEST_SUITE("scanner.audit")
       CHECK(record.assessment.vendor == "Yealink");
       CHECK(record.assessment.vendor_source == "subject-name");
     }
-    SUBCASE("a verified chain names the vendor over the MAC prefix")
+    SUBCASE("a verified chain does not rename a device whose MAC prefix names its vendor")
     {
       const Issued root = issue_ca(k_polycom_root_subject);
       const Issued issuing = issue(k_polycom_issuing_subject, &root, {.ca = true});
@@ -800,8 +821,22 @@ TEST_SUITE("scanner.audit")
       REQUIRE(audit.trust.add_vendor_bundle("Polycom", root.pem(), "polycom.pem").ok());
       const Record record = audit.record({leaf.der(), issuing.der()});
       CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      CHECK(record.assessment.provenance.vendor == "Polycom");
+      CHECK(record.assessment.vendor == "Grandstream");
+      CHECK(record.assessment.vendor_source == "mac-prefix");
+      CHECK(find(record, "vendor-mismatch") != nullptr);
+    }
+    SUBCASE("a verified chain names the vendor over the certificate's own names")
+    {
+      const Issued root = issue_ca(k_polycom_root_subject);
+      const Issued issuing = issue(k_polycom_issuing_subject, &root, {.ca = true});
+      const Issued leaf = issue("/O=Yealink/CN=phone-7", &issuing); // names Yealink, no MAC
+      REQUIRE(audit.trust.add_vendor_bundle("Polycom", root.pem(), "polycom.pem").ok());
+      const Record record = audit.record({leaf.der(), issuing.der()});
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
       CHECK(record.assessment.vendor == "Polycom");
-      CHECK(record.assessment.vendor_source != "mac-prefix");
+      CHECK(record.assessment.vendor_source == "issuer-name");
+      CHECK(find(record, "vendor-mismatch") == nullptr);
     }
     SUBCASE("nothing to go on")
     {
@@ -809,6 +844,119 @@ TEST_SUITE("scanner.audit")
       const Record record = audit.record({leaf.der()});
       CHECK(record.assessment.vendor.empty());
       CHECK(record.assessment.vendor_source.empty());
+    }
+  }
+
+  TEST_CASE("vendor-mismatch: the device's vendor stays when its certificate is another vendor's")
+  {
+    Audit audit;
+    // A bundle given as Grandstream's that holds the Polycom root (mislabelled), and a Polycom
+    // phone's RSA+SHA256 certificate under it: RSA+SHA256 is Grandstream's legacy generation.
+    const Issued polycom_root = issue_ca(k_polycom_root_subject, {.key = shared_rsa_2048()});
+
+    SUBCASE("a mislabelled bundle does not rename a Polycom device (MAC prefix of the inventory)")
+    {
+      REQUIRE(audit.trust.add_vendor_bundle("Grandstream", polycom_root.pem(), "gs.pem").ok());
+      audit.add_row(k_ip, "0004F2A1B2C3");
+      const Issued leaf = issue("/CN=0004F2A1B2C3", &polycom_root);
+      const Record record = audit.record({leaf.der()});
+      REQUIRE(record.leaf()->signature.label == "RSA+SHA256");
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      CHECK(record.assessment.provenance.basis == ProvenanceBasis::chain);
+      CHECK(record.assessment.provenance.vendor == "Grandstream");
+      CHECK(record.assessment.vendor == "Polycom");
+      CHECK(record.assessment.vendor_source == "mac-prefix");
+      CHECK(codes(record) == Codes{"vendor-mismatch"}); // no Grandstream legacy-generation on a Polycom phone
+      const Finding* finding = find(record, "vendor-mismatch");
+      REQUIRE(finding != nullptr);
+      CHECK(finding->severity == Severity::medium);
+      CHECK(contains(finding->message, "the device is Polycom (by the MAC prefix of 0004F2A1B2C3, from the inventory)"));
+      CHECK(contains(finding->message, "Grandstream CA certificates given"));
+      CHECK(finding->remediation == default_remediation("vendor-mismatch"));
+    }
+    SUBCASE("the MAC prefix of the CN, no inventory: vendor-specific findings keep the device's profile")
+    {
+      REQUIRE(audit.trust.add_vendor_bundle("Grandstream", polycom_root.pem(), "gs.pem").ok());
+      const Issued leaf = issue("/CN=0004F2A1B2C3", &polycom_root, {.hash = "sha1"});
+      const Record record = audit.record({leaf.der()});
+      CHECK(record.assessment.vendor == "Polycom");
+      CHECK(codes(record) == Codes{"sha1-rejected", "vendor-mismatch"});
+      CHECK(find(record, "sha1-rejected")->remediation == audit.profile("Polycom").remediation.at("sha1-rejected"));
+      CHECK(contains(find(record, "vendor-mismatch")->message, "0004F2A1B2C3, from the certificate's CN)"));
+    }
+    SUBCASE("an IEEE registry vendor without a profile")
+    {
+      std::istringstream csv("Registry,Assignment,Organization Name,Organization Address\r\n"
+                             "MA-L,001A2B,Acme Telephones Ltd,1 Main Street Springfield US\r\n");
+      REQUIRE(audit.registry.add_csv(csv, "oui.csv").ok());
+      REQUIRE(audit.trust.add_vendor_bundle("Grandstream", polycom_root.pem(), "gs.pem").ok());
+      const Issued leaf = issue("/CN=001A2B000001", &polycom_root);
+      const Record record = audit.record({leaf.der()});
+      CHECK(record.assessment.vendor == "Acme Telephones Ltd");
+      CHECK(record.assessment.vendor_source == "ieee-registry");
+      REQUIRE(find(record, "vendor-mismatch") != nullptr);
+      CHECK(contains(find(record, "vendor-mismatch")->message, "IEEE registry"));
+      CHECK(find(record, "legacy-generation") == nullptr);
+    }
+    SUBCASE("an issuer named like another vendor's factory CA (not verified)")
+    {
+      const Issued grandstream_ca = issue_ca(k_grandstream_rsa_ca_subject, {.key = shared_rsa_2048()});
+      const Issued leaf = issue("/CN=0004F2A1B2C3", &grandstream_ca);
+      const Record record = audit.record({leaf.der()});
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      CHECK(record.assessment.provenance.basis == ProvenanceBasis::issuer_name);
+      CHECK(record.assessment.provenance.vendor == "Grandstream");
+      CHECK(record.assessment.vendor == "Polycom");
+      CHECK(codes(record) == Codes{"vendor-mismatch"});
+      CHECK(contains(find(record, "vendor-mismatch")->message, "names the Grandstream factory CA as its issuer"));
+    }
+    SUBCASE("the same vendor, spelled as an alias in the inventory: no finding")
+    {
+      const Issued grandstream_ca = issue_ca(k_grandstream_rsa_ca_subject, {.key = shared_rsa_2048()});
+      REQUIRE(audit.trust.add_vendor_bundle("grandstream", grandstream_ca.pem(), "gs.pem").ok());
+      audit.add_row(k_ip, "", "Grandstream Networks, Inc.");
+      const Issued leaf = issue("/CN=000B82A1B2C3", &grandstream_ca);
+      const Record record = audit.record({leaf.der()});
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      CHECK(record.assessment.vendor == "Grandstream");
+      CHECK(codes(record) == Codes{"legacy-generation"});
+    }
+    SUBCASE("a self-signed or enterprise certificate is no other vendor's: no finding")
+    {
+      const Issued own = issue("/CN=0004F2A1B2C3", nullptr);
+      CHECK(find(audit.record({own.der()}), "vendor-mismatch") == nullptr);
+    }
+  }
+
+  TEST_CASE("a Grandstream factory certificate signed with SHA1 or MD5 is factory")
+  {
+    Audit audit;
+    const Issued ca = issue_ca(k_grandstream_rsa_ca_subject, {.key = shared_rsa_2048()});
+    const Issued sha1 = issue("/CN=000B82A1B2C3", &ca, {.hash = "sha1"});
+    const Issued md5 = issue("/CN=000B82A1B2C4", &ca, {.hash = "md5"});
+
+    SUBCASE("by the issuer's name")
+    {
+      const Record record = audit.record({sha1.der()});
+      REQUIRE(record.leaf()->signature.label == "RSA+SHA1");
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      CHECK(record.assessment.provenance.basis == ProvenanceBasis::issuer_name);
+      CHECK(record.assessment.provenance.vendor == "Grandstream");
+      CHECK(codes(record) == Codes{"sha1-rejected"});
+      CHECK(find(record, "sha1-rejected")->remediation == audit.profile("Grandstream").remediation.at("sha1-rejected"));
+    }
+    SUBCASE("verified against the Grandstream bundle")
+    {
+      REQUIRE(audit.trust.add_vendor_bundle("Grandstream", ca.pem(), "gs.pem").ok());
+      for (const Issued* leaf : {&sha1, &md5}) {
+        const Record record = audit.record({leaf->der()});
+        CAPTURE(record.leaf()->signature.label);
+        CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+        CHECK(record.assessment.provenance.basis == ProvenanceBasis::chain);
+        CHECK(record.assessment.provenance.vendor == "Grandstream");
+        CHECK(record.assessment.vendor == "Grandstream");
+        CHECK(codes(record) == Codes{leaf == &sha1 ? "sha1-rejected" : "weak-signature"});
+      }
     }
   }
 

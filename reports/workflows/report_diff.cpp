@@ -587,12 +587,14 @@ void compare_settings(ReportDiff& diff, const ScanReport& older, const ScanRepor
     std::string sides;
     for (const ScanReport* report : {&older, &newer}) {
       if (!report->audit_settings) {
-        sides += (sides.empty() ? "" : " and ") + std::string(report == &older ? "old" : "new") + " report " +
+        sides += (sides.empty() ? "the " : " and the ") + std::string(report == &older ? "old" : "new") + " report " +
                  quote_for_message(report->path) + (report->format == "jsonl" ? " (JSONL)" : "");
       }
     }
-    diff.warnings.push_back("the audit settings (vendor and trust bundles, inventory, profiles) cannot be compared: the " +
-                            sides + " records none (a JSONL report, or one written by an older fleetcert); "
+    const bool both = !older.audit_settings && !newer.audit_settings;
+    diff.warnings.push_back("the audit settings (vendor and trust bundles, inventory, profiles) cannot be compared: " +
+                            sides + (both ? " record" : " records") +
+                            " none (a JSONL report, or one written by an older fleetcert); "
                             "a provenance that changed may follow from other settings");
     return;
   }

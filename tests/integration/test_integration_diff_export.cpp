@@ -373,7 +373,7 @@ TEST_SUITE("integration.diff_export")
     auto changes = changes_by_ip(diff);
     // .1 and .2 lost their chain verification, .3 (another CA's certificate on a Grandstream MAC)
     // gained it from the wrong bundle: the same certificates, so all three follow from the settings.
-    for (const std::string ip : {net.address("0.1"), net.address("0.2"), net.address("0.3")}) {
+    for (const std::string& ip : {net.address("0.1"), net.address("0.2"), net.address("0.3")}) {
       CAPTURE(ip);
       REQUIRE(changes.count(ip) == 1);
       CHECK(changes[ip].at("kind") == "audit-settings-changed");

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <array>
+#include <compare>
+#include <set>
 #include <tuple>
 
 namespace fleetcert {
@@ -555,8 +557,8 @@ std::string describe_files(const std::vector<const AuditInputFile*>& files)
 }
 
 // Compares two lists of files by content (the same content under another path is the same input).
-void compare_files(std::vector<std::string>& out, const std::string& what, const std::vector<const AuditInputFile*>& older,
-                   const std::vector<const AuditInputFile*>& newer)
+void compare_files(std::vector<std::string>& out, const std::string& what,
+                   const std::vector<const AuditInputFile*>& older, const std::vector<const AuditInputFile*>& newer)
 {
   auto contents = [](const std::vector<const AuditInputFile*>& files) {
     std::multiset<std::string> hashes;

@@ -1,5 +1,6 @@
 #include "reports/sinks/json_report.hpp"
 
+#include "reports/encoding/audit_settings_json.hpp"
 #include "reports/encoding/record_json.hpp"
 #include "reports/sinks/summary.hpp"
 #include "reports/encoding/text_safety.hpp"
@@ -297,6 +298,9 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
   scan["failed"] = info.failed;
   if (info.failed) {
     scan["failure"] = to_valid_utf8(info.failure);
+  }
+  if (info.audit_settings) {
+    scan["audit_settings"] = audit_settings_to_json(*info.audit_settings);
   }
 
   m_file.write("\n],\"scan\":");

@@ -3,9 +3,11 @@
 // The engine calls a sink from one thread at a time.
 
 #include "scanner/assessment/record.hpp"
+#include "scanner/model/audit_settings.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ struct ScanInfo
   bool interrupted = false;    // stopped before every planned endpoint was probed (a signal or a failure)
   bool failed = false;         // stopped by a failure (an exception in the engine), not by a signal
   std::string failure;         // why, when failed
+  std::optional<AuditSettings> audit_settings; // the inputs the verdicts depend on (scan.audit_settings)
 };
 
 // Running counts over the records, kept by the engine and written by the sinks at the end.

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <array>
+#include <compare>
+#include <set>
 #include <tuple>
 
 namespace fleetcert {
@@ -21,8 +23,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array k_kinds = {ChangeKind::worse,    ChangeKind::better,   ChangeKind::rotated, ChangeKind::moved,
-                                ChangeKind::appeared, ChangeKind::vanished, ChangeKind::changed};
+constexpr std::array k_kinds = {ChangeKind::worse,    ChangeKind::better,   ChangeKind::audit_settings,
+                                ChangeKind::rotated,  ChangeKind::moved,    ChangeKind::appeared,
+                                ChangeKind::vanished, ChangeKind::changed};
 
 // Findings only the JSON document carries (added when the whole scan is known).
 bool is_fleet_wide(const std::string& code)
@@ -80,23 +83,61 @@ std::string port_prefix(std::uint16_t port)
   return "port " + std::to_string(port) + ": ";
 }
 
-// Compares one ranked property of a port that presented a certificate in both audits.
-void compare_rank(std::vector<ChangeReason>& reasons, std::uint16_t port, const char* field, const char* label,
-                  int before_rank, int after_rank, const std::string& before, const std::string& after,
-                  const std::string& detail)
+// Which way a reason moves the device's rank.
+enum class Direction
 {
-  if (before_rank == after_rank) {
-    return;
-  }
+  none, // not ranked: its effect is set already
+  down,
+  up,
+};
+
+// A reason before the device is classified.
+struct Draft
+{
   ChangeReason reason;
-  reason.effect = after_rank < before_rank ? ChangeKind::worse : ChangeKind::better;
-  reason.field = field;
-  reason.port = port;
-  reason.before = before;
-  reason.after = after;
-  reason.text = port_prefix(port) + label + " " + (before.empty() ? "unknown" : before) + " -> " +
-                (after.empty() ? "unknown" : after) + detail;
-  reasons.push_back(std::move(reason));
+  Direction direction = Direction::none;
+  bool settings = false; // follows from the audit settings (they differ, the certificates did not)
+};
+
+// A device's rank in one audit (see report_diff.hpp); greater is better.
+struct DeviceRank
+{
+  std::vector<int> verdicts;     // ports audited in both, worst first
+  std::array<int, 5> findings{}; // minus the count per severity, critical first
+  std::vector<int> provenance;   // likewise
+  std::vector<int> validity;
+
+  auto operator<=>(const DeviceRank&) const = default;
+};
+
+// Everything compare_devices works out for a device seen in both audits.
+struct Comparison
+{
+  std::vector<Draft> drafts;
+  DeviceRank before, after;
+};
+
+Direction direction_of(int before_rank, int after_rank)
+{
+  return after_rank < before_rank ? Direction::down : after_rank > before_rank ? Direction::up : Direction::none;
+}
+
+std::string or_unknown(const std::string& text)
+{
+  return text.empty() ? std::string("unknown") : text;
+}
+
+bool is_settings_finding(const std::string& code)
+{
+  return std::find(k_settings_findings.begin(), k_settings_findings.end(), code) != k_settings_findings.end();
+}
+
+// A port that presented the same certificate in both audits.
+bool same_certificate(const ReportDevice& older, const ReportDevice& newer, std::uint16_t port)
+{
+  const ReportEndpoint* before = find_port(older, port);
+  const ReportEndpoint* after = find_port(newer, port);
+  return before != nullptr && after != nullptr && before->ok && after->ok && before->sha256 == after->sha256;
 }
 
 struct FindingState
@@ -127,78 +168,117 @@ std::map<std::string, FindingState> findings_of(const ReportDevice& device, cons
   return out;
 }
 
-void compare_findings(std::vector<ChangeReason>& reasons, const ReportDevice& older, const ReportDevice& newer,
-                      const ReportDiff& diff, const DiffOptions& options)
+void count_finding(DeviceRank& rank, Severity severity)
+{
+  --rank.findings[static_cast<std::size_t>(Severity::critical) - static_cast<std::size_t>(severity)];
+}
+
+// Findings added, gone (resolved only when every port that had it was audited again) or changed in
+// severity; the findings compared make the rank's second part.
+void compare_findings(Comparison& out, const ReportDevice& older, const ReportDevice& newer, const ReportDiff& diff,
+                      const DiffOptions& options)
 {
   const auto before = findings_of(older, diff, options);
   const auto after = findings_of(newer, diff, options);
+  // With the settings differing, a finding that follows from them is theirs when every port that
+  // had or has it kept its certificate.
+  auto from_settings = [&](const std::string& code) {
+    if (!diff.settings_differ() || !is_settings_finding(code)) {
+      return false;
+    }
+    std::set<std::uint16_t> ports;
+    for (const auto* side : {&before, &after}) {
+      const auto it = side->find(code);
+      if (it != side->end()) {
+        ports.insert(it->second.ports.begin(), it->second.ports.end());
+      }
+    }
+    return std::all_of(ports.begin(), ports.end(),
+                       [&](std::uint16_t port) { return same_certificate(older, newer, port); });
+  };
   for (const auto& [code, state] : after) {
+    const bool settings = from_settings(code);
+    if (!settings) {
+      count_finding(out.after, state.severity);
+    }
     const auto old = before.find(code);
-    ChangeReason reason;
+    Draft draft;
+    draft.settings = settings;
+    ChangeReason& reason = draft.reason;
     reason.field = "finding";
     reason.code = code;
     reason.after = std::string(to_string(state.severity));
     if (old == before.end()) {
-      reason.effect = ChangeKind::worse;
+      draft.direction = Direction::down;
       reason.text = "new finding " + code + " (" + reason.after + "): " + state.message;
     } else if (old->second.severity != state.severity) {
       reason.before = std::string(to_string(old->second.severity));
-      reason.effect = static_cast<int>(state.severity) > static_cast<int>(old->second.severity) ? ChangeKind::worse
-                                                                                               : ChangeKind::better;
+      draft.direction = direction_of(-static_cast<int>(old->second.severity), -static_cast<int>(state.severity));
       reason.text = "finding " + code + " " + reason.before + " -> " + reason.after + ": " + state.message;
     } else {
       continue;
     }
-    reasons.push_back(std::move(reason));
+    out.drafts.push_back(std::move(draft));
   }
   for (const auto& [code, state] : before) {
+    const bool settings = from_settings(code);
     if (after.count(code) != 0) {
+      if (!settings) {
+        count_finding(out.before, state.severity);
+      }
       continue;
     }
-    // Resolved only when every port that had it was audited again (presented a certificate).
     const bool audited_again = std::all_of(state.ports.begin(), state.ports.end(), [&](std::uint16_t port) {
       const ReportEndpoint* endpoint = find_port(newer, port);
       return endpoint != nullptr && endpoint->ok;
     });
     if (!audited_again) {
-      continue;
+      continue; // not known to be gone: neither a reason nor ranked
     }
-    ChangeReason reason;
-    reason.effect = ChangeKind::better;
+    if (!settings) {
+      count_finding(out.before, state.severity);
+    }
+    Draft draft;
+    draft.settings = settings;
+    draft.direction = Direction::up;
+    ChangeReason& reason = draft.reason;
     reason.field = "finding";
     reason.code = code;
     reason.before = std::string(to_string(state.severity));
-    reason.text = "finding " + code + " (" + reason.before + ") resolved";
-    reasons.push_back(std::move(reason));
+    reason.text = "resolved " + code + " (" + reason.before + ")";
+    out.drafts.push_back(std::move(draft));
   }
 }
 
-void compare_fact(std::vector<ChangeReason>& reasons, const char* field, const std::string& before,
-                  const std::string& after)
+Draft fact_draft(const char* field, const std::string& before, const std::string& after)
 {
-  if (before.empty() || after.empty() || before == after) {
-    return;
-  }
-  ChangeReason reason;
-  reason.field = field;
-  reason.before = before;
-  reason.after = after;
-  reason.text = std::string(field) + " " + before + " -> " + after;
-  reasons.push_back(std::move(reason));
+  Draft draft;
+  draft.reason.effect = ChangeKind::changed;
+  draft.reason.field = field;
+  draft.reason.before = before;
+  draft.reason.after = after;
+  draft.reason.text = std::string(field) + " " + before + " -> " + after;
+  return draft;
 }
 
-std::vector<ChangeReason> compare_devices(const ReportDevice& older, const ReportDevice& newer, bool moved,
-                                          const ReportDiff& diff, const DiffOptions& options)
+bool fact_changed(const std::string& before, const std::string& after)
 {
-  std::vector<ChangeReason> reasons;
+  return !before.empty() && !after.empty() && before != after;
+}
+
+Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer, bool moved, const ReportDiff& diff,
+                           const DiffOptions& options)
+{
+  Comparison out;
   if (moved) {
-    ChangeReason reason;
+    Draft draft;
+    ChangeReason& reason = draft.reason;
     reason.effect = ChangeKind::moved;
     reason.field = "address";
     reason.before = older.address();
     reason.after = newer.address();
     reason.text = "moved from " + reason.before + " to " + reason.after + " (same MAC " + newer.mac + ")";
-    reasons.push_back(std::move(reason));
+    out.drafts.push_back(std::move(draft));
   }
   std::set<std::uint16_t> ports;
   for (const ReportEndpoint* endpoint : older.endpoints) {
@@ -207,14 +287,18 @@ std::vector<ChangeReason> compare_devices(const ReportDevice& older, const Repor
   for (const ReportEndpoint* endpoint : newer.endpoints) {
     ports.insert(endpoint->port);
   }
+  bool rotated = false;
   for (const std::uint16_t port : ports) {
     const ReportEndpoint* before = find_port(older, port);
     const ReportEndpoint* after = find_port(newer, port);
     const bool was_ok = before != nullptr && before->ok;
     const bool is_ok = after != nullptr && after->ok;
     if (was_ok && is_ok) {
-      if (before->sha256 != after->sha256) {
-        ChangeReason reason;
+      const bool same = before->sha256 == after->sha256;
+      if (!same) {
+        rotated = true;
+        Draft draft;
+        ChangeReason& reason = draft.reason;
         reason.effect = ChangeKind::rotated;
         reason.field = "certificate";
         reason.port = port;
@@ -223,49 +307,130 @@ std::vector<ChangeReason> compare_devices(const ReportDevice& older, const Repor
         reason.text = port_prefix(port) + "new certificate " + short_hash(after->sha256) + " (was " +
                       short_hash(before->sha256) + ")";
         if (before->signature_label != after->signature_label) {
-          reason.text += ", " + (before->signature_label.empty() ? "unknown" : before->signature_label) + " -> " +
-                         (after->signature_label.empty() ? "unknown" : after->signature_label);
+          reason.text += ", " + or_unknown(before->signature_label) + " -> " + or_unknown(after->signature_label);
         }
-        reasons.push_back(std::move(reason));
+        out.drafts.push_back(std::move(draft));
       }
-      const std::string label = after->signature_label.empty() ? "" : " (" + after->signature_label + ")";
-      compare_rank(reasons, port, "signature_verdict", "signature verdict",
-                   signature_verdict_rank(before->signature_verdict), signature_verdict_rank(after->signature_verdict),
-                   word_of(before->signature_verdict), word_of(after->signature_verdict), label);
-      compare_rank(reasons, port, "provenance", "provenance",
-                   provenance_rank(before->provenance_kind, before->provenance_basis),
-                   provenance_rank(after->provenance_kind, after->provenance_basis), before->provenance(),
-                   after->provenance(), "");
-      const std::string until = after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "";
-      compare_rank(reasons, port, "validity", "validity", validity_rank(before->validity),
-                   validity_rank(after->validity), word_of(before->validity), word_of(after->validity), until);
+      const int verdict_before = signature_verdict_rank(before->signature_verdict);
+      const int verdict_after = signature_verdict_rank(after->signature_verdict);
+      out.before.verdicts.push_back(verdict_before);
+      out.after.verdicts.push_back(verdict_after);
+      if (verdict_before != verdict_after) {
+        Draft draft;
+        draft.direction = direction_of(verdict_before, verdict_after);
+        ChangeReason& reason = draft.reason;
+        reason.field = "signature_verdict";
+        reason.port = port;
+        reason.before = word_of(before->signature_verdict);
+        reason.after = word_of(after->signature_verdict);
+        reason.text = port_prefix(port) + "signature " + or_unknown(before->signature_label) + " -> " +
+                      or_unknown(after->signature_label) + " (" + or_unknown(reason.after) + ", was " +
+                      or_unknown(reason.before) + ")";
+        out.drafts.push_back(std::move(draft));
+      }
+      const int provenance_before = provenance_rank(before->provenance_kind, before->provenance_basis);
+      const int provenance_after = provenance_rank(after->provenance_kind, after->provenance_basis);
+      const bool settings = diff.settings_differ() && same;
+      if (!settings) {
+        out.before.provenance.push_back(provenance_before);
+        out.after.provenance.push_back(provenance_after);
+      }
+      if (provenance_before != provenance_after) {
+        Draft draft;
+        draft.direction = direction_of(provenance_before, provenance_after);
+        draft.settings = settings;
+        ChangeReason& reason = draft.reason;
+        reason.field = "provenance";
+        reason.port = port;
+        reason.before = before->provenance();
+        reason.after = after->provenance();
+        reason.text = port_prefix(port) + "provenance " + or_unknown(reason.before) + " -> " + or_unknown(reason.after);
+        out.drafts.push_back(std::move(draft));
+      }
+      const int validity_before = validity_rank(before->validity);
+      const int validity_after = validity_rank(after->validity);
+      out.before.validity.push_back(validity_before);
+      out.after.validity.push_back(validity_after);
+      if (validity_before != validity_after) {
+        Draft draft;
+        draft.direction = direction_of(validity_before, validity_after);
+        ChangeReason& reason = draft.reason;
+        reason.field = "validity";
+        reason.port = port;
+        reason.before = word_of(before->validity);
+        reason.after = word_of(after->validity);
+        reason.text = port_prefix(port) + "validity " + or_unknown(reason.before) + " -> " + or_unknown(reason.after) +
+                      (after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "");
+        out.drafts.push_back(std::move(draft));
+      }
     } else if (was_ok && after != nullptr) { // absent: the port was not scanned this time
-      ChangeReason reason;
+      Draft draft;
+      ChangeReason& reason = draft.reason;
       reason.effect = options.vanished_is_worse ? ChangeKind::worse : ChangeKind::changed;
       reason.field = "answering";
       reason.port = port;
       reason.before = "ok";
       reason.after = error_word(after);
       reason.text = port_prefix(port) + "stopped answering (" + reason.after + ")";
-      reasons.push_back(std::move(reason));
+      out.drafts.push_back(std::move(draft));
     } else if (is_ok && !was_ok) {
-      ChangeReason reason;
+      Draft draft;
+      ChangeReason& reason = draft.reason;
       reason.effect = ChangeKind::changed;
       reason.field = "answering";
       reason.port = port;
       reason.before = error_word(before);
       reason.after = "ok";
       reason.text = port_prefix(port) + "presents a certificate now (was " + reason.before + ")";
-      reasons.push_back(std::move(reason));
+      out.drafts.push_back(std::move(draft));
     }
   }
-  compare_findings(reasons, older, newer, diff, options);
-  if (!moved) {
-    compare_fact(reasons, "mac", older.mac, newer.mac);
+  std::sort(out.before.verdicts.begin(), out.before.verdicts.end());
+  std::sort(out.after.verdicts.begin(), out.after.verdicts.end());
+  std::sort(out.before.provenance.begin(), out.before.provenance.end());
+  std::sort(out.after.provenance.begin(), out.after.provenance.end());
+  std::sort(out.before.validity.begin(), out.before.validity.end());
+  std::sort(out.after.validity.begin(), out.after.validity.end());
+  compare_findings(out, older, newer, diff, options);
+  if (!moved && fact_changed(older.mac, newer.mac)) {
+    out.drafts.push_back(fact_draft("mac", older.mac, newer.mac));
   }
-  compare_fact(reasons, "vendor", older.vendor, newer.vendor);
-  compare_fact(reasons, "model", older.model, newer.model);
-  compare_fact(reasons, "site", older.site, newer.site);
+  if (fact_changed(older.vendor, newer.vendor)) {
+    out.drafts.push_back(fact_draft("vendor", older.vendor, newer.vendor));
+    out.drafts.back().settings = diff.settings_differ() && !rotated;
+  }
+  for (const auto& [field, before, after] : {std::tuple{"model", &older.model, &newer.model},
+                                             std::tuple{"site", &older.site, &newer.site}}) {
+    if (fact_changed(*before, *after)) {
+      out.drafts.push_back(fact_draft(field, *before, *after));
+    }
+  }
+  return out;
+}
+
+// The reasons' effects from the rank: worse or better the way the device's rank moved (a reason
+// that went the other way is "changed", so a mixed change is never called better), "worse" too
+// when a reason is worse by itself (--vanished-is-worse); audit-settings-changed for what follows
+// from differing settings.
+std::vector<ChangeReason> settle(Comparison comparison)
+{
+  const bool worse_by_itself = std::any_of(comparison.drafts.begin(), comparison.drafts.end(), [](const Draft& d) {
+    return d.direction == Direction::none && d.reason.effect == ChangeKind::worse;
+  });
+  const Direction device = worse_by_itself || comparison.after < comparison.before ? Direction::down
+                           : comparison.after > comparison.before               ? Direction::up
+                                                                                : Direction::none;
+  std::vector<ChangeReason> reasons;
+  for (Draft& draft : comparison.drafts) {
+    if (draft.settings) {
+      draft.reason.effect = ChangeKind::audit_settings;
+    } else if (draft.direction != Direction::none) {
+      draft.reason.effect = draft.direction != device ? ChangeKind::changed
+                            : device == Direction::down ? ChangeKind::worse
+                                                        : ChangeKind::better;
+    }
+    reasons.push_back(std::move(draft.reason));
+  }
   return reasons;
 }
 
@@ -363,14 +528,82 @@ json report_facts(const ScanReport& report)
   return out;
 }
 
+// The kind as the text names it: "audit settings changed".
+std::string text_label(ChangeKind kind)
+{
+  std::string out(to_string(kind));
+  std::replace(out.begin(), out.end(), '-', ' ');
+  return out;
+}
+
 std::string totals_line(const ReportDiff& diff)
 {
   std::string out;
   for (const ChangeKind kind : k_kinds) {
     const auto it = diff.totals.find(kind);
-    out += std::to_string(it == diff.totals.end() ? 0 : it->second) + " " + std::string(to_string(kind)) + ", ";
+    out += std::to_string(it == diff.totals.end() ? 0 : it->second) + " " + text_label(kind) + ", ";
   }
   return out + std::to_string(diff.unchanged) + " unchanged";
+}
+
+// "a.pem (sha256 0123456789ab...)", or "none".
+std::string describe_files(const std::vector<const AuditInputFile*>& files)
+{
+  std::string out;
+  for (const AuditInputFile* file : files) {
+    out += (out.empty() ? "" : ", ") + quote_for_message(file->file) + " (sha256 " + short_hash(file->sha256) + ")";
+  }
+  return out.empty() ? std::string("none") : out;
+}
+
+// Compares two lists of files by content (the same content under another path is the same input).
+void compare_files(std::vector<std::string>& out, const std::string& what,
+                   const std::vector<const AuditInputFile*>& older, const std::vector<const AuditInputFile*>& newer)
+{
+  auto contents = [](const std::vector<const AuditInputFile*>& files) {
+    std::multiset<std::string> hashes;
+    for (const AuditInputFile* file : files) {
+      hashes.insert(file->sha256);
+    }
+    return hashes;
+  };
+  if (contents(older) != contents(newer)) {
+    out.push_back(what + ": old " + describe_files(older) + "; new " + describe_files(newer));
+  }
+}
+
+std::vector<const AuditInputFile*> pointers(const std::vector<AuditInputFile>& files)
+{
+  std::vector<const AuditInputFile*> out;
+  for (const AuditInputFile& file : files) {
+    out.push_back(&file);
+  }
+  return out;
+}
+
+// The settings' differences or why they cannot be compared, as the diff's warnings.
+void compare_settings(ReportDiff& diff, const ScanReport& older, const ScanReport& newer)
+{
+  diff.settings_compared = older.audit_settings.has_value() && newer.audit_settings.has_value();
+  if (!diff.settings_compared) {
+    std::string sides;
+    for (const ScanReport* report : {&older, &newer}) {
+      if (!report->audit_settings) {
+        sides += (sides.empty() ? "the " : " and the ") + std::string(report == &older ? "old" : "new") + " report " +
+                 quote_for_message(report->path) + (report->format == "jsonl" ? " (JSONL)" : "");
+      }
+    }
+    const bool both = !older.audit_settings && !newer.audit_settings;
+    diff.warnings.push_back("the audit settings (vendor and trust bundles, inventory, profiles) cannot be compared: " +
+                            sides + (both ? " record" : " records") +
+                            " none (a JSONL report, or one written by an older fleetcert); "
+                            "a provenance that changed may follow from other settings");
+    return;
+  }
+  diff.settings_differences = audit_settings_differences(*older.audit_settings, *newer.audit_settings);
+  for (const std::string& difference : diff.settings_differences) {
+    diff.warnings.push_back("the audit settings differ: " + difference);
+  }
 }
 
 } // namespace
@@ -380,6 +613,7 @@ std::string_view to_string(ChangeKind kind)
   switch (kind) {
   case ChangeKind::worse: return "worse";
   case ChangeKind::better: return "better";
+  case ChangeKind::audit_settings: return "audit-settings-changed";
   case ChangeKind::rotated: return "rotated";
   case ChangeKind::moved: return "moved";
   case ChangeKind::appeared: return "appeared";
@@ -428,6 +662,31 @@ int validity_rank(std::optional<Validity> validity)
   return 0;
 }
 
+std::vector<std::string> audit_settings_differences(const AuditSettings& older, const AuditSettings& newer)
+{
+  std::vector<std::string> out;
+  std::map<std::string, std::pair<std::vector<const AuditInputFile*>, std::vector<const AuditInputFile*>>> by_vendor;
+  for (const AuditInputFile& file : older.vendor_cas) {
+    by_vendor[ascii_lower(file.vendor)].first.push_back(&file);
+  }
+  for (const AuditInputFile& file : newer.vendor_cas) {
+    by_vendor[ascii_lower(file.vendor)].second.push_back(&file);
+  }
+  for (const auto& [key, files] : by_vendor) {
+    const std::string& vendor = (files.first.empty() ? files.second : files.first).front()->vendor;
+    compare_files(out, "--vendor-ca " + quote_for_message(vendor), files.first, files.second);
+  }
+  compare_files(out, "--trust", pointers(older.trust), pointers(newer.trust));
+  compare_files(out, "--inventory", pointers(older.inventory), pointers(newer.inventory));
+  compare_files(out, "--dhcp-leases", pointers(older.dhcp_leases), pointers(newer.dhcp_leases));
+  if (older.builtin_profiles_sha256 != newer.builtin_profiles_sha256) {
+    out.push_back("the built-in vendor profiles differ (sha256 " + short_hash(older.builtin_profiles_sha256) + " -> " +
+                  short_hash(newer.builtin_profiles_sha256) + "): another fleetcert version");
+  }
+  compare_files(out, "--profiles", pointers(older.profile_files), pointers(newer.profile_files));
+  return out;
+}
+
 bool ReportDiff::worse() const
 {
   return std::any_of(changes.begin(), changes.end(), [](const DeviceChange& c) { return c.counts_as_worse; });
@@ -437,6 +696,7 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
 {
   ReportDiff diff;
   diff.fleet_findings_compared = older.format != "jsonl" && newer.format != "jsonl";
+  compare_settings(diff, older, newer);
   for (const ChangeKind kind : k_kinds) {
     diff.totals[kind] = 0;
   }
@@ -516,7 +776,7 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
       change.after = snapshot(*pair.newer);
     }
     if (was_answering && is_answering) {
-      change.reasons = compare_devices(*pair.older, *pair.newer, pair.moved, diff, options);
+      change.reasons = settle(compare_devices(*pair.older, *pair.newer, pair.moved, diff, options));
       if (!classify(change)) {
         ++diff.unchanged;
         continue;
@@ -554,6 +814,10 @@ json diff_to_json(const ReportDiff& diff, const ScanReport& older, const ScanRep
   out["ignored"] = json(std::vector<std::string>(options.ignored_codes.begin(), options.ignored_codes.end()));
   out["fleet_findings_compared"] = diff.fleet_findings_compared;
   out["vanished_is_worse"] = options.vanished_is_worse;
+  out["audit_settings"] = {{"compared", diff.settings_compared},
+                           {"differ", diff.settings_differ()},
+                           {"differences", diff.settings_differences}};
+  out["warnings"] = diff.warnings;
   out["worse"] = diff.worse();
   json totals = json::object();
   for (const ChangeKind kind : k_kinds) {
@@ -613,9 +877,16 @@ std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const 
   if (!diff.fleet_findings_compared) {
     out += "(a JSONL report has no fleet-wide findings: shared-certificate, shared-key and not-in-inventory are not compared)\n";
   }
+  for (const std::string& warning : diff.warnings) {
+    out += "warning: " + terminal_safe(warning) + "\n";
+  }
+  if (diff.settings_differ()) {
+    out += "(provenance, vendor and the findings that follow from them, changed on unchanged certificates, are "
+           "listed as audit settings changed, neither worse nor better)\n";
+  }
   for (const DeviceChange& change : diff.changes) {
     const DeviceSnapshot& now = change.current();
-    const std::string kind = ascii_upper(to_string(change.kind));
+    const std::string kind = ascii_upper(text_label(change.kind));
     std::string line = "\n" + kind + std::string(kind.size() < 9 ? 9 - kind.size() : 1, ' ');
     line += terminal_safe(now.address());
     for (const std::string* fact : {&now.mac, &now.vendor, &now.model, &now.site}) {
@@ -626,13 +897,13 @@ std::string diff_to_text(const ReportDiff& diff, const ScanReport& older, const 
     if (!change.also.empty()) {
       line += "  [also";
       for (const ChangeKind kind_also : change.also) {
-        line += " " + std::string(to_string(kind_also));
+        line += (kind_also == change.also.front() ? " " : ", ") + text_label(kind_also);
       }
       line += "]";
     }
     out += line + "\n";
     for (const ChangeReason& reason : change.reasons) {
-      out += "    " + std::string(to_string(reason.effect)) + ": " + terminal_safe(reason.text) + "\n";
+      out += "    " + text_label(reason.effect) + ": " + terminal_safe(reason.text) + "\n";
     }
   }
   if (!diff.changes.empty()) {

@@ -4,21 +4,30 @@
 // and as terminal text is here too, writing files is the command's job.
 //
 // Devices are matched first by MAC (when a MAC is known on both sides and names one address in
-// each report), so a device that moved is one change, then by address. Orders used to call a
-// change worse or better (higher is better):
-//   signature verdict  current > legacy > rejected > unknown
-//   provenance         factory/chain > factory/issuer-name > custom-ca/chain > custom-ca/issuer-name
-//                      > self-signed > unknown
-//   validity           valid > expiring > expired = not-yet-valid
+// each report), so a device that moved is one change, then by address. A device seen in both
+// audits is ranked in each, and is worse when its rank drops, better when it rises (a mixed change
+// is one or the other, never both). The rank compares, in this order, until one differs:
+//   1. the signature verdicts of its ports audited in both (worst first):
+//      current > legacy > rejected > unknown
+//   2. its findings by severity: fewer critical, then fewer high, ... then fewer info
+//   3. the provenance of those ports (worst first): factory/chain > factory/issuer-name
+//      > custom-ca/chain > custom-ca/issuer-name > self-signed > unknown
+//   4. their validity (worst first): valid > expiring > expired = not-yet-valid
+//
+// When both reports record their audit settings (scan.audit_settings) and these differ, a change
+// of provenance, vendor or of the findings that follow from them (k_settings_findings) on a
+// device whose certificates did not change is "audit-settings-changed", outside the rank.
 
 #include "reports/workflows/report_reader.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fleetcert {
@@ -26,9 +35,11 @@ namespace fleetcert {
 // The kinds of change, in the order a change's kind is chosen (and changes are listed).
 enum class ChangeKind
 {
-  worse,    // seen in both audits and something got worse
-  better,   // seen in both, something improved and nothing got worse
-  rotated,  // a port presents another certificate, no better, no worse
+  worse,          // seen in both audits and its rank dropped
+  better,         // seen in both and its rank rose
+  audit_settings, // "audit-settings-changed": provenance, vendor or findings that follow from the
+                  // audit settings changed with them, on the same certificates
+  rotated,        // a port presents another certificate, no better, no worse
   moved,    // matched by MAC at another address, nothing else of the above
   appeared, // presents a certificate now, did not before (or was not in the old audit)
   vanished, // presented a certificate before, does not now
@@ -42,7 +53,13 @@ struct DiffOptions
   bool vanished_is_worse = false;      // a vanished device or port counts as worse (exit 1)
 };
 
-// One difference found on a device; `effect` is the kind it contributes.
+// Findings that follow from the audit settings (bundles, profiles, inventory) as much as from
+// the device.
+inline constexpr std::array<std::string_view, 5> k_settings_findings = {
+    "unknown-issuer", "legacy-generation", "chain-incomplete", "issuer-pin-mismatch", "vendor-mismatch"};
+
+// One difference found on a device; `effect` is the kind it contributes: worse or better only
+// when it moved the rank the way the device's rank moved ("changed" when it went the other way).
 struct ChangeReason
 {
   ChangeKind effect = ChangeKind::changed;
@@ -92,8 +109,16 @@ struct ReportDiff
   std::map<ChangeKind, std::size_t> totals; // by primary kind
   std::size_t unchanged = 0;                // devices seen in both audits with no change
   bool fleet_findings_compared = true;      // false when a report is JSONL (no fleet-wide findings)
+  bool settings_compared = false;           // both reports record their audit settings
+  std::vector<std::string> settings_differences; // when compared: what differs, one sentence each
+  std::vector<std::string> warnings;        // the settings differ, or cannot be compared
   bool worse() const;                       // anything counts as worse: exit 1
+  bool settings_differ() const { return settings_compared && !settings_differences.empty(); }
 };
+
+// What differs between two audits' settings, one sentence each (files compared by content);
+// empty when they are the same.
+std::vector<std::string> audit_settings_differences(const AuditSettings& older, const AuditSettings& newer);
 
 // Compares `older` with `newer`.
 ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const DiffOptions& options = {});

@@ -2,6 +2,8 @@
 
 #include "reports/workflows/report_reader.hpp"
 
+#include "reports/encoding/audit_settings_json.hpp"
+
 #include "scanner/util/ip_address.hpp"
 #include "scanner/util/text.hpp"
 
@@ -263,6 +265,14 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
   report.started_at = scan.value("started_at", "");
   report.finished_at = scan.value("finished_at", "");
   report.interrupted = scan.value("interrupted", false);
+  if (scan.contains("audit_settings")) {
+    auto settings = audit_settings_from_json(scan["audit_settings"]);
+    if (settings) {
+      report.audit_settings = std::move(*settings);
+    } else {
+      report.warnings.push_back(settings.error() + ": the audit settings are read as unknown");
+    }
+  }
   return report;
 }
 

@@ -10,6 +10,7 @@
 #include "scanner/assessment/provenance.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/model/audit_settings.hpp"
 #include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 
@@ -84,6 +85,9 @@ struct ScanReport
   std::string started_at; // ISO 8601, when the report says
   std::string finished_at;
   bool interrupted = false;
+  // scan.audit_settings of a JSON document; absent in a JSONL report, in one of a fleetcert that did
+  // not record them, and when they do not read (a warning then says why).
+  std::optional<AuditSettings> audit_settings;
   std::vector<ReportEndpoint> endpoints; // in file order
   // Words this version does not know, each read as unknown: "record 12: assessment.validity
   // 'revoked' is unknown to this fleetcert (a newer version's report?): read as unknown"; at most

@@ -68,6 +68,9 @@ int diff(const DiffCommandOptions& options)
     json_file->write(dump_json(diff_to_json(result, older, newer, diff_options)) + "\n");
     json_file->commit();
   }
+  for (const std::string& warning : result.warnings) { // in the text too, for a saved copy
+    print_error("warning: " + warning);
+  }
   if (!options.quiet && options.json_path != "-") {
     const std::string text = diff_to_text(result, older, newer);
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -16,6 +16,7 @@
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/targets/ports.hpp"
 #include "scanner/targets/targets.hpp"
+#include "scanner/util/digest.hpp"
 #include "scanner/util/text.hpp"
 
 #include <csignal>
@@ -140,6 +141,7 @@ struct AuditInputs
   TrustStores trust;
   std::optional<Inventory> inventory;
   AuditContext context;
+  AuditSettings settings; // what the files held, for the reports (scan.audit_settings)
 };
 
 // --dhcp-leases: every lease that counts is a target, and an inventory row (or fills in the
@@ -180,6 +182,7 @@ void load_dhcp_leases(const ScanOptions& options, AuditInputs& inputs, TargetSet
       std::fprintf(stderr, "fleetcert: no lease to scan in %s (%s format; %zu expired, %zu not active)\n",
                    path.c_str(), std::string(to_string(leases->format)).c_str(), leases->expired, leases->inactive);
     }
+    inputs.settings.dhcp_leases.push_back({"", path, leases->sha256});
     const LeaseMerge merge = merge_dhcp_leases(*inputs.inventory, *leases, path);
     if (!options.quiet) {
       for (const auto& conflict : merge.conflicts) {
@@ -205,6 +208,10 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
       throw UsageError(loaded.error());
     }
   }
+  inputs.settings.builtin_profiles_sha256 = VendorProfiles::builtin_sha256();
+  for (const VendorProfiles::LoadedFile& file : inputs.profiles.loaded_files()) {
+    inputs.settings.profile_files.push_back({"", file.path, file.sha256});
+  }
   for (const auto& spec : options.vendor_cas) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -224,13 +231,17 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
     }
     const std::string vendor = profile->name;
     const std::string path = spec.substr(eq + 1);
-    auto added = inputs.trust.add_vendor_bundle(vendor, read_text_file(path, "--vendor-ca file"), path);
+    const std::string text = read_text_file(path, "--vendor-ca file");
+    inputs.settings.vendor_cas.push_back({vendor, path, sha256_hex_of(text)});
+    auto added = inputs.trust.add_vendor_bundle(vendor, text, path);
     if (!added) {
       throw UsageError("invalid --vendor-ca: " + added.error());
     }
   }
   for (const auto& path : options.trust_files) {
-    auto added = inputs.trust.add_enterprise_bundle(read_text_file(path, "--trust file"), path);
+    const std::string text = read_text_file(path, "--trust file");
+    inputs.settings.trust.push_back({"", path, sha256_hex_of(text)});
+    auto added = inputs.trust.add_enterprise_bundle(text, path);
     if (!added) {
       throw UsageError("invalid --trust: " + added.error());
     }
@@ -243,6 +254,7 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
     for (const auto& warning : inventory->warnings) {
       std::fprintf(stderr, "fleetcert: skipped %s\n", warning.c_str());
     }
+    inputs.settings.inventory.push_back({"", options.inventory_path, inventory->sha256});
     inputs.inventory = std::move(*inventory);
     for (const auto& row : inputs.inventory->rows) {
       auto spec = parse_target_spec(row.ip.empty() ? row.hostname : row.ip);
@@ -509,6 +521,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   info.arguments = options.command_line;
   info.ports = settings.ports;
   info.endpoints_planned = planned > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(planned);
+  info.audit_settings = audit.settings;
   for (auto& sink : sinks) {
     sink->begin(info);
   }

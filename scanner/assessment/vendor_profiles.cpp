@@ -6,6 +6,7 @@
 
 #include "scanner/assessment/vendor_profiles.hpp"
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/digest.hpp"
 #include "scanner/util/text.hpp"
 
 #include "scanner/assessment/embedded_profiles.hpp"
@@ -501,6 +502,21 @@ VendorProfiles VendorProfiles::builtin()
   return profiles;
 }
 
+std::string VendorProfiles::builtin_sha256()
+{
+  static const std::string digest = [] {
+    Sha256 hash;
+    for (const detail::EmbeddedProfile& embedded : detail::embedded_profiles()) {
+      hash.update(embedded.file);
+      hash.update(std::string_view("\0", 1));
+      hash.update(embedded.json);
+      hash.update(std::string_view("\0", 1));
+    }
+    return hash.hex();
+  }();
+  return digest;
+}
+
 Result<VendorProfile> VendorProfiles::parse(std::string_view json_text, std::string_view source_name)
 {
   return ProfileReader(source_name).read(json_text);
@@ -527,6 +543,7 @@ Result<std::size_t> VendorProfiles::load_directory(const std::string& dir)
 
   // All files are read and checked before any replaces a profile: a bad one changes nothing.
   std::vector<VendorProfile> loaded;
+  std::vector<LoadedFile> read;
   for (const fs::path& path : files) {
     const std::string source = path.string();
     const std::uintmax_t size = fs::file_size(path, ec);
@@ -549,10 +566,12 @@ Result<std::size_t> VendorProfiles::load_directory(const std::string& dir)
       return Error{profile.error()};
     }
     loaded.push_back(std::move(*profile));
+    read.push_back({source, sha256_hex_of(text)});
   }
   for (VendorProfile& profile : loaded) {
     add(std::move(profile));
   }
+  m_loaded_files.insert(m_loaded_files.end(), read.begin(), read.end());
   return loaded.size();
 }
 

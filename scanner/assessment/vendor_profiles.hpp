@@ -55,6 +55,16 @@ public:
   static Result<VendorProfile> parse(std::string_view json_text, std::string_view source_name);
   // Adds every *.json of `dir`; a profile whose name (case-insensitive) exists replaces it.
   Result<std::size_t> load_directory(const std::string& dir);
+  // A profile file load_directory read, and the SHA-256 of its content (the report's audit settings).
+  struct LoadedFile
+  {
+    std::string path;
+    std::string sha256;
+  };
+  const std::vector<LoadedFile>& loaded_files() const { return m_loaded_files; }
+  // SHA-256 over the built-in profiles (each file's name and text, in file-name order): which
+  // built-in set a scan used.
+  static std::string builtin_sha256();
   void add(VendorProfile profile);
 
   const std::vector<VendorProfile>& all() const { return m_profiles; }
@@ -74,6 +84,7 @@ public:
 
 private:
   std::vector<VendorProfile> m_profiles;
+  std::vector<LoadedFile> m_loaded_files;
 };
 
 } // namespace fleetcert

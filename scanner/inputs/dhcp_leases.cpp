@@ -9,6 +9,7 @@
 
 #include "scanner/inputs/dhcp_leases.hpp"
 
+#include "scanner/util/digest.hpp"
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/util/time.hpp"
@@ -969,7 +970,11 @@ Result<DhcpLeases> load_dhcp_leases_file(const std::string& path, std::optional<
   if (in.bad()) {
     return Error{"cannot read DHCP leases '" + path + "': read error"};
   }
-  return read_dhcp_leases(text, path, format, options);
+  Result<DhcpLeases> leases = read_dhcp_leases(text, path, format, options);
+  if (leases) {
+    leases->sha256 = sha256_hex_of(text); // for the report's audit settings
+  }
+  return leases;
 }
 
 LeaseMerge merge_dhcp_leases(Inventory& inventory, const DhcpLeases& leases, std::string_view source_name)

@@ -68,6 +68,7 @@ struct DhcpLeases
   std::size_t inactive = 0;      // left out: free, released, declined, abandoned, deleted, ...
   std::size_t skipped = 0;       // bad entries skipped with `lenient`
   std::vector<std::string> warnings; // one "file:line: reason" per skipped entry
+  std::string sha256;                // of the file load_dhcp_leases_file read (empty otherwise)
 };
 
 // Reads a lease file's text; `format` forces the format, else detect_dhcp_format decides.

@@ -6,7 +6,9 @@
 //   JSON: JsonCursor (bytes) ──> json::sax_parse ──> JsonRowReader ──> RawRow ─┴─> RowCollector ──> Inventory
 
 #include "scanner/inputs/inventory.hpp"
+
 #include "scanner/util/ascii.hpp"
+#include "scanner/util/digest.hpp"
 
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
@@ -754,7 +756,15 @@ Result<Inventory> load_inventory_file(const std::string& path, bool lenient)
     const int error = errno != 0 ? errno : ENOENT;
     return Error{"cannot read inventory '" + path + "': " + std::strerror(error)};
   }
-  return read_inventory(in, path, lenient);
+  // Hashed as the reader pulls the bytes (the file is read once), for the report's audit settings.
+  HashingStreambuf hashing(*in.rdbuf());
+  std::istream hashed(&hashing);
+  Result<Inventory> inventory = read_inventory(hashed, path, lenient);
+  if (inventory) {
+    hashing.drain();
+    inventory->sha256 = hashing.hex();
+  }
+  return inventory;
 }
 
 } // namespace fleetcert

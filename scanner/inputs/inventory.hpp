@@ -37,6 +37,7 @@ public:
   std::vector<InventoryRow> rows;
   std::size_t skipped = 0;           // bad rows skipped with `lenient`
   std::vector<std::string> warnings; // one "file:line: reason" per skipped row
+  std::string sha256;                // of the file load_inventory_file read (empty otherwise)
 
   // Builds the indexes; call after filling `rows` by hand (read_inventory does it).
   void index();

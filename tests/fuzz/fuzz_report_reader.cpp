@@ -9,7 +9,8 @@
 // a device's findings are one per code, worst first.
 //
 // Seeds: a JSON and a JSONL report of a two-device scan of the simulator (certificates, findings,
-// inventory, an HTTP answer, a refused port), their error records alone, and bad files.
+// inventory, an HTTP answer, a refused port), their error records alone (once with
+// scan.audit_settings), and bad files.
 
 #include "reports/workflows/report_reader.hpp"
 

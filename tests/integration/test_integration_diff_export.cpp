@@ -13,6 +13,8 @@
 #include "support/process.hpp"
 #include "support/report_json.hpp"
 
+#include "scanner/util/digest.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -161,6 +163,7 @@ TEST_SUITE("integration.diff_export")
         device(net.address("0.6"), "000B82000006", gs_new()), // downgraded to SHA1
         device(net.address("0.7"), "000B82000007", gs_new()), // expired
         device(net.address("0.8"), "000B82000008", gs_old()), // upgraded to ECDSA+SHA384
+        device(net.address("0.9"), "000B82000009", gs_old()), // legacy RSA+SHA256 downgraded to RSA+SHA1
     });
     json after;
     after["key_pool"] = 1;
@@ -171,6 +174,7 @@ TEST_SUITE("integration.diff_export")
         device(net.address("0.6"), "000B82000006", sha1),
         device(net.address("0.7"), "000B82000007", expired),
         device(net.address("0.8"), "000B82000008", gs_new()),
+        device(net.address("0.9"), "000B82000009", sha1),
     });
     const std::vector<std::string> scan = {"scan", net.address("0.1-30"), "--ports", k_port, "--timeout", "3", "-q"};
     {
@@ -197,8 +201,9 @@ TEST_SUITE("integration.diff_export")
     const auto same = run_fleetcert({"diff", dir.file("old.json"), dir.file("old.json")});
     INFO("diff stderr: " << same.err);
     CHECK(same.status == 0);
-    CHECK(same.out.find("0 worse, 0 better, 0 rotated, 0 moved, 0 appeared, 0 vanished, 0 changed, 7 unchanged") !=
-          std::string::npos);
+    CHECK(same.out.find("0 worse, 0 better, 0 audit settings changed, 0 rotated, 0 moved, 0 appeared, 0 vanished, "
+                        "0 changed, 8 unchanged") != std::string::npos);
+    CHECK(same.err.find("audit settings") == std::string::npos); // the same settings: no warning
 
     const auto result = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--json", dir.file("diff.json")});
     INFO("diff stdout: " << result.out << "\nstderr: " << result.err);
@@ -209,8 +214,12 @@ TEST_SUITE("integration.diff_export")
     CHECK_FALSE(diff.at("new").at("started_at").get<std::string>().empty());
     CHECK(diff.at("worse") == true);
     const json& totals = diff.at("totals");
-    CHECK(totals.at("worse") == 2);
+    CHECK(totals.at("worse") == 3);
     CHECK(totals.at("better") == 1);
+    CHECK(totals.at("audit-settings-changed") == 0);
+    CHECK(diff.at("audit_settings").at("compared") == true);
+    CHECK(diff.at("audit_settings").at("differ") == false);
+    CHECK(diff.at("warnings").empty());
     CHECK(totals.at("rotated") == 1);
     CHECK(totals.at("moved") == 1);
     CHECK(totals.at("appeared") == 1);
@@ -218,7 +227,7 @@ TEST_SUITE("integration.diff_export")
     CHECK(totals.at("changed") == 0);
     CHECK(totals.at("unchanged") == 1);
     auto changes = changes_by_ip(diff);
-    REQUIRE(changes.size() == 7);
+    REQUIRE(changes.size() == 8);
     CHECK(changes[net.address("0.3")].at("kind") == "rotated");
     CHECK(changes[net.address("0.22")].at("kind") == "moved");
     CHECK(changes[net.address("0.22")].at("old_ip") == net.address("0.2"));
@@ -235,6 +244,19 @@ TEST_SUITE("integration.diff_export")
     CHECK(changes[net.address("0.8")].at("kind") == "better");
     CHECK(has_reason(changes[net.address("0.8")], "better", "finding")); // legacy-generation resolved
     CHECK(changes[net.address("0.8")].at("also") == json::array({"rotated"}));
+    // RSA+SHA256 (legacy generation) to RSA+SHA1: worse, and the legacy generation it left is not "better".
+    const json& downgraded = changes[net.address("0.9")];
+    CHECK(downgraded.at("kind") == "worse");
+    CHECK(downgraded.at("also") == json::array({"rotated", "changed"}));
+    for (const json& reason : downgraded.at("reasons")) {
+      CHECK(reason.at("effect") != "better");
+    }
+    CHECK(has_reason(downgraded, "worse", "signature_verdict"));
+    CHECK(has_reason(downgraded, "changed", "finding")); // legacy-generation resolved
+    CHECK(result.out.find("worse: port " + std::string(k_port) + ": signature RSA+SHA256 -> RSA+SHA1 (rejected") !=
+          std::string::npos);
+    CHECK(result.out.find("changed: resolved legacy-generation (medium)") != std::string::npos);
+    CHECK(result.out.find("better: resolved legacy-generation") != std::string::npos); // .8 only
     // The text: one block per change, worse first.
     CHECK(result.out.find("WORSE    " + net.address("0.6")) != std::string::npos);
     CHECK(result.out.find("WORSE") < result.out.find("BETTER"));
@@ -246,6 +268,13 @@ TEST_SUITE("integration.diff_export")
     CHECK(jsonl.status == 1); // the verdict and the validity still got worse
     const json from_jsonl = json::parse(jsonl.out);
     CHECK(from_jsonl.at("totals") == totals);
+    // A JSONL report records no audit settings: the diff says they cannot be compared.
+    CHECK(from_jsonl.at("audit_settings").at("compared") == false);
+    REQUIRE(from_jsonl.at("warnings").size() == 1);
+    CHECK(from_jsonl.at("warnings").at(0).get<std::string>().find("cannot be compared: the new report") !=
+          std::string::npos);
+    CHECK(jsonl.err.find("fleetcert: warning: the audit settings (vendor and trust bundles, inventory, profiles) "
+                         "cannot be compared") != std::string::npos);
     CHECK(from_jsonl.at("new").at("format") == "jsonl");
     CHECK(from_jsonl.at("ignored") == json::array({"expired", "sha1-rejected"}));
 
@@ -266,6 +295,109 @@ TEST_SUITE("integration.diff_export")
     CHECK(unknown.err.rfind("--ignore: no-such-code not in {", 0) == 0);
     CHECK(unknown.err.find("sha1-rejected") != std::string::npos); // the codes are listed
     CHECK(run_fleetcert({"diff", dir.file("old.json")}).status == 2);
+  }
+
+  TEST_CASE("diff: two scans of an unchanged fleet with different --vendor-ca bundles")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    json fleet;
+    fleet["key_pool"] = 1;
+    fleet["cas"] = diff_cas();
+    fleet["cas"].push_back(ca("other", "/O=Example Other/CN=Other Device CA", "ec:P-256", "sha256"));
+    fleet["devices"] = json::array({
+        device(net.address("0.1"), "000B82000001", gs_new()),
+        device(net.address("0.2"), "000B82000002", gs_new()),
+        device(net.address("0.3"), "000B82000003", cert("/CN={MAC}", "ec:P-256", "sha256", "other")),
+    });
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    // The right bundle (the Grandstream CAs the devices chain to), and a wrong one (another CA).
+    write_file(dir.file("grandstream.pem"), sim.ca_pem("gs-ecc") + sim.ca_pem("gs-rsa"));
+    write_file(dir.file("wrong.pem"), sim.ca_pem("other"));
+    write_file(dir.file("inventory.csv"), net.expand("mac,ip,site\n000B82000001,{net}.0.1,HQ\n"));
+    const std::vector<std::string> scan = {"scan", net.address("0.1-3"), "--ports", k_port, "--timeout", "3", "-q",
+                                           "--inventory", dir.file("inventory.csv")};
+    for (const auto& [bundle, report] : {std::pair{"grandstream.pem", "right.json"}, {"wrong.pem", "wrong.json"}}) {
+      auto arguments = scan;
+      arguments.insert(arguments.end(), {"--vendor-ca", "grandstream=" + dir.file(bundle), "--json", dir.file(report),
+                                         "--jsonl", dir.file(std::string(report) + "l")});
+      const auto result = run_fleetcert(arguments);
+      INFO("scan stderr: " << result.err);
+      REQUIRE(result.status == 0);
+    }
+
+    // Each report records its audit settings: every file by content.
+    const json right = json::parse(read_file(dir.file("right.json")));
+    const json& settings = right.at("scan").at("audit_settings");
+    CHECK(settings.at("vendor_ca") ==
+          json::array({{{"vendor", "Grandstream"},
+                        {"file", dir.file("grandstream.pem")},
+                        {"sha256", fleetcert::sha256_hex_of(read_file(dir.file("grandstream.pem")))}}}));
+    CHECK(settings.at("trust") == json::array());
+    CHECK(settings.at("inventory") ==
+          json::array({{{"file", dir.file("inventory.csv")},
+                        {"sha256", fleetcert::sha256_hex_of(read_file(dir.file("inventory.csv")))}}}));
+    CHECK(settings.at("dhcp_leases") == json::array());
+    CHECK(settings.at("profiles").at("builtin_sha256").get<std::string>().size() == 64);
+    CHECK(settings.at("profiles").at("files") == json::array());
+    const json wrong = json::parse(read_file(dir.file("wrong.json")));
+    CHECK(wrong.at("scan").at("audit_settings").at("profiles") == settings.at("profiles"));
+    CHECK(wrong.at("scan").at("audit_settings").at("vendor_ca").at(0).at("sha256") ==
+          fleetcert::sha256_hex_of(read_file(dir.file("wrong.pem"))));
+    // The scan really decided otherwise: .1 is factory by its chain with the right bundle only.
+    auto provenance_of = [&](const json& document, const std::string& ip) {
+      for (const json& record : document.at("records")) {
+        if (record.at("target").at("ip") == ip) {
+          return record.at("assessment").at("provenance");
+        }
+      }
+      return json();
+    };
+    CHECK(provenance_of(right, net.address("0.1")).at("basis") == "chain");
+    CHECK(provenance_of(wrong, net.address("0.1")).at("basis") != "chain");
+
+    // The diff warns, and calls the provenance changes audit-settings-changed, not worse (exit 0).
+    const auto result =
+        run_fleetcert({"diff", dir.file("right.json"), dir.file("wrong.json"), "--json", dir.file("diff.json")});
+    INFO("diff stdout: " << result.out << "\nstderr: " << result.err);
+    CHECK(result.status == 0);
+    const json diff = json::parse(read_file(dir.file("diff.json")));
+    CHECK(diff.at("worse") == false);
+    CHECK(diff.at("audit_settings").at("compared") == true);
+    CHECK(diff.at("audit_settings").at("differ") == true);
+    REQUIRE(diff.at("audit_settings").at("differences").size() == 1);
+    const std::string difference = diff.at("audit_settings").at("differences").at(0);
+    CHECK(difference.rfind("--vendor-ca 'Grandstream': old '" + dir.file("grandstream.pem") + "'", 0) == 0);
+    CHECK(difference.find("new '" + dir.file("wrong.pem") + "'") != std::string::npos);
+    REQUIRE(diff.at("warnings").size() == 1);
+    CHECK(diff.at("warnings").at(0) == "the audit settings differ: " + difference);
+    CHECK(diff.at("totals").at("worse") == 0);
+    CHECK(diff.at("totals").at("better") == 0);
+    auto changes = changes_by_ip(diff);
+    // .1 and .2 lost their chain verification, .3 (another CA's certificate on a Grandstream MAC)
+    // gained it from the wrong bundle: the same certificates, so all three follow from the settings.
+    for (const std::string& ip : {net.address("0.1"), net.address("0.2"), net.address("0.3")}) {
+      CAPTURE(ip);
+      REQUIRE(changes.count(ip) == 1);
+      CHECK(changes[ip].at("kind") == "audit-settings-changed");
+      CHECK(changes[ip].at("worse") == false);
+      CHECK(has_reason(changes[ip], "audit-settings-changed", "provenance"));
+    }
+    CHECK(diff.at("totals").at("audit-settings-changed") == 3);
+    CHECK(result.err.find("fleetcert: warning: the audit settings differ: --vendor-ca 'Grandstream'") !=
+          std::string::npos);
+    CHECK(result.out.find("warning: the audit settings differ: --vendor-ca 'Grandstream'") != std::string::npos);
+    CHECK(result.out.find("AUDIT SETTINGS CHANGED " + net.address("0.1")) != std::string::npos);
+    CHECK(result.out.find("WORSE") == std::string::npos);
+
+    // Without the settings (a JSONL report on one side) the same change is ranked, and the diff says why.
+    const auto unknown = run_fleetcert({"diff", dir.file("right.json"), dir.file("wrong.jsonl"), "--json", "-"});
+    INFO("diff (JSONL) stderr: " << unknown.err);
+    const json unknown_diff = json::parse(unknown.out);
+    CHECK(unknown_diff.at("audit_settings").at("compared") == false);
+    CHECK(unknown_diff.at("totals").at("audit-settings-changed") == 0);
+    CHECK(unknown.status == 1);
+    CHECK(unknown.err.find("cannot be compared") != std::string::npos);
   }
 
   TEST_CASE("export grandstream-update: 1234 legacy devices in portal batches")

@@ -58,6 +58,14 @@ ScanReport report(std::vector<ReportEndpoint> endpoints, const std::string& form
   return r;
 }
 
+AuditSettings settings_with_bundle(const std::string& file, char content)
+{
+  AuditSettings settings;
+  settings.vendor_cas = {{"Grandstream", file, std::string(64, content)}};
+  settings.builtin_profiles_sha256 = std::string(64, '0');
+  return settings;
+}
+
 const DeviceChange* change_at(const ReportDiff& diff, const std::string& ip)
 {
   for (const DeviceChange& change : diff.changes) {
@@ -177,16 +185,110 @@ TEST_SUITE("reports.report_diff")
     CHECK_FALSE(diff.worse());
   }
 
-  TEST_CASE("worse wins over better on the same device")
+  TEST_CASE("RSA+SHA256 to RSA+SHA1 is worse, the legacy generation it leaves is not called better")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa", "000B82000001");
+    before.signature_label = "RSA+SHA256";
+    before.findings = {finding("legacy-generation", Severity::medium)};
+    ReportEndpoint after = ok("10.0.0.1", 443, "bb", "000B82000001");
+    after.signature_label = "RSA+SHA1";
+    after.signature_verdict = SignatureVerdict::rejected;
+    after.findings = {finding("sha1-rejected", Severity::high)};
+    const ReportDiff diff = diff_reports(report({before}), report({after}));
+    REQUIRE(diff.changes.size() == 1);
+    const DeviceChange& change = diff.changes[0];
+    CHECK(change.kind == ChangeKind::worse);
+    CHECK(change.also == std::vector<ChangeKind>{ChangeKind::rotated, ChangeKind::changed});
+    CHECK(diff.worse());
+    CHECK(diff.totals.at(ChangeKind::better) == 0);
+    std::vector<std::string> texts;
+    for (const ChangeReason& reason : change.reasons) {
+      CHECK(reason.effect != ChangeKind::better);
+      texts.push_back(std::string(to_string(reason.effect)) + ": " + reason.text);
+    }
+    const std::vector<std::string> expected = {
+        "rotated: port 443: new certificate bb (was aa), RSA+SHA256 -> RSA+SHA1",
+        "worse: port 443: signature RSA+SHA256 -> RSA+SHA1 (rejected, was current)",
+        "worse: new finding sha1-rejected (high): sha1-rejected message",
+        "changed: resolved legacy-generation (medium)",
+    };
+    CHECK(texts == expected);
+    const std::string text = diff_to_text(diff, report({before}), report({after}));
+    CHECK(text.find("better:") == std::string::npos);
+    CHECK(text.find("WORSE    10.0.0.1") != std::string::npos);
+  }
+
+  TEST_CASE("the verdict ranks before the findings")
+  {
+    // Fewer and milder findings, but the signature verdict dropped: worse.
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa");
+    before.findings = {finding("self-signed", Severity::high), finding("expiring", Severity::medium)};
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa");
+    after.signature_verdict = SignatureVerdict::legacy;
+    const ReportDiff worse = diff_reports(report({before}), report({after}));
+    REQUIRE(worse.changes.size() == 1);
+    CHECK(worse.changes[0].kind == ChangeKind::worse);
+    CHECK(has_reason(worse.changes[0], ChangeKind::worse, "signature_verdict"));
+    CHECK(has_reason(worse.changes[0], ChangeKind::changed, "finding"));
+    CHECK_FALSE(has_reason(worse.changes[0], ChangeKind::better, "finding"));
+    // And the other way round: the verdict rose while a new finding came: better, the finding "changed".
+    const ReportDiff better = diff_reports(report({after}), report({before}));
+    REQUIRE(better.changes.size() == 1);
+    CHECK(better.changes[0].kind == ChangeKind::better);
+    CHECK(has_reason(better.changes[0], ChangeKind::better, "signature_verdict"));
+    CHECK(has_reason(better.changes[0], ChangeKind::changed, "finding"));
+    CHECK_FALSE(has_reason(better.changes[0], ChangeKind::worse, "finding"));
+    CHECK_FALSE(better.worse());
+  }
+
+  TEST_CASE("a finding resolved while a worse one appeared is worse, never better")
   {
     ReportEndpoint before = ok("10.0.0.1", 443, "aa");
-    before.findings = {finding("self-signed", Severity::high)};
+    before.findings = {finding("legacy-generation", Severity::medium)};
     ReportEndpoint after = ok("10.0.0.1", 443, "aa");
-    after.findings = {finding("expiring", Severity::medium)};
+    after.findings = {finding("mac-mismatch", Severity::high)};
     const ReportDiff diff = diff_reports(report({before}), report({after}));
     REQUIRE(diff.changes.size() == 1);
     CHECK(diff.changes[0].kind == ChangeKind::worse);
-    CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::better});
+    CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::changed});
+    CHECK_FALSE(has_reason(diff.changes[0], ChangeKind::better, "finding"));
+    // Two medium findings for one high: worse (severity first, then the count).
+    ReportEndpoint two = ok("10.0.0.1", 443, "aa");
+    two.findings = {finding("legacy-generation", Severity::medium), finding("expiring", Severity::medium)};
+    CHECK(diff_reports(report({two}), report({after})).changes.at(0).kind == ChangeKind::worse);
+    CHECK(diff_reports(report({after}), report({two})).changes.at(0).kind == ChangeKind::better);
+    // One medium for two: worse by count.
+    CHECK(diff_reports(report({before}), report({two})).changes.at(0).kind == ChangeKind::worse);
+  }
+
+  TEST_CASE("one finding traded for another of the same severity is neither worse nor better")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa");
+    before.findings = {finding("expired", Severity::high)};
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa");
+    after.findings = {finding("mac-mismatch", Severity::high)};
+    const ReportDiff diff = diff_reports(report({before}), report({after}));
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::changed);
+    CHECK(diff.changes[0].also.empty());
+    CHECK_FALSE(diff.worse());
+    for (const ChangeReason& reason : diff.changes[0].reasons) {
+      CHECK(reason.effect == ChangeKind::changed);
+    }
+  }
+
+  TEST_CASE("--vanished-is-worse makes a device worse, and nothing of it better")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa");
+    before.findings = {finding("expired", Severity::high)};
+    DiffOptions strict;
+    strict.vanished_is_worse = true;
+    const ReportDiff diff = diff_reports(report({before, ok("10.0.0.1", 5061, "bb")}),
+                                         report({ok("10.0.0.1", 443, "aa"), error("10.0.0.1", 5061)}), strict);
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::worse);
+    CHECK(has_reason(diff.changes[0], ChangeKind::changed, "finding")); // expired resolved, not "better"
+    CHECK_FALSE(has_reason(diff.changes[0], ChangeKind::better, "finding"));
   }
 
   TEST_CASE("ties in an order are not changes")
@@ -411,7 +513,135 @@ TEST_SUITE("reports.report_diff")
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find("Evil\\x1b[31mCorp") != std::string::npos);
     CHECK(text.find("WORSE") != std::string::npos);
-    CHECK(text.find("totals: 1 worse, 0 better, 0 rotated, 0 moved, 1 appeared, 0 vanished, 0 changed, 0 unchanged") !=
+    CHECK(text.find("totals: 1 worse, 0 better, 0 audit settings changed, 0 rotated, 0 moved, 1 appeared, 0 vanished, "
+                    "0 changed, 0 unchanged") != std::string::npos);
+    // Neither report records its audit settings: they are not compared, and the diff says so.
+    CHECK(document.at("totals").at("audit-settings-changed") == 0);
+    CHECK(document.at("audit_settings").at("compared") == false);
+    CHECK(document.at("audit_settings").at("differ") == false);
+    REQUIRE(document.at("warnings").size() == 1);
+    CHECK(document.at("warnings").at(0).get<std::string>().find("cannot be compared") != std::string::npos);
+    CHECK(text.find("warning: the audit settings (vendor and trust bundles, inventory, profiles) cannot be compared") !=
           std::string::npos);
+  }
+
+  TEST_CASE("audit settings compared by content: what differs, named")
+  {
+    const AuditSettings a = settings_with_bundle("gs.pem", 'a');
+    CHECK(audit_settings_differences(a, a).empty());
+    CHECK(audit_settings_differences(a, settings_with_bundle("elsewhere/gs.pem", 'a')).empty()); // same content
+    AuditSettings lower = a;
+    lower.vendor_cas[0].vendor = "grandstream";
+    CHECK(audit_settings_differences(a, lower).empty());
+
+    const auto bundle = audit_settings_differences(a, settings_with_bundle("gs.pem", 'b'));
+    REQUIRE(bundle.size() == 1);
+    CHECK(bundle[0].rfind("--vendor-ca 'Grandstream': old 'gs.pem' (sha256 aaaaaaaaaaaaaaaa...); new 'gs.pem' "
+                          "(sha256 bbbbbbbbbbbbbbbb...)",
+                          0) == 0);
+    AuditSettings more = a;
+    more.vendor_cas.push_back({"Gigaset", "gigaset.pem", std::string(64, 'c')});
+    more.trust = {{"", "enterprise.pem", std::string(64, 'd')}};
+    more.inventory = {{"", "inventory.csv", std::string(64, 'e')}};
+    more.dhcp_leases = {{"", "leases", std::string(64, 'f')}};
+    more.profile_files = {{"", "profiles/polycom.json", std::string(64, '1')}};
+    more.builtin_profiles_sha256 = std::string(64, '2');
+    const auto all = audit_settings_differences(a, more);
+    REQUIRE(all.size() == 6);
+    CHECK(all[0].rfind("--vendor-ca 'Gigaset': old none; new 'gigaset.pem'", 0) == 0);
+    CHECK(all[1].rfind("--trust: old none; new 'enterprise.pem'", 0) == 0);
+    CHECK(all[2].rfind("--inventory: ", 0) == 0);
+    CHECK(all[3].rfind("--dhcp-leases: ", 0) == 0);
+    CHECK(all[4].rfind("the built-in vendor profiles differ", 0) == 0);
+    CHECK(all[5].rfind("--profiles: ", 0) == 0);
+  }
+
+  TEST_CASE("another vendor bundle: provenance changes on the same certificate are audit-settings-changed")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa", "000B82000001");
+    ReportEndpoint after = before; // the same certificate, no longer verified by the new bundle
+    after.provenance_kind = ProvenanceKind::unknown;
+    after.provenance_basis = ProvenanceBasis::none;
+    after.findings = {finding("unknown-issuer", Severity::medium)};
+    after.vendor = "";
+    ReportEndpoint sha1_before = ok("10.0.0.2", 443, "bb", "000B82000002");
+    ReportEndpoint sha1_after = ok("10.0.0.2", 443, "cc", "000B82000002"); // really got worse
+    sha1_after.signature_label = "RSA+SHA1";
+    sha1_after.signature_verdict = SignatureVerdict::rejected;
+    sha1_after.provenance_basis = ProvenanceBasis::issuer_name;
+    sha1_after.findings = {finding("sha1-rejected", Severity::high)};
+
+    ScanReport old_report = report({before, sha1_before});
+    ScanReport new_report = report({after, sha1_after});
+    old_report.audit_settings = settings_with_bundle("gs.pem", 'a');
+    new_report.audit_settings = settings_with_bundle("gs-other.pem", 'b');
+    const ReportDiff diff = diff_reports(old_report, new_report);
+    CHECK(diff.settings_compared);
+    CHECK(diff.settings_differ());
+    REQUIRE(diff.settings_differences.size() == 1);
+    REQUIRE(diff.warnings.size() == 1);
+    CHECK(diff.warnings[0].rfind("the audit settings differ: --vendor-ca 'Grandstream'", 0) == 0);
+    const DeviceChange* same = change_at(diff, "10.0.0.1");
+    REQUIRE(same != nullptr);
+    CHECK(same->kind == ChangeKind::audit_settings);
+    CHECK(same->also.empty());
+    CHECK_FALSE(same->counts_as_worse);
+    CHECK(has_reason(*same, ChangeKind::audit_settings, "provenance"));
+    CHECK(has_reason(*same, ChangeKind::audit_settings, "finding"));
+    // The rotated device: its new certificate's provenance is ranked as usual, and it is worse.
+    const DeviceChange* rotated = change_at(diff, "10.0.0.2");
+    REQUIRE(rotated != nullptr);
+    CHECK(rotated->kind == ChangeKind::worse);
+    CHECK(has_reason(*rotated, ChangeKind::worse, "provenance"));
+    CHECK(diff.totals.at(ChangeKind::audit_settings) == 1);
+    CHECK(diff.totals.at(ChangeKind::worse) == 1);
+
+    const json document = diff_to_json(diff, old_report, new_report, DiffOptions{});
+    CHECK(document.at("audit_settings").at("compared") == true);
+    CHECK(document.at("audit_settings").at("differ") == true);
+    CHECK(document.at("audit_settings").at("differences").size() == 1);
+    CHECK(document.at("warnings") == json(diff.warnings));
+    CHECK(document.at("totals").at("audit-settings-changed") == 1);
+    const std::string text = diff_to_text(diff, old_report, new_report);
+    CHECK(text.find("AUDIT SETTINGS CHANGED 10.0.0.1") != std::string::npos);
+    CHECK(text.find("    audit settings changed: port 443: provenance factory/chain -> unknown/none") !=
+          std::string::npos);
+    CHECK(text.find("warning: the audit settings differ: --vendor-ca 'Grandstream'") != std::string::npos);
+
+    // The same reports with the same settings: the same change is worse.
+    new_report.audit_settings = old_report.audit_settings;
+    const ReportDiff equal = diff_reports(old_report, new_report);
+    CHECK(equal.settings_compared);
+    CHECK(equal.warnings.empty());
+    REQUIRE(change_at(equal, "10.0.0.1") != nullptr);
+    CHECK(change_at(equal, "10.0.0.1")->kind == ChangeKind::worse);
+    CHECK(equal.totals.at(ChangeKind::audit_settings) == 0);
+
+    // One side without settings (JSONL, or an older fleetcert): not compared, the diff says so.
+    new_report.audit_settings.reset();
+    const ReportDiff unknown = diff_reports(old_report, new_report);
+    CHECK_FALSE(unknown.settings_compared);
+    REQUIRE(unknown.warnings.size() == 1);
+    CHECK(unknown.warnings[0].find("cannot be compared: the new report 'audit.json' records none") != std::string::npos);
+    CHECK(change_at(unknown, "10.0.0.1")->kind == ChangeKind::worse);
+  }
+
+  TEST_CASE("with other settings, a real change besides the settings' still counts")
+  {
+    ReportEndpoint before = ok("10.0.0.1", 443, "aa", "000B82000001");
+    before.findings = {finding("legacy-generation", Severity::medium)};
+    ReportEndpoint after = ok("10.0.0.1", 443, "aa", "000B82000001");
+    after.validity = Validity::expired;
+    after.findings = {finding("expired", Severity::high)};
+    ScanReport old_report = report({before});
+    ScanReport new_report = report({after});
+    old_report.audit_settings = settings_with_bundle("gs.pem", 'a');
+    new_report.audit_settings = settings_with_bundle("gs.pem", 'b');
+    const ReportDiff diff = diff_reports(old_report, new_report);
+    REQUIRE(diff.changes.size() == 1);
+    CHECK(diff.changes[0].kind == ChangeKind::worse);
+    CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::audit_settings});
+    CHECK(has_reason(diff.changes[0], ChangeKind::audit_settings, "finding")); // legacy-generation gone
+    CHECK(has_reason(diff.changes[0], ChangeKind::worse, "finding"));          // expired
   }
 }

@@ -31,6 +31,18 @@ struct Written
 
 // Two devices: .10 with a SHA1 certificate on 443 and a refused 5061 (in the inventory), .20 with
 // an ECDSA certificate issued by a CA (leaf + CA sent) and a timeout.
+AuditSettings sample_settings()
+{
+  AuditSettings settings;
+  settings.vendor_cas = {{"Grandstream", "gs.pem", std::string(64, 'a')}};
+  settings.trust = {{"", "enterprise.pem", std::string(64, 'b')}};
+  settings.inventory = {{"", "inventory.csv", std::string(64, 'c')}};
+  settings.dhcp_leases = {{"", "dnsmasq.leases", std::string(64, 'd')}, {"", "kea.csv", std::string(64, 'e')}};
+  settings.builtin_profiles_sha256 = std::string(64, 'f');
+  settings.profile_files = {{"", "profiles/polycom.json", std::string(64, '0')}};
+  return settings;
+}
+
 Written write_reports(const TempDir& dir)
 {
   namespace t = fleetcert::testing;
@@ -86,6 +98,7 @@ Written write_reports(const TempDir& dir)
   JsonlReport jsonl_report(written.jsonl_path);
   ScanInfo info;
   info.started_at = 1'800'000'000;
+  info.audit_settings = sample_settings();
   json_report.begin(info);
   jsonl_report.begin(info);
   ScanSummary summary;
@@ -167,6 +180,36 @@ TEST_SUITE("report_reader")
     REQUIRE_MESSAGE(lines, lines.error());
     CHECK(lines->format == "jsonl");
     check_report(*lines, written);
+    // The audit settings: in the document's scan object; a JSONL report has none.
+    REQUIRE(document->audit_settings.has_value());
+    CHECK(*document->audit_settings == sample_settings());
+    CHECK_FALSE(lines->audit_settings.has_value());
+  }
+
+  TEST_CASE("audit settings that do not read are unknown, with a warning")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/scan.json";
+    const std::string prefix = "{\"schema\":\"fleetcert-scan/1\",\"records\":[],\"scan\":{\"audit_settings\":";
+    for (const std::string& bad : {std::string("[]"), std::string("{\"trust\":[{\"file\":\"a.pem\"}]}"),
+                                   std::string("{\"vendor_ca\":[{\"file\":\"a\",\"sha256\":\"") +
+                                       std::string(64, 'a') + "\"}],\"profiles\":{\"builtin_sha256\":\"" +
+                                       std::string(64, 'a') + "\"}}",
+                                   std::string("{\"profiles\":{\"builtin_sha256\":\"ABC\"}}")}) {
+      CAPTURE(bad);
+      write_file(path, prefix + bad + "}}");
+      auto report = load_scan_report(path);
+      REQUIRE_MESSAGE(report, report.error());
+      CHECK_FALSE(report->audit_settings.has_value());
+      REQUIRE(report->warnings.size() == 1);
+      CHECK(report->warnings[0].find("scan.audit_settings") != std::string::npos);
+    }
+    write_file(path, prefix + "{\"profiles\":{\"builtin_sha256\":\"" + std::string(64, 'a') + "\"}}}}");
+    auto minimal = load_scan_report(path);
+    REQUIRE_MESSAGE(minimal, minimal.error());
+    REQUIRE(minimal->audit_settings.has_value());
+    CHECK(minimal->audit_settings->builtin_profiles_sha256 == std::string(64, 'a'));
+    CHECK(minimal->audit_settings->vendor_cas.empty());
   }
 
   TEST_CASE("bad reports are refused, naming the file and line")

@@ -3,6 +3,7 @@
 // format detection, the file loader and the merge into an inventory.
 
 #include "scanner/inputs/dhcp_leases.hpp"
+#include "scanner/util/digest.hpp"
 
 #include "support/process.hpp"
 
@@ -451,6 +452,8 @@ ia-pd "\001\002\003\005" {
     auto leases = load_dhcp_leases_file(dir.file("dnsmasq.leases"), std::nullopt, options_at());
     REQUIRE(leases.ok());
     CHECK(leases->leases.size() == 1);
+    // The content's SHA-256, for the report's audit settings (read() leaves it empty: no file).
+    CHECK(leases->sha256 == sha256_hex_of("0 00:0b:82:a1:b2:c3 192.0.2.7 reception *\n"));
     // Forcing the wrong format gives that format's error.
     auto forced = load_dhcp_leases_file(dir.file("dnsmasq.leases"), DhcpFormat::kea, options_at());
     REQUIRE_FALSE(forced.ok());

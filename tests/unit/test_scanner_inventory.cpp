@@ -2,6 +2,7 @@
 // skipping, duplicates, lookups, the caps and the repository's sample inventory.
 
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/util/digest.hpp"
 #include "scanner/util/text.hpp"
 
 #include <doctest/doctest.h>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -513,6 +515,10 @@ TEST_SUITE("scanner.inventory")
     CHECK(row->mac == "000B82751327");
     CHECK(row->vendor == "Grandstream");
     CHECK(loaded->find_by_mac("000B82751327") == row);
+    // The whole file's SHA-256, hashed while it was read (for the report's audit settings).
+    std::ifstream sample(path, std::ios::binary);
+    const std::string sample_text((std::istreambuf_iterator<char>(sample)), std::istreambuf_iterator<char>());
+    CHECK(loaded->sha256 == sha256_hex_of(sample_text));
 
     const std::string missing = std::string(FLEETCERT_SOURCE_DIR) + "/sample-inventories/no-such-file.csv";
     auto failed = load_inventory_file(missing, false);

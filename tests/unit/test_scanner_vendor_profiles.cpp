@@ -5,6 +5,7 @@
 #include "scanner/inputs/inventory.hpp"
 #include "scanner/inputs/oui_registry.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
+#include "scanner/util/digest.hpp"
 #include "support/cert_factory.hpp"
 
 #include <doctest/doctest.h>
@@ -251,6 +252,15 @@ TEST_SUITE("scanner.vendor_profiles")
     CHECK(snom->name == "Snom");
     CHECK(profiles.by_mac("000413123456") == snom);
     CHECK(profiles.find("Grandstream") != nullptr);
+
+    // Each file read, by content (for the report's audit settings); the built-in set has its own.
+    REQUIRE(profiles.loaded_files().size() == 2);
+    CHECK(profiles.loaded_files()[0].path.ends_with("gigaset.json"));
+    CHECK(profiles.loaded_files()[1].sha256 ==
+          sha256_hex_of(R"({"name": "Snom", "aliases": ["snom technology GmbH"], "mac_prefixes": ["000413"]})"));
+    CHECK(VendorProfiles::builtin().loaded_files().empty());
+    CHECK(VendorProfiles::builtin_sha256().size() == 64);
+    CHECK(VendorProfiles::builtin_sha256() == VendorProfiles::builtin_sha256());
   }
 
   TEST_CASE("load_directory fails on a bad file or an unreadable directory and changes nothing")

@@ -107,7 +107,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
   batch_size = std::clamp<std::size_t>(batch_size, 1, k_grandstream_portal_limit);
   std::vector<UpdateEntry> listed;
   std::vector<UpdateEntry> skipped;
-  for (const ReportDevice& device : report.devices()) {
+  for (const ReportDevice& device : report.fleet_devices()) {
     const ReportEndpoint* legacy = nullptr;
     for (const ReportEndpoint* endpoint : device.endpoints) {
       const std::string& vendor = endpoint->vendor.empty() ? device.vendor : endpoint->vendor;

@@ -316,15 +316,15 @@ Record record_for_fleet(const ReportEndpoint& endpoint, const InventoryRow* inve
   return record;
 }
 
-// The device view of a report without a `devices` section: its records replayed through
-// FleetView in file order (the order they completed in). The inventory is the rows the records
-// carry (each inventory row is a target, so each has records); a report whose records carry none
-// is read as a scan without an inventory.
-void recompute_fleet(ScanReport& report)
+// The device view of records without a `devices` section: replayed through FleetView in file
+// order (the order they completed in). The inventory is the rows the records carry (each
+// inventory row is a target, so each has records); records that carry none are read as a scan
+// without an inventory. `warnings` gets what the records cannot tell.
+std::vector<Device> recompute_fleet(const std::vector<ReportEndpoint>& endpoints, std::vector<std::string>* warnings)
 {
   Inventory inventory;
   std::map<std::string, std::size_t> row_of_address; // device address -> index in inventory.rows
-  for (const ReportEndpoint& endpoint : report.endpoints) {
+  for (const ReportEndpoint& endpoint : endpoints) {
     if (endpoint.inventory && row_of_address.count(device_address(endpoint.ip, endpoint.host)) == 0) {
       row_of_address.emplace(device_address(endpoint.ip, endpoint.host), inventory.rows.size());
       InventoryRow row = *endpoint.inventory;
@@ -334,19 +334,24 @@ void recompute_fleet(ScanReport& report)
   }
   FleetView view(inventory.rows.empty() ? nullptr : &inventory);
   bool keys_unknown = false;
-  for (const ReportEndpoint& endpoint : report.endpoints) {
+  for (const ReportEndpoint& endpoint : endpoints) {
     const auto row = row_of_address.find(device_address(endpoint.ip, endpoint.host));
     const Record record = record_for_fleet(endpoint, row == row_of_address.end() ? nullptr : &inventory.rows[row->second]);
     keys_unknown = keys_unknown || (record.ok() && record.chain.front().key.spki_sha256.empty());
     view.add(record);
   }
   view.finish();
-  report.fleet = view.devices();
-  report.fleet_from_document = false;
-  if (keys_unknown) {
-    report.fleet_warnings.push_back("records without a PEM chain: shared-key (the same key in different "
-                                    "certificates) cannot be recomputed for them");
+  if (keys_unknown && warnings != nullptr) {
+    warnings->push_back("records without a PEM chain: shared-key (the same key in different certificates) cannot "
+                        "be recomputed for them");
   }
+  return view.devices();
+}
+
+void recompute_fleet(ScanReport& report)
+{
+  report.fleet = recompute_fleet(report.endpoints, &report.fleet_warnings);
+  report.fleet_from_document = false;
 }
 
 Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
@@ -384,7 +389,10 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
           if (!addresses.insert(device.address()).second) {
             throw BadRecord("address " + quote_for_message(device.address()) + " is listed twice");
           }
-          report.fleet.push_back(std::move(device));
+          if (!report.fleet) {
+            report.fleet.emplace();
+          }
+          report.fleet->push_back(std::move(device));
         } catch (const std::exception& e) {
           device_error = "devices[" + std::to_string(device_count - 1) + "]: " + e.what();
         }
@@ -415,6 +423,9 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
       return Error{report.path + ": \"devices\" is not an array"};
     }
     report.fleet_from_document = true;
+    if (!report.fleet) {
+      report.fleet.emplace();
+    }
   } else {
     recompute_fleet(report); // a document written without a device view
   }
@@ -548,9 +559,11 @@ std::vector<ReportDevice> ScanReport::fleet_devices() const
   for (const ReportEndpoint& endpoint : endpoints) {
     by_address[device_address(endpoint.ip, endpoint.host)].push_back(&endpoint);
   }
+  const std::vector<Device> computed = fleet ? std::vector<Device>() : recompute_fleet(endpoints, nullptr);
+  const std::vector<Device>& view = fleet ? *fleet : computed;
   std::vector<ReportDevice> out;
-  out.reserve(fleet.size());
-  for (const Device& device : fleet) {
+  out.reserve(view.size());
+  for (const Device& device : view) {
     ReportDevice entry;
     entry.identity() = device.identity();
     entry.inventory = device.inventory;

@@ -96,7 +96,8 @@ struct ScanReport
   // The scan's device view (FleetView, fleet_view.hpp), worst first, then by address: the JSON
   // document's `devices` section as the scan wrote it, or, for a JSONL report (which has none),
   // the same view recomputed from the records by FleetView. Fleet-wide findings included.
-  std::vector<Device> fleet;
+  // nullopt in a report not made by load_scan_report: fleet_devices() recomputes it then.
+  std::optional<std::vector<Device>> fleet;
   bool fleet_from_document = false; // true: read from the `devices` section; false: recomputed
   // What the recomputed view cannot know ("records without a PEM chain: shared-key ... cannot be
   // recomputed"); for the commands that use `fleet` to print.

@@ -123,7 +123,8 @@ void check_devices(const ScanReport& report)
 void check_fleet_devices(const ScanReport& report)
 {
   const std::vector<ReportDevice> devices = report.fleet_devices();
-  check(devices.size() == report.fleet.size(), "one fleet device per device of the view");
+  check(report.fleet.has_value(), "a loaded report has its device view");
+  check(devices.size() == report.fleet->size(), "one fleet device per device of the view");
   std::set<std::string> addresses;
   for (const ReportDevice& device : devices) {
     check(addresses.insert(device.address()).second, "one fleet device per address");

@@ -246,7 +246,8 @@ FleetReports write_fleet_reports(const TempDir& dir, bool never_scanned)
 std::vector<nlohmann::json> fleet_json(const ScanReport& report)
 {
   std::vector<nlohmann::json> out;
-  for (const Device& device : report.fleet) {
+  REQUIRE(report.fleet);
+  for (const Device& device : *report.fleet) {
     out.push_back(device_to_json(device));
   }
   return out;
@@ -371,7 +372,9 @@ TEST_SUITE("report_reader")
     CHECK(never->mac == "7C2F80000013");
     const auto lines = load_scan_report(written.jsonl_path);
     REQUIRE_MESSAGE(lines, lines.error());
-    CHECK(lines->fleet.size() == document->fleet.size() - 1);
+    REQUIRE(lines->fleet);
+    REQUIRE(document->fleet);
+    CHECK(lines->fleet->size() == document->fleet->size() - 1);
   }
 
   TEST_CASE("a bad devices section is refused, naming the device")
@@ -393,7 +396,8 @@ TEST_SUITE("report_reader")
     const auto empty = load_scan_report(path);
     REQUIRE_MESSAGE(empty, empty.error());
     CHECK(empty->fleet_from_document);
-    CHECK(empty->fleet.empty());
+    REQUIRE(empty->fleet);
+    CHECK(empty->fleet->empty());
   }
 
   TEST_CASE("a JSON document and a JSONL file read back to the same endpoints and devices")

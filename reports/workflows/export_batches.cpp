@@ -125,7 +125,7 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
   batch_size = std::clamp<std::size_t>(batch_size, 1, k_grandstream_portal_limit);
   std::vector<UpdateEntry> listed;
   std::vector<UpdateEntry> skipped;
-  for (const ReportDevice& device : report.devices()) {
+  for (const ReportDevice& device : report.fleet_devices()) {
     std::vector<std::string> reasons;          // in the order of grandstream_update_reasons()
     std::vector<std::string> certificate_macs; // the CNs' MACs of its eligible certificates, in port order
     for (const std::string& code : grandstream_update_reasons()) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace fleetcert {
@@ -98,6 +99,76 @@ InventoryRow inventory_row(const json& object, const std::string& ip)
   return row;
 }
 
+// The findings of `object`'s "findings" array (a record's assessment, a device of the devices section).
+std::vector<Finding> findings_from_json(const json& object)
+{
+  std::vector<Finding> out;
+  const auto findings = object.find("findings");
+  if (findings == object.end() || !findings->is_array()) {
+    return out;
+  }
+  for (const json& item : *findings) {
+    if (!item.is_object()) {
+      throw BadRecord("a finding that is not an object");
+    }
+    Finding finding;
+    finding.code = text(item, "code");
+    const auto severity = parse_severity(text(item, "severity"));
+    if (finding.code.empty() || !severity) {
+      throw BadRecord("a finding without a code or a known severity");
+    }
+    finding.severity = *severity;
+    finding.message = text(item, "message");
+    finding.remediation = text(item, "remediation");
+    out.push_back(std::move(finding));
+  }
+  return out;
+}
+
+// One device of the JSON document's `devices` section (the inverse of device_to_json).
+Device device_from_json(const json& object)
+{
+  if (!object.is_object()) {
+    throw BadRecord("not a device object");
+  }
+  Device device;
+  device.ip = canonical_address(text(object, "ip"));
+  device.host = text(object, "host");
+  if (device.ip.empty() && device.host.empty()) {
+    throw BadRecord("a device without ip or host");
+  }
+  device.mac = text(object, "mac");
+  const json& vendor = member(object, "vendor");
+  device.vendor = text(vendor, "name");
+  device.vendor_source = text(vendor, "source");
+  if (object.contains("inventory")) {
+    device.inventory = inventory_row(member(object, "inventory"), device.ip);
+    device.model = device.inventory->model;
+    device.site = device.inventory->site;
+  }
+  if (const auto ports = object.find("ports"); ports != object.end() && ports->is_array()) {
+    for (const json& item : *ports) {
+      if (!item.is_object()) {
+        throw BadRecord("a port that is not an object");
+      }
+      DevicePort port;
+      const auto number = item.find("port");
+      if (number == item.end() || !number->is_number_unsigned() || number->get<std::uint64_t>() > 65535) {
+        throw BadRecord("ports[].port is missing or not a port number");
+      }
+      port.port = static_cast<std::uint16_t>(number->get<std::uint64_t>());
+      port.status = text(item, "status");
+      port.sha256 = text(item, "sha256");
+      port.signature_label = text(item, "signature_label");
+      port.provenance = text(item, "provenance");
+      port.not_after = text(item, "not_after");
+      device.ports.push_back(std::move(port));
+    }
+  }
+  device.findings = findings_from_json(object);
+  return device;
+}
+
 // The endpoint of one record; words this version does not know are described in `unknown`.
 ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& unknown)
 {
@@ -167,26 +238,14 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
   endpoint.cn_mac = text(assessment, "mac");
   endpoint.validity = word(assessment, "validity", "assessment.validity", parse_validity, unknown);
   endpoint.vendor = text(member(assessment, "vendor"), "name");
+  endpoint.vendor_source = text(member(assessment, "vendor"), "source");
   const json& provenance = member(assessment, "provenance");
   endpoint.provenance_kind =
       word(provenance, "kind", "assessment.provenance.kind", parse_provenance_kind, unknown);
   endpoint.provenance_basis =
       word(provenance, "basis", "assessment.provenance.basis", parse_provenance_basis, unknown);
   endpoint.provenance_vendor = text(provenance, "vendor");
-  if (const auto findings = assessment.find("findings"); findings != assessment.end() && findings->is_array()) {
-    for (const json& item : *findings) {
-      Finding finding;
-      finding.code = text(item, "code");
-      const auto severity = parse_severity(text(item, "severity"));
-      if (finding.code.empty() || !severity) {
-        throw BadRecord("a finding without a code or a known severity");
-      }
-      finding.severity = *severity;
-      finding.message = text(item, "message");
-      finding.remediation = text(item, "remediation");
-      endpoint.findings.push_back(std::move(finding));
-    }
-  }
+  endpoint.findings = findings_from_json(assessment);
   if (record.contains("inventory")) {
     endpoint.inventory = inventory_row(member(record, "inventory"), endpoint.ip);
   }
@@ -221,11 +280,90 @@ private:
   std::size_t m_more = 0;
 };
 
+// A record of `endpoint` holding what FleetView reads: the target, the error, the leaf's
+// fingerprints, signature label, expiry and key (from the chain's PEM, when the report has it)
+// and the assessment without fleet-wide findings (FleetView adds those itself).
+Record record_for_fleet(const ReportEndpoint& endpoint, const InventoryRow* inventory)
+{
+  Record record;
+  record.observation.endpoint.ip = endpoint.ip;
+  record.observation.endpoint.host = endpoint.host;
+  record.observation.endpoint.port = endpoint.port;
+  record.observation.error = endpoint.ok ? ErrorClass::none : endpoint.error_class.value_or(ErrorClass::protocol);
+  if (inventory != nullptr) {
+    record.assessment.inventory = *inventory;
+  }
+  if (!endpoint.ok) {
+    return record;
+  }
+  CertificateInfo leaf;
+  if (!endpoint.chain.empty() && sha256_hex(endpoint.chain.front()) == endpoint.sha256) {
+    leaf.key.spki_sha256 = decode_certificate(endpoint.chain.front()).key.spki_sha256;
+  }
+  leaf.parsed = true;
+  leaf.sha256 = endpoint.sha256;
+  leaf.signature.label = endpoint.signature_label;
+  leaf.not_after = endpoint.not_after;
+  record.chain.push_back(std::move(leaf));
+  Assessment& assessment = record.assessment;
+  assessment.mac = endpoint.cn_mac;
+  assessment.vendor = endpoint.vendor;
+  assessment.vendor_source = endpoint.vendor_source;
+  assessment.provenance.kind = endpoint.provenance_kind.value_or(ProvenanceKind::unknown);
+  for (const Finding& finding : endpoint.findings) {
+    if (!is_fleet_wide_code(finding.code)) {
+      assessment.findings.push_back(finding);
+    }
+  }
+  return record;
+}
+
+// The device view of records without a `devices` section: replayed through FleetView in file
+// order (the order they completed in). The inventory is the rows the records carry (each
+// inventory row is a target, so each has records); records that carry none are read as a scan
+// without an inventory. `warnings` gets what the records cannot tell.
+std::vector<Device> recompute_fleet(const std::vector<ReportEndpoint>& endpoints, std::vector<std::string>* warnings)
+{
+  Inventory inventory;
+  std::map<std::string, std::size_t> row_of_address; // device address -> index in inventory.rows
+  for (const ReportEndpoint& endpoint : endpoints) {
+    if (endpoint.inventory && row_of_address.count(device_address(endpoint.ip, endpoint.host)) == 0) {
+      row_of_address.emplace(device_address(endpoint.ip, endpoint.host), inventory.rows.size());
+      InventoryRow row = *endpoint.inventory;
+      row.line = inventory.rows.size() + 1; // FleetView matches a row without an ip by its line
+      inventory.rows.push_back(std::move(row));
+    }
+  }
+  FleetView view(inventory.rows.empty() ? nullptr : &inventory);
+  bool keys_unknown = false;
+  for (const ReportEndpoint& endpoint : endpoints) {
+    const auto row = row_of_address.find(device_address(endpoint.ip, endpoint.host));
+    const Record record = record_for_fleet(endpoint, row == row_of_address.end() ? nullptr : &inventory.rows[row->second]);
+    keys_unknown = keys_unknown || (record.ok() && record.chain.front().key.spki_sha256.empty());
+    view.add(record);
+  }
+  view.finish();
+  if (keys_unknown && warnings != nullptr) {
+    warnings->push_back("records without a PEM chain: shared-key (the same key in different certificates) cannot "
+                        "be recomputed for them");
+  }
+  return view.devices();
+}
+
+void recompute_fleet(ScanReport& report)
+{
+  report.fleet = recompute_fleet(report.endpoints, &report.fleet_warnings);
+  report.fleet_from_document = false;
+}
+
 Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
 {
   std::string top_key;
   std::string record_error;
   std::size_t records = 0;
+  std::string device_error;
+  std::size_t device_count = 0;
+  std::set<std::string> addresses;
   UnknownWords unknown_words(report);
   json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth == 1 && event == json::parse_event_t::key) {
@@ -245,7 +383,25 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
       }
       return false; // converted: drop the tree
     }
-    return !(depth >= 2 && (top_key == "devices" || top_key == "inventory_check"));
+    if (depth == 2 && event == json::parse_event_t::object_end && top_key == "devices") {
+      ++device_count;
+      if (device_error.empty()) {
+        try {
+          Device device = device_from_json(parsed);
+          if (!addresses.insert(device.address()).second) {
+            throw BadRecord("address " + quote_for_message(device.address()) + " is listed twice");
+          }
+          if (!report.fleet) {
+            report.fleet.emplace();
+          }
+          report.fleet->push_back(std::move(device));
+        } catch (const std::exception& e) {
+          device_error = "devices[" + std::to_string(device_count - 1) + "]: " + e.what();
+        }
+      }
+      return false;
+    }
+    return !(depth >= 2 && top_key == "inventory_check");
   };
   json document;
   try {
@@ -259,8 +415,22 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
   if (!record_error.empty()) {
     return Error{report.path + ": " + record_error};
   }
+  if (!device_error.empty()) {
+    return Error{report.path + ": " + device_error};
+  }
   unknown_words.finish();
   report.format = "json";
+  if (document.contains("devices")) {
+    if (!document["devices"].is_array()) {
+      return Error{report.path + ": \"devices\" is not an array"};
+    }
+    report.fleet_from_document = true;
+    if (!report.fleet) {
+      report.fleet.emplace();
+    }
+  } else {
+    recompute_fleet(report); // a document written without a device view
+  }
   const json& scan = document.contains("scan") && document["scan"].is_object() ? document["scan"] : json::object();
   report.started_at = scan.value("started_at", "");
   report.finished_at = scan.value("finished_at", "");
@@ -299,6 +469,7 @@ Result<ScanReport> load_lines(std::ifstream& in, ScanReport report)
     return Error{report.path + ": read error"};
   }
   unknown_words.finish();
+  recompute_fleet(report);
   return report;
 }
 
@@ -390,6 +561,39 @@ std::vector<ReportDevice> ScanReport::devices() const
     return address_order(a) < address_order(b);
   });
   return devices;
+}
+
+std::vector<ReportDevice> ScanReport::fleet_devices() const
+{
+  std::map<std::string, std::vector<const ReportEndpoint*>> by_address;
+  for (const ReportEndpoint& endpoint : endpoints) {
+    by_address[device_address(endpoint.ip, endpoint.host)].push_back(&endpoint);
+  }
+  const std::vector<Device> computed = fleet ? std::vector<Device>() : recompute_fleet(endpoints, nullptr);
+  const std::vector<Device>& view = fleet ? *fleet : computed;
+  std::vector<ReportDevice> out;
+  out.reserve(view.size());
+  for (const Device& device : view) {
+    ReportDevice entry;
+    entry.identity() = device.identity();
+    entry.inventory = device.inventory;
+    entry.findings = device.findings;
+    if (auto it = by_address.find(device.address()); it != by_address.end()) {
+      entry.endpoints = it->second;
+      std::stable_sort(entry.endpoints.begin(), entry.endpoints.end(),
+                       [](const ReportEndpoint* a, const ReportEndpoint* b) { return a->port < b->port; });
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::string ScanReport::fleet_source() const
+{
+  if (fleet_from_document) {
+    return "the JSON document's devices section";
+  }
+  return format == "jsonl" ? "recomputed from the JSONL records" : "recomputed from the records (the document has no devices section)";
 }
 
 Result<ScanReport> load_scan_report(const std::string& path)

@@ -7,6 +7,7 @@
 
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/assessment/findings.hpp"
+#include "scanner/assessment/fleet_view.hpp"
 #include "scanner/assessment/provenance.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/inputs/inventory.hpp"
@@ -55,6 +56,7 @@ struct ReportEndpoint
   std::string cn_mac; // MAC found in the CN, normalised
   std::optional<Validity> validity;
   std::string vendor;
+  std::string vendor_source; // "inventory", "mac-prefix", ...
   std::optional<ProvenanceKind> provenance_kind;
   std::optional<ProvenanceBasis> provenance_basis;
   std::string provenance_vendor;
@@ -73,6 +75,7 @@ struct ReportDevice : DeviceIdentity
 {
   std::vector<const ReportEndpoint*> endpoints; // in port order
   std::vector<Finding> findings;                // one per code (the worst), worst first
+  std::optional<InventoryRow> inventory;        // its inventory row (fleet devices only)
 
   bool answered() const; // a certificate on at least one port
   std::optional<Severity> worst() const;
@@ -94,8 +97,26 @@ struct ScanReport
   // k_report_warnings of them, then one line that counts the rest.
   std::vector<std::string> warnings;
 
-  // Devices by address, in address order; pointers into `endpoints` (keep the report alive).
+  // The scan's device view (FleetView, fleet_view.hpp), worst first, then by address: the JSON
+  // document's `devices` section as the scan wrote it, or, for a JSONL report (which has none),
+  // the same view recomputed from the records by FleetView. Fleet-wide findings included.
+  // nullopt in a report not made by load_scan_report: fleet_devices() recomputes it then.
+  std::optional<std::vector<Device>> fleet;
+  bool fleet_from_document = false; // true: read from the `devices` section; false: recomputed
+  // What the recomputed view cannot know ("records without a PEM chain: shared-key ... cannot be
+  // recomputed"); for the commands that use `fleet` to print.
+  std::vector<std::string> fleet_warnings;
+
+  // Every address of the records, in address order, findings merged from its records (no
+  // fleet-wide ones in a JSONL report); pointers into `endpoints` (keep the report alive). `diff`.
   std::vector<ReportDevice> devices() const;
+  // The devices of `fleet`, in its order, each with the endpoints of its address (pointers into
+  // `endpoints`): identity, inventory row and findings are the fleet view's. `export`,
+  // `readiness`. An inventory device of an interrupted scan may have no endpoint.
+  std::vector<ReportDevice> fleet_devices() const;
+  // Where `fleet` came from, for messages: "the JSON document's devices section" or
+  // "recomputed from the records (JSONL)".
+  std::string fleet_source() const;
 };
 
 inline constexpr std::size_t k_report_warnings = 20;

@@ -59,6 +59,7 @@ int export_grandstream_update(const ExportOptions& options)
                      "): use --force to replace it, or another directory");
   }
 
+  print_warnings(report.path, report.fleet_warnings);
   const UpdateBatches batches = grandstream_update_batches(report, options.batch_size);
   std::set<std::string> written;
   try {
@@ -135,7 +136,8 @@ int export_devices(const ExportOptions& options, const std::vector<std::string>&
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
-  const std::vector<ReportDevice> devices = report.devices();
+  print_warnings(report.path, report.fleet_warnings);
+  const std::vector<ReportDevice> devices = report.fleet_devices();
   const auto selected = select_devices(devices, *filter);
   try {
     for (const ReportDevice* device : selected) {
@@ -147,7 +149,8 @@ int export_devices(const ExportOptions& options, const std::vector<std::string>&
     return k_exit_runtime;
   }
   if (!options.quiet && out != "-") {
-    std::printf("%zu of %zu devices written to %s\n", selected.size(), devices.size(), terminal_safe(out).c_str());
+    std::printf("%zu of %zu devices written to %s (devices: %s)\n", selected.size(), devices.size(),
+                terminal_safe(out).c_str(), report.fleet_source().c_str());
   }
   return k_exit_ok;
 }

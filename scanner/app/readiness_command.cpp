@@ -8,6 +8,7 @@
 #include "reports/workflows/readiness_report.hpp"
 #include "reports/workflows/report_reader.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -63,6 +65,7 @@ ReadinessDeviceInput device_input(const ReportDevice& device)
 {
   ReadinessDeviceInput input;
   input.identity() = device.identity();
+  input.in_inventory = device.inventory.has_value();
   for (const ReportEndpoint* endpoint : device.endpoints) {
     input.in_inventory = input.in_inventory || endpoint->inventory.has_value();
     ReadinessEndpoint e;
@@ -184,8 +187,23 @@ int readiness(const ReadinessOptions& options)
   print_warnings(report->path, report->warnings);
   outcome.source_interrupted = report->interrupted;
 
-  // Evaluation.
-  for (const ReportDevice& device : report->devices()) {
+  // Evaluation: the report's device view (what `export devices` lists), then the addresses it
+  // leaves out (no certificate, not in the inventory) that still count here: a device that
+  // accepted the connection and then went silent is unknown, not absent.
+  std::vector<ReportDevice> devices = report->fleet_devices();
+  std::set<std::string> in_view;
+  for (const ReportDevice& device : devices) {
+    in_view.insert(device.address());
+  }
+  for (ReportDevice& device : report->devices()) {
+    if (in_view.count(device.address()) == 0) {
+      devices.push_back(std::move(device));
+    }
+  }
+  std::stable_sort(devices.begin(), devices.end(), [](const ReportDevice& a, const ReportDevice& b) {
+    return address_order(a) < address_order(b);
+  });
+  for (const ReportDevice& device : devices) {
     const ReadinessDeviceInput input = device_input(device);
     if (!counts_as_device(input)) {
       ++outcome.totals.addresses_skipped;

@@ -87,6 +87,11 @@ void attach_inventory(Device& device, const InventoryRow& row)
 
 } // namespace
 
+bool is_fleet_wide_code(std::string_view code)
+{
+  return code == "shared-certificate" || code == "shared-key" || code == "not-answering" || code == "not-in-inventory";
+}
+
 bool Device::answered() const
 {
   return std::any_of(ports.begin(), ports.end(), [](const DevicePort& p) { return p.status == "ok"; });

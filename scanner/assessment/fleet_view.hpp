@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct Device : DeviceIdentity
   bool answered() const; // presented a certificate on at least one port
   std::optional<Severity> worst() const;
 };
+
+// True for the codes only the whole fleet shows (FleetView::finish adds them): shared-certificate,
+// shared-key, not-answering, not-in-inventory.
+bool is_fleet_wide_code(std::string_view code);
 
 class FleetView
 {

@@ -121,6 +121,22 @@ void check_devices(const ScanReport& report)
   check(seen.size() == report.endpoints.size(), "every endpoint is in a device");
 }
 
+void check_fleet_devices(const ScanReport& report)
+{
+  const std::vector<ReportDevice> devices = report.fleet_devices();
+  check(report.fleet.has_value(), "a loaded report has its device view");
+  check(devices.size() == report.fleet->size(), "one fleet device per device of the view");
+  std::set<std::string> addresses;
+  for (const ReportDevice& device : devices) {
+    check(addresses.insert(device.address()).second, "one fleet device per address");
+    for (std::size_t i = 0; i < device.endpoints.size(); ++i) {
+      const ReportEndpoint* endpoint = device.endpoints[i];
+      check(device_address(endpoint->ip, endpoint->host) == device.address(), "an endpoint is under its own address");
+      check(i == 0 || device.endpoints[i - 1]->port <= endpoint->port, "a device's endpoints are in port order");
+    }
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -138,5 +154,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(report->endpoints.size() == non_blank_lines(data, size), "a JSONL report has one endpoint per line");
   }
   check_devices(*report);
+  check_fleet_devices(*report);
   return 0;
 }

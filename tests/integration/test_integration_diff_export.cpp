@@ -6,6 +6,7 @@
 //   export grandstream-update: 1,233 legacy Grandstream devices and a few odd ones (x.0.0/21)
 //   export grandstream-update: who is in a batch, with which MAC and why (x.0.0/24)
 //   export generic-cn and devices --where (x.0.0/24)
+//   export devices = the JSON document's devices section, and the same from JSONL (x.0.0/24)
 
 #include "support/csv_parse.hpp"
 #include "support/fleet_simulator.hpp"
@@ -18,6 +19,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -109,6 +111,32 @@ bool has_reason(const json& change, const std::string& effect, const std::string
     }
   }
   return false;
+}
+
+// The codes of a findings array, sorted and joined with spaces.
+std::string sorted_codes(const json& findings)
+{
+  std::vector<std::string> codes;
+  for (const json& finding : findings) {
+    codes.push_back(finding.at("code").get<std::string>());
+  }
+  std::sort(codes.begin(), codes.end());
+  std::string out;
+  for (const std::string& code : codes) {
+    out += (out.empty() ? "" : " ") + code;
+  }
+  return out;
+}
+
+// The same for a CSV cell of codes joined with spaces.
+std::string sorted_codes(const std::string& cell)
+{
+  json findings = json::array();
+  std::istringstream in(cell);
+  for (std::string code; in >> code;) {
+    findings.push_back({{"code", code}});
+  }
+  return sorted_codes(findings);
 }
 
 // Rows of a CSV file as maps column -> cell (the header is checked by the caller).
@@ -639,5 +667,122 @@ TEST_SUITE("integration.diff_export")
     CHECK(bad.err.find("colour=red") != std::string::npos);
     CHECK(run_fleetcert({"export", "devices", dir.file("missing.json")}).status == 2);
     CHECK(run_fleetcert({"export"}).status == 2);
+  }
+  TEST_CASE("export devices lists the devices of the JSON document's devices section, from JSON and JSONL alike")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    json fleet;
+    fleet["key_pool"] = 1; // every RSA certificate has the same key: shared-key
+    fleet["cas"] = json::array({ca("gs-rsa", k_gs_rsa_ca, "rsa:2048", "sha256")});
+    json copied = {{"same_as", net.address("0.1") + ":" + k_port}};
+    fleet["devices"] = json::array({
+        device(net.address("0.1"), "000B82000001", gs_old()),
+        device(net.address("0.2"), "000B82000002", copied), // the certificate of .1: shared-certificate
+        device(net.address("0.3"), "805EC0000003", cert("/CN={MAC}", "rsa:2048", "sha256", "self")),
+        device(net.address("0.6"), "", cert("/CN=lab", "rsa:2048", "sha256", "self")),
+        // .4 (in the inventory) and .5 (not): nothing listens.
+    });
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    write_file(dir.file("inventory.csv"), net.expand("mac,ip,vendor,model,site\n"
+                                                     "000B82000001,{net}.0.1,,GRP2614,HQ\n"
+                                                     "000B82000002,{net}.0.2,,GRP2614,Branch\n"
+                                                     "805EC0000004,{net}.0.4,Yealink,T54W,HQ\n"
+                                                     "805EC0000006,{net}.0.6,Yealink,T46U,Lab\n"));
+    const auto scan = run_fleetcert({"scan", net.address("0.1-6"), "--inventory", dir.file("inventory.csv"), "--ports",
+                                     k_port, "--timeout", "3", "--json", dir.file("scan.json"), "--jsonl",
+                                     dir.file("scan.jsonl"), "-q"});
+    INFO("scan stderr: " << scan.err);
+    REQUIRE(scan.status == 0);
+    const json document = json::parse(read_file(dir.file("scan.json")));
+    const json& devices = document.at("devices");
+
+    // The fleet this test is about: an inventory device that never answered, a copied certificate,
+    // a shared key, a device not in the inventory; the silent .5 is no device.
+    std::map<std::string, std::string> codes_by_ip;
+    for (const json& d : devices) {
+      codes_by_ip[d.at("ip").get<std::string>()] = sorted_codes(d.at("findings"));
+    }
+    REQUIRE(codes_by_ip.size() == 5);
+    CHECK(codes_by_ip.count(net.address("0.5")) == 0);
+    CHECK(codes_by_ip.at(net.address("0.4")) == "not-answering");
+    CHECK(codes_by_ip.at(net.address("0.1")).find("shared-certificate") != std::string::npos);
+    CHECK(codes_by_ip.at(net.address("0.2")).find("shared-certificate") != std::string::npos);
+    CHECK(codes_by_ip.at(net.address("0.3")).find("not-in-inventory") != std::string::npos);
+    CHECK(codes_by_ip.at(net.address("0.6")).find("shared-key") != std::string::npos);
+
+    std::string from_json;
+    for (const std::string report : {"scan.json", "scan.jsonl"}) {
+      CAPTURE(report);
+      const auto all = run_fleetcert({"export", "devices", dir.file(report), "--out", dir.file(report + ".csv")});
+      INFO("export stderr: " << all.err);
+      REQUIRE(all.status == 0);
+      CHECK(all.out.find(report == "scan.json" ? "(devices: the JSON document's devices section)"
+                                               : "(devices: recomputed from the JSONL records)")
+            != std::string::npos);
+      const std::string csv = read_file(dir.file(report + ".csv"));
+      const auto rows = csv_records(csv);
+      // Device by device, in the document's order: identity and findings.
+      REQUIRE(rows.size() == devices.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const json& d = devices[i];
+        CAPTURE(i);
+        CHECK(rows[i].at("ip") == d.at("ip").get<std::string>());
+        CHECK(rows[i].at("mac") == d.value("mac", ""));
+        CHECK(rows[i].at("vendor") == (d.contains("vendor") ? d["vendor"].value("name", "") : ""));
+        const json inventory = d.value("inventory", json::object());
+        CHECK(rows[i].at("model") == inventory.value("model", ""));
+        CHECK(rows[i].at("site") == inventory.value("site", ""));
+        CHECK(rows[i].at("answered") == (d.at("answered").get<bool>() ? "true" : "false"));
+        CHECK(rows[i].at("worst_severity") == d.value("worst_severity", ""));
+        CHECK(sorted_codes(rows[i].at("findings")) == sorted_codes(d.at("findings")));
+      }
+      if (report == "scan.json") {
+        from_json = csv;
+      } else {
+        CHECK(csv == from_json); // JSONL: the same view, recomputed
+      }
+
+      // --where finding=CODE and severity=LEVEL select what the document says.
+      std::set<std::string> codes;
+      for (const json& d : devices) {
+        for (const json& f : d.at("findings")) {
+          codes.insert(f.at("code").get<std::string>());
+        }
+      }
+      for (const std::string& code : codes) {
+        CAPTURE(code);
+        std::vector<std::string> expected;
+        for (const json& d : devices) {
+          const json& findings = d.at("findings");
+          if (std::any_of(findings.begin(), findings.end(), [&](const json& f) { return f.at("code") == code; })) {
+            expected.push_back(d.at("ip").get<std::string>());
+          }
+        }
+        const auto where = run_fleetcert({"export", "devices", dir.file(report), "--where", "finding=" + code});
+        REQUIRE(where.status == 0);
+        std::vector<std::string> got;
+        for (const auto& row : csv_records(where.out)) {
+          got.push_back(row.at("ip"));
+        }
+        CHECK(got == expected);
+      }
+      const auto medium = run_fleetcert({"export", "devices", dir.file(report), "--where", "severity=medium"});
+      REQUIRE(medium.status == 0);
+      std::set<std::string> medium_ips;
+      for (const auto& row : csv_records(medium.out)) {
+        medium_ips.insert(row.at("ip"));
+      }
+      CHECK(medium_ips.count(net.address("0.4")) == 1); // not-answering is medium
+      CHECK(medium_ips.count(net.address("0.5")) == 0);
+
+      // grandstream-update reads the same device list.
+      const auto update = run_fleetcert({"export", "grandstream-update", dir.file(report), "--out",
+                                         dir.file(report + "-update"), "-q"});
+      INFO("grandstream-update stderr: " << update.err);
+      REQUIRE(update.status == 0);
+    }
+    CHECK(read_file(dir.file("scan.json-update/grandstream-update-index.csv")) ==
+          read_file(dir.file("scan.jsonl-update/grandstream-update-index.csv")));
   }
 }

@@ -2,6 +2,7 @@
 // same endpoints and devices; the certificates come back byte for byte from their PEM; bad files
 // are refused with the file (and line) named.
 
+#include "reports/encoding/record_json.hpp"
 #include "reports/sinks/json_report.hpp"
 #include "reports/workflows/report_reader.hpp"
 #include "reports/sinks/summary.hpp"
@@ -11,8 +12,10 @@
 #include "support/process.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -162,10 +165,254 @@ void check_report(const ScanReport& report, const Written& written)
   CHECK(devices[1].endpoints[1]->port == 5061);
 }
 
+// A fleet with what only the whole fleet shows, written as a JSON document (with its devices
+// section) and as JSONL (without):
+//   .10  inventory; certificate A on 443, 5061 refused          shared-certificate, shared-key
+//   .11  not in the inventory; certificate A                    shared-certificate, shared-key, not-in-inventory
+//   .12  inventory; 443 refused only                            not-answering
+//   .14  not in the inventory; timeouts only                    no device
+//   .15  not in the inventory; certificate B, A's key           shared-key, not-in-inventory
+//   .13  inventory, never scanned (`never_scanned`)             not-answering (the document only)
+struct FleetReports
+{
+  std::string json_path;
+  std::string jsonl_path;
+  std::vector<nlohmann::json> devices; // device_to_json of the scan's own FleetView
+};
+
+FleetReports write_fleet_reports(const TempDir& dir, bool never_scanned)
+{
+  namespace t = fleetcert::testing;
+  auto key = t::generate_key({"ec", 0, "P-256"});
+  t::CertSpec spec;
+  spec.subject = t::parse_subject("/CN=shared");
+  const Der cert_a = t::to_der(t::make_certificate(spec, key.get(), nullptr, key.get()).get());
+  spec.subject = t::parse_subject("/CN=same-key");
+  const Der cert_b = t::to_der(t::make_certificate(spec, key.get(), nullptr, key.get()).get());
+
+  Inventory inventory;
+  for (const std::string last : {"10", "12", "13"}) {
+    if (last == "13" && !never_scanned) {
+      continue;
+    }
+    InventoryRow row;
+    row.line = inventory.rows.size() + 2;
+    row.ip = "127.0.0." + last;
+    row.mac = "7C2F800000" + last;
+    row.vendor = "Gigaset";
+    row.model = "N870";
+    row.site = "HQ";
+    row.hostname = "phone-" + last;
+    inventory.rows.push_back(row);
+  }
+  inventory.index();
+  AuditContext audit;
+  audit.inventory = &inventory;
+  AssessmentSettings settings;
+  settings.now = 1'800'000'000;
+  settings.audit = &audit;
+  std::vector<Record> records;
+  auto add = [&](const std::string& ip, std::uint16_t port, const Der* der, ErrorClass error) {
+    Observation observation;
+    observation.endpoint = {ip, port, "", ""};
+    if (der != nullptr) {
+      observation.chain = {*der};
+    } else {
+      observation.error = error;
+    }
+    records.push_back(make_record(observation, settings));
+  };
+  add("127.0.0.10", 443, &cert_a, ErrorClass::none);
+  add("127.0.0.14", 443, nullptr, ErrorClass::timeout);
+  add("127.0.0.10", 5061, nullptr, ErrorClass::refused);
+  add("127.0.0.11", 443, &cert_a, ErrorClass::none);
+  add("127.0.0.12", 443, nullptr, ErrorClass::refused);
+  add("127.0.0.15", 443, &cert_b, ErrorClass::none);
+  add("127.0.0.14", 5061, nullptr, ErrorClass::timeout);
+
+  FleetReports out{dir.path() + "/fleet.json", dir.path() + "/fleet.jsonl", {}};
+  JsonReport json_report(out.json_path);
+  JsonlReport jsonl_report(out.jsonl_path);
+  ScanInfo info;
+  info.started_at = 1'800'000'000;
+  json_report.begin(info);
+  jsonl_report.begin(info);
+  ScanSummary summary;
+  FleetView view(&inventory);
+  for (const Record& record : records) {
+    summary.add(record);
+    view.add(record);
+    json_report.write(record);
+    jsonl_report.write(record);
+  }
+  view.finish();
+  for (const Device& device : view.devices()) {
+    out.devices.push_back(device_to_json(device));
+  }
+  json_report.fleet(view);
+  info.finished_at = info.started_at + 3;
+  json_report.finish(info, summary);
+  jsonl_report.finish(info, summary);
+  return out;
+}
+
+std::vector<nlohmann::json> fleet_json(const ScanReport& report)
+{
+  std::vector<nlohmann::json> out;
+  REQUIRE(report.fleet);
+  for (const Device& device : *report.fleet) {
+    out.push_back(device_to_json(device));
+  }
+  return out;
+}
+
+// "127.0.0.10 shared-certificate shared-key": the fleet-wide codes of each device of
+// fleet_devices(), in address order.
+std::vector<std::string> device_codes(const ScanReport& report)
+{
+  std::vector<std::string> out;
+  for (const ReportDevice& device : report.fleet_devices()) {
+    std::string line = device.address();
+    std::vector<std::string> codes;
+    for (const Finding& finding : device.findings) {
+      if (is_fleet_wide_code(finding.code)) {
+        codes.push_back(finding.code);
+      }
+    }
+    std::sort(codes.begin(), codes.end());
+    for (const std::string& code : codes) {
+      line += " " + code;
+    }
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 } // namespace
 
 TEST_SUITE("report_reader")
 {
+  TEST_CASE("the device view: the document's devices section, recomputed alike from JSONL")
+  {
+    TempDir dir;
+    const FleetReports written = write_fleet_reports(dir, false);
+    const std::vector<std::string> expected = {
+        "127.0.0.10 shared-certificate shared-key", "127.0.0.11 not-in-inventory shared-certificate shared-key",
+        "127.0.0.12 not-answering", "127.0.0.15 not-in-inventory shared-key"};
+
+    SUBCASE("the JSON document: read from its devices section")
+    {
+      const auto report = load_scan_report(written.json_path);
+      REQUIRE_MESSAGE(report, report.error());
+      REQUIRE(report->fleet_from_document);
+      CHECK(report->fleet_source() == "the JSON document's devices section");
+      CHECK(fleet_json(*report) == written.devices);
+      CHECK(device_codes(*report) == expected);
+      CHECK(report->fleet_warnings.empty());
+      const auto devices = report->fleet_devices();
+      REQUIRE(devices.size() == 4);
+      auto find = [&](const char* ip) {
+        const auto it = std::find_if(devices.begin(), devices.end(), [&](const ReportDevice& d) { return d.ip == ip; });
+        REQUIRE(it != devices.end());
+        return *it;
+      };
+      const ReportDevice ten = find("127.0.0.10");
+      CHECK(ten.mac == "7C2F80000010");
+      CHECK(ten.model == "N870");
+      CHECK(ten.site == "HQ");
+      REQUIRE(ten.inventory);
+      CHECK(ten.inventory->hostname == "phone-10");
+      REQUIRE(ten.endpoints.size() == 2);
+      CHECK(ten.endpoints[0]->port == 443);
+      CHECK(ten.endpoints[1]->port == 5061);
+      const ReportDevice twelve = find("127.0.0.12");
+      CHECK_FALSE(twelve.answered());
+      REQUIRE(twelve.endpoints.size() == 1);
+      CHECK(twelve.inventory);
+      // The regrouping of every address still has the silent .14 (diff wants it); the view does not.
+      CHECK(report->devices().size() == 5);
+    }
+    SUBCASE("JSONL: the same view, recomputed by FleetView from the records")
+    {
+      const auto report = load_scan_report(written.jsonl_path);
+      REQUIRE_MESSAGE(report, report.error());
+      CHECK_FALSE(report->fleet_from_document);
+      CHECK(report->fleet_source() == "recomputed from the JSONL records");
+      CHECK(fleet_json(*report) == written.devices);
+      CHECK(device_codes(*report) == expected);
+      CHECK(report->fleet_warnings.empty());
+    }
+    SUBCASE("JSONL without PEM chains: the view says shared-key cannot be recomputed")
+    {
+      std::ifstream in(written.jsonl_path);
+      std::string line;
+      std::string stripped;
+      while (std::getline(in, line)) {
+        nlohmann::json record = nlohmann::json::parse(line);
+        for (auto& item : record["chain"]) {
+          item.erase("pem");
+        }
+        stripped += record.dump() + "\n";
+      }
+      const std::string path = dir.path() + "/no-pem.jsonl";
+      write_file(path, stripped);
+      const auto report = load_scan_report(path);
+      REQUIRE_MESSAGE(report, report.error());
+      REQUIRE(report->fleet_warnings.size() == 1);
+      CHECK(report->fleet_warnings[0].find("shared-key") != std::string::npos);
+      CHECK(device_codes(*report) == std::vector<std::string>{"127.0.0.10 shared-certificate",
+                                                              "127.0.0.11 not-in-inventory shared-certificate",
+                                                              "127.0.0.12 not-answering",
+                                                              "127.0.0.15 not-in-inventory"});
+      CHECK(report->devices().size() == 5);
+    }
+  }
+
+  TEST_CASE("an inventory device never scanned is in the document's view, which JSONL cannot know")
+  {
+    TempDir dir;
+    const FleetReports written = write_fleet_reports(dir, true);
+    const auto document = load_scan_report(written.json_path);
+    REQUIRE_MESSAGE(document, document.error());
+    CHECK(fleet_json(*document) == written.devices);
+    const auto devices = document->fleet_devices();
+    const auto never = std::find_if(devices.begin(), devices.end(), [](const ReportDevice& d) { return d.ip == "127.0.0.13"; });
+    REQUIRE(never != devices.end());
+    CHECK(never->endpoints.empty());
+    REQUIRE(never->findings.size() == 1);
+    CHECK(never->findings[0].code == "not-answering");
+    CHECK(never->mac == "7C2F80000013");
+    const auto lines = load_scan_report(written.jsonl_path);
+    REQUIRE_MESSAGE(lines, lines.error());
+    REQUIRE(lines->fleet);
+    REQUIRE(document->fleet);
+    CHECK(lines->fleet->size() == document->fleet->size() - 1);
+  }
+
+  TEST_CASE("a bad devices section is refused, naming the device")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/bad.json";
+    const std::string head = R"({"schema":"fleetcert-scan/1","records":[],"devices":)";
+    write_file(path, head + R"([{"ip":"127.0.0.1","findings":[{"code":"x"}]}]})");
+    CHECK(load_scan_report(path).error() == path + ": devices[0]: a finding without a code or a known severity");
+    write_file(path, head + R"([{"ip":"127.0.0.1"},{"ip":"127.0.0.1"}]})");
+    CHECK(load_scan_report(path).error() == path + ": devices[1]: address '127.0.0.1' is listed twice");
+    write_file(path, head + R"([{"ports":[]}]})");
+    CHECK(load_scan_report(path).error() == path + ": devices[0]: a device without ip or host");
+    write_file(path, head + R"([{"ip":"127.0.0.1","ports":[{"port":70000}]}]})");
+    CHECK(load_scan_report(path).error().find("devices[0]: ports[].port") != std::string::npos);
+    write_file(path, head + R"({}})");
+    CHECK(load_scan_report(path).error() == path + ": \"devices\" is not an array");
+    write_file(path, head + "[]}");
+    const auto empty = load_scan_report(path);
+    REQUIRE_MESSAGE(empty, empty.error());
+    CHECK(empty->fleet_from_document);
+    REQUIRE(empty->fleet);
+    CHECK(empty->fleet->empty());
+  }
+
   TEST_CASE("a JSON document and a JSONL file read back to the same endpoints and devices")
   {
     TempDir dir;

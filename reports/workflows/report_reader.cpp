@@ -171,6 +171,12 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
   endpoint.provenance_basis =
       word(provenance, "basis", "assessment.provenance.basis", parse_provenance_basis, unknown);
   endpoint.provenance_vendor = text(provenance, "vendor");
+  if (const auto verified = provenance.find("issuer_verified"); verified != provenance.end()) {
+    if (!verified->is_boolean()) {
+      throw BadRecord("'issuer_verified' is not true or false");
+    }
+    endpoint.provenance_issuer_verified = verified->get<bool>();
+  }
   if (const auto findings = assessment.find("findings"); findings != assessment.end() && findings->is_array()) {
     for (const json& item : *findings) {
       Finding finding;

@@ -137,8 +137,8 @@ std::vector<ScanWarning> BundleCheck::warnings() const
     if (use.option == k_trust_option) {
       warning.code = "trust-verified-none";
       warning.message = "--trust (" + joined_files(use.files) + ") verified none of the "
-                        + plural(use.certificates, "certificate", "certificates")
-                        + " that are neither self-signed nor from a vendor's factory CA: the bundle is stale, "
+                        + plural(use.certificates, "certificate that is", "certificates that are")
+                        + " neither self-signed nor from a vendor's factory CA: the bundle is stale, "
                           "incomplete (an intermediate missing) or not your CA's, so none of them is custom-ca by "
                           "its chain. Issuers seen: "
                         + issuers_seen(use);

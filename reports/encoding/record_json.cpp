@@ -178,6 +178,9 @@ json provenance_to_json(const Provenance& provenance)
     put_text(object, "vendor", provenance.vendor);
   }
   object["chain_incomplete"] = provenance.chain_incomplete;
+  if (provenance.issuer_verified) {
+    object["issuer_verified"] = *provenance.issuer_verified;
+  }
   put_text(object, "detail", provenance.detail);
   return object;
 }

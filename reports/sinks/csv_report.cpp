@@ -23,7 +23,7 @@ const std::vector<std::string>& columns()
     "sig_verdict",  "key_type",     "key_bits",      "key_curve",     "self_signed",
     "chain_length", "chain_sha256", "cn_class",      "mac",           "validity",
     "days_left",    "vendor",       "vendor_source", "provenance",    "provenance_basis",
-    "provenance_vendor", "chain_incomplete", "findings", "worst_severity", "inventory_mac",
+    "provenance_vendor", "chain_incomplete", "issuer_verified", "findings", "worst_severity", "inventory_mac",
     "model",        "site",
   };
   return k_columns;
@@ -127,6 +127,7 @@ std::vector<std::string> csv_row(const Record& record)
   cells.push_back(trusted(record.ok() ? to_string(provenance.basis) : std::string_view()));
   cells.push_back(untrusted(record.ok() ? provenance.vendor : std::string()));
   cells.push_back(trusted(record.ok() ? boolean(provenance.chain_incomplete) : std::string()));
+  cells.push_back(trusted(provenance.issuer_verified ? boolean(*provenance.issuer_verified) : std::string()));
   std::vector<Finding> findings = assessment.findings;
   sort_findings(findings);
   std::vector<std::string> codes;

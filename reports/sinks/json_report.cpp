@@ -203,6 +203,46 @@ nlohmann::json valid_strings(const std::vector<std::string>& items)
   return array;
 }
 
+// scan.bundles: [{"option", "vendor" (--vendor-ca only), "files", "ca_certificates", "certificates",
+// "verified", "unverified_issuers": [{"issuer", "certificates"}], "unverified_other"}].
+nlohmann::ordered_json bundles_to_json(const std::vector<BundleUse>& uses)
+{
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
+  for (const BundleUse& use : uses) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    object["option"] = use.option;
+    if (!use.vendor.empty()) {
+      object["vendor"] = to_valid_utf8(use.vendor);
+    }
+    nlohmann::ordered_json files = nlohmann::ordered_json::array();
+    for (const std::string& file : use.files) {
+      files.push_back(to_valid_utf8(file));
+    }
+    object["files"] = std::move(files);
+    object["ca_certificates"] = use.ca_certificates;
+    object["certificates"] = use.certificates;
+    object["verified"] = use.verified;
+    nlohmann::ordered_json issuers = nlohmann::ordered_json::array();
+    for (const auto& [issuer, count] : use.unverified_issuers) {
+      issuers.push_back({{"issuer", to_valid_utf8(issuer)}, {"certificates", count}});
+    }
+    object["unverified_issuers"] = std::move(issuers);
+    object["unverified_other"] = use.unverified_other;
+    array.push_back(std::move(object));
+  }
+  return array;
+}
+
+// scan.warnings: [{"code", "message"}].
+nlohmann::ordered_json warnings_to_json(const std::vector<ScanWarning>& warnings)
+{
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
+  for (const ScanWarning& warning : warnings) {
+    array.push_back({{"code", warning.code}, {"message", to_valid_utf8(warning.message)}});
+  }
+  return array;
+}
+
 } // namespace
 
 JsonReport::JsonReport(std::string path) : m_file(std::move(path))
@@ -302,6 +342,8 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
   if (info.audit_settings) {
     scan["audit_settings"] = audit_settings_to_json(*info.audit_settings);
   }
+  scan["bundles"] = bundles_to_json(info.bundles);
+  scan["warnings"] = warnings_to_json(info.warnings);
 
   m_file.write("\n],\"scan\":");
   m_file.write(scan.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));

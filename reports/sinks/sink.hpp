@@ -2,6 +2,7 @@
 // Report sinks: each output format receives records as endpoints complete and finishes once.
 // The engine calls a sink from one thread at a time.
 
+#include "scanner/assessment/bundle_check.hpp"
 #include "scanner/assessment/record.hpp"
 #include "scanner/model/audit_settings.hpp"
 
@@ -28,6 +29,8 @@ struct ScanInfo
   bool failed = false;         // stopped by a failure (an exception in the engine), not by a signal
   std::string failure;         // why, when failed
   std::optional<AuditSettings> audit_settings; // the inputs the verdicts depend on (scan.audit_settings)
+  std::vector<BundleUse> bundles;     // set before finish(): what each --vendor-ca and --trust bundle verified
+  std::vector<ScanWarning> warnings;  // set before finish(): inputs that could not support a verdict
 };
 
 // Running counts over the records, kept by the engine and written by the sinks at the end.
@@ -49,6 +52,8 @@ struct ScanSummary
   std::map<std::pair<std::string, Severity>, std::uint64_t> finding_severities;
   std::map<std::string, std::uint64_t> severities; // worst severity -> endpoints (with a finding)
   std::map<std::string, std::uint64_t> provenance; // "factory" -> n
+  // Vendor -> ok records that are factory only by a profile's issuer name that nobody has verified.
+  std::map<std::string, std::uint64_t> unverified_issuer_names;
   std::map<std::string, std::uint64_t> vendors;    // vendor -> n (when known)
 
   void add(const Record& record);

@@ -51,6 +51,9 @@ void ScanSummary::add(const Record& record)
     ++severities[std::string(to_string(*worst))];
   }
   ++provenance[std::string(to_string(assessment.provenance.kind))];
+  if (assessment.provenance.issuer_verified.has_value() && !*assessment.provenance.issuer_verified) {
+    ++unverified_issuer_names[assessment.provenance.vendor];
+  }
   if (!assessment.vendor.empty()) {
     ++vendors[assessment.vendor];
   }
@@ -90,6 +93,7 @@ nlohmann::json summary_to_json(const ScanSummary& summary)
   object["findings"] = counts_to_json(summary.findings);
   object["severities"] = counts_to_json(summary.severities);
   object["provenance"] = counts_to_json(summary.provenance);
+  object["unverified_issuer_names"] = counts_to_json(summary.unverified_issuer_names);
   object["vendors"] = counts_to_json(summary.vendors);
   return object;
 }

@@ -9,7 +9,7 @@ namespace fleetcert {
 
 // {"endpoints", "ok", "errors", "error_classes": {class: n}, "signature_labels", "signature_verdicts",
 //  "validity", "cn_classes", "tls_versions", "self_signed", "findings": {code: n}, "severities",
-//  "provenance", "vendors"}; map keys made valid UTF-8.
+//  "provenance", "unverified_issuer_names": {vendor: n}, "vendors"}; map keys made valid UTF-8.
 nlohmann::json summary_to_json(const ScanSummary& summary);
 
 } // namespace fleetcert

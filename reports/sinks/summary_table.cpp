@@ -174,6 +174,42 @@ void write_findings(std::ostream& out, const GradedCounts& counts)
   }
 }
 
+// "Unverified: ..." when some provenance rests on a factory issuer name nobody has verified.
+void write_unverified_issuer_names(std::ostream& out, const ScanSummary& summary)
+{
+  std::uint64_t total = 0;
+  for (const auto& entry : summary.unverified_issuer_names) {
+    total += entry.second;
+  }
+  if (total == 0) {
+    return;
+  }
+  out << "\nUnverified:  " << total << (total == 1 ? " endpoint is" : " endpoints are")
+      << " factory only by an issuer name nobody has verified (" << format_counts(summary.unverified_issuer_names)
+      << "); names can be forged or be placeholders: give --vendor-ca VENDOR=FILE (the vendor's CA bundle) for a "
+         "provenance by signature\n";
+}
+
+// What each --vendor-ca and --trust bundle verified of the certificates that claim it.
+void write_bundles(std::ostream& out, const std::vector<BundleUse>& uses)
+{
+  if (uses.empty()) {
+    return;
+  }
+  out << "\nBundles (certificates verified of those claiming each):\n";
+  write_table_row(out, {{"BUNDLE", 28}, {"VERIFIED", 8}, {"OF", 8}, {"FILES", 40}});
+  for (const BundleUse& use : uses) {
+    std::string files;
+    for (const std::string& file : use.files) {
+      files += (files.empty() ? "" : ", ") + file;
+    }
+    write_table_row(out, {{use.vendor.empty() ? use.option : use.option + " " + use.vendor, 28},
+                          {std::to_string(use.verified), 8},
+                          {std::to_string(use.certificates), 8},
+                          {files, 40}});
+  }
+}
+
 // True when the audit has something to show: a vendor or a finding anywhere.
 bool audited(const ScanSummary& summary, const FleetView* view)
 {
@@ -273,6 +309,8 @@ void SummaryTable::finish(const ScanInfo& info, const ScanSummary& summary)
     }
     write_findings(m_out, finding_counts(summary, m_view));
   }
+  write_unverified_issuer_names(m_out, summary);
+  write_bundles(m_out, info.bundles);
   if (m_view != nullptr) {
     const std::vector<std::string> not_answering = m_view->not_answering();
     const std::vector<std::string> not_in_inventory = m_view->not_in_inventory();

@@ -245,6 +245,12 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
   endpoint.provenance_basis =
       word(provenance, "basis", "assessment.provenance.basis", parse_provenance_basis, unknown);
   endpoint.provenance_vendor = text(provenance, "vendor");
+  if (const auto verified = provenance.find("issuer_verified"); verified != provenance.end()) {
+    if (!verified->is_boolean()) {
+      throw BadRecord("'issuer_verified' is not true or false");
+    }
+    endpoint.provenance_issuer_verified = verified->get<bool>();
+  }
   endpoint.findings = findings_from_json(assessment);
   if (record.contains("inventory")) {
     endpoint.inventory = inventory_row(member(record, "inventory"), endpoint.ip);

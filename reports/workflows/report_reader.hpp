@@ -60,6 +60,7 @@ struct ReportEndpoint
   std::optional<ProvenanceKind> provenance_kind;
   std::optional<ProvenanceBasis> provenance_basis;
   std::string provenance_vendor;
+  std::optional<bool> provenance_issuer_verified; // factory by issuer name: whether that name is verified
   std::vector<Finding> findings;
 
   std::optional<InventoryRow> inventory;

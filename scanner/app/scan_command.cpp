@@ -12,6 +12,7 @@
 #include "reports/sinks/prometheus_report.hpp"
 #include "reports/sinks/summary_table.hpp"
 #include "scanner/assessment/audit.hpp"
+#include "scanner/assessment/bundle_check.hpp"
 #include "scanner/inputs/dhcp_leases.hpp"
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/targets/ports.hpp"
@@ -529,6 +530,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   const StopOnSignals stop_on_signals;
   ScanSummary summary;
   FleetView fleet(audit.context.inventory);
+  BundleCheck bundle_check(audit.trust, audit.profiles);
   ProgressLine progress(!options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0,
                         info.endpoints_planned);
   const EngineResult result = run_engine(
@@ -536,6 +538,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
       [&](const Record& record) {
         summary.add(record);
         fleet.add(record);
+        bundle_check.add(record);
         for (auto& sink : sinks) {
           sink->write(record);
         }
@@ -550,7 +553,13 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   info.failure = result.failure.value_or("");
   info.interrupted = g_stop.load() || info.failed;
   fleet.finish();
+  info.bundles = bundle_check.uses();
+  info.warnings = bundle_check.warnings();
   const std::optional<std::string> finish_error = finish_sinks(sinks, fleet, info, summary);
+  // Even under --quiet: a bundle that verified nothing leaves verdicts its user believes verified.
+  for (const ScanWarning& warning : info.warnings) {
+    std::fprintf(stderr, "fleetcert: warning: %s\n", warning.message.c_str());
+  }
   if (info.failed) {
     print_error("scan failed: " + info.failure);
     if (finish_error) {
@@ -663,7 +672,9 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--fail-on", options.fail_on,
                   "Exit 1 when a finding matches: codes and/or severity>=LEVEL, e.g. sha1-rejected,expired or "
                   "severity>=high");
-  cmd->add_flag("-q,--quiet", options.quiet, "Print nothing but errors");
+  cmd->add_flag("-q,--quiet", options.quiet,
+                "Print nothing but errors and warnings that an input cannot support a verdict (a --vendor-ca or "
+                "--trust bundle that verified nothing)");
   cmd->add_option("--config", options.config_path,
                   "TOML file of options (long names as keys, `targets` for targets); the command line wins");
   cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");

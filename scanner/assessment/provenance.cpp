@@ -3,8 +3,9 @@
 //      factory / chain (and the issuer must match the vendor's pins when the profile has some);
 //   2. the certificate's own key verifies it (subject = issuer): self-signed;
 //   3. it verifies to the enterprise bundle: custom-ca / chain;
-//   4. its issuer is a vendor's factory CA by name: factory / issuer-name, unless that vendor's
-//      bundle was given and did not verify it (then it only claims to be factory: custom-ca);
+//   4. its issuer is a vendor's factory CA by name (O and CN): factory / issuer-name, saying whether
+//      the profile's name is verified, unless that vendor's bundle was given and did not verify it
+//      (then it only claims to be factory: custom-ca);
 //   5. anything else: custom-ca / issuer-name.
 // Verification runs at security level 0 and ignores validity dates (checked separately).
 
@@ -52,6 +53,7 @@ struct Bundle
 {
   std::string vendor; // empty for the enterprise bundle
   std::vector<X509Ptr> certs;
+  std::vector<std::string> sources; // the files they came from
 };
 
 // The outcome of one verification against one bundle.
@@ -165,9 +167,10 @@ Result<std::size_t> TrustStores::add_vendor_bundle(const std::string& vendor, st
   }
   Bundle* bundle = m_impl->vendor_bundle(vendor);
   if (bundle == nullptr) {
-    m_impl->vendors.push_back(Bundle{vendor, {}});
+    m_impl->vendors.push_back(Bundle{vendor, {}, {}});
     bundle = &m_impl->vendors.back();
   }
+  bundle->sources.emplace_back(source_name);
   const std::size_t count = certs->size();
   for (auto& cert : *certs) {
     bundle->certs.push_back(std::move(cert));
@@ -181,6 +184,7 @@ Result<std::size_t> TrustStores::add_enterprise_bundle(std::string_view pem_text
   if (!certs) {
     return Error{certs.error()};
   }
+  m_impl->enterprise.sources.emplace_back(source_name);
   const std::size_t count = certs->size();
   for (auto& cert : *certs) {
     m_impl->enterprise.certs.push_back(std::move(cert));
@@ -196,6 +200,18 @@ bool TrustStores::has_vendor(std::string_view vendor) const
 bool TrustStores::empty() const
 {
   return m_impl->vendors.empty() && m_impl->enterprise.certs.empty();
+}
+
+std::vector<TrustBundleInfo> TrustStores::bundles() const
+{
+  std::vector<TrustBundleInfo> infos;
+  for (const Bundle& bundle : m_impl->vendors) {
+    infos.push_back(TrustBundleInfo{bundle.vendor, bundle.sources, bundle.certs.size()});
+  }
+  if (!m_impl->enterprise.sources.empty()) {
+    infos.push_back(TrustBundleInfo{{}, m_impl->enterprise.sources, m_impl->enterprise.certs.size()});
+  }
+  return infos;
 }
 
 std::string_view to_string(ProvenanceKind kind)
@@ -271,6 +287,7 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     if (!v.verified) {
       continue;
     }
+    p.vendor_ca = bundle->vendor;
     const VendorProfile* profile = profiles.find(bundle->vendor);
     if (profile != nullptr && !profile->issuer_pins.empty() && !pin_matches(profile->issuer_pins, v.issuer_der)) {
       p.kind = ProvenanceKind::custom_ca;
@@ -301,6 +318,7 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     if (v.verified) {
       p.kind = ProvenanceKind::custom_ca;
       p.basis = ProvenanceBasis::chain;
+      p.trust_verified = true;
       p.chain_incomplete = v.used_unsent_intermediate;
       p.detail = "chains to the enterprise CA certificates given (--trust)";
       return p;
@@ -308,7 +326,8 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
   }
 
   // 4. Names only.
-  if (const VendorProfile* profile = profiles.by_factory_issuer(leaf.issuer)) {
+  const FactoryIssuerMatch named = profiles.match_factory_issuer(leaf.issuer);
+  if (const VendorProfile* profile = named.profile) {
     if (trust.has_vendor(profile->name)) {
       p.kind = ProvenanceKind::custom_ca;
       p.basis = ProvenanceBasis::issuer_name;
@@ -320,8 +339,11 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     p.kind = ProvenanceKind::factory;
     p.basis = ProvenanceBasis::issuer_name;
     p.vendor = profile->name;
-    p.detail = "its issuer is named like the " + profile->name + " factory CA (not verified: give --vendor-ca "
-               + profile->name + "=FILE to verify)";
+    p.issuer_verified = named.issuer->verified;
+    p.detail = "its issuer is named like the " + profile->name + " factory CA ("
+               + quote_for_message(factory_issuer_text(*named.issuer)) + ", "
+               + (named.issuer->verified ? "a name the vendor documents" : "an unverified name, perhaps a placeholder")
+               + "), but no signature was checked: give --vendor-ca " + profile->name + "=FILE to verify";
     return p;
   }
 

@@ -52,7 +52,21 @@ struct Provenance
   bool chain_incomplete = false; // verified only with an intermediate the device did not send
   bool pin_mismatch = false;     // chained to the vendor's roots, but its issuer matches none of the pins
   bool claims_factory = false;   // the issuer name is a vendor's factory CA but the chain does not verify
+  // Factory by issuer name only: whether the profile's name for that CA is verified (documented by
+  // the vendor or checked against real devices); unset for every other provenance.
+  std::optional<bool> issuer_verified;
   std::string detail;            // one sentence: why
+  // Which given bundle verified the chain, for the scan's check of its bundles (not in reports).
+  std::string vendor_ca;         // the --vendor-ca vendor whose bundle it verified against (pins aside)
+  bool trust_verified = false;   // it verified against the --trust bundle
+};
+
+// One bundle the user gave, as loaded: a vendor's (--vendor-ca) or the enterprise's (--trust).
+struct TrustBundleInfo
+{
+  std::string vendor;             // the profile's name; empty for the --trust bundle
+  std::vector<std::string> files; // every file given for it, in order
+  std::size_t certificates = 0;   // CA certificates read from them
 };
 
 // CA certificates the user gave: per vendor (--vendor-ca VENDOR=FILE) and the enterprise's (--trust).
@@ -70,6 +84,8 @@ public:
   Result<std::size_t> add_enterprise_bundle(std::string_view pem_text, std::string_view source_name);
   bool has_vendor(std::string_view vendor) const;
   bool empty() const;
+  // The vendor bundles in the order first given, then the --trust bundle when one was given.
+  std::vector<TrustBundleInfo> bundles() const;
 
   struct Impl;
 

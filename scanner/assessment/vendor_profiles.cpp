@@ -83,36 +83,6 @@ bool is_rfc2253_special(char c)
          || c == '#' || c == ' ';
 }
 
-// A one-line distinguished name in comparable form: RFC 2253 escapes of special characters
-// dropped ("Networks\, Inc." == "Networks, Inc."), lower case, white space collapsed, and no
-// spaces around ',', '+' and '=' ("C = DE, ST = Germany" == "C=DE,ST=Germany").
-std::string canonical_name(std::string_view name)
-{
-  std::string unescaped;
-  unescaped.reserve(name.size());
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '\\' && i + 1 < name.size() && is_rfc2253_special(name[i + 1])) {
-      ++i;
-    }
-    unescaped.push_back(name[i]);
-  }
-  const std::string folded = fold_text(unescaped);
-  std::string out;
-  out.reserve(folded.size());
-  const auto is_separator = [](char c) { return c == ',' || c == '+' || c == '='; };
-  for (std::size_t i = 0; i < folded.size(); ++i) {
-    if (folded[i] == ' ') {
-      const bool after_separator = !out.empty() && is_separator(out.back());
-      const bool before_separator = i + 1 < folded.size() && is_separator(folded[i + 1]);
-      if (after_separator || before_separator) {
-        continue;
-      }
-    }
-    out.push_back(folded[i]);
-  }
-  return out;
-}
-
 // Removes the RFC 2253 backslash before special characters of one attribute value.
 std::string unescape_value(std::string_view value)
 {
@@ -211,11 +181,80 @@ bool profile_named_in(const VendorProfile& profile, std::string_view folded_valu
                      [&](const std::string& alias) { return contains_whole_word(folded_value, fold_text(alias)); });
 }
 
-bool is_organization_or_common_name(std::string_view type)
+bool is_organization(std::string_view type)
 {
   const std::string folded = fold_text(type);
-  return folded == "o" || folded == "cn" || folded == "organizationname" || folded == "commonname"
-         || folded == "2.5.4.10" || folded == "2.5.4.3";
+  return folded == "o" || folded == "organizationname" || folded == "2.5.4.10";
+}
+
+bool is_common_name(std::string_view type)
+{
+  const std::string folded = fold_text(type);
+  return folded == "cn" || folded == "commonname" || folded == "2.5.4.3";
+}
+
+// The O= and CN= values of a one-line name, unescaped and trimmed, in the order written.
+struct OrganizationAndCommonNames
+{
+  std::vector<std::string> organizations;
+  std::vector<std::string> common_names;
+};
+
+OrganizationAndCommonNames organization_and_common_names(std::string_view one_line_name)
+{
+  OrganizationAndCommonNames names;
+  for (const NameAttribute& attribute : split_name(one_line_name)) {
+    if (is_organization(attribute.type)) {
+      names.organizations.emplace_back(trim_blanks(attribute.value));
+    } else if (is_common_name(attribute.type)) {
+      names.common_names.emplace_back(trim_blanks(attribute.value));
+    }
+  }
+  return names;
+}
+
+// The names folded for comparison (fold_text).
+OrganizationAndCommonNames folded(OrganizationAndCommonNames names)
+{
+  for (auto* values : {&names.organizations, &names.common_names}) {
+    for (std::string& value : *values) {
+      value = fold_text(value);
+    }
+  }
+  return names;
+}
+
+bool contains_folded(const std::vector<std::string>& folded_values, std::string_view text)
+{
+  const std::string wanted = fold_text(text);
+  return std::find(folded_values.begin(), folded_values.end(), wanted) != folded_values.end();
+}
+
+// An issuer (its folded O= and CN= values) matches an entry when one of its CNs is the entry's and,
+// when the entry gives an O, one of its Os is the entry's.
+bool issuer_matches(const FactoryIssuer& entry, const OrganizationAndCommonNames& folded_issuer)
+{
+  return contains_folded(folded_issuer.common_names, entry.cn)
+         && (entry.o.empty() || contains_folded(folded_issuer.organizations, entry.o));
+}
+
+// RFC 2253 escaping of one attribute value, as fleetcert prints names: ',', '+', '"', '\', '<',
+// '>', ';' and '=' anywhere, '#' and blanks at the start, blanks at the end.
+std::string escape_value(std::string_view value)
+{
+  std::string out;
+  out.reserve(value.size() + 4);
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool always = c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '=';
+    const bool at_start = i == 0 && (c == '#' || c == ' ');
+    const bool at_end = i + 1 == value.size() && c == ' ';
+    if (always || at_start || at_end) {
+      out.push_back('\\');
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 // Upper-case hex digits of a MAC or MAC prefix, separators (':', '-', '.', ' ') dropped; nullopt
@@ -329,7 +368,7 @@ private:
       return read_strings(key, value, profile.generic_cns);
     }
     if (key == "factory_issuers") {
-      return read_strings(key, value, profile.factory_issuers);
+      return read_factory_issuers(key, value, profile.factory_issuers);
     }
     if (key == "mac_prefixes") {
       return read_mac_prefixes(key, value, profile.mac_prefixes);
@@ -374,6 +413,90 @@ private:
       }
       out.emplace_back(text);
     }
+    return std::nullopt;
+  }
+
+  // Objects {"o", "cn", "verified", "source"} or, the older form, one-line issuer names whose O
+  // and CN are taken (unverified).
+  std::optional<Error> read_factory_issuers(const std::string& key, const Json& value,
+                                            std::vector<FactoryIssuer>& out) const
+  {
+    if (!value.is_array()) {
+      return fail(key, "must be an array of objects such as {\"o\": \"...\", \"cn\": \"...\"}");
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const Json& item = value[i];
+      const std::string field = key + "[" + std::to_string(i) + "]";
+      FactoryIssuer issuer;
+      std::optional<Error> error;
+      if (item.is_object()) {
+        error = read_factory_issuer(field, item, issuer);
+      } else if (item.is_string()) {
+        error = read_factory_issuer_name(field, item.get_ref<const std::string&>(), issuer);
+      } else {
+        error = fail(field, "must be an object such as {\"o\": \"...\", \"cn\": \"...\"} or an issuer name");
+      }
+      if (error) {
+        return error;
+      }
+      out.push_back(std::move(issuer));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> read_factory_issuer(const std::string& field, const Json& item, FactoryIssuer& out) const
+  {
+    for (const auto& [key, value] : item.items()) {
+      const std::string member = field + "." + key;
+      if (key.starts_with("_")) {
+        continue; // comment
+      }
+      if (key == "o" || key == "cn") {
+        if (!value.is_string() || trim_blanks(value.get_ref<const std::string&>()).empty()) {
+          return fail(member, key == "o" ? "must be a non-empty string (leave it out to match any organisation)"
+                                         : "must be a non-empty string");
+        }
+        (key == "o" ? out.o : out.cn) = std::string(trim_blanks(value.get_ref<const std::string&>()));
+      } else if (key == "verified") {
+        if (!value.is_boolean()) {
+          return fail(member, "must be true or false");
+        }
+        out.verified = value.get<bool>();
+      } else if (key == "source") {
+        if (!value.is_string()) {
+          return fail(member, "must be a string");
+        }
+        out.source = std::string(trim_blanks(value.get_ref<const std::string&>()));
+      } else {
+        return fail(member, "unknown key (o, cn, verified, source; comments start with '_')");
+      }
+    }
+    if (out.cn.empty()) {
+      return fail(field + ".cn", "missing");
+    }
+    return std::nullopt;
+  }
+
+  // "C=US, O=Acme\, Inc., CN=Acme CA": its O and CN; the other attributes are not compared.
+  std::optional<Error> read_factory_issuer_name(const std::string& field, std::string_view text,
+                                                FactoryIssuer& out) const
+  {
+    if (trim_blanks(text).empty()) {
+      return fail(field, "must not be empty");
+    }
+    const OrganizationAndCommonNames names = organization_and_common_names(text);
+    const std::string quoted = quote_for_message(text);
+    if (names.common_names.empty() || names.common_names.front().empty()) {
+      return fail(field, quoted + " has no CN= (give {\"o\": \"...\", \"cn\": \"...\"})");
+    }
+    if (names.common_names.size() > 1 || names.organizations.size() > 1) {
+      return fail(field, quoted + " has more than one CN= or O= (give {\"o\": \"...\", \"cn\": \"...\"})");
+    }
+    if (!names.organizations.empty() && names.organizations.front().empty()) {
+      return fail(field, quoted + " has an empty O= (give {\"o\": \"...\", \"cn\": \"...\"})");
+    }
+    out.cn = names.common_names.front();
+    out.o = names.organizations.empty() ? std::string() : names.organizations.front();
     return std::nullopt;
   }
 
@@ -495,6 +618,15 @@ bool means_unknown_vendor(std::string_view vendor)
 }
 
 } // namespace
+
+std::string factory_issuer_text(const FactoryIssuer& issuer)
+{
+  std::string text;
+  if (!issuer.o.empty()) {
+    text = "O=" + escape_value(issuer.o) + ", ";
+  }
+  return text + "CN=" + escape_value(issuer.cn);
+}
 
 VendorProfiles VendorProfiles::builtin()
 {
@@ -626,36 +758,35 @@ const VendorProfile* VendorProfiles::by_mac(std::string_view mac) const
   return best;
 }
 
-const VendorProfile* VendorProfiles::by_factory_issuer(std::string_view issuer) const
+FactoryIssuerMatch VendorProfiles::match_factory_issuer(std::string_view issuer) const
 {
-  const std::string wanted = canonical_name(issuer);
-  if (wanted.empty()) {
-    return nullptr;
+  const OrganizationAndCommonNames names = folded(organization_and_common_names(issuer));
+  if (names.common_names.empty()) {
+    return {};
   }
-  for (const VendorProfile& profile : m_profiles) {
-    for (const std::string& factory_issuer : profile.factory_issuers) {
-      if (canonical_name(factory_issuer) == wanted) {
-        return &profile;
+  // An entry that names the organisation too is the more specific match.
+  for (const bool with_organization : {true, false}) {
+    for (const VendorProfile& profile : m_profiles) {
+      for (const FactoryIssuer& entry : profile.factory_issuers) {
+        if (entry.o.empty() != with_organization && issuer_matches(entry, names)) {
+          return FactoryIssuerMatch{&profile, &entry};
+        }
       }
     }
   }
-  return nullptr;
+  return {};
+}
+
+const VendorProfile* VendorProfiles::by_factory_issuer(std::string_view issuer) const
+{
+  return match_factory_issuer(issuer).profile;
 }
 
 const VendorProfile* VendorProfiles::by_name_text(std::string_view one_line_name) const
 {
-  std::vector<std::string> organizations;
-  std::vector<std::string> common_names;
-  for (const NameAttribute& attribute : split_name(one_line_name)) {
-    if (!is_organization_or_common_name(attribute.type)) {
-      continue;
-    }
-    const std::string folded_type = fold_text(attribute.type);
-    const bool is_cn = folded_type == "cn" || folded_type == "commonname" || folded_type == "2.5.4.3";
-    (is_cn ? common_names : organizations).push_back(fold_text(attribute.value));
-  }
+  const OrganizationAndCommonNames names = folded(organization_and_common_names(one_line_name));
   // Organisation names first: a CN is more often a model or a host name than a vendor.
-  for (const auto* values : {&organizations, &common_names}) {
+  for (const auto* values : {&names.organizations, &names.common_names}) {
     for (const std::string& value : *values) {
       for (const VendorProfile& profile : m_profiles) {
         if (profile_named_in(profile, value)) {

@@ -23,12 +23,27 @@ struct IssuerPin
   std::string hex;       // lower-case hex, no separators
 };
 
+// A factory CA's issuer name, as a profile gives it: a certificate's issuer matches when its CN
+// is `cn` and, when `o` is given, its O is `o` (case-insensitive, runs of blanks as one), whatever
+// its other attributes say.
+struct FactoryIssuer
+{
+  std::string o;         // organisation; empty: any
+  std::string cn;        // common name; never empty
+  bool verified = false; // documented by the vendor or checked against real devices
+  std::string source;    // where the name is documented; may be empty
+};
+
+// "O=Gigaset Communications GmbH, CN=Gigaset.net": the entry in fleetcert's one-line form (RFC 2253
+// escapes), for messages and as an issuer name that matches it.
+std::string factory_issuer_text(const FactoryIssuer& issuer);
+
 struct VendorProfile
 {
   std::string name;                         // "Grandstream"
   std::vector<std::string> aliases;         // organisation names meaning this vendor (IEEE, O=)
   std::vector<std::string> mac_prefixes;    // upper-case hex, 6 to 9 digits
-  std::vector<std::string> factory_issuers; // issuer names of factory CAs, one-line form
+  std::vector<FactoryIssuer> factory_issuers; // issuer names of the factory CAs
   std::vector<IssuerPin> issuer_pins;       // optional: the issuing CA must match one
   std::vector<std::string> generic_cns;     // shared CNs ("Einstein2")
   std::vector<std::string> current_generation; // signature labels of the current generation
@@ -36,6 +51,13 @@ struct VendorProfile
   std::string sha1_rejected_from;           // firmware that rejects SHA1, e.g. "2.57"; may be empty
   std::map<std::string, std::string> remediation; // finding code -> what to do, for this vendor
   std::string source;                       // "built-in" or the file it came from
+};
+
+// A certificate issuer that is one of a profile's factory issuers; both null when none is.
+struct FactoryIssuerMatch
+{
+  const VendorProfile* profile = nullptr;
+  const FactoryIssuer* issuer = nullptr; // the entry of profile->factory_issuers that matched
 };
 
 // How the vendor of a device was found.
@@ -72,7 +94,10 @@ public:
   const VendorProfile* find(std::string_view name) const;
   // The profile whose MAC prefix is the longest match of `mac` (12 upper-case hex digits).
   const VendorProfile* by_mac(std::string_view mac) const;
-  // The profile one of whose factory issuers is `issuer` (case and spacing insensitive).
+  // The profile and entry whose factory issuer the one-line name `issuer` matches (CN, and O when
+  // the entry gives one); entries with an O are tried first, then profiles in order.
+  FactoryIssuerMatch match_factory_issuer(std::string_view issuer) const;
+  // The profile of match_factory_issuer(issuer); null when none.
   const VendorProfile* by_factory_issuer(std::string_view issuer) const;
   // The profile one of whose names or aliases appears in the O= or CN= of a one-line name.
   const VendorProfile* by_name_text(std::string_view one_line_name) const;

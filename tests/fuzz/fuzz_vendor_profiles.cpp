@@ -8,11 +8,12 @@
 // Beyond "no crash, no sanitizer report", it checks what vendor_profiles.hpp and the README's
 // profile format promise: an error names the source; a profile has a trimmed non-empty name,
 // MAC prefixes of 6 to 9 upper-case hex digits, pins of the right length in lower-case hex, no
-// label in both generations and no SHA1 or weaker one; once added, it is found by its name, by
-// each of its MAC prefixes and by each of its factory issuers.
+// label in both generations and no SHA1 or weaker one, factory issuers with a trimmed CN; once
+// added, it is found by its name, by each of its MAC prefixes and by each of its factory issuers
+// (written as a one-line name, other attributes around its O and CN).
 //
 // Seeds: the shipped profiles (scanner/assessment/profiles/*.json), a minimal one, one with every
-// field, a refused one.
+// field (factory issuers in the older one-line form), a refused one.
 
 #include "scanner/assessment/vendor_profiles.hpp"
 
@@ -81,9 +82,13 @@ void check_profile(const VendorProfile& profile)
 {
   check(trimmed_non_empty(profile.name), "the name is trimmed and not empty");
   check(profile.source == k_source, "the source is the name given");
-  for (const auto* list : {&profile.aliases, &profile.generic_cns, &profile.factory_issuers,
-                           &profile.current_generation, &profile.legacy_generation}) {
+  for (const auto* list : {&profile.aliases, &profile.generic_cns, &profile.current_generation,
+                           &profile.legacy_generation}) {
     check(std::all_of(list->begin(), list->end(), trimmed_non_empty), "list entries are trimmed and not empty");
+  }
+  for (const FactoryIssuer& issuer : profile.factory_issuers) {
+    check(trimmed_non_empty(issuer.cn), "a factory issuer's CN is trimmed and not empty");
+    check(issuer.o.empty() || trimmed_non_empty(issuer.o), "a factory issuer's O is trimmed, or empty (any)");
   }
   for (const std::string& prefix : profile.mac_prefixes) {
     check(prefix.size() >= 6 && prefix.size() <= 9 && all_of(prefix, is_upper_hex),
@@ -124,8 +129,12 @@ void check_lookups(const VendorProfile& parsed)
           "by_mac finds the longest matching prefix");
   }
   for (std::size_t i = 0; i < std::min(parsed.factory_issuers.size(), k_max_lookups); ++i) {
-    check(profiles.by_factory_issuer(parsed.factory_issuers[i]) != nullptr,
-          "an added profile's factory issuer finds a profile");
+    const FactoryIssuer& issuer = parsed.factory_issuers[i];
+    const std::string text = factory_issuer_text(issuer);
+    const FactoryIssuerMatch match = profiles.match_factory_issuer(text);
+    check(match.profile != nullptr && match.issuer != nullptr, "an added profile's factory issuer finds a profile");
+    check(profiles.by_factory_issuer("C=ZZ, L=Anywhere, " + text + ", OU=Any") == match.profile,
+          "a factory issuer matches on O and CN whatever the other attributes say");
   }
 }
 

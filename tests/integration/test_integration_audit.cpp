@@ -286,6 +286,140 @@ TEST_SUITE("integration.audit")
     // The table counts devices per vendor x signature x provenance and findings by code.
     CHECK(result.out.find("Gigaset") != std::string::npos);
     CHECK(result.out.find("sha1-rejected") != std::string::npos);
+
+    // Every bundle given verified some of the certificates that claim it: nothing to warn about.
+    CHECK(report.at("scan").at("warnings") == json::array());
+    CHECK(result.err.find("warning") == std::string::npos);
+    const json& bundles = report.at("scan").at("bundles");
+    REQUIRE(bundles.size() == 3);
+    CHECK(bundles.at(0).at("vendor") == "Grandstream");
+    CHECK(bundles.at(0).at("verified") == 3);
+    CHECK(bundles.at(1).at("vendor") == "Polycom");
+    CHECK(bundles.at(2).at("option") == "--trust");
+    CHECK(bundles.at(2).at("verified") == 1);
+    // Gigaset.net is the one factory CA name a vendor documents.
+    CHECK(provenance(net.address("0.4")).at("issuer_verified") == true);
+    CHECK_FALSE(provenance(net.address("0.1")).contains("issuer_verified")); // by chain
+  }
+
+  TEST_CASE("a --vendor-ca or --trust bundle that verifies nothing is a warning on stderr and in scan.warnings")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    const json p256 = {{"type", "ec"}, {"curve", "P-256"}};
+    const json p384 = {{"type", "ec"}, {"curve", "P-384"}};
+    json fleet;
+    fleet["cas"] = json::array({
+        cert("/O=Grandstream Networks, Inc./CN=Grandstream Root CA", p384, "sha384", "self"),
+        cert("/C=US/ST=Massachusetts/L=Boston/O=Grandstream Networks, Inc./CN=Grandstream ECC Device CA", p384,
+             "sha384", "gs-root"),
+        cert("/O=Grandstream Networks, Inc./CN=Grandstream Root CA 2016", p384, "sha384", "self"), // signs nothing
+        cert("/C=DE/ST=Germany/L=Bocholt/O=Gigaset Communications GmbH/OU=Certificate Authority/CN=Gigaset.net", p256,
+             "sha256", "self"),
+        cert("/O=Example Corp/CN=Example Corp Enterprise CA", p256, "sha256", "self"),
+        cert("/O=Example Corp/CN=Example Corp Old CA", p256, "sha256", "self"), // signs nothing
+    });
+    const char* names[] = {"gs-root", "gs-ecc", "gs-stale", "gigaset", "enterprise", "enterprise-old"};
+    for (std::size_t i = 0; i < fleet["cas"].size(); ++i) {
+      fleet["cas"][i]["name"] = names[i];
+    }
+    const json gs = cert("/CN={MAC}", p384, "sha384", "gs-ecc");
+    fleet["devices"] = json::array({
+        device(net.address("3.1"), "000B82000031", gs),
+        device(net.address("3.2"), "000B82000032", gs),
+        device(net.address("3.3"), "C074AD000033", gs),
+        device(net.address("3.4"), "7C2F80000034", cert("/CN={MAC}", p256, "sha256", "gigaset")),
+        device(net.address("3.5"), "0004F2000035", cert("/CN=phone-35", p256, "sha256", "enterprise")),
+    });
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet);
+    write_file(dir.file("grandstream-stale.pem"), sim.ca_pem("gs-stale"));
+    write_file(dir.file("grandstream.pem"), sim.ca_pem("gs-root"));
+    write_file(dir.file("enterprise-old.pem"), sim.ca_pem("enterprise-old"));
+    write_file(dir.file("enterprise.pem"), sim.ca_pem("enterprise"));
+    const auto scan = [&](const std::string& grandstream_pem, const std::string& trust_pem, const std::string& json_path) {
+      return run_command({FLEETCERT_BINARY, "scan", net.address("3.1-5"), "--ports", k_port, "--timeout", "3",
+                          "--vendor-ca", "Grandstream=" + dir.file(grandstream_pem), "--trust", dir.file(trust_pem),
+                          "--json", dir.file(json_path), "--quiet"},
+                         std::chrono::seconds(60));
+    };
+
+    SUBCASE("the wrong bundles: a warning each, naming the issuers the devices' certificates carry")
+    {
+      const auto result = scan("grandstream-stale.pem", "enterprise-old.pem", "stale.json");
+      INFO("stderr: " << result.err);
+      REQUIRE(result.status == 0);
+      CHECK(result.out.empty());
+      // Printed even under --quiet: the verdicts of the report rest on these bundles.
+      const std::string gs_warning = "fleetcert: warning: --vendor-ca Grandstream ('" + dir.file("grandstream-stale.pem")
+                                     + "') verified none of the 3 certificates of Grandstream devices";
+      CHECK(result.err.find(gs_warning) != std::string::npos);
+      CHECK(result.err.find("Issuers seen: 'C=US, ST=Massachusetts, L=Boston, O=Grandstream Networks\\, Inc., "
+                            "CN=Grandstream ECC Device CA' (3)")
+            != std::string::npos);
+      CHECK(result.err.find("fleetcert: warning: --trust ('" + dir.file("enterprise-old.pem")
+                            + "') verified none of the 1 certificate that is neither")
+            != std::string::npos);
+      CHECK(result.err.find("'O=Example Corp, CN=Example Corp Enterprise CA' (1)") != std::string::npos);
+
+      const json report = json::parse(read_file(dir.file("stale.json")));
+      const json& warnings = report.at("scan").at("warnings");
+      REQUIRE(warnings.size() == 2);
+      CHECK(warnings.at(0).at("code") == "vendor-ca-verified-none");
+      CHECK(result.err.find(warnings.at(0).at("message").get<std::string>()) != std::string::npos);
+      CHECK(warnings.at(1).at("code") == "trust-verified-none");
+      CHECK(result.err.find(warnings.at(1).at("message").get<std::string>()) != std::string::npos);
+      const json& bundles = report.at("scan").at("bundles");
+      REQUIRE(bundles.size() == 2);
+      CHECK(bundles.at(0) == json{{"option", "--vendor-ca"},
+                                  {"vendor", "Grandstream"},
+                                  {"files", {dir.file("grandstream-stale.pem")}},
+                                  {"ca_certificates", 1},
+                                  {"certificates", 3},
+                                  {"verified", 0},
+                                  {"unverified_issuers",
+                                   {{{"issuer", "C=US, ST=Massachusetts, L=Boston, O=Grandstream Networks\\, Inc., "
+                                                "CN=Grandstream ECC Device CA"},
+                                     {"certificates", 3}}}},
+                                  {"unverified_other", 0}});
+      CHECK(bundles.at(1).at("option") == "--trust");
+      CHECK(bundles.at(1).at("certificates") == 1);
+      CHECK(bundles.at(1).at("verified") == 0);
+    }
+    SUBCASE("the right bundles: their counts and no warning")
+    {
+      const auto result = scan("grandstream.pem", "enterprise.pem", "right.json");
+      INFO("stderr: " << result.err);
+      REQUIRE(result.status == 0);
+      CHECK(result.err.empty());
+      const json report = json::parse(read_file(dir.file("right.json")));
+      CHECK(report.at("scan").at("warnings") == json::array());
+      const json& bundles = report.at("scan").at("bundles");
+      REQUIRE(bundles.size() == 2);
+      CHECK(bundles.at(0).at("certificates") == 3);
+      CHECK(bundles.at(0).at("verified") == 3);
+      CHECK(bundles.at(1).at("certificates") == 1);
+      CHECK(bundles.at(1).at("verified") == 1);
+    }
+    SUBCASE("no bundle: factory by unverified issuer names, counted in the summary with the hint")
+    {
+      const auto result = run_command({FLEETCERT_BINARY, "scan", net.address("3.1-5"), "--ports", k_port, "--timeout",
+                                       "3", "--json", dir.file("names.json"), "--table"},
+                                      std::chrono::seconds(60));
+      INFO("stderr: " << result.err);
+      REQUIRE(result.status == 0);
+      const json report = json::parse(read_file(dir.file("names.json")));
+      auto records = records_by_ip(report);
+      const json& grandstream = records[net.address("3.1")].at("assessment").at("provenance");
+      CHECK(grandstream.at("kind") == "factory");
+      CHECK(grandstream.at("basis") == "issuer-name");
+      CHECK(grandstream.at("issuer_verified") == false);
+      CHECK(records[net.address("3.4")].at("assessment").at("provenance").at("issuer_verified") == true);
+      CHECK(report.at("summary").at("unverified_issuer_names") == json{{"Grandstream", 3}});
+      CHECK(result.out.find("Unverified:  3 endpoints are factory only by an issuer name nobody has verified "
+                            "(Grandstream 3)")
+            != std::string::npos);
+      CHECK(result.out.find("give --vendor-ca VENDOR=FILE") != std::string::npos);
+    }
   }
 
   TEST_CASE("bad audit inputs exit 2 and name the file or line")

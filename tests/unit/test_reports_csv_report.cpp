@@ -102,14 +102,15 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("columns are the documented ones, in order")
   {
     const std::vector<std::string> columns = csv_columns();
-    REQUIRE(columns.size() == 47);
+    REQUIRE(columns.size() == 48);
     CHECK(columns.front() == "ip");
     CHECK(columns[13] == "subject");
     CHECK(columns[30] == "chain_length");
     CHECK(columns[35] == "days_left");
     CHECK(std::vector<std::string>(columns.begin() + 36, columns.end()) ==
           std::vector<std::string>{"vendor", "vendor_source", "provenance", "provenance_basis", "provenance_vendor",
-                                   "chain_incomplete", "findings", "worst_severity", "inventory_mac", "model", "site"});
+                                   "chain_incomplete", "issuer_verified", "findings", "worst_severity", "inventory_mac",
+                                   "model", "site"});
   }
 
   TEST_CASE("the audit columns: vendor, provenance, findings worst first, inventory")
@@ -140,6 +141,7 @@ TEST_SUITE("reports.csv_report")
     CHECK(cells.at("provenance_basis") == "issuer-name");
     CHECK(cells.at("provenance_vendor") == "'@Acme");
     CHECK(cells.at("chain_incomplete") == "false");
+    CHECK(cells.at("issuer_verified") == ""); // only for factory by issuer name
     CHECK(cells.at("findings") == "weak-signature expired legacy-generation");
     CHECK(cells.at("worst_severity") == "critical");
     CHECK(cells.at("inventory_mac") == "0004F2ABCDEF");
@@ -160,6 +162,15 @@ TEST_SUITE("reports.csv_report")
     CHECK(error_cells.at("findings") == "");
     CHECK(error_cells.at("worst_severity") == "");
     CHECK(error_cells.at("model") == "VVX 411");
+
+    // Factory by an issuer name: whether that name is verified.
+    Record named = ok_record("000B82ABCDEF");
+    named.assessment.provenance.kind = ProvenanceKind::factory;
+    named.assessment.provenance.basis = ProvenanceBasis::issuer_name;
+    named.assessment.provenance.issuer_verified = false;
+    CHECK(by_column(csv_columns(), csv_row(named)).at("issuer_verified") == "false");
+    named.assessment.provenance.issuer_verified = true;
+    CHECK(by_column(csv_columns(), csv_row(named)).at("issuer_verified") == "true");
 
     // Before the audit: provenance unknown, nothing else.
     const auto plain = by_column(csv_columns(), csv_row(ok_record("x")));

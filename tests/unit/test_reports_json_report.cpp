@@ -215,6 +215,31 @@ TEST_SUITE("reports.summary")
     CHECK(j["vendors"]["Gigaset"] == 1);
   }
 
+  TEST_CASE("ScanSummary counts, per vendor, the factory provenances that rest on an unverified issuer name")
+  {
+    ScanSummary summary;
+    const auto add = [&](std::optional<bool> issuer_verified, const std::string& vendor) {
+      Record record = ok_record("000B82A1B2C3", "RSA+SHA256", SignatureVerdict::current, false);
+      record.assessment.provenance.kind = ProvenanceKind::factory;
+      record.assessment.provenance.basis =
+          issuer_verified ? ProvenanceBasis::issuer_name : ProvenanceBasis::chain;
+      record.assessment.provenance.vendor = vendor;
+      record.assessment.provenance.issuer_verified = issuer_verified;
+      summary.add(record);
+    };
+    add(false, "Grandstream");
+    add(false, "Grandstream");
+    add(false, "Polycom");
+    add(true, "Gigaset");          // a documented name: not counted
+    add(std::nullopt, "Grandstream"); // by chain: not counted
+    summary.add(error_record(ErrorClass::timeout));
+
+    CHECK(summary.unverified_issuer_names == std::map<std::string, std::uint64_t>{{"Grandstream", 2}, {"Polycom", 1}});
+    const json j = summary_to_json(summary);
+    CHECK(j["unverified_issuer_names"] == json{{"Grandstream", 2}, {"Polycom", 1}});
+    CHECK(summary_to_json(ScanSummary{})["unverified_issuer_names"] == json::object());
+  }
+
   TEST_CASE("an unparsed leaf counts as ok and nothing else")
   {
     Record record = ok_record("x", "RSA+SHA256", SignatureVerdict::current, false);
@@ -396,6 +421,61 @@ TEST_SUITE("reports.json_report")
     CHECK(document["scan"]["interrupted"] == false);
     CHECK(document["scan"]["failed"] == false);
     CHECK_FALSE(document["scan"].contains("failure"));
+  }
+
+  TEST_CASE("the scan object lists each bundle's counts and the warnings about the inputs")
+  {
+    TempDir dir;
+    const fs::path path = fs::path(dir.file("bundles.json"));
+    JsonReport report(path.string());
+    ScanInfo info = sample_info();
+    BundleUse vendor_ca;
+    vendor_ca.option = "--vendor-ca";
+    vendor_ca.vendor = "Grandstream";
+    vendor_ca.files = {"old.pem", "caf\xE9.pem"};
+    vendor_ca.ca_certificates = 2;
+    vendor_ca.certificates = 5;
+    vendor_ca.unverified_issuers = {{"O=Grandstream Networks\\, Inc., CN=Grandstream ECC Device CA", 4},
+                                    {"CN=caf\xE9", 1}};
+    BundleUse trust;
+    trust.option = "--trust";
+    trust.files = {"corp.pem"};
+    trust.ca_certificates = 1;
+    trust.certificates = 3;
+    trust.verified = 3;
+    info.bundles = {vendor_ca, trust};
+    info.warnings = {ScanWarning{"vendor-ca-verified-none", "--vendor-ca Grandstream ('old.pem') verified none"}};
+    report.begin(info);
+    report.finish(info, ScanSummary{});
+
+    const json document = json::parse(read_file(path));
+    const json& scan = document["scan"];
+    REQUIRE(scan["bundles"].size() == 2);
+    const json& first = scan["bundles"][0];
+    CHECK(first["option"] == "--vendor-ca");
+    CHECK(first["vendor"] == "Grandstream");
+    CHECK(first["files"] == json{"old.pem", "caf\uFFFD.pem"});
+    CHECK(first["ca_certificates"] == 2);
+    CHECK(first["certificates"] == 5);
+    CHECK(first["verified"] == 0);
+    CHECK(first["unverified_issuers"]
+          == json{{{"issuer", "O=Grandstream Networks\\, Inc., CN=Grandstream ECC Device CA"}, {"certificates", 4}},
+                  {{"issuer", "CN=caf\uFFFD"}, {"certificates", 1}}});
+    CHECK(first["unverified_other"] == 0);
+    const json& second = scan["bundles"][1];
+    CHECK(second["option"] == "--trust");
+    CHECK_FALSE(second.contains("vendor"));
+    CHECK(second["verified"] == 3);
+    CHECK(scan["warnings"]
+          == json{{{"code", "vendor-ca-verified-none"}, {"message", "--vendor-ca Grandstream ('old.pem') verified none"}}});
+
+    // Without bundles both are empty arrays, never missing.
+    const fs::path plain = fs::path(dir.file("plain.json"));
+    JsonReport plain_report(plain.string());
+    plain_report.finish(sample_info(), ScanSummary{});
+    const json plain_document = json::parse(read_file(plain));
+    CHECK(plain_document["scan"]["bundles"] == json::array());
+    CHECK(plain_document["scan"]["warnings"] == json::array());
   }
 
   TEST_CASE("a failed scan says so and why, in valid UTF-8")

@@ -475,6 +475,23 @@ TEST_SUITE("reports.record_json")
     CHECK(inventory["extra"] == json{{"room", "Caf" + k_fffd + " 2"}, {"room_hex", "436166e92032"}, {"owner", "IT"}});
   }
 
+  TEST_CASE("issuer_verified is written only for a factory provenance decided by issuer name")
+  {
+    const SchemaValidator validator = load_schema();
+    Record record = audited_record();
+    CHECK_FALSE(record_to_json(record)["assessment"]["provenance"].contains("issuer_verified"));
+    record.assessment.provenance.basis = ProvenanceBasis::issuer_name;
+    record.assessment.provenance.issuer_verified = false;
+    const json unverified = record_to_json(record);
+    CHECK(unverified["assessment"]["provenance"]["issuer_verified"] == false);
+    CHECK(validator.validate(unverified).empty());
+    record.assessment.provenance.issuer_verified = true;
+    CHECK(record_to_json(record)["assessment"]["provenance"]["issuer_verified"] == true);
+    json wrong = unverified;
+    wrong["assessment"]["provenance"]["issuer_verified"] = "no";
+    CHECK_FALSE(validator.validate(wrong).empty());
+  }
+
   TEST_CASE("empty vendor and inventory fields are left out")
   {
     Record record = audited_record();

@@ -542,6 +542,23 @@ TEST_SUITE("report_reader")
                                   "report?): read as unknown"});
   }
 
+  TEST_CASE("provenance.issuer_verified is read back when present, and refused when not a boolean")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/named.jsonl";
+    const std::string prefix = R"({"target":{"ip":"127.0.0.1","port":443},"status":"ok","assessment":{"cn_class":"mac",)"
+                               R"("provenance":{"kind":"factory","basis":"issuer-name","vendor":"Grandstream")";
+    write_file(path, prefix + R"(,"issuer_verified":false}}})" "\n" + prefix + R"(}}})" "\n");
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->endpoints.size() == 2);
+    REQUIRE(report->endpoints[0].provenance_issuer_verified.has_value());
+    CHECK_FALSE(*report->endpoints[0].provenance_issuer_verified);
+    CHECK_FALSE(report->endpoints[1].provenance_issuer_verified.has_value());
+    write_file(path, prefix + R"(,"issuer_verified":"no"}}})" "\n");
+    CHECK(load_scan_report(path).error() == path + ":1: 'issuer_verified' is not true or false");
+  }
+
   TEST_CASE("warnings about unknown words are capped, the rest counted")
   {
     TempDir dir;

@@ -175,6 +175,55 @@ TEST_SUITE("reports.summary_table")
     CHECK(high < medium); // worst first
   }
 
+  TEST_CASE("provenances resting on unverified issuer names are counted with the hint to give --vendor-ca")
+  {
+    Record unverified = ok_record("127.0.0.1", 443, 'a', "RSA+SHA256", ProvenanceKind::factory, "Grandstream");
+    unverified.assessment.provenance.basis = ProvenanceBasis::issuer_name;
+    unverified.assessment.provenance.vendor = "Grandstream";
+    unverified.assessment.provenance.issuer_verified = false;
+    Record again = unverified;
+    again.observation.endpoint.ip = "127.0.0.2";
+    Record documented = unverified;
+    documented.observation.endpoint.ip = "127.0.0.3";
+    documented.assessment.provenance.vendor = "Gigaset";
+    documented.assessment.provenance.issuer_verified = true;
+
+    const std::string text = table_of({unverified, again, documented}, nullptr, true);
+    CHECK(text.find("Unverified:  2 endpoints are factory only by an issuer name nobody has verified (Grandstream 2); "
+                    "names can be forged or be placeholders: give --vendor-ca VENDOR=FILE")
+          != std::string::npos);
+    CHECK(table_of({documented}, nullptr, true).find("Unverified:") == std::string::npos);
+  }
+
+  TEST_CASE("each bundle's counts follow the totals")
+  {
+    std::ostringstream out;
+    SummaryTable table(out);
+    ScanInfo info;
+    BundleUse vendor_ca;
+    vendor_ca.option = "--vendor-ca";
+    vendor_ca.vendor = "Grandstream";
+    vendor_ca.files = {"old.pem"};
+    vendor_ca.certificates = 12;
+    BundleUse trust;
+    trust.option = "--trust";
+    trust.files = {"corp.pem", "corp2.pem"};
+    trust.certificates = 3;
+    trust.verified = 2;
+    info.bundles = {vendor_ca, trust};
+    table.begin(info);
+    table.finish(info, ScanSummary{});
+    const std::vector<std::string> lines = lines_of(out.str());
+    CHECK(line_after(lines, "Bundles (certificates verified of those claiming each):", 1).rfind("  BUNDLE", 0) == 0);
+    CHECK(line_after(lines, "Bundles (", 2) == "  --vendor-ca Grandstream       0         12        old.pem");
+    CHECK(line_after(lines, "Bundles (", 3) == "  --trust                       2         3         corp.pem, corp2.pem");
+
+    std::ostringstream none;
+    SummaryTable plain(none);
+    plain.finish(ScanInfo{}, ScanSummary{});
+    CHECK(none.str().find("Bundles") == std::string::npos);
+  }
+
   TEST_CASE("vendor and label text from certificates cannot reach the terminal raw")
   {
     Record record = ok_record("127.0.0.1", 443, 'a', "RSA\x1b[2J", ProvenanceKind::factory, "Evil\x1b]0;pwned\x07");

@@ -297,6 +297,43 @@ TEST_SUITE("scanner.audit")
     }
   }
 
+  TEST_CASE("a factory provenance from a placeholder issuer name says it is unverified")
+  {
+    Audit audit;
+
+    SUBCASE("Grandstream's shipped names are placeholders, matched on O and CN alone")
+    {
+      const Issued ca = issue_ca("/C=TW/O=Grandstream Networks, Inc./OU=Factory/CN=Grandstream ECC Device CA");
+      const Issued leaf = issue("/CN=000B82A1B2C3", &ca);
+      const Record record = audit.record({leaf.der()});
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      CHECK(record.assessment.provenance.basis == ProvenanceBasis::issuer_name);
+      REQUIRE(record.assessment.provenance.issuer_verified.has_value());
+      CHECK_FALSE(*record.assessment.provenance.issuer_verified);
+    }
+    SUBCASE("Gigaset.net is documented by Gigaset")
+    {
+      const Issued ca = issue_ca(k_gigaset_ca_subject);
+      const Issued leaf = issue("/CN=7C2F80ABCDEF", &ca);
+      const Record record = audit.record({leaf.der()});
+      CHECK(record.assessment.provenance.kind == ProvenanceKind::factory);
+      REQUIRE(record.assessment.provenance.issuer_verified.has_value());
+      CHECK(*record.assessment.provenance.issuer_verified);
+    }
+    SUBCASE("a profile given with --profiles can mark its own names verified")
+    {
+      VendorProfile grandstream = audit.profile("Grandstream");
+      grandstream.factory_issuers = {FactoryIssuer{"Grandstream Networks, Inc.", "Grandstream ECC Device CA", true,
+                                                   "checked against our GRP2614 on 2026-11-20"}};
+      audit.profiles.add(grandstream);
+      const Issued ca = issue_ca(k_grandstream_ecc_ca_subject);
+      const Issued leaf = issue("/CN=000B82A1B2C3", &ca);
+      const Record record = audit.record({leaf.der()});
+      REQUIRE(record.assessment.provenance.issuer_verified.has_value());
+      CHECK(*record.assessment.provenance.issuer_verified);
+    }
+  }
+
   TEST_CASE("generic-cn: Einstein2")
   {
     Audit audit;

@@ -352,6 +352,81 @@ TEST_SUITE("scanner.provenance")
     }
   }
 
+  TEST_CASE("factory / issuer-name says whether the profile's name for the CA is verified")
+  {
+    const VendorProfiles profiles = VendorProfiles::builtin();
+
+    SUBCASE("Gigaset.net, the name Gigaset documents")
+    {
+      const Issued ca = issue(k_gigaset_ca_subject, nullptr, true);
+      const Issued leaf = issue("/CN=7C2F80ABCDEF", &ca, false);
+      const Provenance p = decide({leaf.der()}, profiles, TrustStores{});
+      REQUIRE(p.kind == ProvenanceKind::factory);
+      REQUIRE(p.basis == ProvenanceBasis::issuer_name);
+      REQUIRE(p.issuer_verified.has_value());
+      CHECK(*p.issuer_verified);
+      CHECK(contains(p.detail, "a name the vendor documents"));
+      CHECK(contains(p.detail, "--vendor-ca Gigaset=FILE"));
+    }
+    SUBCASE("a placeholder name, matched on O and CN whatever the rest of the issuer says")
+    {
+      const Issued ca = issue("/C=CN/L=Shenzhen/O=Grandstream Networks, Inc./OU=Factory/CN=Grandstream Device CA",
+                              nullptr, true);
+      const Issued leaf = issue("/CN=000B82A1B2C3", &ca, false);
+      const Provenance p = decide({leaf.der()}, profiles, TrustStores{});
+      REQUIRE(p.kind == ProvenanceKind::factory);
+      CHECK(p.basis == ProvenanceBasis::issuer_name);
+      CHECK(p.vendor == "Grandstream");
+      REQUIRE(p.issuer_verified.has_value());
+      CHECK_FALSE(*p.issuer_verified);
+      CHECK(contains(p.detail, "unverified name"));
+      CHECK(contains(p.detail, "--vendor-ca Grandstream=FILE"));
+    }
+    SUBCASE("only a name-based factory provenance carries it")
+    {
+      const Pki pki = polycom_pki();
+      const Provenance by_chain =
+          decide({pki.leaf.der(), pki.issuing.der()}, profiles, vendor_trust("Polycom", pki.root.pem()));
+      CHECK(by_chain.kind == ProvenanceKind::factory);
+      CHECK_FALSE(by_chain.issuer_verified.has_value());
+      const Issued other_ca = issue("/O=Acme/CN=Acme Private CA", nullptr, true);
+      const Issued other = issue("/CN=0004F2A1B2C3", &other_ca, false);
+      CHECK_FALSE(decide({other.der()}, profiles, TrustStores{}).issuer_verified.has_value());
+      const Issued own = issue("/CN=0004F2A1B2C3", nullptr, false);
+      CHECK_FALSE(decide({own.der()}, profiles, TrustStores{}).issuer_verified.has_value());
+    }
+  }
+
+  TEST_CASE("the provenance says which given bundle verified the chain")
+  {
+    const Pki pki = polycom_pki();
+    const Issued enterprise_ca = issue("/O=Example Corp/CN=Example Corp CA", nullptr, true);
+    const Issued custom = issue("/CN=0004F2A1B2C3", &enterprise_ca, false);
+    TrustStores trust;
+    REQUIRE(trust.add_vendor_bundle("Polycom", pki.root.pem(), "polycom.pem").ok());
+    REQUIRE(trust.add_enterprise_bundle(enterprise_ca.pem(), "corp.pem").ok());
+    const VendorProfiles profiles = VendorProfiles::builtin();
+
+    const Provenance factory = decide({pki.leaf.der(), pki.issuing.der()}, profiles, trust);
+    CHECK(factory.vendor_ca == "Polycom");
+    CHECK_FALSE(factory.trust_verified);
+    const Provenance enterprise = decide({custom.der()}, profiles, trust);
+    CHECK(enterprise.vendor_ca.empty());
+    CHECK(enterprise.trust_verified);
+    const Issued stranger_ca = issue("/O=Nobody/CN=Nobody CA", nullptr, true);
+    const Provenance stranger = decide({issue("/CN=x", &stranger_ca, false).der()}, profiles, trust);
+    CHECK(stranger.vendor_ca.empty());
+    CHECK_FALSE(stranger.trust_verified);
+
+    SUBCASE("a chain that verifies but fails the pins was still verified by that bundle")
+    {
+      const VendorProfiles pinned = profiles_with_polycom_pins({IssuerPin{"sha256", std::string(64, '0')}});
+      const Provenance p = decide({pki.leaf.der(), pki.issuing.der()}, pinned, trust);
+      CHECK(p.pin_mismatch);
+      CHECK(p.vendor_ca == "Polycom");
+    }
+  }
+
   TEST_CASE("claims_factory: a Gigaset bundle is given, the leaf is signed by another key under the same CA name")
   {
     const Issued genuine = issue(k_gigaset_ca_subject, nullptr, true);
@@ -564,6 +639,26 @@ TEST_SUITE("scanner.provenance")
   {
     const Issued a = issue("/CN=CA A", nullptr, true);
     const Issued b = issue("/CN=CA B", nullptr, true);
+
+    SUBCASE("bundles lists each vendor's files and certificates, then the --trust bundle")
+    {
+      TrustStores trust;
+      CHECK(trust.bundles().empty());
+      REQUIRE(trust.add_enterprise_bundle(a.pem(), "corp.pem").ok());
+      REQUIRE(trust.add_vendor_bundle("Polycom", a.pem() + b.pem(), "poly.pem").ok());
+      REQUIRE(trust.add_vendor_bundle("Yealink", b.pem(), "yealink.pem").ok());
+      REQUIRE(trust.add_vendor_bundle("POLYCOM", b.pem(), "poly2.pem").ok());
+      const std::vector<TrustBundleInfo> bundles = trust.bundles();
+      REQUIRE(bundles.size() == 3);
+      CHECK(bundles[0].vendor == "Polycom");
+      CHECK(bundles[0].files == std::vector<std::string>{"poly.pem", "poly2.pem"});
+      CHECK(bundles[0].certificates == 3);
+      CHECK(bundles[1].vendor == "Yealink");
+      CHECK(bundles[1].certificates == 1);
+      CHECK(bundles[2].vendor.empty());
+      CHECK(bundles[2].files == std::vector<std::string>{"corp.pem"});
+      CHECK(bundles[2].certificates == 1);
+    }
 
     SUBCASE("empty until a bundle is added")
     {

@@ -121,7 +121,12 @@ TEST_SUITE("scanner.vendor_profiles")
     const VendorProfile* gigaset = profiles.find("Gigaset");
     REQUIRE(gigaset != nullptr);
     CHECK(gigaset->generic_cns == std::vector<std::string>{"Einstein2"});
-    CHECK(contains(gigaset->factory_issuers, k_gigaset_issuer));
+    // The one factory CA name a vendor documents (Gigaset's Nx70 page) is the only one verified.
+    REQUIRE(gigaset->factory_issuers.size() == 2);
+    CHECK(gigaset->factory_issuers[0].o == "Gigaset Communications GmbH");
+    CHECK(gigaset->factory_issuers[0].cn == "Gigaset.net");
+    CHECK(gigaset->factory_issuers[0].verified);
+    CHECK(gigaset->factory_issuers[0].source.find("Nx70") != std::string::npos);
     CHECK(gigaset->sha1_rejected_from == "2.57");
     CHECK(contains(gigaset->current_generation, "ECDSA+SHA256"));
     CHECK(contains(gigaset->legacy_generation, "RSA+SHA256"));
@@ -145,6 +150,111 @@ TEST_SUITE("scanner.vendor_profiles")
     REQUIRE(yealink != nullptr);
     CHECK(yealink->name == "Yealink");
     CHECK(contains(yealink->mac_prefixes, "805EC0"));
+
+    // Every other shipped factory issuer name is a placeholder, marked unverified, and says so.
+    std::size_t verified = 0;
+    for (const VendorProfile& profile : profiles.all()) {
+      for (const FactoryIssuer& issuer : profile.factory_issuers) {
+        CAPTURE(factory_issuer_text(issuer));
+        CHECK_FALSE(issuer.o.empty());
+        CHECK_FALSE(issuer.source.empty());
+        if (issuer.verified) {
+          ++verified;
+        } else {
+          CHECK(issuer.source.starts_with("placeholder"));
+        }
+      }
+    }
+    CHECK(verified == 1);
+  }
+
+  TEST_CASE("factory issuers: the object form, and the older one-line form read as O and CN, unverified")
+  {
+    const Result<VendorProfile> profile = VendorProfiles::parse(R"({
+      "name": "Snom",
+      "factory_issuers": [
+        {"o": " snom technology GmbH ", "cn": "snom Device CA", "verified": true, "source": "snom wiki", "_note": "x"},
+        {"cn": "snom Lab CA"},
+        "C=DE, ST=Berlin, O=snom technology\\, GmbH, OU=PKI, CN=snom Old CA",
+        "CN = snom Bare CA"
+      ]
+    })",
+                                                                "snom.json");
+    REQUIRE_MESSAGE(profile.ok(), profile.error());
+    REQUIRE(profile->factory_issuers.size() == 4);
+    const FactoryIssuer& documented = profile->factory_issuers[0];
+    CHECK(documented.o == "snom technology GmbH");
+    CHECK(documented.cn == "snom Device CA");
+    CHECK(documented.verified);
+    CHECK(documented.source == "snom wiki");
+    const FactoryIssuer& bare = profile->factory_issuers[1];
+    CHECK(bare.o.empty());
+    CHECK(bare.cn == "snom Lab CA");
+    CHECK_FALSE(bare.verified); // the default
+    CHECK(bare.source.empty());
+    const FactoryIssuer& old_form = profile->factory_issuers[2];
+    CHECK(old_form.o == "snom technology, GmbH");
+    CHECK(old_form.cn == "snom Old CA");
+    CHECK_FALSE(old_form.verified);
+    CHECK(profile->factory_issuers[3].o.empty());
+    CHECK(profile->factory_issuers[3].cn == "snom Bare CA");
+
+    CHECK(factory_issuer_text(documented) == "O=snom technology GmbH, CN=snom Device CA");
+    CHECK(factory_issuer_text(old_form) == "O=snom technology\\, GmbH, CN=snom Old CA");
+    CHECK(factory_issuer_text(bare) == "CN=snom Lab CA");
+  }
+
+  TEST_CASE("factory issuer errors name the entry and the member")
+  {
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": "CN=x"})")
+          == "p.json: factory_issuers: must be an array of objects such as {\"o\": \"...\", \"cn\": \"...\"}");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [7]})")
+          == "p.json: factory_issuers[0]: must be an object such as {\"o\": \"...\", \"cn\": \"...\"} or an issuer name");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"o": "Acme"}]})") == "p.json: factory_issuers[0].cn: missing");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"cn": " "}]})")
+          == "p.json: factory_issuers[0].cn: must be a non-empty string");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"cn": "A", "o": ""}]})")
+          == "p.json: factory_issuers[0].o: must be a non-empty string (leave it out to match any organisation)");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"cn": "A", "verified": "yes"}]})")
+          == "p.json: factory_issuers[0].verified: must be true or false");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"cn": "A", "source": 1}]})")
+          == "p.json: factory_issuers[0].source: must be a string");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"cn": "A", "ou": "B"}]})")
+          == "p.json: factory_issuers[0].ou: unknown key (o, cn, verified, source; comments start with '_')");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": [{"cn": "A"}, ""]})")
+          == "p.json: factory_issuers[1]: must not be empty");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": ["C=US, O=Acme"]})")
+          == "p.json: factory_issuers[0]: 'C=US, O=Acme' has no CN= (give {\"o\": \"...\", \"cn\": \"...\"})");
+    CHECK(parse_error(R"({"name": "X", "factory_issuers": ["O=A, CN=B, CN=C"]})")
+          == "p.json: factory_issuers[0]: 'O=A, CN=B, CN=C' has more than one CN= or O= (give {\"o\": \"...\", \"cn\": \"...\"})");
+  }
+
+  TEST_CASE("match_factory_issuer: the CN, and the O when the entry gives one, whatever C, ST, L and OU say")
+  {
+    VendorProfiles profiles;
+    VendorProfile acme;
+    acme.name = "Acme";
+    acme.factory_issuers = {FactoryIssuer{"Acme, Inc.", "Acme Device CA", true, "doc"},
+                            FactoryIssuer{"", "Acme Lab CA", false, ""}};
+    profiles.add(acme);
+    VendorProfile other;
+    other.name = "Other";
+    other.factory_issuers = {FactoryIssuer{"", "Acme Device CA", false, ""}};
+    profiles.add(other);
+
+    const FactoryIssuerMatch exact = profiles.match_factory_issuer("C=US, ST=X, L=Y, O=Acme\\, Inc., OU=PKI, CN=Acme Device CA");
+    REQUIRE(exact.profile != nullptr);
+    CHECK(exact.profile->name == "Acme"); // the entry that names the organisation wins
+    REQUIRE(exact.issuer != nullptr);
+    CHECK(exact.issuer->verified);
+    CHECK(profiles.match_factory_issuer("o = ACME,   INC., cn = acme  device ca").profile->name == "Acme");
+    // Another organisation: only the entry without an O matches.
+    CHECK(profiles.match_factory_issuer("O=Forger Ltd, CN=Acme Device CA").profile->name == "Other");
+    CHECK(profiles.match_factory_issuer("O=Anyone, CN=Acme Lab CA").issuer->cn == "Acme Lab CA");
+    CHECK(profiles.match_factory_issuer("O=Acme, Inc.").profile == nullptr);
+    CHECK(profiles.match_factory_issuer("O=Acme, Inc., OU=Acme Device CA").profile == nullptr);
+    CHECK(profiles.match_factory_issuer("CN=Acme Device CA2").profile == nullptr);
+    CHECK(profiles.match_factory_issuer("").profile == nullptr);
   }
 
   TEST_CASE("parse reads every field and normalises MAC prefixes and pins")
@@ -228,6 +338,7 @@ TEST_SUITE("scanner.vendor_profiles")
   {
     const TempDir dir("override");
     dir.write("gigaset.json", R"({"name": "GIGASET", "mac_prefixes": ["7C2F80"], "generic_cns": ["Einstein2", "Einstein3"],
+                                 "factory_issuers": ["C=DE, O=Gigaset Communications GmbH, CN=Gigaset.net"],
                                  "sha1_rejected_from": "2.57"})");
     dir.write("snom.json", R"({"name": "Snom", "aliases": ["snom technology GmbH"], "mac_prefixes": ["000413"]})");
     dir.write("notes.txt", "not a profile");
@@ -243,7 +354,9 @@ TEST_SUITE("scanner.vendor_profiles")
     REQUIRE(gigaset != nullptr);
     CHECK(gigaset->name == "GIGASET");
     CHECK(gigaset->generic_cns == std::vector<std::string>{"Einstein2", "Einstein3"});
-    CHECK(gigaset->factory_issuers.empty()); // replaced whole, not merged
+    CHECK(gigaset->factory_issuers.size() == 1); // replaced whole, not merged
+    CHECK(gigaset->factory_issuers[0].cn == "Gigaset.net");
+    CHECK_FALSE(gigaset->factory_issuers[0].verified); // the older string form is never verified
     CHECK(gigaset->source.ends_with("gigaset.json"));
     CHECK(profiles.find("Gigaset Communications GmbH") == nullptr);
 
@@ -303,7 +416,7 @@ TEST_SUITE("scanner.vendor_profiles")
     CHECK(builtin.by_mac("805EC05A23D5")->name == "Yealink");
   }
 
-  TEST_CASE("by_factory_issuer ignores case, runs of spaces and spaces around ',' and '='")
+  TEST_CASE("by_factory_issuer ignores case, runs of spaces, spaces around ',' and '=', and every attribute but O and CN")
   {
     const VendorProfiles profiles = VendorProfiles::builtin();
     REQUIRE(profiles.by_factory_issuer(k_gigaset_issuer) != nullptr);
@@ -322,9 +435,13 @@ TEST_SUITE("scanner.vendor_profiles")
                                      "CN=Grandstream ECC Device CA")
               ->name
           == "Grandstream");
-    CHECK(profiles.by_factory_issuer("C=DE, ST=Germany, L=Bocholt, O=Gigaset Communications GmbH, CN=Gigaset.net")
-          == nullptr);
-    CHECK(profiles.by_factory_issuer("CN=Gigaset.net") == nullptr);
+    // Only O and CN count: no OU, another country, as a hand-written DN would have it.
+    CHECK(profiles.by_factory_issuer("C=DE, ST=Germany, L=Bocholt, O=Gigaset Communications GmbH, CN=Gigaset.net")->name
+          == "Gigaset");
+    CHECK(profiles.by_factory_issuer("C=CH, O=Gigaset Communications GmbH, OU=Elsewhere, CN=Gigaset.net")->name
+          == "Gigaset");
+    CHECK(profiles.by_factory_issuer("CN=Gigaset.net") == nullptr); // the entry gives an O
+    CHECK(profiles.by_factory_issuer("O=Gigaset Communications, CN=Gigaset.net") == nullptr);
     CHECK(profiles.by_factory_issuer("") == nullptr);
   }
 

@@ -115,7 +115,9 @@ void add_endpoint(VendorTally& tally, const std::string& device, const ReportEnd
   }
   ++issuer.issuer.endpoints;
   issuer.devices.insert(device);
-  if (endpoint.provenance_kind != ProvenanceKind::custom_ca) {
+  // A chain verified to another CA (--trust, or a pin mismatch) rules a factory issuer out; a
+  // custom-ca decided from names alone is what unknown factory CAs look like under placeholder profiles.
+  if (!(endpoint.provenance_kind == ProvenanceKind::custom_ca && endpoint.provenance_basis == ProvenanceBasis::chain)) {
     issuer.factory_candidates.insert(device);
   }
   ++issuer.provenance[provenance_word(endpoint)];
@@ -611,8 +613,8 @@ ProfileSnippet profile_snippet(const IssuerInventory& inventory, const VendorIss
   for (const LeafIssuer& issuer : vendor.leaf_issuers) {
     const std::string shown = quote_for_message(issuer.issuer);
     if (issuer.factory_candidate_devices == 0) {
-      snippet.notes.push_back("left out " + shown + ": every leaf it issued is custom-ca (an enterprise CA or a pin "
-                                                    "mismatch), not a factory certificate");
+      snippet.notes.push_back("left out " + shown + ": every leaf it issued chains to another CA (custom-ca/chain: "
+                                                    "an enterprise CA given with --trust, or a pin mismatch)");
       continue;
     }
     if (issuer.common_name.empty()) {

@@ -35,8 +35,8 @@ struct LeafIssuer
   std::string common_name;  // its CN; "" when it has none
   std::size_t devices = 0;   // devices with a leaf it issued
   std::size_t endpoints = 0; // endpoints with a leaf it issued
-  // Devices with such a leaf on a port whose provenance is not custom-ca (an enterprise CA given with
-  // --trust, or a chain whose issuer matched no pin): the devices that may say "factory".
+  // Devices with such a leaf on a port whose provenance is not custom-ca/chain (verified to an
+  // enterprise CA given with --trust, or a chain whose issuer matched no pin): the devices that may say "factory".
   std::size_t factory_candidate_devices = 0;
   // Per endpoint: the chain held the certificate whose key verifies the leaf's signature (sent),
   // did not (not sent: the user needs it from the vendor), or the report has no PEM chain (unknown).

@@ -62,7 +62,8 @@ const std::string k_scan_start = "2026-11-27T10:00:00Z";
 // An ok endpoint of `ip` with `leaf` and the certificates `sent` after it.
 ReportEndpoint endpoint(const std::string& ip, std::uint16_t port, const std::string& vendor, const Issued& leaf,
                         const std::vector<const Issued*>& sent,
-                        ProvenanceKind provenance = ProvenanceKind::unknown)
+                        ProvenanceKind provenance = ProvenanceKind::unknown,
+                        ProvenanceBasis basis = ProvenanceBasis::chain)
 {
   const CertificateInfo info = decode_certificate(leaf.der());
   ReportEndpoint e;
@@ -76,7 +77,7 @@ ReportEndpoint endpoint(const std::string& ip, std::uint16_t port, const std::st
   e.sha256 = info.sha256;
   e.self_signed = info.self_signed;
   e.provenance_kind = provenance;
-  e.provenance_basis = provenance == ProvenanceKind::unknown ? ProvenanceBasis::none : ProvenanceBasis::chain;
+  e.provenance_basis = provenance == ProvenanceKind::unknown ? ProvenanceBasis::none : basis;
   e.chain.push_back(leaf.der());
   for (const Issued* certificate : sent) {
     e.chain.push_back(certificate->der());
@@ -114,7 +115,9 @@ struct Fleet
         endpoint("10.0.0.5", 443, "Grandstream", self_signed, {}, ProvenanceKind::self_signed),
         endpoint("10.0.0.6", 443, "Grandstream", enterprise_leaf, {&p.enterprise}, ProvenanceKind::custom_ca),
         endpoint("10.0.0.7", 443, "Gigaset", gigaset_leaf, {&p.gigaset_root}),
-        endpoint("10.0.0.8", 443, "", other_leaf, {&p.other_ca}),
+        // Named after no known CA: custom-ca from names alone, still a candidate factory issuer.
+        endpoint("10.0.0.8", 443, "", other_leaf, {&p.other_ca}, ProvenanceKind::custom_ca,
+                 ProvenanceBasis::issuer_name),
     };
     ReportEndpoint silent;
     silent.ip = "10.0.0.9";
@@ -336,7 +339,7 @@ TEST_SUITE("reports.issuer_inventory")
     REQUIRE(other.json.at("factory_issuers").size() == 1);
     const auto& acme = other.json.at("factory_issuers").at(0);
     CHECK_FALSE(acme.contains("o"));
-    CHECK(acme.at("cn") == "Acme Phones CA");
+    CHECK(acme.at("cn") == "Acme Phones CA"); // custom-ca/issuer-name: names alone never rule it out
     CHECK(other.json.at("issuer_pins").size() == 1);
 
     // A JSONL report has no scan time: the source says so, and CA validity is not judged.

@@ -251,7 +251,10 @@ void print_vendor(std::ostream& out, const VendorIssuers& vendor, const IssuerIn
         << (issuer.organization.empty() ? std::string("(none)") : terminal_safe(issuer.organization))
         << ", CN=" << (issuer.common_name.empty() ? std::string("(none)") : terminal_safe(issuer.common_name)) << '\n';
     out << "    issuer       " << terminal_safe(issuer.issuer) << '\n';
-    out << "    issuer cert  " << issuer_certificate_text(issuer) << '\n';
+    out << "    issuer cert  " << issuer_certificate_text(issuer)
+        << (issuer.issuer_not_sent > 0 ? " (get it from the vendor: a bundle of what devices sent cannot verify these)"
+                                       : "")
+        << '\n';
     std::string provenance;
     for (const auto& [word, count] : issuer.provenance) {
       provenance += (provenance.empty() ? "" : ", ") + word + " " + std::to_string(count);

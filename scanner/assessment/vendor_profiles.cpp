@@ -82,15 +82,7 @@ bool same_text(std::string_view a, std::string_view b)
 // spaces around ',', '+' and '=' ("C = DE, ST = Germany" == "C=DE,ST=Germany").
 std::string canonical_name(std::string_view name)
 {
-  std::string unescaped;
-  unescaped.reserve(name.size());
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '\\' && i + 1 < name.size() && is_rfc2253_special(name[i + 1])) {
-      ++i;
-    }
-    unescaped.push_back(name[i]);
-  }
-  const std::string folded = fold_text(unescaped);
+  const std::string folded = fold_text(unescape_rfc2253(name));
   std::string out;
   out.reserve(folded.size());
   const auto is_separator = [](char c) { return c == ',' || c == '+' || c == '='; };

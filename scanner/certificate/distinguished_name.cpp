@@ -15,18 +15,11 @@ bool is_alnum(char c)
   return std::isalnum(static_cast<unsigned char>(c)) != 0;
 }
 
-// Removes the RFC 2253 backslash before special characters of one attribute value.
-std::string unescape_value(std::string_view value)
+// The characters RFC 2253 escapes with a backslash.
+bool is_rfc2253_special(char c)
 {
-  std::string out;
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\\' && i + 1 < value.size() && is_rfc2253_special(value[i + 1])) {
-      ++i;
-    }
-    out.push_back(value[i]);
-  }
-  return out;
+  return c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '='
+         || c == '#' || c == ' ';
 }
 
 // "O", "CN", "organizationName", "2.5.4.10": what may stand before '=' in a one-line name.
@@ -52,10 +45,17 @@ std::string last_value(std::string_view name, bool (*is_type)(std::string_view))
 
 } // namespace
 
-bool is_rfc2253_special(char c)
+std::string unescape_rfc2253(std::string_view text)
 {
-  return c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '='
-         || c == '#' || c == ' ';
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && is_rfc2253_special(text[i + 1])) {
+      ++i;
+    }
+    out.push_back(text[i]);
+  }
+  return out;
 }
 
 std::vector<NameAttribute> split_name(std::string_view name)
@@ -93,7 +93,7 @@ std::vector<NameAttribute> split_name(std::string_view name)
     }
   }
   for (std::size_t i = 0; i < attributes.size(); ++i) {
-    attributes[i].value = unescape_value(raw_values[i]);
+    attributes[i].value = unescape_rfc2253(raw_values[i]);
   }
   return attributes;
 }

@@ -17,9 +17,9 @@ struct NameAttribute
   std::string value; // RFC 2253 escapes removed
 };
 
-// True for the characters RFC 2253 escapes with a backslash (',', '+', '"', '\\', '<', '>', ';',
-// '=', '#', ' ').
-bool is_rfc2253_special(char c);
+// `text` with the RFC 2253 backslash removed before each special character ("Networks\, Inc." ->
+// "Networks, Inc."); any other backslash stays.
+std::string unescape_rfc2253(std::string_view text);
 
 // Splits "C=US, O=Grandstream Networks, Inc., CN=Grandstream Device CA" into attributes. Splits at
 // unescaped ',' and '+'; a piece without "<type>=" continues the previous value, so both the

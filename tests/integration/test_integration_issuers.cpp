@@ -307,21 +307,7 @@ TEST_SUITE("integration.issuers")
                          std::chrono::seconds(60));
     REQUIRE(r.status == 0);
     // The same report as an older fleetcert wrote it: chain entries without "pem".
-    std::string old_report;
-    {
-      const std::string text = read_file(dir.file("scan.jsonl"));
-      std::size_t start = 0;
-      while (start < text.size()) {
-        const std::size_t end = text.find('\n', start);
-        json record = json::parse(text.substr(start, end - start));
-        for (json& item : record["chain"]) {
-          item.erase("pem");
-        }
-        old_report += record.dump() + "\n";
-        start = end == std::string::npos ? text.size() : end + 1;
-      }
-    }
-    write_file(dir.file("old.jsonl"), old_report);
+    write_file(dir.file("old.jsonl"), without_chain_pem(read_file(dir.file("scan.jsonl"))));
     const std::vector<std::string> issuers{FLEETCERT_BINARY, "issuers"};
     r = run_command(with(issuers, {dir.file("old.jsonl")}), std::chrono::seconds(30));
     REQUIRE(r.status == 0);

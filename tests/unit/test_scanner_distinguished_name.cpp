@@ -61,4 +61,12 @@ TEST_SUITE("scanner.distinguished_name")
     CHECK(name_common_name("CN=first, CN=last") == "last"); // the one decode_certificate reports
     CHECK(name_organization("organizationName=Example\\+Co, commonName=x") == "Example+Co");
   }
+
+  TEST_CASE("unescape_rfc2253 removes the backslash before special characters only")
+  {
+    CHECK(unescape_rfc2253("Networks\\, Inc.") == "Networks, Inc.");
+    CHECK(unescape_rfc2253("a\\+b\\=c\\\\d") == "a+b=c\\d");
+    CHECK(unescape_rfc2253("C:\\x") == "C:\\x"); // not special: kept
+    CHECK(unescape_rfc2253("trailing\\") == "trailing\\");
+  }
 }

@@ -143,14 +143,17 @@ void setup_issuers(CLI::App& app, IssuersOptions& options)
                                     "The whole inventory as a JSON document on stdout instead of the table");
   cmd->add_option("--write-bundles", options.bundles_dir,
                   "Write DIR/<vendor>-sent-by-devices.pem per vendor: the CA certificates its devices sent "
-                  "(NOT verified; DIR is created if missing, files of the same name replaced)");
+                  "(NOT verified; DIR is created if missing, files of the same name replaced)")
+      ->type_name("DIR");
   cmd->add_option("--profile-snippet", options.snippet_vendor,
                   "Print the factory_issuers and issuer_pins of VENDOR's devices as JSON to paste into its profile "
                   "(case-insensitive)")
+      ->type_name("VENDOR")
       ->excludes(json);
   cmd->add_option("--at", options.at,
                   "Judge CA validity at this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z); default: the "
-                  "report's scan start");
+                  "report's scan start")
+      ->type_name("DATE");
   cmd->add_flag("-q,--quiet", options.quiet, "No table and no list of files written (errors and notes only)");
 }
 

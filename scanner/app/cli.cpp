@@ -5,6 +5,7 @@
 #include "scanner/app/cli_common.hpp"
 #include "scanner/app/diff_command.hpp"
 #include "scanner/app/export_command.hpp"
+#include "scanner/app/issuers_command.hpp"
 #include "scanner/app/readiness_command.hpp"
 #include "scanner/app/scan_command.hpp"
 
@@ -97,6 +98,8 @@ int run_cli(int argc, char** argv)
   setup_export(app, export_options);
   ReadinessOptions readiness_options;
   setup_readiness(app, readiness_options);
+  IssuersOptions issuers_options;
+  setup_issuers(app, issuers_options);
   std::vector<std::string> args;
   try {
     args = expand_config(std::vector<std::string>(argv, argv + argc), app);
@@ -126,6 +129,9 @@ int run_cli(int argc, char** argv)
   }
   if (app.got_subcommand("readiness")) {
     return run_readiness(readiness_options);
+  }
+  if (app.got_subcommand("issuers")) {
+    return run_issuers(issuers_options);
   }
   return k_exit_usage;
 }

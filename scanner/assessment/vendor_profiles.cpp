@@ -5,6 +5,7 @@
 //   first hit wins; each answer says which of these found it (VendorMatch::source).
 
 #include "scanner/assessment/vendor_profiles.hpp"
+#include "scanner/certificate/distinguished_name.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/digest.hpp"
 #include "scanner/util/text.hpp"
@@ -77,84 +78,6 @@ bool same_text(std::string_view a, std::string_view b)
   return fold_text(a) == fold_text(b);
 }
 
-bool is_rfc2253_special(char c)
-{
-  return c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '='
-         || c == '#' || c == ' ';
-}
-
-// Removes the RFC 2253 backslash before special characters of one attribute value.
-std::string unescape_value(std::string_view value)
-{
-  std::string out;
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\\' && i + 1 < value.size() && is_rfc2253_special(value[i + 1])) {
-      ++i;
-    }
-    out.push_back(value[i]);
-  }
-  return out;
-}
-
-// "O", "CN", "organizationName", "2.5.4.10": what may stand before '=' in a one-line name.
-bool looks_like_attribute_type(std::string_view key)
-{
-  if (key.empty() || !is_alnum(key.front())) {
-    return false;
-  }
-  return std::all_of(key.begin(), key.end(), [](char c) { return is_alnum(c) || c == '.' || c == '-'; });
-}
-
-struct NameAttribute
-{
-  std::string type;  // as written: "O", "CN", ...
-  std::string value; // unescaped
-};
-
-// Splits "C=US, O=Grandstream Networks, Inc., CN=Grandstream Device CA" into attributes. Splits at
-// unescaped ',' and '+'; a piece without "<type>=" continues the previous value, so both the
-// escaped form OpenSSL prints and an unescaped hand-written one come out right.
-std::vector<NameAttribute> split_name(std::string_view name)
-{
-  std::vector<std::string> raw_values; // still escaped, to unescape once complete
-  std::vector<NameAttribute> attributes;
-  std::size_t start = 0;
-  char separator = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    const bool at_end = i == name.size();
-    if (!at_end && name[i] == '\\') {
-      if (i + 1 < name.size()) {
-        ++i; // the escaped character never separates
-      }
-      continue;
-    }
-    if (!at_end && name[i] != ',' && name[i] != '+') {
-      continue;
-    }
-    const std::string_view piece = name.substr(start, i - start);
-    const std::size_t equals = piece.find('=');
-    const std::string_view key =
-        equals == std::string_view::npos ? std::string_view{} : trim_blanks(piece.substr(0, equals));
-    if (looks_like_attribute_type(key)) {
-      attributes.push_back({std::string(key), {}});
-      raw_values.emplace_back(trim_blanks(piece.substr(equals + 1)));
-    } else if (!raw_values.empty()) {
-      raw_values.back().push_back(separator);
-      raw_values.back().append(piece);
-      raw_values.back() = std::string(trim_blanks(raw_values.back()));
-    }
-    if (!at_end) {
-      separator = name[i];
-      start = i + 1;
-    }
-  }
-  for (std::size_t i = 0; i < attributes.size(); ++i) {
-    attributes[i].value = unescape_value(raw_values[i]);
-  }
-  return attributes;
-}
-
 // `word` occurs in `text` (both folded) with no letter or digit right before or after it.
 bool contains_whole_word(std::string_view text, std::string_view word)
 {
@@ -181,18 +104,6 @@ bool profile_named_in(const VendorProfile& profile, std::string_view folded_valu
                      [&](const std::string& alias) { return contains_whole_word(folded_value, fold_text(alias)); });
 }
 
-bool is_organization(std::string_view type)
-{
-  const std::string folded = fold_text(type);
-  return folded == "o" || folded == "organizationname" || folded == "2.5.4.10";
-}
-
-bool is_common_name(std::string_view type)
-{
-  const std::string folded = fold_text(type);
-  return folded == "cn" || folded == "commonname" || folded == "2.5.4.3";
-}
-
 // The O= and CN= values of a one-line name, unescaped and trimmed, in the order written.
 struct OrganizationAndCommonNames
 {
@@ -204,9 +115,9 @@ OrganizationAndCommonNames organization_and_common_names(std::string_view one_li
 {
   OrganizationAndCommonNames names;
   for (const NameAttribute& attribute : split_name(one_line_name)) {
-    if (is_organization(attribute.type)) {
+    if (is_organization_type(attribute.type)) {
       names.organizations.emplace_back(trim_blanks(attribute.value));
-    } else if (is_common_name(attribute.type)) {
+    } else if (is_common_name_type(attribute.type)) {
       names.common_names.emplace_back(trim_blanks(attribute.value));
     }
   }

@@ -438,4 +438,19 @@ CertificateInfo decode_certificate(const Der& der)
   return info;
 }
 
+bool issued_by(const Der& certificate, const Der& issuer)
+{
+  const X509Ptr child = decode_x509(certificate);
+  const X509Ptr parent = decode_x509(issuer);
+  if (!child || !parent) {
+    return false;
+  }
+  EVP_PKEY* key = X509_get0_pubkey(parent.get());
+  const bool issued = key != nullptr
+                      && X509_NAME_cmp(X509_get_subject_name(parent.get()), X509_get_issuer_name(child.get())) == 0
+                      && X509_verify(child.get(), key) == 1;
+  ERR_clear_error();
+  return issued;
+}
+
 } // namespace fleetcert

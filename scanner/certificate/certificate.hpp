@@ -59,6 +59,10 @@ CertificateInfo decode_certificate(const Der& der);
 // Lower-case hex digests of the bytes.
 std::string sha256_hex(const Der& der);
 
+// True when `issuer` issued `certificate`: its subject is the certificate's issuer name and its key
+// verifies the certificate's signature. False when either does not decode.
+bool issued_by(const Der& certificate, const Der& issuer);
+
 // The DER as a PEM block ("-----BEGIN CERTIFICATE-----", base64 in lines of 64, "-----END ...").
 // Any bytes: the DER need not decode as a certificate (a device may send one OpenSSL refuses).
 std::string der_to_pem(const Der& der);

@@ -9,6 +9,7 @@
 #include "support/fleet_simulator.hpp"
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -420,23 +421,7 @@ TEST_SUITE("integration.readiness")
                      dir.file("with-pem.jsonl"), "--quiet"},
                     std::chrono::seconds(60));
     REQUIRE(r.status == 0);
-    std::string old_report;
-    {
-      const std::string text = read_file(dir.file("with-pem.jsonl"));
-      std::size_t start = 0;
-      while (start < text.size()) {
-        const std::size_t end = text.find('\n', start);
-        json record = json::parse(text.substr(start, end - start));
-        if (record.contains("chain")) {
-          for (json& item : record["chain"]) {
-            item.erase("pem");
-          }
-        }
-        old_report += record.dump() + "\n";
-        start = end == std::string::npos ? text.size() : end + 1;
-      }
-    }
-    write_file(dir.file("old.jsonl"), old_report);
+    write_file(dir.file("old.jsonl"), without_chain_pem(read_file(dir.file("with-pem.jsonl"))));
     r = run_command({FLEETCERT_BINARY, "readiness", "--report", dir.file("old.jsonl"), "--trust-after",
                      dir.file("after.pem"), "--at", k_swap, "--json", "-"},
                     std::chrono::seconds(30));

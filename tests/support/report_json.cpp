@@ -26,4 +26,22 @@ double spent_ms(const nlohmann::json& record)
   return tls.value("connect_ms", 0.0) + tls.value("handshake_ms", 0.0);
 }
 
+std::string without_chain_pem(const std::string& jsonl)
+{
+  std::string out;
+  std::size_t start = 0;
+  while (start < jsonl.size()) {
+    const std::size_t end = jsonl.find('\n', start);
+    nlohmann::json record = nlohmann::json::parse(jsonl.substr(start, end - start));
+    if (record.contains("chain")) {
+      for (nlohmann::json& item : record["chain"]) {
+        item.erase("pem");
+      }
+    }
+    out += record.dump() + "\n";
+    start = end == std::string::npos ? jsonl.size() : end + 1;
+  }
+  return out;
+}
+
 } // namespace fleetcert::testing

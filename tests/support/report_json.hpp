@@ -18,4 +18,7 @@ std::set<std::string> finding_codes(const nlohmann::json& findings);
 // Milliseconds a record says its endpoint took: tls.connect_ms + tls.handshake_ms (0 when absent).
 double spent_ms(const nlohmann::json& record);
 
+// A JSONL report as an older fleetcert wrote it: every record's chain[] without "pem".
+std::string without_chain_pem(const std::string& jsonl);
+
 } // namespace fleetcert::testing

@@ -288,4 +288,26 @@ TEST_SUITE("scanner.certificate")
     REQUIRE_FALSE(broken);
     CHECK(broken.error() == "roots.pem: PEM block 2 is not valid base64 or has no END line");
   }
+
+  TEST_CASE("issued_by: the issuer's name and its key's signature, not the name alone")
+  {
+    auto root_key = generate_key({"ec", 0, "P-256"});
+    CertSpec root_spec;
+    root_spec.subject = parse_subject("/O=Vendor/CN=Device CA");
+    root_spec.ca = true;
+    const auto root = make_certificate(root_spec, root_key.get(), nullptr, root_key.get());
+    auto other_key = generate_key({"ec", 0, "P-256"});
+    const auto same_name = make_certificate(root_spec, other_key.get(), nullptr, other_key.get());
+    auto leaf_key = generate_key({"ec", 0, "P-256"});
+    CertSpec leaf_spec;
+    leaf_spec.subject = parse_subject("/CN=000B82000001");
+    const auto leaf = make_certificate(leaf_spec, leaf_key.get(), root.get(), root_key.get());
+
+    CHECK(issued_by(to_der(leaf.get()), to_der(root.get())));
+    CHECK_FALSE(issued_by(to_der(leaf.get()), to_der(same_name.get()))); // same name, another key
+    CHECK_FALSE(issued_by(to_der(root.get()), to_der(leaf.get())));
+    CHECK(issued_by(to_der(root.get()), to_der(root.get()))); // a self-signed root issued itself
+    CHECK_FALSE(issued_by(to_der(leaf.get()), Der{0x30, 0x00}));
+    CHECK_FALSE(issued_by(Der{}, to_der(root.get())));
+  }
 }

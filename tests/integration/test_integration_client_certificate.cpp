@@ -2,7 +2,9 @@
 // (tls.client_certificate_requested), in the default certificate-only mode and with
 // --full-handshake, over TLS 1.0, 1.2 and 1.3: first against fleet-sim's OpenSSL servers that
 // request one (and accept a client without) or require one, then against `openssl s_server
-// -verify 1` / `-Verify 1`, a TLS server that shares no code with fleet-sim.
+// -verify 1` / `-Verify 1`, a TLS server that shares no code with fleet-sim, and last against a
+// scripted TLS 1.2 server that sends the rest of its flight after the Certificate only later (the
+// default stop cannot see it: the record must not say false).
 //
 // Each test case takes its own loopback block (support/loopback.hpp).
 
@@ -14,10 +16,20 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,6 +110,145 @@ public:
 
 private:
   std::unique_ptr<ChildProcess> m_process;
+};
+
+
+using Bytes = std::vector<unsigned char>;
+
+void put_length(Bytes& out, std::size_t value, int bytes)
+{
+  for (int i = bytes - 1; i >= 0; --i) {
+    out.push_back(static_cast<unsigned char>(value >> (8 * i)));
+  }
+}
+
+// A TLS 1.2 record holding one handshake message of `type` with `body`.
+Bytes handshake_record(unsigned char type, const Bytes& body)
+{
+  Bytes out{0x16, 0x03, 0x03};
+  put_length(out, body.size() + 4, 2);
+  out.push_back(type);
+  put_length(out, body.size(), 3);
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+// A scripted TLS 1.2 server on ip:port: for each connection it reads the ClientHello, sends
+// ServerHello and Certificate (a real certificate, suite ECDHE-ECDSA-AES128-GCM-SHA256), waits
+// `pause` (none: one write for the whole flight), then sends a ServerKeyExchange (never checked: the default mode stops at the
+// Certificate), a CertificateRequest when `request`, and ServerHelloDone. Runs until destroyed.
+class ScriptedServer
+{
+public:
+  ScriptedServer(const std::string& ip, std::uint16_t port, std::chrono::milliseconds pause, bool request)
+      : m_pause(pause)
+  {
+    Bytes hello{0x03, 0x03};
+    for (int i = 0; i < 32; ++i) {
+      hello.push_back(static_cast<unsigned char>(0x40 + i)); // no downgrade sentinel at the end
+    }
+    hello.insert(hello.end(), {0x00, 0xc0, 0x2b, 0x00, 0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00});
+    const PkeyPtr key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/CN=scripted");
+    const Bytes der = to_der(make_certificate(spec, key.get(), nullptr, key.get()).get());
+    Bytes certificate;
+    put_length(certificate, der.size() + 3, 3);
+    put_length(certificate, der.size(), 3);
+    certificate.insert(certificate.end(), der.begin(), der.end());
+    m_first = handshake_record(2, hello);
+    const Bytes record = handshake_record(11, certificate);
+    m_first.insert(m_first.end(), record.begin(), record.end());
+    m_rest = handshake_record(12, Bytes(100, 0x5a));
+    if (request) {
+      // certificate_types rsa_sign, ecdsa_sign; one signature algorithm; no CA names
+      const Bytes request_record = handshake_record(13, Bytes{0x02, 0x01, 0x40, 0x00, 0x02, 0x04, 0x03, 0x00, 0x00});
+      m_rest.insert(m_rest.end(), request_record.begin(), request_record.end());
+    }
+    const Bytes done = handshake_record(14, {});
+    m_rest.insert(m_rest.end(), done.begin(), done.end());
+
+    m_listener = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    inet_pton(AF_INET, ip.c_str(), &address.sin_addr);
+    if (m_listener < 0 || bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
+        || listen(m_listener, 8) != 0) {
+      throw std::runtime_error("scripted server: cannot listen on " + ip + ":" + std::to_string(port));
+    }
+    m_thread = std::thread([this] { serve(); });
+  }
+
+  ~ScriptedServer()
+  {
+    m_stop = true;
+    m_thread.join();
+    close(m_listener);
+  }
+
+  ScriptedServer(const ScriptedServer&) = delete;
+  ScriptedServer& operator=(const ScriptedServer&) = delete;
+
+private:
+  // Waits at most `ms` for `fd` to be readable.
+  static bool readable(int fd, int ms)
+  {
+    pollfd p{fd, POLLIN, 0};
+    return poll(&p, 1, ms) > 0;
+  }
+
+  void serve()
+  {
+    while (!m_stop) {
+      if (!readable(m_listener, 50)) {
+        continue;
+      }
+      const int client = accept(m_listener, nullptr, nullptr);
+      if (client < 0) {
+        continue;
+      }
+      // The ClientHello: one record, read whole (bounded: 5 s).
+      Bytes in;
+      std::array<unsigned char, 4096> buffer{};
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (std::chrono::steady_clock::now() < until && (in.size() < 5 || in.size() < 5 + (std::size_t{in[3]} << 8 | in[4]))) {
+        if (!readable(client, 50)) {
+          continue;
+        }
+        const ssize_t n = recv(client, buffer.data(), buffer.size(), 0);
+        if (n <= 0) {
+          break;
+        }
+        in.insert(in.end(), buffer.begin(), buffer.begin() + n);
+      }
+      if (m_pause.count() == 0) {
+        Bytes flight = m_first; // one write: the client reads the whole flight at once
+        flight.insert(flight.end(), m_rest.begin(), m_rest.end());
+        send(client, flight.data(), flight.size(), MSG_NOSIGNAL);
+      } else {
+        send(client, m_first.data(), m_first.size(), MSG_NOSIGNAL);
+        std::this_thread::sleep_for(m_pause);
+        send(client, m_rest.data(), m_rest.size(), MSG_NOSIGNAL);
+      }
+      // Until the client has gone (bounded: 5 s).
+      for (int i = 0; i < 100 && !m_stop; ++i) {
+        if (readable(client, 50) && recv(client, buffer.data(), buffer.size(), 0) <= 0) {
+          break;
+        }
+      }
+      close(client);
+    }
+  }
+
+  std::chrono::milliseconds m_pause;
+  Bytes m_first;
+  Bytes m_rest;
+  int m_listener = -1;
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
 };
 
 } // namespace
@@ -260,6 +411,30 @@ TEST_SUITE("integration.client_certificate")
       if (full) {
         CHECK(records.at(address["require13"]).at("tls").at("alert") == "certificate_required");
       }
+    }
+  }
+  TEST_CASE("a TLS 1.2 flight whose end comes after the default stop: unknown, never false")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    const std::uint16_t port = 28443;
+    const auto pause = std::chrono::milliseconds(800);
+    // The scripted servers hold the ServerKeyExchange, CertificateRequest and ServerHelloDone back
+    // for 800 ms (late), or send them with the Certificate (at once).
+    ScriptedServer late_request(net.address("0.1"), port, pause, true);
+    ScriptedServer late_none(net.address("0.2"), port, pause, false);
+    ScriptedServer prompt_request(net.address("0.3"), port, std::chrono::milliseconds(0), true);
+    ScriptedServer prompt_none(net.address("0.4"), port, std::chrono::milliseconds(0), false);
+    const auto records = scan(dir, {net.address("0.1-4")}, std::to_string(port), "scripted.json", false);
+    REQUIRE(records.size() == 4);
+    const std::map<std::string, std::string> expected{
+        {"0.1", "absent"}, {"0.2", "absent"}, {"0.3", "true"}, {"0.4", "false"}};
+    for (const auto& [host, want] : expected) {
+      CAPTURE(host);
+      const json& r = records.at(net.address(host) + ":" + std::to_string(port));
+      REQUIRE(r.at("status") == "ok");
+      CHECK(r.at("tls").at("version") == "TLSv1.2");
+      CHECK(requested(r) == want);
     }
   }
 }

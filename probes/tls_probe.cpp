@@ -5,11 +5,20 @@
 //   attempt:  connect ──> handshake ──> close
 //                │            │
 //                │            ├── message callback: records the first record header (not TLS?),
-//                │            │   alerts, and the raw Certificate message as soon as it arrives
-//                │            │   (the bytes are parsed by tls_records)
+//                │            │   alerts, the raw Certificate message as soon as it arrives (the
+//                │            │   bytes are parsed by tls_records), and whether a CertificateRequest
+//                │            │   came (TLS 1.3's, decrypted, always comes before the Certificate)
+//                │            ├── tapped socket: every byte read from the device also goes to a
+//                │            │   CertificateRequestWatch, which finds TLS 1.2's CertificateRequest
+//                │            │   in the plaintext flight although OpenSSL stops reading at the
+//                │            │   Certificate before it (certificate-only mode)
 //                │            └── certificate verify callback (tls_context): in certificate-only
 //                │                mode, aborts the handshake right after the Certificate message,
 //                │                before the key exchange's signature is checked
+//                │            └── full mode, TLS 1.3, CertificateRequest seen: the handshake is complete
+//                │                on the client's side before the device has judged the (empty) client
+//                │                certificate; one read, up to k_client_certificate_verdict_wait, for its
+//                │                alert (certificate_required)
 //                └── one steady_timer per attempt: at the connect deadline, then at the endpoint's
 //                    deadline, it closes the socket, so every pending operation completes at once
 //
@@ -20,6 +29,9 @@
 
 #include "probes/tls_records.hpp"
 
+#include <asio/async_result.hpp>
+#include <asio/buffer.hpp>
+#include <asio/compose.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
@@ -41,6 +53,12 @@ namespace {
 
 constexpr auto use_ec = asio::experimental::as_tuple(asio::use_awaitable);
 
+// How long a full TLS 1.3 handshake with a device that asked for a client certificate waits, once
+// complete on the client's side, for the device's verdict on the certificate it did not get (an
+// alert such as certificate_required); never beyond the endpoint's deadline. Devices that only
+// ask (and accept a connection without one) cost this much more per endpoint.
+constexpr auto k_client_certificate_verdict_wait = std::chrono::seconds(1);
+
 // What the message callback saw, as the bytes arrived.
 struct Capture
 {
@@ -51,7 +69,25 @@ struct Capture
   std::vector<Der> chain;
   std::string chain_error; // the Certificate message was malformed
   CertificateStop stop;    // the early stop at the certificate (certificate-only mode)
+  // What the handshake messages OpenSSL processed said about a CertificateRequest (true: one came;
+  // false: the server's flight ended without one), and what the plaintext bytes said.
+  std::optional<bool> certificate_requested;
+  CertificateRequestWatch watch;
 };
+
+// Whether the device asked for a client certificate, from both sources: true when either saw a
+// CertificateRequest, false when either saw the flight end without one, nullopt when neither knows.
+std::optional<bool> client_certificate_requested(const Capture& capture)
+{
+  const std::optional<bool> from_bytes = capture.watch.requested();
+  if (capture.certificate_requested == true || from_bytes == true) {
+    return true;
+  }
+  if (capture.certificate_requested || from_bytes) {
+    return false;
+  }
+  return std::nullopt;
+}
 
 void on_tls_message(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
                     SSL* ssl, void* arg)
@@ -80,7 +116,18 @@ void on_tls_message(int write_p, int /*version*/, int content_type, const void* 
     }
     if (p[0] == static_cast<unsigned char>(HandshakeType::server_hello)) {
       capture.server_hello = true;
-    } else if (p[0] == static_cast<unsigned char>(HandshakeType::certificate) && capture.chain.empty()) {
+    } else if (p[0] == static_cast<unsigned char>(HandshakeType::certificate_request)) {
+      capture.certificate_requested = true;
+    } else if (p[0] == static_cast<unsigned char>(HandshakeType::server_hello_done)
+               || p[0] == static_cast<unsigned char>(HandshakeType::finished)) {
+      // The end of the server's flight (TLS <= 1.2), or of its whole handshake: no request before.
+      capture.certificate_requested = capture.certificate_requested.value_or(false);
+    }
+    if (p[0] == static_cast<unsigned char>(HandshakeType::certificate) && SSL_version(ssl) == TLS1_3_VERSION) {
+      // RFC 8446 4.3.2: TLS 1.3's CertificateRequest comes before the server's Certificate.
+      capture.certificate_requested = capture.certificate_requested.value_or(false);
+    }
+    if (p[0] == static_cast<unsigned char>(HandshakeType::certificate) && capture.chain.empty()) {
       const CertificateList list = parse_certificate_message(
           bytes, SSL_version(ssl) == TLS1_3_VERSION ? CertificateFormat::tls13 : CertificateFormat::tls12);
       for (const ByteSpan der : list.certificates) {
@@ -102,6 +149,57 @@ double elapsed_ms(Clock::time_point since)
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
+// The TCP socket as the TLS stream's next layer: every byte read from the device also goes to the
+// CertificateRequestWatch before OpenSSL gets it. In TLS 1.2 the CertificateRequest follows the
+// Certificate, usually in the same read, but OpenSSL stops processing at the Certificate when the
+// probe stops there; the watch still sees it. Writes go straight to the socket.
+class TappedSocket
+{
+public:
+  using lowest_layer_type = asio::ip::tcp::socket::lowest_layer_type;
+  using executor_type = asio::ip::tcp::socket::executor_type;
+
+  TappedSocket(asio::ip::tcp::socket& socket, CertificateRequestWatch& watch) : m_socket(&socket), m_watch(&watch) {}
+
+  executor_type get_executor() { return m_socket->get_executor(); }
+  lowest_layer_type& lowest_layer() { return m_socket->lowest_layer(); }
+  const lowest_layer_type& lowest_layer() const { return m_socket->lowest_layer(); }
+
+  // Reads from the socket, then shows what was read to the watch.
+  template <typename MutableBuffers, typename Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token)
+  {
+    return asio::async_compose<Token, void(asio::error_code, std::size_t)>(
+        [socket = m_socket, watch = m_watch, buffers, started = false](
+            auto& self, asio::error_code ec = {}, std::size_t n = 0) mutable {
+          if (!started) {
+            started = true;
+            socket->async_read_some(buffers, std::move(self));
+            return;
+          }
+          std::size_t left = n;
+          for (auto it = asio::buffer_sequence_begin(buffers); left > 0 && it != asio::buffer_sequence_end(buffers); ++it) {
+            const asio::const_buffer piece(*it);
+            const std::size_t used = std::min(left, piece.size());
+            watch->feed(ByteSpan(static_cast<const unsigned char*>(piece.data()), used));
+            left -= used;
+          }
+          self.complete(ec, n);
+        },
+        token, *m_socket);
+  }
+
+  template <typename ConstBuffers, typename Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token)
+  {
+    return m_socket->async_write_some(buffers, std::forward<Token>(token));
+  }
+
+private:
+  asio::ip::tcp::socket* m_socket;
+  CertificateRequestWatch* m_watch;
+};
+
 // One connection attempt's sockets, shared with the deadline timer's handler so that the handler
 // can close the socket but never touches it after the attempt has ended.
 // The TLS layer (an SSL object and Asio's ~35 KB of record buffers) is made only once the TCP
@@ -111,10 +209,24 @@ struct Connection
 {
   explicit Connection(const asio::any_io_executor& executor) : socket(executor) {}
   asio::ip::tcp::socket socket;
-  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls; // declared after `socket`: destroyed first
-  Capture capture;
+  Capture capture; // the TLS layer's callbacks and tap point into it
+  std::optional<asio::ssl::stream<TappedSocket>> tls; // declared after `socket`: destroyed first
   bool timed_out = false;
 };
+
+// After the early stop at the certificate: the rest of a TLS 1.2 server's flight (with its
+// CertificateRequest, if any) may already wait in the socket's receive buffer, unread. Shows what
+// is there to the watch, without waiting for more (at most 16 reads of 4 KiB).
+void drain_arrived(asio::ip::tcp::socket& socket, CertificateRequestWatch& watch)
+{
+  asio::error_code ec;
+  socket.non_blocking(true, ec);
+  std::array<unsigned char, 4096> buffer{};
+  for (int reads = 0; reads < 16 && !ec && !watch.done(); ++reads) {
+    const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+    watch.feed(ByteSpan(buffer.data(), n));
+  }
+}
 
 void arm_deadline(asio::steady_timer& timer, Clock::time_point at, const std::shared_ptr<Connection>& conn)
 {
@@ -229,7 +341,7 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
 
   asio::error_code option_ec;
   conn->socket.set_option(asio::ip::tcp::no_delay(true), option_ec);
-  auto& stream = conn->tls.emplace(conn->socket, context);
+  auto& stream = conn->tls.emplace(TappedSocket(conn->socket, conn->capture.watch), context);
 
   SSL* ssl = stream.native_handle();
   if (style == HelloStyle::modern && !obs.endpoint.sni.empty()) {
@@ -254,9 +366,10 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
       obs.cipher = SSL_CIPHER_get_name(cipher);
     }
   }
-  if (conn->capture.alert >= 0) {
-    obs.alert = alert_name(static_cast<std::uint8_t>(conn->capture.alert));
+  if (conn->capture.stop.stopped && !conn->timed_out && !client_certificate_requested(conn->capture)) {
+    drain_arrived(conn->socket, conn->capture.watch);
   }
+  obs.client_certificate_requested = client_certificate_requested(conn->capture);
   obs.chain = std::move(conn->capture.chain);
   if (conn->capture.stop.stopped) {
     // Our own stop at the certificate: not an error, and the alert is ours, not the device's.
@@ -265,8 +378,28 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
     if (!obs.chain.empty() && !conn->capture.chain_error.empty()) {
       obs.error_detail += "; certificate message: " + conn->capture.chain_error;
     }
+  } else if (obs.client_certificate_requested == true && SSL_version(ssl) == TLS1_3_VERSION) {
+    // TLS 1.3: the device judges the client's (empty) Certificate after the client's Finished,
+    // when the handshake is already complete on this side; a device that requires one says so
+    // with an alert right after. Wait briefly for it; silence means it accepted the connection.
+    arm_deadline(deadline, std::min(settings.deadline, Clock::now() + k_client_certificate_verdict_wait), conn);
+    std::array<unsigned char, 64> sink{};
+    auto [read_ec, read_n] = co_await stream.async_read_some(asio::buffer(sink), use_ec);
+    (void)read_ec;
+    (void)read_n;
+    if (conn->capture.alert > 0) { // not close_notify
+      set_error(obs, ErrorClass::tls_alert, "handshake",
+                "received TLS alert " + alert_name(static_cast<std::uint8_t>(conn->capture.alert))
+                    + " once the handshake was complete on fleetcert's side: the device asked for a client "
+                      "certificate and refused the connection without one");
+    } else {
+      obs.handshake_complete = true;
+    }
   } else {
     obs.handshake_complete = true;
+  }
+  if (conn->capture.alert >= 0) {
+    obs.alert = alert_name(static_cast<std::uint8_t>(conn->capture.alert));
   }
   if (obs.chain.empty() && !handshake_ec) {
     // A completed handshake without a Certificate message (anonymous or PSK suites).

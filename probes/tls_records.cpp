@@ -227,6 +227,62 @@ std::string alert_name(std::uint8_t description)
   }
 }
 
+void CertificateRequestWatch::feed(ByteSpan bytes)
+{
+  while (!m_done && !bytes.empty()) {
+    if (m_record_left == 0) {
+      const std::size_t n = std::min(k_record_header_size - m_record_fill, bytes.size());
+      std::copy_n(bytes.begin(), n, m_record_header.begin() + static_cast<std::ptrdiff_t>(m_record_fill));
+      m_record_fill += n;
+      bytes = bytes.subspan(n);
+      if (m_record_fill < k_record_header_size) {
+        return;
+      }
+      m_record_fill = 0;
+      const RecordHeader header = read_record_header(m_record_header);
+      if (check_record_header(header) || header.content_type != static_cast<std::uint8_t>(ContentType::handshake)) {
+        m_done = true; // not TLS, or the plaintext handshake records are over
+        return;
+      }
+      m_record_left = header.length; // an empty record is skipped, as TlsReader does
+      continue;
+    }
+    const ByteSpan fragment = bytes.first(std::min(m_record_left, bytes.size()));
+    bytes = bytes.subspan(fragment.size());
+    m_record_left -= fragment.size();
+    walk_messages(fragment);
+  }
+}
+
+void CertificateRequestWatch::walk_messages(ByteSpan fragment)
+{
+  while (!m_done && !fragment.empty()) {
+    if (m_message_left > 0) {
+      const std::size_t skipped = std::min(m_message_left, fragment.size());
+      m_message_left -= skipped;
+      fragment = fragment.subspan(skipped);
+      continue;
+    }
+    const std::size_t n = std::min(k_handshake_header_size - m_message_fill, fragment.size());
+    std::copy_n(fragment.begin(), n, m_message_header.begin() + static_cast<std::ptrdiff_t>(m_message_fill));
+    m_message_fill += n;
+    fragment = fragment.subspan(n);
+    if (m_message_fill < k_handshake_header_size) {
+      return;
+    }
+    m_message_fill = 0;
+    const HandshakeHeader header = read_handshake_header(m_message_header);
+    if (header.type == static_cast<std::uint8_t>(HandshakeType::certificate_request)) {
+      m_requested = true;
+      m_done = true;
+    } else if (header.type == static_cast<std::uint8_t>(HandshakeType::server_hello_done)) {
+      m_requested = false;
+      m_done = true;
+    }
+    m_message_left = header.length;
+  }
+}
+
 TlsReader::TlsReader(TlsLimits limits) : m_limits(limits) {}
 
 bool TlsReader::mid_message() const

@@ -7,9 +7,12 @@
 //                                                               │
 //                         OpenSSL's message callback ──> Certificate message ──parse_certificate_message──> DER spans
 //
+//   bytes, in pieces of any size ──CertificateRequestWatch──> did the server ask for a client certificate?
+//
 // No sockets and no OpenSSL: every length is checked against the bytes present and against hard
 // caps (TlsLimits), and every failure is a value. The probe uses the parsers in its OpenSSL message
-// callback; TlsReader is for a probe that walks the records itself (a raw ClientHello).
+// callback and the watch on the bytes it reads from the socket; TlsReader is for a probe that walks
+// the records itself (a raw ClientHello).
 
 #include <array>
 #include <cstddef>
@@ -186,6 +189,39 @@ struct TlsEvent
   // the 5 bytes that are no record header (for describe_answer). Valid until the next read().
   ByteSpan bytes;
   TlsError error = TlsError::not_tls; // when kind is error
+};
+
+// Whether a server asks for a client certificate, from its plaintext first flight (SSL 3.0 to
+// TLS 1.2: ServerHello, Certificate, [CertificateStatus], [ServerKeyExchange],
+// [CertificateRequest], ServerHelloDone), fed the bytes the device sends as they arrive, in pieces
+// of any size. It reads record and handshake headers only and keeps no message (a few bytes of
+// state, whatever the chain's size). Decided at the header of a CertificateRequest (true) or of a
+// ServerHelloDone (false: the flight ended without one). It gives up for good, undecided, at the
+// first record that is not a handshake record (a ChangeCipherSpec, an alert, TLS 1.3's encrypted
+// records: its CertificateRequest is encrypted, the probe's message callback sees that one) and at
+// bytes that are no TLS record header; while the flight is incomplete it is simply undecided.
+class CertificateRequestWatch
+{
+public:
+  // Takes the next bytes the device sent; ignored once done().
+  void feed(ByteSpan bytes);
+  // true: a CertificateRequest; false: ServerHelloDone without one; nullopt: undecided.
+  std::optional<bool> requested() const { return m_requested; }
+  // Nothing more to learn from further bytes: decided, or given up.
+  bool done() const { return m_done; }
+
+private:
+  // Reads handshake message headers in `fragment` (bytes of a handshake record).
+  void walk_messages(ByteSpan fragment);
+
+  std::array<unsigned char, k_record_header_size> m_record_header{};
+  std::size_t m_record_fill = 0;  // bytes of the next record header read so far
+  std::size_t m_record_left = 0;  // fragment bytes of the current handshake record still to come
+  std::array<unsigned char, k_handshake_header_size> m_message_header{};
+  std::size_t m_message_fill = 0; // bytes of the next message header read so far
+  std::size_t m_message_left = 0; // body bytes of the current message still to come (skipped)
+  std::optional<bool> m_requested;
+  bool m_done = false;
 };
 
 // Walks the records a device sends, fed in pieces of any size as they arrive, and yields them one

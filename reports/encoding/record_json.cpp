@@ -65,6 +65,9 @@ json tls_to_json(const Record& record)
   if (!observation.alert.empty()) {
     put_text(object, "alert", observation.alert);
   }
+  if (observation.client_certificate_requested) {
+    object["client_certificate_requested"] = *observation.client_certificate_requested;
+  }
   if (record.ok() && observation.error != ErrorClass::none) {
     object["handshake_error"] = error_to_json(record_error(record));
   }

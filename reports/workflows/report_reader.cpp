@@ -51,6 +51,19 @@ const json& member(const json& object, const char* key)
   return *it;
 }
 
+// A boolean that may be absent (nullopt); any other type is a bad record.
+std::optional<bool> flag(const json& object, const char* key)
+{
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  if (!it->is_boolean()) {
+    throw BadRecord(std::string("'") + key + "' is not a boolean");
+  }
+  return it->get<bool>();
+}
+
 std::optional<std::int64_t> instant(const json& object, const char* key)
 {
   const std::string value = text(object, key);
@@ -194,6 +207,8 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
     endpoint.error_class = word(error, "class", "error.class", parse_error_class, unknown);
     endpoint.error_detail = text(error, "detail");
   }
+
+  endpoint.client_certificate_requested = flag(member(record, "tls"), "client_certificate_requested");
 
   const json& leaf = member(record, "leaf");
   endpoint.cn = text(leaf, "cn");

@@ -33,6 +33,9 @@ struct ReportEndpoint
   bool ok = false;                       // a certificate was received
   std::optional<ErrorClass> error_class; // when !ok
   std::string error_detail;
+  // tls.client_certificate_requested: the device asked for a client certificate; nullopt when the
+  // record does not say (the probe could not tell, or a report of an older fleetcert).
+  std::optional<bool> client_certificate_requested;
 
   // The leaf, when ok.
   std::string cn;

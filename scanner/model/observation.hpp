@@ -65,6 +65,10 @@ struct Observation
   bool legacy_retry = false;  // the record comes from the legacy-ClientHello retry
   HandshakeMode handshake_mode = HandshakeMode::certificate_only; // what the probe was asked to do
   std::string alert;          // alert received from the device, e.g. "handshake_failure"
+  // Whether the device asked for a client certificate (a CertificateRequest in its handshake):
+  // true, false (its whole first flight was seen without one), nullopt when the probe stopped
+  // before it could tell (TLS <= 1.2 stopped at the certificate before ServerHelloDone arrived).
+  std::optional<bool> client_certificate_requested;
   ErrorClass error = ErrorClass::none;
   std::string error_stage;  // "resolve", "connect", "handshake"
   std::string error_detail; // human readable, from the OS or OpenSSL

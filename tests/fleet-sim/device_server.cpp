@@ -187,6 +187,8 @@ bool present(SSL* ssl, const Endpoint& endpoint)
   }
   if (cert.require_client_cert) {
     SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any_certificate);
+  } else if (cert.request_client_cert) {
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, accept_any_certificate);
   }
   return true;
 }

@@ -403,6 +403,7 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
         entry["empty_subject"] = true;
       }
       entry["tls"] = cert.tls;
+      entry["request_client_cert"] = cert.request_client_cert || cert.require_client_cert;
       entry["require_client_cert"] = cert.require_client_cert;
       entry["serial"] = serial_text(endpoint.leaf.get());
       entry["not_before"] = iso_time(X509_get0_notBefore(endpoint.leaf.get()));

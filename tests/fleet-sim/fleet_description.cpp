@@ -238,7 +238,8 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
   check_keys(value, where,
              {"behaviour", "subject", "subject_raw_cn_hex", "subject_raw_cn_type", "san", "key",
               "hash", "issuer", "send_chain", "valid_from_days", "valid_days", "not_before",
-              "not_after", "serial_hex", "tls", "require_client_cert", "unique_key",
+              "not_after", "serial_hex", "tls", "request_client_cert", "require_client_cert",
+              "unique_key",
               "empty_subject", "san_bytes", "chain_padding", "unknown_signature_oid"});
   CertificateTemplate& cert = port->certificate;
   cert.subject = get_string(value, "subject", where, cert.subject);
@@ -264,7 +265,11 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
   cert.not_before = get_string(value, "not_before", where, "");
   cert.not_after = get_string(value, "not_after", where, "");
   cert.serial_hex = get_string(value, "serial_hex", where, "");
+  cert.request_client_cert = get_bool(value, "request_client_cert", where, false);
   cert.require_client_cert = get_bool(value, "require_client_cert", where, false);
+  if (cert.request_client_cert && cert.require_client_cert) {
+    fail(where + ".request_client_cert", "cannot be combined with require_client_cert (which requests one too)");
+  }
   cert.unique_key = get_bool(value, "unique_key", where, false);
   cert.empty_subject = get_bool(value, "empty_subject", where, false);
   if (cert.empty_subject && (value.contains("subject") || !cert.raw_cn_hex.empty())) {

@@ -47,7 +47,8 @@ struct CertificateTemplate
   std::string not_after;               // absolute, overrides valid_days
   std::string serial_hex;
   std::vector<std::string> tls;        // allowed versions, "1.0".."1.3", ascending
-  bool require_client_cert = false;
+  bool request_client_cert = false;   // send a CertificateRequest (accept a client without a certificate)
+  bool require_client_cert = false;   // send one and refuse a client without a certificate
   bool unique_key = false;
   bool empty_subject = false;          // no subject (nor issuer, when self-signed) at all
   int san_bytes = 0;                   // not 0: DNS SANs added until their text reaches this size

@@ -36,13 +36,14 @@
 //     "bits": 2048, "curve": "P-256"} (or "rsa:2048", "ec:P-384"), "hash": "sha256",
 //     "issuer": "self" | "<CA name>", "send_chain": true, "valid_from_days": -30,
 //     "valid_days": 3650, "not_before", "not_after", "serial_hex": "-1A",
-//     "tls": ["1.0", "1.1", "1.2", "1.3"], "require_client_cert": false, "unique_key": false,
-//     "empty_subject": false, "san_bytes": 65536, "chain_padding": 60, "unknown_signature_oid": false
+//     "tls": ["1.0", "1.1", "1.2", "1.3"], "request_client_cert": false,
+//     "require_client_cert": false, "unique_key": false, "empty_subject": false,
+//     "san_bytes": 65536, "chain_padding": 60, "unknown_signature_oid": false
 //
 // Truth file: {"pid": N, "endpoints": [{"ip", "port", "mac", "behaviour", and for "tls":
 // "leaf_sha256", "chain_sha256" (as sent, leaf first), "subject", "issuer_ca", "key", "hash",
-// "signature", "tls", "require_client_cert", "serial", "not_before", "not_after", "same_as",
-// "san_count", "chain_padding", "chain_bytes", "signature_oid", "empty_subject"}],
+// "signature", "tls", "request_client_cert", "require_client_cert", "serial", "not_before",
+// "not_after", "same_as", "san_count", "chain_padding", "chain_bytes", "signature_oid", "empty_subject"}],
 // "cas": [{"name", "sha256", "subject", "issuer_ca", "key", "not_after", "pem"}]}.
 // tests/fleet-sim/README.md has the details.
 

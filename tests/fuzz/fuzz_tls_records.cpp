@@ -3,17 +3,20 @@
 //
 //   input (copied into a buffer of exactly its size: ASan sees any read past either end)
 //     ├─ parse_certificate_message (TLS 1.2 and 1.3 layouts; default caps and tight ones)
-//     └─ TlsReader as a record stream, fed whole, in 7-byte pieces and byte by byte
-//          └─ each Certificate message it reassembles ──> parse_certificate_message
+//     ├─ TlsReader as a record stream, fed whole, in 7-byte pieces and byte by byte
+//     │    └─ each Certificate message it reassembles ──> parse_certificate_message
+//     └─ CertificateRequestWatch on the same stream, fed whole, in 7-byte pieces and byte by byte
 //
 // Beyond "no crash, no sanitizer report", it checks what tls_records.hpp promises: every
 // certificate is a non-empty span inside the message, never more certificates than the cap, a
 // success means every byte was accounted for, a tight cap never succeeds where the default fails,
 // the reader keeps no more than a record and a capped message, and how the bytes are cut into
-// pieces changes none of the events.
+// pieces changes none of the events; the watch answers the same whatever the pieces, and agrees
+// with the messages the reader reassembles from the same bytes.
 //
 // Seeds: Certificate messages built from real certificates (TLS 1.2 and 1.3) and record streams
-// (a server's flight over several records, an alert, plain HTTP, an SSLv2 answer).
+// (a server's flight over several records, with and without a CertificateRequest, an alert, plain
+// HTTP, an SSLv2 answer).
 
 #include "probes/tls_records.hpp"
 
@@ -23,6 +26,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -152,6 +157,77 @@ std::vector<Seen> read_records(ByteSpan input, std::size_t piece, const TlsLimit
   return seen;
 }
 
+// The watch's answer after `input` was fed in pieces of `piece` bytes.
+std::pair<std::optional<bool>, bool> watch_records(ByteSpan input, std::size_t piece)
+{
+  CertificateRequestWatch watch;
+  for (std::size_t at = 0; at < input.size(); at += piece) {
+    watch.feed(input.subspan(at, std::min(piece, input.size() - at)));
+  }
+  check(!watch.requested() || watch.done(), "a decision is final");
+  return {watch.requested(), watch.done()};
+}
+
+// What the reader's messages say: the first CertificateRequest or ServerHelloDone before any other
+// record, or nullopt. `mid_message`: it stopped inside a message; `failed`: it refused the bytes.
+struct ReaderVerdict
+{
+  std::optional<bool> requested;
+  bool mid_message = false;
+  bool failed = false;
+};
+
+ReaderVerdict reader_verdict(ByteSpan input)
+{
+  TlsReader reader;
+  ReaderVerdict verdict;
+  while (true) {
+    const TlsEvent event = reader.read(input);
+    input = input.subspan(event.consumed);
+    switch (event.kind) {
+    case TlsEventKind::need_more:
+      verdict.mid_message = reader.mid_message();
+      return verdict;
+    case TlsEventKind::error:
+      verdict.failed = true;
+      return verdict;
+    case TlsEventKind::record:
+      if (event.header.content_type != static_cast<std::uint8_t>(ContentType::handshake)) {
+        verdict.mid_message = reader.mid_message(); // a message cut by this record
+        return verdict; // the plaintext handshake is over: undecided
+      }
+      break;
+    case TlsEventKind::handshake_message:
+      if (event.bytes[0] == static_cast<unsigned char>(HandshakeType::certificate_request)) {
+        verdict.requested = true;
+        return verdict;
+      }
+      if (event.bytes[0] == static_cast<unsigned char>(HandshakeType::server_hello_done)) {
+        verdict.requested = false;
+        return verdict;
+      }
+      break;
+    }
+  }
+}
+
+void check_watch(ByteSpan input)
+{
+  const auto whole = watch_records(input, std::max<std::size_t>(input.size(), 1));
+  check(watch_records(input, 7) == whole, "the watch answers the same for 7-byte pieces");
+  check(watch_records(input, 1) == whole, "the watch answers the same for single bytes");
+  const ReaderVerdict reader = reader_verdict(input);
+  if (reader.failed) {
+    return; // the reader refuses what the watch may skip (a message over its cap)
+  }
+  if (reader.requested) {
+    check(whole.first == reader.requested, "the watch agrees with the reader's messages");
+  } else if (whole.first) {
+    // The watch decides at the message's header; the reader yields the message once whole.
+    check(reader.mid_message, "the watch decides only on a message the reader has begun");
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -168,5 +244,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(read_records(input, 7, limits) == whole, "7-byte pieces give the same events as the whole");
     check(read_records(input, 1, limits) == whole, "single bytes give the same events as the whole");
   }
+  check_watch(input);
   return 0;
 }

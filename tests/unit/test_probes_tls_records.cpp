@@ -1,6 +1,7 @@
 // TLS records as bytes: the Certificate message of TLS 1.2 and 1.3 (well-formed, cut at every
 // byte, over-long lengths, caps), record headers and the first-record check (HTTP, SSLv2, other
-// bytes), handshake messages reassembled across records by TlsReader, alert names.
+// bytes), handshake messages reassembled across records by TlsReader, the CertificateRequest watch
+// on a server's flight, alert names.
 
 #include "probes/tls_records.hpp"
 
@@ -171,6 +172,22 @@ std::vector<Seen> read_stream(TlsReader& reader, const Bytes& stream, std::size_
     }
   }
   return seen;
+}
+
+// The watch's answer after `stream` was fed in pieces of `piece` bytes.
+struct Watched
+{
+  std::optional<bool> requested;
+  bool done = false;
+};
+
+Watched watch_stream(const Bytes& stream, std::size_t piece)
+{
+  CertificateRequestWatch watch;
+  for (std::size_t at = 0; at < stream.size(); at += piece) {
+    watch.feed(ByteSpan(stream).subspan(at, std::min(piece, stream.size() - at)));
+  }
+  return {watch.requested(), watch.done()};
 }
 
 } // namespace
@@ -640,6 +657,125 @@ TEST_SUITE("probes.tls_records")
       const std::vector<Seen> seen = read_stream(roomy, stream, stream.size());
       REQUIRE(seen.size() == 1);
       CHECK(seen[0].bytes == certificate);
+    }
+  }
+
+  TEST_CASE("CertificateRequestWatch finds a TLS 1.2 server's CertificateRequest in its flight")
+  {
+    const Bytes server_hello = handshake(HandshakeType::server_hello, Bytes(70, 0x42));
+    const Bytes certificate = certificate_message({fake_der(900, 1), fake_der(2500, 2)}, CertificateFormat::tls12);
+    const Bytes key_exchange = handshake(HandshakeType::server_key_exchange, Bytes(300, 0x0c));
+    // certificate_types(1+n) signature_algorithms(2+n) certificate_authorities(2+n), 13 (0x0d) in its body
+    const Bytes request = handshake(HandshakeType::certificate_request,
+                                    Bytes{0x02, 0x01, 0x40, 0x00, 0x02, 0x04, 0x03, 0x00, 0x00});
+    const Bytes done = handshake(HandshakeType::server_hello_done, {});
+    const auto flight = [&](bool with_request) {
+      Bytes out = server_hello;
+      append(out, certificate);
+      append(out, key_exchange);
+      if (with_request) {
+        append(out, request);
+      }
+      append(out, done);
+      return out;
+    };
+    const std::vector<std::size_t> pieces{1, 2, 3, 5, 7, 1000, 100000};
+
+    SUBCASE("a CertificateRequest: true, in one record or many, fed in pieces of any size")
+    {
+      for (const std::size_t record_size : {std::size_t{1}, std::size_t{3}, std::size_t{512}, std::size_t{16384}}) {
+        const Bytes stream = handshake_records(flight(true), record_size);
+        for (const std::size_t piece : pieces) {
+          CAPTURE(record_size);
+          CAPTURE(piece);
+          const Watched watched = watch_stream(stream, piece);
+          CHECK(watched.requested == true);
+          CHECK(watched.done);
+        }
+      }
+    }
+    SUBCASE("ServerHelloDone without one: false")
+    {
+      for (const std::size_t record_size : {std::size_t{1}, std::size_t{512}, std::size_t{16384}}) {
+        const Bytes stream = handshake_records(flight(false), record_size);
+        for (const std::size_t piece : pieces) {
+          CAPTURE(record_size);
+          CAPTURE(piece);
+          const Watched watched = watch_stream(stream, piece);
+          CHECK(watched.requested == false);
+          CHECK(watched.done);
+        }
+      }
+    }
+    SUBCASE("a flight cut before its end is undecided, never false")
+    {
+      const Bytes with = handshake_records(flight(true), 1000);
+      const Bytes without = handshake_records(flight(false), 1000);
+      // Up to the last byte before the CertificateRequest's (or ServerHelloDone's) type byte.
+      const std::size_t request_at = 5 * 4 + server_hello.size() + certificate.size() + key_exchange.size();
+      REQUIRE(with[request_at] == static_cast<unsigned char>(HandshakeType::certificate_request));
+      REQUIRE(without[request_at] == static_cast<unsigned char>(HandshakeType::server_hello_done));
+      for (std::size_t n = 0; n < request_at + 3; ++n) {
+        CAPTURE(n);
+        const Watched cut_with = watch_stream(Bytes(with.begin(), with.begin() + static_cast<std::ptrdiff_t>(n)), 64);
+        const Watched cut_without = watch_stream(Bytes(without.begin(), without.begin() + static_cast<std::ptrdiff_t>(n)), 64);
+        CHECK_FALSE(cut_with.requested);
+        CHECK_FALSE(cut_with.done);
+        CHECK_FALSE(cut_without.requested);
+        CHECK_FALSE(cut_without.done);
+      }
+      // The type and length of the message decide: its body need not have arrived.
+      CHECK(watch_stream(Bytes(with.begin(), with.begin() + static_cast<std::ptrdiff_t>(request_at + 4)), 64).requested == true);
+      CHECK(watch_stream(Bytes(without.begin(), without.begin() + static_cast<std::ptrdiff_t>(request_at + 4)), 64).requested == false);
+    }
+    SUBCASE("the type byte 13 inside another message's body is no CertificateRequest")
+    {
+      Bytes stream = record(ContentType::handshake, handshake(HandshakeType::server_key_exchange, Bytes(40, 13)));
+      append(stream, record(ContentType::handshake, done));
+      CHECK(watch_stream(stream, 7).requested == false);
+    }
+    SUBCASE("a message header split between records; empty handshake records are skipped")
+    {
+      Bytes stream = record(ContentType::handshake, {});
+      append(stream, handshake_records(request, 2));
+      CHECK(watch_stream(stream, 1).requested == true);
+    }
+    SUBCASE("TLS 1.3: after the plaintext ServerHello only encrypted records, so it gives up undecided")
+    {
+      Bytes compat = record(ContentType::handshake, server_hello);
+      append(compat, record(ContentType::change_cipher_spec, Bytes{1}));
+      append(compat, record(ContentType::application_data, Bytes(200, 0x17)));
+      Bytes direct = record(ContentType::handshake, server_hello);
+      append(direct, record(ContentType::application_data, Bytes(200, 0x0d)));
+      for (const Bytes& stream : {compat, direct}) {
+        const Watched watched = watch_stream(stream, 3);
+        CHECK_FALSE(watched.requested);
+        CHECK(watched.done);
+      }
+    }
+    SUBCASE("an alert or bytes that are not TLS: undecided, and done")
+    {
+      Bytes alert = record(ContentType::handshake, server_hello);
+      append(alert, record(ContentType::alert, Bytes{2, 40}));
+      append(alert, record(ContentType::handshake, request));
+      const Bytes http{'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', '4', '0', '0'};
+      Bytes too_long = record(ContentType::handshake, server_hello);
+      too_long.insert(too_long.end(), {0x16, 0x03, 0x03, 0xff, 0xff});
+      for (const Bytes& stream : {alert, http, too_long}) {
+        const Watched watched = watch_stream(stream, 1);
+        CHECK_FALSE(watched.requested);
+        CHECK(watched.done);
+      }
+    }
+    SUBCASE("bytes after the decision change nothing")
+    {
+      CertificateRequestWatch watch;
+      Bytes stream = handshake_records(flight(false), 16384);
+      watch.feed(stream);
+      REQUIRE(watch.requested() == false);
+      watch.feed(record(ContentType::handshake, request));
+      CHECK(watch.requested() == false);
+      CHECK(watch.done());
     }
   }
 

@@ -401,6 +401,20 @@ TEST_SUITE("reports.record_json")
     CHECK(j["assessment"]["days_left"] == -5);
   }
 
+  TEST_CASE("client_certificate_requested: true, false, or absent when the probe could not tell")
+  {
+    Record record = ok_record();
+    REQUIRE_FALSE(record.observation.client_certificate_requested);
+    CHECK_FALSE(record_to_json(record)["tls"].contains("client_certificate_requested"));
+    record.observation.client_certificate_requested = false;
+    CHECK(record_to_json(record)["tls"]["client_certificate_requested"] == false);
+    record.observation.client_certificate_requested = true;
+    CHECK(record_to_json(record)["tls"]["client_certificate_requested"] == true);
+    Record error = error_record();
+    error.observation.client_certificate_requested = true;
+    CHECK(record_to_json(error)["tls"]["client_certificate_requested"] == true);
+  }
+
   TEST_CASE("an unparsed leaf has only fingerprints and the parse error")
   {
     const json j = record_to_json(unparsed_leaf_record());
@@ -579,6 +593,16 @@ TEST_SUITE("reports.record_json")
          record.assessment.inventory = inventory_row();
          return record;
        }()},
+      {"client certificate requested", [] {
+         Record record = failed_handshake_record();
+         record.observation.client_certificate_requested = true;
+         return record;
+       }()},
+      {"client certificate not requested", [] {
+         Record record = ok_record();
+         record.observation.client_certificate_requested = false;
+         return record;
+       }()},
     };
     for (const auto& [name, record] : records) {
       INFO(name);
@@ -623,6 +647,11 @@ TEST_SUITE("reports.record_json")
       json j = ok;
       j["leaf"]["signature"]["verdict"] = "ok";
       rejects(j, "bad verdict enum");
+    }
+    {
+      json j = ok;
+      j["tls"]["client_certificate_requested"] = "unknown";
+      rejects(j, "client_certificate_requested that is not a boolean");
     }
     {
       json j = ok;

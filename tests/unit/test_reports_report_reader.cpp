@@ -71,6 +71,7 @@ Written write_reports(const TempDir& dir)
   Observation sha1;
   sha1.endpoint = {"127.0.0.10", 443, "", ""};
   sha1.chain = {t::to_der(old.get())};
+  sha1.client_certificate_requested = true;
   records.push_back(make_record(sha1, settings));
   InventoryRow row;
   row.ip = "127.0.0.10";
@@ -90,6 +91,7 @@ Written write_reports(const TempDir& dir)
   Observation chained;
   chained.endpoint = {"127.0.0.20", 5061, "", ""};
   chained.chain = {t::to_der(leaf.get()), t::to_der(ca.get())};
+  chained.client_certificate_requested = false;
   records.push_back(make_record(chained, settings));
   Observation timeout;
   timeout.endpoint = {"127.0.0.20", 443, "", ""};
@@ -138,15 +140,18 @@ void check_report(const ScanReport& report, const Written& written)
   REQUIRE(sha1.inventory);
   CHECK(sha1.inventory->site == "HQ");
   CHECK(sha1.not_after.has_value());
+  CHECK(sha1.client_certificate_requested == true);
 
   const ReportEndpoint& refused = report.endpoints[1];
   CHECK_FALSE(refused.ok);
   CHECK(refused.error_class == ErrorClass::refused);
   CHECK(refused.error_word() == "refused");
+  CHECK_FALSE(refused.client_certificate_requested); // the record does not say
 
   const ReportEndpoint& chained = report.endpoints[2];
   CHECK(chained.signature_label == "ECDSA+SHA384");
   CHECK(chained.key_curve == "P-256");
+  CHECK(chained.client_certificate_requested == false);
   CHECK(chained.cn_mac == "000B82123456");
   REQUIRE(chained.chain.size() == 2);
   CHECK(chained.chain.front() == written.leaf_ders[1]);
@@ -472,6 +477,9 @@ TEST_SUITE("report_reader")
     CHECK(load_scan_report(path).error().find("not a fleetcert scan report") != std::string::npos);
     write_file(path, R"({"schema":"fleetcert-scan/1","records":[{"target":{"ip":"x","port":1},"status":"maybe"}]})");
     CHECK(load_scan_report(path).error() == path + ": record 1: status is neither ok nor error");
+    write_file(path, R"({"target":{"ip":"127.0.0.1","port":443},"status":"error","error":{"class":"reset"},)"
+                     R"("tls":{"client_certificate_requested":"yes"},"chain":[]})" "\n");
+    CHECK(load_scan_report(path).error() == path + ":1: 'client_certificate_requested' is not a boolean");
     write_file(path, "{\"schema\":\"fleetcert-scan/1\",\"records\":[");
     CHECK(load_scan_report(path).error().find("not valid JSON") != std::string::npos);
   }

@@ -25,12 +25,15 @@ namespace fleetcert {
 // and ScanReport::warnings says so.
 struct ReportEndpoint
 {
-  std::string ip; // as format_address writes it, whatever spelling the report used
+  std::string ip; // as format_address writes it, whatever spelling the report used; empty for a name that did not resolve
   std::string host;
   std::uint16_t port = 0;
   bool ok = false;                       // a certificate was received
-  std::optional<ErrorClass> error_class; // when !ok
+  std::optional<ErrorClass> error_class; // when !ok and not skipped
   std::string error_detail;
+  bool skipped = false;                  // status skipped: not connected to on purpose
+  std::optional<SkipReason> skip_reason; // when skipped (nullopt: a reason this version does not know)
+  std::string skip_detail;
 
   // The leaf, when ok.
   std::string cn;
@@ -90,7 +93,8 @@ struct ScanReport
   // k_report_warnings of them, then one line that counts the rest.
   std::vector<std::string> warnings;
 
-  // Devices by address, in address order; pointers into `endpoints` (keep the report alive).
+  // Devices by address (by name for a name that did not resolve), in address order; pointers
+  // into `endpoints` (keep the report alive). Skipped endpoints belong to no device.
   std::vector<ReportDevice> devices() const;
 };
 

@@ -26,6 +26,7 @@
 
 #include "probes/tls_probe.hpp"
 #include "scanner/util/ip_address.hpp"
+#include "scanner/util/ascii.hpp"
 
 #include "probes/tls_records.hpp"
 
@@ -44,6 +45,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
@@ -452,8 +454,26 @@ asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContex
   co_return obs;
 }
 
+bool is_never_resolving(std::string_view host)
+{
+  if (!host.empty() && host.back() == '.') {
+    host.remove_suffix(1);
+  }
+  constexpr std::string_view k_invalid = "invalid";
+  if (host.size() < k_invalid.size() || !ascii_iequals(host.substr(host.size() - k_invalid.size()), k_invalid)) {
+    return false;
+  }
+  return host.size() == k_invalid.size() || host[host.size() - k_invalid.size() - 1] == '.';
+}
+
 asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point deadline)
 {
+  Resolution resolution;
+  if (is_never_resolving(host)) {
+    resolution.error = ErrorClass::dns;
+    resolution.detail = "names under .invalid never resolve (RFC 6761); not looked up";
+    co_return resolution;
+  }
   const auto executor = co_await asio::this_coro::executor;
   auto resolver = std::make_shared<asio::ip::tcp::resolver>(executor);
   auto timed_out = std::make_shared<bool>(false);
@@ -469,7 +489,6 @@ asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point dea
   });
   auto [ec, results] = co_await resolver->async_resolve(host, "", use_ec);
   timer.cancel();
-  Resolution resolution;
   if (*timed_out) {
     resolution.error = ErrorClass::timeout;
     resolution.detail = "name resolution did not finish before the deadline";
@@ -477,7 +496,12 @@ asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point dea
     resolution.error = ErrorClass::dns;
     resolution.detail = ec ? ec.message() : "no address";
   } else {
-    resolution.ip = canonical_address(results.begin()->endpoint().address().to_string());
+    for (const auto& entry : results) {
+      std::string ip = canonical_address(entry.endpoint().address().to_string());
+      if (std::find(resolution.addresses.begin(), resolution.addresses.end(), ip) == resolution.addresses.end()) {
+        resolution.addresses.push_back(std::move(ip));
+      }
+    }
   }
   co_return resolution;
 }

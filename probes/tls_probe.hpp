@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace fleetcert {
 
@@ -28,15 +30,21 @@ struct ProbeSettings
 asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContexts* contexts,
                                             ProbeSettings settings);
 
-// The outcome of resolving a name: the first address, or an Observation error of class dns/timeout.
+// The outcome of resolving a name: every address, or an Observation error of class dns/timeout.
 struct Resolution
 {
-  std::string ip;         // empty on failure
+  std::vector<std::string> addresses; // as format_address writes them, in the resolver's order, each once; empty on failure
   ErrorClass error = ErrorClass::none;
   std::string detail;
 };
 
-// Resolves `host` asynchronously (getaddrinfo on Asio's resolver thread), bounded by `deadline`.
+// True for "invalid" and every name under it: RFC 6761 (6.4) reserves them to never resolve, and
+// asks resolvers to answer at once, without a query.
+bool is_never_resolving(std::string_view host);
+
+// Resolves `host` asynchronously (getaddrinfo on Asio's resolver thread), bounded by `deadline`
+// (a lookup the system resolver already started runs to its own end: the result is then a timeout).
+// A name under .invalid fails at once with class dns, without a query.
 asio::awaitable<Resolution> resolve_host(std::string host, Clock::time_point deadline);
 
 } // namespace fleetcert

@@ -32,7 +32,9 @@ json error_to_json(const RecordError& error)
 json target_to_json(const Endpoint& endpoint)
 {
   json object = json::object();
-  put_text(object, "ip", endpoint.ip);
+  if (!endpoint.ip.empty()) { // a name that did not resolve has no address
+    put_text(object, "ip", endpoint.ip);
+  }
   object["port"] = endpoint.port;
   if (!endpoint.host.empty()) {
     put_text(object, "host", endpoint.host);
@@ -240,11 +242,16 @@ json assessment_to_json(const Assessment& assessment)
 
 } // namespace
 
+std::string_view record_status(const Record& record)
+{
+  return record.ok() ? "ok" : record.skipped() ? "skipped" : "error";
+}
+
 RecordError record_error(const Record& record)
 {
   const Observation& observation = record.observation;
   RecordError error{observation.error, observation.error_stage, observation.error_detail};
-  if (!record.ok() && error.error_class == ErrorClass::none) {
+  if (!record.ok() && !record.skipped() && error.error_class == ErrorClass::none) {
     error.error_class = ErrorClass::protocol;
     if (error.stage.empty()) {
       error.stage = "handshake";
@@ -270,11 +277,18 @@ nlohmann::json record_to_json(const Record& record)
 {
   json object = json::object();
   object["target"] = target_to_json(record.observation.endpoint);
-  object["status"] = record.ok() ? "ok" : "error";
-  if (!record.ok()) {
+  object["status"] = std::string(record_status(record));
+  if (record.skipped()) {
+    json skipped = json::object();
+    skipped["reason"] = std::string(to_string(record.observation.skipped));
+    put_text(skipped, "detail", record.observation.skip_detail);
+    object["skipped"] = std::move(skipped);
+  } else if (!record.ok()) {
     object["error"] = error_to_json(record_error(record));
   }
-  object["tls"] = tls_to_json(record);
+  if (!record.skipped()) { // nothing was sent: no TLS facts
+    object["tls"] = tls_to_json(record);
+  }
   if (const CertificateInfo* leaf = record.leaf()) {
     object["leaf"] = leaf_to_json(*leaf, record.assessment.signature_verdict);
   }
@@ -329,7 +343,9 @@ nlohmann::json inventory_to_json(const InventoryRow& row)
 nlohmann::json device_to_json(const Device& device)
 {
   json object = json::object();
-  put_text(object, "ip", device.ip);
+  if (!device.ip.empty()) { // a name that did not resolve has no address
+    put_text(object, "ip", device.ip);
+  }
   if (!device.host.empty()) {
     put_text(object, "host", device.host);
   }

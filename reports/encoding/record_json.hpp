@@ -22,8 +22,12 @@ struct RecordError
   std::string detail;
 };
 
-// The error to report for `record`; error_class is none for an ok record with a clean handshake.
+// The error to report for `record`; error_class is none for an ok record with a clean handshake,
+// and for a skipped one.
 RecordError record_error(const Record& record);
+
+// The record's status as reports write it: "ok", "error" or "skipped".
+std::string_view record_status(const Record& record);
 
 // Stores untrusted text under `key`: as is when valid UTF-8, otherwise as to_valid_utf8(value)
 // plus a sibling "<key>_hex" with hex_encode(value), so the original bytes stay recoverable.

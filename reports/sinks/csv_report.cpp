@@ -68,10 +68,12 @@ std::vector<std::string> csv_row(const Record& record)
   cells.push_back(untrusted(observation.endpoint.ip));
   cells.push_back(trusted(std::to_string(observation.endpoint.port)));
   cells.push_back(untrusted(observation.endpoint.host));
-  cells.push_back(trusted(record.ok() ? "ok" : "error"));
+  cells.push_back(trusted(record_status(record)));
   cells.push_back(trusted(to_string(error.error_class)));
   cells.push_back(untrusted(error.stage));
-  cells.push_back(untrusted(error.detail));
+  // A skipped endpoint's reason and why, in the detail column: "excluded: localhost resolves to ...".
+  cells.push_back(untrusted(record.skipped() ? std::string(to_string(observation.skipped)) + ": " + observation.skip_detail
+                                             : error.detail));
   cells.push_back(untrusted(observation.tls_version));
   cells.push_back(untrusted(observation.cipher));
   cells.push_back(trusted(milliseconds(observation.connect_ms)));

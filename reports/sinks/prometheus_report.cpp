@@ -182,7 +182,7 @@ void PrometheusReport::finish(const ScanInfo& info, const ScanSummary& summary)
   out.sample("fleetcert_scan_failed", {}, info.failed ? 1 : 0);
   out.family("fleetcert_scan_endpoints_planned", "Endpoints (address and port) the targets expanded to.");
   out.sample("fleetcert_scan_endpoints_planned", {}, as_gauge(info.endpoints_planned));
-  out.family("fleetcert_scan_endpoints", "Endpoints probed (one record each).");
+  out.family("fleetcert_scan_endpoints", "Endpoints with a record: probed, a name that did not resolve, or skipped.");
   out.sample("fleetcert_scan_endpoints", {}, as_gauge(summary.endpoints));
   out.family("fleetcert_scan_endpoints_ok", "Endpoints that presented a certificate.");
   out.sample("fleetcert_scan_endpoints_ok", {}, as_gauge(summary.ok));
@@ -191,6 +191,10 @@ void PrometheusReport::finish(const ScanInfo& info, const ScanSummary& summary)
                                                                      "tls-alert", "protocol", "unreachable", "dns"})) {
     out.sample("fleetcert_scan_endpoint_errors", {{"class", name}}, as_gauge(count));
   }
+  out.family("fleetcert_scan_endpoints_skipped",
+             "Endpoints not connected to on purpose (a name that resolved to an excluded address), by reason.");
+  out.sample("fleetcert_scan_endpoints_skipped", {{"reason", std::string(to_string(SkipReason::excluded))}},
+             as_gauge(summary.skipped));
   out.family("fleetcert_endpoints_by_signature", "Endpoints whose certificate has this signature label.");
   for (const auto& [name, count] : summary.signature_labels) {
     out.sample("fleetcert_endpoints_by_signature", {{"signature", name}}, as_gauge(count));
@@ -210,7 +214,8 @@ void PrometheusReport::finish(const ScanInfo& info, const ScanSummary& summary)
   }
 
   if (m_have_view) {
-    out.family("fleetcert_devices", "Devices (addresses) that presented a certificate or are in the inventory.");
+    out.family("fleetcert_devices",
+               "Devices (addresses) that presented a certificate or are in the inventory, and names that did not resolve.");
     out.sample("fleetcert_devices", {}, as_gauge(m_device_count));
     out.family("fleetcert_devices_answering", "Devices that presented a certificate on at least one port.");
     out.sample("fleetcert_devices_answering", {}, as_gauge(m_answering));

@@ -39,6 +39,7 @@ struct ScanSummary
   std::uint64_t endpoints = 0;
   std::uint64_t ok = 0;
   std::uint64_t errors = 0;
+  std::uint64_t skipped = 0; // records of endpoints not connected to on purpose (status skipped)
   std::map<std::string, std::uint64_t> error_classes;      // "timeout" -> n
   std::map<std::string, std::uint64_t> signature_labels;   // "RSA+SHA256" -> n (leaf)
   std::map<std::string, std::uint64_t> signature_verdicts; // "rejected" -> n

@@ -28,6 +28,10 @@ nlohmann::json counts_to_json(const std::map<std::string, std::uint64_t>& counts
 void ScanSummary::add(const Record& record)
 {
   ++endpoints;
+  if (record.skipped()) {
+    ++skipped;
+    return;
+  }
   if (!record.ok()) {
     ++errors;
     ++error_classes[std::string(to_string(record_error(record).error_class))];
@@ -83,6 +87,7 @@ nlohmann::json summary_to_json(const ScanSummary& summary)
   object["endpoints"] = summary.endpoints;
   object["ok"] = summary.ok;
   object["errors"] = summary.errors;
+  object["skipped"] = summary.skipped;
   object["error_classes"] = counts_to_json(summary.error_classes);
   object["signature_labels"] = counts_to_json(summary.signature_labels);
   object["signature_verdicts"] = counts_to_json(summary.signature_verdicts);

@@ -2,6 +2,7 @@
 
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
+#include "scanner/model/device_identity.hpp"
 
 #include <algorithm>
 #include <map>
@@ -231,7 +232,7 @@ bool audited(const ScanSummary& summary, const FleetView* view)
 std::string format_endpoint(const Endpoint& endpoint)
 {
   const bool v6 = endpoint.ip.find(':') != std::string::npos;
-  std::string text = v6 ? "[" + endpoint.ip + "]" : endpoint.ip;
+  std::string text = v6 ? "[" + endpoint.ip + "]" : device_address(endpoint.ip, endpoint.host);
   text += ':';
   text += std::to_string(endpoint.port);
   return text;
@@ -261,7 +262,8 @@ void SummaryTable::write(const Record& record)
     cell = std::string(k_missing);
   }
   cells[0] = format_endpoint(observation.endpoint);
-  cells[1] = record.ok() ? std::string("ok") : std::string(to_string(record_error(record).error_class));
+  cells[1] = record.ok() || record.skipped() ? std::string(record_status(record))
+                                             : std::string(to_string(record_error(record).error_class));
   if (!observation.tls_version.empty()) {
     cells[2] = observation.tls_version;
   }
@@ -295,7 +297,11 @@ void SummaryTable::finish(const ScanInfo& info, const ScanSummary& summary)
   begin(info);
   m_out << '\n'
         << "Endpoints:   " << summary.endpoints << "   ok: " << summary.ok
-        << "   errors: " << summary.errors << '\n';
+        << "   errors: " << summary.errors;
+  if (summary.skipped > 0) {
+    m_out << "   skipped: " << summary.skipped;
+  }
+  m_out << '\n';
   write_counts(m_out, "Errors:", summary.error_classes);
   write_counts(m_out, "Signatures:", summary.signature_labels);
   write_counts(m_out, "Verdicts:", summary.signature_verdicts);

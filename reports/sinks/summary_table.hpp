@@ -10,7 +10,7 @@
 
 namespace fleetcert {
 
-// "ip:port", or "[ip]:port" for IPv6.
+// "ip:port", "[ip]:port" for IPv6, "host:port" for a name that did not resolve.
 std::string format_endpoint(const Endpoint& endpoint);
 
 // Streams rows to `out` (std::cout in practice); holds no records.

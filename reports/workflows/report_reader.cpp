@@ -198,11 +198,19 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
   }
   endpoint.port = static_cast<std::uint16_t>(port->get<std::uint64_t>());
   const std::string status = text(record, "status");
-  if (status != "ok" && status != "error") {
-    throw BadRecord("status is neither ok nor error");
+  if (status != "ok" && status != "error" && status != "skipped") {
+    throw BadRecord("status is not ok, error or skipped");
+  }
+  if (endpoint.ip.empty() && endpoint.host.empty()) {
+    throw BadRecord("target has neither ip nor host");
   }
   endpoint.ok = status == "ok";
-  if (!endpoint.ok) {
+  endpoint.skipped = status == "skipped";
+  if (endpoint.skipped) {
+    const json& skipped = member(record, "skipped");
+    endpoint.skip_reason = word(skipped, "reason", "skipped.reason", parse_skip_reason, unknown);
+    endpoint.skip_detail = text(skipped, "detail");
+  } else if (!endpoint.ok) {
     const json& error = member(record, "error");
     endpoint.error_class = word(error, "class", "error.class", parse_error_class, unknown);
     endpoint.error_detail = text(error, "detail");
@@ -528,6 +536,9 @@ std::vector<ReportDevice> ScanReport::devices() const
 {
   std::map<std::string, ReportDevice> by_address;
   for (const ReportEndpoint& endpoint : endpoints) {
+    if (endpoint.skipped) {
+      continue; // not scanned on purpose: not a device of the scan (as in the scan's own device view)
+    }
     ReportDevice& device = by_address[device_address(endpoint.ip, endpoint.host)];
     device.ip = endpoint.ip;
     if (device.host.empty()) {

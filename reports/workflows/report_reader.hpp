@@ -27,15 +27,18 @@ namespace fleetcert {
 // and ScanReport::warnings says so.
 struct ReportEndpoint
 {
-  std::string ip; // as format_address writes it, whatever spelling the report used
+  std::string ip; // as format_address writes it, whatever spelling the report used; empty for a name that did not resolve
   std::string host;
   std::uint16_t port = 0;
   bool ok = false;                       // a certificate was received
-  std::optional<ErrorClass> error_class; // when !ok
+  std::optional<ErrorClass> error_class; // when !ok and not skipped
   std::string error_detail;
   // tls.client_certificate_requested: the device asked for a client certificate; nullopt when the
   // record does not say (the probe could not tell, or a report of an older fleetcert).
   std::optional<bool> client_certificate_requested;
+  bool skipped = false;                  // status skipped: not connected to on purpose
+  std::optional<SkipReason> skip_reason; // when skipped (nullopt: a reason this version does not know)
+  std::string skip_detail;
 
   // The leaf, when ok.
   std::string cn;
@@ -111,7 +114,8 @@ struct ScanReport
   // recomputed"); for the commands that use `fleet` to print.
   std::vector<std::string> fleet_warnings;
 
-  // Every address of the records, in address order, findings merged from its records (no
+  // Every address of the records (by name for a name that did not resolve), in address order; skipped
+  // endpoints belong to no device; findings merged from its records (no
   // fleet-wide ones in a JSONL report); pointers into `endpoints` (keep the report alive). `diff`.
   std::vector<ReportDevice> devices() const;
   // The devices of `fleet`, in its order, each with the endpoints of its address (pointers into

@@ -8,13 +8,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 namespace fleetcert {
 
 std::string endpoint_key(std::string_view ip, std::string_view host, std::uint16_t port)
 {
-  std::string key(host.empty() ? canonical_address(ip) : host);
+  std::string key(ip.empty() ? host : canonical_address(ip));
   key += ':';
   key += std::to_string(port);
   return key;
@@ -47,12 +48,23 @@ Result<ResumeState> load_resume_state(const std::string& path)
     }
     const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
     const auto target = record.is_object() ? record.find("target") : record.end();
-    if (record.is_discarded() || target == record.end() || !target->is_object() || !target->contains("ip")
-        || !(*target)["ip"].is_string() || !target->contains("port") || !(*target)["port"].is_number_unsigned()) {
+    // target.ip is absent for a name that did not resolve (older versions wrote ""): its host keys it.
+    auto string_field = [&](const char* key) -> std::optional<std::string> {
+      const auto it = target->find(key);
+      if (it == target->end()) {
+        return std::string();
+      }
+      return it->is_string() ? std::optional<std::string>(it->get<std::string>()) : std::nullopt;
+    };
+    const bool shaped = !record.is_discarded() && target != record.end() && target->is_object()
+                        && target->contains("port") && (*target)["port"].is_number_unsigned()
+                        && (*target)["port"].get<std::uint64_t>() <= 65535;
+    const std::optional<std::string> ip = shaped ? string_field("ip") : std::nullopt;
+    const std::optional<std::string> host = shaped ? string_field("host") : std::nullopt;
+    if (!ip || !host || (ip->empty() && host->empty())) {
       return Error{path + ":" + std::to_string(line_number) + ": not a fleetcert JSONL record"};
     }
-    const std::string host = target->contains("host") && (*target)["host"].is_string() ? (*target)["host"].get<std::string>() : "";
-    state.done.insert(endpoint_key((*target)["ip"].get<std::string>(), host, (*target)["port"].get<std::uint16_t>()));
+    state.done.insert(endpoint_key(*ip, *host, (*target)["port"].get<std::uint16_t>()));
   }
   if (state.truncated_bytes > 0) {
     in.close();

@@ -16,7 +16,8 @@ struct ResumeState
   std::size_t truncated_bytes = 0;      // a partial last line (killed mid-write), cut off
 };
 
-// "host:port" when the target was a name, "ip:port" otherwise (the address as format_address writes it).
+// "ip:port" (the address as format_address writes it) whenever there is an address, also for a
+// name that resolved to it: the address is the device. "host:port" for a name that did not resolve.
 std::string endpoint_key(std::string_view ip, std::string_view host, std::uint16_t port);
 
 // Reads the JSONL report at `path` (a missing file is an empty state), cutting a partial last line

@@ -5,6 +5,7 @@
 #include "scanner/app/cli_common.hpp"
 
 #include "scanner/engine/engine.hpp"
+#include "scanner/engine/name_resolution.hpp"
 #include "scanner/app/resume.hpp"
 #include "reports/sinks/csv_report.hpp"
 #include "reports/sinks/device_csv.hpp"
@@ -380,7 +381,7 @@ public:
     std::fprintf(stderr, "\r\033[Kfleetcert: %llu/%llu endpoints, %llu with a certificate, %llu in flight, %.0f/s",
                  static_cast<unsigned long long>(progress.completed), static_cast<unsigned long long>(m_planned),
                  static_cast<unsigned long long>(progress.ok),
-                 static_cast<unsigned long long>(progress.started - progress.completed - progress.skipped), rate);
+                 static_cast<unsigned long long>(progress.started - progress.completed), rate);
     std::fflush(stderr);
     m_dirty = true;
   }
@@ -515,7 +516,11 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     sinks.push_back(std::make_unique<SummaryTable>(std::cout));
   }
 
-  const uint128 planned = targets.size() * settings.ports.size();
+  // Names are resolved once, before the first connection: a name and the address it resolves to
+  // are one target (TargetIndex), probed once per port.
+  const StopOnSignals stop_on_signals;
+  const TargetIndex index(targets, resolve_names(targets.hostnames(), settings.timeout, g_stop));
+  const uint128 planned = index.size() * settings.ports.size();
   ScanInfo info;
   info.tool_version = FLEETCERT_VERSION;
   info.started_at = static_cast<std::int64_t>(std::time(nullptr));
@@ -527,14 +532,13 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     sink->begin(info);
   }
 
-  const StopOnSignals stop_on_signals;
   ScanSummary summary;
   FleetView fleet(audit.context.inventory);
   BundleCheck bundle_check(audit.trust, audit.profiles);
   ProgressLine progress(!options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0,
                         info.endpoints_planned);
   const EngineResult result = run_engine(
-      targets, settings,
+      index, settings,
       [&](const Record& record) {
         summary.add(record);
         fleet.add(record);

@@ -1,6 +1,7 @@
 // The device view. Records arrive one endpoint at a time, in completion order:
 //
-//   add(record) ─┬─ certificate or inventory row ─> m_devices[ip] (ports, findings by code)
+//   add(record) ─┬─ certificate, inventory row, ─> m_devices[ip, or the name] (ports, findings by code)
+//                │  or a name that did not resolve
 //                ├─ error, device not kept yet ───> m_recent_errors (bounded; joins the device if
 //                │                                   its other port presents a certificate later)
 //                └─ leaf / key fingerprints ──────> m_by_certificate, m_by_key
@@ -134,7 +135,12 @@ void FleetView::add(const Record& record)
   const Assessment& a = record.assessment;
   const Endpoint& endpoint = record.observation.endpoint;
   const std::string& key = device_address(endpoint.ip, endpoint.host);
-  if (!record.ok() && !a.inventory && m_devices.count(key) == 0) {
+  if (record.skipped()) {
+    return; // not scanned on purpose (its address is excluded): not a device of this scan
+  }
+  // A name that did not resolve is a device under its name: the user asked for it by name.
+  const bool unresolved_name = endpoint.ip.empty() && !endpoint.host.empty();
+  if (!record.ok() && !a.inventory && !unresolved_name && m_devices.count(key) == 0) {
     // Not (yet) a device: remember the port briefly, in case the other port answers.
     auto& ports = m_recent_errors[key];
     if (ports.empty()) {

@@ -3,8 +3,9 @@
 // whole fleet shows: the same certificate or key on several devices, inventory devices that never
 // answered, devices that answered but are not in the inventory.
 //
-// Memory: one entry per address that presented a certificate or is in the inventory; dead space
-// costs nothing.
+// Memory: one entry per address that presented a certificate or is in the inventory, and per name
+// that did not resolve; dead space costs nothing. Skipped records (a name whose address is
+// excluded) are not part of the view.
 
 #include "scanner/assessment/audit.hpp"
 #include "scanner/assessment/findings.hpp"

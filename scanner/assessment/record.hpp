@@ -18,6 +18,8 @@ struct Record
 
   // "ok" whenever a certificate was received, even if the handshake failed afterwards.
   bool ok() const { return !chain.empty(); }
+  // Not connected to on purpose (a name whose address is excluded): neither ok nor an error.
+  bool skipped() const { return observation.skipped != SkipReason::none; }
   const CertificateInfo* leaf() const { return chain.empty() ? nullptr : &chain.front(); }
 };
 

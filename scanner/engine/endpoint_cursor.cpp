@@ -7,8 +7,8 @@
 
 namespace fleetcert {
 
-EndpointCursor::EndpointCursor(const TargetSet& targets, CursorSettings settings)
-    : m_targets(targets), m_settings(std::move(settings))
+EndpointCursor::EndpointCursor(TargetIndex targets, CursorSettings settings)
+    : m_targets(std::move(targets)), m_settings(std::move(settings))
 {
   m_settings.per_device = std::max(1u, m_settings.per_device);
   m_settings.concurrency = std::max(1u, m_settings.concurrency);

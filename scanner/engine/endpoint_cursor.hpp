@@ -61,7 +61,8 @@ struct CursorSettings
 class EndpointCursor
 {
 public:
-  EndpointCursor(const TargetSet& targets, CursorSettings settings);
+  // `targets`: the scan's targets, its names resolved (TargetIndex).
+  EndpointCursor(TargetIndex targets, CursorSettings settings);
 
   // The next endpoint to probe, or nullopt when none may be handed out now (see above).
   std::optional<Lease> take();

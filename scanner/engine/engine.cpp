@@ -8,7 +8,8 @@
 //   calling thread: every 50 ms: `stop` set ─> every io_context stopped; every 250 ms: on_progress
 //
 // Each worker is a coroutine that takes the next endpoint, waits for its --rate slot, probes it
-// within its own deadline and delivers the record; `concurrency` workers in all bound the
+// within its own deadline and delivers the record (names were resolved before the scan: one that
+// did not resolve, or resolved to an excluded address, gets its record at once, unprobed); `concurrency` workers in all bound the
 // connections in flight, and the cursor never hands out more than `per_device` endpoints of one
 // target at a time. Stopping a thread's loop abandons what is in flight there: the coroutines'
 // frames (and their sockets) are destroyed with the loop, and give no record. That happens within
@@ -69,12 +70,11 @@ CursorSettings cursor_settings(const EngineSettings& settings)
 // Everything the workers of all threads share.
 struct SharedScan
 {
-  SharedScan(const TargetSet& t, const EngineSettings& s, const RecordHandler& r, const std::atomic<bool>& st)
-      : targets(t), settings(s), on_record(r), stop(st), cursor(t, cursor_settings(s)), rate(s.rate)
+  SharedScan(const TargetIndex& t, const EngineSettings& s, const RecordHandler& r, const std::atomic<bool>& st)
+      : settings(s), on_record(r), stop(st), cursor(t, cursor_settings(s)), rate(s.rate)
   {
   }
 
-  const TargetSet& targets;
   const EngineSettings& settings;
   const RecordHandler& on_record;
   const std::atomic<bool>& stop;
@@ -141,31 +141,32 @@ struct SharedScan
   }
 };
 
-// Resolves a hostname (when the target is one), then probes; `nullopt` when it must be skipped.
-asio::awaitable<std::optional<Observation>> observe(Target target, std::uint16_t port, SharedScan* scan)
+// The observation of a target that is not connected to: a name that did not resolve, or one
+// that resolved to an excluded address. Nothing was sent, so no SNI either.
+Observation unprobed(const Target& target, std::uint16_t port)
 {
-  const auto deadline = Clock::now() + scan->settings.timeout;
+  Observation observation;
+  observation.endpoint = Endpoint{target.ip, port, target.host, {}};
+  if (target.disposition == TargetDisposition::excluded) {
+    observation.skipped = SkipReason::excluded;
+    observation.skip_detail = target.detail;
+  } else {
+    observation.error = target.error;
+    observation.error_stage = "resolve";
+    observation.error_detail = target.detail;
+  }
+  return observation;
+}
+
+// Probes one endpoint of a target to probe (an address; a name's was resolved before the scan).
+asio::awaitable<Observation> observe(Target target, std::uint16_t port, SharedScan* scan)
+{
   Endpoint endpoint{target.ip, port, target.host, scan->settings.sni};
   if (endpoint.sni.empty()) {
     endpoint.sni = target.host; // SNI for names, never for address literals
   }
-  if (endpoint.ip.empty()) {
-    Resolution resolution = co_await resolve_host(target.host, deadline);
-    if (resolution.error != ErrorClass::none) {
-      Observation failed;
-      failed.endpoint = std::move(endpoint);
-      failed.error = resolution.error;
-      failed.error_stage = "resolve";
-      failed.error_detail = std::move(resolution.detail);
-      co_return failed;
-    }
-    if (scan->targets.is_excluded(resolution.ip)) {
-      co_return std::nullopt;
-    }
-    endpoint.ip = std::move(resolution.ip);
-  }
-  ProbeSettings probe{deadline, scan->settings.connect_timeout, scan->settings.legacy_retry,
-                      scan->settings.handshake_mode, &scan->rate};
+  ProbeSettings probe{Clock::now() + scan->settings.timeout, scan->settings.connect_timeout,
+                      scan->settings.legacy_retry, scan->settings.handshake_mode, &scan->rate};
   if (scan->settings.probe) {
     co_return co_await scan->settings.probe(std::move(endpoint), &scan->contexts, probe);
   }
@@ -181,19 +182,25 @@ asio::awaitable<void> worker(SharedScan* scan)
     if (!lease) {
       break;
     }
-    // The endpoint's deadline starts once its connection may start.
-    co_await wait_for_slot(&scan->rate, Clock::time_point::max());
-    if (scan->stopping()) {
-      break;
+    const Target& target = lease->device->target;
+    Observation observation;
+    if (target.disposition == TargetDisposition::probe) {
+      // The endpoint's deadline starts once its connection may start.
+      co_await wait_for_slot(&scan->rate, Clock::time_point::max());
+      if (scan->stopping()) {
+        break;
+      }
+      scan->started.fetch_add(1, std::memory_order_relaxed);
+      observation = co_await observe(target, lease->port, scan);
+    } else {
+      scan->started.fetch_add(1, std::memory_order_relaxed);
+      observation = unprobed(target, lease->port);
     }
-    scan->started.fetch_add(1, std::memory_order_relaxed);
-    std::optional<Observation> observation = co_await observe(lease->device->target, lease->port, scan);
     scan->cursor.complete(*lease);
-    if (!observation) {
+    if (observation.skipped != SkipReason::none) {
       scan->skipped.fetch_add(1, std::memory_order_relaxed);
-      continue;
     }
-    const Record record = make_record(std::move(*observation), scan->settings.assessment);
+    const Record record = make_record(std::move(observation), scan->settings.assessment);
     if (record.ok()) {
       scan->ok.fetch_add(1, std::memory_order_relaxed);
     }
@@ -257,7 +264,7 @@ DescriptorPlan plan_descriptors(unsigned concurrency, unsigned threads, std::uin
   return plan;
 }
 
-EngineResult run_engine(const TargetSet& targets, const EngineSettings& settings, const RecordHandler& on_record,
+EngineResult run_engine(const TargetIndex& targets, const EngineSettings& settings, const RecordHandler& on_record,
                         const ProgressHandler& on_progress, const std::atomic<bool>& stop)
 {
   std::optional<SharedScan> scan;

@@ -40,8 +40,8 @@ struct EngineSettings
   AssessmentSettings assessment;
   // Endpoints to leave out (already done, for --resume); null: none. Called under the cursor's lock.
   std::function<bool(const Target& target, std::uint16_t port)> skip;
-  // Probes each endpoint once its name (if any) is resolved; null: probe_endpoint. Called on the
-  // network threads, concurrently.
+  // Probes each endpoint of a target to probe (its name, if any, resolved before the scan); null:
+  // probe_endpoint. Called on the network threads, concurrently.
   EndpointProbe probe;
 };
 
@@ -50,7 +50,7 @@ struct EngineProgress
   std::uint64_t started = 0;
   std::uint64_t completed = 0;
   std::uint64_t ok = 0;
-  std::uint64_t skipped = 0; // hostnames that resolved to an excluded address
+  std::uint64_t skipped = 0; // of completed: records of names that resolved to an excluded address
   std::uint64_t resumed = 0; // endpoints left out because they were already done (--resume)
 };
 
@@ -91,10 +91,12 @@ using RecordHandler = std::function<void(const Record&)>;
 using ProgressHandler = std::function<void(const EngineProgress&)>;
 
 // Scans every endpoint of `targets` x settings.ports (with settings.shuffle, in the order of an
-// IndexPermutation of the targets; settings.shuffle needs fewer than 2^64 targets). Returns when
-// all are done; within about 100 ms once `stop` is set; at once when anything throws (the probe, a
-// handler): then with the failure. Never throws.
-EngineResult run_engine(const TargetSet& targets, const EngineSettings& settings, const RecordHandler& on_record,
+// IndexPermutation of the targets; settings.shuffle needs fewer than 2^64 targets): one record
+// each, probed or, for a name that did not resolve or resolved to an excluded address, made
+// without a connection (and without waiting for a --rate slot). Returns when all are done; within
+// about 100 ms once `stop` is set; at once when anything throws (the probe, a handler): then with
+// the failure. Never throws.
+EngineResult run_engine(const TargetIndex& targets, const EngineSettings& settings, const RecordHandler& on_record,
                         const ProgressHandler& on_progress, const std::atomic<bool>& stop);
 
 } // namespace fleetcert

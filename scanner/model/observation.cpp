@@ -20,7 +20,22 @@ constexpr VocabularyWord<ErrorClass> k_error_classes[] = {
     {ErrorClass::dns, "dns"},
 };
 
+constexpr VocabularyWord<SkipReason> k_skip_reasons[] = {
+    {SkipReason::none, ""},
+    {SkipReason::excluded, "excluded"},
+};
+
 } // namespace
+
+std::string_view to_string(SkipReason reason)
+{
+  return vocabulary_word(k_skip_reasons, reason);
+}
+
+std::optional<SkipReason> parse_skip_reason(std::string_view text)
+{
+  return vocabulary_value(k_skip_reasons, text);
+}
 
 std::string_view to_string(ErrorClass error_class)
 {

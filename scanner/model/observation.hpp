@@ -29,8 +29,20 @@ enum class ErrorClass
 std::string_view to_string(ErrorClass error_class);
 std::optional<ErrorClass> parse_error_class(std::string_view text);
 
-// One address and port to probe. `host` is the name the user gave (empty for IP literals);
-// `sni` is the server name to send (empty: send none).
+// Why an endpoint the user asked for was not connected to (its record's status is `skipped`).
+enum class SkipReason
+{
+  none,
+  excluded, // a name resolved to an address that --exclude covers
+};
+
+// "excluded"; "" for none. parse_skip_reason is its inverse for every reason but none.
+std::string_view to_string(SkipReason reason);
+std::optional<SkipReason> parse_skip_reason(std::string_view text);
+
+// One address and port to probe. `host` is the name the user gave (empty for IP literals), `ip`
+// the address it resolved to (empty when it did not resolve); `sni` is the server name to send
+// (empty: send none).
 struct Endpoint
 {
   std::string ip;
@@ -72,6 +84,8 @@ struct Observation
   ErrorClass error = ErrorClass::none;
   std::string error_stage;  // "resolve", "connect", "handshake"
   std::string error_detail; // human readable, from the OS or OpenSSL
+  SkipReason skipped = SkipReason::none; // set: not connected to, on purpose (no error, no TLS facts)
+  std::string skip_detail;               // why, in words, when skipped
 };
 
 } // namespace fleetcert

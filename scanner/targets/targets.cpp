@@ -413,32 +413,93 @@ std::optional<Target> TargetCursor::next()
     } else {
       ++m_next;
     }
-    return Target{format_address(range.v6, value), {}};
+    Target target;
+    target.ip = format_address(range.v6, value);
+    return target;
   }
   if (m_host_index < m_hostnames.size()) {
-    return Target{{}, m_hostnames[m_host_index++]};
+    Target target;
+    target.host = m_hostnames[m_host_index++];
+    return target;
   }
   return std::nullopt;
 }
 
-TargetIndex::TargetIndex(const TargetSet& set) : m_ranges(set.ranges()), m_hostnames(set.hostnames())
+TargetIndex::TargetIndex(const TargetSet& set, const std::vector<NameResolution>& names) : m_ranges(set.ranges())
 {
   m_offsets.reserve(m_ranges.size());
   for (const IpRange& range : m_ranges) {
     m_offsets.push_back(m_addresses);
     m_addresses += range.size();
   }
+  std::unordered_map<std::string, const NameResolution*> by_name;
+  for (const NameResolution& name : names) {
+    by_name.emplace(name.host, &name);
+  }
+  std::unordered_set<std::string> seen; // addresses a name already claimed
+  for (const std::string& host : set.hostnames()) {
+    const auto found = by_name.find(host);
+    if (found == by_name.end() || found->second->addresses.empty()) {
+      Target target{{}, host, TargetDisposition::unresolved, ErrorClass::dns, "the name was not resolved"};
+      if (found != by_name.end()) {
+        target.error = found->second->error == ErrorClass::none ? ErrorClass::dns : found->second->error;
+        target.detail = found->second->detail.empty() ? std::string("no address") : found->second->detail;
+      }
+      m_named.push_back(std::move(target));
+      continue;
+    }
+    for (const std::string& text : found->second->addresses) {
+      const auto address = parse_address(text);
+      if (!address) {
+        continue; // resolvers give addresses; nothing else can be connected to
+      }
+      const auto [v6, value] = *address;
+      std::string ip = format_address(v6, value);
+      if (!seen.insert(ip).second) {
+        continue;
+      }
+      if (set.is_excluded(v6, value)) {
+        std::string detail = host + " resolves to " + ip + ", which is excluded: not connected to";
+        m_named.push_back(Target{std::move(ip), host, TargetDisposition::excluded, ErrorClass::none, std::move(detail)});
+      } else if (in_ranges(v6, value)) {
+        m_hosts.emplace(std::move(ip), host);
+      } else {
+        m_named.push_back(Target{std::move(ip), host, TargetDisposition::probe, ErrorClass::none, {}});
+      }
+    }
+  }
+}
+
+bool TargetIndex::in_ranges(bool v6, uint128 value) const
+{
+  // The last range that starts at or before the value is the only one that can hold it.
+  const auto it = std::upper_bound(m_ranges.begin(), m_ranges.end(), IpRange{v6, value, value},
+                                   [](const IpRange& a, const IpRange& b) {
+                                     return a.v6 != b.v6 ? b.v6 : a.first < b.first;
+                                   });
+  if (it == m_ranges.begin()) {
+    return false;
+  }
+  const IpRange& range = *std::prev(it);
+  return range.v6 == v6 && range.first <= value && value <= range.last;
 }
 
 Target TargetIndex::at(uint128 index) const
 {
   if (index >= m_addresses) {
-    return Target{{}, m_hostnames.at(static_cast<std::size_t>(index - m_addresses))};
+    return m_named.at(static_cast<std::size_t>(index - m_addresses));
   }
   // The last range whose first index is at or before `index`.
   const auto it = std::upper_bound(m_offsets.begin(), m_offsets.end(), index) - 1;
   const IpRange& range = m_ranges[static_cast<std::size_t>(it - m_offsets.begin())];
-  return Target{format_address(range.v6, range.first + (index - *it)), {}};
+  Target target;
+  target.ip = format_address(range.v6, range.first + (index - *it));
+  if (!m_hosts.empty()) {
+    if (const auto host = m_hosts.find(target.ip); host != m_hosts.end()) {
+      target.host = host->second;
+    }
+  }
+  return target;
 }
 
 namespace {

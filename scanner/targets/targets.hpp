@@ -7,6 +7,7 @@
 // A TargetSet holds specs as inclusive address ranges (never one entry per address), merges
 // overlaps, subtracts exclusions, and a TargetCursor walks it one address at a time.
 
+#include "scanner/model/observation.hpp"
 #include "scanner/model/result.hpp"
 #include "scanner/util/ip_address.hpp"
 
@@ -16,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -50,11 +52,32 @@ Result<TargetSpec> parse_target_spec(std::string_view text);
 // CRLF line ends and a UTF-8 byte order mark are tolerated.
 Result<std::vector<TargetSpec>> read_target_specs(std::istream& in, std::string_view source_name);
 
-// One target: an address (ip set, host empty) or a name still to resolve (ip empty, host set).
+// What becomes of a target: probed, or given a record without a connection.
+enum class TargetDisposition
+{
+  probe,      // connect to `ip`
+  unresolved, // a name that did not resolve: `ip` is empty, `error` and `detail` say why
+  excluded,   // a name that resolved to an excluded address: `ip` is that address
+};
+
+// One target: an address (host empty), an address a name resolved to (both set), or a name that
+// did not resolve (ip empty). `detail` says why a target is not probed.
 struct Target
 {
   std::string ip;
   std::string host;
+  TargetDisposition disposition = TargetDisposition::probe;
+  ErrorClass error = ErrorClass::none; // dns or timeout, when unresolved
+  std::string detail;
+};
+
+// What a name given as a target resolved to, before the scan (resolve_names, scanner/engine).
+struct NameResolution
+{
+  std::string host;                    // as TargetSet::hostnames() has it
+  std::vector<std::string> addresses;  // every address, in the resolver's order; empty when it failed
+  ErrorClass error = ErrorClass::none; // dns or timeout when it did not resolve
+  std::string detail;                  // why it did not resolve
 };
 
 // The targets of one scan: included ranges and hostnames minus the exclusions, whatever the order
@@ -101,7 +124,8 @@ private:
 };
 
 // Walks a TargetSet lazily: memory does not depend on how many addresses it covers.
-// Addresses first, in ascending order, then hostnames in the order given.
+// Addresses first, in ascending order, then hostnames in the order given, as given (ip empty: the
+// scan resolves them first, see TargetIndex).
 class TargetCursor
 {
 public:
@@ -118,22 +142,34 @@ private:
   std::size_t m_host_index = 0;
 };
 
-// Random access to a TargetSet's targets, in TargetCursor's order: addresses ascending, then
-// hostnames. Holds the set's merged ranges and their offsets, never one entry per address.
+// Random access to the targets of a scan: the set's addresses ascending, then what its names
+// resolved to. Holds the set's merged ranges and their offsets, never one entry per address.
+//
+// A name and the address it resolves to are one target: an address of the ranges that a name
+// resolved to carries that name (the first one given, when several resolved to it), and only a
+// name's addresses outside the ranges are added after them, each once. Per name, in the order
+// given: each new address (probe), each excluded one (excluded: a record says so), or the name
+// alone when it did not resolve (unresolved). Memory: the ranges plus the names' addresses.
 class TargetIndex
 {
 public:
-  explicit TargetIndex(const TargetSet& set);
-  // Number of targets: addresses after exclusion, plus hostnames.
-  uint128 size() const { return m_addresses + m_hostnames.size(); }
+  // `names`: what each of set.hostnames() resolved to; a name without an entry counts as
+  // unresolved (error dns).
+  explicit TargetIndex(const TargetSet& set, const std::vector<NameResolution>& names = {});
+  // Number of targets: addresses after exclusion, plus the names' targets.
+  uint128 size() const { return m_addresses + m_named.size(); }
   // The target at `index` (0 <= index < size()); O(log ranges).
   Target at(uint128 index) const;
 
 private:
+  // True when `address` (parsed) is in m_ranges.
+  bool in_ranges(bool v6, uint128 value) const;
+
   std::vector<IpRange> m_ranges;
   std::vector<uint128> m_offsets; // index of each range's first address
-  std::vector<std::string> m_hostnames;
   uint128 m_addresses = 0;
+  std::unordered_map<std::string, std::string> m_hosts; // address of the ranges -> the name that resolved to it
+  std::vector<Target> m_named;                           // the names' targets after the addresses
 };
 
 // A pseudo-random bijection of [0, size): a 4-round Feistel network over the smallest even

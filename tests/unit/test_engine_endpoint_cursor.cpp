@@ -111,7 +111,7 @@ struct Drive
 Drive drive(const TargetSet& targets, const CursorSettings& settings, Interleaving interleaving, unsigned take_percent,
             std::uint64_t seed)
 {
-  EndpointCursor cursor(targets, settings);
+  EndpointCursor cursor(TargetIndex(targets), settings);
   const unsigned per_device = std::max(1u, settings.per_device);
   const unsigned concurrency = std::max(1u, settings.concurrency);
   std::mt19937_64 random(seed);
@@ -274,7 +274,7 @@ TEST_SUITE("engine.endpoint_cursor")
     settings.ports = {443, 5061};
     settings.per_device = 1;
     settings.concurrency = 2;
-    EndpointCursor cursor(set_of({"127.0.0.1-3"}), settings);
+    EndpointCursor cursor(TargetIndex(set_of({"127.0.0.1-3"})), settings);
     std::map<std::string, Lease> held;
     auto take = [&] {
       auto lease = cursor.take();
@@ -316,7 +316,7 @@ TEST_SUITE("engine.endpoint_cursor")
     settings.ports = {1, 2, 3, 4, 5};
     settings.per_device = 2;
     settings.concurrency = 8;
-    EndpointCursor cursor(set_of({"127.0.0.9"}), settings);
+    EndpointCursor cursor(TargetIndex(set_of({"127.0.0.9"})), settings);
     std::vector<Lease> held;
     REQUIRE(take_all(cursor, held) == std::vector<std::string>{"127.0.0.9|1", "127.0.0.9|2"});
     cursor.complete(held[1]);
@@ -335,7 +335,7 @@ TEST_SUITE("engine.endpoint_cursor")
     settings.skip = [](const Target& target, std::uint16_t port) {
       return target.ip == "127.0.0.2" || (target.ip == "127.0.0.3" && port == 443);
     };
-    EndpointCursor cursor(set_of({"127.0.0.1-3"}), settings);
+    EndpointCursor cursor(TargetIndex(set_of({"127.0.0.1-3"})), settings);
     std::vector<Lease> held;
     REQUIRE(take_all(cursor, held) == std::vector<std::string>{"127.0.0.1|443", "127.0.0.3|5061"});
     CHECK(cursor.resumed() == 3);
@@ -347,13 +347,40 @@ TEST_SUITE("engine.endpoint_cursor")
     CHECK(cursor.resumed() == 3);
   }
 
+  TEST_CASE("worked example: a name and its address given both are one device, each port once, per_device honoured")
+  {
+    CursorSettings settings;
+    settings.ports = {443, 5061};
+    settings.concurrency = 4;
+    settings.per_device = 1;
+    const TargetIndex index(set_of({"localhost", "127.0.0.1", "127.0.0.2"}),
+                            {NameResolution{"localhost", {"127.0.0.1"}, ErrorClass::none, {}}});
+    REQUIRE(index.size() == 2);
+    EndpointCursor cursor(index, settings);
+    std::vector<Lease> held;
+    // One endpoint of each device at a time: 127.0.0.1 (which is localhost) once, not twice.
+    REQUIRE(take_all(cursor, held) == std::vector<std::string>{"127.0.0.1|443", "127.0.0.2|443"});
+    CHECK(held[0].device->target.host == "localhost");
+    for (const Lease& lease : held) {
+      cursor.complete(lease);
+    }
+    held.clear();
+    REQUIRE(take_all(cursor, held) == std::vector<std::string>{"127.0.0.1|5061", "127.0.0.2|5061"});
+    CHECK(held[0].device->target.host == "localhost");
+    for (const Lease& lease : held) {
+      cursor.complete(lease);
+    }
+    held.clear();
+    CHECK(take_all(cursor, held).empty());
+  }
+
   TEST_CASE("no ports, no targets: nothing to hand out")
   {
     CursorSettings settings;
-    EndpointCursor no_ports(set_of({"127.0.0.1-3"}), settings);
+    EndpointCursor no_ports(TargetIndex(set_of({"127.0.0.1-3"})), settings);
     CHECK_FALSE(no_ports.take());
     settings.ports = {443};
-    EndpointCursor no_targets(TargetSet{}, settings);
+    EndpointCursor no_targets(TargetIndex(TargetSet{}), settings);
     CHECK_FALSE(no_targets.take());
   }
 

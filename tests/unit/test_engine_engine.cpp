@@ -119,7 +119,7 @@ Run run_bounded(const TargetSet& targets, const EngineSettings& settings, std::c
   const auto start = std::chrono::steady_clock::now();
   auto future = std::async(std::launch::async, [&] {
     return run_engine(
-        targets, settings,
+        TargetIndex(targets), settings,
         [&](const Record& record) {
           const std::string id = endpoint_id(record.observation.endpoint.ip, record.observation.endpoint.port);
           run.records.push_back(id);

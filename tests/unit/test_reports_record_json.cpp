@@ -74,6 +74,27 @@ Record error_record()
   return record;
 }
 
+// A name that did not resolve: no address, nothing sent.
+Record unresolved_record()
+{
+  Record record;
+  record.observation.endpoint = {"", 443, "nonexistent.invalid", ""};
+  record.observation.error = ErrorClass::dns;
+  record.observation.error_stage = "resolve";
+  record.observation.error_detail = "names under .invalid never resolve (RFC 6761); not looked up";
+  return record;
+}
+
+// A name that resolved to an excluded address: not connected to.
+Record skipped_record()
+{
+  Record record;
+  record.observation.endpoint = {"127.0.0.1", 5061, "localhost", ""};
+  record.observation.skipped = SkipReason::excluded;
+  record.observation.skip_detail = "localhost resolves to 127.0.0.1, which is excluded: not connected to";
+  return record;
+}
+
 // The device demanded a client certificate: the certificate arrived, then an alert.
 Record failed_handshake_record()
 {
@@ -198,7 +219,7 @@ private:
     static const std::set<std::string> k_known = {
       "$schema", "$id", "$defs", "title", "description", "$ref", "type", "enum", "const",
       "minimum", "maximum", "pattern", "minItems", "maxItems", "items", "properties",
-      "patternProperties", "additionalProperties", "required", "if", "then", "else"};
+      "patternProperties", "additionalProperties", "required", "if", "then", "else", "allOf", "anyOf"};
     for (const auto& [keyword, value] : schema.items()) {
       if (k_known.count(keyword) == 0) {
         errors.push_back(where + ": unsupported keyword " + keyword);
@@ -274,6 +295,22 @@ private:
             errors.push_back(where + ": missing " + name.get<std::string>());
           }
         }
+      }
+    }
+    if (schema.contains("allOf")) {
+      for (const json& subschema : schema["allOf"]) {
+        check(subschema, instance, where, errors);
+      }
+    }
+    if (schema.contains("anyOf")) {
+      bool any = false;
+      for (const json& subschema : schema["anyOf"]) {
+        std::vector<std::string> sub_errors;
+        check(subschema, instance, where, sub_errors);
+        any = any || sub_errors.empty();
+      }
+      if (!any) {
+        errors.push_back(where + ": matches none of anyOf");
       }
     }
     if (schema.contains("if")) {
@@ -377,6 +414,34 @@ TEST_SUITE("reports.record_json")
     CHECK_FALSE(j.contains("leaf"));
     CHECK_FALSE(j.contains("assessment"));
     CHECK(j["chain"] == json::array());
+  }
+
+  TEST_CASE("a name that did not resolve has no ip key, its host and a dns error")
+  {
+    const json j = record_to_json(unresolved_record());
+    CHECK(j["status"] == "error");
+    CHECK(j["target"] == json{{"port", 443}, {"host", "nonexistent.invalid"}});
+    CHECK(j["error"]["class"] == "dns");
+    CHECK(j["error"]["stage"] == "resolve");
+    CHECK(j["chain"] == json::array());
+    CHECK_FALSE(j.contains("skipped"));
+  }
+
+  TEST_CASE("a skipped record says why, with no error and no TLS facts")
+  {
+    const Record record = skipped_record();
+    REQUIRE(record.skipped());
+    REQUIRE_FALSE(record.ok());
+    const json j = record_to_json(record);
+    CHECK(j["status"] == "skipped");
+    CHECK(record_status(record) == "skipped");
+    CHECK(j["skipped"] == json{{"reason", "excluded"}, {"detail", record.observation.skip_detail}});
+    CHECK(j["target"] == json{{"ip", "127.0.0.1"}, {"port", 5061}, {"host", "localhost"}});
+    CHECK_FALSE(j.contains("error"));
+    CHECK_FALSE(j.contains("tls"));
+    CHECK_FALSE(j.contains("leaf"));
+    CHECK(j["chain"] == json::array());
+    CHECK(record_error(record).error_class == ErrorClass::none);
   }
 
   TEST_CASE("no certificate and no error is reported as a protocol error")
@@ -584,6 +649,8 @@ TEST_SUITE("reports.record_json")
     const std::vector<std::pair<const char*, Record>> records = {
       {"ok", ok_record()},
       {"error", error_record()},
+      {"unresolved name", unresolved_record()},
+      {"skipped", skipped_record()},
       {"failed handshake", failed_handshake_record()},
       {"unparsed leaf", unparsed_leaf_record()},
       {"latin-1", latin1_record()},
@@ -682,6 +749,38 @@ TEST_SUITE("reports.record_json")
       json j = ok;
       j["target"]["port"] = "443";
       rejects(j, "port as a string");
+    }
+    {
+      json j = ok;
+      j["target"].erase("ip");
+      rejects(j, "ok record without an address");
+    }
+    {
+      json j = error;
+      j["target"].erase("ip");
+      rejects(j, "target with neither ip nor host");
+    }
+    const json skipped = record_to_json(skipped_record());
+    REQUIRE(validator.validate(skipped).empty());
+    {
+      json j = skipped;
+      j["skipped"]["reason"] = "busy";
+      rejects(j, "unknown skip reason");
+    }
+    {
+      json j = skipped;
+      j["error"] = error["error"];
+      rejects(j, "skipped record with an error");
+    }
+    {
+      json j = skipped;
+      j.erase("skipped");
+      rejects(j, "skipped record without its reason");
+    }
+    {
+      json j = error;
+      j["skipped"] = skipped["skipped"];
+      rejects(j, "error record with a skip reason");
     }
 
     const json audited = record_to_json(audited_record());

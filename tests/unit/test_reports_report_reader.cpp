@@ -476,10 +476,12 @@ TEST_SUITE("report_reader")
     write_file(path, R"({"schema":"something-else","records":[]})");
     CHECK(load_scan_report(path).error().find("not a fleetcert scan report") != std::string::npos);
     write_file(path, R"({"schema":"fleetcert-scan/1","records":[{"target":{"ip":"x","port":1},"status":"maybe"}]})");
-    CHECK(load_scan_report(path).error() == path + ": record 1: status is neither ok nor error");
+    CHECK(load_scan_report(path).error() == path + ": record 1: status is not ok, error or skipped");
     write_file(path, R"({"target":{"ip":"127.0.0.1","port":443},"status":"error","error":{"class":"reset"},)"
                      R"("tls":{"client_certificate_requested":"yes"},"chain":[]})" "\n");
     CHECK(load_scan_report(path).error() == path + ":1: 'client_certificate_requested' is not a boolean");
+    write_file(path, R"({"target":{"port":443},"status":"error","error":{"class":"dns"}})" "\n");
+    CHECK(load_scan_report(path).error() == path + ":1: target has neither ip nor host");
     write_file(path, "{\"schema\":\"fleetcert-scan/1\",\"records\":[");
     CHECK(load_scan_report(path).error().find("not valid JSON") != std::string::npos);
   }
@@ -504,6 +506,41 @@ TEST_SUITE("report_reader")
     const auto v6 = std::find_if(devices.begin(), devices.end(), [](const ReportDevice& d) { return d.ip == "2001:db8::1"; });
     REQUIRE(v6 != devices.end());
     CHECK(v6->endpoints.size() == 2);
+  }
+
+  TEST_CASE("a name that did not resolve (no target.ip) is a device under its name, skipped endpoints are no device")
+  {
+    TempDir dir;
+    const std::string path = dir.path() + "/names.jsonl";
+    write_file(path,
+               R"({"target":{"host":"nonexistent.invalid","port":443},"status":"error","error":{"class":"dns","stage":"resolve"},"tls":{"handshake_complete":false,"legacy_retry":false,"handshake_mode":"certificate-only"},"chain":[]})"
+               "\n"
+               R"({"target":{"host":"nonexistent.invalid","port":5061},"status":"error","error":{"class":"dns","stage":"resolve"},"chain":[]})"
+               "\n"
+               R"({"target":{"ip":"127.0.0.1","host":"localhost","port":443},"status":"skipped","skipped":{"reason":"excluded","detail":"excluded"},"chain":[]})"
+               "\n"
+               R"({"target":{"ip":"127.0.0.2","host":"other.example","port":443},"status":"skipped","skipped":{"reason":"rainy-day"},"chain":[]})"
+               "\n");
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->endpoints.size() == 4);
+    CHECK(report->endpoints[0].ip.empty());
+    CHECK(report->endpoints[0].host == "nonexistent.invalid");
+    CHECK(report->endpoints[0].error_class == ErrorClass::dns);
+    CHECK_FALSE(report->endpoints[0].skipped);
+    CHECK(report->endpoints[2].skipped);
+    CHECK_FALSE(report->endpoints[2].ok);
+    CHECK(report->endpoints[2].skip_reason == SkipReason::excluded);
+    CHECK_FALSE(report->endpoints[2].error_class.has_value());
+    CHECK_FALSE(report->endpoints[3].skip_reason.has_value());
+    REQUIRE(report->warnings.size() == 1);
+    CHECK(report->warnings[0].find("skipped.reason 'rainy-day'") != std::string::npos);
+    const auto devices = report->devices();
+    REQUIRE(devices.size() == 1);
+    CHECK(devices[0].ip.empty());
+    CHECK(devices[0].host == "nonexistent.invalid");
+    CHECK(devices[0].address() == "nonexistent.invalid");
+    CHECK(devices[0].endpoints.size() == 2);
   }
 
   TEST_CASE("words this version does not know read as unknown, and the report says where")

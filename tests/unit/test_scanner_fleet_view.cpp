@@ -476,6 +476,34 @@ TEST_SUITE("scanner.fleet_view")
     CHECK(d->ports[2].not_after.empty());
   }
 
+  TEST_CASE("a name that did not resolve is a device under its name, a skipped record is no device, a dead address is none")
+  {
+    Fleet fleet;
+    FleetView view;
+    for (const std::uint16_t port : {443, 5061}) {
+      Observation unresolved;
+      unresolved.endpoint = Endpoint{"", port, "nonexistent.invalid", ""};
+      unresolved.error = ErrorClass::dns;
+      unresolved.error_stage = "resolve";
+      view.add(fleet.make(std::move(unresolved)));
+      Observation skipped;
+      skipped.endpoint = Endpoint{"127.0.0.1", port, "localhost", ""};
+      skipped.skipped = SkipReason::excluded;
+      view.add(fleet.make(std::move(skipped)));
+      view.add(fleet.error("127.0.2.9", port, ErrorClass::refused));
+    }
+    view.finish();
+    REQUIRE(view.devices().size() == 1);
+    const Device* d = device(view, "nonexistent.invalid");
+    REQUIRE(d != nullptr);
+    CHECK(d->ip.empty());
+    CHECK(d->host == "nonexistent.invalid");
+    CHECK(d->address() == "nonexistent.invalid");
+    CHECK(ports(d) == Ports{443, 5061});
+    CHECK(d->ports[0].status == "dns");
+    CHECK_FALSE(d->answered());
+  }
+
   TEST_CASE("an error record that arrives before the ok record of its address is among the device's ports")
   {
     const Factory factory;

@@ -517,6 +517,122 @@ TEST_SUITE("scanner.targets")
     }
   }
 
+  TEST_CASE("TargetIndex: a name and the addresses it resolves to are one target each")
+  {
+    auto resolved = [](std::string host, std::vector<std::string> addresses) {
+      return NameResolution{std::move(host), std::move(addresses), ErrorClass::none, {}};
+    };
+    auto all = [](const TargetIndex& index) {
+      std::vector<Target> out;
+      for (uint128 i = 0; i < index.size(); ++i) {
+        out.push_back(index.at(i));
+      }
+      return out;
+    };
+
+    SUBCASE("a name and its address given both: one target, the address, carrying the name")
+    {
+      const TargetIndex index(set_of({"localhost", "127.0.0.1"}), {resolved("localhost", {"127.0.0.1"})});
+      REQUIRE(index.size() == 1);
+      const Target target = index.at(0);
+      CHECK(target.ip == "127.0.0.1");
+      CHECK(target.host == "localhost");
+      CHECK(target.disposition == TargetDisposition::probe);
+    }
+
+    SUBCASE("several addresses: one inside a block given too, others after the addresses, each once")
+    {
+      const TargetIndex index(set_of({"10.0.0.0/30", "phone.example"}),
+                              {resolved("phone.example", {"10.0.0.2", "10.9.9.9", "::1", "10.9.9.9", "0:0::1"})});
+      const std::vector<Target> targets = all(index);
+      REQUIRE(targets.size() == 6);
+      CHECK(targets[0].ip == "10.0.0.0");
+      CHECK(targets[0].host.empty());
+      CHECK(targets[2].ip == "10.0.0.2");
+      CHECK(targets[2].host == "phone.example");
+      CHECK(targets[3].host.empty());
+      CHECK(targets[4].ip == "10.9.9.9");
+      CHECK(targets[4].host == "phone.example");
+      CHECK(targets[5].ip == "::1");
+      CHECK(targets[5].host == "phone.example");
+      for (const Target& target : targets) {
+        CHECK(target.disposition == TargetDisposition::probe);
+      }
+    }
+
+    SUBCASE("two names for one address: one target, the first name given")
+    {
+      const TargetIndex index(set_of({"b.example", "a.example", "10.0.0.1"}),
+                              {resolved("a.example", {"10.0.0.1", "10.0.0.7"}), resolved("b.example", {"10.0.0.7"})});
+      const std::vector<Target> targets = all(index);
+      REQUIRE(targets.size() == 2);
+      CHECK(targets[0].ip == "10.0.0.1");
+      CHECK(targets[0].host == "a.example");
+      CHECK(targets[1].ip == "10.0.0.7");
+      CHECK(targets[1].host == "b.example"); // b.example was given first
+    }
+
+    SUBCASE("an excluded address of a name is a target that says so; its other addresses are probed")
+    {
+      const TargetIndex index(set_of({"localhost"}, {"127.0.0.0/8"}), {resolved("localhost", {"127.0.0.1", "::1"})});
+      const std::vector<Target> targets = all(index);
+      REQUIRE(targets.size() == 2);
+      CHECK(targets[0].ip == "127.0.0.1");
+      CHECK(targets[0].host == "localhost");
+      CHECK(targets[0].disposition == TargetDisposition::excluded);
+      CHECK(targets[0].detail.find("127.0.0.1") != std::string::npos);
+      CHECK(targets[1].ip == "::1");
+      CHECK(targets[1].disposition == TargetDisposition::probe);
+    }
+
+    SUBCASE("a v4-mapped exclusion covers the name's v4 address")
+    {
+      const TargetIndex index(set_of({"phone.example"}, {"::ffff:10.0.0.0/120"}),
+                              {resolved("phone.example", {"10.0.0.9"})});
+      REQUIRE(index.size() == 1);
+      CHECK(index.at(0).disposition == TargetDisposition::excluded);
+    }
+
+    SUBCASE("a name that did not resolve: one target without an address, with the resolver's error")
+    {
+      const TargetIndex index(
+          set_of({"10.0.0.1", "nonexistent.invalid", "slow.example", "missing.example"}),
+          {NameResolution{"nonexistent.invalid", {}, ErrorClass::dns, "never resolves"},
+           NameResolution{"slow.example", {}, ErrorClass::timeout, "too slow"}});
+      const std::vector<Target> targets = all(index);
+      REQUIRE(targets.size() == 4);
+      CHECK(targets[1].ip.empty());
+      CHECK(targets[1].host == "nonexistent.invalid");
+      CHECK(targets[1].disposition == TargetDisposition::unresolved);
+      CHECK(targets[1].error == ErrorClass::dns);
+      CHECK(targets[1].detail == "never resolves");
+      CHECK(targets[2].error == ErrorClass::timeout);
+      CHECK(targets[3].host == "missing.example"); // no resolution given: unresolved, dns
+      CHECK(targets[3].disposition == TargetDisposition::unresolved);
+      CHECK(targets[3].error == ErrorClass::dns);
+    }
+
+    SUBCASE("a /16 with names inside it costs its ranges and the names' addresses; every target once")
+    {
+      const TargetSet set = set_of({"10.1.0.0/16", "a.example", "b.example"}, {"10.1.2.0/24"});
+      const TargetIndex index(set, {resolved("a.example", {"10.1.0.5", "10.1.255.255"}),
+                                    resolved("b.example", {"10.1.2.3", "10.2.0.1"})});
+      CHECK(index.size() == 65536 - 256 + 2); // b.example: its excluded address, and one outside
+      std::set<std::string> seen;
+      std::size_t named = 0;
+      for (uint128 i = 0; i < index.size(); ++i) {
+        const Target target = index.at(i);
+        CHECK(seen.insert(target.ip).second);
+        named += target.host.empty() ? 0 : 1;
+      }
+      CHECK(named == 4);
+      CHECK(index.at(5).host == "a.example");
+      CHECK(index.at(index.size() - 2).ip == "10.1.2.3");
+      CHECK(index.at(index.size() - 2).disposition == TargetDisposition::excluded);
+      CHECK(index.at(index.size() - 1).ip == "10.2.0.1");
+    }
+  }
+
   TEST_CASE("IndexPermutation visits every index exactly once")
   {
     std::vector<std::uint64_t> sizes{1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 97, 100, 127, 128, 251, 256, 1000, 4093, 65536};

@@ -149,7 +149,8 @@ std::vector<ScanWarning> BundleCheck::warnings() const
                         + " devices or with a " + use.vendor
                         + " issuer name: the bundle is stale, incomplete (an intermediate missing) or not "
                         + use.vendor + "'s, so none of them is factory by its chain. Issuers seen: "
-                        + issuers_seen(use);
+                        + issuers_seen(use)
+                        + ". `fleetcert issuers REPORT` lists the CA certificates the devices sent";
     }
     warnings.push_back(std::move(warning));
   }

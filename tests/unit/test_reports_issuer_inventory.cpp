@@ -4,6 +4,8 @@
 // vendor, a report without PEM chains; the bundles read back by OpenSSL and the profile snippet.
 
 #include "reports/workflows/issuer_inventory.hpp"
+#include "scanner/assessment/vendor_profiles.hpp"
+#include "scanner/certificate/certificate.hpp"
 #include "support/cert_factory.hpp"
 
 #include <doctest/doctest.h>
@@ -352,6 +354,28 @@ TEST_SUITE("reports.issuer_inventory")
     CHECK(profile_snippet(undated, *undated.find("Grandstream")).json.at("factory_issuers").at(0).at("source")
           == "seen on 4 devices in scan.jsonl (scan date not recorded)");
     CHECK(contains(issuer_inventory_text(undated), "CA validity not judged"));
+  }
+
+  TEST_CASE("the profile snippet pasted into a profile file parses, and the profile then knows the fleet's issuer")
+  {
+    const IssuerInventory inventory = build_issuer_inventory(fleet().report());
+    nlohmann::ordered_json profile_json = profile_snippet(inventory, *inventory.find("grandstream")).json;
+    profile_json["name"] = "Grandstream";
+    const auto profile = VendorProfiles::parse(profile_json.dump(2), "grandstream.json");
+    REQUIRE_MESSAGE(profile.ok(), (profile.ok() ? "" : profile.error()));
+    REQUIRE(profile->factory_issuers.size() == 1);
+    CHECK_FALSE(profile->factory_issuers[0].verified);
+    CHECK(profile->issuer_pins.size() == 1);
+
+    VendorProfiles profiles;
+    profiles.add(*profile);
+    const CertificateInfo leaf = decode_certificate(issue("/CN=000B82000009", &pki().gs_ca, false).der());
+    const FactoryIssuerMatch match = profiles.match_factory_issuer(leaf.issuer);
+    REQUIRE(match.profile != nullptr);
+    CHECK(match.profile->name == "Grandstream");
+    // The enterprise CA the snippet left out is not a Grandstream factory issuer.
+    const CertificateInfo enterprise = decode_certificate(issue("/CN=phone", &pki().enterprise, false).der());
+    CHECK(profiles.match_factory_issuer(enterprise.issuer).profile == nullptr);
   }
 
   TEST_CASE("bundles: one per vendor, safe unique names, comments OpenSSL skips")

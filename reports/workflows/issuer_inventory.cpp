@@ -437,7 +437,7 @@ IssuerInventory build_issuer_inventory(const ScanReport& report, std::optional<s
   }
 
   std::map<std::string, VendorTally> tallies; // by folded vendor name
-  for (const ReportDevice& device : report.devices()) {
+  for (const ReportDevice& device : report.fleet_devices()) { // the document's devices: no address that only refused
     const std::string name = device.vendor.empty() ? std::string(k_unknown_vendor_group) : device.vendor;
     VendorTally& tally = tallies[ascii_lower(name)];
     if (tally.vendor.vendor.empty()) {

@@ -127,6 +127,21 @@ std::string or_unknown(const std::string& text)
   return text.empty() ? std::string("unknown") : text;
 }
 
+// A port's ranked field that differs between the audits: its draft, the direction from the ranks,
+// and the field's words before and after (the caller writes the sentence).
+Draft ranked_change(std::uint16_t port, const char* field, int rank_before, int rank_after, std::string before,
+                    std::string after)
+{
+  Draft draft;
+  draft.direction = direction_of(rank_before, rank_after);
+  ChangeReason& reason = draft.reason;
+  reason.field = field;
+  reason.port = port;
+  reason.before = std::move(before);
+  reason.after = std::move(after);
+  return draft;
+}
+
 bool is_settings_finding(const std::string& code)
 {
   return std::find(k_settings_findings.begin(), k_settings_findings.end(), code) != k_settings_findings.end();
@@ -316,13 +331,9 @@ Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer,
       out.before.verdicts.push_back(verdict_before);
       out.after.verdicts.push_back(verdict_after);
       if (verdict_before != verdict_after) {
-        Draft draft;
-        draft.direction = direction_of(verdict_before, verdict_after);
+        Draft draft = ranked_change(port, "signature_verdict", verdict_before, verdict_after,
+                                    word_of(before->signature_verdict), word_of(after->signature_verdict));
         ChangeReason& reason = draft.reason;
-        reason.field = "signature_verdict";
-        reason.port = port;
-        reason.before = word_of(before->signature_verdict);
-        reason.after = word_of(after->signature_verdict);
         reason.text = port_prefix(port) + "signature " + or_unknown(before->signature_label) + " -> " +
                       or_unknown(after->signature_label) + " (" + or_unknown(reason.after) + ", was " +
                       or_unknown(reason.before) + ")";
@@ -336,14 +347,10 @@ Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer,
         out.after.provenance.push_back(provenance_after);
       }
       if (provenance_before != provenance_after) {
-        Draft draft;
-        draft.direction = direction_of(provenance_before, provenance_after);
+        Draft draft = ranked_change(port, "provenance", provenance_before, provenance_after, before->provenance(),
+                                    after->provenance());
         draft.settings = settings;
         ChangeReason& reason = draft.reason;
-        reason.field = "provenance";
-        reason.port = port;
-        reason.before = before->provenance();
-        reason.after = after->provenance();
         reason.text = port_prefix(port) + "provenance " + or_unknown(reason.before) + " -> " + or_unknown(reason.after);
         out.drafts.push_back(std::move(draft));
       }
@@ -352,13 +359,9 @@ Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer,
       out.before.validity.push_back(validity_before);
       out.after.validity.push_back(validity_after);
       if (validity_before != validity_after) {
-        Draft draft;
-        draft.direction = direction_of(validity_before, validity_after);
+        Draft draft = ranked_change(port, "validity", validity_before, validity_after, word_of(before->validity),
+                                    word_of(after->validity));
         ChangeReason& reason = draft.reason;
-        reason.field = "validity";
-        reason.port = port;
-        reason.before = word_of(before->validity);
-        reason.after = word_of(after->validity);
         reason.text = port_prefix(port) + "validity " + or_unknown(reason.before) + " -> " + or_unknown(reason.after) +
                       (after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "");
         out.drafts.push_back(std::move(draft));

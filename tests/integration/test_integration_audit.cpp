@@ -20,12 +20,6 @@ namespace {
 
 constexpr const char* k_port = "23443";
 
-json cert(const std::string& subject, const json& key, const std::string& hash, const std::string& issuer)
-{
-  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
-          {"valid_days", 3650}};
-}
-
 json device(const std::string& ip, const std::string& mac, json port_spec)
 {
   return {{"ip", ip}, {"mac", mac}, {"ports", {{k_port, std::move(port_spec)}}}};

@@ -63,6 +63,22 @@ std::map<std::string, json> scan(const TempDir& dir, const std::vector<std::stri
   return records;
 }
 
+// Calls check(item, record) for each of `items` (anything with a `name`): its record, found by
+// address[name], must be there and "ok"; a failure names the item.
+template <typename Item, typename Check>
+void check_each(const std::map<std::string, json>& records, const std::vector<Item>& items,
+                const std::map<std::string, std::string>& address, Check check)
+{
+  REQUIRE(records.size() == items.size());
+  for (const Item& item : items) {
+    const std::string name = item.name;
+    CAPTURE(name);
+    const json& r = records.at(address.at(item.name));
+    REQUIRE(r.at("status") == "ok");
+    check(item, r);
+  }
+}
+
 // The record's tls.client_certificate_requested as text: "true", "false" or "absent".
 std::string requested(const json& record)
 {
@@ -311,12 +327,7 @@ TEST_SUITE("integration.client_certificate")
     SUBCASE("certificate-only: the request is seen in the flight that brings the certificate")
     {
       const auto records = scan(dir, targets, k_port, "cert-only.json", false);
-      REQUIRE(records.size() == devices.size());
-      for (const Device& d : devices) {
-        const std::string name = d.name;
-        CAPTURE(name);
-        const json& r = records.at(address[d.name]);
-        REQUIRE(r.at("status") == "ok");
+      check_each(records, devices, address, [&](const Device& d, const json& r) {
         CHECK(r.at("tls").at("handshake_mode") == "certificate-only");
         CHECK(r.at("tls").at("handshake_complete") == false);
         CHECK_FALSE(r.at("tls").contains("alert"));
@@ -326,17 +337,12 @@ TEST_SUITE("integration.client_certificate")
         } else {
           CHECK(requested(r) == std::string(truth.at(address[d.name]) ? "true" : "false"));
         }
-      }
+      });
     }
     SUBCASE("--full-handshake: the request, and the refusal of a device that requires one")
     {
       const auto records = scan(dir, targets, k_port, "full.json", true);
-      REQUIRE(records.size() == devices.size());
-      for (const Device& d : devices) {
-        const std::string name = d.name;
-        CAPTURE(name);
-        const json& r = records.at(address[d.name]);
-        REQUIRE(r.at("status") == "ok");
+      check_each(records, devices, address, [&](const Device& d, const json& r) {
         CHECK(r.at("tls").at("handshake_mode") == "full");
         CHECK(requested(r) == std::string(truth.at(address[d.name]) ? "true" : "false"));
         const bool required = std::string(d.client_cert) == "require";
@@ -346,7 +352,7 @@ TEST_SUITE("integration.client_certificate")
         if (required) {
           CHECK(r.at("tls").at("handshake_error").at("class") == "tls-alert");
         }
-      }
+      });
       // TLS 1.3: the handshake completes on the client's side; the refusal comes after, as the
       // alert certificate_required, and is not lost.
       const json& require13 = records.at(address["require13"]);
@@ -396,18 +402,13 @@ TEST_SUITE("integration.client_certificate")
     for (const bool full : {false, true}) {
       CAPTURE(full);
       const auto records = scan(dir, targets, port, full ? "full.json" : "cert-only.json", full);
-      REQUIRE(records.size() == servers.size());
-      for (const Server& s : servers) {
-        const std::string name = s.name;
-        CAPTURE(name);
-        const json& r = records.at(address[s.name]);
-        REQUIRE(r.at("status") == "ok");
+      check_each(records, servers, address, [&](const Server& s, const json& r) {
         CHECK(r.at("tls").at("version") == (std::string(s.version) == "-tls1_3" ? "TLSv1.3" : "TLSv1.2"));
         CHECK(requested(r) == std::string(*s.verify != '\0' ? "true" : "false"));
         const bool refused = full && std::string(s.verify) == "-Verify";
         CHECK(r.at("tls").at("handshake_complete") == (full && !refused));
         CHECK(r.at("tls").contains("handshake_error") == refused);
-      }
+      });
       if (full) {
         CHECK(records.at(address["require13"]).at("tls").at("alert") == "certificate_required");
       }

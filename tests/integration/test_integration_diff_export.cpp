@@ -41,17 +41,6 @@ const char* const k_gs_ecc_ca =
 const char* const k_gigaset_ca =
     "/C=DE/ST=Germany/L=Bocholt/O=Gigaset Communications GmbH/OU=Certificate Authority/CN=Gigaset.net";
 
-json ca(const std::string& name, const std::string& subject, const std::string& key, const std::string& hash)
-{
-  return {{"name", name}, {"subject", subject}, {"key", key}, {"hash", hash}};
-}
-
-json cert(const std::string& subject, const std::string& key, const std::string& hash, const std::string& issuer)
-{
-  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
-          {"valid_days", 3650}};
-}
-
 json device(const std::string& ip, const std::string& mac, json port_spec)
 {
   json out = {{"ip", ip}, {"ports", {{k_port, std::move(port_spec)}}}};

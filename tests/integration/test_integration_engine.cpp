@@ -6,6 +6,7 @@
 #include "support/fleet_simulator.hpp"
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 #include "support/timing.hpp"
 
 #include <doctest/doctest.h>
@@ -27,17 +28,6 @@ namespace {
 std::string key(const json& ip, const json& port)
 {
   return ip.get<std::string>() + ":" + std::to_string(port.get<int>());
-}
-
-// The records of a JSONL text, in order.
-std::vector<json> jsonl_records(const std::string& text)
-{
-  std::vector<json> records;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    records.push_back(json::parse(line));
-  }
-  return records;
 }
 
 std::map<std::string, json> by_endpoint(const std::vector<json>& records)

@@ -27,18 +27,6 @@ namespace {
 
 constexpr const char* k_port = "36443";
 
-json cert(const std::string& subject, const json& key, const std::string& hash, const std::string& issuer)
-{
-  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
-          {"valid_days", 3650}};
-}
-
-json ca(const std::string& name, const std::string& subject, const json& key, const std::string& hash,
-        const std::string& issuer)
-{
-  return {{"name", name}, {"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}};
-}
-
 json device(const std::string& ip, const std::string& mac, const json& port_spec)
 {
   return {{"ip", ip}, {"mac", mac}, {"ports", {{k_port, port_spec}}}};
@@ -167,12 +155,6 @@ void check_inventory(const json& document, const FleetSimulator& sim)
   CHECK(gigaset_issuer.at("issuer_certificate") == json{{"sent", 0}, {"not_sent", 2}, {"unknown", 0}});
   CHECK(gigaset.at("ca_certificates").empty());
   CHECK(gigaset.at("bundle_file").is_null());
-}
-
-std::vector<std::string> with(std::vector<std::string> args, std::initializer_list<std::string> extra)
-{
-  args.insert(args.end(), extra);
-  return args;
 }
 
 } // namespace

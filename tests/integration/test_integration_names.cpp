@@ -13,6 +13,7 @@
 #include "support/fleet_simulator.hpp"
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -23,7 +24,6 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 using namespace fleetcert::testing;
@@ -54,16 +54,6 @@ std::set<std::string> localhost_addresses()
     REQUIRE_MESSAGE((address.rfind("127.", 0) == 0 || address == "::1"), "localhost is not loopback here: " << address);
   }
   return out;
-}
-
-std::vector<json> jsonl_records(const std::string& text)
-{
-  std::vector<json> records;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    records.push_back(json::parse(line));
-  }
-  return records;
 }
 
 // CSV rows as maps column -> value (header first).

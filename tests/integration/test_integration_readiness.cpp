@@ -28,18 +28,6 @@ constexpr const char* k_https = "33443";
 constexpr const char* k_sip = "33061";
 constexpr const char* k_swap = "2030-06-01"; // after every default validity's start, before the CAs end
 
-json cert(const std::string& subject, const json& key, const std::string& hash, const std::string& issuer)
-{
-  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
-          {"valid_days", 3650}};
-}
-
-json ca(const std::string& name, const std::string& subject, const json& key, const std::string& hash,
-        const std::string& issuer)
-{
-  return {{"name", name}, {"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}};
-}
-
 json device(const std::string& ip, const std::string& mac, const json& https, const json& sip = nullptr)
 {
   json ports = {{k_https, https}};
@@ -274,12 +262,6 @@ void check_outcome(const json& outcome, const LoopbackBlock& net)
   CHECK(outcome.at("devices_by_reason").at("not-chained") == 4);
   CHECK(outcome.at("devices_by_reason").at("rejected-signature") == 3);
   CHECK(outcome.at("devices_by_reason").at("generic-cn") == 2);
-}
-
-std::vector<std::string> with(std::vector<std::string> args, std::initializer_list<std::string> extra)
-{
-  args.insert(args.end(), extra);
-  return args;
 }
 
 } // namespace

@@ -353,11 +353,7 @@ TEST_SUITE("integration.scan")
                           "--timeout", "2"},
                          std::chrono::seconds(30), net.expand("# from stdin\n{net}.0.1\n"));
     REQUIRE(r.status == 0);
-    std::vector<json> lines;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      lines.push_back(json::parse(line));
-    }
+    const std::vector<json> lines = jsonl_records(r.out);
     REQUIRE(lines.size() == 2);
     for (const auto& line : lines) {
       if (line.at("target").at("port") == 21443) {

@@ -5,6 +5,23 @@
 
 namespace fleetcert::testing {
 
+nlohmann::json cert(const std::string& subject, const nlohmann::json& key, const std::string& hash,
+                    const std::string& issuer)
+{
+  return {{"subject", subject}, {"key", key}, {"hash", hash}, {"issuer", issuer}, {"valid_from_days", -30},
+          {"valid_days", 3650}};
+}
+
+nlohmann::json ca(const std::string& name, const std::string& subject, const nlohmann::json& key,
+                  const std::string& hash, const std::string& issuer)
+{
+  nlohmann::json out = {{"name", name}, {"subject", subject}, {"key", key}, {"hash", hash}};
+  if (!issuer.empty()) {
+    out["issuer"] = issuer;
+  }
+  return out;
+}
+
 std::vector<std::string> FleetSimulator::arguments(const std::string& binary, const TempDir& dir,
                                                    const nlohmann::json& fleet, const std::vector<std::string>& extra)
 {

@@ -1,6 +1,6 @@
 #pragma once
 // Runs fleet-sim for a test: writes the description, starts it, waits until it is ready, reads
-// its truth, and stops it (by PID) when destroyed.
+// its truth, and stops it (by PID) when destroyed. Also builds the pieces of a description.
 
 #include "support/process.hpp"
 
@@ -10,6 +10,16 @@
 #include <vector>
 
 namespace fleetcert::testing {
+
+// A certificate of a fleet description (see tests/fleet-sim/main.cpp), valid from 30 days ago for
+// ten years; `issuer` is "self" or the name of a CA of the description.
+nlohmann::json cert(const std::string& subject, const nlohmann::json& key, const std::string& hash,
+                    const std::string& issuer);
+
+// A CA of a fleet description; `issuer` is "self" or another CA's name, and "" leaves it out
+// (fleet-sim then makes the CA self-signed).
+nlohmann::json ca(const std::string& name, const std::string& subject, const nlohmann::json& key,
+                  const std::string& hash, const std::string& issuer = "");
 
 class FleetSimulator
 {

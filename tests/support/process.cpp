@@ -119,6 +119,12 @@ void write_file(const std::string& path, const std::string& text)
   out << text;
 }
 
+std::vector<std::string> with(std::vector<std::string> argv, std::initializer_list<std::string> extra)
+{
+  argv.insert(argv.end(), extra);
+  return argv;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds limit,
                           const std::string& stdin_text)
 {

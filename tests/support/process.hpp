@@ -2,6 +2,7 @@
 // Child processes for the integration tests: start, wait with a bound, stop by PID.
 
 #include <chrono>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct CommandResult
   std::string err;
   double seconds = 0;
 };
+
+// `argv` followed by `extra`: one command line built from a common one.
+std::vector<std::string> with(std::vector<std::string> argv, std::initializer_list<std::string> extra);
 
 // Runs a command to completion (bounded by `limit`), capturing its output via temporary files.
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds limit,

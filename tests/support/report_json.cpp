@@ -1,5 +1,7 @@
 #include "support/report_json.hpp"
 
+#include <sstream>
+
 namespace fleetcert::testing {
 
 std::map<std::string, nlohmann::json> records_by_ip(const nlohmann::json& report)
@@ -24,6 +26,16 @@ double spent_ms(const nlohmann::json& record)
 {
   const nlohmann::json& tls = record.at("tls");
   return tls.value("connect_ms", 0.0) + tls.value("handshake_ms", 0.0);
+}
+
+std::vector<nlohmann::json> jsonl_records(const std::string& text)
+{
+  std::vector<nlohmann::json> records;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    records.push_back(nlohmann::json::parse(line));
+  }
+  return records;
 }
 
 std::string without_chain_pem(const std::string& jsonl)

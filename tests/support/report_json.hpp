@@ -1,11 +1,12 @@
 #pragma once
-// Reading a fleetcert JSON report in tests: records by address, finding codes, time spent.
+// Reading a fleetcert JSON report in tests: records by address, JSONL records, finding codes, time spent.
 
 #include <nlohmann/json.hpp>
 
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace fleetcert::testing {
 
@@ -17,6 +18,9 @@ std::set<std::string> finding_codes(const nlohmann::json& findings);
 
 // Milliseconds a record says its endpoint took: tls.connect_ms + tls.handshake_ms (0 when absent).
 double spent_ms(const nlohmann::json& record);
+
+// The records of a JSONL text, in order (each line parsed; a line that is not JSON throws).
+std::vector<nlohmann::json> jsonl_records(const std::string& text);
 
 // A JSONL report as an older fleetcert wrote it: every record's chain[] without "pem".
 std::string without_chain_pem(const std::string& jsonl);

@@ -480,7 +480,7 @@ TEST_SUITE("reports.issuer_inventory")
     CHECK(document.at("at") == k_scan_start);
     CHECK(document.at("at_source") == "scan");
     CHECK(document.at("verified") == false);
-    CHECK(document.at("devices") == 9);
+    CHECK(document.at("devices") == 8);
     CHECK(document.at("ca_certificates_available") == true);
     const nlohmann::json& gs = document.at("vendors").at(1);
     CHECK(gs.at("vendor") == "Grandstream");

@@ -1,5 +1,7 @@
 #include "reports/encoding/replacing_file.hpp"
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -22,10 +24,49 @@ void sync_directory_of(const std::string& path)
   }
 }
 
+// The temporary files of the ReplacingFiles alive now, for remove_temporary_files(): lock-free
+// pointers a signal handler may read. A file beyond the table's size is still removed by its
+// destructor, just not by a signal.
+constexpr std::size_t k_temporary_slots = 256;
+std::array<std::atomic<const char*>, k_temporary_slots> g_temporary_files{};
+static_assert(std::atomic<const char*>::is_always_lock_free);
+
+int list_temporary(const std::string& path)
+{
+  for (std::size_t slot = 0; slot < k_temporary_slots; ++slot) {
+    const char* expected = nullptr;
+    if (g_temporary_files[slot].compare_exchange_strong(expected, path.c_str())) {
+      return static_cast<int>(slot);
+    }
+  }
+  return -1;
+}
+
+void unlist_temporary(int& slot)
+{
+  if (slot >= 0) {
+    g_temporary_files[static_cast<std::size_t>(slot)].store(nullptr);
+    slot = -1;
+  }
+}
+
 } // namespace
+
+void remove_temporary_files() noexcept
+{
+  for (auto& slot : g_temporary_files) {
+    const char* path = slot.load();
+    if (path != nullptr) {
+      ::unlink(path);
+    }
+  }
+}
 
 std::runtime_error cannot_write(const std::string& path, int error)
 {
+  if (path == "-") {
+    return std::runtime_error(std::string("cannot write to standard output: ") + std::strerror(error));
+  }
   return std::runtime_error("cannot write '" + path + "': " + std::strerror(error));
 }
 
@@ -51,16 +92,20 @@ ReplacingFile::ReplacingFile(std::string path) : m_path(std::move(path))
       fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC);
     } else {
       m_temporary_path = m_path + ".tmp-" + std::to_string(::getpid());
+      m_slot = list_temporary(m_temporary_path);
       fd = ::open(m_temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     }
   }
   if (fd < 0) {
-    throw cannot_write(m_path, errno);
+    const int error = errno;
+    unlist_temporary(m_slot);
+    throw cannot_write(m_path, error);
   }
   m_file = ::fdopen(fd, "w");
   if (m_file == nullptr) {
     const int error = errno;
     ::close(fd);
+    unlist_temporary(m_slot);
     if (!m_temporary_path.empty()) {
       ::unlink(m_temporary_path.c_str());
     }
@@ -71,6 +116,7 @@ ReplacingFile::ReplacingFile(std::string path) : m_path(std::move(path))
 
 ReplacingFile::~ReplacingFile()
 {
+  unlist_temporary(m_slot);
   if (m_file != nullptr) {
     std::fclose(m_file);
   }
@@ -119,6 +165,7 @@ void ReplacingFile::commit()
     if (::rename(m_temporary_path.c_str(), m_path.c_str()) != 0) {
       throw cannot_write(m_path, errno);
     }
+    unlist_temporary(m_slot);
     sync_directory_of(m_path);
   }
   m_committed = true;

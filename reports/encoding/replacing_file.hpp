@@ -9,8 +9,13 @@
 
 namespace fleetcert {
 
-// std::runtime_error("cannot write '<path>': <strerror(error)>").
+// std::runtime_error("cannot write '<path>': <strerror(error)>"); for "-", "cannot write to
+// standard output: <strerror(error)>".
 std::runtime_error cannot_write(const std::string& path, int error);
+
+// Removes every ReplacingFile's temporary file now: only unlink(2), so a signal handler may call
+// it before _exit (a second SIGINT/SIGTERM leaves no "*.tmp-<pid>" behind).
+void remove_temporary_files() noexcept;
 
 // A file written as "<path>.tmp-<pid>" beside `path` and renamed over `path` by commit(), so
 // `path` only ever holds a complete report. Without commit() the temporary file is removed.
@@ -37,6 +42,7 @@ private:
   std::string m_temporary_path;
   std::FILE* m_file = nullptr;
   int m_write_errno = 0; // first write failure
+  int m_slot = -1;       // in the table remove_temporary_files() reads; -1: not listed
   bool m_committed = false;
 };
 

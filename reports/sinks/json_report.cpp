@@ -419,7 +419,7 @@ void JsonlReport::finish(const ScanInfo& /*info*/, const ScanSummary& /*summary*
   }
   m_file = nullptr;
   if (error != 0) {
-    throw cannot_write(m_path == "-" ? std::string("standard output") : m_path, error);
+    throw cannot_write(m_path, error);
   }
 }
 

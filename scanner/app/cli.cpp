@@ -102,6 +102,7 @@ int run_cli(int argc, char** argv)
   setup_issuers(app, issuers_options);
   std::vector<std::string> args;
   try {
+    reject_repeated_options(app, std::vector<std::string>(argv, argv + argc));
     args = expand_config(std::vector<std::string>(argv, argv + argc), app);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "fleetcert: %s\n", e.what());

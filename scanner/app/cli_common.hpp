@@ -4,7 +4,10 @@
 
 #include "reports/workflows/report_reader.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <exception>
+#include <streambuf>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,22 +34,55 @@ void print_warnings(const std::string& source, const std::vector<std::string>& w
 // A saved scan report (JSON or JSONL), its warnings printed; throws UsageError naming what is wrong.
 ScanReport load_report(const std::string& path);
 
+// Refuses an option that takes one value given twice on the command line (`--timeout 5 ...
+// --timeout 10`): which one the user meant is a guess. `args` is argv as given (before --config
+// is expanded, so a command-line value may still override a config file's); options that take a
+// list (`--vendor-ca`, `--exclude`) may repeat. Throws UsageError naming the subcommand and option.
+void reject_repeated_options(CLI::App& app, const std::vector<std::string>& args);
+
+// One output a subcommand is asked to write: the option that names it and its path ("-": stdout).
+struct NamedOutput
+{
+  std::string option; // "--json"
+  std::string path;
+};
+
+// Refuses, before anything is read or scanned, two outputs that would land in one place: two on
+// standard output, one path twice (compared as std::filesystem::weakly_canonical paths), or one
+// existing file reached through two paths (same device and inode, a hard or symbolic link).
+// Outputs with an empty path are not asked for. Throws UsageError naming both options.
+void check_distinct_outputs(const std::vector<NamedOutput>& outputs);
+
 // The whole file; throws UsageError("cannot read <what> '<path>'").
 std::string read_text_file(const std::string& path, const char* what);
 
+// Makes a write to standard output that fails (a full disk, a closed pipe: SIGPIPE is ignored, so
+// EPIPE) fail the command: SIGPIPE ignored from now on, and std::cout's failures remembered with
+// their errno for finish_standard_output.
+void ignore_broken_pipes();
+
+// Flushes standard output; when it or an earlier write to it failed, prints "cannot write to
+// standard output: <errno text>" (unless `status` is already k_exit_runtime, whose message said
+// so) and returns k_exit_runtime, or `status` when higher (a signal's). Otherwise returns `status`.
+int finish_standard_output(int status);
+
 // Runs `body` (which returns an exit status): UsageError prints its message and gives 2, any other
-// exception prints "<command> failed: ..." and gives 3.
+// exception prints "<command> failed: ..." and gives 3; then a failed standard output gives 3
+// (finish_standard_output).
 template <typename Body> int run_guarded(const char* command, Body&& body)
 {
+  ignore_broken_pipes();
+  int status = k_exit_ok;
   try {
-    return body();
+    status = body();
   } catch (const UsageError& e) {
     print_error(e.what());
-    return k_exit_usage;
+    status = k_exit_usage;
   } catch (const std::exception& e) {
     print_error(std::string(command) + " failed: " + e.what());
-    return k_exit_runtime;
+    status = k_exit_runtime;
   }
+  return finish_standard_output(status);
 }
 
 } // namespace fleetcert

@@ -83,7 +83,9 @@ ReadinessDeviceInput device_input(const ReportDevice& device)
 
 int readiness(const ReadinessOptions& options)
 {
-  // Inputs: the bundle, the date, the policy and the outputs are checked before any scan.
+  // Outputs, then inputs: the bundle, the date, the policy and the outputs are checked before any scan.
+  check_distinct_outputs({{"--json", options.json_path}, {"--csv", options.csv_path},
+                          {"--scan-json", options.scan_json_path}});
   if (options.trust_after_path.empty()) {
     throw UsageError("--trust-after FILE is required: the PEM bundle the server will trust after the swap");
   }
@@ -131,9 +133,6 @@ int readiness(const ReadinessOptions& options)
     if (!loaded) {
       throw UsageError(loaded.error());
     }
-  }
-  if (options.json_path == "-" && options.csv_path == "-") {
-    throw UsageError("--json - and --csv - would both write to stdout; choose one");
   }
   for (const std::string* input : {&options.report_path, &options.scan_json_path}) {
     if (!input->empty() && (*input == options.json_path || *input == options.csv_path)) {

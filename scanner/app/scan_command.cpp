@@ -55,7 +55,9 @@ volatile std::sig_atomic_t g_signal = 0;
 extern "C" void on_signal(int signal_number)
 {
   if (g_signal != 0) {
-    _exit(128 + signal_number); // second signal: leave at once; reports are still temporary files
+    // Second signal: leave at once, without the reports, which are still temporary files.
+    remove_temporary_files();
+    _exit(128 + signal_number);
   }
   g_signal = signal_number;
   g_stop.store(true);
@@ -401,9 +403,39 @@ private:
   Clock::time_point m_start = Clock::now();
 };
 
+// The terminal table is printed when asked for (--table, which wins over --quiet's silence: -q then
+// still keeps the progress line and the notes off stderr) or when no report file is named.
+bool prints_table(const ScanOptions& options)
+{
+  const bool any_report = !options.json_path.empty() || !options.jsonl_path.empty() || !options.resume_path.empty()
+                          || !options.csv_path.empty() || !options.csv_devices_path.empty()
+                          || !options.prometheus_path.empty();
+  return options.table || (!any_report && !options.quiet);
+}
+
+// Every output in its own place (check_distinct_outputs), and a Prometheus textfile named as
+// node_exporter's textfile collector reads it. Throws UsageError before anything is scanned.
+void check_scan_outputs(const ScanOptions& options)
+{
+  const std::string& prometheus = options.prometheus_path;
+  if (!prometheus.empty() && prometheus != "-"
+      && (prometheus.size() <= 5 || prometheus.compare(prometheus.size() - 5, 5, ".prom") != 0)) {
+    throw UsageError("--prometheus " + quote_for_message(prometheus)
+                     + ": the file name must end in .prom (node_exporter's textfile collector reads only *.prom)");
+  }
+  check_distinct_outputs({{"--json", options.json_path},
+                          {options.resume_path.empty() ? "--jsonl" : "--resume",
+                           options.resume_path.empty() ? options.jsonl_path : options.resume_path},
+                          {"--csv", options.csv_path},
+                          {"--csv-devices", options.csv_devices_path},
+                          {"--prometheus", options.prometheus_path},
+                          {options.table ? "--table" : "the table", prints_table(options) ? "-" : ""}});
+}
+
 int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>& adjust_engine)
 {
-  // Inputs: everything is checked before the first connection.
+  // Outputs, then inputs: everything is checked before the first connection.
+  check_scan_outputs(options);
   TargetSet targets;
   add_specs(targets, options.targets, options.targets_files, false, "target");
   AuditInputs audit;
@@ -459,9 +491,6 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   }
 
   const FailOn fail_on = parse_fail_on(options.fail_on);
-  if (options.table && options.jsonl_path == "-") {
-    throw UsageError("--table and --jsonl - would both write to stdout; choose one");
-  }
 
   // --resume: leave out what the JSONL report already holds, and append to it.
   ResumeState resume;
@@ -512,7 +541,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
-  if ((sinks.empty() && !options.quiet) || options.table) {
+  if (prints_table(options)) {
     sinks.push_back(std::make_unique<SummaryTable>(std::cout));
   }
 
@@ -668,7 +697,8 @@ void setup_scan(CLI::App& app, ScanOptions& options)
       ->check(CLI::Range(0, std::numeric_limits<int>::max(), "NONNEGATIVE"))
       ->capture_default_str();
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
-  cmd->add_flag("--table", options.table, "Print the endpoint table and totals on stdout (default when no file is named)");
+  cmd->add_flag("--table", options.table, "Print the endpoint table and totals on stdout (default when no file is named; wins over "
+                "--quiet, which then only keeps the progress line and notes off stderr)");
   cmd->add_option("--resume", options.resume_path,
                   "Continue an interrupted or killed scan: skip the endpoints this JSONL report holds and "
                   "append to it");

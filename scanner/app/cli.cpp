@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -118,15 +119,25 @@ std::vector<std::string> apply_config(const std::vector<std::string>& args)
 
   // The command line wins: a setting is used only for an option (or positional) it does not give.
   std::vector<std::string> options;
-  std::vector<std::string> positionals;
+  std::map<std::string, std::vector<std::string>> positional_values;
   for (const ConfigSetting& setting : load_config(file, first.app, *command)) {
     const CLI::Option* option = command->get_option_no_throw(setting.option);
     if (option != nullptr && option->count() > 0) {
       continue;
     }
     check_setting(head, setting, file);
-    auto& into = setting.positional ? positionals : options;
-    into.insert(into.end(), setting.arguments.begin(), setting.arguments.end());
+    if (setting.positional) {
+      positional_values[setting.option] = setting.arguments;
+    } else {
+      options.insert(options.end(), setting.arguments.begin(), setting.arguments.end());
+    }
+  }
+  std::vector<std::string> positionals; // in the order the subcommand takes them (diff: old, new)
+  for (const CLI::Option* option : command->get_options([](const CLI::Option* o) { return o->get_positional(); })) {
+    const auto values = positional_values.find(option->get_name());
+    if (values != positional_values.end()) {
+      positionals.insert(positionals.end(), values->second.begin(), values->second.end());
+    }
   }
 
   // The file's options go right after the subcommand's name, its positionals after a "--" at the end.

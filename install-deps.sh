@@ -3,7 +3,7 @@
 # named as arguments too (tests/fuzz/run.sh adds clang's).
 set -euo pipefail
 
-packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev doctest-dev openssl ieee-data python3 "$@")
+packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3 "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

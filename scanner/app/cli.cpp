@@ -1,8 +1,10 @@
-// run_cli: sets up every subcommand (one file each), expands `--config` and runs the one chosen.
+// run_cli: sets up every subcommand (one file each), adds the settings of a `--config` file for the
+// options the command line does not give (apply_config), and runs the subcommand chosen.
 
 #include "scanner/app/cli.hpp"
 
 #include "scanner/app/cli_common.hpp"
+#include "scanner/app/config_file.hpp"
 #include "scanner/app/diff_command.hpp"
 #include "scanner/app/export_command.hpp"
 #include "scanner/app/issuers_command.hpp"
@@ -12,6 +14,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -19,120 +23,176 @@
 namespace fleetcert {
 namespace {
 
-// `scan --config FILE`: the file's keys (long option names, `targets` for the positional targets)
-// become arguments placed before the command line's own, so the command line wins. CLI11 2.1 reads
-// config files only for the top-level app, hence this expansion. Throws UsageError.
-std::vector<std::string> expand_config(const std::vector<std::string>& args, CLI::App& app)
+// Every subcommand set up on one CLI11 app, with the options they fill.
+struct CommandLine
 {
-  if (args.size() < 2 || args[1] != "scan") {
-    return args;
-  }
-  std::string path;
-  std::vector<std::string> rest;
-  for (std::size_t i = 2; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      path = args[++i];
-    } else if (args[i].rfind("--config=", 0) == 0) {
-      path = args[i].substr(9);
-    } else {
-      rest.push_back(args[i]);
+  CommandLine()
+  {
+    app.set_version_flag("--version", std::string("fleetcert ") + FLEETCERT_VERSION);
+    app.require_subcommand(1);
+    setup_scan(app, scan_options);
+    setup_diff(app, diff_options);
+    setup_export(app, export_options);
+    setup_readiness(app, readiness_options);
+    setup_issuers(app, issuers_options);
+    // --config for every subcommand that has options (scan sets up its own).
+    for (const char* name : {"diff", "readiness", "issuers"}) {
+      add_config_option(app.get_subcommand(name));
+    }
+    for (CLI::App* kind : app.get_subcommand("export")->get_subcommands(std::function<bool(CLI::App*)>{})) {
+      add_config_option(kind);
     }
   }
-  if (path.empty()) {
-    return args;
-  }
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_file(path);
-  } catch (const CLI::Error& e) {
-    throw UsageError("cannot read --config '" + path + "': " + e.what());
-  }
-  CLI::App* scan = app.get_subcommand("scan");
-  std::vector<std::string> expanded{args[0], "scan"};
-  std::vector<std::string> positionals;
-  for (const CLI::ConfigItem& item : items) {
-    if (!item.parents.empty() && !(item.parents.size() == 1 && item.parents[0] == "scan")) {
-      throw UsageError(path + ": unknown section '" + item.parents[0] + "' (keys go at the top or under [scan])");
-    }
-    std::string name = item.name;
-    std::replace(name.begin(), name.end(), '_', '-');
-    if (name == "targets") {
-      positionals.insert(positionals.end(), item.inputs.begin(), item.inputs.end());
-      continue;
-    }
-    const CLI::Option* option = scan->get_option_no_throw("--" + name);
-    if (option == nullptr || name == "config") {
-      throw UsageError(path + ": unknown key '" + item.name + "'");
-    }
-    if (option->get_type_size_max() == 0 || option->get_expected_max() == 0) { // a flag
-      if (item.inputs.size() != 1 || (item.inputs[0] != "true" && item.inputs[0] != "false")) {
-        throw UsageError(path + ": '" + item.name + "' is a flag: true or false");
-      }
-      if (item.inputs[0] == "true") {
-        expanded.push_back("--" + name);
-      }
-      continue;
-    }
-    for (const std::string& value : item.inputs) {
-      expanded.push_back("--" + name);
-      expanded.push_back(value);
-    }
-  }
-  expanded.insert(expanded.end(), rest.begin(), rest.end());
-  expanded.insert(expanded.end(), positionals.begin(), positionals.end());
-  return expanded;
-}
+  CommandLine(const CommandLine&) = delete;
+  CommandLine& operator=(const CommandLine&) = delete;
 
-} // namespace
-
-int run_cli(int argc, char** argv)
-{
   CLI::App app{"fleetcert: fleet certificate audit scanner for IP phones, ATAs and DECT bases"};
-  app.set_version_flag("--version", std::string("fleetcert ") + FLEETCERT_VERSION);
-  app.require_subcommand(1);
   ScanOptions scan_options;
-  setup_scan(app, scan_options);
   DiffCommandOptions diff_options;
-  setup_diff(app, diff_options);
   ExportOptions export_options;
-  setup_export(app, export_options);
   ReadinessOptions readiness_options;
-  setup_readiness(app, readiness_options);
   IssuersOptions issuers_options;
-  setup_issuers(app, issuers_options);
-  std::vector<std::string> args;
-  try {
-    reject_repeated_options(app, std::vector<std::string>(argv, argv + argc));
-    args = expand_config(std::vector<std::string>(argv, argv + argc), app);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "fleetcert: %s\n", e.what());
-    return k_exit_usage;
-  }
+};
+
+// Parses `args` into `command_line`; CLI11's error for bad usage.
+void parse(CommandLine& command_line, std::vector<std::string> args)
+{
   std::vector<char*> pointers;
   for (auto& arg : args) {
     pointers.push_back(arg.data());
   }
+  command_line.app.parse(static_cast<int>(pointers.size()), pointers.data());
+}
+
+// The subcommand run (the deepest one parsed), and the names leading to it.
+const CLI::App* command_run(const CLI::App& app, std::vector<std::string>& path)
+{
+  const CLI::App* command = nullptr;
+  for (const CLI::App* current = &app; !current->get_subcommands().empty();) {
+    current = current->get_subcommands().front();
+    path.push_back(current->get_name());
+    command = current;
+  }
+  return command;
+}
+
+// Checks one setting's values the way the command line would (conversion, range, allowed values) by
+// parsing it alone; throws UsageError naming the file, line and key.
+void check_setting(const std::vector<std::string>& head, const ConfigSetting& setting, const std::string& path)
+{
+  std::vector<std::string> args = head;
+  if (setting.positional) {
+    args.emplace_back("--");
+  }
+  args.insert(args.end(), setting.arguments.begin(), setting.arguments.end());
+  CommandLine trial;
   try {
-    app.parse(static_cast<int>(pointers.size()), pointers.data());
+    parse(trial, args);
+  } catch (const CLI::RequiredError&) {
+    // another option is missing on its own: the whole command line is checked later
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(path + ":" + std::to_string(setting.line) + ": key '" + setting.key + "': " + e.what());
+  }
+}
+
+} // namespace
+
+std::vector<std::string> apply_config(const std::vector<std::string>& args)
+{
+  CommandLine first;
+  try {
+    parse(first, args);
+  } catch (const CLI::RequiredError&) {
+    // the config file may give what is missing
+  } catch (const CLI::ParseError&) {
+    return args; // the command line itself is wrong: run_cli's parse says how
+  }
+  std::vector<std::string> path;
+  const CLI::App* command = command_run(first.app, path);
+  const CLI::Option* config = command == nullptr ? nullptr : command->get_option_no_throw("--config");
+  if (config == nullptr || config->count() == 0 || config->results().empty()) {
+    return args;
+  }
+  const std::string file = config->results().back();
+  std::vector<std::string> head{args.empty() ? std::string("fleetcert") : args.front()};
+  head.insert(head.end(), path.begin(), path.end());
+
+  // The command line wins: a setting is used only for an option (or positional) it does not give.
+  std::vector<std::string> options;
+  std::map<std::string, std::vector<std::string>> positional_values;
+  for (const ConfigSetting& setting : load_config(file, first.app, *command)) {
+    const CLI::Option* option = command->get_option_no_throw(setting.option);
+    if (option != nullptr && option->count() > 0) {
+      continue;
+    }
+    check_setting(head, setting, file);
+    if (setting.positional) {
+      positional_values[setting.option] = setting.arguments;
+    } else {
+      options.insert(options.end(), setting.arguments.begin(), setting.arguments.end());
+    }
+  }
+  std::vector<std::string> positionals; // in the order the subcommand takes them (diff: old, new)
+  for (const CLI::Option* option : command->get_options([](const CLI::Option* o) { return o->get_positional(); })) {
+    const auto values = positional_values.find(option->get_name());
+    if (values != positional_values.end()) {
+      positionals.insert(positionals.end(), values->second.begin(), values->second.end());
+    }
+  }
+
+  // The file's options go right after the subcommand's name, its positionals after a "--" at the end.
+  std::size_t after = 0;
+  for (const std::string& name : path) {
+    after = static_cast<std::size_t>(std::find(args.begin() + static_cast<std::ptrdiff_t>(after) + 1, args.end(), name)
+                                     - args.begin());
+  }
+  std::vector<std::string> expanded(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(after) + 1);
+  expanded.insert(expanded.end(), options.begin(), options.end());
+  expanded.insert(expanded.end(), args.begin() + static_cast<std::ptrdiff_t>(after) + 1, args.end());
+  if (!positionals.empty()) {
+    if (std::find(expanded.begin() + static_cast<std::ptrdiff_t>(after) + 1, expanded.end(), "--") == expanded.end()) {
+      expanded.emplace_back("--");
+    }
+    expanded.insert(expanded.end(), positionals.begin(), positionals.end());
+  }
+  return expanded;
+}
+
+int run_cli(int argc, char** argv)
+{
+  std::vector<std::string> args;
+  try {
+    // On the command line as typed: a config file's values never count as repeats.
+    CommandLine typed;
+    reject_repeated_options(typed.app, std::vector<std::string>(argv, argv + argc));
+    args = apply_config(std::vector<std::string>(argv, argv + argc));
+  } catch (const UsageError& e) {
+    print_error(e.what());
+    return k_exit_usage;
+  }
+  CommandLine command_line;
+  CLI::App& app = command_line.app;
+  try {
+    parse(command_line, args);
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);
     return status == 0 ? k_exit_ok : k_exit_usage;
   }
-  scan_options.command_line.assign(argv, argv + argc);
+  command_line.scan_options.command_line.assign(argv, argv + argc);
   if (app.got_subcommand("scan")) {
-    return run_scan(scan_options);
+    return run_scan(command_line.scan_options);
   }
   if (app.got_subcommand("diff")) {
-    return run_diff(diff_options);
+    return run_diff(command_line.diff_options);
   }
   if (app.got_subcommand("export")) {
-    return run_export(export_options);
+    return run_export(command_line.export_options);
   }
   if (app.got_subcommand("readiness")) {
-    return run_readiness(readiness_options);
+    return run_readiness(command_line.readiness_options);
   }
   if (app.got_subcommand("issuers")) {
-    return run_issuers(issuers_options);
+    return run_issuers(command_line.issuers_options);
   }
   return k_exit_usage;
 }

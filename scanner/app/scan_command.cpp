@@ -2,7 +2,9 @@
 // engine, streams records into the sinks and finishes them (atomically, by rename).
 
 #include "scanner/app/scan_command.hpp"
+
 #include "scanner/app/cli_common.hpp"
+#include "scanner/app/config_file.hpp"
 
 #include "scanner/engine/engine.hpp"
 #include "scanner/engine/name_resolution.hpp"
@@ -709,8 +711,7 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_flag("-q,--quiet", options.quiet,
                 "Print nothing but errors and warnings that an input cannot support a verdict (a --vendor-ca or "
                 "--trust bundle that verified nothing)");
-  cmd->add_option("--config", options.config_path,
-                  "TOML file of options (long names as keys, `targets` for targets); the command line wins");
+  add_config_option(cmd);
   cmd->add_flag("--no-progress", options.no_progress, "No progress line, even on a terminal");
 }
 

@@ -49,7 +49,6 @@ struct ScanOptions
   bool allow_large = false; // more than k_large_sweep addresses
   std::string fail_on;      // "sha1-rejected,expired" and/or "severity>=high": exit 1 on a match
   bool quiet = false;       // nothing on stdout/stderr but errors
-  std::string config_path;  // --config: expanded into arguments before parsing (run_cli)
   bool table = false; // the per-endpoint table on stdout even when files are written
   std::vector<std::string> command_line; // as typed, for the report
 };

@@ -2,6 +2,7 @@
 
 #include "scanner/app/cli.hpp"
 
+#include "scanner/app/check_command.hpp"
 #include "scanner/app/cli_common.hpp"
 #include "scanner/app/diff_command.hpp"
 #include "scanner/app/export_command.hpp"
@@ -100,6 +101,8 @@ int run_cli(int argc, char** argv)
   setup_readiness(app, readiness_options);
   IssuersOptions issuers_options;
   setup_issuers(app, issuers_options);
+  CheckOptions check_options;
+  setup_check(app, check_options);
   std::vector<std::string> args;
   try {
     args = expand_config(std::vector<std::string>(argv, argv + argc), app);
@@ -132,6 +135,9 @@ int run_cli(int argc, char** argv)
   }
   if (app.got_subcommand("issuers")) {
     return run_issuers(issuers_options);
+  }
+  if (app.got_subcommand("check")) {
+    return run_check(check_options);
   }
   return k_exit_usage;
 }

@@ -99,9 +99,8 @@ std::uint64_t MinAnswering::required(std::uint64_t of) const
   if (!is_percent) {
     return count;
   }
-  // ceil(of * basis_points / 10000), without overflow.
-  const unsigned __int128 product = static_cast<unsigned __int128>(of) * basis_points;
-  return static_cast<std::uint64_t>((product + 9999) / 10000);
+  // ceil(of * basis_points / 10000), without overflow: basis_points <= 10000.
+  return of / 10000 * basis_points + (of % 10000 * basis_points + 9999) / 10000;
 }
 
 ScanVerdict::ScanVerdict(FailOnPolicy fail_on, std::optional<MinAnswering> min_answering)

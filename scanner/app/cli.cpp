@@ -3,6 +3,7 @@
 
 #include "scanner/app/cli.hpp"
 
+#include "scanner/app/check_command.hpp"
 #include "scanner/app/cli_common.hpp"
 #include "scanner/app/config_file.hpp"
 #include "scanner/app/diff_command.hpp"
@@ -35,8 +36,9 @@ struct CommandLine
     setup_export(app, export_options);
     setup_readiness(app, readiness_options);
     setup_issuers(app, issuers_options);
+    setup_check(app, check_options);
     // --config for every subcommand that has options (scan sets up its own).
-    for (const char* name : {"diff", "readiness", "issuers"}) {
+    for (const char* name : {"diff", "readiness", "issuers", "check"}) {
       add_config_option(app.get_subcommand(name));
     }
     for (CLI::App* kind : app.get_subcommand("export")->get_subcommands(std::function<bool(CLI::App*)>{})) {
@@ -52,6 +54,7 @@ struct CommandLine
   ExportOptions export_options;
   ReadinessOptions readiness_options;
   IssuersOptions issuers_options;
+  CheckOptions check_options;
 };
 
 // Parses `args` into `command_line`; CLI11's error for bad usage.
@@ -193,6 +196,9 @@ int run_cli(int argc, char** argv)
   }
   if (app.got_subcommand("issuers")) {
     return run_issuers(command_line.issuers_options);
+  }
+  if (app.got_subcommand("check")) {
+    return run_check(command_line.check_options);
   }
   return k_exit_usage;
 }

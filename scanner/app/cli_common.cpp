@@ -244,6 +244,29 @@ void check_distinct_outputs(const std::vector<NamedOutput>& outputs)
   }
 }
 
+int verdict_exit_status(const ScanVerdict& verdict)
+{
+  if (verdict.fail_on_matched()) {
+    print_error(verdict.fail_on_line());
+  }
+  if (verdict.too_few_answering()) {
+    print_error(verdict.answering_line());
+    return k_exit_too_few_answering;
+  }
+  return verdict.fail_on_matched() ? k_exit_findings : k_exit_ok;
+}
+
+ScanVerdict report_verdict(const ScanReport& report, const FailOnPolicy& fail_on,
+                           const std::optional<MinAnswering>& min_answering)
+{
+  ScanVerdict verdict(fail_on, min_answering);
+  for (const ReportDevice& device : report.fleet_devices()) {
+    verdict.add_device(device.findings, device.answered(), device.inventory.has_value());
+  }
+  verdict.set_addresses_scanned(report.devices().size());
+  return verdict;
+}
+
 std::string read_text_file(const std::string& path, const char* what)
 {
   std::ifstream in(path, std::ios::binary);

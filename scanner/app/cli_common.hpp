@@ -3,11 +3,13 @@
 // the guard that turns an exception into one line on stderr and a status, and reading an input file.
 
 #include "reports/workflows/report_reader.hpp"
+#include "scanner/assessment/scan_verdict.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <exception>
 #include <streambuf>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@ constexpr int k_exit_ok = 0;
 constexpr int k_exit_findings = 1; // scan --fail-on matched, diff: worse, readiness: not ready
 constexpr int k_exit_usage = 2;    // bad usage or input; nothing was scanned or written
 constexpr int k_exit_runtime = 3;  // a failure while running (a write, the network stack)
+constexpr int k_exit_too_few_answering = 4; // scan and check: fewer devices answered than --min-answering
 
 // Thrown for bad usage or input: the message names the argument, file or line.
 struct UsageError : std::runtime_error
@@ -52,6 +55,16 @@ struct NamedOutput
 // existing file reached through two paths (same device and inode, a hard or symbolic link).
 // Outputs with an empty path are not asked for. Throws UsageError naming both options.
 void check_distinct_outputs(const std::vector<NamedOutput>& outputs);
+
+// The exit status a verdict gives, with its lines on stderr (also under --quiet): 4 when too few
+// devices answered (it wins over 1: findings of a mostly dead range are no audit; the --fail-on
+// line is printed too), 1 when --fail-on matched, else 0.
+int verdict_exit_status(const ScanVerdict& verdict);
+
+// The verdict over a saved report: its device view (fleet_devices, fleet-wide findings included)
+// and its addresses (devices); the same as the scan that wrote it decided.
+ScanVerdict report_verdict(const ScanReport& report, const FailOnPolicy& fail_on,
+                           const std::optional<MinAnswering>& min_answering);
 
 // The whole file; throws UsageError("cannot read <what> '<path>'").
 std::string read_text_file(const std::string& path, const char* what);

@@ -277,43 +277,6 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
   inputs.context.registry = &OuiRegistry::system();
 }
 
-// --fail-on: finding codes and/or a minimum severity ("severity>=high").
-struct FailOn
-{
-  std::set<std::string> codes;
-  std::optional<Severity> minimum;
-
-  bool empty() const { return codes.empty() && !minimum; }
-  bool matches(const Finding& finding) const
-  {
-    return codes.count(finding.code) != 0 || (minimum && finding.severity >= *minimum);
-  }
-};
-
-FailOn parse_fail_on(const std::string& text)
-{
-  FailOn fail_on;
-  if (text.empty()) {
-    return fail_on;
-  }
-  for (const std::string_view piece : split(text, ',')) {
-    const std::string item(trim_blanks(piece));
-    if (item.rfind("severity>=", 0) == 0) {
-      fail_on.minimum = parse_severity(item.substr(10));
-      if (!fail_on.minimum) {
-        throw UsageError("invalid --fail-on " + quote_for_message(item) +
-                         ": severities are info, low, medium, high, critical");
-      }
-    } else if (find_finding_kind(item) != nullptr) {
-      fail_on.codes.insert(item);
-    } else {
-      throw UsageError("invalid --fail-on " + quote_for_message(item) +
-                       ": not a finding code (see the README) nor severity>=LEVEL");
-    }
-  }
-  return fail_on;
-}
-
 // The time-outs' check beside CLI::Range, which lets "nan" through (every comparison is false).
 const CLI::Validator k_not_nan(
     [](std::string& text) { return std::isnan(std::strtod(text.c_str(), nullptr)) ? "not a number: " + text : ""; }, "");
@@ -492,7 +455,18 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     settings.assessment.now = *now;
   }
 
-  const FailOn fail_on = parse_fail_on(options.fail_on);
+  auto fail_on = parse_fail_on(options.fail_on);
+  if (!fail_on) {
+    throw UsageError(fail_on.error());
+  }
+  std::optional<MinAnswering> min_answering;
+  if (!options.min_answering.empty()) {
+    auto parsed = parse_min_answering(options.min_answering);
+    if (!parsed) {
+      throw UsageError(parsed.error());
+    }
+    min_answering = std::move(*parsed);
+  }
 
   // --resume: leave out what the JSONL report already holds, and append to it.
   ResumeState resume;
@@ -564,6 +538,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   }
 
   ScanSummary summary;
+  std::uint64_t addresses_scanned = 0; // one record per port of each: counted at the first port
   FleetView fleet(audit.context.inventory);
   BundleCheck bundle_check(audit.trust, audit.profiles);
   ProgressLine progress(!options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0,
@@ -572,6 +547,9 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
       index, settings,
       [&](const Record& record) {
         summary.add(record);
+        if (!record.skipped() && record.observation.endpoint.port == settings.ports.front()) {
+          ++addresses_scanned;
+        }
         fleet.add(record);
         bundle_check.add(record);
         for (auto& sink : sinks) {
@@ -612,16 +590,17 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     }
     return 128 + static_cast<int>(g_signal);
   }
-  if (!fail_on.empty()) {
-    for (const Device& device : fleet.devices()) {
-      for (const Finding& finding : device.findings) {
-        if (fail_on.matches(finding)) {
-          return k_exit_findings;
-        }
-      }
-    }
+  if (!options.resume_path.empty() && (!fail_on->empty() || min_answering)) {
+    // A resumed scan's device view holds only this run's endpoints: judge the whole JSONL report,
+    // as `fleetcert check` would.
+    return verdict_exit_status(report_verdict(load_report(options.resume_path), *fail_on, min_answering));
   }
-  return k_exit_ok;
+  ScanVerdict verdict(*fail_on, min_answering);
+  for (const Device& device : fleet.devices()) {
+    verdict.add_device(device.findings, device.answered(), device.inventory.has_value());
+  }
+  verdict.set_addresses_scanned(addresses_scanned);
+  return verdict_exit_status(verdict);
 }
 
 } // namespace
@@ -707,7 +686,10 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_flag("--allow-large", options.allow_large, "Allow sweeps of more than 65,536 addresses");
   cmd->add_option("--fail-on", options.fail_on,
                   "Exit 1 when a finding matches: codes and/or severity>=LEVEL, e.g. sha1-rejected,expired or "
-                  "severity>=high");
+                  "severity>=high; one line on stderr says what matched, also under --quiet");
+  cmd->add_option("--min-answering", options.min_answering,
+                  "Exit 4 when fewer devices answered (a certificate on at least one port): N, or N% of the "
+                  "addresses scanned (of the inventory's devices when there is one)");
   cmd->add_flag("-q,--quiet", options.quiet,
                 "Print nothing but errors and warnings that an input cannot support a verdict (a --vendor-ca or "
                 "--trust bundle that verified nothing)");

@@ -48,6 +48,7 @@ struct ScanOptions
   std::string resume_path; // continue the scan whose JSONL report this is
   bool allow_large = false; // more than k_large_sweep addresses
   std::string fail_on;      // "sha1-rejected,expired" and/or "severity>=high": exit 1 on a match
+  std::string min_answering; // "N" or "N%": exit 4 when fewer devices answered
   bool quiet = false;       // nothing on stdout/stderr but errors
   bool table = false; // the per-endpoint table on stdout even when files are written
   std::vector<std::string> command_line; // as typed, for the report
@@ -62,7 +63,8 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options);
 void add_scan_audit_options(CLI::App* cmd, ScanOptions& options);
 
 // Runs the scan; returns the exit status (0 ran, 1 --fail-on matched, 2 bad input, 3 runtime
-// failure: the reports then hold what completed and say that the scan failed; 128+N a signal).
+// failure: the reports then hold what completed and say that the scan failed; 4 fewer devices
+// answered than --min-answering; 128+N a signal).
 int run_scan(const ScanOptions& options);
 
 // run_scan, with `adjust_engine` changing the engine's settings just before the scan starts: the

@@ -12,28 +12,17 @@ int check(const CheckOptions& options)
   if (options.fail_on.empty() && options.min_answering.empty()) {
     throw UsageError("check: nothing to check: give --fail-on EXPR and/or --min-answering N|N%");
   }
-  auto fail_on = parse_fail_on(options.fail_on);
-  if (!fail_on) {
-    throw UsageError(fail_on.error());
-  }
-  std::optional<MinAnswering> min_answering;
-  if (!options.min_answering.empty()) {
-    auto parsed = parse_min_answering(options.min_answering);
-    if (!parsed) {
-      throw UsageError(parsed.error());
-    }
-    min_answering = std::move(*parsed);
-  }
+  const VerdictPolicy policy = parse_verdict_policy(options.fail_on, options.min_answering);
   const ScanReport report = load_report(options.report);
   if (report.interrupted) {
     // The scan itself gave 130/143 (or 3) and judged nothing: say that this verdict covers less.
     print_error("warning: " + report.path
                 + ": the scan was interrupted or failed; the verdict covers only the endpoints that completed");
   }
-  if (!fail_on->empty()) {
+  if (!policy.fail_on.empty()) {
     print_warnings(report.path, report.fleet_warnings);
   }
-  return verdict_exit_status(report_verdict(report, *fail_on, min_answering));
+  return verdict_exit_status(report_verdict(report, policy.fail_on, policy.min_answering));
 }
 
 } // namespace

@@ -247,6 +247,24 @@ void check_distinct_outputs(const std::vector<NamedOutput>& outputs)
   }
 }
 
+VerdictPolicy parse_verdict_policy(const std::string& fail_on, const std::string& min_answering)
+{
+  VerdictPolicy policy;
+  auto parsed_fail_on = parse_fail_on(fail_on);
+  if (!parsed_fail_on) {
+    throw UsageError(parsed_fail_on.error());
+  }
+  policy.fail_on = std::move(*parsed_fail_on);
+  if (!min_answering.empty()) {
+    auto parsed = parse_min_answering(min_answering);
+    if (!parsed) {
+      throw UsageError(parsed.error());
+    }
+    policy.min_answering = std::move(*parsed);
+  }
+  return policy;
+}
+
 int verdict_exit_status(const ScanVerdict& verdict)
 {
   if (verdict.fail_on_matched()) {

@@ -56,6 +56,14 @@ struct NamedOutput
 // Outputs with an empty path are not asked for. Throws UsageError naming both options.
 void check_distinct_outputs(const std::vector<NamedOutput>& outputs);
 
+// --fail-on and --min-answering as given to scan and check, parsed; throws UsageError.
+struct VerdictPolicy
+{
+  FailOnPolicy fail_on;
+  std::optional<MinAnswering> min_answering;
+};
+VerdictPolicy parse_verdict_policy(const std::string& fail_on, const std::string& min_answering);
+
 // The exit status a verdict gives, with its lines on stderr (also under --quiet): 4 when too few
 // devices answered (it wins over 1: findings of a mostly dead range are no audit; the --fail-on
 // line is printed too), 1 when --fail-on matched, else 0.

@@ -455,18 +455,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     settings.assessment.now = *now;
   }
 
-  auto fail_on = parse_fail_on(options.fail_on);
-  if (!fail_on) {
-    throw UsageError(fail_on.error());
-  }
-  std::optional<MinAnswering> min_answering;
-  if (!options.min_answering.empty()) {
-    auto parsed = parse_min_answering(options.min_answering);
-    if (!parsed) {
-      throw UsageError(parsed.error());
-    }
-    min_answering = std::move(*parsed);
-  }
+  const VerdictPolicy policy = parse_verdict_policy(options.fail_on, options.min_answering);
 
   // --resume: leave out what the JSONL report already holds, and append to it.
   ResumeState resume;
@@ -590,12 +579,12 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     }
     return 128 + static_cast<int>(g_signal);
   }
-  if (!options.resume_path.empty() && (!fail_on->empty() || min_answering)) {
+  if (!options.resume_path.empty() && (!policy.fail_on.empty() || policy.min_answering)) {
     // A resumed scan's device view holds only this run's endpoints: judge the whole JSONL report,
     // as `fleetcert check` would.
-    return verdict_exit_status(report_verdict(load_report(options.resume_path), *fail_on, min_answering));
+    return verdict_exit_status(report_verdict(load_report(options.resume_path), policy.fail_on, policy.min_answering));
   }
-  ScanVerdict verdict(*fail_on, min_answering);
+  ScanVerdict verdict(policy.fail_on, policy.min_answering);
   for (const Device& device : fleet.devices()) {
     verdict.add_device(device.findings, device.answered(), device.inventory.has_value());
   }

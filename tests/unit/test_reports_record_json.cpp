@@ -1,5 +1,5 @@
 // Record JSON: the shape of each kind of record, invalid UTF-8 kept recoverable, and every kind
-// validated against reports/encoding/record.schema.json with a small JSON Schema validator.
+// validated against reports/schemas/record.schema.json with a small JSON Schema validator.
 
 #include "reports/encoding/record_json.hpp"
 
@@ -328,7 +328,7 @@ private:
 
 SchemaValidator load_schema()
 {
-  std::ifstream in(std::string(FLEETCERT_SOURCE_DIR) + "/reports/encoding/record.schema.json");
+  std::ifstream in(std::string(FLEETCERT_SOURCE_DIR) + "/reports/schemas/record.schema.json");
   REQUIRE(in.good());
   return SchemaValidator(json::parse(in));
 }

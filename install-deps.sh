@@ -3,7 +3,10 @@
 # named as arguments too (tests/fuzz/run.sh adds clang's).
 set -euo pipefail
 
-packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3 "$@")
+# python3-jsonschema and python3-rfc3339: the JSON Schema tests (tests/schemas/); Debian 12 packages no
+# rfc3339-validator, so python3-rfc3339 checks "format": "date-time".
+packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3
+          python3-jsonschema python3-rfc3339 "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

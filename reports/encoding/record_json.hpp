@@ -1,5 +1,5 @@
 #pragma once
-// One record as JSON (the shape documented in docs/records.md and reports/encoding/record.schema.json),
+// One record as JSON (the shape documented in docs/records.md and reports/schemas/record.schema.json),
 // shared by the JSON and JSONL reports.
 
 #include "scanner/assessment/fleet_view.hpp"

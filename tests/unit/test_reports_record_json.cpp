@@ -1,7 +1,12 @@
 // Record JSON: the shape of each kind of record, invalid UTF-8 kept recoverable, and every kind
-// validated against reports/encoding/record.schema.json with a small JSON Schema validator.
+// validated against reports/schemas/record.schema.json with a small JSON Schema validator.
 
 #include "reports/encoding/record_json.hpp"
+#include "reports/workflows/report_diff.hpp"
+#include "scanner/assessment/findings.hpp"
+#include "scanner/readiness/readiness.hpp"
+#include "scanner/util/ip_address.hpp"
+#include "scanner/util/time.hpp"
 
 #include <doctest/doctest.h>
 
@@ -169,8 +174,11 @@ Record audited_record()
   return record;
 }
 
-// A JSON Schema (draft 2020-12) validator for the keywords record.schema.json uses. Any other
-// keyword is reported as an error, so the schema cannot rely on something this does not check.
+// A JSON Schema (draft 2020-12) validator for the keywords record.schema.json uses, so the unit
+// tests run without Python (tests/schemas/validate_documents.py, with python3-jsonschema, is the
+// authority: it validates every document the binary writes). Any other keyword is reported as an
+// error, so the schema cannot rely on something this does not check. "format" is checked for
+// date-time (parse_iso8601: fleetcert's own UTC form), ipv4 and ipv6 (parse_address).
 class SchemaValidator
 {
 public:
@@ -219,7 +227,7 @@ private:
     static const std::set<std::string> k_known = {
       "$schema", "$id", "$defs", "title", "description", "$ref", "type", "enum", "const",
       "minimum", "maximum", "pattern", "minItems", "maxItems", "items", "properties",
-      "patternProperties", "additionalProperties", "required", "if", "then", "else", "allOf", "anyOf"};
+      "patternProperties", "additionalProperties", "required", "if", "then", "else", "allOf", "anyOf", "format"};
     for (const auto& [keyword, value] : schema.items()) {
       if (k_known.count(keyword) == 0) {
         errors.push_back(where + ": unsupported keyword " + keyword);
@@ -255,6 +263,18 @@ private:
     if (instance.is_string() && schema.contains("pattern") &&
         !matches(schema["pattern"].get<std::string>(), instance.get<std::string>())) {
       errors.push_back(where + ": does not match " + schema["pattern"].get<std::string>());
+    }
+    if (instance.is_string() && schema.contains("format")) {
+      const std::string format = schema["format"].get<std::string>();
+      const std::string& text = instance.get_ref<const std::string&>();
+      const auto address = format == "ipv4" || format == "ipv6" ? parse_address(text) : std::nullopt;
+      const bool valid = format == "date-time" ? parse_iso8601(text).has_value()
+                         : format == "ipv4"    ? address.has_value() && !address->first // first: IPv6
+                         : format == "ipv6"    ? address.has_value() && address->first
+                                               : false;
+      if (!valid) {
+        errors.push_back(where + ": not a valid " + format);
+      }
     }
     if (instance.is_array()) {
       if (schema.contains("minItems") && instance.size() < schema["minItems"].get<std::size_t>()) {
@@ -326,11 +346,37 @@ private:
   json m_root;
 };
 
-SchemaValidator load_schema()
+json read_schema(const std::string& name)
 {
-  std::ifstream in(std::string(FLEETCERT_SOURCE_DIR) + "/reports/encoding/record.schema.json");
+  std::ifstream in(std::string(FLEETCERT_SOURCE_DIR) + "/reports/schemas/" + name);
   REQUIRE(in.good());
-  return SchemaValidator(json::parse(in));
+  return json::parse(in);
+}
+
+SchemaValidator load_schema() { return SchemaValidator(read_schema("record.schema.json")); }
+
+// The words of an enum in a schema.
+std::set<std::string> schema_words(const json& enum_schema)
+{
+  std::set<std::string> words;
+  for (const json& word : enum_schema.at("enum")) {
+    words.insert(word.get<std::string>());
+  }
+  return words;
+}
+
+// Every word `to_string` gives for an enumerator: the first 64 values of the enum's int, so an
+// enumerator added later is included without naming it here ("" for a value that is none).
+template <typename Enum> std::set<std::string> code_words(std::string_view (*to_string)(Enum))
+{
+  std::set<std::string> words;
+  for (int value = 0; value < 64; ++value) {
+    const std::string_view word = to_string(static_cast<Enum>(value));
+    if (!word.empty()) {
+      words.insert(std::string(word));
+    }
+  }
+  return words;
 }
 
 std::string hex_of(const std::string& bytes)
@@ -802,6 +848,26 @@ TEST_SUITE("reports.record_json")
     }
     {
       json j = audited;
+      j["assessment"]["findings"][0]["code"] = "sha1-forbidden";
+      rejects(j, "finding code fleetcert does not write");
+    }
+    {
+      json j = ok;
+      j["target"]["ip"] = "127.0.0.256";
+      rejects(j, "an address with an octet above 255");
+    }
+    {
+      json j = ok;
+      j["target"]["ip"] = "phone.example";
+      rejects(j, "a host name as the address");
+    }
+    {
+      json j = ok;
+      j["leaf"]["not_after"] = "2026-02-30T10:00:00Z";
+      rejects(j, "a date that does not exist");
+    }
+    {
+      json j = audited;
       j["assessment"]["findings"][0].erase("remediation");
       rejects(j, "finding without remediation");
     }
@@ -830,5 +896,29 @@ TEST_SUITE("reports.record_json")
       j["assessment"]["inventory"] = j["inventory"];
       rejects(j, "inventory inside the assessment");
     }
+  }
+
+  TEST_CASE("the schemas' enums are exactly the words the code writes")
+  {
+    const json record = read_schema("record.schema.json");
+    const json& defs = record.at("$defs");
+    std::set<std::string> codes;
+    for (const FindingKind& kind : finding_kinds()) {
+      codes.insert(std::string(kind.code));
+    }
+    CHECK(schema_words(defs.at("finding_code")) == codes);
+    CHECK(schema_words(defs.at("severity")) == code_words<Severity>(&to_string));
+    CHECK(schema_words(defs.at("error_class")) == code_words<ErrorClass>(&to_string));
+    CHECK(schema_words(defs.at("provenance_kind")) == code_words<ProvenanceKind>(&to_string));
+    CHECK(schema_words(defs.at("provenance_basis")) == code_words<ProvenanceBasis>(&to_string));
+    CHECK(schema_words(defs.at("cn_class")) == code_words<CnClass>(&to_string));
+    CHECK(schema_words(defs.at("validity")) == code_words<Validity>(&to_string));
+    CHECK(schema_words(defs.at("signature_verdict")) == code_words<SignatureVerdict>(&to_string));
+    CHECK(schema_words(defs.at("skipped").at("properties").at("reason")) == code_words<SkipReason>(&to_string));
+    CHECK(schema_words(defs.at("tls").at("properties").at("handshake_mode")) == code_words<HandshakeMode>(&to_string));
+    CHECK(schema_words(read_schema("diff.schema.json").at("$defs").at("change_kind")) ==
+          code_words<ChangeKind>(&to_string));
+    CHECK(schema_words(read_schema("readiness.schema.json").at("$defs").at("status")) ==
+          code_words<Readiness>(&to_string));
   }
 }

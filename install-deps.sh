@@ -3,7 +3,10 @@
 # named as arguments too (tests/fuzz/run.sh adds clang's).
 set -euo pipefail
 
-packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3 "$@")
+# gnutls-bin is for the tests only: its gnutls-serv plays the TLS 1.0 devices with only 3DES or only RC4
+# that no OpenSSL 3.0 ClientHello reaches (tests/integration/test_integration_raw_hello.cpp).
+packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3
+          gnutls-bin "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -105,7 +105,7 @@ TEST_SUITE("integration.raw_hello")
   TEST_CASE("gnutls-serv as a TLS 1.0 device with only 3DES or only RC4: the raw hello gets the certificate")
   {
     REQUIRE_MESSAGE(std::filesystem::exists(k_gnutls_serv),
-                    "gnutls-serv (Debian package gnutls-bin, tests/install-test-deps or ./install-deps.sh) is missing");
+                    "gnutls-serv (Debian package gnutls-bin; ./install-deps.sh installs it) is missing");
     const LoopbackBlock net;
     TempDir dir;
     struct Device

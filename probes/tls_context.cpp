@@ -26,6 +26,15 @@ constexpr const char* k_sigalgs =
     "rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:RSA+SHA256:"
     "RSA+SHA384:RSA+SHA512:RSA+SHA224:ECDSA+SHA224:DSA+SHA256:DSA+SHA224:RSA+SHA1:ECDSA+SHA1:DSA+SHA1";
 
+// Named groups: OpenSSL's defaults first (x25519 also gets TLS 1.3's key share), then brainpool
+// (TLS 1.2 only: OpenSSL 3.0 never offers codes 26-28 in TLS 1.3) and the other SECG curves old
+// devices may be limited to. The legacy hello keeps its list short: the defaults and brainpool.
+constexpr const char* k_modern_groups =
+    "X25519:P-256:X448:P-521:P-384:brainpoolP256r1:brainpoolP384r1:brainpoolP512r1:secp256k1:secp224r1:"
+    "secp192r1:sect571r1:sect571k1:sect409k1:sect409r1:sect283k1:sect283r1:sect233k1:sect233r1:sect163k1:"
+    "sect163r2:ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192";
+constexpr const char* k_legacy_groups = "X25519:P-256:P-384:P-521:brainpoolP256r1:brainpoolP384r1:brainpoolP512r1";
+
 // The SSL ex_data slot of a connection's CertificateStop (asio uses the app_data slot).
 int certificate_stop_index()
 {
@@ -76,6 +85,7 @@ asio::ssl::context make_probe_context(HelloStyle style)
   check(SSL_CTX_set_cipher_list(ctx, legacy ? k_legacy_ciphers : k_modern_ciphers), "cipher list");
   check(SSL_CTX_set_ciphersuites(ctx, k_tls13_suites), "TLS 1.3 suites");
   check(SSL_CTX_set1_sigalgs_list(ctx, k_sigalgs), "signature algorithms");
+  check(SSL_CTX_set1_groups_list(ctx, legacy ? k_legacy_groups : k_modern_groups), "groups");
 
   uint64_t options = SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION
                      | SSL_OP_NO_COMPRESSION;

@@ -1,7 +1,8 @@
 #pragma once
 // The OpenSSL client contexts of the TLS probe. Both talk to anything: TLS 1.0 to 1.3, security
-// level 0, every cipher and signature algorithm, legacy renegotiation, no verification (fleetcert
-// verifies afterwards, in assessment). The system openssl.cnf minimums are overridden here.
+// level 0, every cipher and signature algorithm, brainpool and the SECG curves besides the default
+// groups, legacy renegotiation, no verification (fleetcert verifies afterwards, in assessment).
+// The system openssl.cnf minimums are overridden here.
 
 #include <asio/ssl/context.hpp>
 

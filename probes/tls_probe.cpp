@@ -1,6 +1,12 @@
 // The TLS probe.
 //
 //   probe_endpoint ──> attempt(modern hello) ──> [no certificate, retryable] ──> attempt(legacy hello)
+//                  ──> [still none] ──> raw_attempt(TLS) ──> [alert protocol_version / handshake_failure,
+//                                                             or closed] ──> raw_attempt(SSL 3.0)
+//
+//   raw_attempt: connect ──> write the probe's own ClientHello (raw_hello) ──> read: ServerFlight walks
+//                the records (TlsReader) to the ServerHello and the plaintext Certificate ──> close
+//                (no key exchange; OpenSSL is not involved, so any suite the device picks will do)
 //
 //   attempt:  connect ──> handshake ──> close
 //                │            │
@@ -28,12 +34,15 @@
 #include "scanner/util/ip_address.hpp"
 #include "scanner/util/ascii.hpp"
 
+#include "probes/cipher_suites.hpp"
+#include "probes/raw_hello.hpp"
 #include "probes/tls_records.hpp"
 
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
 #include <asio/compose.hpp>
 #include <asio/co_spawn.hpp>
+#include <asio/write.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/error.hpp>
@@ -43,6 +52,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -304,19 +314,16 @@ void classify_handshake_error(Observation& obs, const Connection& conn, const as
   set_error(obs, ErrorClass::protocol, "handshake", ec.message());
 }
 
-// One connection: connect, handshake, close. Fills `obs` (which already holds the endpoint).
-asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, HelloStyle style,
-                              ProbeSettings settings)
+// Connects `conn` to the endpoint within the connect deadline, then arms `deadline` for the
+// endpoint's deadline. False (with the error in `obs`) when no connection came.
+asio::awaitable<bool> connect_step(Observation& obs, std::shared_ptr<Connection> conn, asio::steady_timer& deadline,
+                                   ProbeSettings settings)
 {
-  const auto executor = co_await asio::this_coro::executor;
-  auto conn = std::make_shared<Connection>(executor);
-  asio::steady_timer deadline(executor);
-
   asio::error_code ec;
   const auto address = asio::ip::make_address(obs.endpoint.ip, ec);
   if (ec) {
     set_error(obs, ErrorClass::unreachable, "connect", "invalid address '" + obs.endpoint.ip + "'");
-    co_return;
+    co_return false;
   }
 
   auto connect_deadline = settings.deadline;
@@ -334,15 +341,36 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
     } else {
       set_error(obs, classify_connect_error(connect_ec), "connect", connect_ec.message());
     }
-    co_return;
+    co_return false;
   }
   obs.connect_ms = elapsed_ms(connect_start);
   if (connect_deadline != settings.deadline) {
     arm_deadline(deadline, settings.deadline, conn);
   }
-
   asio::error_code option_ec;
   conn->socket.set_option(asio::ip::tcp::no_delay(true), option_ec);
+  co_return true;
+}
+
+void close_connection(Connection& conn, asio::steady_timer& deadline)
+{
+  deadline.cancel();
+  asio::error_code ignored;
+  conn.socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  conn.socket.close(ignored);
+}
+
+// One connection: connect, handshake, close. Fills `obs` (which already holds the endpoint).
+asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, HelloStyle style,
+                              ProbeSettings settings)
+{
+  const auto executor = co_await asio::this_coro::executor;
+  auto conn = std::make_shared<Connection>(executor);
+  asio::steady_timer deadline(executor);
+  if (!co_await connect_step(obs, conn, deadline, settings)) {
+    co_return;
+  }
+
   auto& stream = conn->tls.emplace(TappedSocket(conn->socket, conn->capture.watch), context);
 
   SSL* ssl = stream.native_handle();
@@ -366,7 +394,9 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
     }
     if (cipher != nullptr) {
       obs.cipher = SSL_CIPHER_get_name(cipher);
+      obs.cipher_suite = cipher_suite_name(static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(cipher) & 0xFFFF));
     }
+    obs.hello = style == HelloStyle::legacy ? HelloKind::legacy : HelloKind::openssl;
   }
   if (conn->capture.stop.stopped && !conn->timed_out && !client_certificate_requested(conn->capture)) {
     drain_arrived(conn->socket, conn->capture.watch);
@@ -408,11 +438,88 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
     set_error(obs, ErrorClass::protocol, "handshake", "the handshake completed without a certificate");
   }
 
-  deadline.cancel();
-  asio::error_code ignored;
-  conn->socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  conn->socket.close(ignored);
+  close_connection(*conn, deadline);
   ERR_clear_error();
+}
+
+// Fills `obs` from a raw hello's exchange that ended without a certificate.
+void classify_raw_failure(Observation& obs, const Connection& conn, const ServerFlight& flight,
+                          const asio::error_code& read_ec)
+{
+  if (flight.status() == FlightStatus::failed) {
+    const FlightError error = *flight.error();
+    if (error == FlightError::records && flight.record_error() == TlsError::not_tls) {
+      set_error(obs, ErrorClass::not_tls, "handshake", flight.describe());
+    } else if (error == FlightError::alert) {
+      set_error(obs, ErrorClass::tls_alert, "handshake", flight.describe());
+    } else {
+      set_error(obs, ErrorClass::protocol, "handshake", flight.describe());
+    }
+  } else if (conn.timed_out) {
+    set_error(obs, ErrorClass::timeout, "handshake", "no certificate before the deadline");
+  } else if (read_ec == asio::error::eof || read_ec == asio::error::connection_reset
+             || read_ec == asio::error::connection_aborted || read_ec == asio::error::broken_pipe) {
+    const char* what = read_ec == asio::error::eof ? "closed the connection" : "reset the connection";
+    set_error(obs, ErrorClass::reset, "handshake",
+              std::string("the device ") + what + (flight.answered() ? " during the handshake" : " before answering"));
+  } else {
+    set_error(obs, ErrorClass::protocol, "handshake", read_ec ? read_ec.message() : "no certificate");
+  }
+}
+
+// One connection with the probe's own ClientHello: connect, write it, read the device's plaintext
+// flight up to its Certificate, close. Fills `obs` (which already holds the endpoint).
+asio::awaitable<void> raw_attempt(Observation& obs, RawHelloVersion version, ProbeSettings settings)
+{
+  const auto executor = co_await asio::this_coro::executor;
+  auto conn = std::make_shared<Connection>(executor);
+  asio::steady_timer deadline(executor);
+  if (!co_await connect_step(obs, conn, deadline, settings)) {
+    co_return;
+  }
+
+  HelloRandom random{};
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    ERR_clear_error(); // any bytes will do: no key exchange follows
+  }
+  const std::vector<unsigned char> hello = build_client_hello(version, obs.endpoint.sni, random);
+  const auto handshake_start = Clock::now();
+  auto [write_ec, written] = co_await asio::async_write(conn->socket, asio::buffer(hello), use_ec);
+  (void)written;
+
+  ServerFlight flight;
+  asio::error_code read_ec = write_ec;
+  std::vector<unsigned char> buffer(k_record_header_size + k_max_record_length);
+  while (!read_ec && flight.status() == FlightStatus::need_more) {
+    auto [ec, n] = co_await conn->socket.async_read_some(asio::buffer(buffer), use_ec);
+    const ByteSpan bytes(buffer.data(), n);
+    conn->capture.watch.feed(bytes); // the rest of the flight may follow the Certificate in this read
+    flight.feed(bytes);
+    read_ec = ec;
+  }
+  obs.handshake_ms = elapsed_ms(handshake_start);
+  obs.hello = version == RawHelloVersion::sslv3 ? HelloKind::raw_sslv3 : HelloKind::raw;
+  if (const auto& server_hello = flight.server_hello()) {
+    obs.tls_version = protocol_version_name(server_hello->supported_version.value_or(server_hello->version));
+    obs.cipher_suite = cipher_suite_name(server_hello->cipher_suite);
+  }
+  if (const std::optional<Alert> alert = flight.alert()) {
+    obs.alert = alert_name(alert->description);
+  }
+  if (flight.status() == FlightStatus::certificate) {
+    if (!conn->timed_out && !conn->capture.watch.done()) {
+      drain_arrived(conn->socket, conn->capture.watch);
+    }
+    obs.client_certificate_requested = conn->capture.watch.requested();
+    obs.chain = flight.chain();
+    if (flight.chain_error() && *flight.chain_error() != TlsError::too_many_certificates) {
+      set_error(obs, ErrorClass::protocol, "handshake",
+                "certificate message: " + std::string(to_string(*flight.chain_error())));
+    }
+  } else {
+    classify_raw_failure(obs, *conn, flight, read_ec);
+  }
+  close_connection(*conn, deadline);
 }
 
 bool worth_legacy_retry(const Observation& obs)
@@ -420,6 +527,45 @@ bool worth_legacy_retry(const Observation& obs)
   return obs.chain.empty()
          && (obs.error == ErrorClass::reset || obs.error == ErrorClass::tls_alert
              || obs.error == ErrorClass::protocol);
+}
+
+// The SSL 3.0 hello is the last resort for a device that refused the TLS raw hello's version (or
+// everything in it) or closed the connection on it.
+bool worth_sslv3_hello(const Observation& raw)
+{
+  return raw.chain.empty()
+         && (raw.error == ErrorClass::reset
+             || (raw.error == ErrorClass::tls_alert
+                 && (raw.alert == "protocol_version" || raw.alert == "handshake_failure")));
+}
+
+// One fallback ClientHello on a new connection, once the rate limiter gives a slot before the
+// deadline: the fallback's observation, or nullopt (with the reason added to `obs`) when none came.
+asio::awaitable<std::optional<Observation>> fallback(Observation& obs, const ProbeContexts* contexts,
+                                                     HelloKind hello, ProbeSettings settings)
+{
+  std::string_view name = hello == HelloKind::legacy  ? "legacy ClientHello retry"
+                          : hello == HelloKind::raw   ? "raw ClientHello"
+                                                      : "raw SSL 3.0 ClientHello";
+  if (Clock::now() >= settings.deadline) {
+    obs.error_detail += "; no " + std::string(name) + ": the deadline has passed";
+    co_return std::nullopt;
+  }
+  if (!co_await wait_for_slot(settings.rate, settings.deadline)) {
+    obs.error_detail += "; no " + std::string(name) + ": --rate leaves no slot before the deadline";
+    co_return std::nullopt;
+  }
+  Observation retry;
+  retry.endpoint = obs.endpoint;
+  retry.handshake_mode = settings.mode;
+  if (hello == HelloKind::legacy) {
+    retry.legacy_retry = true;
+    // The contexts are only read; asio's API wants them non-const to create streams.
+    co_await attempt(retry, const_cast<asio::ssl::context&>(contexts->legacy), HelloStyle::legacy, settings);
+  } else {
+    co_await raw_attempt(retry, hello == HelloKind::raw ? RawHelloVersion::tls : RawHelloVersion::sslv3, settings);
+  }
+  co_return retry;
 }
 
 } // namespace
@@ -432,25 +578,44 @@ asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContex
   obs.handshake_mode = settings.mode;
   // The contexts are only read; asio's API wants them non-const to create streams.
   auto& modern = const_cast<asio::ssl::context&>(contexts->modern);
-  auto& legacy = const_cast<asio::ssl::context&>(contexts->legacy);
 
   co_await attempt(obs, modern, HelloStyle::modern, settings);
-  if (settings.legacy_retry && worth_legacy_retry(obs) && Clock::now() < settings.deadline) {
-    const bool paced = co_await wait_for_slot(settings.rate, settings.deadline);
-    if (!paced) {
-      obs.error_detail += "; no legacy ClientHello retry: --rate leaves no slot before the deadline";
+  if (!worth_legacy_retry(obs)) {
+    co_return obs;
+  }
+  // Each fallback that gets no certificate adds its reason to the first attempt's record.
+  if (settings.legacy_retry) {
+    std::optional<Observation> retry = co_await fallback(obs, contexts, HelloKind::legacy, settings);
+    if (!retry) {
       co_return obs;
     }
-    Observation retry;
-    retry.endpoint = obs.endpoint;
-    retry.legacy_retry = true;
-    retry.handshake_mode = settings.mode;
-    co_await attempt(retry, legacy, HelloStyle::legacy, settings);
-    if (!retry.chain.empty()) {
-      co_return retry;
+    if (!retry->chain.empty()) {
+      co_return std::move(*retry);
     }
-    obs.error_detail += "; legacy ClientHello retry: " + retry.error_detail;
+    obs.error_detail += "; legacy ClientHello retry: " + retry->error_detail;
   }
+  if (!settings.raw_hello) {
+    co_return obs;
+  }
+  std::optional<Observation> raw = co_await fallback(obs, contexts, HelloKind::raw, settings);
+  if (!raw) {
+    co_return obs;
+  }
+  if (!raw->chain.empty()) {
+    co_return std::move(*raw);
+  }
+  obs.error_detail += "; raw ClientHello: " + raw->error_detail;
+  if (!worth_sslv3_hello(*raw)) {
+    co_return obs;
+  }
+  std::optional<Observation> sslv3 = co_await fallback(obs, contexts, HelloKind::raw_sslv3, settings);
+  if (!sslv3) {
+    co_return obs;
+  }
+  if (!sslv3->chain.empty()) {
+    co_return std::move(*sslv3);
+  }
+  obs.error_detail += "; raw SSL 3.0 ClientHello: " + sslv3->error_detail;
   co_return obs;
 }
 

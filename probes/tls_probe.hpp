@@ -19,11 +19,14 @@ using Clock = std::chrono::steady_clock;
 
 struct ProbeSettings
 {
-  Clock::time_point deadline;          // the whole endpoint: resolve + connect + TLS (+ retry)
+  Clock::time_point deadline;          // the whole endpoint: resolve + connect + TLS (+ retries)
   Clock::duration connect_timeout{};   // zero: only the deadline applies
   bool legacy_retry = true;            // one retry with a legacy ClientHello when no certificate came
   HandshakeMode mode = HandshakeMode::certificate_only; // stop once the chain is in, or complete
-  RateLimiter* rate = nullptr;         // paces the legacy retry's connection (the engine paces the first)
+  RateLimiter* rate = nullptr;         // paces every retry's connection (the engine paces the first)
+  // The probe's own ClientHellos, each on a new connection, when OpenSSL's (and the legacy retry)
+  // got no certificate: TLS 1.0-1.2 with every suite, group and signature algorithm, then SSL 3.0.
+  bool raw_hello = true;
 };
 
 // Probes `endpoint` (endpoint.ip must be an address literal). `contexts` must outlive the probe.

@@ -55,6 +55,12 @@ json tls_to_json(const Record& record)
   if (!observation.cipher.empty()) {
     put_text(object, "cipher", observation.cipher);
   }
+  if (!observation.cipher_suite.empty()) {
+    put_text(object, "cipher_suite", observation.cipher_suite);
+  }
+  if (!observation.tls_version.empty() || !observation.chain.empty()) {
+    object["hello"] = std::string(to_string(observation.hello));
+  }
   if (observation.connect_ms >= 0) {
     object["connect_ms"] = round_ms(observation.connect_ms);
   }

@@ -52,4 +52,15 @@ std::string_view to_string(HandshakeMode mode)
   return mode == HandshakeMode::full ? "full" : "certificate-only";
 }
 
+std::string_view to_string(HelloKind hello)
+{
+  switch (hello) {
+  case HelloKind::openssl: return "openssl";
+  case HelloKind::legacy: return "legacy";
+  case HelloKind::raw: return "raw";
+  case HelloKind::raw_sslv3: return "raw-sslv3";
+  }
+  return "openssl";
+}
+
 } // namespace fleetcert

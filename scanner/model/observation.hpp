@@ -64,17 +64,32 @@ enum class HandshakeMode
 // "certificate-only" or "full".
 std::string_view to_string(HandshakeMode mode);
 
+// Which ClientHello the exchange a record reports answered (DESIGN.md vocabulary): OpenSSL's first
+// one, its legacy retry, or the probe's own raw TLS 1.0-1.2 or SSL 3.0 hello.
+enum class HelloKind
+{
+  openssl,
+  legacy,
+  raw,
+  raw_sslv3,
+};
+
+// "openssl", "legacy", "raw", "raw-sslv3".
+std::string_view to_string(HelloKind hello);
+
 struct Observation
 {
   Endpoint endpoint;
   // Every certificate the device sent, leaf first, exactly as received (may not parse).
   std::vector<Der> chain;
   std::string tls_version; // "TLSv1.2", ...; empty when no ServerHello arrived
-  std::string cipher;      // OpenSSL cipher name
+  std::string cipher;      // OpenSSL cipher name; empty for a raw hello's exchange
+  std::string cipher_suite; // the suite the device chose by IANA name ("0xNNNN" for one without)
   double connect_ms = -1;   // -1: not reached
   double handshake_ms = -1; // -1: not reached
   bool handshake_complete = false;
   bool legacy_retry = false;  // the record comes from the legacy-ClientHello retry
+  HelloKind hello = HelloKind::openssl; // the ClientHello the reported exchange answered
   HandshakeMode handshake_mode = HandshakeMode::certificate_only; // what the probe was asked to do
   std::string alert;          // alert received from the device, e.g. "handshake_failure"
   // Whether the device asked for a client certificate (a CertificateRequest in its handshake):

@@ -5,13 +5,18 @@
 //                                  ▼
 //                               serve_connection ── behaviour: serve_tls | close | garbage | http
 //                                  │                            | alert | reset | reset-mid | tarpit
-//                                  │                            | drip (serve_drip below)
+//                                  │                            | drip (serve_drip below) | raw-flight
 //                                  └─ deadline timer: closes the socket after 30 s (not tarpits)
 //   io_context 0 also holds the signal set (SIGTERM, SIGINT) and the --duration timer; either
 //   stops every io_context, and the pending coroutines are destroyed with them.
 //
 // Each io_context is run by exactly one thread, so a connection's coroutine and its timer never
 // race. Every connection that is not a tarpit is closed within k_session_limit.
+//
+// raw-flight answers a ClientHello that offers its suite (and, for SSL 3.0, has client_version
+// 0x0300) with a hand-built plaintext flight: ServerHello (that suite) + Certificate (+
+// CertificateRequest) + ServerHelloDone, then waits for the peer to close; any other hello gets a
+// fatal alert. It plays the devices no OpenSSL ClientHello reaches.
 //
 // drip runs a real server handshake over memory BIOs:
 //   socket ──read──> rbio ──SSL_do_handshake──> wbio ──one byte, pause 1 s, one byte...──> socket
@@ -32,10 +37,13 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <map>
+#include <optional>
 #include <random>
+#include <vector>
 
 namespace fleetcert::sim {
 namespace {
@@ -360,6 +368,163 @@ asio::awaitable<void> serve_drip(std::shared_ptr<Session> session, const Endpoin
   co_await finish(session);
 }
 
+using Bytes = std::vector<unsigned char>;
+
+void put_u16(Bytes& out, std::size_t value)
+{
+  out.push_back(static_cast<unsigned char>((value >> 8) & 0xFF));
+  out.push_back(static_cast<unsigned char>(value & 0xFF));
+}
+
+void put_u24(Bytes& out, std::size_t value)
+{
+  out.push_back(static_cast<unsigned char>((value >> 16) & 0xFF));
+  put_u16(out, value & 0xFFFF);
+}
+
+void put_message(Bytes& out, unsigned char type, const Bytes& body)
+{
+  out.push_back(type);
+  put_u24(out, body.size());
+  out.insert(out.end(), body.begin(), body.end());
+}
+
+// What a raw-flight device makes of a ClientHello record: nullopt when it is none (then it
+// closes); otherwise the alert description to answer with, or 0 to answer with its flight.
+std::optional<unsigned char> judge_client_hello(const Bytes& record, const PortTemplate& spec)
+{
+  // record(5) type(1) length(3) version(2) random(32) session_id(1+n) suites(2+n)
+  if (record.size() < 5 + 4 + 2 + 32 + 1 || record[0] != 22 || record[5] != 1) {
+    return std::nullopt;
+  }
+  const std::uint16_t client_version = static_cast<std::uint16_t>((record[9] << 8) | record[10]);
+  std::size_t at = 5 + 4 + 2 + 32;
+  at += 1 + record[at];
+  if (at + 2 > record.size()) {
+    return std::nullopt;
+  }
+  const std::size_t suites_length = (std::size_t{record[at]} << 8) | record[at + 1];
+  at += 2;
+  if (at + suites_length > record.size()) {
+    return std::nullopt;
+  }
+  if (spec.raw_version == 0x0300 ? client_version != 0x0300 : client_version < spec.raw_version) {
+    return static_cast<unsigned char>(70); // protocol_version: an SSL 3.0 stack intolerant of newer hellos
+  }
+  for (std::size_t i = 0; i + 1 < suites_length; i += 2) {
+    if (((record[at + i] << 8) | record[at + i + 1]) == spec.raw_suite) {
+      return static_cast<unsigned char>(0);
+    }
+  }
+  return static_cast<unsigned char>(40); // handshake_failure: no suite in common
+}
+
+// ServerHello (raw_suite, raw_version) + Certificate + [CertificateRequest] + ServerHelloDone, in
+// handshake records of at most 2^14 bytes.
+Bytes raw_flight(const Endpoint& endpoint)
+{
+  const PortTemplate& spec = *endpoint.spec;
+  Bytes messages;
+  Bytes hello;
+  put_u16(hello, spec.raw_version);
+  std::mt19937 random(std::random_device{}());
+  for (int i = 0; i < 32; ++i) {
+    hello.push_back(static_cast<unsigned char>(random() & 0xFF));
+  }
+  hello.push_back(0); // no session id
+  put_u16(hello, spec.raw_suite);
+  hello.push_back(0); // null compression; no extensions
+  put_message(messages, 2, hello);
+
+  Bytes list;
+  const auto add = [&list](const X509* cert) {
+    const Bytes der = testing::to_der(cert);
+    put_u24(list, der.size());
+    list.insert(list.end(), der.begin(), der.end());
+  };
+  add(endpoint.leaf.get());
+  for (const X509* ca : endpoint.chain) {
+    add(ca);
+  }
+  Bytes certificate;
+  put_u24(certificate, list.size());
+  certificate.insert(certificate.end(), list.begin(), list.end());
+  put_message(messages, 11, certificate);
+
+  const CertificateTemplate& cert = spec.certificate;
+  if (cert.request_client_cert || cert.require_client_cert) {
+    Bytes request{1, 1}; // certificate_types: rsa_sign
+    if (spec.raw_version >= 0x0303) {
+      put_u16(request, 2);
+      put_u16(request, 0x0401); // rsa_pkcs1_sha256
+    }
+    put_u16(request, 0); // no certificate_authorities
+    put_message(messages, 13, request);
+  }
+  put_message(messages, 14, {});
+
+  Bytes out;
+  for (std::size_t at = 0; at < messages.size(); at += 16384) {
+    const std::size_t n = std::min<std::size_t>(16384, messages.size() - at);
+    out.push_back(22);
+    put_u16(out, spec.raw_version);
+    put_u16(out, n);
+    out.insert(out.end(), messages.begin() + static_cast<std::ptrdiff_t>(at),
+               messages.begin() + static_cast<std::ptrdiff_t>(at + n));
+  }
+  return out;
+}
+
+// Reads one whole TLS record (the ClientHello, up to 2^14 bytes) into `*record`; empty when the
+// peer stopped first or sent more than a record can hold.
+asio::awaitable<void> read_whole_record(std::shared_ptr<Session> session, Bytes* record)
+{
+  record->assign(5 + 16384, 0);
+  std::size_t have = 0;
+  while (have < record->size()) {
+    auto [ec, n] = co_await session->socket.async_read_some(
+        asio::buffer(record->data() + have, record->size() - have), use_ec);
+    if (ec) {
+      break;
+    }
+    have += n;
+    const std::size_t length = (std::size_t{(*record)[3]} << 8) | (*record)[4];
+    if (have >= 5 && have >= 5 + length) {
+      record->resize(5 + length);
+      co_return;
+    }
+  }
+  record->clear();
+}
+
+asio::awaitable<void> serve_raw_flight(std::shared_ptr<Session> session, const Endpoint* endpoint)
+{
+  Bytes record;
+  co_await read_whole_record(session, &record);
+  const std::optional<unsigned char> verdict = judge_client_hello(record, *endpoint->spec);
+  if (!verdict) {
+    co_return;
+  }
+  Bytes answer;
+  if (*verdict == 0) {
+    answer = raw_flight(*endpoint);
+  } else {
+    answer = {0x15}; // a fatal alert in a record of the device's version
+    put_u16(answer, endpoint->spec->raw_version);
+    answer.insert(answer.end(), {0x00, 0x02, 0x02, *verdict});
+  }
+  auto [ec, n] = co_await asio::async_write(session->socket, asio::buffer(answer), use_ec);
+  (void)n;
+  if (ec) {
+    co_return;
+  }
+  if (*verdict == 0) {
+    co_await drain(session); // waits for the client's next move, as a device mid-handshake does
+  } else {
+    co_await finish(session);
+  }
+}
+
 asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpoint,
                                        asio::ssl::context* tls, Counting counting)
 {
@@ -388,6 +553,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, const Endpoint* endpo
     co_await reset_mid_handshake(session);
   } else if (behaviour == Behaviour::drip) {
     co_await serve_drip(session, endpoint, tls);
+  } else if (behaviour == Behaviour::raw_flight) {
+    co_await serve_raw_flight(session, endpoint);
   }
   std::error_code ignored;
   session->deadline.cancel();

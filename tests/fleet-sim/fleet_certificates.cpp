@@ -370,7 +370,7 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
         entry[key] = value;
       }
     }
-    if (endpoint.spec->behaviour == Behaviour::tls) {
+    if (endpoint.spec->behaviour == Behaviour::tls || endpoint.spec->behaviour == Behaviour::raw_flight) {
       const CertificateTemplate& cert = endpoint.spec->certificate;
       const IssuedCa* issuer = cert.issuer == "self" ? nullptr : find_ca(certificates, cert.issuer);
       const KeySpec& signer = issuer == nullptr ? cert.key : issuer->description.key;
@@ -402,7 +402,12 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
       if (cert.empty_subject) {
         entry["empty_subject"] = true;
       }
-      entry["tls"] = cert.tls;
+      if (endpoint.spec->behaviour == Behaviour::raw_flight) {
+        entry["raw_suite"] = endpoint.spec->raw_suite;
+        entry["raw_version"] = endpoint.spec->raw_version;
+      } else {
+        entry["tls"] = cert.tls;
+      }
       entry["request_client_cert"] = cert.request_client_cert || cert.require_client_cert;
       entry["require_client_cert"] = cert.require_client_cert;
       entry["serial"] = serial_text(endpoint.leaf.get());

@@ -176,13 +176,54 @@ Behaviour parse_behaviour(const std::string& text, const std::string& where)
   static const std::pair<const char*, Behaviour> k_names[] = {
       {"tls", Behaviour::tls},         {"tarpit", Behaviour::tarpit}, {"close", Behaviour::close},
       {"garbage", Behaviour::garbage}, {"http", Behaviour::http},     {"alert", Behaviour::alert},
-      {"reset", Behaviour::reset},     {"drip", Behaviour::drip},     {"reset-mid", Behaviour::reset_mid}};
+      {"reset", Behaviour::reset},     {"drip", Behaviour::drip},     {"reset-mid", Behaviour::reset_mid},
+      {"raw-flight", Behaviour::raw_flight}};
   for (const auto& [name, behaviour] : k_names) {
     if (text == name) {
       return behaviour;
     }
   }
-  fail(where, "unknown behaviour '" + text + "' (tls, tarpit, close, garbage, http, alert, reset, drip, reset-mid)");
+  fail(where, "unknown behaviour '" + text
+                  + "' (tls, tarpit, close, garbage, http, alert, reset, drip, reset-mid, raw-flight)");
+}
+
+// raw_suite (required: a number or "0x000A") and raw_version ("ssl3", "1.0" (default), "1.1", "1.2").
+void parse_raw_flight(const nlohmann::json& value, const std::string& where, PortTemplate& port)
+{
+  if (!value.contains("raw_suite")) {
+    fail(where + ".raw_suite", "required for the behaviour raw-flight (the cipher-suite code its ServerHello chooses)");
+  }
+  const nlohmann::json& suite = value["raw_suite"];
+  long long code = -1;
+  if (suite.is_number_integer()) {
+    code = suite.get<long long>();
+  } else if (suite.is_string()) {
+    const std::string text = suite.get<std::string>();
+    std::size_t used = 0;
+    try {
+      code = text.starts_with("0x") ? std::stoll(text.substr(2), &used, 16) : -1;
+      used += 2;
+    } catch (const std::exception&) {
+      code = -1;
+    }
+    if (used != text.size()) {
+      code = -1;
+    }
+  }
+  if (code < 0 || code > 0xFFFF) {
+    fail(where + ".raw_suite", "expected a cipher-suite code 0..65535 (a number or \"0x000A\")");
+  }
+  port.raw_suite = static_cast<std::uint16_t>(code);
+  static const std::pair<const char*, std::uint16_t> k_versions[] = {
+      {"ssl3", 0x0300}, {"1.0", 0x0301}, {"1.1", 0x0302}, {"1.2", 0x0303}};
+  const std::string version = get_string(value, "raw_version", where, "1.0");
+  for (const auto& [name, number] : k_versions) {
+    if (version == name) {
+      port.raw_version = number;
+      return;
+    }
+  }
+  fail(where + ".raw_version", "unknown version '" + version + "' (ssl3, 1.0, 1.1, 1.2)");
 }
 
 int parse_string_type(const std::string& text, const std::string& where)
@@ -240,7 +281,12 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
               "hash", "issuer", "send_chain", "valid_from_days", "valid_days", "not_before",
               "not_after", "serial_hex", "tls", "request_client_cert", "require_client_cert",
               "unique_key",
-              "empty_subject", "san_bytes", "chain_padding", "unknown_signature_oid"});
+              "empty_subject", "san_bytes", "chain_padding", "unknown_signature_oid", "raw_suite", "raw_version"});
+  if (port->behaviour == Behaviour::raw_flight) {
+    parse_raw_flight(value, where, *port);
+  } else if (value.contains("raw_suite") || value.contains("raw_version")) {
+    fail(where + (value.contains("raw_suite") ? ".raw_suite" : ".raw_version"), "only for the behaviour raw-flight");
+  }
   CertificateTemplate& cert = port->certificate;
   cert.subject = get_string(value, "subject", where, cert.subject);
   cert.raw_cn_hex = get_string(value, "subject_raw_cn_hex", where, "");
@@ -456,13 +502,14 @@ const char* to_string(Behaviour behaviour)
   case Behaviour::reset: return "reset";
   case Behaviour::drip: return "drip";
   case Behaviour::reset_mid: return "reset-mid";
+  case Behaviour::raw_flight: return "raw-flight";
   }
   return "?";
 }
 
 bool has_certificate(Behaviour behaviour)
 {
-  return behaviour == Behaviour::tls || behaviour == Behaviour::drip;
+  return behaviour == Behaviour::tls || behaviour == Behaviour::drip || behaviour == Behaviour::raw_flight;
 }
 
 bool is_allowed_address(const std::string& ip)

@@ -16,12 +16,12 @@
 namespace fleetcert::sim {
 
 // What a listener does with each accepted connection.
-enum class Behaviour { tls, tarpit, close, garbage, http, alert, reset, drip, reset_mid };
+enum class Behaviour { tls, tarpit, close, garbage, http, alert, reset, drip, reset_mid, raw_flight };
 
 // "tls", "tarpit", "reset-mid", ...: the word used in the description and the truth file.
 const char* to_string(Behaviour behaviour);
 
-// True for the behaviours that need a certificate made for them (tls, drip).
+// True for the behaviours that need a certificate made for them (tls, drip, raw-flight).
 bool has_certificate(Behaviour behaviour);
 
 // A bad description: the message names where in the file the problem is.
@@ -63,6 +63,10 @@ struct PortTemplate
   CertificateTemplate certificate;     // meaningful for Behaviour::tls only
   std::uint16_t same_as = 0;           // not 0: present the certificate of this (described) port
   std::string same_as_endpoint;        // "IP:PORT": present another device's certificate (shared-certificate)
+  // Behaviour::raw_flight: the suite its hand-built ServerHello chooses and the version it answers
+  // with (0x0300 SSL 3.0 .. 0x0303 TLS 1.2).
+  std::uint16_t raw_suite = 0;
+  std::uint16_t raw_version = 0x0301;
 };
 
 // A CA the simulator creates before the devices' certificates.

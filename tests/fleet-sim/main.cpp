@@ -28,6 +28,8 @@
 //
 //   <port spec> is {"behaviour": "tarpit" | "close" | "garbage" | "http" | "alert" | "reset" |
 //   "reset-mid"}, {"behaviour": "drip", <certificate spec keys>} (a real handshake at 1 byte/s),
+//   {"behaviour": "raw-flight", "raw_suite": "0x000A", "raw_version": "ssl3"|"1.0"|"1.1"|"1.2",
+//   <certificate spec keys>} (a hand-built plaintext flight choosing that suite, see README.md),
 //   {"same_as": "443"} (this port presents the same certificate and settings as port 443 of the
 //   same device), or a certificate spec (behaviour "tls", the default):
 //     "subject": "/CN={MAC}"   ({MAC}, {mac}, {mac:}, {ip}, {port} are substituted)

@@ -526,6 +526,34 @@ TEST_SUITE("reports.record_json")
     CHECK(record_to_json(error)["tls"]["client_certificate_requested"] == true);
   }
 
+  TEST_CASE("tls.hello and tls.cipher_suite: which ClientHello the device answered and the suite by IANA name")
+  {
+    Record record = ok_record();
+    record.observation.cipher_suite = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+    json j = record_to_json(record);
+    CHECK(j["tls"]["hello"] == "openssl");
+    CHECK(j["tls"]["cipher_suite"] == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+
+    record.observation.hello = HelloKind::raw_sslv3;
+    record.observation.tls_version = "SSLv3";
+    record.observation.cipher.clear(); // a raw hello: OpenSSL named nothing
+    record.observation.cipher_suite = "TLS_RSA_WITH_3DES_EDE_CBC_SHA";
+    j = record_to_json(record);
+    CHECK(j["tls"]["hello"] == "raw-sslv3");
+    CHECK(j["tls"]["version"] == "SSLv3");
+    CHECK_FALSE(j["tls"].contains("cipher"));
+    CHECK(j["tls"]["cipher_suite"] == "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+    record.observation.hello = HelloKind::legacy;
+    CHECK(record_to_json(record)["tls"]["hello"] == "legacy");
+    record.observation.hello = HelloKind::raw;
+    CHECK(record_to_json(record)["tls"]["hello"] == "raw");
+
+    // No ServerHello: nothing to say about a hello.
+    const json error = record_to_json(error_record());
+    CHECK_FALSE(error["tls"].contains("hello"));
+    CHECK_FALSE(error["tls"].contains("cipher_suite"));
+  }
+
   TEST_CASE("an unparsed leaf has only fingerprints and the parse error")
   {
     const json j = record_to_json(unparsed_leaf_record());
@@ -716,6 +744,14 @@ TEST_SUITE("reports.record_json")
          record.observation.client_certificate_requested = false;
          return record;
        }()},
+      {"raw SSL 3.0 hello", [] {
+         Record record = ok_record();
+         record.observation.hello = HelloKind::raw_sslv3;
+         record.observation.tls_version = "SSLv3";
+         record.observation.cipher.clear();
+         record.observation.cipher_suite = "0x0A0A";
+         return record;
+       }()},
     };
     for (const auto& [name, record] : records) {
       INFO(name);
@@ -740,6 +776,11 @@ TEST_SUITE("reports.record_json")
       json j = ok;
       j["unexpected"] = 1;
       rejects(j, "unknown top-level field");
+    }
+    {
+      json j = ok;
+      j["tls"]["hello"] = "gnutls";
+      rejects(j, "a hello kind outside openssl, legacy, raw, raw-sslv3");
     }
     {
       json j = ok;

@@ -24,12 +24,28 @@
 namespace fleetcert {
 namespace {
 
+// -V and --version print this line on stdout, after any subcommand too (`fleetcert scan --version`).
+constexpr const char* k_version_flag = "-V,--version";
+std::string version_line()
+{
+  return std::string("fleetcert ") + FLEETCERT_VERSION;
+}
+
+// The version flag on every subcommand below `command`, at any depth.
+void add_version_flags(CLI::App& command)
+{
+  for (CLI::App* sub : command.get_subcommands(std::function<bool(CLI::App*)>{})) {
+    sub->set_version_flag(k_version_flag, version_line());
+    add_version_flags(*sub);
+  }
+}
+
 // Every subcommand set up on one CLI11 app, with the options they fill.
 struct CommandLine
 {
   CommandLine()
   {
-    app.set_version_flag("--version", std::string("fleetcert ") + FLEETCERT_VERSION);
+    app.set_version_flag(k_version_flag, version_line());
     app.require_subcommand(1);
     setup_scan(app, scan_options);
     setup_diff(app, diff_options);
@@ -44,6 +60,7 @@ struct CommandLine
     for (CLI::App* kind : app.get_subcommand("export")->get_subcommands(std::function<bool(CLI::App*)>{})) {
       add_config_option(kind);
     }
+    add_version_flags(app);
   }
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
@@ -77,6 +94,37 @@ const CLI::App* command_run(const CLI::App& app, std::vector<std::string>& path)
     command = current;
   }
   return command;
+}
+
+// "export devices" for the path command_run gives.
+std::string command_path_name(const std::vector<std::string>& path)
+{
+  std::string name;
+  for (const std::string& each : path) {
+    name += (name.empty() ? "" : " ") + each;
+  }
+  return name;
+}
+
+// CLI11's message for bad usage in the form of every other message (print_error adds "fleetcert: "):
+// "scan: <CLI11's text> (see fleetcert scan --help)"; a missing subcommand lists the subcommands.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error)
+{
+  std::vector<std::string> path;
+  const CLI::App* command = command_run(app, path);
+  const std::string name = command_path_name(path);
+  std::string what = error.what();
+  if (what.size() > 1 && what[0] >= 'A' && what[0] <= 'Z' && !(what[1] >= 'A' && what[1] <= 'Z')) {
+    what[0] = static_cast<char>(what[0] - 'A' + 'a'); // a CLI11 sentence inside ours
+  }
+  if (error.get_name() == "RequiredError" && what == "a subcommand is required") {
+    std::string names;
+    for (const CLI::App* sub : (command != nullptr ? *command : app).get_subcommands([](const CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    what += ": " + names;
+  }
+  return command_message(name, what + " (see fleetcert " + (name.empty() ? "" : name + " ") + "--help)");
 }
 
 // Checks one setting's values the way the command line would (conversion, range, allowed values) by
@@ -123,17 +171,21 @@ std::vector<std::string> apply_config(const std::vector<std::string>& args)
   // The command line wins: a setting is used only for an option (or positional) it does not give.
   std::vector<std::string> options;
   std::map<std::string, std::vector<std::string>> positional_values;
-  for (const ConfigSetting& setting : load_config(file, first.app, *command)) {
-    const CLI::Option* option = command->get_option_no_throw(setting.option);
-    if (option != nullptr && option->count() > 0) {
-      continue;
+  try {
+    for (const ConfigSetting& setting : load_config(file, first.app, *command)) {
+      const CLI::Option* option = command->get_option_no_throw(setting.option);
+      if (option != nullptr && option->count() > 0) {
+        continue;
+      }
+      check_setting(head, setting, file);
+      if (setting.positional) {
+        positional_values[setting.option] = setting.arguments;
+      } else {
+        options.insert(options.end(), setting.arguments.begin(), setting.arguments.end());
+      }
     }
-    check_setting(head, setting, file);
-    if (setting.positional) {
-      positional_values[setting.option] = setting.arguments;
-    } else {
-      options.insert(options.end(), setting.arguments.begin(), setting.arguments.end());
-    }
+  } catch (const UsageError& e) {
+    throw UsageError(command_message(command_path_name(path), e.what())); // "scan: FILE:LINE: ..."
   }
   std::vector<std::string> positionals; // in the order the subcommand takes them (diff: old, new)
   for (const CLI::Option* option : command->get_options([](const CLI::Option* o) { return o->get_positional(); })) {
@@ -178,8 +230,12 @@ int run_cli(int argc, char** argv)
   try {
     parse(command_line, args);
   } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);
-    return status == 0 ? k_exit_ok : k_exit_usage;
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e); // --help or --version: on stdout
+      return k_exit_ok;
+    }
+    print_error(parse_error_message(app, e));
+    return k_exit_usage;
   }
   command_line.scan_options.command_line.assign(argv, argv + argc);
   if (app.got_subcommand("scan")) {

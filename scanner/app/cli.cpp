@@ -127,6 +127,20 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& erro
   return command_message(name, what + " (see fleetcert " + (name.empty() ? "" : name + " ") + "--help)");
 }
 
+// The subcommand `args` name ("scan", "export devices"), as far as they parse; "" for none.
+std::string command_named(const std::vector<std::string>& args)
+{
+  CommandLine trial;
+  try {
+    parse(trial, args);
+  } catch (const CLI::ParseError&) {
+    // the subcommands met before the error are known
+  }
+  std::vector<std::string> path;
+  command_run(trial.app, path);
+  return command_path_name(path);
+}
+
 // Checks one setting's values the way the command line would (conversion, range, allowed values) by
 // parsing it alone; throws UsageError naming the file, line and key.
 void check_setting(const std::vector<std::string>& head, const ConfigSetting& setting, const std::string& path)
@@ -171,21 +185,17 @@ std::vector<std::string> apply_config(const std::vector<std::string>& args)
   // The command line wins: a setting is used only for an option (or positional) it does not give.
   std::vector<std::string> options;
   std::map<std::string, std::vector<std::string>> positional_values;
-  try {
-    for (const ConfigSetting& setting : load_config(file, first.app, *command)) {
-      const CLI::Option* option = command->get_option_no_throw(setting.option);
-      if (option != nullptr && option->count() > 0) {
-        continue;
-      }
-      check_setting(head, setting, file);
-      if (setting.positional) {
-        positional_values[setting.option] = setting.arguments;
-      } else {
-        options.insert(options.end(), setting.arguments.begin(), setting.arguments.end());
-      }
+  for (const ConfigSetting& setting : load_config(file, first.app, *command)) {
+    const CLI::Option* option = command->get_option_no_throw(setting.option);
+    if (option != nullptr && option->count() > 0) {
+      continue;
     }
-  } catch (const UsageError& e) {
-    throw UsageError(command_message(command_path_name(path), e.what())); // "scan: FILE:LINE: ..."
+    check_setting(head, setting, file);
+    if (setting.positional) {
+      positional_values[setting.option] = setting.arguments;
+    } else {
+      options.insert(options.end(), setting.arguments.begin(), setting.arguments.end());
+    }
   }
   std::vector<std::string> positionals; // in the order the subcommand takes them (diff: old, new)
   for (const CLI::Option* option : command->get_options([](const CLI::Option* o) { return o->get_positional(); })) {
@@ -222,7 +232,7 @@ int run_cli(int argc, char** argv)
     reject_repeated_options(typed.app, std::vector<std::string>(argv, argv + argc));
     args = apply_config(std::vector<std::string>(argv, argv + argc));
   } catch (const UsageError& e) {
-    print_error(e.what());
+    print_error(command_message(command_named(std::vector<std::string>(argv, argv + argc)), e.what()));
     return k_exit_usage;
   }
   CommandLine command_line;

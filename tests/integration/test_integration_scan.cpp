@@ -338,7 +338,7 @@ TEST_SUITE("integration.scan")
     write_file(dir.file("site.toml"), "targets = [\"127.92.0.1\"]\nper-device = 0\n");
     r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml")}, std::chrono::seconds(10));
     CHECK(r.status == 2);
-    CHECK(r.err.rfind("fleetcert: " + dir.file("site.toml") + ":2: key 'per-device': --per-device: Value 0 not in "
+    CHECK(r.err.rfind("fleetcert: scan: " + dir.file("site.toml") + ":2: key 'per-device': --per-device: Value 0 not in "
                       "range 1 to 65536",
                       0)
           == 0);

@@ -261,7 +261,7 @@ TEST_SUITE("integration.workflows")
 
     auto strict = run({"--dhcp-leases", dir.file("bad.leases")});
     CHECK(strict.status == 2);
-    CHECK(strict.err == "fleetcert: " + dir.file("bad.leases") + ":2: missing ';' at the end of the line\n");
+    CHECK(strict.err == "fleetcert: scan: " + dir.file("bad.leases") + ":2: missing ';' at the end of the line\n");
     CHECK_FALSE(std::filesystem::exists(dir.file("out.json")));
 
     auto lenient = run({"--dhcp-leases", dir.file("bad.leases"), "--lenient"});
@@ -279,7 +279,7 @@ TEST_SUITE("integration.workflows")
     CHECK(alone.err.find("need --dhcp-leases") != std::string::npos);
     auto missing = run({"--dhcp-leases", dir.file("none.leases")});
     CHECK(missing.status == 2);
-    CHECK(missing.err == "fleetcert: cannot read DHCP leases '" + dir.file("none.leases") +
+    CHECK(missing.err == "fleetcert: scan: cannot read DHCP leases '" + dir.file("none.leases") +
                              "': No such file or directory\n");
     auto unknown = run({"--dhcp-leases", dir.file("bad.leases"), "--dhcp-format", "kea"});
     CHECK(unknown.status == 2);

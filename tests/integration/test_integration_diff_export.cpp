@@ -518,7 +518,7 @@ TEST_SUITE("integration.diff_export")
       const auto too = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", dir.file("b2"),
                                       "--batch-size", size});
       CHECK(too.status == 2);
-      CHECK(too.err.rfind("--batch-size: Value " + std::string(size) + " not in range 1 to 1000", 0) == 0);
+      CHECK(too.err.rfind("fleetcert: export grandstream-update: --batch-size: Value " + std::string(size) + " not in range 1 to 1000", 0) == 0);
       CHECK_FALSE(std::filesystem::exists(dir.file("b2")));
     }
     CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl")}).status == 2); // --out is required

@@ -92,7 +92,7 @@ TEST_SUITE("integration.messages")
   TEST_CASE("an error of a subcommand names it, a config file's too")
   {
     TempDir dir;
-    check_usage_error(run({"scan", "--ports", "0", "127.0.0.1"}), "fleetcert: scan: invalid --ports: port 0 is out of range (1-65535)");
+    check_usage_error(run({"scan", "--ports", "0", "127.0.0.1"}), "fleetcert: scan: invalid --ports: invalid port '0' (ports are 1-65535)");
     write_file(dir.file("bad.toml"), "timeout = \"soon\"\n");
     check_usage_error_start(run({"scan", "--config", dir.file("bad.toml"), "127.0.0.1"}),
                             "fleetcert: scan: " + dir.file("bad.toml") + ":1: key 'timeout': ");
@@ -150,7 +150,7 @@ TEST_SUITE("integration.messages")
   {
     TempDir dir;
     write_file(dir.file("cut.json"), "{\"schema\": \"fleetcert-scan/1\", \"records\": [");
-    const std::string cut = dir.file("cut.json") + ": not a fleetcert report: parse error at byte 42 (line 1, column 42): "
+    const std::string cut = dir.file("cut.json") + ": not a fleetcert report: parse error at byte 44 (line 1, column 44): "
                                                   "syntax error while parsing value - unexpected end of input";
     check_usage_error_start(run({"diff", dir.file("cut.json"), dir.file("cut.json")}), "fleetcert: diff: " + cut);
     check_usage_error_start(run({"check", "--fail-on", "expired", dir.file("cut.json")}), "fleetcert: check: " + cut);

@@ -165,7 +165,7 @@ TEST_SUITE("scanner.inventory")
     CHECK(read_error("hostname,Host Name\n") == "inv.csv:1: header: duplicate column 'Host Name' (also 'hostname')");
   }
 
-  TEST_CASE("a ';' or TAB separated inventory, with a byte order mark")
+  TEST_CASE("a semicolon or TAB separated inventory, with a byte order mark")
   {
     const Inventory semicolons = read_ok("\xEF\xBB\xBFMAC-Adresse;IP Address;Host Name;Standort\n"
                                          "00:0b:82:75:13:27;127.77.0.12;gs-12;Berlin, Haus 2\n");

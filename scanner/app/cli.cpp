@@ -11,6 +11,7 @@
 #include "scanner/app/issuers_command.hpp"
 #include "scanner/app/readiness_command.hpp"
 #include "scanner/app/scan_command.hpp"
+#include "scanner/util/text.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -107,8 +108,9 @@ std::string command_path_name(const std::vector<std::string>& path)
 }
 
 // CLI11's message for bad usage in the form of every other message (print_error adds "fleetcert: "):
-// "scan: <CLI11's text> (see fleetcert scan --help)"; a missing subcommand lists the subcommands.
-std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error)
+// "scan: <CLI11's text> (see fleetcert scan --help)"; a missing or unknown subcommand lists the
+// subcommands. `args` is the command line parsed.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error, const std::vector<std::string>& args)
 {
   std::vector<std::string> path;
   const CLI::App* command = command_run(app, path);
@@ -123,6 +125,12 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& erro
       names += (names.empty() ? "" : ", ") + sub->get_name();
     }
     what += ": " + names;
+    // fleetcert itself takes no positional: the first one is a subcommand it does not know.
+    const auto unknown = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
+                                      [](const std::string& arg) { return !arg.starts_with("-"); });
+    if (command == nullptr && unknown != args.end()) {
+      what = "unknown subcommand " + quote_for_message(*unknown) + "; the subcommands are " + names;
+    }
   }
   return command_message(name, what + " (see fleetcert " + (name.empty() ? "" : name + " ") + "--help)");
 }
@@ -244,7 +252,7 @@ int run_cli(int argc, char** argv)
       app.exit(e); // --help or --version: on stdout
       return k_exit_ok;
     }
-    print_error(parse_error_message(app, e));
+    print_error(parse_error_message(app, e, args));
     return k_exit_usage;
   }
   command_line.scan_options.command_line.assign(argv, argv + argc);

@@ -58,8 +58,13 @@ TEST_SUITE("integration.messages")
                       "fleetcert: scan: the following argument was not expected: --bogus (see fleetcert scan --help)");
     check_usage_error_start(run({"scan", "127.0.0.1", "--timeout"}), "fleetcert: scan: --timeout: ");
     check_usage_error(run({"diff", "a.json"}), "fleetcert: diff: new is required (see fleetcert diff --help)");
-    check_usage_error_start(run({"export", "devices", "--bogus"}), "fleetcert: export devices: the following argument");
-    check_usage_error(run({"bogus"}), "fleetcert: the following argument was not expected: bogus (see fleetcert --help)");
+    check_usage_error(run({"export", "devices", "r.json", "--bogus"}),
+                      "fleetcert: export devices: the following argument was not expected: --bogus (see fleetcert "
+                      "export devices --help)");
+    check_usage_error(run({"export", "devices"}), "fleetcert: export devices: report is required (see fleetcert export "
+                                                  "devices --help)");
+    check_usage_error(run({"scna", "127.0.0.1"}), "fleetcert: unknown subcommand 'scna'; the subcommands are scan, diff, "
+                                                  "export, readiness, issuers, check (see fleetcert --help)");
   }
 
   TEST_CASE("--help stays on stdout with exit 0")

@@ -309,7 +309,7 @@ TEST_SUITE("integration.diff_export")
     const auto unknown = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--ignore", "expired,no-such-code"});
     CHECK(unknown.status == 2);
     CHECK(unknown.out.empty());
-    CHECK(unknown.err.rfind("--ignore: no-such-code not in {", 0) == 0);
+    CHECK(unknown.err.rfind("fleetcert: diff: --ignore: no-such-code not in {", 0) == 0);
     CHECK(unknown.err.find("sha1-rejected") != std::string::npos); // the codes are listed
     CHECK(run_fleetcert({"diff", dir.file("old.json")}).status == 2);
   }

@@ -119,6 +119,11 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& erro
   if (what.size() > 1 && what[0] >= 'A' && what[0] <= 'Z' && !(what[1] >= 'A' && what[1] <= 'Z')) {
     what[0] = static_cast<char>(what[0] - 'A' + 'a'); // a CLI11 sentence inside ours
   }
+  // "--timeout: 1 required FLOAT:FLOAT in [0.001 - 86400] missing": an option given last, without its value.
+  const std::size_t required_at = what.find(": 1 required ");
+  if (error.get_name() == "ArgumentMismatch" && required_at != std::string::npos && what.ends_with(" missing")) {
+    what = what.substr(0, required_at) + " needs a value";
+  }
   if (error.get_name() == "RequiredError" && what == "a subcommand is required") {
     std::string names;
     for (const CLI::App* sub : (command != nullptr ? *command : app).get_subcommands([](const CLI::App*) { return true; })) {

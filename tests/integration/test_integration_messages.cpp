@@ -56,7 +56,10 @@ TEST_SUITE("integration.messages")
                       "scan --help)");
     check_usage_error(run({"scan", "--bogus", "127.0.0.1"}),
                       "fleetcert: scan: the following argument was not expected: --bogus (see fleetcert scan --help)");
-    check_usage_error_start(run({"scan", "127.0.0.1", "--timeout"}), "fleetcert: scan: --timeout: ");
+    check_usage_error(run({"scan", "127.0.0.1", "--timeout"}),
+                      "fleetcert: scan: --timeout needs a value (see fleetcert scan --help)");
+    check_usage_error(run({"diff", "a.json", "b.json", "--json"}),
+                      "fleetcert: diff: --json needs a value (see fleetcert diff --help)");
     check_usage_error(run({"diff", "a.json"}), "fleetcert: diff: new is required (see fleetcert diff --help)");
     check_usage_error(run({"export", "devices", "r.json", "--bogus"}),
                       "fleetcert: export devices: the following argument was not expected: --bogus (see fleetcert "

@@ -4,6 +4,7 @@
 
 #include "reports/encoding/audit_settings_json.hpp"
 
+#include "scanner/util/input_file.hpp"
 #include "scanner/util/ip_address.hpp"
 #include "scanner/util/text.hpp"
 
@@ -19,6 +20,7 @@ namespace fleetcert {
 namespace {
 
 using json = nlohmann::json;
+constexpr std::string_view k_scan_schema = "fleetcert-scan/1"; // what a JSON scan report says it is
 
 // Thrown while converting a record; caught by load_scan_report and turned into an Error.
 struct BadRecord : std::runtime_error
@@ -385,6 +387,47 @@ void recompute_fleet(ScanReport& report)
   report.fleet_from_document = false;
 }
 
+// "parse error at byte N (line L, column C): <what the parser expected>" for nlohmann's parse error.
+std::string parse_error_text(const json::parse_error& e)
+{
+  std::string text = "parse error at byte " + std::to_string(e.byte);
+  const std::string what = e.what();
+  const std::string at = "parse error at ";
+  const std::size_t start = what.find(at);
+  const std::size_t colon = start == std::string::npos ? std::string::npos : what.find(": ", start);
+  if (colon != std::string::npos) {
+    text += " (" + what.substr(start + at.size(), colon - start - at.size()) + "): " + what.substr(colon + 2);
+  }
+  return text;
+}
+
+// Why a parsed JSON document is not a scan report, or "" when its "schema" says it is one.
+std::string schema_problem(const json& document)
+{
+  const std::string expected = "a scan report has \"schema\": \"" + std::string(k_scan_schema) + "\"";
+  if (!document.is_object()) {
+    return std::string("the JSON is ") + (document.is_array() ? "an array" : "not an object") + "; " + expected;
+  }
+  const auto schema = document.find("schema");
+  if (schema == document.end()) {
+    return "no \"schema\" (" + expected + ")";
+  }
+  if (!schema->is_string()) {
+    return "\"schema\" is not a string (" + expected + ")";
+  }
+  const std::string value = schema->get<std::string>();
+  if (value == k_scan_schema) {
+    return "";
+  }
+  std::string written_by;
+  for (const char* command : {"diff", "readiness", "issuers"}) {
+    if (value == std::string("fleetcert-") + command + "/1") {
+      written_by = std::string(" (written by fleetcert ") + command + ")";
+    }
+  }
+  return "\"schema\" is " + quote_for_message(value) + written_by + "; " + expected;
+}
+
 Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
 {
   std::string top_key;
@@ -435,11 +478,13 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
   json document;
   try {
     document = json::parse(in, callback);
+  } catch (const json::parse_error& e) {
+    return Error{report.path + ": not a fleetcert report: " + parse_error_text(e)};
   } catch (const json::exception& e) {
-    return Error{report.path + ": not valid JSON: " + e.what()};
+    return Error{report.path + ": not a fleetcert report: " + e.what()};
   }
-  if (!document.is_object() || document.value("schema", "") != "fleetcert-scan/1") {
-    return Error{report.path + ": not a fleetcert scan report (no \"schema\": \"fleetcert-scan/1\")"};
+  if (const std::string problem = schema_problem(document); !problem.empty()) {
+    return Error{report.path + ": not a fleetcert report: " + problem};
   }
   if (!record_error.empty()) {
     return Error{report.path + ": " + record_error};
@@ -490,6 +535,9 @@ Result<ScanReport> load_lines(std::ifstream& in, ScanReport report)
       std::vector<std::string> unknown;
       report.endpoints.push_back(endpoint_from_json(json::parse(line), unknown));
       unknown_words.add("line " + std::to_string(number), unknown);
+    } catch (const json::parse_error& e) {
+      return Error{report.path + ":" + std::to_string(number) + ": not a fleetcert report line: "
+                   + parse_error_text(e)};
     } catch (const std::exception& e) {
       return Error{report.path + ":" + std::to_string(number) + ": " + e.what()};
     }
@@ -630,12 +678,18 @@ std::string ScanReport::fleet_source() const
 
 Result<ScanReport> load_scan_report(const std::string& path)
 {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{"cannot read report '" + path + "'"};
+  std::ifstream in;
+  if (const std::string problem = open_input_file(in, path); !problem.empty()) {
+    return Error{"cannot read report " + quote_for_message(path) + ": " + problem};
   }
   ScanReport report;
   report.path = path;
+  if (in.peek() == std::ifstream::traits_type::eof()) {
+    if (in.bad()) {
+      return Error{"cannot read report " + quote_for_message(path)};
+    }
+    return Error{path + ": not a fleetcert report: the file is empty"};
+  }
   // A JSON document starts with '{' and its first line is not a whole record; JSONL lines are.
   std::string first_line;
   std::getline(in, first_line);

@@ -130,7 +130,8 @@ struct ScanReport
 inline constexpr std::size_t k_report_warnings = 20;
 
 // Reads `path` (JSON document or JSONL, told apart by content). Errors name the file and, for
-// JSONL, the line: "scan.jsonl:12: not a fleetcert record".
+// JSONL, the line: "scan.jsonl:12: not a fleetcert record"; a file that is no JSON scan report says
+// "not a fleetcert report:" and why (the parse error and its byte, the "schema" it has instead).
 Result<ScanReport> load_scan_report(const std::string& path);
 
 } // namespace fleetcert

@@ -11,6 +11,7 @@
 #include "scanner/app/issuers_command.hpp"
 #include "scanner/app/readiness_command.hpp"
 #include "scanner/app/scan_command.hpp"
+#include "scanner/util/text.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -24,12 +25,28 @@
 namespace fleetcert {
 namespace {
 
+// -V and --version print this line on stdout, after any subcommand too (`fleetcert scan --version`).
+constexpr const char* k_version_flag = "-V,--version";
+std::string version_line()
+{
+  return std::string("fleetcert ") + FLEETCERT_VERSION;
+}
+
+// The version flag on every subcommand below `command`, at any depth.
+void add_version_flags(CLI::App& command)
+{
+  for (CLI::App* sub : command.get_subcommands(std::function<bool(CLI::App*)>{})) {
+    sub->set_version_flag(k_version_flag, version_line());
+    add_version_flags(*sub);
+  }
+}
+
 // Every subcommand set up on one CLI11 app, with the options they fill.
 struct CommandLine
 {
   CommandLine()
   {
-    app.set_version_flag("--version", std::string("fleetcert ") + FLEETCERT_VERSION);
+    app.set_version_flag(k_version_flag, version_line());
     app.require_subcommand(1);
     setup_scan(app, scan_options);
     setup_diff(app, diff_options);
@@ -44,6 +61,7 @@ struct CommandLine
     for (CLI::App* kind : app.get_subcommand("export")->get_subcommands(std::function<bool(CLI::App*)>{})) {
       add_config_option(kind);
     }
+    add_version_flags(app);
   }
   CommandLine(const CommandLine&) = delete;
   CommandLine& operator=(const CommandLine&) = delete;
@@ -77,6 +95,63 @@ const CLI::App* command_run(const CLI::App& app, std::vector<std::string>& path)
     command = current;
   }
   return command;
+}
+
+// "export devices" for the path command_run gives.
+std::string command_path_name(const std::vector<std::string>& path)
+{
+  std::string name;
+  for (const std::string& each : path) {
+    name += (name.empty() ? "" : " ") + each;
+  }
+  return name;
+}
+
+// CLI11's message for bad usage in the form of every other message (print_error adds "fleetcert: "):
+// "scan: <CLI11's text> (see fleetcert scan --help)"; a missing or unknown subcommand lists the
+// subcommands. `args` is the command line parsed.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error, const std::vector<std::string>& args)
+{
+  std::vector<std::string> path;
+  const CLI::App* command = command_run(app, path);
+  const std::string name = command_path_name(path);
+  std::string what = error.what();
+  if (what.size() > 1 && what[0] >= 'A' && what[0] <= 'Z' && !(what[1] >= 'A' && what[1] <= 'Z')) {
+    what[0] = static_cast<char>(what[0] - 'A' + 'a'); // a CLI11 sentence inside ours
+  }
+  // "--timeout: 1 required FLOAT:FLOAT in [0.001 - 86400] missing": an option given last, without its value.
+  const std::size_t required_at = what.find(": 1 required ");
+  if (error.get_name() == "ArgumentMismatch" && required_at != std::string::npos && what.ends_with(" missing")) {
+    what = what.substr(0, required_at) + " needs a value";
+  }
+  if (error.get_name() == "RequiredError" && what == "a subcommand is required") {
+    std::string names;
+    for (const CLI::App* sub : (command != nullptr ? *command : app).get_subcommands([](const CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    what += ": " + names;
+    // fleetcert itself takes no positional: the first one is a subcommand it does not know.
+    const auto unknown = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
+                                      [](const std::string& arg) { return !arg.starts_with("-"); });
+    if (command == nullptr && unknown != args.end()) {
+      what = "unknown subcommand " + quote_for_message(*unknown) + "; the subcommands are " + names;
+    }
+  }
+  return command_message(name, what + " (see fleetcert " + (name.empty() ? "" : name + " ") + "--help)");
+}
+
+// The subcommand `args` name ("scan", "export devices"), as far as they parse; "" for none.
+std::string command_named(const std::vector<std::string>& args)
+{
+  CommandLine trial;
+  try {
+    parse(trial, args);
+  } catch (const CLI::ParseError&) {
+    // the subcommands met before the error are known
+  }
+  std::vector<std::string> path;
+  command_run(trial.app, path);
+  return command_path_name(path);
 }
 
 // Checks one setting's values the way the command line would (conversion, range, allowed values) by
@@ -170,7 +245,7 @@ int run_cli(int argc, char** argv)
     reject_repeated_options(typed.app, std::vector<std::string>(argv, argv + argc));
     args = apply_config(std::vector<std::string>(argv, argv + argc));
   } catch (const UsageError& e) {
-    print_error(e.what());
+    print_error(command_message(command_named(std::vector<std::string>(argv, argv + argc)), e.what()));
     return k_exit_usage;
   }
   CommandLine command_line;
@@ -178,8 +253,12 @@ int run_cli(int argc, char** argv)
   try {
     parse(command_line, args);
   } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);
-    return status == 0 ? k_exit_ok : k_exit_usage;
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e); // --help or --version: on stdout
+      return k_exit_ok;
+    }
+    print_error(parse_error_message(app, e, args));
+    return k_exit_usage;
   }
   command_line.scan_options.command_line.assign(argv, argv + argc);
   if (app.got_subcommand("scan")) {

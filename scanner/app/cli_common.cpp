@@ -1,6 +1,7 @@
 #include "scanner/app/cli_common.hpp"
 
 #include "reports/encoding/text_safety.hpp"
+#include "scanner/util/input_file.hpp"
 #include "scanner/util/text.hpp"
 
 #include <cerrno>
@@ -23,6 +24,14 @@ namespace fleetcert {
 void print_error(const std::string& message)
 {
   std::fprintf(stderr, "fleetcert: %s\n", terminal_safe(message).c_str());
+}
+
+std::string command_message(const std::string& command, const std::string& message)
+{
+  if (command.empty() || message.starts_with(command + ":") || message.starts_with(command + " ")) {
+    return message;
+  }
+  return command + ": " + message;
 }
 
 void print_warnings(const std::string& source, const std::vector<std::string>& warnings)
@@ -102,7 +111,7 @@ void ignore_broken_pipes()
   }
 }
 
-int finish_standard_output(int status)
+int finish_standard_output(int status, const std::string& command)
 {
   std::cout.flush();
   errno = 0;
@@ -119,7 +128,7 @@ int finish_standard_output(int status)
   std::clearerr(stdout);
   g_stdout_errno = 0;
   if (status != k_exit_runtime) {
-    std::fprintf(stderr, "fleetcert: cannot write to standard output: %s\n", std::strerror(error));
+    print_error(command_message(command, std::string("cannot write to standard output: ") + std::strerror(error)));
   }
   return status > k_exit_runtime ? status : k_exit_runtime;
 }
@@ -290,9 +299,10 @@ ScanVerdict report_verdict(const ScanReport& report, const FailOnPolicy& fail_on
 
 std::string read_text_file(const std::string& path, const char* what)
 {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError(std::string("cannot read ") + what + " '" + path + "'");
+  std::ifstream in;
+  const std::string problem = open_input_file(in, path);
+  if (!problem.empty()) {
+    throw UsageError(std::string("cannot read ") + what + " " + quote_for_message(path) + ": " + problem);
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -31,6 +31,11 @@ struct UsageError : std::runtime_error
 // "fleetcert: <message>" on stderr, escaped for a terminal (messages quote files and reports).
 void print_error(const std::string& message);
 
+// An error message of a subcommand in its one form, "<command>: <message>" ("scan: invalid --ports:
+// ..."); `message` alone when it names the command already ("scan: ...", "export devices: ...") or
+// `command` is empty. print_error adds the "fleetcert: " before it.
+std::string command_message(const std::string& command, const std::string& message);
+
 // "fleetcert: warning: <source>: <warning>" on stderr for each warning (print_error's escaping).
 void print_warnings(const std::string& source, const std::vector<std::string>& warnings);
 
@@ -74,7 +79,8 @@ int verdict_exit_status(const ScanVerdict& verdict);
 ScanVerdict report_verdict(const ScanReport& report, const FailOnPolicy& fail_on,
                            const std::optional<MinAnswering>& min_answering);
 
-// The whole file; throws UsageError("cannot read <what> '<path>'").
+// The whole file; throws UsageError("cannot read <what> '<path>': <reason>"), the reason as
+// open_input_file gives it ("No such file or directory", "Is a directory").
 std::string read_text_file(const std::string& path, const char* what);
 
 // Makes a write to standard output that fails (a full disk, a closed pipe: SIGPIPE is ignored, so
@@ -82,14 +88,14 @@ std::string read_text_file(const std::string& path, const char* what);
 // their errno for finish_standard_output.
 void ignore_broken_pipes();
 
-// Flushes standard output; when it or an earlier write to it failed, prints "cannot write to
-// standard output: <errno text>" (unless `status` is already k_exit_runtime, whose message said
-// so) and returns k_exit_runtime, or `status` when higher (a signal's). Otherwise returns `status`.
-int finish_standard_output(int status);
+// Flushes standard output; when it or an earlier write to it failed, prints "<command>: cannot
+// write to standard output: <errno text>" (unless `status` is already k_exit_runtime, whose message
+// said so) and returns k_exit_runtime, or `status` when higher (a signal's). Otherwise returns `status`.
+int finish_standard_output(int status, const std::string& command = {});
 
-// Runs `body` (which returns an exit status): UsageError prints its message and gives 2, any other
-// exception prints "<command> failed: ..." and gives 3; then a failed standard output gives 3
-// (finish_standard_output).
+// Runs `body` (which returns an exit status): UsageError prints "<command>: <message>"
+// (command_message) and gives 2, any other exception prints "<command> failed: ..." and gives 3;
+// then a failed standard output gives 3 (finish_standard_output).
 template <typename Body> int run_guarded(const char* command, Body&& body)
 {
   ignore_broken_pipes();
@@ -97,13 +103,13 @@ template <typename Body> int run_guarded(const char* command, Body&& body)
   try {
     status = body();
   } catch (const UsageError& e) {
-    print_error(e.what());
+    print_error(command_message(command, e.what()));
     status = k_exit_usage;
   } catch (const std::exception& e) {
     print_error(std::string(command) + " failed: " + e.what());
     status = k_exit_runtime;
   }
-  return finish_standard_output(status);
+  return finish_standard_output(status, command);
 }
 
 } // namespace fleetcert

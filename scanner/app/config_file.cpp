@@ -5,6 +5,7 @@
 #include "scanner/app/config_file.hpp"
 
 #include "scanner/app/cli_common.hpp"
+#include "scanner/util/input_file.hpp"
 
 #include <toml++/toml.h>
 
@@ -276,13 +277,9 @@ ConfigSetting setting_for(const CLI::Option& option, const toml::node& node, con
 // The whole file; throws UsageError naming it and the reason.
 std::string read_config(const std::string& path)
 {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw UsageError("cannot read --config '" + path + "': it is a directory");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError("cannot read --config '" + path + "': " + std::strerror(errno));
+  std::ifstream in;
+  if (const std::string problem = open_input_file(in, path); !problem.empty()) {
+    throw UsageError("cannot read --config '" + path + "': " + problem);
   }
   std::ostringstream text;
   text << in.rdbuf();

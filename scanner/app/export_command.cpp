@@ -195,7 +195,8 @@ void setup_export(CLI::App& app, ExportOptions& options)
 
 int run_export(const ExportOptions& options)
 {
-  return run_guarded("export", [&options] {
+  const std::string command = options.kind.empty() ? std::string("export") : "export " + options.kind;
+  return run_guarded(command.c_str(), [&options] {
     if (options.kind == "grandstream-update") {
       return export_grandstream_update(options);
     }

@@ -1,5 +1,6 @@
 #include "scanner/app/resume.hpp"
 
+#include "scanner/util/input_file.hpp"
 #include "scanner/util/ip_address.hpp"
 
 #include <nlohmann/json.hpp>
@@ -28,9 +29,9 @@ Result<ResumeState> load_resume_state(const std::string& path)
   if (!std::filesystem::exists(path, ec)) {
     return state;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{"cannot read --resume file '" + path + "': " + std::strerror(errno)};
+  std::ifstream in;
+  if (const std::string problem = open_input_file(in, path); !problem.empty()) {
+    return Error{"cannot read --resume file '" + path + "': " + problem};
   }
   std::string line;
   std::size_t line_number = 0;

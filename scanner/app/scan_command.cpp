@@ -21,6 +21,8 @@
 #include "scanner/targets/ports.hpp"
 #include "scanner/targets/targets.hpp"
 #include "scanner/util/digest.hpp"
+#include "scanner/util/input_file.hpp"
+#include "scanner/util/ip_address.hpp"
 #include "scanner/util/text.hpp"
 
 #include <csignal>
@@ -49,6 +51,7 @@ using Clock = std::chrono::steady_clock;
 // Sweeps larger than this many addresses need --allow-large: a typo in a CIDR prefix must not
 // turn an audit of a phone VLAN into a scan of a whole network.
 constexpr std::uint64_t k_large_sweep = 65536;
+constexpr unsigned k_max_threads = 1024; // --threads: more network threads than this is a typo, not a plan
 
 
 std::atomic<bool> g_stop{false};
@@ -109,9 +112,12 @@ std::optional<std::string> finish_sinks(const std::vector<std::unique_ptr<Record
   return error;
 }
 
-void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std::vector<std::string>& files,
-               bool exclude, const char* what)
+// Adds (or excludes) the targets given as arguments and in files; returns the files that held no
+// target (only comments or blank lines).
+std::vector<std::string> add_specs(TargetSet& set, const std::vector<std::string>& specs,
+                                   const std::vector<std::string>& files, bool exclude, const char* what)
 {
+  std::vector<std::string> empty_files;
   auto add = [&](const TargetSpec& spec) { exclude ? set.exclude(spec) : set.add(spec); };
   for (const auto& text : specs) {
     auto spec = parse_target_spec(text);
@@ -124,9 +130,10 @@ void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std:
     std::ifstream file;
     std::istream* in = &std::cin;
     if (path != "-") {
-      file.open(path);
-      if (!file) {
-        throw UsageError(std::string("cannot read ") + what + " file '" + path + "'");
+      const std::string problem = open_input_file(file, path);
+      if (!problem.empty()) {
+        throw UsageError(std::string("cannot read ") + (exclude ? "exclude" : "targets") + " file "
+                         + quote_for_message(path) + ": " + problem);
       }
       in = &file;
     }
@@ -134,10 +141,14 @@ void add_specs(TargetSet& set, const std::vector<std::string>& specs, const std:
     if (!read) {
       throw UsageError(read.error());
     }
+    if (read->empty()) {
+      empty_files.push_back(path == "-" ? "standard input" : quote_for_message(path));
+    }
     for (const auto& spec : *read) {
       add(spec);
     }
   }
+  return empty_files;
 }
 
 // Everything the vendor-aware audit needs, loaded before the first connection.
@@ -286,6 +297,43 @@ std::chrono::milliseconds to_milliseconds(double seconds)
   return std::chrono::round<std::chrono::milliseconds>(std::chrono::duration<double>(seconds));
 }
 
+// --sni as sent: a DNS host name (RFC 6066 allows no address and no trailing dot), lower-cased;
+// "" for none. Throws UsageError for an address or anything else that is not a host name.
+std::string checked_sni(const std::string& text)
+{
+  if (text.empty()) {
+    return text;
+  }
+  if (parse_address(text)) {
+    throw UsageError("invalid --sni " + quote_for_message(text)
+                     + ": an IP address is not a server name (RFC 6066: SNI names a DNS host); leave --sni out, "
+                       "an address is sent no SNI");
+  }
+  auto spec = parse_target_spec(text);
+  if (!spec) {
+    throw UsageError("invalid --sni: " + spec.error());
+  }
+  if (spec->hostname.empty()) {
+    throw UsageError("invalid --sni " + quote_for_message(text) + ": not a host name");
+  }
+  return spec->hostname;
+}
+
+// --connect-timeout inside --timeout: the endpoint's deadline would cut a longer connect short.
+void check_timeouts(double timeout_s, double connect_timeout_s)
+{
+  if (connect_timeout_s > timeout_s) {
+    const auto seconds = [](double value) {
+      std::ostringstream text;
+      text << value;
+      return text.str();
+    };
+    throw UsageError("--connect-timeout " + seconds(connect_timeout_s) + " is longer than --timeout "
+                     + seconds(timeout_s) + " (seconds for the whole endpoint, the connect included); give a "
+                       "shorter --connect-timeout or a longer --timeout");
+  }
+}
+
 std::uint64_t random_seed()
 {
   std::random_device device;
@@ -402,15 +450,24 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   // Outputs, then inputs: everything is checked before the first connection.
   check_scan_outputs(options);
   TargetSet targets;
-  add_specs(targets, options.targets, options.targets_files, false, "target");
+  const std::vector<std::string> empty_files =
+      add_specs(targets, options.targets, options.targets_files, false, "target");
   AuditInputs audit;
   load_audit_inputs(options, audit, targets);
+  const bool any_target = targets.size() > 0;
   add_specs(targets, options.excludes, options.exclude_files, true, "exclude");
+  if (!any_target && !empty_files.empty()) {
+    throw UsageError("no targets in " + empty_files.front() + " (only comments or blank lines)");
+  }
+  for (const std::string& file : empty_files) {
+    print_error("warning: --targets-file " + file + ": no targets in it");
+  }
   if (targets.size() == 0) {
     throw UsageError(options.targets.empty() && options.targets_files.empty() && options.inventory_path.empty()
                              && options.dhcp_leases.empty()
                          ? "no targets: give addresses, CIDR blocks, ranges or names, or --targets-file"
-                         : "no targets left to scan after exclusions");
+                     : any_target ? "no targets left to scan after exclusions"
+                                  : "no targets: the inventory and DHCP leases name no device");
   }
   if (targets.size() > k_large_sweep && !options.allow_large) {
     throw UsageError("the targets cover " + std::to_string(static_cast<unsigned long long>(targets.size()))
@@ -421,6 +478,8 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   if (!ports) {
     throw UsageError("invalid --ports: " + ports.error());
   }
+  check_timeouts(options.timeout_s, options.connect_timeout_s);
+  const std::string sni = checked_sni(options.sni);
   if (!options.seed.empty() && !options.shuffle) {
     throw UsageError("--seed only applies with --shuffle");
   }
@@ -434,7 +493,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   settings.threads = options.threads;
   settings.timeout = to_milliseconds(options.timeout_s);
   settings.connect_timeout = to_milliseconds(options.connect_timeout_s);
-  settings.sni = options.sni;
+  settings.sni = sni;
   settings.legacy_retry = !options.no_legacy_retry;
   settings.handshake_mode = options.full_handshake ? HandshakeMode::full : HandshakeMode::certificate_only;
   settings.per_device = options.per_device;
@@ -605,7 +664,9 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_option("-c,--concurrency", options.concurrency, "Endpoints in flight at once")
       ->check(CLI::Range(1U, 100000U))
       ->capture_default_str();
-  cmd->add_option("--threads", options.threads, "Network threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--threads", options.threads, "Network threads (0: one per core)")
+      ->check(CLI::Range(0U, k_max_threads))
+      ->capture_default_str();
   cmd->add_option("--per-device", options.per_device, "Connections in flight to one device at most")
       ->check(CLI::Range(1U, 65536U))
       ->capture_default_str();

@@ -10,8 +10,21 @@ namespace fleetcert {
 namespace {
 
 constexpr int k_eof = std::char_traits<char>::eof();
+constexpr std::size_t k_max_detect_bytes = 65536; // of the first line, read ahead to pick the delimiter
 
 } // namespace
+
+const char* delimiter_name(char delimiter)
+{
+  switch (delimiter) {
+  case ';':
+    return "semicolon";
+  case '\t':
+    return "tab";
+  default:
+    return "comma";
+  }
+}
 
 CsvReader::CsvReader(std::istream& in, std::string_view source_name, CsvOptions options,
                      std::size_t first_line)
@@ -21,12 +34,40 @@ CsvReader::CsvReader(std::istream& in, std::string_view source_name, CsvOptions 
 
 int CsvReader::peek() const
 {
+  if (m_ahead_taken < m_ahead.size()) {
+    return std::char_traits<char>::to_int_type(m_ahead[m_ahead_taken]);
+  }
   return m_buf ? m_buf->sgetc() : k_eof;
 }
 
 int CsvReader::take()
 {
+  if (m_ahead_taken < m_ahead.size()) {
+    return std::char_traits<char>::to_int_type(m_ahead[m_ahead_taken++]);
+  }
   return m_buf ? m_buf->sbumpc() : k_eof;
+}
+
+void CsvReader::detect_delimiter()
+{
+  for (int c = peek(); m_buf != nullptr && c != k_eof && c != '\r' && c != '\n' && m_ahead.size() < k_max_detect_bytes;
+       c = m_buf->sgetc()) {
+    m_ahead.push_back(static_cast<char>(m_buf->sbumpc()));
+  }
+  std::size_t commas = 0;
+  std::size_t semicolons = 0;
+  std::size_t tabs = 0;
+  bool quoted = false;
+  for (const char c : m_ahead) {
+    if (c == '"') {
+      quoted = !quoted; // a doubled quote toggles twice
+    } else if (!quoted) {
+      commas += c == ',' ? 1 : 0;
+      semicolons += c == ';' ? 1 : 0;
+      tabs += c == '\t' ? 1 : 0;
+    }
+  }
+  m_options.delimiter = semicolons > commas && semicolons >= tabs ? ';' : tabs > commas && tabs > semicolons ? '\t' : ',';
 }
 
 bool CsvReader::take_line_end()
@@ -82,6 +123,11 @@ Result<bool> CsvReader::next(CsvRecord& record)
     break;
   }
   record.line = m_line;
+  if (m_options.detect_delimiter) {
+    m_options.detect_delimiter = false;
+    detect_delimiter();
+  }
+  const int delimiter = std::char_traits<char>::to_int_type(m_options.delimiter);
 
   std::string field;
   const auto add = [&](int c) {
@@ -114,13 +160,13 @@ Result<bool> CsvReader::next(CsvRecord& record)
         add(c);
       }
       const int after = peek();
-      if (after != ',' && after != '\r' && after != '\n' && after != k_eof &&
+      if (after != delimiter && after != '\r' && after != '\n' && after != k_eof &&
           record.problem.empty()) {
         record.problem = "text after the closing quote in field " + std::to_string(record.field_count);
       }
     }
-    // Unquoted text (or what follows a closing quote): up to a comma or the end of the line.
-    for (int c = peek(); c != k_eof && c != ',' && c != '\r' && c != '\n'; c = peek()) {
+    // Unquoted text (or what follows a closing quote): up to a delimiter or the end of the line.
+    for (int c = peek(); c != k_eof && c != delimiter && c != '\r' && c != '\n'; c = peek()) {
       add(take());
     }
     if (record.field_count <= m_options.max_fields) {
@@ -128,7 +174,7 @@ Result<bool> CsvReader::next(CsvRecord& record)
     } else if (record.problem.empty()) {
       record.problem = "more than " + std::to_string(m_options.max_fields) + " fields";
     }
-    if (peek() == ',') {
+    if (peek() == delimiter) {
       take();
       continue;
     }

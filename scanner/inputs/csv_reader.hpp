@@ -1,6 +1,8 @@
 #pragma once
 // An RFC 4180 record reader for the inventory and the IEEE registry files: quoted fields with
-// commas, doubled quotes and line breaks; CRLF, LF or CR line ends; a UTF-8 BOM is skipped.
+// commas, doubled quotes and line breaks; CRLF, LF or CR line ends; a UTF-8 BOM is skipped. The
+// delimiter is ',' or, when asked, detected from the first record (';' or TAB as spreadsheets in
+// some locales write them).
 // Every field and every record has a cap, so hostile input cannot make it grow without bound.
 
 #include "scanner/model/result.hpp"
@@ -19,7 +21,13 @@ struct CsvOptions
   std::size_t max_field_bytes = 4096; // a longer field is cut here and reported in `problem`
   std::size_t max_fields = 1024;      // fields past this are counted, not stored
   bool comments = false;              // a line starting with '#' between records is skipped
+  char delimiter = ',';                // between fields (unless detected)
+  bool detect_delimiter = false;       // ',', ';' or TAB: whichever the first record's line has most
+                                       // of outside quotes (',' when none or tied)
 };
+
+// "comma", "semicolon", "tab": a delimiter named in a message.
+const char* delimiter_name(char delimiter);
 
 // One record as read: the fields, where it started, and what was wrong with it, if anything.
 struct CsvRecord
@@ -44,9 +52,14 @@ public:
   // The line the reader is on (1-based).
   std::size_t line() const { return m_line; }
 
+  // The delimiter in use (detected once the first record is read, when asked to).
+  char delimiter() const { return m_options.delimiter; }
+
 private:
   int peek() const;
   int take();
+  // Reads the rest of the current line ahead into m_ahead and picks the delimiter from it.
+  void detect_delimiter();
   // Consumes one line end (CRLF, LF or CR) if one is next; true if it did.
   bool take_line_end();
 
@@ -56,6 +69,8 @@ private:
   CsvOptions m_options;
   std::size_t m_line;
   bool m_started = false;
+  std::string m_ahead;           // bytes read ahead for detect_delimiter, taken before the stream's
+  std::size_t m_ahead_taken = 0;
 };
 
 // Consumes a UTF-8 byte order mark (EF BB BF) at the start of `in`; false if `in` starts with

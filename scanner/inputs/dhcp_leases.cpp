@@ -10,6 +10,7 @@
 #include "scanner/inputs/dhcp_leases.hpp"
 
 #include "scanner/util/digest.hpp"
+#include "scanner/util/input_file.hpp"
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/util/time.hpp"
@@ -949,15 +950,9 @@ Result<DhcpLeases> read_dhcp_leases(std::string_view text, std::string_view sour
 Result<DhcpLeases> load_dhcp_leases_file(const std::string& path, std::optional<DhcpFormat> format,
                                          const DhcpLeaseOptions& options)
 {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error{"cannot read DHCP leases '" + path + "': " + std::strerror(EISDIR)};
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno != 0 ? errno : ENOENT;
-    return Error{"cannot read DHCP leases '" + path + "': " + std::strerror(error)};
+  std::ifstream in;
+  if (const std::string problem = open_input_file(in, path); !problem.empty()) {
+    return Error{"cannot read DHCP leases '" + path + "': " + problem};
   }
   std::string text;
   char buffer[65536];

@@ -10,6 +10,7 @@
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/digest.hpp"
 
+#include "scanner/util/input_file.hpp"
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/inputs/csv_reader.hpp"
@@ -38,13 +39,20 @@ constexpr int k_eof = std::char_traits<char>::eof();
 enum class Column : std::size_t { mac, ip, hostname, vendor, model, site };
 constexpr std::size_t k_known_columns = 6;
 
-// The known column a (trimmed, lower-case) name stands for, aliases included.
-std::optional<Column> known_column(std::string_view name)
+// The known column a (trimmed, lower-case) name stands for, aliases included; spaces, '-' and '_'
+// do not count ("Host Name", "host-name", "HOSTNAME", "MAC_Address").
+std::optional<Column> known_column(std::string_view lower)
 {
-  if (name == "mac" || name == "mac address" || name == "mac_address") {
+  std::string name;
+  for (const char c : lower) {
+    if (c != ' ' && c != '-' && c != '_') {
+      name.push_back(c);
+    }
+  }
+  if (name == "mac" || name == "macaddress") {
     return Column::mac;
   }
-  if (name == "ip" || name == "ip address" || name == "ip_address" || name == "address") {
+  if (name == "ip" || name == "ipaddress" || name == "address") {
     return Column::ip;
   }
   if (name == "hostname" || name == "host" || name == "name") {
@@ -61,6 +69,11 @@ std::optional<Column> known_column(std::string_view name)
   }
   return std::nullopt;
 }
+
+// The hint for a header without an address column.
+constexpr std::string_view k_accepted_columns =
+    "an ip column is named ip, ip address or address, a hostname column hostname, host name, host or name "
+    "(any case; spaces, '-' and '_' alike; the delimiter is ',', ';' or TAB)";
 
 // Tells apart the column names of one header (or the keys of one JSON object): the second use of
 // a known column (under any alias) or of an extra name (in any case) is a duplicate.
@@ -239,6 +252,7 @@ Result<Inventory> read_csv(std::istream& in, std::string_view source, bool lenie
   options.max_field_bytes = limits.max_field_bytes;
   options.max_fields = k_max_columns;
   options.comments = true;
+  options.detect_delimiter = true;
   CsvReader reader(in, source, options, first_line);
   RowCollector collector(source, lenient, false, limits);
 
@@ -275,7 +289,13 @@ Result<Inventory> read_csv(std::istream& in, std::string_view source, bool lenie
     slots.push_back(Slot{known, known ? std::string() : std::string(name)});
   }
   if (!names.has(Column::ip) && !names.has(Column::hostname)) {
-    return collector.fatal(record.line, "header has neither an ip nor a hostname column");
+    std::string found;
+    for (const std::string& field : record.fields) {
+      found += (found.empty() ? "" : ", ") + quote_for_message(trim_blanks(field));
+    }
+    return collector.fatal(record.line, "header has neither an ip nor a hostname column: found " + found + " (read as "
+                                            + delimiter_name(reader.delimiter())
+                                            + "-separated); " + std::string(k_accepted_columns));
   }
 
   for (;;) {
@@ -746,15 +766,9 @@ Result<Inventory> read_inventory(std::istream& in, std::string_view source_name,
 
 Result<Inventory> load_inventory_file(const std::string& path, bool lenient)
 {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error{"cannot read inventory '" + path + "': " + std::strerror(EISDIR)};
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno != 0 ? errno : ENOENT;
-    return Error{"cannot read inventory '" + path + "': " + std::strerror(error)};
+  std::ifstream in;
+  if (const std::string problem = open_input_file(in, path); !problem.empty()) {
+    return Error{"cannot read inventory '" + path + "': " + problem};
   }
   // Hashed as the reader pulls the bytes (the file is read once), for the report's audit settings.
   HashingStreambuf hashing(*in.rdbuf());

@@ -496,6 +496,6 @@ TEST_SUITE("integration.audit")
     write_file(dir.file("bad.toml"), "port = 443\n");
     r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("bad.toml")}, std::chrono::seconds(30));
     CHECK(r.status == 2);
-    CHECK(r.err == "fleetcert: " + dir.file("bad.toml") + ":1: unknown key 'port': not an option of fleetcert scan\n");
+    CHECK(r.err == "fleetcert: scan: " + dir.file("bad.toml") + ":1: unknown key 'port': not an option of fleetcert scan\n");
   }
 }

@@ -133,7 +133,7 @@ TEST_SUITE("integration.config")
       write_file(dir.file("etc/bad.toml"), net.expand("[scan]\ntargets = [\"{net}.0.1\"]\ntimeout = \"soon\"\n"));
       r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("etc/bad.toml")}, k_limit);
       CHECK(r.status == 2);
-      CHECK(r.err.rfind("fleetcert: " + dir.file("etc/bad.toml") + ":3: key 'timeout': ", 0) == 0);
+      CHECK(r.err.rfind("fleetcert: scan: " + dir.file("etc/bad.toml") + ":3: key 'timeout': ", 0) == 0);
       CHECK(r.out.empty());
     }
   }

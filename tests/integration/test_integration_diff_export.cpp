@@ -309,7 +309,7 @@ TEST_SUITE("integration.diff_export")
     const auto unknown = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--ignore", "expired,no-such-code"});
     CHECK(unknown.status == 2);
     CHECK(unknown.out.empty());
-    CHECK(unknown.err.rfind("--ignore: no-such-code not in {", 0) == 0);
+    CHECK(unknown.err.rfind("fleetcert: diff: --ignore: no-such-code not in {", 0) == 0);
     CHECK(unknown.err.find("sha1-rejected") != std::string::npos); // the codes are listed
     CHECK(run_fleetcert({"diff", dir.file("old.json")}).status == 2);
   }
@@ -518,7 +518,7 @@ TEST_SUITE("integration.diff_export")
       const auto too = run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl"), "--out", dir.file("b2"),
                                       "--batch-size", size});
       CHECK(too.status == 2);
-      CHECK(too.err.rfind("--batch-size: Value " + std::string(size) + " not in range 1 to 1000", 0) == 0);
+      CHECK(too.err.rfind("fleetcert: export grandstream-update: --batch-size: Value " + std::string(size) + " not in range 1 to 1000", 0) == 0);
       CHECK_FALSE(std::filesystem::exists(dir.file("b2")));
     }
     CHECK(run_fleetcert({"export", "grandstream-update", dir.file("scan.jsonl")}).status == 2); // --out is required

@@ -331,6 +331,6 @@ TEST_SUITE("integration.issuers")
     write_file(dir.file("not-a-report.json"), "{\"hello\": 1}\n");
     r = run_command(with(issuers, {dir.file("not-a-report.json")}), std::chrono::seconds(30));
     CHECK(r.status == 2);
-    CHECK(contains(r.err, "not a fleetcert scan report"));
+    CHECK(contains(r.err, "fleetcert: issuers: " + dir.file("not-a-report.json") + ": not a fleetcert report: no \"schema\""));
   }
 }

@@ -183,7 +183,7 @@ TEST_SUITE("integration.outputs")
       ChildProcess child(table, "/dev/full", dir.file("full.err"));
       CHECK(child.wait(std::chrono::seconds(60)) == 3);
       const std::string err = read_file(dir.file("full.err"));
-      CHECK(err.find("fleetcert: cannot write to standard output: No space left on device") != std::string::npos);
+      CHECK(err.find("fleetcert: scan: cannot write to standard output: No space left on device") != std::string::npos);
     }
     {
       ChildProcess child({FLEETCERT_BINARY, "scan", net.address("0.1"), "--ports", k_port, "--jsonl", "-"},
@@ -193,7 +193,7 @@ TEST_SUITE("integration.outputs")
             != std::string::npos);
     }
     CHECK(run_into_closed_pipe(table, dir.file("pipe.err")) == 3);
-    CHECK(read_file(dir.file("pipe.err")).find("fleetcert: cannot write to standard output: Broken pipe")
+    CHECK(read_file(dir.file("pipe.err")).find("fleetcert: scan: cannot write to standard output: Broken pipe")
           != std::string::npos);
     // A good standard output is still 0.
     const CommandResult good = scan({net.address("0.1"), "--ports", k_port, "--table"});

@@ -464,10 +464,10 @@ TEST_SUITE("integration.readiness")
     CHECK(contains(r.err, "'sha3'"));
     r = run(with(ok, {"--min-rsa-bits", "100"}));
     CHECK(r.status == 2);
-    CHECK(r.err.rfind("--min-rsa-bits: Value 100 not in range 512 to 16384", 0) == 0);
+    CHECK(r.err.rfind("fleetcert: readiness: --min-rsa-bits: Value 100 not in range 512 to 16384", 0) == 0);
     r = run(with(ok, {"--min-rsa-bits", "16385"}));
     CHECK(r.status == 2);
-    CHECK(r.err.rfind("--min-rsa-bits: Value 16385 not in range 512 to 16384", 0) == 0);
+    CHECK(r.err.rfind("fleetcert: readiness: --min-rsa-bits: Value 16385 not in range 512 to 16384", 0) == 0);
     CHECK(run(with(ok, {"--min-rsa-bits", "512"})).status == 0);
     CHECK(run(with(ok, {"--min-rsa-bits", "16384"})).status == 0);
     r = run(with(ok, {net.address("2.1")})); // refused before any connection

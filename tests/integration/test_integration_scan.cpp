@@ -288,7 +288,7 @@ TEST_SUITE("integration.scan")
   TEST_CASE("option values out of their range or set exit 2 and name the option, from a TOML file too")
   {
     TempDir dir;
-    // CLI11's validators: "--rate: Value 1000001 not in range 0 to 1000000". `readiness` shares the
+    // CLI11's validators: "fleetcert: scan: --rate: Value 1000001 not in range 0 to 1000000 (see ...)". `readiness` shares the
     // options that say how to scan.
     struct Bad
     {
@@ -313,7 +313,7 @@ TEST_SUITE("integration.scan")
         const auto r = run_command({FLEETCERT_BINARY, command, "127.92.0.1", b.option, b.value}, std::chrono::seconds(10));
         CHECK(r.status == 2);
         CHECK(r.out.empty());
-        CHECK(r.err.rfind(b.option + ": ", 0) == 0);
+        CHECK(r.err.rfind("fleetcert: " + command + ": " + b.option + ": ", 0) == 0);
         CHECK(r.err.find(b.value) != std::string::npos);
       }
     }
@@ -338,7 +338,7 @@ TEST_SUITE("integration.scan")
     write_file(dir.file("site.toml"), "targets = [\"127.92.0.1\"]\nper-device = 0\n");
     r = run_command({FLEETCERT_BINARY, "scan", "--config", dir.file("site.toml")}, std::chrono::seconds(10));
     CHECK(r.status == 2);
-    CHECK(r.err.rfind("fleetcert: " + dir.file("site.toml") + ":2: key 'per-device': --per-device: Value 0 not in "
+    CHECK(r.err.rfind("fleetcert: scan: " + dir.file("site.toml") + ":2: key 'per-device': --per-device: Value 0 not in "
                       "range 1 to 65536",
                       0)
           == 0);

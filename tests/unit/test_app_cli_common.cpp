@@ -107,3 +107,32 @@ TEST_SUITE("app.cli_common")
     }
   }
 }
+
+TEST_SUITE("app.cli_common.messages")
+{
+  TEST_CASE("command_message names the subcommand once")
+  {
+    CHECK(command_message("scan", "invalid --ports: x") == "scan: invalid --ports: x");
+    CHECK(command_message("scan", "scan: -t given twice") == "scan: -t given twice");
+    CHECK(command_message("export devices", "export devices: --where ...") == "export devices: --where ...");
+    CHECK(command_message("", "a subcommand is required") == "a subcommand is required");
+    CHECK(command_message("check", "scanner: x") == "check: scanner: x");
+  }
+
+  TEST_CASE("read_text_file says why a file cannot be read")
+  {
+    TempDir dir;
+    const auto refusal_of = [](const std::string& path) {
+      try {
+        read_text_file(path, "--trust file");
+      } catch (const UsageError& e) {
+        return std::string(e.what());
+      }
+      return std::string();
+    };
+    CHECK(refusal_of(dir.file("none.pem")) == "cannot read --trust file '" + dir.file("none.pem") + "': No such file or directory");
+    CHECK(refusal_of(dir.path()) == "cannot read --trust file '" + dir.path() + "': Is a directory");
+    write_file(dir.file("ca.pem"), "text");
+    CHECK(read_text_file(dir.file("ca.pem"), "--trust file") == "text");
+  }
+}

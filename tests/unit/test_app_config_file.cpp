@@ -132,7 +132,7 @@ TEST_SUITE("config_file")
       CHECK(error_of({"fleetcert", "scan", "--config", dir.file("missing.toml")})
             == "cannot read --config '" + dir.file("missing.toml") + "': No such file or directory");
       CHECK(error_of({"fleetcert", "scan", "--config", dir.path()})
-            == "cannot read --config '" + dir.path() + "': it is a directory");
+            == "cannot read --config '" + dir.path() + "': Is a directory");
     }
   }
 

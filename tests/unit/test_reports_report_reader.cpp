@@ -474,7 +474,8 @@ TEST_SUITE("report_reader")
     write_file(path, R"({"target":{"ip":"127.0.0.1","port":99999},"status":"ok","chain":[]})" "\n");
     CHECK(load_scan_report(path).error().find(":1: target.port") != std::string::npos);
     write_file(path, R"({"schema":"something-else","records":[]})");
-    CHECK(load_scan_report(path).error().find("not a fleetcert scan report") != std::string::npos);
+    CHECK(load_scan_report(path).error()
+          == path + ": not a fleetcert report: \"schema\" is 'something-else'; a scan report has \"schema\": \"fleetcert-scan/1\"");
     write_file(path, R"({"schema":"fleetcert-scan/1","records":[{"target":{"ip":"x","port":1},"status":"maybe"}]})");
     CHECK(load_scan_report(path).error() == path + ": record 1: status is not ok, error or skipped");
     write_file(path, R"({"target":{"ip":"127.0.0.1","port":443},"status":"error","error":{"class":"reset"},)"
@@ -483,7 +484,43 @@ TEST_SUITE("report_reader")
     write_file(path, R"({"target":{"port":443},"status":"error","error":{"class":"dns"}})" "\n");
     CHECK(load_scan_report(path).error() == path + ":1: target has neither ip nor host");
     write_file(path, "{\"schema\":\"fleetcert-scan/1\",\"records\":[");
-    CHECK(load_scan_report(path).error().find("not valid JSON") != std::string::npos);
+    CHECK(load_scan_report(path).error().starts_with(path + ": not a fleetcert report: parse error at byte 41 (line 1, column 41): "));
+  }
+
+  TEST_CASE("a file that is no scan report says why")
+  {
+    TempDir dir;
+    const std::string path = dir.file("r.json");
+    const auto error_of = [&path](const std::string& text) {
+      write_file(path, text);
+      const auto report = load_scan_report(path);
+      REQUIRE_FALSE(report.ok());
+      return report.error();
+    };
+    CHECK(error_of("{\"schema\": \"fleetcert-scan/1\", \"records\": [}")
+          == path + ": not a fleetcert report: parse error at byte 44 (line 1, column 44): syntax error while parsing "
+                    "value - unexpected '}'; expected '[', '{', or a literal");
+    CHECK(error_of("scan finished\n")
+          == path + ": not a fleetcert report: parse error at byte 1 (line 1, column 1): syntax error while parsing "
+                    "value - invalid literal; last read: 's'");
+    CHECK(error_of("") == path + ": not a fleetcert report: the file is empty");
+    CHECK(error_of("[1, 2]") == path + ": not a fleetcert report: the JSON is an array; a scan report has "
+                                       "\"schema\": \"fleetcert-scan/1\"");
+    CHECK(error_of("{\"records\": []}") == path + ": not a fleetcert report: no \"schema\" (a scan report has "
+                                                "\"schema\": \"fleetcert-scan/1\")");
+    CHECK(error_of("{\"schema\": \"fleetcert-diff/1\"}")
+          == path + ": not a fleetcert report: \"schema\" is 'fleetcert-diff/1' (written by fleetcert diff); a scan "
+                    "report has \"schema\": \"fleetcert-scan/1\"");
+    CHECK(error_of("{\"schema\": 1}") == path + ": not a fleetcert report: \"schema\" is not a string (a scan report "
+                                              "has \"schema\": \"fleetcert-scan/1\")");
+    // JSONL: the line, and the byte within it.
+    CHECK(error_of(R"({"target":{"ip":"127.0.0.1","port":443},"status":"error","chain":[]})" "\n{\"target\": x}\n")
+          == path + ":2: not a fleetcert report line: parse error at byte 12 (line 1, column 12): syntax error while "
+                    "parsing value - invalid literal; last read: '\"target\": x'");
+    // A directory.
+    const auto directory = load_scan_report(dir.path());
+    REQUIRE_FALSE(directory.ok());
+    CHECK(directory.error() == "cannot read report '" + dir.path() + "': Is a directory");
   }
 
   TEST_CASE("addresses are read back in the form fleetcert writes them, so old reports still pair")

@@ -53,6 +53,33 @@ TEST_SUITE("scanner.csv_reader")
     CHECK(records("a 12\" b\n") == std::vector<Fields>{{"a 12\" b"}}); // a bare quote is data
   }
 
+  TEST_CASE("the delimiter is detected from the first record when asked for")
+  {
+    CsvOptions detect;
+    detect.detect_delimiter = true;
+    detect.comments = true;
+    // A German spreadsheet's export: ';' between fields, ',' inside them (decimal commas).
+    CHECK(records("Host Name;IP Address;Preis\ngs-1;127.0.0.1;1,5\n", nullptr, nullptr, detect)
+          == std::vector<Fields>{{"Host Name", "IP Address", "Preis"}, {"gs-1", "127.0.0.1", "1,5"}});
+    CHECK(records("\xEF\xBB\xBF# exported\n\nip\thostname\n127.0.0.1\tgs-1\n", nullptr, nullptr, detect)
+          == std::vector<Fields>{{"ip", "hostname"}, {"127.0.0.1", "gs-1"}});
+    // Delimiters inside quotes do not count; a tie or none keeps ','.
+    CHECK(records("\"a;b;c\",d\n1,2\n", nullptr, nullptr, detect) == std::vector<Fields>{{"a;b;c", "d"}, {"1", "2"}});
+    CHECK(records("a;b,c\n", nullptr, nullptr, detect) == std::vector<Fields>{{"a;b", "c"}});
+    CHECK(records("ip\n127.0.0.1;x\n", nullptr, nullptr, detect) == std::vector<Fields>{{"ip"}, {"127.0.0.1;x"}});
+    // Without detection ';' is data.
+    CHECK(records("a;b\n") == std::vector<Fields>{{"a;b"}});
+
+    std::istringstream in("a;b\n");
+    CsvReader reader(in, "t.csv", detect);
+    CHECK(reader.delimiter() == ',');
+    CsvRecord record;
+    REQUIRE(reader.next(record).ok());
+    CHECK(reader.delimiter() == ';');
+    CHECK(std::string(delimiter_name(reader.delimiter())) == "semicolon");
+    CHECK(std::string(delimiter_name('\t')) == "tab");
+  }
+
   TEST_CASE("comments only when asked for")
   {
     CsvOptions options;

@@ -149,6 +149,44 @@ TEST_SUITE("scanner.inventory")
     }
   }
 
+  TEST_CASE("header names: spaces, dashes and underscores alike")
+  {
+    for (const char* header : {"MAC Address,IP Address,Host Name\n", "mac-address,ip-address,host-name\n",
+                               "MACADDRESS,IPADDRESS,HOSTNAME\n", "Mac_Address,Ip Address,host_name\n",
+                               "M A C,I-P,Host Name\n"}) {
+      CAPTURE(header);
+      const Inventory inventory = read_ok(std::string(header) + "000B82751327,127.77.0.12,gs-12\n");
+      REQUIRE(inventory.rows.size() == 1);
+      CHECK(inventory.rows[0].mac == "000B82751327");
+      CHECK(inventory.rows[0].ip == "127.77.0.12");
+      CHECK(inventory.rows[0].hostname == "gs-12");
+      CHECK(inventory.rows[0].extra.empty());
+    }
+    CHECK(read_error("hostname,Host Name\n") == "inv.csv:1: header: duplicate column 'Host Name' (also 'hostname')");
+  }
+
+  TEST_CASE("a semicolon or TAB separated inventory, with a byte order mark")
+  {
+    const Inventory semicolons = read_ok("\xEF\xBB\xBFMAC-Adresse;IP Address;Host Name;Standort\n"
+                                         "00:0b:82:75:13:27;127.77.0.12;gs-12;Berlin, Haus 2\n");
+    REQUIRE(semicolons.rows.size() == 1);
+    CHECK(semicolons.rows[0].ip == "127.77.0.12");
+    CHECK(semicolons.rows[0].hostname == "gs-12");
+    CHECK(semicolons.rows[0].extra == Extras{{"MAC-Adresse", "00:0b:82:75:13:27"}, {"Standort", "Berlin, Haus 2"}});
+    const Inventory tabs = read_ok("ip\thostname\tsite\n127.77.0.12\tgs-12\tHQ\n");
+    REQUIRE(tabs.rows.size() == 1);
+    CHECK(tabs.rows[0].hostname == "gs-12");
+    CHECK(tabs.rows[0].site == "HQ");
+  }
+
+  TEST_CASE("a header without an address column says what it found and what is accepted")
+  {
+    const std::string error = read_error("Gerät;Raum\nGXP2170;1.02\n");
+    CHECK(error.starts_with("inv.csv:1: header has neither an ip nor a hostname column: found 'Gerät', 'Raum' "
+                            "(read as semicolon-separated); an ip column is named ip, ip address or address, a "
+                            "hostname column hostname, host name, host or name"));
+  }
+
   TEST_CASE("values are trimmed, MACs and addresses normalised")
   {
     const Inventory inventory = read_ok("mac,ip,hostname\n"
@@ -373,8 +411,9 @@ TEST_SUITE("scanner.inventory")
     {
       CHECK(read_error("") == "inv.csv: no header row");
       CHECK(read_error("# only a comment\n\n") == "inv.csv: no header row");
-      CHECK(read_error("\n# exported\nmac,vendor,model\n000B82751327,Grandstream,GXP2170\n") ==
-            "inv.csv:3: header has neither an ip nor a hostname column");
+      CHECK(read_error("\n# exported\nmac,vendor,model\n000B82751327,Grandstream,GXP2170\n")
+                .starts_with("inv.csv:3: header has neither an ip nor a hostname column: found 'mac', 'vendor', 'model' "
+                             "(read as comma-separated); an ip column is named ip, ip address or address"));
       CHECK(read_error("ip,hostname,ip address\n") == "inv.csv:1: header: duplicate column 'ip address' (also 'ip')");
       CHECK(read_error("ip,Owner,owner\n") == "inv.csv:1: header: duplicate column 'owner' (also 'Owner')");
       CHECK(read_error("ip,,hostname\n") == "inv.csv:1: header: column 2 has no name");
@@ -438,8 +477,8 @@ TEST_SUITE("scanner.inventory")
     CHECK(inventory.find_by_ip("127.0.0.1") == &inventory.rows[0]);
 
     // Header problems and broken files stay fatal.
-    CHECK(read_error("mac,vendor\n000B82751327,Grandstream\n", true) ==
-          "inv.csv:1: header has neither an ip nor a hostname column");
+    CHECK(read_error("mac,vendor\n000B82751327,Grandstream\n", true)
+              .starts_with("inv.csv:1: header has neither an ip nor a hostname column: found 'mac', 'vendor' "));
     CHECK(read_error("ip\n\"127.0.0.1\n", true) == "inv.csv:2: unterminated quoted field");
   }
 

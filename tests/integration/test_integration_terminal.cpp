@@ -276,11 +276,16 @@ TerminalRun run_on_terminal(const std::vector<std::string>& argv, unsigned short
     run.bytes.append(buffer, static_cast<std::size_t>(n));
   }
   close(master);
+  // The terminal's end comes as the process exits: give it a moment to be reaped.
   int status = 0;
-  if (waitpid(pid, &status, WNOHANG) == 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return run;
+  const auto reap_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > reap_until) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return run;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   run.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return run;

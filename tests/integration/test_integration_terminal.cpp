@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
@@ -361,10 +362,10 @@ TEST_SUITE("integration.terminal")
       CHECK(summary.at("by_vendor").at("Gigaset").at("devices") == 1);
     }
 
-    SUBCASE("--wide (and no COLUMNS off a terminal): every column, the long CN whole")
+    SUBCASE("--wide (and off a terminal, COLUMNS unset or not a number): every column, the long CN whole")
     {
-      for (const std::string& columns : {std::string("60"), std::string()}) {
-        const CommandResult result = columns.empty() ? with_columns(columns, {}) : with_columns(columns, {"--wide"});
+      for (const std::string& columns : {std::string("60"), std::string(), std::string("80x")}) {
+        const CommandResult result = columns == "60" ? with_columns(columns, {"--wide"}) : with_columns(columns, {});
         INFO("COLUMNS " << columns << " stdout: " << result.out << "\nstderr: " << result.err);
         REQUIRE(result.status == 0);
         const std::vector<std::string> rows = table_rows(result.out);
@@ -429,5 +430,17 @@ TEST_SUITE("integration.terminal")
     // 80 columns (the terminal's, not COLUMNS=200): SITE and VENDOR shrunk, MAC and CN dropped.
     REQUIRE_FALSE(screen.empty());
     CHECK(words_of(screen[0]) == std::vector<std::string>{"ENDPOINT", "STATUS", "SITE", "VENDOR", "VERDICT", "VALIDITY"});
+  }
+
+  TEST_CASE("--wide without the table is a usage error, before any connection")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    const CommandResult result = run_command({FLEETCERT_BINARY, "scan", net.address("0.1"), "--ports", k_port, "--json",
+                                              dir.file("scan.json"), "--wide"},
+                                             std::chrono::seconds(30));
+    CHECK(result.status == 2);
+    CHECK(result.err.find("--wide only applies to the table: add --table") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.file("scan.json")));
   }
 }

@@ -39,6 +39,17 @@ constexpr ColumnSpec k_columns[] = {
 };
 constexpr std::size_t k_field_count = sizeof k_columns / sizeof k_columns[0];
 
+constexpr bool in_field_order()
+{
+  for (std::size_t i = 0; i < k_field_count; ++i) {
+    if (static_cast<std::size_t>(k_columns[i].field) != i) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(in_field_order(), "k_columns lists every TableField once, in the enum's order");
+
 // Dropped first to last when even the shrunk columns do not fit.
 constexpr TableField k_drop_order[] = {TableField::tls,  TableField::not_after, TableField::signature,
                                        TableField::mac,  TableField::cn,        TableField::site,

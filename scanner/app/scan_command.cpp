@@ -46,7 +46,6 @@
 namespace fleetcert {
 namespace {
 
-
 // Sweeps larger than this many addresses need --allow-large: a typo in a CIDR prefix must not
 // turn an audit of a phone VLAN into a scan of a whole network.
 constexpr std::uint64_t k_large_sweep = 65536;
@@ -474,8 +473,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
-  const bool table = prints_table(options);
-  if (table) {
+  if (prints_table(options)) {
     const bool terminal = isatty(STDOUT_FILENO) != 0;
     sinks.push_back(std::make_unique<SummaryTable>(
       std::cout, choose_table_width(options.wide, terminal, terminal_columns(STDOUT_FILENO),

@@ -348,7 +348,7 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
   m_file.write("\n],\"scan\":");
   m_file.write(scan.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   m_file.write(",\"summary\":");
-  m_file.write(dump_json(summary_to_json(counts)));
+  m_file.write(dump_json(summary_to_json(counts, m_view)));
   if (m_view != nullptr) {
     // One device per line, like the records.
     m_file.write(",\"devices\":[");

@@ -2,13 +2,19 @@
 
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
+#include "scanner/assessment/fleet_view.hpp"
+#include "scanner/model/device_identity.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <string_view>
+#include <tuple>
 
 namespace fleetcert {
+
+static_assert(static_cast<std::size_t>(Severity::critical) + 1 == std::tuple_size_v<decltype(DeviceGroupCount::findings)>,
+              "DeviceGroupCount has one slot per severity");
 
 namespace {
 
@@ -81,7 +87,57 @@ void ScanSummary::add(const Record& record)
   }
 }
 
-nlohmann::json summary_to_json(const ScanSummary& summary)
+void DeviceGroupCount::add(const Device& device)
+{
+  ++devices;
+  const bool answered_somehow = std::any_of(device.ports.begin(), device.ports.end(), [](const DevicePort& port) {
+    const std::optional<ErrorClass> error_class = parse_error_class(port.status);
+    return port.status == "ok" || (error_class && something_answered(*error_class));
+  });
+  if (answered_somehow) {
+    ++reachable;
+  }
+  if (device.answered()) {
+    ++answering;
+  }
+  for (const Finding& finding : device.findings) {
+    ++findings[static_cast<std::size_t>(finding.severity)];
+  }
+  if (const std::optional<Severity> severity = device.worst()) {
+    ++worst[static_cast<std::size_t>(*severity)];
+  }
+}
+
+DeviceGroups device_groups(const FleetView& view)
+{
+  DeviceGroups groups;
+  for (const Device& device : view.devices()) {
+    groups.overall.add(device);
+    groups.by_site[to_valid_utf8(group_name(device.site))].add(device);
+    groups.by_vendor[to_valid_utf8(group_name(device.vendor))].add(device);
+  }
+  return groups;
+}
+
+nlohmann::json device_group_to_json(const DeviceGroupCount& count)
+{
+  nlohmann::json findings = nlohmann::json::object();
+  nlohmann::json worst = nlohmann::json::object();
+  for (std::size_t i = 0; i < count.findings.size(); ++i) {
+    const std::string name(to_string(static_cast<Severity>(i)));
+    findings[name] = count.findings[i];
+    worst[name] = count.worst[i];
+  }
+  nlohmann::json object = nlohmann::json::object();
+  object["devices"] = count.devices;
+  object["reachable"] = count.reachable;
+  object["answering"] = count.answering;
+  object["findings_by_severity"] = std::move(findings);
+  object["devices_by_worst_severity"] = std::move(worst);
+  return object;
+}
+
+nlohmann::json summary_to_json(const ScanSummary& summary, const FleetView* view)
 {
   nlohmann::json object = nlohmann::json::object();
   object["endpoints"] = summary.endpoints;
@@ -100,6 +156,16 @@ nlohmann::json summary_to_json(const ScanSummary& summary)
   object["provenance"] = counts_to_json(summary.provenance);
   object["unverified_issuer_names"] = counts_to_json(summary.unverified_issuer_names);
   object["vendors"] = counts_to_json(summary.vendors);
+  if (view != nullptr) {
+    const DeviceGroups groups = device_groups(*view);
+    for (const auto& [key, by] : {std::pair{"by_site", &groups.by_site}, std::pair{"by_vendor", &groups.by_vendor}}) {
+      nlohmann::json named = nlohmann::json::object();
+      for (const auto& [name, count] : *by) {
+        named[name] = device_group_to_json(count);
+      }
+      object[key] = std::move(named);
+    }
+  }
   return object;
 }
 

@@ -2,6 +2,8 @@
 
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
+#include "reports/encoding/totals_table.hpp"
+#include "reports/sinks/summary.hpp"
 #include "scanner/model/device_identity.hpp"
 
 #include <algorithm>
@@ -16,38 +18,53 @@ namespace fleetcert {
 
 namespace {
 
-struct Column
+// A column as the full layout has it, and how it gives way to a narrower terminal.
+struct ColumnSpec
 {
+  TableField field;
   std::string_view title;
-  std::size_t width;
-  bool cut; // cut to width (with "…") rather than overflow
+  std::size_t natural; // its width with room to spare
+  std::size_t minimum; // narrowest it shrinks to before columns are dropped (natural: never shrinks)
+  bool cut;            // false: the cell is never cut (an IPv6 endpoint must stay whole)
 };
 
-// ENDPOINT overflows (an IPv6 endpoint must stay whole); the rest are cut to keep the columns.
-constexpr Column k_columns[] = {
-  {"ENDPOINT", 21, false}, {"STATUS", 11, true},    {"TLS", 7, true},
-  {"SIGNATURE", 14, true}, {"VERDICT", 8, true},    {"CN", 32, true},
-  {"VALIDITY", 13, true},  {"NOT AFTER", 10, true},
+// In row order. CN comes last: a long one (--wide) pushes no other column.
+constexpr ColumnSpec k_columns[] = {
+  {TableField::endpoint, "ENDPOINT", 21, 21, false}, {TableField::status, "STATUS", 11, 11, true},
+  {TableField::site, "SITE", 12, 6, true},           {TableField::vendor, "VENDOR", 16, 8, true},
+  {TableField::mac, "MAC", 12, 12, true},            {TableField::tls, "TLS", 7, 7, true},
+  {TableField::signature, "SIGNATURE", 14, 14, true}, {TableField::verdict, "VERDICT", 8, 8, true},
+  {TableField::validity, "VALIDITY", 13, 13, true},  {TableField::not_after, "NOT AFTER", 10, 10, true},
+  {TableField::cn, "CN", 32, 12, true},
 };
-constexpr std::size_t k_column_count = sizeof k_columns / sizeof k_columns[0];
-constexpr std::string_view k_missing = "-";
+constexpr std::size_t k_field_count = sizeof k_columns / sizeof k_columns[0];
 
-void write_row(std::ostream& out, const std::string (&cells)[k_column_count])
+constexpr bool in_field_order()
 {
-  std::string line;
-  for (std::size_t i = 0; i < k_column_count; ++i) {
-    const Column& column = k_columns[i];
-    const std::string text = column.cut ? terminal_safe_fit(cells[i], column.width) : terminal_safe(cells[i]);
-    line += text;
-    if (i + 1 < k_column_count) {
-      const std::size_t width = display_width(text);
-      line.append(width < column.width ? column.width - width : 0, ' ');
-      line += "  ";
+  for (std::size_t i = 0; i < k_field_count; ++i) {
+    if (static_cast<std::size_t>(k_columns[i].field) != i) {
+      return false;
     }
   }
-  line += '\n';
-  out << line;
-  out.flush();
+  return true;
+}
+static_assert(in_field_order(), "k_columns lists every TableField once, in the enum's order");
+
+// Dropped first to last when even the shrunk columns do not fit.
+constexpr TableField k_drop_order[] = {TableField::tls,  TableField::not_after, TableField::signature,
+                                       TableField::mac,  TableField::cn,        TableField::site,
+                                       TableField::vendor, TableField::validity, TableField::verdict};
+// Given back their width, in this order, from what is left over.
+constexpr TableField k_grow_order[] = {TableField::cn, TableField::vendor, TableField::site};
+
+constexpr std::size_t k_separator = 2;
+constexpr std::size_t k_terminal_default = 80;
+constexpr std::size_t k_last_cell_minimum = 6; // what a pushed row's last cell keeps (STATUS stays legible)
+constexpr std::string_view k_missing = "-";
+
+std::size_t field_index(TableField field)
+{
+  return static_cast<std::size_t>(field);
 }
 
 // "timeout 2, refused 1": most frequent first, names made terminal-safe.
@@ -227,6 +244,54 @@ bool audited(const ScanSummary& summary, const FleetView* view)
   return false;
 }
 
+// 78 columns with the group names.
+const std::vector<TotalsColumn> k_group_columns = {{"devices", 9}, {"reachable", 11}, {"answering", 11},
+                                                   {"crit", 5},    {"high", 5},       {"med", 4},
+                                                   {"low", 4},     {"info", 0}};
+
+std::vector<std::string> group_cells(const DeviceGroupCount& count)
+{
+  std::vector<std::string> cells = {std::to_string(count.devices), std::to_string(count.reachable),
+                                    std::to_string(count.answering)};
+  for (std::size_t severity = count.worst.size(); severity-- > 0;) {
+    cells.push_back(std::to_string(count.worst[severity]));
+  }
+  return cells;
+}
+
+// True when some device has a name in `groups` (not only k_no_group).
+bool any_named(const std::map<std::string, DeviceGroupCount>& groups)
+{
+  return groups.size() > 1 || (groups.size() == 1 && groups.begin()->first != k_no_group);
+}
+
+void write_group_block(std::ostream& out, std::string_view title, const std::map<std::string, DeviceGroupCount>& groups)
+{
+  std::vector<TotalsRow> rows;
+  for (const auto& [name, count] : groups) {
+    rows.push_back({name, group_cells(count)});
+  }
+  write_totals_group(out, title, rows, k_group_columns);
+}
+
+// The devices overall, then per vendor and per site when some device has one; the severity columns
+// count devices by their worst finding.
+void write_device_groups(std::ostream& out, const DeviceGroups& groups)
+{
+  if (groups.overall.devices == 0) {
+    return;
+  }
+  out << "\nDevices (crit to info: by the severity of their worst finding):\n";
+  write_totals_header(out, k_group_columns);
+  write_totals_group(out, "Overall", {{"all", group_cells(groups.overall)}}, k_group_columns);
+  if (any_named(groups.by_vendor)) {
+    write_group_block(out, "By vendor", groups.by_vendor);
+  }
+  if (any_named(groups.by_site)) {
+    write_group_block(out, "By site", groups.by_site);
+  }
+}
+
 } // namespace
 
 std::string format_endpoint(const Endpoint& endpoint)
@@ -238,7 +303,97 @@ std::string format_endpoint(const Endpoint& endpoint)
   return text;
 }
 
-SummaryTable::SummaryTable(std::ostream& out) : m_out(out) {}
+std::vector<TableColumn> fit_table_columns(std::optional<std::size_t> width)
+{
+  std::vector<TableColumn> columns;
+  if (!width) {
+    for (const ColumnSpec& spec : k_columns) {
+      columns.push_back({spec.field, spec.title, spec.natural, false});
+    }
+    return columns;
+  }
+  // Drop the fewest columns with which the shrunk layout fits (ENDPOINT and STATUS stay even when
+  // they alone do not), then give what is left over back to the shrunk ones.
+  const std::size_t droppable = sizeof k_drop_order / sizeof k_drop_order[0];
+  for (std::size_t dropped = 0; dropped <= droppable; ++dropped) {
+    columns.clear();
+    std::size_t total = 0;
+    for (const ColumnSpec& spec : k_columns) {
+      if (std::find(k_drop_order, k_drop_order + dropped, spec.field) != k_drop_order + dropped) {
+        continue;
+      }
+      total += (columns.empty() ? 0 : k_separator) + spec.minimum;
+      columns.push_back({spec.field, spec.title, spec.minimum, spec.cut});
+    }
+    if (total > *width && dropped < droppable) {
+      continue;
+    }
+    std::size_t spare = *width > total ? *width - total : 0;
+    for (const TableField field : k_grow_order) {
+      for (TableColumn& column : columns) {
+        if (column.field == field) {
+          const std::size_t grow = std::min(spare, k_columns[field_index(field)].natural - column.width);
+          column.width += grow;
+          spare -= grow;
+        }
+      }
+    }
+    break;
+  }
+  return columns;
+}
+
+std::optional<std::size_t> choose_table_width(bool wide, bool output_is_terminal,
+                                              std::optional<std::size_t> terminal_columns,
+                                              std::optional<std::size_t> columns_variable)
+{
+  if (wide) {
+    return std::nullopt;
+  }
+  if (output_is_terminal) {
+    return terminal_columns ? terminal_columns : columns_variable ? columns_variable : k_terminal_default;
+  }
+  return columns_variable;
+}
+
+SummaryTable::SummaryTable(std::ostream& out, std::optional<std::size_t> width)
+  : m_out(out), m_width(width), m_columns(fit_table_columns(width))
+{
+}
+
+// Each cell starts at its column, or two spaces after the previous one when that overflowed (a
+// long IPv6 endpoint; the padding of the cells after it takes the overflow back). Within a width,
+// the last cell is cut to what is left, keeping k_last_cell_minimum columns.
+void SummaryTable::write_row(const std::vector<std::string>& cells)
+{
+  std::string line;
+  std::size_t position = 0; // display columns written
+  std::size_t start = 0;    // where the column starts in the layout
+  for (std::size_t i = 0; i < m_columns.size(); ++i) {
+    const TableColumn& column = m_columns[i];
+    if (i > 0) {
+      const std::size_t at = std::max(start, position + k_separator);
+      line.append(at - position, ' ');
+      position = at;
+    }
+    const std::string& cell = cells[field_index(column.field)];
+    std::size_t limit = column.width;
+    if (m_width && i + 1 == m_columns.size()) {
+      const std::size_t left = *m_width > position ? *m_width - position : 0;
+      limit = std::min(limit, std::max(left, k_last_cell_minimum));
+    }
+    const std::string text = column.cut ? terminal_safe_fit(cell, limit) : terminal_safe(cell);
+    line += text;
+    position += display_width(text);
+    start += column.width + k_separator;
+  }
+  while (!line.empty() && line.back() == ' ') {
+    line.pop_back();
+  }
+  line += '\n';
+  m_out << line;
+  m_out.flush();
+}
 
 void SummaryTable::begin(const ScanInfo& /*info*/)
 {
@@ -246,48 +401,50 @@ void SummaryTable::begin(const ScanInfo& /*info*/)
     return;
   }
   m_begun = true;
-  std::string cells[k_column_count];
-  for (std::size_t i = 0; i < k_column_count; ++i) {
-    cells[i] = std::string(k_columns[i].title);
+  std::vector<std::string> cells(k_field_count);
+  for (const ColumnSpec& spec : k_columns) {
+    cells[field_index(spec.field)] = std::string(spec.title);
   }
-  write_row(m_out, cells);
+  write_row(cells);
 }
 
 void SummaryTable::write(const Record& record)
 {
   begin(ScanInfo{});
   const Observation& observation = record.observation;
-  std::string cells[k_column_count];
-  for (std::string& cell : cells) {
-    cell = std::string(k_missing);
-  }
-  cells[0] = format_endpoint(observation.endpoint);
-  cells[1] = record.ok() || record.skipped() ? std::string(record_status(record))
-                                             : std::string(to_string(record_error(record).error_class));
-  if (!observation.tls_version.empty()) {
-    cells[2] = observation.tls_version;
-  }
+  std::vector<std::string> cells(k_field_count, std::string(k_missing));
+  auto set = [&cells](TableField field, std::string text) {
+    if (!text.empty()) {
+      cells[field_index(field)] = std::move(text);
+    }
+  };
+  set(TableField::endpoint, format_endpoint(observation.endpoint));
+  set(TableField::status, record.ok() || record.skipped() ? std::string(record_status(record))
+                                                          : std::string(to_string(record_error(record).error_class)));
+  const DeviceIdentity identity = record_identity(record);
+  set(TableField::site, identity.site);
+  set(TableField::vendor, identity.vendor);
+  set(TableField::mac, identity.mac);
+  set(TableField::tls, observation.tls_version);
   const CertificateInfo* leaf = record.leaf();
   if (leaf != nullptr && leaf->parsed) {
-    if (!leaf->signature.label.empty()) {
-      cells[3] = leaf->signature.label;
-    }
+    set(TableField::signature, leaf->signature.label);
     if (record.assessment.signature_verdict) {
-      cells[4] = std::string(to_string(*record.assessment.signature_verdict));
+      set(TableField::verdict, std::string(to_string(*record.assessment.signature_verdict)));
     }
     if (leaf->has_cn) {
-      cells[5] = leaf->cn;
+      set(TableField::cn, leaf->cn);
     }
     if (leaf->not_after) {
-      cells[7] = format_iso8601(*leaf->not_after).substr(0, 10);
+      set(TableField::not_after, format_iso8601(*leaf->not_after).substr(0, 10));
     }
   } else if (leaf != nullptr) {
-    cells[3] = "unparsed";
+    set(TableField::signature, "unparsed");
   }
   if (record.ok() && record.assessment.validity) {
-    cells[6] = std::string(to_string(*record.assessment.validity));
+    set(TableField::validity, std::string(to_string(*record.assessment.validity)));
   }
-  write_row(m_out, cells);
+  write_row(cells);
 }
 
 void SummaryTable::fleet(const FleetView& view) { m_view = &view; }
@@ -326,6 +483,7 @@ void SummaryTable::finish(const ScanInfo& info, const ScanSummary& summary)
       m_out << "\nInventory:   not answering " << not_answering.size() << ", not in inventory "
             << not_in_inventory.size() << '\n';
     }
+    write_device_groups(m_out, device_groups(*m_view));
   }
   if (info.failed) {
     m_out << "FAILED: " << terminal_safe(info.failure) << "; " << summary.endpoints << " of " << info.endpoints_planned

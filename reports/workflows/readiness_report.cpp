@@ -3,6 +3,7 @@
 #include "reports/workflows/readiness_report.hpp"
 
 #include "reports/encoding/text_safety.hpp"
+#include "reports/encoding/totals_table.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,11 +17,6 @@ using json = nlohmann::json;
 std::string port_status(const PortReadiness& port)
 {
   return port.certificate_received ? std::string(to_string(port.status)) : std::string("no-certificate");
-}
-
-std::string group_name(const std::string& name)
-{
-  return name.empty() ? std::string("(none)") : name;
 }
 
 std::string share(std::size_t part, std::size_t whole)
@@ -48,14 +44,17 @@ std::string hashes_text(const std::set<std::string>& hashes)
   return text.empty() ? std::string("none") : text;
 }
 
-void print_group(std::ostream& out, const std::string& title, const std::map<std::string, ReadinessCount>& groups)
+const std::vector<TotalsColumn> k_totals_columns = {{"devices", 9}, {"ready", 16}, {"not ready", 16}, {"unknown", 0}};
+
+void print_group(std::ostream& out, std::string_view title, const std::map<std::string, ReadinessCount>& groups)
 {
-  out << title << '\n';
+  std::vector<TotalsRow> rows;
   for (const auto& [name, count] : groups) {
-    out << "  " << pad(terminal_safe_fit(group_name(name), 22), 23) << pad(std::to_string(count.devices), 9)
-        << pad(share(count.ready, count.devices), 16) << pad(share(count.not_ready, count.devices), 16)
-        << share(count.unknown, count.devices) << '\n';
+    rows.push_back({name,
+                    {std::to_string(count.devices), share(count.ready, count.devices),
+                     share(count.not_ready, count.devices), share(count.unknown, count.devices)}});
   }
+  write_totals_group(out, title, rows, k_totals_columns);
 }
 
 json count_json(const ReadinessCount& count)
@@ -161,7 +160,8 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome)
   }
 
   const ReadinessTotals& totals = outcome.totals;
-  out << '\n' << pad("Totals", 25) << pad("devices", 9) << pad("ready", 16) << pad("not ready", 16) << "unknown\n";
+  out << '\n';
+  write_totals_header(out, k_totals_columns);
   print_group(out, "Overall", {{"all", totals.overall}});
   print_group(out, "By vendor", totals.by_vendor);
   print_group(out, "By model", totals.by_model);

@@ -5,6 +5,7 @@
 
 #include "scanner/app/cli_common.hpp"
 #include "scanner/app/config_file.hpp"
+#include "scanner/app/progress_line.hpp"
 
 #include "scanner/engine/engine.hpp"
 #include "scanner/engine/name_resolution.hpp"
@@ -23,6 +24,7 @@
 #include "scanner/util/digest.hpp"
 #include "scanner/util/input_file.hpp"
 #include "scanner/util/ip_address.hpp"
+#include "scanner/util/terminal.hpp"
 #include "scanner/util/text.hpp"
 
 #include <csignal>
@@ -45,8 +47,6 @@
 
 namespace fleetcert {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Sweeps larger than this many addresses need --allow-large: a typo in a CIDR prefix must not
 // turn an audit of a phone VLAN into a scan of a whole network.
@@ -380,42 +380,6 @@ unsigned fit_descriptors(const EngineSettings& settings, bool quiet)
   return plan.concurrency;
 }
 
-// A one-line progress display on a terminal.
-class ProgressLine
-{
-public:
-  ProgressLine(bool enabled, std::uint64_t planned) : m_enabled(enabled), m_planned(planned) {}
-
-  void update(const EngineProgress& progress)
-  {
-    if (!m_enabled) {
-      return;
-    }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
-    const double rate = elapsed > 0 ? static_cast<double>(progress.completed) / elapsed : 0.0;
-    std::fprintf(stderr, "\r\033[Kfleetcert: %llu/%llu endpoints, %llu with a certificate, %llu in flight, %.0f/s",
-                 static_cast<unsigned long long>(progress.completed), static_cast<unsigned long long>(m_planned),
-                 static_cast<unsigned long long>(progress.ok),
-                 static_cast<unsigned long long>(progress.started - progress.completed), rate);
-    std::fflush(stderr);
-    m_dirty = true;
-  }
-
-  void clear()
-  {
-    if (m_dirty) {
-      std::fprintf(stderr, "\r\033[K");
-      std::fflush(stderr);
-    }
-  }
-
-private:
-  bool m_enabled;
-  std::uint64_t m_planned;
-  bool m_dirty = false;
-  Clock::time_point m_start = Clock::now();
-};
-
 // The terminal table is printed when asked for (--table, which wins over --quiet's silence: -q then
 // still keeps the progress line and the notes off stderr) or when no report file is named.
 bool prints_table(const ScanOptions& options)
@@ -482,6 +446,9 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   const std::string sni = checked_sni(options.sni);
   if (!options.seed.empty() && !options.shuffle) {
     throw UsageError("--seed only applies with --shuffle");
+  }
+  if (options.wide && !prints_table(options)) {
+    throw UsageError("--wide only applies to the table: add --table");
   }
   if (options.shuffle && targets.size() > UINT64_MAX) {
     throw UsageError("--shuffle handles at most 2^64-1 targets");
@@ -566,7 +533,10 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     throw UsageError(e.what());
   }
   if (prints_table(options)) {
-    sinks.push_back(std::make_unique<SummaryTable>(std::cout));
+    const bool terminal = isatty(STDOUT_FILENO) != 0;
+    sinks.push_back(std::make_unique<SummaryTable>(
+      std::cout, choose_table_width(options.wide, terminal, terminal_columns(STDOUT_FILENO),
+                                    parse_columns(std::getenv("COLUMNS")))));
   }
 
   // Names are resolved once, before the first connection: a name and the address it resolves to
@@ -589,8 +559,12 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   std::uint64_t addresses_scanned = 0; // one record per port of each: counted at the first port
   FleetView fleet(audit.context.inventory);
   BundleCheck bundle_check(audit.trust, audit.profiles);
-  ProgressLine progress(!options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0,
-                        info.endpoints_planned);
+  ProgressLine::Settings progress_settings;
+  progress_settings.enabled = !options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0;
+  progress_settings.planned = info.endpoints_planned;
+  ProgressLine progress(std::move(progress_settings));
+  // Rows on a terminal (the table, JSONL on stdout) are written with the progress line out of the way.
+  const bool rows_on_terminal = isatty(STDOUT_FILENO) != 0;
   const EngineResult result = run_engine(
       index, settings,
       [&](const Record& record) {
@@ -600,8 +574,15 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
         }
         fleet.add(record);
         bundle_check.add(record);
-        for (auto& sink : sinks) {
-          sink->write(record);
+        const auto write = [&] {
+          for (auto& sink : sinks) {
+            sink->write(record);
+          }
+        };
+        if (rows_on_terminal) {
+          progress.around(write);
+        } else {
+          write();
         }
       },
       [&](const EngineProgress& p) { progress.update(p); }, g_stop);
@@ -686,7 +667,8 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
       ->capture_default_str();
   cmd->add_option("--sni", options.sni, "Server name to send to every endpoint (default: the hostname given)");
   cmd->add_flag("--no-legacy-retry", options.no_legacy_retry,
-                "Do not retry with a legacy ClientHello when the first attempt gets no certificate");
+                "Do not retry with a legacy ClientHello, nor with fleetcert's own raw TLS and SSL 3.0 ClientHellos, "
+                  "when the first attempt gets no certificate");
   cmd->add_flag("--full-handshake", options.full_handshake,
                 "Complete every TLS handshake (key exchange and its signature check) instead of stopping "
                 "once the certificate chain is in");
@@ -730,6 +712,9 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--now", options.now, "Assess as of this UTC instant (2026-11-23 or 2026-11-23T15:50:00Z)");
   cmd->add_flag("--table", options.table, "Print the endpoint table and totals on stdout (default when no file is named; wins over "
                 "--quiet, which then only keeps the progress line and notes off stderr)");
+  cmd->add_flag("--wide", options.wide,
+                "Print the table at full width: every column, no cell cut (default: fitted to the terminal, "
+                "else to COLUMNS; full width when stdout is not a terminal and COLUMNS is unset)");
   cmd->add_option("--resume", options.resume_path,
                   "Continue an interrupted or killed scan: skip the endpoints this JSONL report holds and "
                   "append to it");

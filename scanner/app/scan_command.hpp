@@ -51,6 +51,7 @@ struct ScanOptions
   std::string min_answering; // "N" or "N%": exit 4 when fewer devices answered
   bool quiet = false;       // nothing on stdout/stderr but errors
   bool table = false; // the per-endpoint table on stdout even when files are written
+  bool wide = false;  // the table at full width: every column, no cell cut (else fitted to the terminal)
   std::vector<std::string> command_line; // as typed, for the report
 };
 

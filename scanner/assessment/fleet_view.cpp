@@ -159,15 +159,14 @@ void FleetView::add(const Record& record)
   if (a.inventory && !device.inventory) {
     attach_inventory(device, *a.inventory);
   }
+  const DeviceIdentity seen = record_identity(record);
   if (device.mac.empty()) {
-    device.mac = a.inventory && !a.inventory->mac.empty() ? a.inventory->mac : a.mac;
+    device.mac = seen.mac;
   }
-  if (device.vendor.empty() && !a.vendor.empty()) {
-    device.vendor = a.vendor;
-    device.vendor_source = a.vendor_source;
-  } else if (device.vendor.empty() && a.inventory && !a.inventory->vendor.empty()) {
-    device.vendor = a.inventory->vendor; // an inventory device that gave no certificate (yet)
-    device.vendor_source = "inventory";
+  if (device.vendor.empty() && !seen.vendor.empty()) {
+    device.vendor = seen.vendor;
+    // The assessed vendor, else the inventory's (a device that gave no certificate yet).
+    device.vendor_source = a.vendor.empty() ? "inventory" : a.vendor_source;
   }
   for (const auto& finding : a.findings) {
     merge_finding(device, finding, endpoint.port);

@@ -4,6 +4,7 @@
 
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/certificate/certificate.hpp"
+#include "scanner/model/device_identity.hpp"
 #include "scanner/model/observation.hpp"
 
 #include <vector>
@@ -22,5 +23,10 @@ struct Record
   bool skipped() const { return observation.skipped != SkipReason::none; }
   const CertificateInfo* leaf() const { return chain.empty() ? nullptr : &chain.front(); }
 };
+
+// Who the record's device is, as far as this one record tells: the endpoint's address and name, the
+// inventory's MAC (else the CN's), the assessed vendor (else the inventory's), the inventory's model
+// and site. The device view (FleetView) joins these over the device's ports.
+DeviceIdentity record_identity(const Record& record);
 
 } // namespace fleetcert

@@ -6,6 +6,7 @@
 #include "scanner/util/ip_address.hpp"
 
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace fleetcert {
@@ -32,6 +33,16 @@ struct DeviceIdentity
   DeviceIdentity& identity() { return *this; }
   const DeviceIdentity& identity() const { return *this; }
 };
+
+// The group that per-site, per-vendor and per-model totals count a device under when it has no
+// site, vendor or model: "(none)". A site or vendor really named so is counted with them.
+inline constexpr std::string_view k_no_group = "(none)";
+
+// `name`, or k_no_group when it is empty: the key of a device's group in totals.
+inline std::string group_name(std::string_view name)
+{
+  return std::string(name.empty() ? k_no_group : name);
+}
 
 // A sort key for address order: IPv4 numerically, then IPv6 numerically, then host names.
 using AddressOrder = std::tuple<bool, bool, uint128, std::string>;

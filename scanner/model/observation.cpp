@@ -47,6 +47,11 @@ std::optional<ErrorClass> parse_error_class(std::string_view text)
   return vocabulary_value(k_error_classes, text);
 }
 
+bool something_answered(ErrorClass error_class)
+{
+  return error_class != ErrorClass::refused && error_class != ErrorClass::unreachable && error_class != ErrorClass::dns;
+}
+
 std::string_view to_string(HandshakeMode mode)
 {
   return mode == HandshakeMode::full ? "full" : "certificate-only";

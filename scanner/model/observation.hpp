@@ -29,6 +29,10 @@ enum class ErrorClass
 std::string_view to_string(ErrorClass error_class);
 std::optional<ErrorClass> parse_error_class(std::string_view text);
 
+// True when an endpoint that gave no certificate still showed that a device is there: any error but
+// refused, unreachable and dns (a timeout, a reset, not-tls: something took the connection).
+bool something_answered(ErrorClass error_class);
+
 // Why an endpoint the user asked for was not connected to (its record's status is `skipped`).
 enum class SkipReason
 {

@@ -423,9 +423,7 @@ bool counts_as_device(const ReadinessDeviceInput& device)
     return true;
   }
   return std::any_of(device.endpoints.begin(), device.endpoints.end(), [](const ReadinessEndpoint& e) {
-    return e.certificate_received
-           || (e.error_class != ErrorClass::refused && e.error_class != ErrorClass::unreachable
-               && e.error_class != ErrorClass::dns);
+    return e.certificate_received || !e.error_class || something_answered(*e.error_class);
   });
 }
 

@@ -1,4 +1,5 @@
-// The device identity every device view shares: its address and its place in address order.
+// The device identity every device view shares: its address, its place in address order, and the
+// group name totals count it under.
 
 #include "scanner/model/device_identity.hpp"
 
@@ -64,5 +65,13 @@ TEST_SUITE("model.device_identity")
     CHECK(copy.mac == "000B82000001");
     CHECK(copy.site == "Berlin");
     CHECK(copy.ports == 0);
+  }
+
+  TEST_CASE("group_name: the name, or (none) for devices without one")
+  {
+    CHECK(group_name("") == "(none)");
+    CHECK(group_name("berlin-hq") == "berlin-hq");
+    CHECK(group_name(" ") == " ");
+    CHECK(k_no_group == "(none)");
   }
 }

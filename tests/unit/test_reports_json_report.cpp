@@ -240,6 +240,104 @@ TEST_SUITE("reports.summary")
     CHECK(summary_to_json(ScanSummary{})["unverified_issuer_names"] == json::object());
   }
 
+  TEST_CASE("devices per site and per vendor: reachable, answering, findings by severity")
+  {
+    AuditedFleet fleet;
+    // .10 and .30 in berlin, .40 (never answered) in paris; .20 is in no inventory.
+    const std::map<std::string, std::string> sites = {
+      {"127.0.0.10", "berlin"}, {"127.0.0.30", "berlin"}, {"127.0.0.40", "paris"}};
+    for (InventoryRow& row : fleet.inventory.rows) {
+      row.site = sites.at(row.ip);
+    }
+    for (Record& record : fleet.records) {
+      if (record.assessment.inventory) {
+        record.assessment.inventory->site = sites.at(record.assessment.inventory->ip);
+      }
+    }
+    FleetView view(&fleet.inventory);
+    for (const Record& record : fleet.records) {
+      view.add(record);
+    }
+    view.finish();
+    REQUIRE(view.devices().size() == 4); // .11 timed out and is nobody's: no device
+
+    const DeviceGroups groups = device_groups(view);
+    CHECK(groups.overall.devices == 4);
+    CHECK(groups.overall.reachable == 3);
+    CHECK(groups.overall.answering == 3);
+    REQUIRE(groups.by_site.size() == 3);
+    const DeviceGroupCount& berlin = groups.by_site.at("berlin");
+    CHECK(berlin.devices == 2);
+    CHECK(berlin.reachable == 2);
+    CHECK(berlin.answering == 2);
+    const DeviceGroupCount& paris = groups.by_site.at("paris");
+    CHECK(paris.devices == 1);
+    CHECK(paris.reachable == 0);
+    CHECK(paris.answering == 0);
+    CHECK(groups.by_site.at("(none)").devices == 1);
+    REQUIRE(groups.by_vendor.size() == 2);
+    CHECK(groups.by_vendor.at("Grandstream").devices == 3);
+    CHECK(groups.by_vendor.at("Grandstream").answering == 2);
+    CHECK(groups.by_vendor.at("(none)").devices == 1);
+
+    // .10: expiring (medium) and shared-certificate (high); .20: sha1-rejected and shared-certificate
+    // (high), not-in-inventory (low); .30: none; .40: not-answering (medium).
+    const json j = summary_to_json(ScanSummary{}, &view);
+    const json zero = {{"info", 0}, {"low", 0}, {"medium", 0}, {"high", 0}, {"critical", 0}};
+    auto with = [&zero](std::initializer_list<std::pair<const char*, int>> counts) {
+      json out = zero;
+      for (const auto& [severity, n] : counts) {
+        out[severity] = n;
+      }
+      return out;
+    };
+    CHECK(j["by_site"]["berlin"] == json{{"devices", 2}, {"reachable", 2}, {"answering", 2},
+                                         {"findings_by_severity", with({{"high", 1}, {"medium", 1}})},
+                                         {"devices_by_worst_severity", with({{"high", 1}})}});
+    CHECK(j["by_site"]["paris"] == json{{"devices", 1}, {"reachable", 0}, {"answering", 0},
+                                        {"findings_by_severity", with({{"medium", 1}})},
+                                        {"devices_by_worst_severity", with({{"medium", 1}})}});
+    CHECK(j["by_site"]["(none)"] == json{{"devices", 1}, {"reachable", 1}, {"answering", 1},
+                                         {"findings_by_severity", with({{"high", 2}, {"low", 1}})},
+                                         {"devices_by_worst_severity", with({{"high", 1}})}});
+    CHECK(j["by_vendor"]["Grandstream"] == json{{"devices", 3}, {"reachable", 2}, {"answering", 2},
+                                                {"findings_by_severity", with({{"high", 1}, {"medium", 2}})},
+                                                {"devices_by_worst_severity", with({{"high", 1}, {"medium", 1}})}});
+    CHECK(j["by_vendor"]["(none)"] == j["by_site"]["(none)"]);
+    CHECK_FALSE(summary_to_json(ScanSummary{}).contains("by_site"));
+    CHECK_FALSE(summary_to_json(ScanSummary{}).contains("by_vendor"));
+  }
+
+  TEST_CASE("a device that answered without a certificate is reachable, a refused one is not")
+  {
+    Inventory inventory;
+    for (const char* ip : {"127.0.0.1", "127.0.0.2"}) {
+      InventoryRow row;
+      row.line = inventory.rows.size() + 2;
+      row.ip = ip;
+      row.site = "Caf\xE9"; // invalid UTF-8: the key is made valid
+      inventory.rows.push_back(row);
+    }
+    inventory.index();
+    Record not_tls = error_record(ErrorClass::not_tls);
+    not_tls.observation.endpoint.ip = "127.0.0.1";
+    not_tls.assessment.inventory = inventory.rows[0];
+    Record refused = error_record(ErrorClass::refused);
+    refused.observation.endpoint.ip = "127.0.0.2";
+    refused.assessment.inventory = inventory.rows[1];
+    FleetView view(&inventory);
+    view.add(not_tls);
+    view.add(refused);
+    view.finish();
+    const json j = summary_to_json(ScanSummary{}, &view);
+    REQUIRE(j["by_site"].size() == 1);
+    const json& site = j["by_site"]["Caf\xEF\xBF\xBD"];
+    CHECK(site["devices"] == 2);
+    CHECK(site["reachable"] == 1);
+    CHECK(site["answering"] == 0);
+    CHECK(site["devices_by_worst_severity"]["medium"] == 2); // not-answering, both
+  }
+
   TEST_CASE("an unparsed leaf counts as ok and nothing else")
   {
     Record record = ok_record("x", "RSA+SHA256", SignatureVerdict::current, false);
@@ -368,6 +466,9 @@ TEST_SUITE("reports.json_report")
     CHECK(counts["findings"] ==
           json{{"expiring", 1}, {"sha1-rejected", 1}, {"shared-certificate", 2}, {"not-in-inventory", 1}});
     CHECK(counts["severities"] == json{{"high", 2}});
+    CHECK(counts["by_site"] == json{{"(none)", device_group_to_json(device_groups(view).overall)}});
+    CHECK(counts["by_vendor"].size() == 2);
+    CHECK(counts["by_vendor"]["Grandstream"]["devices"] == 3);
 
     const json& devices = document["devices"];
     REQUIRE(devices.size() == view.devices().size());

@@ -4,7 +4,7 @@
 // the same endpoint or device (vendor, model, site, CN, not_after, validity, days left, the worst
 // finding), and the host name must follow its precedence (inventory, lease, name scanned).
 //
-//   fleet-sim (.1-.6 on two ports) <── fleetcert scan --inventory --dhcp-leases nothing.invalid --now
+//   fleet-sim (.1-.6 on two ports) <── fleetcert scan --inventory --dhcp-leases nothing.invalid localhost --now
 //                                         ├─> scan.json ─────────┐
 //                                         ├─> endpoints.csv ─────┼─> compared cell by cell
 //                                         └─> devices.csv ───────┘
@@ -164,14 +164,16 @@ TEST_SUITE("integration.csv_reports")
     FleetSimulator sim(FLEET_SIM_BINARY, dir, csv_fleet(net));
 
     // .4 has no host name in the inventory (the lease's fills it); .5 is known from its lease only;
-    // .1's lease names it too, but the inventory's name wins; .7 never answers.
+    // .1's lease names it too, but the inventory's name wins; .7 never answers; 127.0.0.1 is scanned
+    // as "localhost" (nothing of this test listens there) and its inventory row names it otherwise.
     write_file(dir.file("inventory.csv"), net.expand("mac,ip,hostname,vendor,model,site\n"
                                                      "000B82000001,{net}.0.1,gs-1,,GXP2170,HQ\n"
                                                      "0004F2000002,{net}.0.2,vvx-2,,VVX 450,=Branch\n"
                                                      "0004F2000003,{net}.0.3,vvx-3,,VVX 450,HQ\n"
                                                      "805EC0000004,{net}.0.4,,Yealink,T54W,HQ\n"
                                                      "7C2F80000006,{net}.0.6,n670-6,,N670,Branch\n"
-                                                     "0004F2000007,{net}.0.7,vvx-off,,VVX 450,HQ\n"));
+                                                     "0004F2000007,{net}.0.7,vvx-off,,VVX 450,HQ\n"
+                                                     "0004F2000008,127.0.0.1,inventory-name,,VVX 450,HQ\n"));
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr)) + 2 * k_day;
     const std::string lease_end = std::to_string(now + 10 * k_day);
     write_file(dir.file("dnsmasq.leases"),
@@ -180,7 +182,7 @@ TEST_SUITE("integration.csv_reports")
                           " 00:0b:82:00:00:01 {net}.0.1 lease-name-of-gs-1 *\n"));
 
     const std::string now_text = iso8601(now);
-    const auto result = run_command({FLEETCERT_BINARY, "scan", "nothing.invalid", "--inventory", dir.file("inventory.csv"),
+    const auto result = run_command({FLEETCERT_BINARY, "scan", "nothing.invalid", "localhost", "--inventory", dir.file("inventory.csv"),
                                      "--dhcp-leases", dir.file("dnsmasq.leases"), "--ports",
                                      std::string(k_https) + "," + k_sip, "--timeout", "3", "--now", now_text, "--json",
                                      dir.file("scan.json"), "--csv", dir.file("endpoints.csv"), "--csv-devices",
@@ -196,7 +198,9 @@ TEST_SUITE("integration.csv_reports")
       const std::string address = target.contains("ip") ? text_at(target, "ip") : text_at(target, "host");
       records[address + ":" + std::to_string(target.at("port").get<int>())] = record;
     }
-    REQUIRE(records.size() == 8 * 2);
+    // Nine targets on two ports (localhost may add ::1).
+    REQUIRE(records.size() >= 9 * 2);
+    REQUIRE(records.count("127.0.0.1:" + std::string(k_https)) == 1);
 
     SUBCASE("the endpoint CSV")
     {
@@ -276,6 +280,9 @@ TEST_SUITE("integration.csv_reports")
       CHECK(at("0.6", k_sip).at("cn") == "Einstein2");
       CHECK(at("0.6", k_sip).at("findings").find("generic-cn") != std::string::npos);
       CHECK(by_endpoint.at("nothing.invalid:" + std::string(k_https)).at("host_name") == "nothing.invalid");
+      // The inventory's name wins over the name scanned, which stays in `host`.
+      CHECK(by_endpoint.at("127.0.0.1:" + std::string(k_https)).at("host_name") == "inventory-name");
+      CHECK(by_endpoint.at("127.0.0.1:" + std::string(k_https)).at("host") == "localhost");
     }
 
     SUBCASE("the device CSV")
@@ -361,6 +368,8 @@ TEST_SUITE("integration.csv_reports")
       CHECK(by_device.at(net.address("0.7")).at("worst_finding") == "not-answering");
       CHECK(by_device.at(net.address("0.7")).at("answered") == "false");
       CHECK(by_device.at("nothing.invalid").at("host_name") == "nothing.invalid");
+      CHECK(by_device.at("127.0.0.1").at("host_name") == "inventory-name");
+      CHECK(by_device.at("127.0.0.1").at("host") == "localhost");
       CHECK(by_device.at("nothing.invalid").at("ports") == std::string(k_sip) + ":dns;" + k_https + ":dns");
     }
   }

@@ -98,6 +98,8 @@ std::string csv_cell(std::string_view text, bool untrusted)
       const bool line_character = cp == '\t' || cp == '\r' || cp == '\n';
       if ((cp < 0x20 && !line_character) || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) { // C0, DEL, C1
         append_byte_escape(cell, static_cast<unsigned>(cp));
+      } else if (is_layout_control(cp)) { // bidi controls, line separators: as the terminal shows them
+        append_terminal_escaped(cell, cp);
       } else {
         append_utf8(cell, cp);
       }

@@ -21,8 +21,9 @@ std::string to_valid_utf8(std::string_view text);
 std::string hex_encode(std::string_view bytes);
 
 // One RFC 4180 CSV cell, quoted when it holds a comma, a quote, CR or LF. For `untrusted` text:
-// made valid UTF-8, control characters other than TAB/CR/LF shown as `\xNN`, and prefixed by `'`
-// when it starts with = + - @ TAB or CR, so that a spreadsheet never evaluates it as a formula.
+// made valid UTF-8, control characters other than TAB/CR/LF shown as `\xNN`, bidirectional
+// controls and line separators (is_layout_control) as `\u{NNNN}` like terminal_safe, and prefixed
+// by `'` when it starts with = + - @ TAB or CR, so that a spreadsheet never evaluates it as a formula.
 std::string csv_cell(std::string_view text, bool untrusted);
 
 // `text` as valid UTF-8 with every control character shown as an escape: C0 and DEL as `\xNN`,

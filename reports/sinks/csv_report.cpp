@@ -3,6 +3,7 @@
 #include "reports/encoding/csv_file.hpp"
 
 #include "reports/encoding/record_json.hpp"
+#include "reports/sinks/csv_cells.hpp"
 #include "reports/encoding/text_safety.hpp"
 
 #include <cstdio>
@@ -25,6 +26,8 @@ const std::vector<std::string>& columns()
     "days_left",    "vendor",       "vendor_source", "provenance",    "provenance_basis",
     "provenance_vendor", "chain_incomplete", "issuer_verified", "findings", "worst_severity", "inventory_mac",
     "model",        "site",
+    // Added in issue 12, after the earlier columns so that their positions stay.
+    "host_name",    "worst_finding", "worst_message", "worst_remediation",
   };
   return k_columns;
 }
@@ -121,7 +124,8 @@ std::vector<std::string> csv_row(const Record& record)
                                                               : std::string()));
 
   // The vendor may be known without a certificate (from the inventory); provenance only with one.
-  // Findings are this endpoint's own, worst first: fleet-wide ones are in the device CSV and JSON.
+  // Findings are this endpoint's own, worst first (rows are written as endpoints complete):
+  // fleet-wide ones are in the device CSV and the JSON document.
   cells.push_back(untrusted(assessment.vendor));
   cells.push_back(trusted(assessment.vendor.empty() ? std::string() : assessment.vendor_source));
   const Provenance& provenance = assessment.provenance;
@@ -130,18 +134,16 @@ std::vector<std::string> csv_row(const Record& record)
   cells.push_back(untrusted(record.ok() ? provenance.vendor : std::string()));
   cells.push_back(trusted(record.ok() ? boolean(provenance.chain_incomplete) : std::string()));
   cells.push_back(trusted(provenance.issuer_verified ? boolean(*provenance.issuer_verified) : std::string()));
-  std::vector<Finding> findings = assessment.findings;
-  sort_findings(findings);
-  std::vector<std::string> codes;
-  for (const Finding& finding : findings) {
-    codes.push_back(finding.code);
-  }
-  cells.push_back(trusted(join(codes, " ")));
-  cells.push_back(trusted(findings.empty() ? std::string_view() : to_string(findings.front().severity)));
+  const std::vector<std::string> worst = csv_worst_finding_cells(assessment.findings);
+  cells.push_back(csv_finding_codes(assessment.findings));
+  cells.push_back(worst[0]); // worst_severity
   const std::optional<InventoryRow>& row = assessment.inventory;
   cells.push_back(untrusted(row ? row->mac : std::string()));
   cells.push_back(untrusted(row ? row->model : std::string()));
   cells.push_back(untrusted(row ? row->site : std::string()));
+
+  cells.push_back(untrusted(csv_host_name(row, observation.endpoint.host)));
+  cells.insert(cells.end(), worst.begin() + 1, worst.end()); // worst_finding, worst_message, worst_remediation
   return cells;
 }
 

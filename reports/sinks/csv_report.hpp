@@ -11,7 +11,8 @@
 namespace fleetcert {
 
 // The column names, in order: ip, port, host, status, error_class, ..., validity, days_left, vendor,
-// ..., findings, worst_severity, inventory_mac, model, site.
+// ..., findings, worst_severity, inventory_mac, model, site, host_name, worst_finding, worst_message,
+// worst_remediation (reports/README.md describes each).
 std::vector<std::string> csv_columns();
 
 // The cells of one record, in csv_columns() order, already encoded with csv_cell.

@@ -1,6 +1,8 @@
 #include "reports/sinks/device_csv.hpp"
 
 #include "reports/encoding/text_safety.hpp"
+#include "reports/sinks/csv_cells.hpp"
+#include "scanner/util/port_status.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -16,6 +18,9 @@ const std::vector<std::string>& columns()
     "ip",       "host",  "mac",   "vendor",           "vendor_source", "model",
     "site",     "answered",       "worst_severity",   "worst_finding", "findings",
     "ports",    "signature_labels", "provenance",     "sha256",
+    // Added in issue 12, after the earlier columns so that their positions stay.
+    "host_name", "cn",  "not_after", "days_left",       "validity",      "worst_message",
+    "worst_remediation",
   };
   return k_columns;
 }
@@ -36,6 +41,23 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
   return join_items(items, separator);
 }
 
+// The port whose certificate the row describes: of the ports that presented one, the one whose
+// certificate expires first (ties: the lower port); the first such port when no date is known.
+const DevicePort* certificate_port(const Device& device)
+{
+  const DevicePort* chosen = nullptr;
+  for (const DevicePort& port : device.ports) { // in port order
+    if (port.status != "ok") {
+      continue;
+    }
+    // ISO 8601 UTC texts of four-digit years: text order is time order.
+    if (chosen == nullptr || (!port.not_after.empty() && (chosen->not_after.empty() || port.not_after < chosen->not_after))) {
+      chosen = &port;
+    }
+  }
+  return chosen;
+}
+
 } // namespace
 
 std::vector<std::string> csv_device_columns() { return columns(); }
@@ -54,30 +76,36 @@ std::vector<std::string> csv_device_row(const Device& device)
   cells.push_back(untrusted(row ? row->site : std::string()));
   cells.push_back(trusted(device.answered() ? "true" : "false"));
 
-  std::vector<Finding> findings = device.findings;
-  sort_findings(findings);
-  std::vector<std::string> codes;
-  for (const Finding& finding : findings) {
-    add_distinct(codes, finding.code);
-  }
-  cells.push_back(trusted(findings.empty() ? std::string_view() : to_string(findings.front().severity)));
-  cells.push_back(trusted(findings.empty() ? std::string() : findings.front().code));
-  cells.push_back(trusted(join(codes, " ")));
+  // Every finding of the device, its endpoints' and the fleet-wide ones (shared-certificate, ...).
+  const std::vector<std::string> worst = csv_worst_finding_cells(device.findings);
+  cells.push_back(worst[0]); // worst_severity
+  cells.push_back(worst[1]); // worst_finding
+  cells.push_back(csv_finding_codes(device.findings));
 
-  std::vector<std::string> ports;
+  std::vector<PortStatus> ports;
   std::vector<std::string> labels;
   std::vector<std::string> provenance;
   std::vector<std::string> fingerprints;
   for (const DevicePort& port : device.ports) {
-    ports.push_back(std::to_string(port.port) + ":" + port.status);
+    ports.push_back({port.port, port.status});
     add_distinct(labels, port.signature_label);
     add_distinct(provenance, port.provenance);
     add_distinct(fingerprints, port.sha256);
   }
-  cells.push_back(trusted(join(ports, " ")));
+  cells.push_back(trusted(format_port_statuses(ports)));
   cells.push_back(untrusted(join(labels, " ")));
   cells.push_back(trusted(join(provenance, " ")));
   cells.push_back(untrusted(join(fingerprints, " ")));
+
+  cells.push_back(untrusted(csv_host_name(row, device.host)));
+  const DevicePort* certificate = certificate_port(device);
+  cells.push_back(untrusted(certificate != nullptr ? certificate->cn : std::string()));
+  cells.push_back(trusted(certificate != nullptr ? certificate->not_after : std::string()));
+  cells.push_back(trusted(certificate != nullptr && certificate->days_left ? std::to_string(*certificate->days_left)
+                                                                           : std::string()));
+  cells.push_back(trusted(certificate != nullptr ? certificate->validity : std::string()));
+  cells.push_back(worst[2]); // worst_message
+  cells.push_back(worst[3]); // worst_remediation
   return cells;
 }
 

@@ -13,7 +13,8 @@
 namespace fleetcert {
 
 // The column names, in order: ip, host, mac, vendor, vendor_source, model, site, answered,
-// worst_severity, worst_finding, findings, ports, signature_labels, provenance, sha256.
+// worst_severity, worst_finding, findings, ports, signature_labels, provenance, sha256, host_name,
+// cn, not_after, days_left, validity, worst_message, worst_remediation (reports/README.md).
 std::vector<std::string> csv_device_columns();
 
 // The cells of one device, in csv_device_columns() order, already encoded with csv_cell.

@@ -7,6 +7,7 @@
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/assessment/findings.hpp"
 #include "scanner/util/mac.hpp"
+#include "scanner/util/port_status.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
 
@@ -332,10 +333,11 @@ const std::vector<std::string>& device_export_columns()
 
 std::vector<std::string> device_export_row(const ReportDevice& device)
 {
-  std::vector<std::string> ports, cns, labels, verdicts, provenance, validity;
+  std::vector<std::string> cns, labels, verdicts, provenance, validity;
+  std::vector<PortStatus> ports;
   std::optional<std::int64_t> earliest;
   for (const ReportEndpoint* endpoint : device.endpoints) {
-    ports.push_back(std::to_string(endpoint->port) + ":" + (endpoint->ok ? std::string("ok") : endpoint->error_word()));
+    ports.push_back({endpoint->port, endpoint->ok ? std::string("ok") : endpoint->error_word()});
     if (!endpoint->ok) {
       continue;
     }
@@ -361,7 +363,7 @@ std::vector<std::string> device_export_row(const ReportDevice& device)
           csv_untrusted(device.model),
           csv_untrusted(device.site),
           csv_trusted(device.answered() ? "true" : "false"),
-          csv_untrusted(join(ports)),
+          csv_untrusted(format_port_statuses(ports)),
           csv_untrusted(join_items(cns, " | ")),
           csv_untrusted(join(labels)),
           csv_untrusted(join(verdicts)),

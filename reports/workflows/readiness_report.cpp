@@ -4,6 +4,7 @@
 
 #include "reports/encoding/text_safety.hpp"
 #include "reports/encoding/totals_table.hpp"
+#include "scanner/util/port_status.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -220,9 +221,9 @@ std::vector<std::string> readiness_csv_columns()
 void write_readiness_csv(CsvFile& file, const ReadinessOutcome& outcome)
 {
   for (const DeviceReadiness& device : outcome.devices) {
-    std::vector<std::string> ports;
+    std::vector<PortStatus> ports;
     for (const PortReadiness& port : device.ports) {
-      ports.push_back(std::to_string(port.port) + ":" + port_status(port));
+      ports.push_back({port.port, port_status(port)});
     }
     std::vector<std::string> codes;
     std::vector<std::string> reasons;
@@ -232,7 +233,7 @@ void write_readiness_csv(CsvFile& file, const ReadinessOutcome& outcome)
     }
     file.row({csv_untrusted(device.ip), csv_untrusted(device.host), csv_untrusted(device.mac),
               csv_untrusted(device.vendor), csv_untrusted(device.model), csv_untrusted(device.site),
-              csv_trusted(to_string(device.status)), csv_trusted(join_items(ports, ";")),
+              csv_trusted(to_string(device.status)), csv_trusted(format_port_statuses(ports)),
               csv_trusted(join_items(codes, ";")), csv_untrusted(join_items(reasons, " | ")),
               csv_untrusted(join_items(device.remediation, " | "))});
   }

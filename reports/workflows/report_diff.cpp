@@ -8,6 +8,7 @@
 
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
+#include "scanner/util/port_status.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/text.hpp"
 #include "scanner/certificate/certificate.hpp"
@@ -465,10 +466,11 @@ void describe_unanswered(std::vector<ChangeReason>& reasons, const ReportDevice*
   if (device == nullptr) {
     reason.text = appearing ? "not in the old audit" : "not in the new audit";
   } else {
-    std::string errors;
+    std::vector<PortStatus> ports;
     for (const ReportEndpoint* endpoint : device->endpoints) {
-      errors += (errors.empty() ? "" : ", ") + std::to_string(endpoint->port) + " " + error_word(endpoint);
+      ports.push_back({endpoint->port, error_word(endpoint)});
     }
+    const std::string errors = format_port_statuses(ports);
     reason.text = (appearing ? "presented no certificate before (" : "presents no certificate now (") + errors + ")";
   }
   (appearing ? reason.before : reason.after) = device == nullptr ? "absent" : "error";

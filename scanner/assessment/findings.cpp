@@ -3,6 +3,7 @@
 #include "scanner/util/text.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace fleetcert {
 
@@ -94,14 +95,28 @@ const FindingKind* find_finding_kind(std::string_view code)
   return nullptr;
 }
 
+namespace {
+
+// True when `a` is worse than `b` (sort_findings' order).
+bool worse(const Finding& a, const Finding& b)
+{
+  if (a.severity != b.severity) {
+    return a.severity > b.severity;
+  }
+  return std::tie(a.code, a.message, a.remediation) < std::tie(b.code, b.message, b.remediation);
+}
+
+} // namespace
+
 void sort_findings(std::vector<Finding>& findings)
 {
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    if (a.severity != b.severity) {
-      return a.severity > b.severity;
-    }
-    return a.code < b.code;
-  });
+  std::stable_sort(findings.begin(), findings.end(), worse);
+}
+
+const Finding* worst_finding(const std::vector<Finding>& findings)
+{
+  const auto worst = std::min_element(findings.begin(), findings.end(), worse);
+  return worst == findings.end() ? nullptr : &*worst;
 }
 
 } // namespace fleetcert

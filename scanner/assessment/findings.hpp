@@ -38,7 +38,12 @@ struct FindingKind
 const std::vector<FindingKind>& finding_kinds();
 const FindingKind* find_finding_kind(std::string_view code);
 
-// Sorts worst first (severity, then code), for reports.
+// Sorts worst first for reports: highest severity first, then by code, message and remediation
+// (byte order), so that the order never depends on the order the findings were made in.
 void sort_findings(std::vector<Finding>& findings);
+
+// The finding sort_findings puts first (the highest severity; ties to the smallest code, then
+// message, then remediation); null when there is none.
+const Finding* worst_finding(const std::vector<Finding>& findings);
 
 } // namespace fleetcert

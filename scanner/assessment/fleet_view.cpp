@@ -48,6 +48,13 @@ DevicePort port_of(const Record& record)
     if (leaf->not_after) {
       port.not_after = format_iso8601(*leaf->not_after);
     }
+    if (leaf->parsed && leaf->has_cn) {
+      port.cn = leaf->cn;
+    }
+    if (record.assessment.validity) {
+      port.validity = std::string(to_string(*record.assessment.validity));
+    }
+    port.days_left = record.assessment.days_left;
   } else {
     // A handshake that ended without a certificate and without an error is a protocol problem.
     const ErrorClass error = record.observation.error == ErrorClass::none ? ErrorClass::protocol : record.observation.error;

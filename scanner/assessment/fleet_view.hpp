@@ -34,6 +34,9 @@ struct DevicePort
   std::string signature_label;
   std::string provenance;     // kind, when ok
   std::string not_after;      // ISO 8601, when known
+  std::string cn;             // the leaf's CN, when ok and it has one
+  std::string validity;       // the validity word, when known
+  std::optional<std::int64_t> days_left; // whole days from the scan's "now" to not_after, when known
 };
 
 // One device of the scan: its identity (model and site from its inventory row), every port scanned.

@@ -10,6 +10,7 @@
 #include "scanner/readiness/readiness.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/openssl_handles.hpp"
+#include "scanner/util/port_status.hpp"
 #include "scanner/util/text.hpp"
 
 #include "scanner/assessment/audit.hpp"
@@ -396,11 +397,11 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
     result.status = Readiness::not_ready;
   } else if (!any_certificate) {
     std::string message = "no certificate on any port";
-    std::string detail;
+    std::vector<PortStatus> ports;
     for (const PortReadiness& port : result.ports) {
-      detail += (detail.empty() ? "" : ", ") + std::to_string(port.port) + ": "
-                + (port.error_class ? std::string(to_string(*port.error_class)) : std::string("no answer"));
+      ports.push_back({port.port, port.error_class ? std::string(to_string(*port.error_class)) : std::string("error")});
     }
+    const std::string detail = format_port_statuses(ports);
     result.reasons.push_back(ReadinessReason{"no-certificate", 0, detail.empty() ? message : message + " (" + detail + ")",
                                              k_no_certificate_remediation});
     result.status = Readiness::unknown;

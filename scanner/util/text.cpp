@@ -13,14 +13,13 @@ bool is_c1_control(char32_t cp)
   return cp >= 0x80 && cp <= 0x9F;
 }
 
-// Characters that reorder or break the lines a terminal shows ("Trojan Source" spoofing).
+} // namespace
+
 bool is_layout_control(char32_t cp)
 {
   return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
          (cp >= 0x2066 && cp <= 0x2069);
 }
-
-} // namespace
 
 std::string_view trim_blanks(std::string_view text)
 {

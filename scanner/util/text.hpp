@@ -76,6 +76,11 @@ Utf8Step decode_utf8(std::string_view text, std::size_t pos);
 // Appends the UTF-8 encoding of `code_point`.
 void append_utf8(std::string& out, char32_t code_point);
 
+// True for the characters that reorder or break the lines a reader sees ("Trojan Source"
+// spoofing): the bidirectional marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F,
+// U+202A-U+202E, U+2066-U+2069) and the line and paragraph separators (U+2028, U+2029).
+bool is_layout_control(char32_t code_point);
+
 // Appends `code_point` as a terminal may show it: C0 controls and DEL as \xNN, C1 controls,
 // bidirectional overrides and line separators as \u{NNNN}, anything else as UTF-8.
 void append_terminal_escaped(std::string& out, char32_t code_point);

@@ -120,7 +120,7 @@ TEST_SUITE("integration.hostile")
     auto scan = [&](const std::string& name, std::vector<std::string> extra) {
       std::vector<std::string> argv{FLEETCERT_BINARY, "scan", net.address("0.0/24"), "--ports", "26443,29061",
                                     "--concurrency", "512", "--timeout", "3", "--json", dir.file(name + ".json"),
-                                    "--csv", dir.file(name + ".csv")};
+                                    "--csv", dir.file(name + ".csv"), "--csv-devices", dir.file(name + "-devices.csv")};
       argv.insert(argv.end(), extra.begin(), extra.end());
       return run_command(argv, std::chrono::seconds(120));
     };
@@ -294,6 +294,7 @@ TEST_SUITE("integration.hostile")
       REQUIRE(port < header.size());
       REQUIRE(sha256 < header.size());
       std::set<std::string> seen;
+      std::map<std::string, std::vector<std::string>> by_endpoint;
       for (std::size_t i = 1; i < rows.size(); ++i) {
         REQUIRE(rows[i].size() == header.size());
         const std::string k = rows[i][ip] + ":" + rows[i][port];
@@ -303,7 +304,95 @@ TEST_SUITE("integration.hostile")
         if (records[k].at("status") == "ok") {
           CHECK(rows[i][sha256] == records[k].at("leaf").at("sha256"));
         }
+        by_endpoint[k] = rows[i];
       }
+
+      INFO("bidirectional controls are escaped as on the terminal, formulas neutralised");
+      const auto cell = [&](const std::string& k, const std::string& name) {
+        REQUIRE(by_endpoint.count(k) == 1);
+        REQUIRE(column(name) < header.size());
+        return by_endpoint.at(k)[column(name)];
+      };
+      const std::string rlo = net.address("0.27:26443");
+      CHECK(cell(rlo, "cn") == "'=HYPERLINK(\"http://x\")\\u{202e}gpj.exe");
+      CHECK(cell(rlo, "subject").find("\\u{202e}proC liveE\\u{202c}") != std::string::npos);
+      CHECK(cell(rlo, "subject").find("\\u{2066}cmd\\u{2069}") != std::string::npos);
+      CHECK(cell(rlo, "issuer") == cell(rlo, "subject")); // self-issued: the same hostile name
+      const std::string isolates = net.address("0.27:29061");
+      CHECK(cell(isolates, "cn") == "'-\\u{202e}1+2");
+      for (const char* escape : {"\\u{200e}", "\\u{200f}", "\\u{61c}", "\\u{2067}", "\\u{2068}", "\\u{202a}",
+                                 "\\u{202b}", "\\u{202d}", "\\u{2028}", "\\u{2029}"}) {
+        CAPTURE(escape);
+        CHECK(cell(isolates, "subject").find(escape) != std::string::npos);
+      }
+    }
+
+    {
+      INFO("the device CSV parses back, one row per device, every row as wide as the header");
+      Rows rows;
+      REQUIRE(parse_csv_strict(read_file(dir.file("scan-devices.csv")), rows));
+      REQUIRE(rows.size() >= 2);
+      const std::vector<std::string>& header = rows.front();
+      const auto column = static_cast<std::size_t>(std::find(header.begin(), header.end(), "cn") - header.begin());
+      REQUIRE(column < header.size());
+      std::map<std::string, std::vector<std::string>> by_ip;
+      for (std::size_t i = 1; i < rows.size(); ++i) {
+        REQUIRE(rows[i].size() == header.size());
+        by_ip[rows[i][0]] = rows[i];
+      }
+      // Every address that presented a certificate is a device (refused addresses are not).
+      std::set<std::string> answering;
+      for (const auto& [k, r] : records) {
+        if (r.at("status") == "ok") {
+          answering.insert(r.at("target").at("ip").get<std::string>());
+        }
+      }
+      for (const std::string& address : answering) {
+        CHECK(by_ip.count(address) == 1);
+      }
+      // .27's CN is one of its two certificates' (whichever expires first), escaped and neutralised.
+      REQUIRE(by_ip.count(net.address("0.27")) == 1);
+      const std::string cn = by_ip.at(net.address("0.27"))[column];
+      CHECK((cn == "'=HYPERLINK(\"http://x\")\\u{202e}gpj.exe" || cn == "'-\\u{202e}1+2"));
+    }
+
+    {
+      INFO("no raw bidirectional control survives in either CSV; Python's csv module agrees on the shape");
+      static constexpr const char* k_raw[] = {"\xD8\x9C", "\xE2\x80\x8E", "\xE2\x80\x8F", "\xE2\x80\xA8",
+                                              "\xE2\x80\xA9", "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC",
+                                              "\xE2\x80\xAD", "\xE2\x80\xAE", "\xE2\x81\xA6", "\xE2\x81\xA7",
+                                              "\xE2\x81\xA8", "\xE2\x81\xA9"};
+      for (const std::string file : {"scan.csv", "scan-devices.csv"}) {
+        const std::string text = read_file(dir.file(file));
+        for (const char* raw : k_raw) {
+          CAPTURE(file);
+          CHECK(text.find(raw) == std::string::npos);
+        }
+      }
+      // A second, independent reader: every row as wide as its header, valid UTF-8, no bidi
+      // control, no cell a spreadsheet would evaluate (a leading '-' only on a number of ours).
+      const std::string script = R"(
+import csv, re, sys
+bidi = {chr(c) for c in [0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+for path in sys.argv[1:]:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f, strict=True))
+    for number, row in enumerate(rows, 1):
+        if len(row) != len(rows[0]):
+            sys.exit(f"{path}:{number}: {len(row)} cells, the header has {len(rows[0])}")
+        for cell in row:
+            if bidi & set(cell):
+                sys.exit(f"{path}:{number}: raw bidi control in {cell!r}")
+            if cell[:1] in ("=", "+", "@") or (cell[:1] == "-" and not re.fullmatch(r"-\d+(\.\d+)?", cell)):
+                sys.exit(f"{path}:{number}: formula {cell!r}")
+    print(f"{len(rows) - 1} rows of {len(rows[0])} columns")
+)";
+      const auto python = run_command({"/usr/bin/env", "python3", "-c", script, dir.file("scan.csv"),
+                                       dir.file("scan-devices.csv")},
+                                      std::chrono::seconds(60));
+      INFO("python3: " << python.out << python.err);
+      CHECK(python.status == 0);
+      CHECK(python.out.find(std::to_string(records.size()) + " rows of ") == 0);
     }
   }
 }

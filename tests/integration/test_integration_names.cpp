@@ -283,7 +283,7 @@ TEST_SUITE("integration.names")
     REQUIRE(device_rows.size() == 1);
     CHECK(device_rows[0].at("ip").empty());
     CHECK(device_rows[0].at("host") == "nonexistent.invalid");
-    CHECK(device_rows[0].at("ports") == https + ":dns " + sip + ":dns");
+    CHECK(device_rows[0].at("ports") == https + ":dns;" + sip + ":dns");
 
     // The table names the endpoint by its name.
     const auto table = run_command({FLEETCERT_BINARY, "scan", "nonexistent.invalid", "--ports", https, "--table"},

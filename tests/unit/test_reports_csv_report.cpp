@@ -3,6 +3,9 @@
 
 #include "reports/sinks/csv_report.hpp"
 
+#include "scanner/assessment/assessment.hpp"
+#include "scanner/inputs/dhcp_leases.hpp"
+
 #include "support/csv_parse.hpp"
 
 #include "support/process.hpp"
@@ -102,15 +105,22 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("columns are the documented ones, in order")
   {
     const std::vector<std::string> columns = csv_columns();
-    REQUIRE(columns.size() == 48);
+    REQUIRE(columns.size() == 52);
     CHECK(columns.front() == "ip");
+    CHECK(columns[2] == "host");
     CHECK(columns[13] == "subject");
+    CHECK(columns[15] == "cn");
+    CHECK(columns[19] == "not_after");
     CHECK(columns[30] == "chain_length");
+    CHECK(columns[34] == "validity");
     CHECK(columns[35] == "days_left");
-    CHECK(std::vector<std::string>(columns.begin() + 36, columns.end()) ==
+    CHECK(std::vector<std::string>(columns.begin() + 36, columns.begin() + 48) ==
           std::vector<std::string>{"vendor", "vendor_source", "provenance", "provenance_basis", "provenance_vendor",
                                    "chain_incomplete", "issuer_verified", "findings", "worst_severity", "inventory_mac",
                                    "model", "site"});
+    // The columns added later come after the earlier ones, whose positions stay.
+    CHECK(std::vector<std::string>(columns.begin() + 48, columns.end()) ==
+          std::vector<std::string>{"host_name", "worst_finding", "worst_message", "worst_remediation"});
   }
 
   TEST_CASE("the audit columns: vendor, provenance, findings worst first, inventory")
@@ -142,8 +152,11 @@ TEST_SUITE("reports.csv_report")
     CHECK(cells.at("provenance_vendor") == "'@Acme");
     CHECK(cells.at("chain_incomplete") == "false");
     CHECK(cells.at("issuer_verified") == ""); // only for factory by issuer name
-    CHECK(cells.at("findings") == "weak-signature expired legacy-generation");
+    CHECK(cells.at("findings") == "weak-signature;expired;legacy-generation");
     CHECK(cells.at("worst_severity") == "critical");
+    CHECK(cells.at("worst_finding") == "weak-signature");
+    CHECK(cells.at("worst_message") == "m");
+    CHECK(cells.at("worst_remediation") == "r");
     CHECK(cells.at("inventory_mac") == "0004F2ABCDEF");
     CHECK(cells.at("model") == "VVX 411");
     CHECK(cells.at("site") == "'-3rd floor");
@@ -161,6 +174,9 @@ TEST_SUITE("reports.csv_report")
     CHECK(error_cells.at("chain_incomplete") == "");
     CHECK(error_cells.at("findings") == "");
     CHECK(error_cells.at("worst_severity") == "");
+    CHECK(error_cells.at("worst_finding") == "");
+    CHECK(error_cells.at("worst_message") == "");
+    CHECK(error_cells.at("worst_remediation") == "");
     CHECK(error_cells.at("model") == "VVX 411");
 
     // Factory by an issuer name: whether that name is verified.
@@ -180,6 +196,151 @@ TEST_SUITE("reports.csv_report")
     CHECK(plain.at("provenance_basis") == "none");
     CHECK(plain.at("findings") == "");
     CHECK(plain.at("inventory_mac") == "");
+  }
+
+  TEST_CASE("the worst finding: highest severity, ties to the smallest code, then message")
+  {
+    const auto worst_of = [](std::vector<Finding> findings) {
+      Record record = ok_record("x");
+      record.assessment.findings = std::move(findings);
+      return by_column(csv_columns(), csv_row(record));
+    };
+
+    SUBCASE("the highest severity wins wherever it stands")
+    {
+      const auto cells = worst_of({{"self-signed", Severity::low, "low one", "ignore"},
+                                   {"weak-key", Severity::medium, "medium one", "fix later"},
+                                   {"expired", Severity::high, "=cmd|' /C calc'!A0", "-renew now"},
+                                   {"generic-cn", Severity::info, "info", "none"}});
+      CHECK(cells.at("worst_severity") == "high");
+      CHECK(cells.at("worst_finding") == "expired");
+      // Messages and remediations are untrusted text: neutralised like certificate text.
+      CHECK(cells.at("worst_message") == "'=cmd|' /C calc'!A0");
+      CHECK(cells.at("worst_remediation") == "'-renew now");
+      CHECK(cells.at("findings") == "expired;weak-key;self-signed;generic-cn");
+    }
+
+    SUBCASE("equal severities: the smallest code, whatever the order given")
+    {
+      const std::vector<Finding> a = {{"weak-key", Severity::high, "k", "rk"},
+                                      {"sha1-rejected", Severity::high, "s", "rs"},
+                                      {"expired", Severity::high, "e", "re"}};
+      std::vector<Finding> b(a.rbegin(), a.rend());
+      for (const auto& findings : {a, b}) {
+        const auto cells = worst_of(findings);
+        CHECK(cells.at("worst_finding") == "expired");
+        CHECK(cells.at("worst_message") == "e");
+        CHECK(cells.at("worst_remediation") == "re");
+        CHECK(cells.at("findings") == "expired;sha1-rejected;weak-key");
+      }
+    }
+
+    SUBCASE("one code twice at one severity: the smaller message, then remediation; the code listed once")
+    {
+      const std::vector<Finding> a = {{"unknown-issuer", Severity::medium, "port 5061: b", "r2"},
+                                      {"unknown-issuer", Severity::medium, "port 443: a", "r2"},
+                                      {"unknown-issuer", Severity::medium, "port 443: a", "r1"}};
+      std::vector<Finding> b(a.rbegin(), a.rend());
+      for (const auto& findings : {a, b}) {
+        const auto cells = worst_of(findings);
+        CHECK(cells.at("worst_message") == "port 443: a");
+        CHECK(cells.at("worst_remediation") == "r1");
+        CHECK(cells.at("findings") == "unknown-issuer");
+      }
+    }
+
+    SUBCASE("one code at two severities: the higher one")
+    {
+      const auto cells = worst_of({{"unknown-issuer", Severity::low, "lo", "r"},
+                                   {"unknown-issuer", Severity::medium, "hi", "r"}});
+      CHECK(cells.at("worst_severity") == "medium");
+      CHECK(cells.at("worst_message") == "hi");
+    }
+
+    SUBCASE("no finding: empty cells")
+    {
+      const auto cells = worst_of({});
+      for (const char* column : {"findings", "worst_severity", "worst_finding", "worst_message", "worst_remediation"}) {
+        CHECK(cells.at(column) == "");
+      }
+    }
+  }
+
+  TEST_CASE("days left across expiry: whole days from the scan's now, negative once expired")
+  {
+    constexpr std::int64_t k_not_after = 1'795'392'000; // 2026-11-23T00:00:00Z
+    constexpr std::int64_t k_day = 86'400;
+    struct Case
+    {
+      std::int64_t now;
+      const char* days_left;
+      const char* validity;
+    };
+    const Case cases[] = {
+      {k_not_after - 40 * k_day, "40", "valid"},
+      {k_not_after - 30 * k_day, "30", "valid"},      // the warning window is 30 days
+      {k_not_after - 30 * k_day + 1, "29", "expiring"},
+      {k_not_after - k_day - 1, "1", "expiring"},
+      {k_not_after - 1, "0", "expiring"},
+      {k_not_after, "0", "expiring"},                 // not_after itself is still valid (RFC 5280)
+      {k_not_after + 1, "-1", "expired"},             // one second later: a day overdue, not zero
+      {k_not_after + k_day, "-1", "expired"},
+      {k_not_after + k_day + 1, "-2", "expired"},
+      {k_not_after + 400 * k_day, "-400", "expired"},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.now);
+      Record record = ok_record("0004F2ABCDEF");
+      CertificateInfo& leaf = record.chain.front();
+      leaf.not_before = k_not_after - 500 * k_day;
+      leaf.not_after = k_not_after;
+      AssessmentSettings settings;
+      settings.now = c.now;
+      record.assessment = assess(leaf, settings);
+      const auto cells = by_column(csv_columns(), csv_row(record));
+      CHECK(cells.at("days_left") == c.days_left);
+      CHECK(cells.at("validity") == c.validity);
+      CHECK(cells.at("not_after") == "2026-11-23T00:00:00Z");
+    }
+  }
+
+  TEST_CASE("host name: the inventory's, else the DHCP lease's, else the name scanned")
+  {
+    Inventory inventory;
+    for (const auto& [ip, hostname] : {std::pair{"127.0.0.1", "phone-inventory"}, std::pair{"127.0.0.2", ""}}) {
+      InventoryRow row;
+      row.line = inventory.rows.size() + 2;
+      row.ip = ip;
+      row.hostname = hostname;
+      inventory.rows.push_back(row);
+    }
+    inventory.index();
+    DhcpLeases leases;
+    for (const auto& [ip, hostname] :
+         {std::pair{"127.0.0.1", "phone-lease"}, std::pair{"127.0.0.2", "lease-only-name"}, std::pair{"127.0.0.3", "@lease"}}) {
+      DhcpLease lease;
+      lease.line = leases.leases.size() + 1;
+      lease.ip = ip;
+      lease.hostname = hostname;
+      leases.leases.push_back(lease);
+    }
+    merge_dhcp_leases(inventory, leases, "dnsmasq.leases");
+
+    const auto host_name = [&](const std::string& ip, const std::string& scanned) {
+      Record record = ok_record("x");
+      record.observation.endpoint = {ip, 443, scanned, ""};
+      if (const InventoryRow* row = inventory.find_by_ip(ip)) {
+        record.assessment.inventory = *row;
+      }
+      const auto cells = by_column(csv_columns(), csv_row(record));
+      CHECK(cells.at("host") == scanned); // the name scanned stays in its own column
+      return cells.at("host_name");
+    };
+    CHECK(host_name("127.0.0.1", "scanned.example") == "phone-inventory"); // the inventory's over the lease's
+    CHECK(host_name("127.0.0.2", "scanned.example") == "lease-only-name"); // the lease fills the inventory's gap
+    CHECK(host_name("127.0.0.3", "scanned.example") == "'@lease");         // a lease-only row; untrusted text
+    CHECK(host_name("127.0.0.4", "scanned.example") == "scanned.example"); // no row: the name scanned
+    CHECK(host_name("127.0.0.4", "") == "");
   }
 
   TEST_CASE("a report parses back cell for cell, written via rename")

@@ -135,10 +135,12 @@ TEST_SUITE("reports.device_csv")
 {
   TEST_CASE("columns are the documented ones, in order")
   {
+    // The first 15 as before issue 12, so that their positions stay; the added ones after them.
     CHECK(csv_device_columns() == std::vector<std::string>{"ip", "host", "mac", "vendor", "vendor_source", "model",
                                                            "site", "answered", "worst_severity", "worst_finding",
                                                            "findings", "ports", "signature_labels", "provenance",
-                                                           "sha256"});
+                                                           "sha256", "host_name", "cn", "not_after", "days_left",
+                                                           "validity", "worst_message", "worst_remediation"});
   }
 
   TEST_CASE("one row per device: ports joined, distinct labels and fingerprints, fleet findings")
@@ -156,14 +158,16 @@ TEST_SUITE("reports.device_csv")
     CHECK(a.at("worst_severity") == "medium");
     CHECK(a.at("worst_finding") == "legacy-generation");
     CHECK(a.at("findings") == "legacy-generation");
-    CHECK(a.at("ports") == "443:ok 5061:ok");
+    CHECK(a.at("worst_message") == "port 443: RSA+SHA256");
+    CHECK(a.at("worst_remediation") == "Update.");
+    CHECK(a.at("ports") == "443:ok;5061:ok");
     CHECK(a.at("signature_labels") == "RSA+SHA256 ECDSA+SHA384");
     CHECK(a.at("provenance") == "factory");
     CHECK(a.at("sha256") == std::string(64, 'a') + " " + std::string(64, 'b'));
 
     const auto b = by_column(csv_device_row(fleet.device("127.0.0.2")));
-    CHECK(b.at("ports") == "443:ok 5061:refused");
-    CHECK(b.at("findings") == "sha1-rejected shared-certificate");
+    CHECK(b.at("ports") == "443:ok;5061:refused");
+    CHECK(b.at("findings") == "sha1-rejected;shared-certificate");
     CHECK(b.at("worst_severity") == "high");
     CHECK(b.at("worst_finding") == "sha1-rejected");
     CHECK(b.at("sha256") == std::string(64, 'c'));
@@ -172,14 +176,118 @@ TEST_SUITE("reports.device_csv")
     CHECK(c.at("vendor") == "Gigaset");
     CHECK(c.at("vendor_source") == "issuer-name");
     CHECK(c.at("model") == "");
-    CHECK(c.at("findings") == "shared-certificate not-in-inventory");
+    CHECK(c.at("findings") == "shared-certificate;not-in-inventory");
+    // Only fleet-wide findings: the worst of them is the device's worst.
+    CHECK(c.at("worst_severity") == "high");
+    CHECK(c.at("worst_finding") == "shared-certificate");
+    CHECK(c.at("worst_message").find("the same certificate") != std::string::npos);
+    CHECK_FALSE(c.at("worst_remediation").empty());
     CHECK(c.at("provenance") == "self-signed");
 
     const auto silent = by_column(csv_device_row(fleet.device("127.0.0.9")));
     CHECK(silent.at("answered") == "false");
     CHECK(silent.at("findings") == "not-answering");
+    CHECK(silent.at("worst_finding") == "not-answering");
+    CHECK(silent.at("worst_severity") == "medium");
     CHECK(silent.at("ports") == "");
     CHECK(silent.at("sha256") == "");
+    for (const char* column : {"cn", "not_after", "days_left", "validity"}) {
+      CHECK(silent.at(column) == "");
+    }
+  }
+
+  TEST_CASE("the certificate columns describe the port whose certificate expires first")
+  {
+    constexpr std::int64_t k_day = 86'400;
+    auto record = [](std::uint16_t port, char digit, const std::string& cn, std::int64_t not_after, Validity validity,
+                     std::int64_t days_left) {
+      Record r = ok_record("127.0.0.7", port, digit, "RSA+SHA256", ProvenanceKind::unknown);
+      CertificateInfo& leaf = r.chain.front();
+      leaf.cn = cn;
+      leaf.has_cn = true;
+      leaf.not_after = not_after;
+      r.assessment.validity = validity;
+      r.assessment.days_left = days_left;
+      return r;
+    };
+    const std::int64_t later = 1'795'392'000;     // 2026-11-23T00:00:00Z
+    const std::int64_t sooner = later - 40 * k_day; // 2026-10-14T00:00:00Z
+
+    SUBCASE("the higher port's certificate expires first")
+    {
+      FleetView view;
+      view.add(record(443, 'a', "later-cn", later, Validity::valid, 37));
+      view.add(record(5061, 'b', "=sooner-cn", sooner, Validity::expired, -3));
+      view.finish();
+      const auto cells = by_column(csv_device_row(view.devices().front()));
+      CHECK(cells.at("cn") == "'=sooner-cn");
+      CHECK(cells.at("not_after") == "2026-10-14T00:00:00Z");
+      CHECK(cells.at("days_left") == "-3");
+      CHECK(cells.at("validity") == "expired");
+      CHECK(cells.at("sha256") == std::string(64, 'a') + " " + std::string(64, 'b')); // every certificate still listed
+    }
+
+    SUBCASE("the same date: the lower port; an error port is passed over")
+    {
+      FleetView view;
+      view.add(error_record("127.0.0.7", 80, ErrorClass::refused));
+      view.add(record(5061, 'b', "five", later, Validity::valid, 7));
+      view.add(record(443, 'a', "four", later, Validity::valid, 7));
+      view.finish();
+      const auto cells = by_column(csv_device_row(view.devices().front()));
+      CHECK(cells.at("ports") == "80:refused;443:ok;5061:ok");
+      CHECK(cells.at("cn") == "four");
+      CHECK(cells.at("days_left") == "7");
+    }
+
+    SUBCASE("no date known (an unparsed leaf): the first port that presented a certificate")
+    {
+      FleetView view;
+      Record unparsed = ok_record("127.0.0.7", 5061, 'b', "", ProvenanceKind::unknown);
+      unparsed.chain.front().parsed = false;
+      unparsed.chain.front().not_after.reset();
+      view.add(unparsed);
+      view.finish();
+      const auto cells = by_column(csv_device_row(view.devices().front()));
+      CHECK(cells.at("cn") == "");
+      CHECK(cells.at("not_after") == "");
+      CHECK(cells.at("days_left") == "");
+      CHECK(cells.at("answered") == "true");
+    }
+  }
+
+  TEST_CASE("host name: the inventory row's, else the name the device was scanned as")
+  {
+    Inventory inventory;
+    InventoryRow named;
+    named.line = 2;
+    named.ip = "127.0.0.1";
+    named.hostname = "sip-phone-12";
+    InventoryRow unnamed;
+    unnamed.line = 3;
+    unnamed.ip = "127.0.0.2";
+    inventory.rows = {named, unnamed};
+    inventory.index();
+    FleetView view{&inventory};
+    using Entry = std::pair<const char*, const InventoryRow*>;
+    for (const auto& [ip, row] : {Entry{"127.0.0.1", &inventory.rows[0]}, Entry{"127.0.0.2", &inventory.rows[1]},
+                                  Entry{"127.0.0.3", nullptr}}) {
+      Record r = ok_record(ip, 443, ip[8], "RSA+SHA256", ProvenanceKind::unknown);
+      r.observation.endpoint.host = std::string("scanned-") + ip[8] + ".example";
+      if (row != nullptr) {
+        r.assessment.inventory = *row;
+      }
+      view.add(r);
+    }
+    view.finish();
+    std::map<std::string, std::map<std::string, std::string>> rows;
+    for (const Device& device : view.devices()) {
+      rows[device.ip] = by_column(csv_device_row(device));
+    }
+    CHECK(rows.at("127.0.0.1").at("host_name") == "sip-phone-12");
+    CHECK(rows.at("127.0.0.1").at("host") == "scanned-1.example");
+    CHECK(rows.at("127.0.0.2").at("host_name") == "scanned-2.example");
+    CHECK(rows.at("127.0.0.3").at("host_name") == "scanned-3.example");
   }
 
   TEST_CASE("the report holds the header and the view's devices in order, renamed by finish")
@@ -201,7 +309,14 @@ TEST_SUITE("reports.device_csv")
     REQUIRE(rows.size() == 1 + fleet.view.devices().size());
     CHECK(rows[0] == csv_device_columns());
     for (std::size_t i = 0; i < fleet.view.devices().size(); ++i) {
-      CHECK(rows[1 + i] == csv_device_row(fleet.view.devices()[i]));
+      // The row's encoded cells, read back as a CSV reader reads them (quotes removed).
+      std::string line;
+      for (const std::string& cell : csv_device_row(fleet.view.devices()[i])) {
+        line += (line.empty() ? "" : ",") + cell;
+      }
+      const auto expected = simple_rows(line + "\r\n");
+      REQUIRE(expected.size() == 1);
+      CHECK(rows[1 + i] == expected.front());
     }
     CHECK(rows[1][0] == "127.0.0.2"); // worst first: high before medium and low
   }

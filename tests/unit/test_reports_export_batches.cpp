@@ -321,7 +321,7 @@ TEST_SUITE("reports.export_batches")
     };
     CHECK(column("ip") == "10.0.0.1");
     CHECK(column("vendor") == "\"'=HYPERLINK(\"\"x\"\")\"");
-    CHECK(column("ports") == "443:ok 5061:refused");
+    CHECK(column("ports") == "443:ok;5061:refused");
     CHECK(column("cn") == "Einstein2");
     CHECK(column("signature_labels") == "RSA+SHA256");
     CHECK(column("provenance") == "factory/chain");

@@ -685,8 +685,9 @@ TEST_SUITE("reports.record_json")
     device.vendor = "Grandstream";
     device.vendor_source = "inventory";
     device.inventory = inventory_row();
-    device.ports = {{443, "ok", std::string(64, 'a'), "RSA+SHA1", "factory", "2027-11-20T10:00:00Z"},
-                    {5061, "refused", "", "", "", ""}};
+    device.ports = {{443, "ok", std::string(64, 'a'), "RSA+SHA1", "factory", "2027-11-20T10:00:00Z", "000B82A1B2C3",
+                     "valid", 358},
+                    {5061, "refused", "", "", "", "", "", "", std::nullopt}};
     device.findings = {{"sha1-rejected", Severity::high, "port 443: signed with RSA+SHA1", "Replace it."}};
     const json j = json::parse(dump_json(device_to_json(device)));
     CHECK(j["ip"] == "127.0.0.1");
@@ -708,7 +709,7 @@ TEST_SUITE("reports.record_json")
 
     Device silent;
     silent.ip = "127.0.0.2";
-    silent.ports = {{443, "timeout", "", "", "", ""}};
+    silent.ports = {{443, "timeout", "", "", "", "", "", "", std::nullopt}};
     const json k = device_to_json(silent);
     CHECK(k["answered"] == false);
     CHECK_FALSE(k.contains("worst_severity"));

@@ -4,6 +4,7 @@
 #include "reports/sinks/sink.hpp"
 #include "reports/sinks/summary_table.hpp"
 #include "reports/encoding/text_safety.hpp"
+#include "scanner/util/text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -109,6 +110,33 @@ TEST_SUITE("reports.text_safety")
     CHECK(csv_cell("Caf\xE9", true) == "Caf" + k_fffd);
     CHECK(csv_cell("tab\tok", true) == "tab\tok");
     CHECK(csv_cell("a\x01z", false) == "a\x01z");
+  }
+
+  TEST_CASE("csv_cell shows bidirectional controls in untrusted text as the terminal does")
+  {
+    // Every bidi embedding, override, isolate and mark, and the line separators: escaped, never raw.
+    const char32_t layout[] = {0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A, 0x202B, 0x202C,
+                               0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069};
+    for (const char32_t cp : layout) {
+      std::string raw;
+      append_utf8(raw, cp);
+      CAPTURE(static_cast<unsigned>(cp));
+      const std::string cell = csv_cell("a" + raw + "b", true);
+      CHECK(cell.find(raw) == std::string::npos);
+      CHECK(cell == "a" + terminal_safe(raw) + "b");
+    }
+    CHECK(csv_cell("invoice\xE2\x80\xAEgpj.exe", true) == "invoice\\u{202e}gpj.exe");
+    CHECK(csv_cell("\xE2\x81\xA6x\xE2\x81\xA9", true) == "\\u{2066}x\\u{2069}");
+    // A formula behind a leading override starts with the escape: nothing to evaluate.
+    CHECK(csv_cell("\xE2\x80\xAE=1+1", true) == "\\u{202e}=1+1");
+    // A formula with an override inside is still neutralised.
+    CHECK(csv_cell("=1+1\xE2\x80\xAE", true) == "'=1+1\\u{202e}");
+    // Neighbours of the ranges are ordinary text: zero-width joiner, U+202F, U+2065, U+206A.
+    for (const char* kept : {"\xE2\x80\x8D", "\xE2\x80\xAF", "\xE2\x81\xA5", "\xE2\x81\xAA"}) {
+      CHECK(csv_cell(kept, true) == kept);
+    }
+    // Our own values are not rewritten.
+    CHECK(csv_cell("a\xE2\x80\xAE" "b", false) == "a\xE2\x80\xAE" "b");
   }
 
   TEST_CASE("terminal_safe lets no control character through")

@@ -468,12 +468,19 @@ TEST_SUITE("scanner.fleet_view")
     CHECK(first.signature_label == "ECDSA+SHA384");
     CHECK(first.provenance == "factory");
     CHECK(first.not_after == "2030-01-01T00:00:00Z");
+    CHECK(first.cn == "7C2F80000001");
+    CHECK(first.validity == "valid");
+    REQUIRE(first.days_left.has_value());
+    CHECK(*first.days_left == (1'893'456'000 - k_now) / 86400); // 2030-01-01T00:00:00Z, whole days
     CHECK(d->ports[1].sha256 == decode_certificate(sip).sha256);
     CHECK(d->ports[1].signature_label == "ECDSA+SHA256");
     CHECK(d->ports[2].status == "timeout");
     CHECK(d->ports[2].sha256.empty());
     CHECK(d->ports[2].provenance.empty());
     CHECK(d->ports[2].not_after.empty());
+    CHECK(d->ports[2].cn.empty());
+    CHECK(d->ports[2].validity.empty());
+    CHECK_FALSE(d->ports[2].days_left.has_value());
   }
 
   TEST_CASE("a name that did not resolve is a device under its name, a skipped record is no device, a dead address is none")

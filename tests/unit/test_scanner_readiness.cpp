@@ -492,7 +492,7 @@ TEST_SUITE("scanner.readiness")
       CHECK(d.status == Readiness::unknown);
       REQUIRE(d.reasons.size() == 1);
       CHECK(d.reasons[0].code == "no-certificate");
-      CHECK(d.reasons[0].message == "no certificate on any port (443: timeout, 5061: refused)");
+      CHECK(d.reasons[0].message == "no certificate on any port (443:timeout;5061:refused)");
     }
     SUBCASE("a report without PEM chains: unknown, with a reason")
     {

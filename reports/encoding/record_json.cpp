@@ -391,7 +391,8 @@ public:
     if (value == nullptr) {
       return std::nullopt;
     }
-    if (!value->is_number() || value->get<double>() < 0) {
+    // A day at most: a bound that rounding to microseconds (and writing) keeps finite and exact.
+    if (!value->is_number() || !(value->get<double>() >= 0 && value->get<double>() <= 86'400'000.0)) {
       throw BadRecordJson(name(key) + " is not a number of milliseconds");
     }
     return value->get<double>();

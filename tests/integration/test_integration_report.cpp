@@ -429,6 +429,30 @@ TEST_SUITE("integration.report")
     CHECK(read_file(dir.file("ok.jsonl")) == k_refused_record + "\n");
   }
 
+  TEST_CASE("[report] of a --config file gives the report and the outputs, paths relative to the file")
+  {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("etc"));
+    write_file(dir.file("etc/in.jsonl"), k_refused_record + "\n");
+    write_file(dir.file("etc/site.toml"), "[scan]\nports = [443]\n[report]\nreport = \"in.jsonl\"\njsonl = \"again.jsonl\"\n"
+                                          "csv = \"again.csv\"\n");
+    auto r = run_command({FLEETCERT_BINARY, "report", "--config", dir.file("etc/site.toml")}, std::chrono::seconds(10));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(read_file(dir.file("etc/again.jsonl")) == k_refused_record + "\n");
+    CHECK(std::filesystem::exists(dir.file("etc/again.csv")));
+    // The command line wins: another output, the file's others still apply.
+    r = run_command({FLEETCERT_BINARY, "report", "--config", dir.file("etc/site.toml"), "--jsonl", dir.file("cli.jsonl")},
+                    std::chrono::seconds(10));
+    REQUIRE(r.status == 0);
+    CHECK(read_file(dir.file("cli.jsonl")) == k_refused_record + "\n");
+    write_file(dir.file("etc/typo.toml"), "[report]\njsnl = \"x.jsonl\"\n");
+    r = run_command({FLEETCERT_BINARY, "report", "--config", dir.file("etc/typo.toml"), dir.file("etc/in.jsonl")},
+                    std::chrono::seconds(10));
+    CHECK(r.status == 2);
+    CHECK(r.err.find("typo.toml:2: unknown key 'jsnl'") != std::string::npos);
+  }
+
   TEST_CASE("a key this version does not know is left out with a warning, and a write failure is exit 3")
   {
     TempDir dir;

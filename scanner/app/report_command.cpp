@@ -105,6 +105,7 @@ int report(const ReportOptions& options)
   ScanSummary summary;
   FleetView fleet;
   RecordInventory from_records;
+  std::uint64_t without_pem = 0; // ok records whose chain has no PEM (an older fleetcert's)
   ReportStreamOptions stream_options;
   stream_options.allow_partial_last_line = options.allow_partial;
   Result<ReportStream> stream = read_report_records(
@@ -112,6 +113,7 @@ int report(const ReportOptions& options)
       [&](Record& record) {
         summary.add(record);
         from_records.add(record);
+        without_pem += record.ok() && record.observation.chain.empty() ? 1 : 0;
         fleet.add(record);
         for (auto& sink : sinks) {
           sink->write(record);
@@ -122,6 +124,11 @@ int report(const ReportOptions& options)
     throw UsageError(stream.error());
   }
   print_warnings(options.report, stream->warnings);
+  if (without_pem > 0) {
+    print_error("warning: " + options.report + ": " + std::to_string(without_pem)
+                + " records carry no PEM chain: shared-key (the same key in different certificates) cannot be "
+                  "recomputed for them");
+  }
   if (stream->partial_last_line) {
     print_error("warning: " + options.report + ":" + std::to_string(*stream->partial_last_line)
                 + ": the last line is cut off (the scan writing it was killed): skipped; the reports lack that endpoint");

@@ -273,6 +273,23 @@ TEST_SUITE("integration.report")
       CHECK(read_file(dir.file("re-devices.csv")) == read_file(dir.file("devices.csv")));
     }
 
+    SUBCASE("from a JSONL without PEM chains (an older fleetcert's): shared-key cannot be recomputed, and it says so")
+    {
+      write_file(dir.file("no-pem.jsonl"), without_chain_pem(read_file(dir.file("scan.jsonl"))));
+      const auto r = run_command({FLEETCERT_BINARY, "report", dir.file("no-pem.jsonl"), "--json", dir.file("re.json")},
+                                 std::chrono::seconds(60));
+      REQUIRE(r.status == 0);
+      CHECK(r.err.find("records carry no PEM chain: shared-key (the same key in different certificates) cannot be "
+                       "recomputed") != std::string::npos);
+      std::set<std::string> device_codes;
+      for (const json& device : json::parse(read_file(dir.file("re.json"))).at("devices")) {
+        const std::set<std::string> codes = finding_codes(device.at("findings"));
+        device_codes.insert(codes.begin(), codes.end());
+      }
+      CHECK(device_codes.count("shared-key") == 0);
+      CHECK(device_codes.count("not-in-inventory") == 1);
+    }
+
     SUBCASE("from standard input")
     {
       const auto r = run_command({FLEETCERT_BINARY, "report", "-", "--jsonl", "-"}, std::chrono::seconds(60),

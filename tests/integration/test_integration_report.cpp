@@ -282,7 +282,8 @@ TEST_SUITE("integration.report")
       CHECK(r.err.find("records carry no PEM chain: shared-key (the same key in different certificates) cannot be "
                        "recomputed") != std::string::npos);
       std::set<std::string> device_codes;
-      for (const json& device : json::parse(read_file(dir.file("re.json"))).at("devices")) {
+      const json rebuilt = json::parse(read_file(dir.file("re.json")));
+      for (const json& device : rebuilt.at("devices")) {
         const std::set<std::string> codes = finding_codes(device.at("findings"));
         device_codes.insert(codes.begin(), codes.end());
       }

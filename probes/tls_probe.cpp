@@ -156,9 +156,11 @@ void on_tls_message(int write_p, int /*version*/, int content_type, const void* 
   }
 }
 
+// Milliseconds in whole microseconds, as every report writes them (JSON and CSV alike, so that a
+// report rebuilt from the JSON says what the scan's CSV said).
 double elapsed_ms(Clock::time_point since)
 {
-  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - since).count()) / 1000.0;
 }
 
 // The TCP socket as the TLS stream's next layer: every byte read from the device also goes to the

@@ -2,8 +2,12 @@
 
 #include "reports/encoding/text_safety.hpp"
 
+#include "scanner/util/text.hpp"
+
 #include <cmath>
 #include <optional>
+#include <set>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -246,7 +250,525 @@ json assessment_to_json(const Assessment& assessment)
   return object;
 }
 
+// ---- Reading a record back (record_from_json) ----
+
+// Thrown while reading a record; record_from_json turns it into an Error.
+struct BadRecordJson : std::runtime_error
+{
+  using std::runtime_error::runtime_error;
+};
+
+std::optional<std::string> hex_decode(std::string_view hex)
+{
+  auto nibble = [](char c) -> int {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  if (hex.size() % 2 != 0) {
+    return std::nullopt;
+  }
+  std::string bytes;
+  bytes.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int high = nibble(hex[i]);
+    const int low = nibble(hex[i + 1]);
+    if (high < 0 || low < 0) {
+      return std::nullopt;
+    }
+    bytes += static_cast<char>(high * 16 + low);
+  }
+  return bytes;
+}
+
+std::optional<HandshakeMode> parse_handshake_mode(std::string_view text)
+{
+  for (const HandshakeMode mode : {HandshakeMode::certificate_only, HandshakeMode::full}) {
+    if (text == to_string(mode)) {
+      return mode;
+    }
+  }
+  return std::nullopt;
+}
+
+// One object of a record being read. Keys are taken one at a time; finish() names the keys nothing
+// took (a newer fleetcert's) in `unknown`.
+class Fields
+{
+public:
+  Fields(const json& value, std::string path, std::vector<std::string>* unknown)
+      : m_value(value), m_path(std::move(path)), m_unknown(unknown)
+  {
+    if (!value.is_object()) {
+      throw BadRecordJson((m_path.empty() ? std::string("the record") : m_path) + " is not an object");
+    }
+  }
+
+  std::string name(std::string_view key) const
+  {
+    return m_path.empty() ? std::string(key) : m_path + "." + std::string(key);
+  }
+  bool has(std::string_view key) const { return m_value.find(std::string(key)) != m_value.end(); }
+
+  // The value under `key` (taken), or null when absent.
+  const json* take(std::string_view key)
+  {
+    const auto it = m_value.find(std::string(key));
+    if (it == m_value.end()) {
+      return nullptr;
+    }
+    m_taken.insert(std::string(key));
+    return &*it;
+  }
+  const json& require(std::string_view key)
+  {
+    const json* value = take(key);
+    if (value == nullptr) {
+      throw BadRecordJson(name(key) + " is missing");
+    }
+    return *value;
+  }
+
+  // Text written by put_text: the "<key>_hex" sibling's bytes when there is one.
+  std::optional<std::string> text(std::string_view key)
+  {
+    const json* value = take(key);
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    if (!value->is_string()) {
+      throw BadRecordJson(name(key) + " is not a string");
+    }
+    const std::string hex_key = std::string(key) + "_hex";
+    const json* hex = take(hex_key);
+    if (hex == nullptr) {
+      return value->get<std::string>();
+    }
+    const std::optional<std::string> bytes = hex->is_string() ? hex_decode(hex->get_ref<const std::string&>()) : std::nullopt;
+    if (!bytes) {
+      throw BadRecordJson(name(hex_key) + " is not a string of hex digits");
+    }
+    if (to_valid_utf8(*bytes) != value->get_ref<const std::string&>()) {
+      throw BadRecordJson(name(hex_key) + " does not hold the bytes of " + name(key));
+    }
+    return bytes;
+  }
+  std::string text_or_empty(std::string_view key) { return text(key).value_or(std::string()); }
+  std::string required_text(std::string_view key)
+  {
+    if (!has(key)) {
+      throw BadRecordJson(name(key) + " is missing");
+    }
+    return *text(key);
+  }
+
+  std::optional<bool> flag(std::string_view key)
+  {
+    const json* value = take(key);
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    if (!value->is_boolean()) {
+      throw BadRecordJson(name(key) + " is not true or false");
+    }
+    return value->get<bool>();
+  }
+  bool required_flag(std::string_view key)
+  {
+    if (!has(key)) {
+      throw BadRecordJson(name(key) + " is missing");
+    }
+    return *flag(key);
+  }
+
+  std::optional<std::int64_t> integer(std::string_view key)
+  {
+    const json* value = take(key);
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    if (!value->is_number_integer()) {
+      throw BadRecordJson(name(key) + " is not a whole number");
+    }
+    return value->get<std::int64_t>();
+  }
+
+  std::optional<double> number(std::string_view key)
+  {
+    const json* value = take(key);
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    // A day at most: a bound that rounding to microseconds (and writing) keeps finite and exact.
+    if (!value->is_number() || !(value->get<double>() >= 0 && value->get<double>() <= 86'400'000.0)) {
+      throw BadRecordJson(name(key) + " is not a number of milliseconds");
+    }
+    return value->get<double>();
+  }
+
+  std::optional<std::int64_t> instant(std::string_view key)
+  {
+    const std::optional<std::string> value = text(key);
+    if (!value) {
+      return std::nullopt;
+    }
+    const std::optional<std::int64_t> parsed = parse_iso8601(*value);
+    if (!parsed || format_iso8601(*parsed) != *value) {
+      throw BadRecordJson(name(key) + " " + quote_for_message(*value) + " is not an ISO 8601 time as fleetcert writes it");
+    }
+    return parsed;
+  }
+
+  // A word of the vocabulary: one this version does not know cannot be represented.
+  template <typename Enum>
+  std::optional<Enum> word(std::string_view key, std::optional<Enum> (*parse)(std::string_view))
+  {
+    const std::optional<std::string> value = text(key);
+    if (!value) {
+      return std::nullopt;
+    }
+    const std::optional<Enum> parsed = parse(*value);
+    if (!parsed) {
+      throw BadRecordJson(name(key) + " " + quote_for_message(*value)
+                          + " is unknown to this fleetcert (a report of a newer version?): rebuild it with that version");
+    }
+    return parsed;
+  }
+  template <typename Enum>
+  Enum required_word(std::string_view key, std::optional<Enum> (*parse)(std::string_view))
+  {
+    if (!has(key)) {
+      throw BadRecordJson(name(key) + " is missing");
+    }
+    return *word(key, parse);
+  }
+
+  Fields object(std::string_view key) { return Fields(require(key), name(key), m_unknown); }
+
+  const json& array(std::string_view key)
+  {
+    const json& value = require(key);
+    if (!value.is_array()) {
+      throw BadRecordJson(name(key) + " is not an array");
+    }
+    return value;
+  }
+
+  std::vector<std::string>* unknown() const { return m_unknown; }
+
+  // Names the keys nothing took.
+  void finish() const
+  {
+    if (m_unknown == nullptr) {
+      return;
+    }
+    for (const auto& [key, value] : m_value.items()) {
+      if (m_taken.count(key) == 0) {
+        m_unknown->push_back(name(key));
+      }
+    }
+  }
+
+private:
+  const json& m_value;
+  std::string m_path;
+  std::vector<std::string>* m_unknown;
+  std::set<std::string> m_taken;
+};
+
+Finding read_finding(Fields finding)
+{
+  Finding out;
+  out.code = finding.required_text("code");
+  out.severity = finding.required_word("severity", parse_severity);
+  out.message = finding.required_text("message");
+  out.remediation = finding.required_text("remediation");
+  finding.finish();
+  return out;
+}
+
+std::vector<Finding> read_findings(Fields& owner)
+{
+  std::vector<Finding> findings;
+  const json& array = owner.array("findings");
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    findings.push_back(read_finding(Fields(array[i], owner.name("findings") + "[" + std::to_string(i) + "]", owner.unknown())));
+  }
+  return findings;
+}
+
+InventoryRow read_inventory(Fields row)
+{
+  InventoryRow out;
+  out.mac = row.text_or_empty("mac");
+  out.hostname = row.text_or_empty("hostname");
+  out.vendor = row.text_or_empty("vendor");
+  out.model = row.text_or_empty("model");
+  out.site = row.text_or_empty("site");
+  if (row.has("extra")) {
+    const json& extra = row.require("extra");
+    if (!extra.is_object()) {
+      throw BadRecordJson(row.name("extra") + " is not an object");
+    }
+    // A "<column>_hex" beside "<column>" holding its bytes is that column's, not a column of its own.
+    Fields columns(extra, row.name("extra"), nullptr); // every key is a column: none is unknown
+    for (const auto& [column, value] : extra.items()) {
+      const bool sibling = column.size() > 4 && column.compare(column.size() - 4, 4, "_hex") == 0
+                           && extra.contains(column.substr(0, column.size() - 4)) && value.is_string()
+                           && extra[column.substr(0, column.size() - 4)].is_string()
+                           && hex_decode(value.get_ref<const std::string&>())
+                           && to_valid_utf8(*hex_decode(value.get_ref<const std::string&>()))
+                                  == extra[column.substr(0, column.size() - 4)].get_ref<const std::string&>();
+      if (!sibling) {
+        out.extra.emplace_back(column, *columns.text(column));
+      }
+    }
+  }
+  row.finish();
+  return out;
+}
+
+// A certificate of chain[] (`item`), with what its PEM says when it has one; the DER goes to `ders`.
+CertificateInfo read_chain_item(Fields item, std::vector<Der>& ders, bool& pem_missing)
+{
+  CertificateInfo info;
+  if (const std::optional<std::string> pem = item.text("pem")) {
+    if (pem_missing) {
+      throw BadRecordJson(item.name("pem") + " follows a chain certificate without one");
+    }
+    Result<std::vector<Der>> der = pem_to_ders(*pem);
+    if (!der || der->size() != 1) {
+      throw BadRecordJson(item.name("pem") + " is not one PEM certificate" + (der ? std::string() : ": " + der.error()));
+    }
+    info = decode_certificate(der->front());
+    ders.push_back(std::move(der->front()));
+  } else {
+    pem_missing = true;
+  }
+  const std::string sha256 = item.required_text("sha256");
+  if (!info.sha256.empty() && info.sha256 != sha256) {
+    throw BadRecordJson(item.name("pem") + " is not the certificate of " + item.name("sha256"));
+  }
+  info.sha256 = sha256;
+  info.parsed = item.has("subject");
+  if (info.parsed) {
+    info.subject = item.required_text("subject");
+    info.issuer = item.required_text("issuer");
+    info.not_after = item.instant("not_after");
+  } else {
+    CertificateInfo bare; // what the scan had of a certificate OpenSSL refused: its fingerprints
+    bare.sha256 = info.sha256;
+    bare.sha1 = info.sha1;
+    bare.md5 = info.md5;
+    info = std::move(bare);
+  }
+  item.finish();
+  return info;
+}
+
+// The leaf object on top of what chain[0] gave (`info`); its signature verdict to `verdict`.
+void read_leaf(Fields leaf, CertificateInfo& info, std::optional<SignatureVerdict>& verdict)
+{
+  info.parsed = leaf.required_flag("parsed");
+  info.sha256 = leaf.required_text("sha256");
+  info.sha1 = leaf.required_text("sha1");
+  info.md5 = leaf.required_text("md5");
+  if (!info.parsed) {
+    info.parse_error = leaf.required_text("parse_error");
+    leaf.finish();
+    return;
+  }
+  info.parse_error.clear();
+  info.subject = leaf.required_text("subject");
+  info.issuer = leaf.required_text("issuer");
+  const std::optional<std::string> cn = leaf.text("cn");
+  info.has_cn = cn.has_value();
+  info.cn = cn.value_or(std::string());
+  const json& san = leaf.array("san");
+  const json* san_hex = leaf.take("san_hex");
+  if (san_hex != nullptr && (!san_hex->is_array() || san_hex->size() != san.size())) {
+    throw BadRecordJson(leaf.name("san_hex") + " is not an array as long as " + leaf.name("san"));
+  }
+  info.san.clear();
+  for (std::size_t i = 0; i < san.size(); ++i) {
+    if (!san[i].is_string()) {
+      throw BadRecordJson(leaf.name("san") + "[" + std::to_string(i) + "] is not a string");
+    }
+    std::string name = san[i].get<std::string>();
+    if (san_hex != nullptr) {
+      const std::optional<std::string> bytes =
+          (*san_hex)[i].is_string() ? hex_decode((*san_hex)[i].get_ref<const std::string&>()) : std::nullopt;
+      if (!bytes || to_valid_utf8(*bytes) != name) {
+        throw BadRecordJson(leaf.name("san_hex") + "[" + std::to_string(i) + "] does not hold the bytes of "
+                            + leaf.name("san") + "[" + std::to_string(i) + "]");
+      }
+      name = *bytes;
+    }
+    info.san.push_back(std::move(name));
+  }
+  info.san_truncated = leaf.flag("san_truncated").value_or(false);
+  info.serial = leaf.text_or_empty("serial");
+  info.not_before = leaf.instant("not_before");
+  info.not_after = leaf.instant("not_after");
+  {
+    Fields signature = leaf.object("signature");
+    info.signature.algorithm = signature.text_or_empty("algorithm");
+    const std::optional<std::string> label = signature.text("label");
+    info.signature.label = label.value_or(std::string());
+    if (label && info.signature.hash.empty()) {
+      info.signature.hash = std::string(hash_of_label(*label));
+    }
+    verdict = signature.word("verdict", parse_signature_verdict);
+    signature.finish();
+  }
+  {
+    Fields key = leaf.object("key");
+    info.key.type = key.text_or_empty("type");
+    const std::optional<std::int64_t> bits = key.integer("bits");
+    if (bits && (*bits <= 0 || *bits > 1'000'000)) {
+      throw BadRecordJson(key.name("bits") + " is out of range");
+    }
+    info.key.bits = bits ? static_cast<int>(*bits) : 0;
+    info.key.curve = key.text_or_empty("curve");
+    key.finish();
+  }
+  info.self_signed = leaf.required_flag("self_signed");
+  leaf.finish();
+}
+
+void read_error(Fields error, Observation& observation)
+{
+  observation.error = error.required_word("class", parse_error_class);
+  observation.error_stage = error.text_or_empty("stage");
+  observation.error_detail = error.text_or_empty("detail");
+  error.finish();
+}
+
+Record read_record(const json& object, std::vector<std::string>* unknown)
+{
+  Fields fields(object, "", unknown);
+  Record record;
+  Observation& observation = record.observation;
+  {
+    Fields target = fields.object("target");
+    observation.endpoint.ip = target.text_or_empty("ip");
+    const json& port = target.require("port");
+    if (!port.is_number_unsigned() || port.get<std::uint64_t>() > 65535) {
+      throw BadRecordJson("target.port is not a port number");
+    }
+    observation.endpoint.port = port.get<std::uint16_t>();
+    observation.endpoint.host = target.text_or_empty("host");
+    observation.endpoint.sni = target.text_or_empty("sni");
+    target.finish();
+    if (observation.endpoint.ip.empty() && observation.endpoint.host.empty()) {
+      throw BadRecordJson("target has neither ip nor host");
+    }
+  }
+  const std::string status = fields.required_text("status");
+  if (status != "ok" && status != "error" && status != "skipped") {
+    throw BadRecordJson("status " + quote_for_message(status)
+                        + " is unknown to this fleetcert (a report of a newer version?): rebuild it with that version");
+  }
+  if (status == "skipped") {
+    Fields skipped = fields.object("skipped");
+    observation.skipped = skipped.required_word("reason", parse_skip_reason);
+    observation.skip_detail = skipped.required_text("detail");
+    skipped.finish();
+  } else if (fields.has("skipped")) {
+    throw BadRecordJson("skipped is given but status is " + status);
+  }
+  if (status == "error") {
+    read_error(fields.object("error"), observation);
+  } else if (fields.has("error")) {
+    throw BadRecordJson("error is given but status is " + status);
+  }
+  if (status != "skipped") {
+    Fields tls = fields.object("tls");
+    observation.tls_version = tls.text_or_empty("version");
+    observation.cipher = tls.text_or_empty("cipher");
+    observation.connect_ms = tls.number("connect_ms").value_or(-1);
+    observation.handshake_ms = tls.number("handshake_ms").value_or(-1);
+    observation.handshake_complete = tls.required_flag("handshake_complete");
+    observation.legacy_retry = tls.required_flag("legacy_retry");
+    observation.handshake_mode = tls.required_word("handshake_mode", parse_handshake_mode);
+    observation.alert = tls.text_or_empty("alert");
+    observation.client_certificate_requested = tls.flag("client_certificate_requested");
+    if (tls.has("handshake_error")) {
+      if (status != "ok") {
+        throw BadRecordJson("tls.handshake_error is given but status is " + status);
+      }
+      read_error(tls.object("handshake_error"), observation);
+    }
+    tls.finish();
+  } else if (fields.has("tls")) {
+    throw BadRecordJson("tls is given but status is skipped");
+  }
+
+  const json& chain = fields.array("chain");
+  bool pem_missing = false;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    record.chain.push_back(read_chain_item(Fields(chain[i], "chain[" + std::to_string(i) + "]", unknown),
+                                           observation.chain, pem_missing));
+  }
+  if ((status == "ok") != !record.chain.empty()) {
+    throw BadRecordJson(status == "ok" ? "status is ok but the chain is empty" : "status is " + status + " but the chain is not empty");
+  }
+  if (record.ok()) {
+    const CertificateInfo first = record.chain.front();
+    read_leaf(fields.object("leaf"), record.chain.front(), record.assessment.signature_verdict);
+    const CertificateInfo& leaf = record.chain.front();
+    if (first.sha256 != leaf.sha256 || first.parsed != leaf.parsed
+        || (leaf.parsed && (first.subject != leaf.subject || first.issuer != leaf.issuer || first.not_after != leaf.not_after))) {
+      throw BadRecordJson("chain[0] is not the leaf");
+    }
+    Fields assessment = fields.object("assessment");
+    Assessment& a = record.assessment;
+    a.cn_class = assessment.required_word("cn_class", parse_cn_class);
+    a.mac = assessment.text_or_empty("mac");
+    a.validity = assessment.word("validity", parse_validity);
+    a.days_left = assessment.integer("days_left");
+    if (assessment.has("vendor")) {
+      Fields vendor = assessment.object("vendor");
+      a.vendor = vendor.required_text("name");
+      a.vendor_source = vendor.text_or_empty("source");
+      vendor.finish();
+    }
+    {
+      Fields provenance = assessment.object("provenance");
+      a.provenance.kind = provenance.required_word("kind", parse_provenance_kind);
+      a.provenance.basis = provenance.required_word("basis", parse_provenance_basis);
+      a.provenance.vendor = provenance.text_or_empty("vendor");
+      a.provenance.chain_incomplete = provenance.required_flag("chain_incomplete");
+      a.provenance.issuer_verified = provenance.flag("issuer_verified");
+      a.provenance.detail = provenance.required_text("detail");
+      provenance.finish();
+    }
+    a.findings = read_findings(assessment);
+    assessment.finish();
+  } else {
+    for (const char* key : {"leaf", "assessment"}) {
+      if (fields.has(key)) {
+        throw BadRecordJson(std::string(key) + " is given but status is " + status);
+      }
+    }
+  }
+  if (fields.has("inventory")) {
+    record.assessment.inventory = read_inventory(fields.object("inventory"));
+  }
+  fields.finish();
+  return record;
+}
+
 } // namespace
+
+Result<Record> record_from_json(const nlohmann::json& object, std::vector<std::string>* unknown_keys)
+{
+  try {
+    return read_record(object, unknown_keys);
+  } catch (const BadRecordJson& e) {
+    return Error{e.what()};
+  } catch (const nlohmann::json::exception& e) {
+    return Error{e.what()};
+  }
+}
 
 std::string_view record_status(const Record& record)
 {

@@ -4,11 +4,13 @@
 
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/assessment/record.hpp"
+#include "scanner/model/result.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fleetcert {
 
@@ -46,6 +48,16 @@ nlohmann::json inventory_to_json(const InventoryRow& row);
 // One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "inventory",
 // "answered", "worst_severity", "ports": [{"port", "status", "sha256", ...}], "findings".
 nlohmann::json device_to_json(const Device& device);
+
+// The inverse of record_to_json: the record that writes `object` back byte for byte (through
+// dump_json). Text with a "<key>_hex" sibling gets its original bytes back; chain[].pem gives the
+// DER the device sent, and from it what the JSON does not carry (the leaf's key fingerprint, which
+// FleetView needs for shared-key; the other chain certificates' details). A word this version does
+// not know (a newer fleetcert's validity, error class, ...) cannot be represented and is an error
+// naming its path ("assessment.validity 'revoked' is unknown to this fleetcert ..."); so is a
+// missing or mistyped required key. A key this version does not know is left out and named in
+// `unknown_keys` ("leaf.ocsp"), when given.
+Result<Record> record_from_json(const nlohmann::json& object, std::vector<std::string>* unknown_keys = nullptr);
 
 // Compact dump that never throws on invalid UTF-8 (replaced by U+FFFD, as a second line of defence).
 std::string dump_json(const nlohmann::json& value);

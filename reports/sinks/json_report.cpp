@@ -243,7 +243,55 @@ nlohmann::ordered_json warnings_to_json(const std::vector<ScanWarning>& warnings
   return array;
 }
 
+// scan.rebuilt_from: {"path", "sha256", "format", "version", "rebuilt_at", "inventory": {"source",
+// "file", "sha256"}, "unknown": [keys of the scan facts the input did not carry], "partial_last_line"}.
+nlohmann::ordered_json rebuilt_from_to_json(const RebuiltFrom& from, const ScanInfo& info)
+{
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  object["path"] = to_valid_utf8(from.path);
+  object["sha256"] = from.sha256;
+  object["format"] = from.format;
+  object["version"] = to_valid_utf8(from.tool_version);
+  object["rebuilt_at"] = format_iso8601(from.rebuilt_at);
+  nlohmann::ordered_json inventory = nlohmann::ordered_json::object();
+  inventory["source"] = from.inventory_source;
+  if (!from.inventory_path.empty()) {
+    inventory["file"] = to_valid_utf8(from.inventory_path);
+    inventory["sha256"] = from.inventory_sha256;
+  }
+  object["inventory"] = std::move(inventory);
+  nlohmann::ordered_json unknown = nlohmann::ordered_json::array();
+  for (const ScanFact fact : info.unknown) {
+    for (const std::string& key : scan_fact_keys(fact)) {
+      unknown.push_back(key);
+    }
+  }
+  if (!info.audit_settings) {
+    unknown.push_back("audit_settings");
+  }
+  object["unknown"] = std::move(unknown);
+  if (from.partial_last_line) {
+    object["partial_last_line"] = *from.partial_last_line;
+  }
+  return object;
+}
+
 } // namespace
+
+std::vector<std::string> scan_fact_keys(ScanFact fact)
+{
+  switch (fact) {
+  case ScanFact::version: return {"version"};
+  case ScanFact::times: return {"started_at", "finished_at", "duration_s"};
+  case ScanFact::arguments: return {"arguments"};
+  case ScanFact::ports: return {"ports"};
+  case ScanFact::endpoints_planned: return {"endpoints_planned"};
+  case ScanFact::outcome: return {"interrupted", "failed"};
+  case ScanFact::bundles: return {"bundles"};
+  case ScanFact::warnings: return {"warnings"};
+  }
+  return {};
+}
 
 JsonReport::JsonReport(std::string path) : m_file(std::move(path))
 {
@@ -322,28 +370,47 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
 
   nlohmann::ordered_json scan = nlohmann::ordered_json::object();
   scan["tool"] = "fleetcert";
-  scan["version"] = to_valid_utf8(info.tool_version);
-  scan["started_at"] = format_iso8601(info.started_at);
-  scan["finished_at"] = format_iso8601(info.finished_at);
-  scan["duration_s"] = info.finished_at >= info.started_at ? info.finished_at - info.started_at : 0;
-  nlohmann::ordered_json arguments = nlohmann::ordered_json::array();
-  for (const std::string& argument : info.arguments) {
-    arguments.push_back(to_valid_utf8(argument));
+  if (info.knows(ScanFact::version)) {
+    scan["version"] = to_valid_utf8(info.tool_version);
   }
-  scan["arguments"] = std::move(arguments);
-  scan["ports"] = info.ports;
-  scan["endpoints_planned"] = info.endpoints_planned;
+  if (info.knows(ScanFact::times)) {
+    scan["started_at"] = format_iso8601(info.started_at);
+    scan["finished_at"] = format_iso8601(info.finished_at);
+    scan["duration_s"] = info.finished_at >= info.started_at ? info.finished_at - info.started_at : 0;
+  }
+  if (info.knows(ScanFact::arguments)) {
+    nlohmann::ordered_json arguments = nlohmann::ordered_json::array();
+    for (const std::string& argument : info.arguments) {
+      arguments.push_back(to_valid_utf8(argument));
+    }
+    scan["arguments"] = std::move(arguments);
+  }
+  if (info.knows(ScanFact::ports)) {
+    scan["ports"] = info.ports;
+  }
+  if (info.knows(ScanFact::endpoints_planned)) {
+    scan["endpoints_planned"] = info.endpoints_planned;
+  }
   scan["endpoints_done"] = m_records;
-  scan["interrupted"] = info.interrupted;
-  scan["failed"] = info.failed;
-  if (info.failed) {
-    scan["failure"] = to_valid_utf8(info.failure);
+  if (info.knows(ScanFact::outcome)) {
+    scan["interrupted"] = info.interrupted;
+    scan["failed"] = info.failed;
+    if (info.failed) {
+      scan["failure"] = to_valid_utf8(info.failure);
+    }
   }
   if (info.audit_settings) {
     scan["audit_settings"] = audit_settings_to_json(*info.audit_settings);
   }
-  scan["bundles"] = bundles_to_json(info.bundles);
-  scan["warnings"] = warnings_to_json(info.warnings);
+  if (info.knows(ScanFact::bundles)) {
+    scan["bundles"] = bundles_to_json(info.bundles);
+  }
+  if (info.knows(ScanFact::warnings)) {
+    scan["warnings"] = warnings_to_json(info.warnings);
+  }
+  if (info.rebuilt_from) {
+    scan["rebuilt_from"] = rebuilt_from_to_json(*info.rebuilt_from, info);
+  }
 
   m_file.write("\n],\"scan\":");
   m_file.write(scan.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));

@@ -168,20 +168,34 @@ void PrometheusReport::fleet(const FleetView& view)
 void PrometheusReport::finish(const ScanInfo& info, const ScanSummary& summary)
 {
   Exposition out;
-  out.family("fleetcert_scan_info", "The fleetcert version that wrote these metrics (always 1).");
-  out.sample("fleetcert_scan_info", {{"version", info.tool_version}}, 1);
-  out.family("fleetcert_scan_start_timestamp_seconds", "When the scan started, seconds since the epoch.");
-  out.sample("fleetcert_scan_start_timestamp_seconds", {}, info.started_at);
-  out.family("fleetcert_scan_finish_timestamp_seconds", "When the scan finished, seconds since the epoch.");
-  out.sample("fleetcert_scan_finish_timestamp_seconds", {}, info.finished_at);
-  out.family("fleetcert_scan_duration_seconds", "How long the scan ran, in whole seconds.");
-  out.sample("fleetcert_scan_duration_seconds", {}, std::max<std::int64_t>(0, info.finished_at - info.started_at));
-  out.family("fleetcert_scan_interrupted", "1 when the scan was interrupted before every endpoint was probed.");
-  out.sample("fleetcert_scan_interrupted", {}, info.interrupted ? 1 : 0);
-  out.family("fleetcert_scan_failed", "1 when a failure (exit status 3) stopped the scan early.");
-  out.sample("fleetcert_scan_failed", {}, info.failed ? 1 : 0);
-  out.family("fleetcert_scan_endpoints_planned", "Endpoints (address and port) the targets expanded to.");
-  out.sample("fleetcert_scan_endpoints_planned", {}, as_gauge(info.endpoints_planned));
+  // A rebuilt report (`fleetcert report` of a JSONL report) leaves out what its input did not carry.
+  if (info.knows(ScanFact::version)) {
+    out.family("fleetcert_scan_info", "The fleetcert version that wrote these metrics (always 1).");
+    out.sample("fleetcert_scan_info", {{"version", info.tool_version}}, 1);
+  }
+  if (info.knows(ScanFact::times)) {
+    out.family("fleetcert_scan_start_timestamp_seconds", "When the scan started, seconds since the epoch.");
+    out.sample("fleetcert_scan_start_timestamp_seconds", {}, info.started_at);
+    out.family("fleetcert_scan_finish_timestamp_seconds", "When the scan finished, seconds since the epoch.");
+    out.sample("fleetcert_scan_finish_timestamp_seconds", {}, info.finished_at);
+    out.family("fleetcert_scan_duration_seconds", "How long the scan ran, in whole seconds.");
+    out.sample("fleetcert_scan_duration_seconds", {}, std::max<std::int64_t>(0, info.finished_at - info.started_at));
+  }
+  if (info.knows(ScanFact::outcome)) {
+    out.family("fleetcert_scan_interrupted", "1 when the scan was interrupted before every endpoint was probed.");
+    out.sample("fleetcert_scan_interrupted", {}, info.interrupted ? 1 : 0);
+    out.family("fleetcert_scan_failed", "1 when a failure (exit status 3) stopped the scan early.");
+    out.sample("fleetcert_scan_failed", {}, info.failed ? 1 : 0);
+  }
+  if (info.knows(ScanFact::endpoints_planned)) {
+    out.family("fleetcert_scan_endpoints_planned", "Endpoints (address and port) the targets expanded to.");
+    out.sample("fleetcert_scan_endpoints_planned", {}, as_gauge(info.endpoints_planned));
+  }
+  if (info.rebuilt_from) {
+    out.family("fleetcert_report_rebuilt_timestamp_seconds",
+               "When fleetcert report rebuilt these metrics from a saved report, seconds since the epoch.");
+    out.sample("fleetcert_report_rebuilt_timestamp_seconds", {}, info.rebuilt_from->rebuilt_at);
+  }
   out.family("fleetcert_scan_endpoints", "Endpoints with a record: probed, a name that did not resolve, or skipped.");
   out.sample("fleetcert_scan_endpoints", {}, as_gauge(summary.endpoints));
   out.family("fleetcert_scan_endpoints_ok", "Endpoints that presented a certificate.");

@@ -9,12 +9,47 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace fleetcert {
 
 class FleetView;
+
+// Facts about the scan that a report rebuilt from a saved one (`fleetcert report`) may not know: a
+// JSONL report carries only records. A fact the input did not carry is left out of the outputs,
+// never guessed (ScanInfo::unknown).
+enum class ScanFact
+{
+  version,           // scan.version
+  times,             // scan.started_at, finished_at, duration_s
+  arguments,         // scan.arguments
+  ports,             // scan.ports
+  endpoints_planned, // scan.endpoints_planned
+  outcome,           // scan.interrupted, failed, failure
+  bundles,           // scan.bundles
+  warnings,          // scan.warnings
+};
+
+// The JSON document's key(s) for a fact, for messages and scan.rebuilt_from.unknown: "started_at", ...
+std::vector<std::string> scan_fact_keys(ScanFact fact);
+
+// Where a rebuilt report came from (scan.rebuilt_from).
+struct RebuiltFrom
+{
+  std::string path;         // the saved report as given ("-": standard input)
+  std::string sha256;       // of its bytes
+  std::string format;       // "json" or "jsonl"
+  std::string tool_version; // the fleetcert that rebuilt it
+  std::int64_t rebuilt_at = 0;
+  // Where the inventory cross-check's inventory came from: "inventory-option" (--inventory FILE,
+  // with its path and sha256), "records" (the rows the records carry), "none" (no record carries one).
+  std::string inventory_source;
+  std::string inventory_path;
+  std::string inventory_sha256;
+  std::optional<std::size_t> partial_last_line; // a cut-off last JSONL line that was skipped
+};
 
 // Facts about the scan itself, for report headers.
 struct ScanInfo
@@ -31,6 +66,10 @@ struct ScanInfo
   std::optional<AuditSettings> audit_settings; // the inputs the verdicts depend on (scan.audit_settings)
   std::vector<BundleUse> bundles;     // set before finish(): what each --vendor-ca and --trust bundle verified
   std::vector<ScanWarning> warnings;  // set before finish(): inputs that could not support a verdict
+  std::optional<RebuiltFrom> rebuilt_from; // set by `fleetcert report`: rebuilt from a saved report
+  std::set<ScanFact> unknown;              // facts the rebuilt report's input did not carry: left out
+
+  bool knows(ScanFact fact) const { return unknown.count(fact) == 0; }
 };
 
 // Running counts over the records, kept by the engine and written by the sinks at the end.

@@ -10,6 +10,7 @@
 #include "scanner/app/export_command.hpp"
 #include "scanner/app/issuers_command.hpp"
 #include "scanner/app/readiness_command.hpp"
+#include "scanner/app/report_command.hpp"
 #include "scanner/app/scan_command.hpp"
 #include "scanner/util/text.hpp"
 
@@ -54,8 +55,9 @@ struct CommandLine
     setup_readiness(app, readiness_options);
     setup_issuers(app, issuers_options);
     setup_check(app, check_options);
+    setup_report(app, report_options);
     // --config for every subcommand that has options (scan sets up its own).
-    for (const char* name : {"diff", "readiness", "issuers", "check"}) {
+    for (const char* name : {"diff", "readiness", "issuers", "check", "report"}) {
       add_config_option(app.get_subcommand(name));
     }
     for (CLI::App* kind : app.get_subcommand("export")->get_subcommands(std::function<bool(CLI::App*)>{})) {
@@ -73,6 +75,7 @@ struct CommandLine
   ReadinessOptions readiness_options;
   IssuersOptions issuers_options;
   CheckOptions check_options;
+  ReportOptions report_options;
 };
 
 // Parses `args` into `command_line`; CLI11's error for bad usage.
@@ -278,6 +281,9 @@ int run_cli(int argc, char** argv)
   }
   if (app.got_subcommand("check")) {
     return run_check(command_line.check_options);
+  }
+  if (app.got_subcommand("report")) {
+    return run_report(command_line.report_options);
   }
   return k_exit_usage;
 }

@@ -297,6 +297,14 @@ ScanVerdict report_verdict(const ScanReport& report, const FailOnPolicy& fail_on
   return verdict;
 }
 
+void check_prometheus_output(const std::string& path)
+{
+  if (!path.empty() && path != "-" && (path.size() <= 5 || path.compare(path.size() - 5, 5, ".prom") != 0)) {
+    throw UsageError("--prometheus " + quote_for_message(path)
+                     + ": the file name must end in .prom (node_exporter's textfile collector reads only *.prom)");
+  }
+}
+
 std::string read_text_file(const std::string& path, const char* what)
 {
   std::ifstream in;

@@ -61,6 +61,10 @@ struct NamedOutput
 // Outputs with an empty path are not asked for. Throws UsageError naming both options.
 void check_distinct_outputs(const std::vector<NamedOutput>& outputs);
 
+// --prometheus PATH: "-", or a file named as node_exporter's textfile collector reads it (*.prom);
+// throws UsageError otherwise. Empty: not asked for.
+void check_prometheus_output(const std::string& path);
+
 // --fail-on and --min-answering as given to scan and check, parsed; throws UsageError.
 struct VerdictPolicy
 {

@@ -394,12 +394,7 @@ bool prints_table(const ScanOptions& options)
 // node_exporter's textfile collector reads it. Throws UsageError before anything is scanned.
 void check_scan_outputs(const ScanOptions& options)
 {
-  const std::string& prometheus = options.prometheus_path;
-  if (!prometheus.empty() && prometheus != "-"
-      && (prometheus.size() <= 5 || prometheus.compare(prometheus.size() - 5, 5, ".prom") != 0)) {
-    throw UsageError("--prometheus " + quote_for_message(prometheus)
-                     + ": the file name must end in .prom (node_exporter's textfile collector reads only *.prom)");
-  }
+  check_prometheus_output(options.prometheus_path);
   check_distinct_outputs({{"--json", options.json_path},
                           {options.resume_path.empty() ? "--jsonl" : "--resume",
                            options.resume_path.empty() ? options.jsonl_path : options.resume_path},

@@ -60,6 +60,9 @@ class FleetView
 public:
   explicit FleetView(const Inventory* inventory = nullptr);
 
+  // The inventory of the cross-check (finish() reads it), for a view whose inventory is known only
+  // once its records have streamed past (`fleetcert report` takes it from the records); null: none.
+  void set_inventory(const Inventory* inventory) { m_inventory = inventory; }
   // Adds one record (called as records complete).
   void add(const Record& record);
   // Adds the fleet-wide findings and the inventory rows that never showed up; call once, at the end.

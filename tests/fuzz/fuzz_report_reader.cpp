@@ -1,7 +1,9 @@
 // libFuzzer target: the report reader (reports/workflows/report_reader) on arbitrary bytes as a
-// saved report file, JSON document or JSONL, then the devices it groups the endpoints into.
+// saved report file, JSON document or JSONL, then the devices it groups the endpoints into; and
+// the same file read back record by record (reports/workflows/report_stream, record_from_json).
 //
 //   input ──written to an in-memory file──> load_scan_report ──> ScanReport ──> devices()
+//                                       └─> read_report_records ──> each Record written and read again
 //
 // load_scan_report takes a path, so each input is written to the same in-memory file first. Beyond "no crash, no sanitizer report", it checks what
 // report_reader.hpp promises: an error names the file; a JSONL report has one endpoint per
@@ -12,7 +14,9 @@
 // inventory, an HTTP answer, a refused port), their error records alone (once with
 // scan.audit_settings), and bad files.
 
+#include "reports/encoding/record_json.hpp"
 #include "reports/workflows/report_reader.hpp"
+#include "reports/workflows/report_stream.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -137,12 +141,33 @@ void check_fleet_devices(const ScanReport& report)
   }
 }
 
+// read_report_records: an error names the file; every record it hands on writes JSON that reads
+// back into a record writing the same JSON (record_from_json is record_to_json's inverse).
+void check_record_stream(const std::string& path)
+{
+  std::uint64_t handed = 0;
+  const Result<ReportStream> stream = read_report_records(path, [&](Record& record) {
+    ++handed;
+    const std::string line = dump_json(record_to_json(record));
+    const Result<Record> again = record_from_json(nlohmann::json::parse(line));
+    check(again.ok(), "a record written as JSON reads back");
+    check(dump_json(record_to_json(*again)) == line, "a record read back writes the same JSON");
+  });
+  if (!stream) {
+    check(stream.error().find(path) != std::string::npos, "a stream error names the file");
+    return;
+  }
+  check(stream->records == handed, "every record counted is handed on");
+  check(stream->sha256.size() == 64, "the input's digest is known");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
   static const ReportFile file;
   const std::string& path = file.write(data, size);
+  check_record_stream(path);
   const Result<ScanReport> report = load_scan_report(path);
   if (!report) {
     check(report.error().find(path) != std::string::npos, "an error names the file");

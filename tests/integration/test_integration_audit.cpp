@@ -151,11 +151,29 @@ TEST_SUITE("integration.audit")
         {FLEETCERT_BINARY, "scan", net.address("0.9"), net.address("0.13-19"), "--inventory", dir.file("inventory.csv"),
          "--ports", k_port, "--timeout", "3", "--profiles", dir.file("profiles"), "--vendor-ca",
          "Grandstream=" + dir.file("grandstream.pem"), "--vendor-ca", "polycom=" + dir.file("polycom.pem"), "--trust",
-         dir.file("enterprise.pem"), "--json", dir.file("audit.json"), "--csv-devices", dir.file("devices.csv"), "--table"},
+         dir.file("enterprise.pem"), "--json", dir.file("audit.json"), "--csv-devices", dir.file("devices.csv"), "--table",
+         "--jsonl", dir.file("audit.jsonl")},
         std::chrono::seconds(60));
     INFO("stderr: " << result.err);
     REQUIRE(result.status == 0);
     const json report = json::parse(read_file(dir.file("audit.json")));
+    {
+      INFO("fleetcert report rebuilds the audit from the JSONL: every record read back losslessly, the same "
+           "devices, fleet-wide findings, summary and inventory check (the inventory from the records' rows)");
+      const auto rebuilt = run_command({FLEETCERT_BINARY, "report", dir.file("audit.jsonl"), "--jsonl",
+                                        dir.file("re.jsonl"), "--json", dir.file("re.json"), "--csv-devices",
+                                        dir.file("re-devices.csv")},
+                                       std::chrono::seconds(60));
+      INFO("report stderr: " << rebuilt.err);
+      REQUIRE(rebuilt.status == 0);
+      CHECK(read_file(dir.file("re.jsonl")) == read_file(dir.file("audit.jsonl")));
+      CHECK(read_file(dir.file("re-devices.csv")) == read_file(dir.file("devices.csv")));
+      const json document = json::parse(read_file(dir.file("re.json")));
+      CHECK(document.at("records") == report.at("records"));
+      CHECK(document.at("devices") == report.at("devices"));
+      CHECK(document.at("summary") == report.at("summary"));
+      CHECK(document.at("inventory_check") == report.at("inventory_check"));
+    }
     auto records = records_by_ip(report);
     REQUIRE(records.size() == 21);
 

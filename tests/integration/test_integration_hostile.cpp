@@ -129,7 +129,7 @@ TEST_SUITE("integration.hostile")
     // deadlines, one after the other (one connection per device at a time).
     const auto baseline = scan("baseline", {"--exclude", net.address("0.10")});
     REQUIRE(baseline.status == 0);
-    const auto result = scan("scan", {});
+    const auto result = scan("scan", {"--jsonl", dir.file("scan.jsonl"), "--csv-devices", dir.file("devices.csv")});
     INFO("stderr: " << result.err);
     REQUIRE(result.status == 0);
     // No endpoint outlives its deadline and the rest runs alongside: the scan takes the baseline
@@ -393,6 +393,25 @@ for path in sys.argv[1:]:
       INFO("python3: " << python.out << python.err);
       CHECK(python.status == 0);
       CHECK(python.out.find(std::to_string(records.size()) + " rows of ") == 0);
+    }
+
+    {
+      INFO("fleetcert report reads every hostile record back losslessly: the JSONL written again is the same byte "
+           "for byte, and so are the document's records, devices, summary and the CSVs");
+      const auto rebuilt = run_command({FLEETCERT_BINARY, "report", dir.file("scan.jsonl"), "--jsonl",
+                                        dir.file("re.jsonl"), "--json", dir.file("re.json"), "--csv", dir.file("re.csv"),
+                                        "--csv-devices", dir.file("re-devices.csv")},
+                                       std::chrono::seconds(120));
+      INFO("stderr: " << rebuilt.err);
+      REQUIRE(rebuilt.status == 0);
+      CHECK(read_file(dir.file("re.jsonl")) == read_file(dir.file("scan.jsonl")));
+      CHECK(read_file(dir.file("re.csv")) == read_file(dir.file("scan.csv")));
+      CHECK(read_file(dir.file("re-devices.csv")) == read_file(dir.file("devices.csv")));
+      const json document = json::parse(read_file(dir.file("re.json")));
+      CHECK(document.at("records") == report.at("records"));
+      CHECK(document.at("devices") == report.at("devices"));
+      CHECK(document.at("summary") == report.at("summary"));
+      CHECK(document.at("inventory_check") == report.at("inventory_check"));
     }
   }
 }

@@ -674,3 +674,72 @@ TEST_SUITE("reports.jsonl_report")
     CHECK_THROWS_AS(JsonlReport("/nonexistent-fleetcert-dir/scan.jsonl"), std::runtime_error);
   }
 }
+
+TEST_SUITE("reports.json_report.rebuilt")
+{
+  TEST_CASE("a rebuilt document leaves out the scan facts it does not know and says where it came from")
+  {
+    TempDir dir;
+    const fs::path path = fs::path(dir.file("rebuilt.json"));
+    ScanInfo info = sample_info();
+    info.unknown = {ScanFact::version, ScanFact::times, ScanFact::arguments, ScanFact::ports,
+                    ScanFact::endpoints_planned, ScanFact::outcome, ScanFact::bundles, ScanFact::warnings};
+    RebuiltFrom& from = info.rebuilt_from.emplace();
+    from.path = "scan\xE9.jsonl";
+    from.sha256 = std::string(64, 'a');
+    from.format = "jsonl";
+    from.tool_version = "0.2.0";
+    from.rebuilt_at = 1795392100;
+    from.inventory_source = "inventory-option";
+    from.inventory_path = "inventory.csv";
+    from.inventory_sha256 = std::string(64, 'b');
+    from.partial_last_line = 7;
+    JsonReport report(path.string());
+    report.begin(info);
+    ScanSummary summary;
+    for (const Record& record : sample_records()) {
+      summary.add(record);
+      report.write(record);
+    }
+    report.finish(info, summary);
+
+    const json scan = json::parse(read_file(path))["scan"];
+    std::set<std::string> keys;
+    for (const auto& [key, value] : scan.items()) {
+      keys.insert(key);
+    }
+    CHECK(keys == std::set<std::string>{"tool", "endpoints_done", "rebuilt_from"});
+    CHECK(scan["endpoints_done"] == 5);
+    const json& rebuilt = scan["rebuilt_from"];
+    CHECK(rebuilt["path"] == "scan\xEF\xBF\xBD.jsonl");
+    CHECK(rebuilt["sha256"] == std::string(64, 'a'));
+    CHECK(rebuilt["format"] == "jsonl");
+    CHECK(rebuilt["version"] == "0.2.0");
+    CHECK(rebuilt["rebuilt_at"] == "2026-11-23T00:01:40Z");
+    CHECK(rebuilt["inventory"] == json{{"source", "inventory-option"}, {"file", "inventory.csv"},
+                                       {"sha256", std::string(64, 'b')}});
+    CHECK(rebuilt["unknown"] == json{"version", "started_at", "finished_at", "duration_s", "arguments", "ports",
+                                     "endpoints_planned", "interrupted", "failed", "bundles", "warnings",
+                                     "audit_settings"});
+    CHECK(rebuilt["partial_last_line"] == 7);
+  }
+
+  TEST_CASE("a document rebuilt from one that knows every fact keeps them all")
+  {
+    TempDir dir;
+    ScanInfo info = sample_info();
+    info.audit_settings.emplace();
+    info.rebuilt_from.emplace().format = "json";
+    JsonReport report(dir.file("rebuilt.json"));
+    report.begin(info);
+    report.finish(info, ScanSummary{});
+    const json scan = json::parse(read_file(fs::path(dir.file("rebuilt.json"))))["scan"];
+    for (const char* key : {"version", "started_at", "finished_at", "duration_s", "arguments", "ports",
+                            "endpoints_planned", "interrupted", "failed", "audit_settings", "bundles", "warnings"}) {
+      CAPTURE(key);
+      CHECK(scan.contains(key));
+    }
+    CHECK(scan["rebuilt_from"]["unknown"] == json::array());
+    CHECK_FALSE(scan["rebuilt_from"].contains("partial_last_line"));
+  }
+}

@@ -231,3 +231,28 @@ TEST_SUITE("reports.prometheus_report")
                          std::runtime_error);
   }
 }
+
+TEST_SUITE("reports.prometheus_report.rebuilt")
+{
+  TEST_CASE("metrics rebuilt without the scan's facts leave their families out and say when they were rebuilt")
+  {
+    TempDir dir;
+    {
+      PrometheusReport report(dir.file("rebuilt.prom"));
+      ScanInfo info;
+      info.unknown = {ScanFact::version, ScanFact::times, ScanFact::outcome, ScanFact::endpoints_planned};
+      info.rebuilt_from.emplace().rebuilt_at = 1795392100;
+      report.begin(info);
+      report.finish(info, ScanSummary{});
+    }
+    const Exposition exposition = parse_exposition(read_file(dir.file("rebuilt.prom")));
+    for (const char* family : {"fleetcert_scan_info", "fleetcert_scan_start_timestamp_seconds",
+                               "fleetcert_scan_finish_timestamp_seconds", "fleetcert_scan_duration_seconds",
+                               "fleetcert_scan_interrupted", "fleetcert_scan_failed", "fleetcert_scan_endpoints_planned"}) {
+      CAPTURE(family);
+      CHECK(exposition.of(family).empty());
+    }
+    CHECK(exposition.value("fleetcert_report_rebuilt_timestamp_seconds") == 1795392100);
+    CHECK(exposition.value("fleetcert_scan_endpoints") == 0);
+  }
+}

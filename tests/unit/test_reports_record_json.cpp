@@ -8,6 +8,11 @@
 #include "scanner/util/ip_address.hpp"
 #include "scanner/util/time.hpp"
 
+#include "scanner/assessment/audit.hpp"
+#include "support/cert_factory.hpp"
+
+#include <openssl/asn1.h>
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -962,5 +967,192 @@ TEST_SUITE("reports.record_json")
           code_words<ChangeKind>(&to_string));
     CHECK(schema_words(read_schema("readiness.schema.json").at("$defs").at("status")) ==
           code_words<Readiness>(&to_string));
+  }
+}
+
+namespace {
+
+// The record as the JSONL line a scan writes.
+std::string line_of(const Record& record)
+{
+  return dump_json(record_to_json(record));
+}
+
+// record_from_json of `line`; REQUIREs that it reads.
+Record read_back(const std::string& line, std::vector<std::string>* unknown = nullptr)
+{
+  Result<Record> record = record_from_json(json::parse(line), unknown);
+  INFO(line);
+  INFO((record.ok() ? std::string() : record.error()));
+  REQUIRE(record.ok());
+  return std::move(*record);
+}
+
+// The error record_from_json gives for `object`.
+std::string read_error(const json& object)
+{
+  Result<Record> record = record_from_json(object);
+  REQUIRE_FALSE(record.ok());
+  return record.error();
+}
+
+// A record made the way the scan makes one: a real chain (leaf with a T61String CN of Latin-1
+// bytes and SANs, then its CA) through make_record.
+Record decoded_record()
+{
+  using namespace fleetcert::testing;
+  const PkeyPtr ca_key = generate_key({"ec", 0, "P-384"});
+  CertSpec ca_spec;
+  ca_spec.subject = parse_subject("/O=Vendor/CN=Vendor CA");
+  ca_spec.ca = true;
+  const X509Ptr ca = make_certificate(ca_spec, ca_key.get(), nullptr, ca_key.get());
+  const PkeyPtr leaf_key = generate_key({"rsa", 2048, ""});
+  CertSpec leaf_spec;
+  leaf_spec.subject = {{"O", "Vendor"}, {"CN", "T\xE9l\xE9phone", V_ASN1_T61STRING}};
+  leaf_spec.san = {"DNS:phone.example", "IP:127.0.0.1"};
+  leaf_spec.hash = "sha1";
+  const X509Ptr leaf = make_certificate(leaf_spec, leaf_key.get(), ca.get(), ca_key.get());
+  Observation observation;
+  observation.endpoint = {"127.0.0.9", 5061, "", ""};
+  observation.chain = {to_der(leaf.get()), to_der(ca.get())};
+  observation.tls_version = "TLSv1.2";
+  observation.cipher = "ECDHE-RSA-AES256-GCM-SHA384";
+  observation.connect_ms = 0.125;
+  observation.handshake_ms = 2.5;
+  observation.client_certificate_requested = true;
+  observation.error = ErrorClass::tls_alert;
+  observation.error_stage = "handshake";
+  observation.error_detail = "certificate required";
+  AssessmentSettings settings;
+  settings.now = k_2026_11_23;
+  return make_record(std::move(observation), settings);
+}
+
+} // namespace
+
+TEST_SUITE("reports.record_json.from_json")
+{
+  TEST_CASE("every kind of record reads back into one that writes the same JSON, byte for byte")
+  {
+    Record inventory_error = error_record();
+    inventory_error.assessment.inventory = inventory_row();
+    Record skipped = skipped_record();
+    const std::vector<std::pair<const char*, Record>> kinds = {
+        {"ok", ok_record()},           {"error", error_record()},        {"unresolved", unresolved_record()},
+        {"skipped", skipped},          {"failed handshake", failed_handshake_record()},
+        {"unparsed leaf", unparsed_leaf_record()}, {"latin-1", latin1_record()}, {"audited", audited_record()},
+        {"inventory error", inventory_error},       {"decoded", decoded_record()}};
+    for (const auto& [name, record] : kinds) {
+      CAPTURE(name);
+      const std::string line = line_of(record);
+      const Record back = read_back(line);
+      CHECK(line_of(back) == line);
+      CHECK(record_status(back) == record_status(record));
+      CHECK(back.chain.size() == record.chain.size());
+      CHECK(back.observation.chain == record.observation.chain);
+    }
+  }
+
+  TEST_CASE("text that is not UTF-8 gets its bytes back from the _hex siblings")
+  {
+    const Record back = read_back(line_of(latin1_record()));
+    REQUIRE(back.leaf() != nullptr);
+    CHECK(back.leaf()->cn == "Caf\xE9");
+    CHECK(back.leaf()->subject == "CN=Caf\xE9");
+    CHECK(back.leaf()->san == std::vector<std::string>{"DNS:ok.example", "DNS:caf\xE9.example"});
+
+    Record audited = audited_record();
+    audited.assessment.inventory = inventory_row();
+    const Record with_row = read_back(line_of(audited));
+    REQUIRE(with_row.assessment.inventory.has_value());
+    const InventoryRow& row = *with_row.assessment.inventory;
+    CHECK(row.site == "=HQ");
+    // extra is a JSON object: its columns come back in name order, the bytes of each value intact.
+    CHECK(row.extra == std::vector<std::pair<std::string, std::string>>{{"owner", "IT"}, {"room", "Caf\xE9 2"}});
+  }
+
+  TEST_CASE("the PEM chain gives back the DER and what the JSON does not carry: the key fingerprint")
+  {
+    const Record record = decoded_record();
+    REQUIRE(record.ok());
+    REQUIRE_FALSE(record.leaf()->key.spki_sha256.empty());
+    const Record back = read_back(line_of(record));
+    CHECK(back.observation.chain == record.observation.chain);
+    CHECK(back.leaf()->key.spki_sha256 == record.leaf()->key.spki_sha256);
+    CHECK(back.leaf()->signature.hash == "SHA1");
+    CHECK(back.leaf()->cn == record.leaf()->cn);
+    CHECK(back.chain[1].key.spki_sha256 == record.chain[1].key.spki_sha256);
+    CHECK(back.observation.error == ErrorClass::tls_alert);
+    CHECK(back.observation.client_certificate_requested == std::optional<bool>(true));
+    CHECK(back.assessment.signature_verdict == record.assessment.signature_verdict);
+  }
+
+  TEST_CASE("a record that cannot be represented is an error naming the key")
+  {
+    const json ok = json::parse(line_of(ok_record()));
+    const json decoded = json::parse(line_of(decoded_record()));
+    json missing_target = ok;
+    missing_target.erase("target");
+    CHECK(read_error(missing_target) == "target is missing");
+    json missing_port = ok;
+    missing_port["target"].erase("port");
+    CHECK(read_error(missing_port) == "target.port is missing");
+    CHECK(read_error(json::array()) == "the record is not an object");
+
+    json revoked = ok;
+    revoked["assessment"]["validity"] = "revoked";
+    CHECK(read_error(revoked)
+          == "assessment.validity 'revoked' is unknown to this fleetcert (a report of a newer version?): rebuild it "
+             "with that version");
+    json status = ok;
+    status["status"] = "partial";
+    CHECK(read_error(status).find("status 'partial' is unknown to this fleetcert") == 0);
+    json severity = json::parse(line_of(audited_record()));
+    severity["assessment"]["findings"][0]["severity"] = "catastrophic";
+    CHECK(read_error(severity).find("assessment.findings[0].severity 'catastrophic' is unknown") == 0);
+
+    json bad_number = ok;
+    bad_number["tls"]["connect_ms"] = "fast";
+    CHECK(read_error(bad_number) == "tls.connect_ms is not a number of milliseconds");
+    json bad_hex = json::parse(line_of(latin1_record()));
+    bad_hex["leaf"]["cn_hex"] = "zz";
+    CHECK(read_error(bad_hex) == "leaf.cn_hex is not a string of hex digits");
+    json other_bytes = json::parse(line_of(latin1_record()));
+    other_bytes["leaf"]["cn_hex"] = "41";
+    CHECK(read_error(other_bytes) == "leaf.cn_hex does not hold the bytes of leaf.cn");
+    json bad_time = ok;
+    bad_time["leaf"]["not_after"] = "next year";
+    CHECK(read_error(bad_time).find("leaf.not_after 'next year' is not an ISO 8601 time") == 0);
+    json empty_chain = ok;
+    empty_chain["chain"] = json::array();
+    CHECK(read_error(empty_chain) == "status is ok but the chain is empty");
+    json no_leaf = ok;
+    no_leaf.erase("leaf");
+    CHECK(read_error(no_leaf) == "leaf is missing");
+    json other_leaf = ok;
+    other_leaf["chain"][0]["sha256"] = std::string(64, 'f');
+    CHECK(read_error(other_leaf) == "chain[0] is not the leaf");
+    json swapped_pem = decoded;
+    swapped_pem["chain"][0]["pem"] = decoded["chain"][1]["pem"];
+    CHECK(read_error(swapped_pem) == "chain[0].pem is not the certificate of chain[0].sha256");
+    json bad_pem = decoded;
+    bad_pem["chain"][1]["pem"] = "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n";
+    CHECK(read_error(bad_pem).find("chain[1].pem is not one PEM certificate") == 0);
+    json error_with_leaf = json::parse(line_of(error_record()));
+    error_with_leaf["leaf"] = ok["leaf"];
+    CHECK(read_error(error_with_leaf) == "leaf is given but status is error");
+  }
+
+  TEST_CASE("a key this version does not know is named and left out")
+  {
+    json newer = json::parse(line_of(audited_record()));
+    const std::string expected = newer.dump();
+    newer["leaf"]["ocsp"] = "good";
+    newer["assessment"]["findings"][0]["cve"] = "CVE-2099-1";
+    newer["rating"] = 5;
+    std::vector<std::string> unknown;
+    const Record back = read_back(newer.dump(), &unknown);
+    CHECK(unknown == std::vector<std::string>{"leaf.ocsp", "assessment.findings[0].cve", "rating"});
+    CHECK(line_of(back) == dump_json(json::parse(expected)));
   }
 }

@@ -289,6 +289,16 @@ std::optional<HandshakeMode> parse_handshake_mode(std::string_view text)
   return std::nullopt;
 }
 
+std::optional<HelloKind> parse_hello_kind(std::string_view text)
+{
+  for (const HelloKind hello : {HelloKind::openssl, HelloKind::legacy, HelloKind::raw, HelloKind::raw_sslv3}) {
+    if (text == to_string(hello)) {
+      return hello;
+    }
+  }
+  return std::nullopt;
+}
+
 // One object of a record being read. Keys are taken one at a time; finish() names the keys nothing
 // took (a newer fleetcert's) in `unknown`.
 class Fields
@@ -684,6 +694,8 @@ Record read_record(const json& object, std::vector<std::string>* unknown)
     Fields tls = fields.object("tls");
     observation.tls_version = tls.text_or_empty("version");
     observation.cipher = tls.text_or_empty("cipher");
+    observation.cipher_suite = tls.text_or_empty("cipher_suite");
+    observation.hello = tls.word("hello", parse_hello_kind).value_or(HelloKind::openssl);
     observation.connect_ms = tls.number("connect_ms").value_or(-1);
     observation.handshake_ms = tls.number("handshake_ms").value_or(-1);
     observation.handshake_complete = tls.required_flag("handshake_complete");

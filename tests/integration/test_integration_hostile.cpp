@@ -129,7 +129,7 @@ TEST_SUITE("integration.hostile")
     // deadlines, one after the other (one connection per device at a time).
     const auto baseline = scan("baseline", {"--exclude", net.address("0.10")});
     REQUIRE(baseline.status == 0);
-    const auto result = scan("scan", {"--jsonl", dir.file("scan.jsonl"), "--csv-devices", dir.file("devices.csv")});
+    const auto result = scan("scan", {"--jsonl", dir.file("scan.jsonl")});
     INFO("stderr: " << result.err);
     REQUIRE(result.status == 0);
     // No endpoint outlives its deadline and the rest runs alongside: the scan takes the baseline
@@ -406,7 +406,7 @@ for path in sys.argv[1:]:
       REQUIRE(rebuilt.status == 0);
       CHECK(read_file(dir.file("re.jsonl")) == read_file(dir.file("scan.jsonl")));
       CHECK(read_file(dir.file("re.csv")) == read_file(dir.file("scan.csv")));
-      CHECK(read_file(dir.file("re-devices.csv")) == read_file(dir.file("devices.csv")));
+      CHECK(read_file(dir.file("re-devices.csv")) == read_file(dir.file("scan-devices.csv")));
       const json document = json::parse(read_file(dir.file("re.json")));
       CHECK(document.at("records") == report.at("records"));
       CHECK(document.at("devices") == report.at("devices"));

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages fleetcert needs to build and test, when any is missing; packages
-# named as arguments too (tests/fuzz/run.sh adds clang's).
+# named as arguments too (tests/fuzz/run.sh adds clang's). libjs-chart.js: Chart.js, embedded in the
+# HTML report at build time; chromium: the headless browser of the HTML report's test (ctest -L browser)
+# and of the demo's screenshot.
 set -euo pipefail
 
-packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3 "$@")
+packages=(g++ cmake make libasio-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev doctest-dev openssl ieee-data python3 libjs-chart.js chromium "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,8 +25,9 @@
 
   const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
   const SEVERITY_COLOURS = { critical: '#7f1d1d', high: '#dc2626', medium: '#f59e0b', low: '#3b82f6', info: '#9ca3af' };
-  const PALETTE = ['#2563eb', '#16a34a', '#f59e0b', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d',
-    '#ea580c', '#4b5563', '#0d9488', '#a16207'];
+  // Series colours; red is kept for what the audit rejects.
+  const PALETTE = ['#2563eb', '#16a34a', '#f59e0b', '#7c3aed', '#0891b2', '#65a30d', '#4b5563', '#0d9488',
+    '#a16207', '#9333ea', '#0369a1', '#84cc16'];
 
   // An element with attributes and children (strings become text nodes).
   function el(tag, attributes, children) {
@@ -57,7 +58,31 @@
 
   const data = JSON.parse(document.getElementById('fleetcert-data').textContent);
   const texts = data.texts || [];
-  const devices = data.devices || [];
+  // Devices, ports and chain certificates come packed: arrays in the order of data.layout, with
+  // the fields marked `text` as indexes into data.texts (reports/sinks/html_report.cpp).
+  function unpack(row, layout) {
+    const object = {};
+    const fields = data.layout[layout];
+    for (let i = 0; i < fields.length && i < row.length; ++i) {
+      let value = row[i];
+      if (value === null || value === undefined) {
+        continue;
+      }
+      if (fields[i].text) {
+        value = texts[value];
+      } else if (fields[i].of) {
+        value = value.map(function (item) { return unpack(item, fields[i].of); });
+      }
+      object[fields[i].name] = value;
+    }
+    return object;
+  }
+  const devices = (data.devices || []).map(function (row) {
+    const device = unpack(row, 'device');
+    device.ports = device.ports || [];
+    device.findings = device.findings || [];
+    return device;
+  });
   const app = document.getElementById('app');
   const DAY = 86400000;
   const now = data.now ? Date.parse(data.now) : null;

@@ -34,6 +34,79 @@ private:
   std::vector<std::string> m_texts;
 };
 
+// The page's data is packed: each device, port and chain certificate is an array of its fields'
+// values in the order of data.layout (trailing absent values left off), and the text of a field
+// marked `text` (words and names that repeat across a fleet) is an index into data.texts. A
+// 10,000-device page stays a few MB; the page's script unpacks it.
+struct PageField
+{
+  const char* name;
+  bool text = false;                 // the value is interned in data.texts
+  const char* of = nullptr;          // an array of packed objects of this layout
+};
+
+const std::vector<PageField> k_chain_fields = {{"subject", true}, {"issuer", true}, {"not_after", true}, {"label", true},
+                                               {"key", true},     {"self_signed"},  {"parse_error", true}};
+const std::vector<PageField> k_port_fields = {
+  {"port"}, {"status", true}, {"sha256"}, {"label", true}, {"provenance", true}, {"not_after"}, {"tls", true},
+  {"cn"}, {"verdict", true}, {"validity", true}, {"days_left"}, {"provenance_detail", true}, {"error", true},
+  {"chain", false, "chain"}};
+const std::vector<PageField> k_device_fields = {
+  {"ip"}, {"host"}, {"mac"}, {"vendor", true}, {"vendor_source", true}, {"model", true}, {"site", true},
+  {"hostname"}, {"answered"}, {"worst", true}, {"findings"}, {"ports", false, "port"}};
+
+const std::vector<PageField>& layout_fields(std::string_view name)
+{
+  return name == "chain" ? k_chain_fields : name == "port" ? k_port_fields : k_device_fields;
+}
+
+// data.layout: {"device": [{"name", "text"?, "of"?}], "port": [...], "chain": [...]}.
+nlohmann::json layout_to_json()
+{
+  nlohmann::json layout = nlohmann::json::object();
+  for (const char* name : {"device", "port", "chain"}) {
+    nlohmann::json fields = nlohmann::json::array();
+    for (const PageField& field : layout_fields(name)) {
+      nlohmann::json entry = {{"name", field.name}};
+      if (field.text) {
+        entry["text"] = true;
+      }
+      if (field.of != nullptr) {
+        entry["of"] = field.of;
+      }
+      fields.push_back(std::move(entry));
+    }
+    layout[name] = std::move(fields);
+  }
+  return layout;
+}
+
+// `object` as an array in the order of `fields`.
+nlohmann::json pack(const nlohmann::json& object, const std::vector<PageField>& fields, TextTable& texts)
+{
+  nlohmann::json row = nlohmann::json::array();
+  for (const PageField& field : fields) {
+    const auto found = object.find(field.name);
+    if (found == object.end()) {
+      row.push_back(nullptr);
+    } else if (field.of != nullptr) {
+      nlohmann::json items = nlohmann::json::array();
+      for (const nlohmann::json& item : *found) {
+        items.push_back(pack(item, layout_fields(field.of), texts));
+      }
+      row.push_back(std::move(items));
+    } else if (field.text && found->is_string()) {
+      row.push_back(texts.index(found->get_ref<const std::string&>()));
+    } else {
+      row.push_back(*found);
+    }
+  }
+  while (!row.empty() && row.back().is_null()) {
+    row.erase(row.size() - 1);
+  }
+  return row;
+}
+
 // The key of one endpoint in m_ports: the device view's address (or the name that did not resolve).
 std::string port_key(const std::string& ip, const std::string& host, std::uint16_t port)
 {
@@ -102,7 +175,7 @@ nlohmann::json scan_to_json(const ScanInfo& info, std::uint64_t records)
 }
 
 // One device: identity, inventory columns, every port with its record's details, findings as
-// [code, severity, message text index, remediation text index].
+// [code, severity, message text index, remediation text index]; packed by pack().
 nlohmann::json device_for_page(const Device& device, const std::unordered_map<std::string, nlohmann::json>& details,
                                TextTable& texts)
 {
@@ -273,9 +346,10 @@ void HtmlReport::finish(const ScanInfo& info, const ScanSummary& summary)
   nlohmann::json devices = nlohmann::json::array();
   if (m_view != nullptr) {
     for (const Device& device : m_view->devices()) {
-      devices.push_back(device_for_page(device, m_ports, texts));
+      devices.push_back(pack(device_for_page(device, m_ports, texts), k_device_fields, texts));
     }
   }
+  data["layout"] = layout_to_json();
   data["devices"] = std::move(devices);
   data["texts"] = texts.to_json();
   m_file.write(html_page("fleetcert scan report", data));

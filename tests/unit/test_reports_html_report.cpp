@@ -45,7 +45,32 @@ Record ok_record(const std::string& ip, std::uint16_t port, const std::string& c
   return record;
 }
 
-// The data block of the page the sink writes for `records`.
+// A packed row (data.layout, data.texts) as an object, as the page's script unpacks it.
+nlohmann::json unpack(const nlohmann::json& row, const std::string& layout, const nlohmann::json& data)
+{
+  nlohmann::json object = nlohmann::json::object();
+  const nlohmann::json& fields = data["layout"][layout];
+  for (std::size_t i = 0; i < fields.size() && i < row.size(); ++i) {
+    const nlohmann::json& field = fields[i];
+    if (row[i].is_null()) {
+      continue;
+    }
+    if (field.value("text", false)) {
+      object[field["name"].get<std::string>()] = data["texts"][row[i].get<std::size_t>()];
+    } else if (field.contains("of")) {
+      nlohmann::json items = nlohmann::json::array();
+      for (const nlohmann::json& item : row[i]) {
+        items.push_back(unpack(item, field["of"].get<std::string>(), data));
+      }
+      object[field["name"].get<std::string>()] = std::move(items);
+    } else {
+      object[field["name"].get<std::string>()] = row[i];
+    }
+  }
+  return object;
+}
+
+// The data block of the page the sink writes for `records`, its devices unpacked.
 nlohmann::json page_data_of(const std::vector<Record>& records, std::optional<HtmlClock> clock, const ScanInfo& info)
 {
   TempDir dir;
@@ -68,7 +93,13 @@ nlohmann::json page_data_of(const std::vector<Record>& records, std::optional<Ht
   const std::size_t begin = page.find(open);
   REQUIRE(begin != std::string::npos);
   const std::size_t end = page.find("</script>", begin);
-  return nlohmann::json::parse(page.substr(begin + open.size(), end - begin - open.size()));
+  nlohmann::json data = nlohmann::json::parse(page.substr(begin + open.size(), end - begin - open.size()));
+  nlohmann::json devices = nlohmann::json::array();
+  for (const nlohmann::json& row : data["devices"]) {
+    devices.push_back(unpack(row, "device", data));
+  }
+  data["devices"] = std::move(devices);
+  return data;
 }
 
 } // namespace
@@ -107,6 +138,14 @@ TEST_SUITE("html_report")
     CHECK(port["chain"][0]["key"] == "RSA 1024");
     CHECK((*first)["vendor"] == "Grandstream");
     CHECK((*first)["worst"] == "high");
+    SUBCASE("repeated names are kept once")
+    {
+      std::size_t issuers = 0;
+      for (const nlohmann::json& text : data["texts"]) {
+        issuers += text == "CN=Factory CA" ? 1 : 0;
+      }
+      CHECK(issuers == 1);
+    }
     SUBCASE("findings refer to their texts, each text once")
     {
       REQUIRE((*first)["findings"].size() >= 1);

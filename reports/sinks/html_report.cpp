@@ -265,7 +265,9 @@ void HtmlReport::begin(const ScanInfo& /*info*/) {}
 void HtmlReport::write(const Record& record)
 {
   ++m_records;
-  if (record.skipped()) {
+  // Only endpoints that presented a certificate: their devices are in the view, and memory grows
+  // with the certificates found, not with the dead space swept (the view gives every port's status).
+  if (!record.ok()) {
     return;
   }
   const Endpoint& endpoint = record.observation.endpoint;

@@ -38,8 +38,9 @@ public:
   HtmlReport(std::string path, std::optional<HtmlClock> clock);
 
   void begin(const ScanInfo& info) override;
-  // Keeps what the device table shows of the record that the device view does not: the leaf's
-  // verdict, TLS version and CN, the chain's names and dates, the error.
+  // Keeps what the device table shows of a record with a certificate that the device view does
+  // not: the leaf's verdict, TLS version and CN, the chain's names and dates, a late handshake
+  // error. A record without a certificate is left to the view (its port's status).
   void write(const Record& record) override;
   void fleet(const FleetView& view) override;
   // Writes the page and renames it into place; throws on write errors.

@@ -100,6 +100,9 @@
   function chart(id, config, note) {
     const canvas = el('canvas', { id: 'chart-' + id, role: 'img', 'aria-label': id });
     const box = el('div', { class: 'chart' }, [canvas]);
+    if (config.options && config.options.indexAxis === 'y') { // a bar per label: room for each
+      box.style.height = Math.max(240, config.data.labels.length * 28 + 90) + 'px';
+    }
     config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, config.options || {});
     status.charts[id] = { canvas: canvas, config: config };
     return note ? [box, el('p', { class: 'note' }, note)] : [box];
@@ -507,6 +510,105 @@
     return el('div', { class: 'detail-body' }, parts);
   }
 
+  // ---- the readiness page (`fleetcert readiness --html`): data.readiness is its JSON document ----
+  const READINESS_COLOURS = { ready: '#16a34a', not_ready: '#dc2626', unknown: '#9ca3af' };
+
+  function readinessChart(id, title, groups) {
+    const names = groups.map(function (g) { return g.name || '(none)'; });
+    const datasets = ['ready', 'not_ready', 'unknown'].map(function (key) {
+      return { label: key.replace('_', ' '), data: groups.map(function (g) { return g[key]; }), backgroundColor: READINESS_COLOURS[key] };
+    });
+    return section(title, 'readiness-' + id, chart(id, {
+      type: 'bar', data: { labels: names, datasets: datasets },
+      options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'devices' } }, y: { stacked: true } } }
+    }));
+  }
+
+  function renderReadiness() {
+    const doc = data.readiness;
+    const rows = doc.devices || [];
+    const summary = doc.summary || {};
+    const policy = doc.policy || {};
+    const tiles = [['devices', summary.devices], ['ready', summary.ready], ['not ready', summary.not_ready],
+      ['unknown', summary.unknown], ['left out', summary.addresses_left_out]];
+    const facts = [];
+    const fact = function (name, value) { facts.push(el('dt', {}, name), el('dd', {}, String(value))); };
+    fact('swap date', doc.at);
+    fact('trusted after the swap', (doc.trust_after || {}).path + ' (' + ((doc.trust_after || {}).certificates || []).length + ' certificates)');
+    fact('rejected hashes', (policy.rejected_hashes || []).join(', ') || 'none');
+    fact('smallest keys', 'RSA/DSA ' + policy.min_rsa_bits + ' bits, EC ' + policy.min_ec_bits + ' bits');
+    fact('source', (doc.source || {}).kind + ' ' + ((doc.source || {}).path || '') + ((doc.source || {}).interrupted ? ' (interrupted: incomplete)' : ''));
+    app.appendChild(section('Readiness for the CA swap', 'headline', [
+      el('div', { class: 'tiles' }, tiles.map(function (t) {
+        return el('div', { class: 'tile' }, [el('div', { class: 'value', 'data-tile': t[0] }, String(t[1] === undefined ? '-' : t[1])), el('div', { class: 'label' }, t[0])]);
+      })),
+      el('dl', { class: 'facts' }, facts)]));
+    app.appendChild(readinessChart('vendor', 'Per vendor', doc.by_vendor || []));
+    app.appendChild(readinessChart('model', 'Per model', doc.by_model || []));
+    app.appendChild(readinessChart('site', 'Per site', doc.by_site || []));
+    const reasons = doc.devices_by_reason || {};
+    const codes = Object.keys(reasons).sort(function (a, b) { return reasons[b] - reasons[a]; });
+    app.appendChild(section('Reasons', 'reasons', codes.length === 0 ? [el('p', {}, 'No device has a reason against it.')] : chart('reasons', {
+      type: 'bar', data: { labels: codes, datasets: [{ label: 'devices', data: codes.map(function (c) { return reasons[c]; }), backgroundColor: '#dc2626' }] },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } } }
+    })));
+
+    const state = { search: table.search, status: '' };
+    const text = rows.map(function (d) {
+      return [d.ip, d.host, d.mac, d.vendor, d.model, d.site, d.status].concat((d.reasons || []).map(function (r) { return r.code + ' ' + r.message; }))
+        .concat((d.ports || []).map(function (p) { return p.leaf_subject; })).filter(Boolean).join('\n').toLowerCase();
+    });
+    const body = el('tbody', {});
+    const counter = el('span', { id: 'shown' });
+    const open = new Set();
+    const draw = function () {
+      const words = state.search.toLowerCase().split(/\s+/).filter(Boolean);
+      const shown = [];
+      rows.forEach(function (d, i) {
+        if ((!state.status || d.status === state.status) && words.every(function (w) { return text[i].indexOf(w) >= 0; })) {
+          shown.push(i);
+        }
+      });
+      const fragment = document.createDocumentFragment();
+      for (const i of shown.slice(0, MAX_ROWS)) {
+        const d = rows[i];
+        const row = el('tr', { class: 'device' + (d.status === 'not-ready' ? ' sev-high' : d.status === 'unknown' ? ' sev-low' : '') },
+          [d.ip || d.host || '', d.vendor || '', d.model || '', d.site || '', d.status, (d.reasons || []).map(function (r) { return r.code; }).join(', ')]
+            .map(function (v) { return el('td', {}, v); }));
+        row.addEventListener('click', function () { open.has(i) ? open.delete(i) : open.add(i); draw(); });
+        fragment.appendChild(row);
+        if (open.has(i) || table.openShown) {
+          fragment.appendChild(el('tr', { class: 'detail' }, [el('td', { colspan: '6' }, el('div', { class: 'detail-body' }, [
+            el('ul', { class: 'findings' }, (d.reasons || []).map(function (r) {
+              return el('li', {}, [el('strong', {}, (r.port ? r.port + ' ' : '') + r.code), ': ', r.message || '',
+                r.remediation ? el('div', { class: 'remediation' }, 'Remediation: ' + r.remediation) : null]);
+            })),
+            el('ul', {}, (d.remediation || []).map(function (t) { return el('li', { class: 'remediation' }, t); })),
+            el('ul', {}, (d.ports || []).map(function (p) {
+              return el('li', {}, 'port ' + p.port + ': ' + p.status + (p.leaf_subject ? ', ' + p.leaf_subject : '') + (p.error_class ? ', ' + p.error_class : ''));
+            }))]))]));
+        }
+      }
+      body.replaceChildren(fragment);
+      counter.textContent = shown.length + ' of ' + rows.length + ' devices' + (shown.length > MAX_ROWS ? ' (first ' + MAX_ROWS + ' shown)' : '');
+      status.matching = shown.length;
+      status.rows = body.querySelectorAll('tr.device').length;
+    };
+    const search = el('input', { id: 'search', type: 'search', placeholder: 'search address, MAC, vendor, model, site, reason', 'aria-label': 'search' });
+    search.value = state.search;
+    search.addEventListener('input', function () { state.search = search.value; draw(); });
+    const statusSelect = el('select', { id: 'filter-status', 'aria-label': 'status' }, ['', 'ready', 'not-ready', 'unknown'].map(function (s) {
+      return el('option', { value: s }, s || 'any status');
+    }));
+    statusSelect.addEventListener('change', function () { state.status = statusSelect.value; draw(); });
+    app.appendChild(section('Devices', 'devices', [el('div', { class: 'controls' }, [search, statusSelect, counter]),
+      el('table', { class: 'grid devices', id: 'device-table' }, [el('thead', {}, el('tr', {}, ['device', 'vendor', 'model', 'site', 'status', 'reasons'].map(function (h) { return el('th', {}, h); }))), body]),
+      el('p', { class: 'note' }, 'Click a row to see its reasons, what to do and its ports.')]));
+    drawCharts();
+    draw();
+    status.devices = rows.length;
+  }
+
   function readFragment() {
     const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
     for (const key of ['search', 'vendor', 'site', 'finding', 'severity']) {
@@ -535,7 +637,7 @@
     if (status.ready) {
       node.setAttribute('data-ready', 'yes');
       node.setAttribute('data-ready-ms', String(Math.round(status.readyMs)));
-      node.setAttribute('data-devices', String(devices.length));
+      node.setAttribute('data-devices', String(status.devices));
       node.setAttribute('data-matching', String(status.matching));
       node.setAttribute('data-rows', String(status.rows));
       node.setAttribute('data-charts', Object.keys(status.charts).map(function (id) {
@@ -548,6 +650,19 @@
 
   try {
     readFragment();
+    if (data.page === 'readiness') {
+      renderReadiness();
+    } else {
+      renderScan();
+    }
+    status.ready = true;
+    status.readyMs = performance.now(); // since navigation started: parsing included
+  } catch (error) {
+    status.errors.push(String(error && error.stack || error));
+  }
+  writeStatus();
+
+  function renderScan() {
     const ports = certifiedPorts();
     app.appendChild(headline());
     app.appendChild(generationMix(ports));
@@ -558,10 +673,6 @@
     app.appendChild(deviceTable());
     drawCharts();
     renderRows();
-    status.ready = true;
-    status.readyMs = performance.now(); // since navigation started: parsing included
-  } catch (error) {
-    status.errors.push(String(error && error.stack || error));
+    status.devices = devices.length;
   }
-  writeStatus();
 })();

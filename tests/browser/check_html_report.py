@@ -12,7 +12,9 @@ the status the page's script writes into the DOM (#fleetcert-status) and the dum
 - the device table's rows equal the JSON report's devices (a fragment search: the devices whose
   text the search matches, counted here from the JSON);
 - the hostile CNs appear in the DOM as escaped text and no injected script ran;
-- `fleetcert report SCAN.json --html` writes the same page data as the scan (bar how it was made).
+- `fleetcert report SCAN.json --html` writes the same page data as the scan (bar how it was made);
+- `fleetcert readiness --report SCAN.json --html` (the demo's, trusting its Grandstream CAs after the
+  swap): ready, no error, every chart drawn, one row per device of its JSON document.
 
 Usage: check_html_report.py --fleetcert BIN --fleet-sim BIN --source DIR --work DIR [--chromium BIN]
 Only 127.0.0.0/8 is connected to. Processes started here are stopped by their PID.
@@ -60,9 +62,11 @@ class Simulator:
         fleet = os.path.join(work, name + "-fleet.json")
         with open(fleet, "w") as f:
             json.dump(description, f)
+        os.makedirs(os.path.join(work, name + "-cas"), exist_ok=True)
         self.log = open(os.path.join(work, name + "-sim.log"), "w")
         self.process = subprocess.Popen([binary, "--fleet", fleet, "--truth", os.path.join(work, name + "-truth.json"),
-                                         "--ready-file", self.ready, "--duration", "300", "--threads", "1"] + PORT_MAP,
+                                         "--ready-file", self.ready, "--duration", "300", "--threads", "1",
+                                         "--cas-dir", os.path.join(work, name + "-cas")] + PORT_MAP,
                                         stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 120
         while not os.path.exists(self.ready):
@@ -194,6 +198,32 @@ def main():
     check("rebuilt_from" in rebuilt_data["scan"], "report --html: the page says it was rebuilt")
     rebuilt_data["scan"].pop("rebuilt_from", None)
     check(rebuilt_data == data, "report --html: the same page data as the scan's")
+
+    # The readiness page of the same scan.
+    cas = os.path.join(args.work, "demo-cas")
+    bundle = os.path.join(args.work, "trust-after.pem")
+    with open(bundle, "w") as out:
+        for name in ("grandstream-device-ca.pem", "grandstream-ecc-ca.pem"):
+            with open(os.path.join(cas, name)) as f:
+                out.write(f.read())
+    readiness_json = os.path.join(args.work, "readiness.json")
+    readiness_html = os.path.join(args.work, "readiness.html")
+    run([args.fleetcert, "readiness", "--report", json_path, "--trust-after", bundle, "--at", "2027-01-01",
+         "--json", readiness_json, "--html", readiness_html], timeout=120)
+    with open(readiness_json) as f:
+        readiness = json.load(f)
+    check(readiness["summary"]["ready"] > 0 and readiness["summary"]["not_ready"] > 0,
+          f"readiness: some devices ready, some not ({readiness['summary']})")
+    dom, console = open_page(chromium, readiness_html, None, args.work)
+    status = status_of(dom)
+    check(status.get("ready") == "yes" and status.get("errors") == "0",
+          f"readiness: the page is ready, no script error ({html.unescape(status.get('error-text', ''))})")
+    check(not [line for line in console if "ERROR" in line or "Uncaught" in line], "readiness: no console error")
+    charts = status.get("charts", "").split()
+    check(len(charts) == 4 and all(c.endswith(":drawn") for c in charts), f"readiness: every chart drawn ({charts})")
+    rows = len(re.findall(r'<tr class="device[ "]', dom))
+    check(status.get("devices") == str(len(readiness["devices"])) and rows == len(readiness["devices"]),
+          f"readiness: {len(readiness['devices'])} devices, one row each ({rows})")
 
     # The hostile fleet, plus CNs that are markup.
     with open(os.path.join(args.source, "tests", "fleets", "hostile.json")) as f:

@@ -609,6 +609,93 @@
     status.devices = rows.length;
   }
 
+  // ---- the diff page (`fleetcert diff --html`): data.diff is the "fleetcert-diff/1" document ----
+  const CHANGE_KINDS = ['worse', 'better', 'audit-settings-changed', 'rotated', 'moved', 'appeared', 'vanished', 'changed'];
+  const CHANGE_COLOURS = { worse: '#dc2626', better: '#16a34a', 'audit-settings-changed': '#7c3aed', rotated: '#2563eb',
+    moved: '#0891b2', appeared: '#65a30d', vanished: '#f59e0b', changed: '#9ca3af' };
+
+  function renderDiff() {
+    const doc = data.diff;
+    const changes = doc.changes || [];
+    const totals = doc.totals || {};
+    const facts = [];
+    const fact = function (name, value) { facts.push(el('dt', {}, name), el('dd', {}, String(value))); };
+    for (const side of ['old', 'new']) {
+      const report = doc[side] || {};
+      fact(side, (report.path || '') + ' (' + (report.format || '') + (report.started_at ? ', ' + report.started_at : '') +
+        (report.endpoints !== undefined ? ', ' + report.endpoints + ' endpoints' : '') + (report.interrupted ? ', interrupted' : '') + ')');
+    }
+    if ((doc.ignored || []).length) {
+      fact('ignored findings', doc.ignored.join(', '));
+    }
+    for (const warning of doc.warnings || []) {
+      fact('warning', warning);
+    }
+    const kinds = CHANGE_KINDS.concat(['unchanged']);
+    app.appendChild(section(doc.worse ? 'Changes between two audits: worse' : 'Changes between two audits', 'headline', [
+      el('div', { class: 'tiles' }, kinds.map(function (k) {
+        return el('div', { class: 'tile' + (k === 'worse' ? ' sev-high' : '') }, [el('div', { class: 'value', 'data-tile': k }, String(totals[k] || 0)), el('div', { class: 'label' }, k)]);
+      })),
+      el('dl', { class: 'facts' }, facts)]));
+    app.appendChild(section('Changes by kind', 'kinds', chart('kinds', {
+      type: 'bar',
+      data: { labels: CHANGE_KINDS, datasets: [{ label: 'devices', data: CHANGE_KINDS.map(function (k) { return totals[k] || 0; }),
+        backgroundColor: CHANGE_KINDS.map(function (k) { return CHANGE_COLOURS[k]; }) }] },
+      options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, title: { display: true, text: 'devices' } } } }
+    }, 'Each changed device counts once, under its kind; "also" kinds are in the table.')));
+
+    const state = { search: table.search, kind: '' };
+    const text = changes.map(function (c) {
+      return [c.kind].concat(c.also || [], [c.ip, c.old_ip, c.host, c.mac, c.vendor, c.model, c.site],
+        (c.reasons || []).map(function (r) { return r.text; })).filter(Boolean).join('\n').toLowerCase();
+    });
+    const body = el('tbody', {});
+    const counter = el('span', { id: 'shown' });
+    const open = new Set();
+    const draw = function () {
+      const words = state.search.toLowerCase().split(/\s+/).filter(Boolean);
+      const shown = [];
+      changes.forEach(function (c, i) {
+        if ((!state.kind || c.kind === state.kind || (c.also || []).indexOf(state.kind) >= 0) &&
+            words.every(function (w) { return text[i].indexOf(w) >= 0; })) {
+          shown.push(i);
+        }
+      });
+      const fragment = document.createDocumentFragment();
+      for (const i of shown.slice(0, MAX_ROWS)) {
+        const c = changes[i];
+        const row = el('tr', { class: 'device' + (c.worse ? ' sev-high' : '') }, [
+          c.kind + ((c.also || []).length ? ' (also ' + c.also.join(', ') + ')' : ''),
+          (c.ip || c.host || '') + (c.old_ip ? ' (was ' + c.old_ip + ')' : ''), c.vendor || '', c.model || '', c.site || '',
+          (c.reasons || []).length + ' reasons'].map(function (v) { return el('td', {}, v); }));
+        row.addEventListener('click', function () { open.has(i) ? open.delete(i) : open.add(i); draw(); });
+        fragment.appendChild(row);
+        if (open.has(i) || table.openShown) {
+          fragment.appendChild(el('tr', { class: 'detail' }, [el('td', { colspan: '6' }, el('ul', { class: 'findings' }, (c.reasons || []).map(function (r) {
+            return el('li', {}, [el('strong', {}, r.effect + ' '), r.text || (r.field + ': ' + r.before + ' -> ' + r.after)]);
+          })))]));
+        }
+      }
+      body.replaceChildren(fragment);
+      counter.textContent = shown.length + ' of ' + changes.length + ' changed devices' + (shown.length > MAX_ROWS ? ' (first ' + MAX_ROWS + ' shown)' : '');
+      status.matching = shown.length;
+      status.rows = body.querySelectorAll('tr.device').length;
+    };
+    const search = el('input', { id: 'search', type: 'search', placeholder: 'search address, MAC, vendor, model, site, reason', 'aria-label': 'search' });
+    search.value = state.search;
+    search.addEventListener('input', function () { state.search = search.value; draw(); });
+    const kindSelect = el('select', { id: 'filter-kind', 'aria-label': 'kind' }, [''].concat(CHANGE_KINDS).map(function (k) {
+      return el('option', { value: k }, k || 'any kind');
+    }));
+    kindSelect.addEventListener('change', function () { state.kind = kindSelect.value; draw(); });
+    app.appendChild(section('Changed devices', 'devices', [el('div', { class: 'controls' }, [search, kindSelect, counter]),
+      el('table', { class: 'grid devices', id: 'device-table' }, [el('thead', {}, el('tr', {}, ['kind', 'device', 'vendor', 'model', 'site', 'reasons'].map(function (h) { return el('th', {}, h); }))), body]),
+      el('p', { class: 'note' }, 'Click a row to see its reasons, before and after.')]));
+    drawCharts();
+    draw();
+    status.devices = changes.length;
+  }
+
   function readFragment() {
     const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
     for (const key of ['search', 'vendor', 'site', 'finding', 'severity']) {
@@ -652,6 +739,8 @@
     readFragment();
     if (data.page === 'readiness') {
       renderReadiness();
+    } else if (data.page === 'diff') {
+      renderDiff();
     } else {
       renderScan();
     }

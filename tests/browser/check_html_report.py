@@ -14,7 +14,9 @@ the status the page's script writes into the DOM (#fleetcert-status) and the dum
 - the hostile CNs appear in the DOM as escaped text and no injected script ran;
 - `fleetcert report SCAN.json --html` writes the same page data as the scan (bar how it was made);
 - `fleetcert readiness --report SCAN.json --html` (the demo's, trusting its Grandstream CAs after the
-  swap): ready, no error, every chart drawn, one row per device of its JSON document.
+  swap): ready, no error, every chart drawn, one row per device of its JSON document;
+- `fleetcert diff SCAN.json CHANGED.jsonl --html` (one device moved, one gone): the same, one row per
+  change of its JSON document.
 
 Usage: check_html_report.py --fleetcert BIN --fleet-sim BIN --source DIR --work DIR [--chromium BIN]
 Only 127.0.0.0/8 is connected to. Processes started here are stopped by their PID.
@@ -224,6 +226,35 @@ def main():
     rows = len(re.findall(r'<tr class="device[ "]', dom))
     check(status.get("devices") == str(len(readiness["devices"])) and rows == len(readiness["devices"]),
           f"readiness: {len(readiness['devices'])} devices, one row each ({rows})")
+
+    # The diff page: the demo scan against its records with one device moved and one gone.
+    answered = sorted({r["target"]["ip"] for r in report["records"] if r["status"] == "ok"})
+    moved, gone = answered[0], answered[1]
+    changed = os.path.join(args.work, "changed.jsonl")
+    with open(changed, "w") as out:
+        for record in report["records"]:
+            if record["target"]["ip"] == gone:
+                continue
+            if record["target"]["ip"] == moved:
+                record["target"]["ip"] = "127.147.0.250"
+            out.write(json.dumps(record) + "\n")
+    diff_json = os.path.join(args.work, "diff.json")
+    diff_html = os.path.join(args.work, "diff.html")
+    run([args.fleetcert, "diff", json_path, changed, "--json", diff_json, "--html", diff_html, "-q"], timeout=120)
+    with open(diff_json) as f:
+        diff = json.load(f)
+    kinds = sorted({c["kind"] for c in diff["changes"]})
+    check("moved" in kinds and "vanished" in kinds, f"diff: a moved and a vanished device ({kinds})")
+    dom, console = open_page(chromium, diff_html, None, args.work)
+    status = status_of(dom)
+    check(status.get("ready") == "yes" and status.get("errors") == "0",
+          f"diff: the page is ready, no script error ({html.unescape(status.get('error-text', ''))})")
+    check(not [line for line in console if "ERROR" in line or "Uncaught" in line], "diff: no console error")
+    check(status.get("charts") == "kinds:drawn", f"diff: the chart drawn ({status.get('charts')})")
+    rows = len(re.findall(r'<tr class="device[ "]', dom))
+    check(status.get("devices") == str(len(diff["changes"])) and rows == len(diff["changes"]),
+          f"diff: {len(diff['changes'])} changes, one row each ({rows})")
+    check(f"{moved}" in dom and "127.147.0.250" in dom, "diff: the moved device's addresses are shown")
 
     # The hostile fleet, plus CNs that are markup.
     with open(os.path.join(args.source, "tests", "fleets", "hostile.json")) as f:

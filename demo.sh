@@ -36,6 +36,16 @@ cat "$out/cas/polycom-root.pem" "$out/cas/polycom-issuing-1.pem" "$out/cas/polyc
 build/fleetcert scan --targets-file sample-inventories/demo-targets.txt --inventory sample-inventories/demo-inventory.csv \
   --vendor-ca Grandstream="$out/grandstream-cas.pem" --vendor-ca Polycom="$out/polycom-cas.pem" \
   --trust "$out/cas/example-enterprise-ca.pem" --ports "$ports" --timeout 3 \
-  --json "$out/scan.json" --jsonl "$out/scan.jsonl" --csv "$out/scan.csv" --csv-devices "$out/devices.csv" --table
+  --json "$out/scan.json" --jsonl "$out/scan.jsonl" --csv "$out/scan.csv" --csv-devices "$out/devices.csv" \
+  --html "$out/report.html" --table
 echo
-echo "demo: reports written to $out/: scan.json, scan.jsonl, scan.csv, devices.csv"
+# A picture of the HTML report for the README (headless Chromium; ./install-deps.sh installs it).
+if command -v chromium >/dev/null; then
+  chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$out/chromium-profile" \
+    --window-size=1280,1800 --screenshot="$out/report.png" "file://$PWD/$out/report.html" >"$out/chromium.log" 2>&1 ||
+    echo "demo: chromium could not take the screenshot; see $out/chromium.log" >&2
+  rm -rf "$out/chromium-profile"
+else
+  echo "demo: chromium is not installed: no $out/report.png" >&2
+fi
+echo "demo: reports written to $out/: scan.json, scan.jsonl, scan.csv, devices.csv, report.html, report.png"

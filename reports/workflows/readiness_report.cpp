@@ -2,6 +2,7 @@
 
 #include "reports/workflows/readiness_report.hpp"
 
+#include "reports/encoding/html_page.hpp"
 #include "reports/encoding/text_safety.hpp"
 #include "reports/encoding/totals_table.hpp"
 #include "scanner/util/port_status.hpp"
@@ -180,7 +181,7 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome)
   }
 }
 
-void write_readiness_json(ReplacingFile& file, const ReadinessOutcome& outcome)
+nlohmann::json readiness_to_json(const ReadinessOutcome& outcome)
 {
   json certificates = json::array();
   for (std::size_t i = 0; i < outcome.trust_after_subjects.size(); ++i) {
@@ -209,8 +210,19 @@ void write_readiness_json(ReplacingFile& file, const ReadinessOutcome& outcome)
     devices.push_back(device_json(device));
   }
   document["devices"] = std::move(devices);
-  file.write(document.dump(2, ' ', false, json::error_handler_t::replace));
+  return document;
+}
+
+void write_readiness_json(ReplacingFile& file, const ReadinessOutcome& outcome)
+{
+  file.write(readiness_to_json(outcome).dump(2, ' ', false, json::error_handler_t::replace));
   file.write("\n");
+}
+
+void write_readiness_html(ReplacingFile& file, const ReadinessOutcome& outcome)
+{
+  file.write(html_page("fleetcert readiness", {{"page", "readiness"}, {"tool", "fleetcert"},
+                                               {"readiness", readiness_to_json(outcome)}}));
 }
 
 std::vector<std::string> readiness_csv_columns()

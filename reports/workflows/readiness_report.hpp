@@ -7,6 +7,8 @@
 #include "reports/sinks/json_report.hpp"
 #include "scanner/readiness/readiness.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -34,6 +36,11 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome);
 
 // The whole outcome as one JSON document (schema in the README), written to `file` (not committed).
 void write_readiness_json(ReplacingFile& file, const ReadinessOutcome& outcome);
+// The JSON document ("fleetcert-readiness/1") that write_readiness_json writes.
+nlohmann::json readiness_to_json(const ReadinessOutcome& outcome);
+// The outcome as one self-contained HTML page (reports/encoding/html_page): ready, not ready and
+// unknown per vendor, model and site, the reasons, the swap date, a searchable device table.
+void write_readiness_html(ReplacingFile& file, const ReadinessOutcome& outcome);
 
 // The CSV columns, and one row per device into `file` (not committed).
 std::vector<std::string> readiness_csv_columns();

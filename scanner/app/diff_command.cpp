@@ -4,6 +4,7 @@
 #include "scanner/app/diff_command.hpp"
 #include "scanner/app/cli_common.hpp"
 
+#include "reports/encoding/html_page.hpp"
 #include "reports/sinks/json_report.hpp"
 #include "reports/encoding/record_json.hpp"
 #include "reports/workflows/report_diff.hpp"
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace fleetcert {
 namespace {
@@ -28,6 +30,7 @@ void setup_diff(CLI::App& app, DiffCommandOptions& options)
   cmd->add_option("old", options.old_path, "The older report (JSON document or JSONL)")->required();
   cmd->add_option("new", options.new_path, "The newer report (JSON document or JSONL)")->required();
   cmd->add_option("--json", options.json_path, "Write the differences as a JSON document; - = stdout");
+  cmd->add_option("--html", options.html_path, "Write the differences as one self-contained HTML page");
   std::vector<std::string> codes;
   for (const FindingKind& kind : finding_kinds()) {
     codes.emplace_back(kind.code);
@@ -47,13 +50,23 @@ int diff(const DiffCommandOptions& options)
   DiffOptions diff_options;
   diff_options.vanished_is_worse = options.vanished_is_worse;
   diff_options.ignored_codes.insert(options.ignores.begin(), options.ignores.end());
+  // An output over a report being read would destroy it; OLD and NEW may be one file.
+  for (const auto& [name, input] : {std::pair<const char*, const std::string*>{"OLD", &options.old_path},
+                                    std::pair<const char*, const std::string*>{"NEW", &options.new_path}}) {
+    check_distinct_outputs({{"--json", options.json_path}, {"--html", options.html_path},
+                            {name, *input == "-" ? std::string() : *input}});
+  }
   std::unique_ptr<ReplacingFile> json_file;
-  if (!options.json_path.empty()) {
-    try {
+  std::unique_ptr<ReplacingFile> html_file;
+  try { // refused before anything is read
+    if (!options.json_path.empty()) {
       json_file = std::make_unique<ReplacingFile>(options.json_path);
-    } catch (const std::exception& e) {
-      throw UsageError(e.what()); // refused before anything is read
     }
+    if (!options.html_path.empty()) {
+      html_file = std::make_unique<ReplacingFile>(options.html_path);
+    }
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
   }
   const ScanReport older = load_report(options.old_path);
   const ScanReport newer = load_report(options.new_path);
@@ -64,9 +77,16 @@ int diff(const DiffCommandOptions& options)
     }
   }
   const ReportDiff result = diff_reports(older, newer, diff_options);
-  if (json_file) {
-    json_file->write(dump_json(diff_to_json(result, older, newer, diff_options)) + "\n");
-    json_file->commit();
+  if (json_file || html_file) {
+    const nlohmann::json document = diff_to_json(result, older, newer, diff_options);
+    if (json_file) {
+      json_file->write(dump_json(document) + "\n");
+      json_file->commit();
+    }
+    if (html_file) {
+      html_file->write(html_page("fleetcert diff", {{"page", "diff"}, {"tool", "fleetcert"}, {"diff", document}}));
+      html_file->commit();
+    }
   }
   for (const std::string& warning : result.warnings) { // in the text too, for a saved copy
     print_error("warning: " + warning);

@@ -13,6 +13,7 @@ struct DiffCommandOptions
   std::string old_path;
   std::string new_path;
   std::string json_path;            // --json FILE or -: the "fleetcert-diff/1" document
+  std::string html_path;            // --html FILE: that document as one self-contained HTML page
   std::vector<std::string> ignores; // --ignore CODE: findings not compared
   bool vanished_is_worse = false;   // --vanished-is-worse
   bool quiet = false;               // no text on stdout

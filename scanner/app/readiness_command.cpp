@@ -84,7 +84,7 @@ ReadinessDeviceInput device_input(const ReportDevice& device)
 int readiness(const ReadinessOptions& options)
 {
   // Outputs, then inputs: the bundle, the date, the policy and the outputs are checked before any scan.
-  check_distinct_outputs({{"--json", options.json_path}, {"--csv", options.csv_path},
+  check_distinct_outputs({{"--json", options.json_path}, {"--csv", options.csv_path}, {"--html", options.html_path},
                           {"--scan-json", options.scan_json_path}});
   if (options.trust_after_path.empty()) {
     throw UsageError("--trust-after FILE is required: the PEM bundle the server will trust after the swap");
@@ -135,13 +135,17 @@ int readiness(const ReadinessOptions& options)
     }
   }
   for (const std::string* input : {&options.report_path, &options.scan_json_path}) {
-    if (!input->empty() && (*input == options.json_path || *input == options.csv_path)) {
+    if (!input->empty() && (*input == options.json_path || *input == options.csv_path || *input == options.html_path)) {
       throw UsageError("'" + *input + "' is both a scan report and an output of readiness; give another path");
     }
   }
   std::unique_ptr<ReplacingFile> json_file;
   std::unique_ptr<CsvFile> csv_file;
+  std::unique_ptr<ReplacingFile> html_file;
   try {
+    if (!options.html_path.empty()) {
+      html_file = std::make_unique<ReplacingFile>(options.html_path);
+    }
     if (!options.json_path.empty()) {
       json_file = std::make_unique<ReplacingFile>(options.json_path);
     }
@@ -223,6 +227,10 @@ int readiness(const ReadinessOptions& options)
     write_readiness_csv(*csv_file, outcome);
     csv_file->commit();
   }
+  if (html_file) {
+    write_readiness_html(*html_file, outcome);
+    html_file->commit();
+  }
   if (!options.quiet && options.json_path != "-" && options.csv_path != "-") {
     print_readiness(std::cout, outcome);
     std::cout.flush();
@@ -251,6 +259,7 @@ void setup_readiness(CLI::App& app, ReadinessOptions& options)
   cmd->add_option("--report", options.report_path, "A saved scan report (JSON or JSONL) instead of scanning");
   cmd->add_option("--json", options.json_path, "Write the outcome as one JSON document; - = stdout");
   cmd->add_option("--csv", options.csv_path, "Write one CSV row per device; - = stdout");
+  cmd->add_option("--html", options.html_path, "Write one self-contained HTML page: readiness charts and a device table");
   cmd->add_option("--scan-json", options.scan_json_path, "Live scan: also keep its JSON report here");
   cmd->add_flag("--unknown-fails", options.unknown_fails,
                 "Exit 1 also when a device is unknown (no certificate on any port, or no chain in the report)");

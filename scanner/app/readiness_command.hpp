@@ -21,6 +21,7 @@ struct ReadinessOptions
   int min_rsa_bits = 2048;
   std::string json_path;         // "-" = stdout (the text summary is then not printed)
   std::string csv_path;
+  std::string html_path;         // --html: one self-contained HTML page
   std::string scan_json_path;    // keep the live scan's report here
   bool unknown_fails = false;    // exit 1 when a device is unknown, too
   bool quiet = false;

@@ -8,6 +8,7 @@
 
 #include "reports/sinks/csv_report.hpp"
 #include "reports/sinks/device_csv.hpp"
+#include "reports/sinks/html_report.hpp"
 #include "reports/sinks/json_report.hpp"
 #include "reports/sinks/prometheus_report.hpp"
 #include "reports/workflows/report_stream.hpp"
@@ -54,8 +55,8 @@ private:
 int report(const ReportOptions& options)
 {
   if (options.json_path.empty() && options.jsonl_path.empty() && options.csv_path.empty()
-      && options.csv_devices_path.empty() && options.prometheus_path.empty()) {
-    throw UsageError("report: nothing to write: give --json, --jsonl, --csv, --csv-devices and/or --prometheus");
+      && options.csv_devices_path.empty() && options.prometheus_path.empty() && options.html_path.empty()) {
+    throw UsageError("report: nothing to write: give --json, --jsonl, --csv, --csv-devices, --prometheus and/or --html");
   }
   check_prometheus_output(options.prometheus_path);
   // An output over the report being read would destroy it (--jsonl truncates at once).
@@ -64,6 +65,7 @@ int report(const ReportOptions& options)
                           {"--csv", options.csv_path},
                           {"--csv-devices", options.csv_devices_path},
                           {"--prometheus", options.prometheus_path},
+                          {"--html", options.html_path},
                           {"REPORT", options.report == "-" ? std::string() : options.report}});
 
   std::optional<Inventory> given;
@@ -94,6 +96,9 @@ int report(const ReportOptions& options)
     }
     if (!options.prometheus_path.empty()) {
       sinks.push_back(std::make_unique<PrometheusReport>(options.prometheus_path));
+    }
+    if (!options.html_path.empty()) {
+      sinks.push_back(std::make_unique<HtmlReport>(options.html_path, std::nullopt));
     }
   } catch (const std::exception& e) {
     throw UsageError(e.what());
@@ -190,6 +195,7 @@ void setup_report(CLI::App& app, ReportOptions& options)
   cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line; - = stdout");
   cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
   cmd->add_option("--csv-devices", options.csv_devices_path, "Write one CSV row per device, worst finding first");
+  cmd->add_option("--html", options.html_path, "Write one self-contained HTML page: charts and a device table");
   cmd->add_option("--prometheus", options.prometheus_path, "Write Prometheus metrics (node_exporter textfile collector)");
   cmd->add_option("--inventory", options.inventory_path,
                   "The scan's inventory, for the inventory cross-check (default: the rows the records carry)");

@@ -1,5 +1,5 @@
 #pragma once
-// `fleetcert report REPORT --json OUT [--jsonl OUT] [--csv OUT] [--csv-devices OUT] [--prometheus OUT]`:
+// `fleetcert report REPORT --json OUT [--jsonl OUT] [--csv OUT] [--csv-devices OUT] [--prometheus OUT] [--html OUT]`:
 // the outputs of a scan rebuilt from its saved report (a JSONL report, e.g. one a --resume'd scan
 // appended to, or a JSON document), by the scan's own sinks (reports/workflows/report_stream).
 
@@ -17,6 +17,7 @@ struct ReportOptions
   std::string csv_path;
   std::string csv_devices_path;
   std::string prometheus_path;
+  std::string html_path;
   std::string inventory_path; // the scan's inventory, for the inventory cross-check
   bool lenient = false;       // skip bad inventory rows, as `scan --lenient`
   bool allow_partial = false; // skip a cut-off last JSONL line instead of refusing the report

@@ -12,6 +12,7 @@
 #include "scanner/app/resume.hpp"
 #include "reports/sinks/csv_report.hpp"
 #include "reports/sinks/device_csv.hpp"
+#include "reports/sinks/html_report.hpp"
 #include "reports/sinks/json_report.hpp"
 #include "reports/sinks/prometheus_report.hpp"
 #include "reports/sinks/summary_table.hpp"
@@ -386,7 +387,7 @@ bool prints_table(const ScanOptions& options)
 {
   const bool any_report = !options.json_path.empty() || !options.jsonl_path.empty() || !options.resume_path.empty()
                           || !options.csv_path.empty() || !options.csv_devices_path.empty()
-                          || !options.prometheus_path.empty();
+                          || !options.prometheus_path.empty() || !options.html_path.empty();
   return options.table || (!any_report && !options.quiet);
 }
 
@@ -401,6 +402,7 @@ void check_scan_outputs(const ScanOptions& options)
                           {"--csv", options.csv_path},
                           {"--csv-devices", options.csv_devices_path},
                           {"--prometheus", options.prometheus_path},
+                          {"--html", options.html_path},
                           {options.table ? "--table" : "the table", prints_table(options) ? "-" : ""}});
 }
 
@@ -523,6 +525,11 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
     }
     if (!options.prometheus_path.empty()) {
       sinks.push_back(std::make_unique<PrometheusReport>(options.prometheus_path));
+    }
+    if (!options.html_path.empty()) {
+      sinks.push_back(std::make_unique<HtmlReport>(
+        options.html_path, HtmlClock{settings.assessment.now, options.now.empty() ? "scan start" : "--now",
+                                     settings.assessment.expiry_warning_days}));
     }
   } catch (const std::exception& e) {
     throw UsageError(e.what());
@@ -698,6 +705,7 @@ void setup_scan(CLI::App& app, ScanOptions& options)
   cmd->add_option("--jsonl", options.jsonl_path, "Write one JSON record per line as endpoints complete; - = stdout");
   cmd->add_option("--csv", options.csv_path, "Write one CSV row per endpoint");
   cmd->add_option("--csv-devices", options.csv_devices_path, "Write one CSV row per device, worst finding first");
+  cmd->add_option("--html", options.html_path, "Write one self-contained HTML page: charts and a device table");
   cmd->add_option("--prometheus", options.prometheus_path,
                   "Write Prometheus metrics (node_exporter textfile collector): certificate dates, counts");
   add_scan_audit_options(cmd, options);

@@ -34,6 +34,7 @@ struct ScanOptions
   std::string csv_path;
   std::string csv_devices_path;
   std::string prometheus_path; // --prometheus: node_exporter textfile-collector metrics
+  std::string html_path;       // --html: one self-contained HTML page (reports/sinks/html_report)
   std::string inventory_path;
   bool lenient = false;
   std::vector<std::string> dhcp_leases; // --dhcp-leases: dnsmasq, ISC or Kea lease files (targets + inventory)

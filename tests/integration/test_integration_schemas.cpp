@@ -227,6 +227,17 @@ TEST_SUITE("integration.schemas")
     }
     CHECK(exported.size() == 2); // one batch and the index
 
+    // fleetcert report: the document rebuilt from the JSONL (no scan facts but rebuilt_from) and from
+    // the JSON document (its scan section carried over).
+    r = run_command({FLEETCERT_BINARY, "report", dir.file("old.jsonl"), "--json", dir.file("rebuilt-jsonl.json")},
+                    std::chrono::seconds(60));
+    INFO("report stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(json::parse(read_file(dir.file("rebuilt-jsonl.json"))).at("scan").contains("rebuilt_from"));
+    r = run_command({FLEETCERT_BINARY, "report", dir.file("old.json"), "--json", dir.file("rebuilt-json.json")},
+                    std::chrono::seconds(60));
+    REQUIRE(r.status == 0);
+
     // The schemas themselves, and proof that the format checks are live.
     r = run_command(validator({"--self-test"}), std::chrono::seconds(60));
     INFO("self-test: " << r.out << r.err);
@@ -242,7 +253,8 @@ TEST_SUITE("integration.schemas")
     CHECK(r.out.find("\nall passed\n") != std::string::npos);
 
     // The other documents, validated only (some mutations need what only the ones above have).
-    r = run_command(validator({"scan=" + dir.file("new.json"), "diff=" + dir.file("diff-jsonl.json"),
+    r = run_command(validator({"scan=" + dir.file("new.json"), "scan=" + dir.file("rebuilt-jsonl.json"),
+                               "scan=" + dir.file("rebuilt-json.json"), "diff=" + dir.file("diff-jsonl.json"),
                                "readiness=" + dir.file("readiness-live.json"),
                                "issuers=" + dir.file("issuers-jsonl.json")}),
                     std::chrono::seconds(120));

@@ -76,6 +76,11 @@ MUTATIONS = {
         ("enum: an unknown finding code counted", "add", ["summary", "findings", "no-such-finding"], 1, "enum"),
         ("a skipped record with a leaf", "add", ["records", "*", "skipped", "..", "leaf"], {}, "False schema"),
         ("a _hex sibling that is not hex", "add", ["records", "*", "leaf", "cn_hex"], "zz", "pattern"),
+        ("missing required: a site's answering", "delete", ["summary", "by_site", "*", "answering"], None, "required"),
+        ("wrong type: a vendor's devices a string", "set", ["summary", "by_vendor", "*", "devices"], "3", "type"),
+        ("unknown key: a severity of a vendor's findings", "add",
+         ["summary", "by_vendor", "*", "findings_by_severity", "severe"], 1, "additionalProperties"),
+        ("missing required: scan.version of a scan not rebuilt", "delete", ["scan", "version"], None, "required"),
     ],
     "jsonl": [
         ("wrong type: target.port a string", "set", ["target", "port"], "443", "type"),

@@ -28,6 +28,9 @@ const std::vector<std::string>& columns()
     "model",        "site",
     // Added in issue 12, after the earlier columns so that their positions stay.
     "host_name",    "worst_finding", "worst_message", "worst_remediation",
+    // Added with the raw ClientHellos (issue 13): which hello the device answered, and the suite it
+    // chose by IANA name (tls_cipher is OpenSSL's name, empty when a raw hello got the answer).
+    "tls_hello",    "tls_cipher_suite",
   };
   return k_columns;
 }
@@ -144,6 +147,11 @@ std::vector<std::string> csv_row(const Record& record)
 
   cells.push_back(untrusted(csv_host_name(row, observation.endpoint.host)));
   cells.insert(cells.end(), worst.begin() + 1, worst.end()); // worst_finding, worst_message, worst_remediation
+
+  // As the JSON writes tls.hello: once a ServerHello or a certificate arrived.
+  const bool answered = !observation.tls_version.empty() || !observation.chain.empty();
+  cells.push_back(trusted(answered ? to_string(observation.hello) : std::string_view()));
+  cells.push_back(untrusted(observation.cipher_suite));
   return cells;
 }
 

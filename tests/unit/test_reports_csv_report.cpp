@@ -105,7 +105,7 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("columns are the documented ones, in order")
   {
     const std::vector<std::string> columns = csv_columns();
-    REQUIRE(columns.size() == 52);
+    REQUIRE(columns.size() == 54);
     CHECK(columns.front() == "ip");
     CHECK(columns[2] == "host");
     CHECK(columns[13] == "subject");
@@ -120,7 +120,28 @@ TEST_SUITE("reports.csv_report")
                                    "model", "site"});
     // The columns added later come after the earlier ones, whose positions stay.
     CHECK(std::vector<std::string>(columns.begin() + 48, columns.end()) ==
-          std::vector<std::string>{"host_name", "worst_finding", "worst_message", "worst_remediation"});
+          std::vector<std::string>{"host_name", "worst_finding", "worst_message", "worst_remediation", "tls_hello",
+                                   "tls_cipher_suite"});
+  }
+
+  TEST_CASE("the hello the device answered and its cipher suite by IANA name")
+  {
+    Record record = ok_record("0004F2ABCDEF");
+    record.observation.cipher.clear(); // a raw hello: OpenSSL never saw the suite
+    record.observation.cipher_suite = "TLS_RSA_WITH_3DES_EDE_CBC_SHA";
+    record.observation.hello = HelloKind::raw;
+    const auto cells = by_column(csv_columns(), csv_row(record));
+    CHECK(cells.at("tls_cipher") == "");
+    CHECK(cells.at("tls_hello") == "raw");
+    CHECK(cells.at("tls_cipher_suite") == "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+
+    record.observation.hello = HelloKind::raw_sslv3;
+    CHECK(by_column(csv_columns(), csv_row(record)).at("tls_hello") == "raw-sslv3");
+
+    // No ServerHello and no certificate: no hello to name.
+    const auto error_cells = by_column(csv_columns(), csv_row(error_record()));
+    CHECK(error_cells.at("tls_hello") == "");
+    CHECK(error_cells.at("tls_cipher_suite") == "");
   }
 
   TEST_CASE("the audit columns: vendor, provenance, findings worst first, inventory")

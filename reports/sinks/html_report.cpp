@@ -3,6 +3,7 @@
 #include "reports/encoding/html_page.hpp"
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/text_safety.hpp"
+#include "reports/sinks/json_report.hpp"
 #include "reports/sinks/summary.hpp"
 
 #include "scanner/assessment/fleet_view.hpp"
@@ -127,51 +128,6 @@ std::optional<std::string> option_value(const std::vector<std::string>& argument
     }
   }
   return value;
-}
-
-// The scan facts the page shows: those the input carried (ScanInfo::unknown leaves the others out).
-nlohmann::json scan_to_json(const ScanInfo& info, std::uint64_t records)
-{
-  nlohmann::json scan = nlohmann::json::object();
-  if (info.knows(ScanFact::version)) {
-    scan["version"] = to_valid_utf8(info.tool_version);
-  }
-  if (info.knows(ScanFact::times)) {
-    scan["started_at"] = format_iso8601(info.started_at);
-    scan["finished_at"] = format_iso8601(info.finished_at);
-    scan["duration_s"] = info.finished_at >= info.started_at ? info.finished_at - info.started_at : 0;
-  }
-  if (info.knows(ScanFact::arguments)) {
-    nlohmann::json arguments = nlohmann::json::array();
-    for (const std::string& argument : info.arguments) {
-      arguments.push_back(to_valid_utf8(argument));
-    }
-    scan["arguments"] = std::move(arguments);
-  }
-  if (info.knows(ScanFact::ports)) {
-    scan["ports"] = info.ports;
-  }
-  if (info.knows(ScanFact::endpoints_planned)) {
-    scan["endpoints_planned"] = info.endpoints_planned;
-  }
-  scan["endpoints_done"] = records;
-  if (info.knows(ScanFact::outcome)) {
-    scan["interrupted"] = info.interrupted;
-    scan["failed"] = info.failed;
-  }
-  if (info.knows(ScanFact::warnings)) {
-    nlohmann::json warnings = nlohmann::json::array();
-    for (const ScanWarning& warning : info.warnings) {
-      warnings.push_back({{"code", warning.code}, {"message", to_valid_utf8(warning.message)}});
-    }
-    scan["warnings"] = std::move(warnings);
-  }
-  if (info.rebuilt_from) {
-    scan["rebuilt_from"] = {{"path", to_valid_utf8(info.rebuilt_from->path)},
-                            {"format", info.rebuilt_from->format},
-                            {"rebuilt_at", format_iso8601(info.rebuilt_from->rebuilt_at)}};
-  }
-  return scan;
 }
 
 // One device: identity, inventory columns, every port with its record's details, findings as
@@ -334,7 +290,9 @@ void HtmlReport::finish(const ScanInfo& info, const ScanSummary& summary)
   nlohmann::json data = nlohmann::json::object();
   data["page"] = "scan";
   data["tool"] = "fleetcert";
-  data["scan"] = scan_to_json(info, m_records);
+  // The JSON document's scan section, as it writes it (the facts the input did not carry left out).
+  data["scan"] = nlohmann::json::parse(
+      scan_section_to_json(info, m_records).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   const HtmlClock clock = m_clock ? *m_clock : clock_of_saved_scan(info);
   if (clock.now) {
     data["now"] = format_iso8601(*clock.now);

@@ -293,6 +293,54 @@ std::vector<std::string> scan_fact_keys(ScanFact fact)
   return {};
 }
 
+nlohmann::ordered_json scan_section_to_json(const ScanInfo& info, std::uint64_t records)
+{
+  nlohmann::ordered_json scan = nlohmann::ordered_json::object();
+  scan["tool"] = "fleetcert";
+  if (info.knows(ScanFact::version)) {
+    scan["version"] = to_valid_utf8(info.tool_version);
+  }
+  if (info.knows(ScanFact::times)) {
+    scan["started_at"] = format_iso8601(info.started_at);
+    scan["finished_at"] = format_iso8601(info.finished_at);
+    scan["duration_s"] = info.finished_at >= info.started_at ? info.finished_at - info.started_at : 0;
+  }
+  if (info.knows(ScanFact::arguments)) {
+    nlohmann::ordered_json arguments = nlohmann::ordered_json::array();
+    for (const std::string& argument : info.arguments) {
+      arguments.push_back(to_valid_utf8(argument));
+    }
+    scan["arguments"] = std::move(arguments);
+  }
+  if (info.knows(ScanFact::ports)) {
+    scan["ports"] = info.ports;
+  }
+  if (info.knows(ScanFact::endpoints_planned)) {
+    scan["endpoints_planned"] = info.endpoints_planned;
+  }
+  scan["endpoints_done"] = records;
+  if (info.knows(ScanFact::outcome)) {
+    scan["interrupted"] = info.interrupted;
+    scan["failed"] = info.failed;
+    if (info.failed) {
+      scan["failure"] = to_valid_utf8(info.failure);
+    }
+  }
+  if (info.audit_settings) {
+    scan["audit_settings"] = audit_settings_to_json(*info.audit_settings);
+  }
+  if (info.knows(ScanFact::bundles)) {
+    scan["bundles"] = bundles_to_json(info.bundles);
+  }
+  if (info.knows(ScanFact::warnings)) {
+    scan["warnings"] = warnings_to_json(info.warnings);
+  }
+  if (info.rebuilt_from) {
+    scan["rebuilt_from"] = rebuilt_from_to_json(*info.rebuilt_from, info);
+  }
+  return scan;
+}
+
 JsonReport::JsonReport(std::string path) : m_file(std::move(path))
 {
   m_spool = open_spool(m_file);
@@ -368,49 +416,7 @@ void JsonReport::finish(const ScanInfo& info, const ScanSummary& summary)
   ScanSummary counts = summary;
   copy_records(counts);
 
-  nlohmann::ordered_json scan = nlohmann::ordered_json::object();
-  scan["tool"] = "fleetcert";
-  if (info.knows(ScanFact::version)) {
-    scan["version"] = to_valid_utf8(info.tool_version);
-  }
-  if (info.knows(ScanFact::times)) {
-    scan["started_at"] = format_iso8601(info.started_at);
-    scan["finished_at"] = format_iso8601(info.finished_at);
-    scan["duration_s"] = info.finished_at >= info.started_at ? info.finished_at - info.started_at : 0;
-  }
-  if (info.knows(ScanFact::arguments)) {
-    nlohmann::ordered_json arguments = nlohmann::ordered_json::array();
-    for (const std::string& argument : info.arguments) {
-      arguments.push_back(to_valid_utf8(argument));
-    }
-    scan["arguments"] = std::move(arguments);
-  }
-  if (info.knows(ScanFact::ports)) {
-    scan["ports"] = info.ports;
-  }
-  if (info.knows(ScanFact::endpoints_planned)) {
-    scan["endpoints_planned"] = info.endpoints_planned;
-  }
-  scan["endpoints_done"] = m_records;
-  if (info.knows(ScanFact::outcome)) {
-    scan["interrupted"] = info.interrupted;
-    scan["failed"] = info.failed;
-    if (info.failed) {
-      scan["failure"] = to_valid_utf8(info.failure);
-    }
-  }
-  if (info.audit_settings) {
-    scan["audit_settings"] = audit_settings_to_json(*info.audit_settings);
-  }
-  if (info.knows(ScanFact::bundles)) {
-    scan["bundles"] = bundles_to_json(info.bundles);
-  }
-  if (info.knows(ScanFact::warnings)) {
-    scan["warnings"] = warnings_to_json(info.warnings);
-  }
-  if (info.rebuilt_from) {
-    scan["rebuilt_from"] = rebuilt_from_to_json(*info.rebuilt_from, info);
-  }
+  const nlohmann::ordered_json scan = scan_section_to_json(info, m_records);
 
   m_file.write("\n],\"scan\":");
   m_file.write(scan.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));

@@ -12,12 +12,18 @@
 #include "reports/encoding/replacing_file.hpp"
 #include "reports/sinks/sink.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
 namespace fleetcert {
+
+// The document's "scan" section: the facts the scan (or the report it was rebuilt from) knows,
+// `records` as endpoints_done, and rebuilt_from when rebuilt. The HTML page shows the same section.
+nlohmann::ordered_json scan_section_to_json(const ScanInfo& info, std::uint64_t records);
 
 // The whole scan as one JSON document ("fleetcert-scan/1"): records, then the scan facts, the
 // summary and, when fleet() gave the device view, the devices and the inventory check.

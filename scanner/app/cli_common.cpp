@@ -1,6 +1,10 @@
 #include "scanner/app/cli_common.hpp"
 
 #include "reports/encoding/text_safety.hpp"
+#include "reports/sinks/csv_report.hpp"
+#include "reports/sinks/device_csv.hpp"
+#include "reports/sinks/json_report.hpp"
+#include "reports/sinks/prometheus_report.hpp"
 #include "scanner/util/input_file.hpp"
 #include "scanner/util/text.hpp"
 
@@ -315,6 +319,34 @@ std::string read_text_file(const std::string& path, const char* what)
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::vector<std::unique_ptr<RecordSink>> open_report_sinks(const ReportPaths& paths, std::optional<HtmlClock> clock)
+{
+  std::vector<std::unique_ptr<RecordSink>> sinks;
+  try {
+    if (!paths.json.empty()) {
+      sinks.push_back(std::make_unique<JsonReport>(paths.json));
+    }
+    if (!paths.jsonl.empty()) {
+      sinks.push_back(std::make_unique<JsonlReport>(paths.jsonl, paths.append_jsonl));
+    }
+    if (!paths.csv.empty()) {
+      sinks.push_back(std::make_unique<CsvReport>(paths.csv));
+    }
+    if (!paths.csv_devices.empty()) {
+      sinks.push_back(std::make_unique<DeviceCsvReport>(paths.csv_devices));
+    }
+    if (!paths.prometheus.empty()) {
+      sinks.push_back(std::make_unique<PrometheusReport>(paths.prometheus));
+    }
+    if (!paths.html.empty()) {
+      sinks.push_back(std::make_unique<HtmlReport>(paths.html, std::move(clock)));
+    }
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  return sinks;
 }
 
 } // namespace fleetcert

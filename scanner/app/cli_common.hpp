@@ -2,12 +2,15 @@
 // What every subcommand shares: its exit statuses, the exception that means bad usage or input,
 // the guard that turns an exception into one line on stderr and a status, and reading an input file.
 
+#include "reports/sinks/html_report.hpp"
+#include "reports/sinks/sink.hpp"
 #include "reports/workflows/report_reader.hpp"
 #include "scanner/assessment/scan_verdict.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <exception>
+#include <memory>
 #include <streambuf>
 #include <optional>
 #include <stdexcept>
@@ -115,5 +118,22 @@ template <typename Body> int run_guarded(const char* command, Body&& body)
   }
   return finish_standard_output(status, command);
 }
+
+// The report files a scan or `fleetcert report` writes; an empty path is not written.
+struct ReportPaths
+{
+  std::string json;
+  std::string jsonl;
+  bool append_jsonl = false; // --resume: the JSONL report is continued, not replaced
+  std::string csv;
+  std::string csv_devices;
+  std::string prometheus;
+  std::string html;
+};
+
+// Opens every report of `paths` (as temporary files, so an unwritable path fails before anything
+// is scanned or read), in one order; `clock` is the HTML page's assessment date when known.
+// Throws UsageError naming the path that cannot be written.
+std::vector<std::unique_ptr<RecordSink>> open_report_sinks(const ReportPaths& paths, std::optional<HtmlClock> clock);
 
 } // namespace fleetcert

@@ -80,29 +80,14 @@ int report(const ReportOptions& options)
     given = std::move(*inventory);
   }
 
-  std::vector<std::unique_ptr<RecordSink>> sinks;
-  try {
-    if (!options.json_path.empty()) {
-      sinks.push_back(std::make_unique<JsonReport>(options.json_path));
-    }
-    if (!options.jsonl_path.empty()) {
-      sinks.push_back(std::make_unique<JsonlReport>(options.jsonl_path));
-    }
-    if (!options.csv_path.empty()) {
-      sinks.push_back(std::make_unique<CsvReport>(options.csv_path));
-    }
-    if (!options.csv_devices_path.empty()) {
-      sinks.push_back(std::make_unique<DeviceCsvReport>(options.csv_devices_path));
-    }
-    if (!options.prometheus_path.empty()) {
-      sinks.push_back(std::make_unique<PrometheusReport>(options.prometheus_path));
-    }
-    if (!options.html_path.empty()) {
-      sinks.push_back(std::make_unique<HtmlReport>(options.html_path, std::nullopt));
-    }
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
+  ReportPaths paths;
+  paths.json = options.json_path;
+  paths.jsonl = options.jsonl_path;
+  paths.csv = options.csv_path;
+  paths.csv_devices = options.csv_devices_path;
+  paths.prometheus = options.prometheus_path;
+  paths.html = options.html_path;
+  std::vector<std::unique_ptr<RecordSink>> sinks = open_report_sinks(paths, std::nullopt);
   for (auto& sink : sinks) {
     sink->begin(ScanInfo{});
   }

@@ -507,33 +507,17 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   }
 
   // Outputs: opened (as temporary files) before scanning, so an unwritable path fails early.
-  std::vector<std::unique_ptr<RecordSink>> sinks;
-  try {
-    if (!options.json_path.empty()) {
-      sinks.push_back(std::make_unique<JsonReport>(options.json_path));
-    }
-    if (!options.resume_path.empty()) {
-      sinks.push_back(std::make_unique<JsonlReport>(options.resume_path, true));
-    } else if (!options.jsonl_path.empty()) {
-      sinks.push_back(std::make_unique<JsonlReport>(options.jsonl_path));
-    }
-    if (!options.csv_path.empty()) {
-      sinks.push_back(std::make_unique<CsvReport>(options.csv_path));
-    }
-    if (!options.csv_devices_path.empty()) {
-      sinks.push_back(std::make_unique<DeviceCsvReport>(options.csv_devices_path));
-    }
-    if (!options.prometheus_path.empty()) {
-      sinks.push_back(std::make_unique<PrometheusReport>(options.prometheus_path));
-    }
-    if (!options.html_path.empty()) {
-      sinks.push_back(std::make_unique<HtmlReport>(
-        options.html_path, HtmlClock{settings.assessment.now, options.now.empty() ? "scan start" : "--now",
-                                     settings.assessment.expiry_warning_days}));
-    }
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
+  ReportPaths paths;
+  paths.json = options.json_path;
+  paths.jsonl = options.resume_path.empty() ? options.jsonl_path : options.resume_path;
+  paths.append_jsonl = !options.resume_path.empty();
+  paths.csv = options.csv_path;
+  paths.csv_devices = options.csv_devices_path;
+  paths.prometheus = options.prometheus_path;
+  paths.html = options.html_path;
+  std::vector<std::unique_ptr<RecordSink>> sinks = open_report_sinks(
+      paths, HtmlClock{settings.assessment.now, options.now.empty() ? "scan start" : "--now",
+                       settings.assessment.expiry_warning_days});
   if (prints_table(options)) {
     const bool terminal = isatty(STDOUT_FILENO) != 0;
     sinks.push_back(std::make_unique<SummaryTable>(

@@ -594,19 +594,27 @@
       status.matching = shown.length;
       status.rows = body.querySelectorAll('tr.device').length;
     };
-    const search = el('input', { id: 'search', type: 'search', placeholder: 'search address, MAC, vendor, model, site, reason', 'aria-label': 'search' });
-    search.value = state.search;
-    search.addEventListener('input', function () { state.search = search.value; draw(); });
-    const statusSelect = el('select', { id: 'filter-status', 'aria-label': 'status' }, ['', 'ready', 'not-ready', 'unknown'].map(function (s) {
-      return el('option', { value: s }, s || 'any status');
-    }));
-    statusSelect.addEventListener('change', function () { state.status = statusSelect.value; draw(); });
-    app.appendChild(section('Devices', 'devices', [el('div', { class: 'controls' }, [search, statusSelect, counter]),
-      el('table', { class: 'grid devices', id: 'device-table' }, [el('thead', {}, el('tr', {}, ['device', 'vendor', 'model', 'site', 'status', 'reasons'].map(function (h) { return el('th', {}, h); }))), body]),
-      el('p', { class: 'note' }, 'Click a row to see its reasons, what to do and its ports.')]));
+    app.appendChild(searchableTable({ state: state, draw: draw, key: 'status', values: ['ready', 'not-ready', 'unknown'], anyLabel: 'any status',
+      title: 'Devices', headers: ['device', 'vendor', 'model', 'site', 'status', 'reasons'], body: body, counter: counter,
+      note: 'Click a row to see its reasons, what to do and its ports.' }));
     drawCharts();
     draw();
     status.devices = rows.length;
+  }
+
+  // The readiness and diff pages' device table: a search box and one select filter (state[key]),
+  // both redrawing through draw().
+  function searchableTable(t) {
+    const search = el('input', { id: 'search', type: 'search', placeholder: 'search address, MAC, vendor, model, site, reason', 'aria-label': 'search' });
+    search.value = t.state.search;
+    search.addEventListener('input', function () { t.state.search = search.value; t.draw(); });
+    const select = el('select', { id: 'filter-' + t.key, 'aria-label': t.key }, [''].concat(t.values).map(function (v) {
+      return el('option', { value: v }, v || t.anyLabel);
+    }));
+    select.addEventListener('change', function () { t.state[t.key] = select.value; t.draw(); });
+    return section(t.title, 'devices', [el('div', { class: 'controls' }, [search, select, t.counter]),
+      el('table', { class: 'grid devices', id: 'device-table' }, [el('thead', {}, el('tr', {}, t.headers.map(function (h) { return el('th', {}, h); }))), t.body]),
+      el('p', { class: 'note' }, t.note)]);
   }
 
   // ---- the diff page (`fleetcert diff --html`): data.diff is the "fleetcert-diff/1" document ----
@@ -681,16 +689,9 @@
       status.matching = shown.length;
       status.rows = body.querySelectorAll('tr.device').length;
     };
-    const search = el('input', { id: 'search', type: 'search', placeholder: 'search address, MAC, vendor, model, site, reason', 'aria-label': 'search' });
-    search.value = state.search;
-    search.addEventListener('input', function () { state.search = search.value; draw(); });
-    const kindSelect = el('select', { id: 'filter-kind', 'aria-label': 'kind' }, [''].concat(CHANGE_KINDS).map(function (k) {
-      return el('option', { value: k }, k || 'any kind');
-    }));
-    kindSelect.addEventListener('change', function () { state.kind = kindSelect.value; draw(); });
-    app.appendChild(section('Changed devices', 'devices', [el('div', { class: 'controls' }, [search, kindSelect, counter]),
-      el('table', { class: 'grid devices', id: 'device-table' }, [el('thead', {}, el('tr', {}, ['kind', 'device', 'vendor', 'model', 'site', 'reasons'].map(function (h) { return el('th', {}, h); }))), body]),
-      el('p', { class: 'note' }, 'Click a row to see its reasons, before and after.')]));
+    app.appendChild(searchableTable({ state: state, draw: draw, key: 'kind', values: CHANGE_KINDS, anyLabel: 'any kind',
+      title: 'Changed devices', headers: ['kind', 'device', 'vendor', 'model', 'site', 'reasons'], body: body, counter: counter,
+      note: 'Click a row to see its reasons, before and after.' }));
     drawCharts();
     draw();
     status.devices = changes.length;

@@ -56,16 +56,19 @@ constexpr unsigned k_max_threads = 1024; // --threads: more network threads than
 
 
 std::atomic<bool> g_stop{false};
-volatile std::sig_atomic_t g_signal = 0;
+// The first signal's number. Atomic, not a volatile sig_atomic_t: the two signals of a double
+// Ctrl-C may run their handlers on two threads at once (TSan reported the plain one as a race).
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free); // lock-free atomics are async-signal-safe
 
 extern "C" void on_signal(int signal_number)
 {
-  if (g_signal != 0) {
+  int none = 0;
+  if (!g_signal.compare_exchange_strong(none, signal_number)) {
     // Second signal: leave at once, without the reports, which are still temporary files.
     remove_temporary_files();
     _exit(128 + signal_number);
   }
-  g_signal = signal_number;
   g_stop.store(true);
 }
 
@@ -603,7 +606,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
       std::fprintf(stderr, "fleetcert: interrupted; the reports hold the %llu endpoints that completed\n",
                    static_cast<unsigned long long>(summary.endpoints));
     }
-    return 128 + static_cast<int>(g_signal);
+    return 128 + g_signal.load();
   }
   if (!options.resume_path.empty() && (!policy.fail_on.empty() || policy.min_answering)) {
     // A resumed scan's device view holds only this run's endpoints: judge the whole JSONL report,

@@ -475,7 +475,9 @@ TEST_SUITE("integration.scan")
     }
     scan.signal(SIGINT);
     scan.signal(SIGINT);
-    CHECK(scan.wait(std::chrono::seconds(25)) == 130); // before the tarpit's 30 s deadline
+    const int status = scan.wait(std::chrono::seconds(25));
+    INFO("stderr after two signals: " << read_file(dir.file("scan.err")));
+    CHECK(status == 130); // before the tarpit's 30 s deadline
     if (std::filesystem::exists(out)) {
       CHECK_FALSE(json::parse(read_file(out), nullptr, false).is_discarded());
     }

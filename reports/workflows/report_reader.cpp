@@ -387,20 +387,6 @@ void recompute_fleet(ScanReport& report)
   report.fleet_from_document = false;
 }
 
-// "parse error at byte N (line L, column C): <what the parser expected>" for nlohmann's parse error.
-std::string parse_error_text(const json::parse_error& e)
-{
-  std::string text = "parse error at byte " + std::to_string(e.byte);
-  const std::string what = e.what();
-  const std::string at = "parse error at ";
-  const std::size_t start = what.find(at);
-  const std::size_t colon = start == std::string::npos ? std::string::npos : what.find(": ", start);
-  if (colon != std::string::npos) {
-    text += " (" + what.substr(start + at.size(), colon - start - at.size()) + "): " + what.substr(colon + 2);
-  }
-  return text;
-}
-
 // Why a parsed JSON document is not a scan report, or "" when its "schema" says it is one.
 std::string schema_problem(const json& document)
 {
@@ -556,6 +542,20 @@ int severity_rank(Severity severity)
 }
 
 } // namespace
+
+std::string parse_error_text(const json::parse_error& e)
+{
+  std::string text = "parse error at byte " + std::to_string(e.byte);
+  const std::string what = e.what();
+  const std::string at = "parse error at ";
+  const std::size_t start = what.find(at);
+  const std::size_t colon = start == std::string::npos ? std::string::npos : what.find(": ", start);
+  if (colon != std::string::npos) {
+    text += " (" + what.substr(start + at.size(), colon - start - at.size()) + "): " + what.substr(colon + 2);
+  }
+  return text;
+}
+
 
 std::string ReportEndpoint::provenance() const
 {

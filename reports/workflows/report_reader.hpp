@@ -15,6 +15,8 @@
 #include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -133,5 +135,9 @@ inline constexpr std::size_t k_report_warnings = 20;
 // JSONL, the line: "scan.jsonl:12: not a fleetcert record"; a file that is no JSON scan report says
 // "not a fleetcert report:" and why (the parse error and its byte, the "schema" it has instead).
 Result<ScanReport> load_scan_report(const std::string& path);
+
+// "parse error at byte N (line L, column C): <what the parser expected>" for nlohmann's parse
+// error: the one wording of every report reader.
+std::string parse_error_text(const nlohmann::json::parse_error& e);
 
 } // namespace fleetcert

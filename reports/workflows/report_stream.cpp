@@ -121,16 +121,6 @@ private:
   std::size_t m_more = 0;
 };
 
-// "parse error at byte 12: syntax error while parsing value - invalid literal; last read: 'n'"
-std::string parse_error_text(const json::parse_error& e)
-{
-  std::string what = e.what();
-  const std::size_t column = what.find("column ");
-  const std::size_t colon = column == std::string::npos ? what.find("]: ") : what.find(": ", column);
-  const std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
-  return "parse error at byte " + std::to_string(e.byte) + ": " + reason;
-}
-
 // The record of one JSON object, as the scan's sinks received it; warnings name the keys left out.
 Record convert_record(const json& object, const std::string& where, Warnings& warnings)
 {

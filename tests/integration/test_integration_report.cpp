@@ -409,7 +409,7 @@ TEST_SUITE("integration.report")
     };
 
     write_file(dir.file("notes.txt"), "hello, not a report\n");
-    expect_error(report(dir.file("notes.txt")), "notes.txt: not a fleetcert report: parse error at byte 1:");
+    expect_error(report(dir.file("notes.txt")), "notes.txt: not a fleetcert report: parse error at byte 1 (line 1, column 1):");
     write_file(dir.file("cut.json"), "{\"schema\":\"fleetcert-scan/1\",\"records\":[\n" + k_refused_record + ",\n");
     expect_error(report(dir.file("cut.json")), "cut.json: not a fleetcert report: parse error at byte");
     expect_error(report(dir.file("missing.jsonl")), "cannot read report '" + dir.file("missing.jsonl") + "': No such file or directory");
@@ -430,7 +430,7 @@ TEST_SUITE("integration.report")
                  "newer.jsonl:1: error.class 'quantum-decoherence' is unknown to this fleetcert (a report of a newer version?)");
 
     write_file(dir.file("bad-line.jsonl"), k_refused_record + "\n{\"chain\": oops}\n" + k_refused_record + "\n");
-    expect_error(report(dir.file("bad-line.jsonl")), "bad-line.jsonl:2: not a fleetcert record: parse error at byte 11:");
+    expect_error(report(dir.file("bad-line.jsonl")), "bad-line.jsonl:2: not a fleetcert record: parse error at byte 11 (line 1, column 11):");
 
     write_file(dir.file("doc-bad-record.json"), "{\"schema\":\"fleetcert-scan/1\",\"records\":[\n" + k_refused_record + ",\n"
                                                     + no_status.dump() + "\n]}\n");

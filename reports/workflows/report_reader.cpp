@@ -6,6 +6,7 @@
 
 #include "scanner/util/input_file.hpp"
 #include "scanner/util/ip_address.hpp"
+#include "scanner/util/json_error.hpp"
 #include "scanner/util/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -464,10 +465,8 @@ Result<ScanReport> load_document(std::ifstream& in, ScanReport report)
   json document;
   try {
     document = json::parse(in, callback);
-  } catch (const json::parse_error& e) {
-    return Error{report.path + ": not a fleetcert report: " + parse_error_text(e)};
   } catch (const json::exception& e) {
-    return Error{report.path + ": not a fleetcert report: " + e.what()};
+    return Error{report.path + ": not a fleetcert report: " + json_error_text(e)};
   }
   if (const std::string problem = schema_problem(document); !problem.empty()) {
     return Error{report.path + ": not a fleetcert report: " + problem};
@@ -521,9 +520,9 @@ Result<ScanReport> load_lines(std::ifstream& in, ScanReport report)
       std::vector<std::string> unknown;
       report.endpoints.push_back(endpoint_from_json(json::parse(line), unknown));
       unknown_words.add("line " + std::to_string(number), unknown);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       return Error{report.path + ":" + std::to_string(number) + ": not a fleetcert report line: "
-                   + parse_error_text(e)};
+                   + json_error_text(e)};
     } catch (const std::exception& e) {
       return Error{report.path + ":" + std::to_string(number) + ": " + e.what()};
     }
@@ -542,20 +541,6 @@ int severity_rank(Severity severity)
 }
 
 } // namespace
-
-std::string parse_error_text(const json::parse_error& e)
-{
-  std::string text = "parse error at byte " + std::to_string(e.byte);
-  const std::string what = e.what();
-  const std::string at = "parse error at ";
-  const std::size_t start = what.find(at);
-  const std::size_t colon = start == std::string::npos ? std::string::npos : what.find(": ", start);
-  if (colon != std::string::npos) {
-    text += " (" + what.substr(start + at.size(), colon - start - at.size()) + "): " + what.substr(colon + 2);
-  }
-  return text;
-}
-
 
 std::string ReportEndpoint::provenance() const
 {

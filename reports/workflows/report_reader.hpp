@@ -136,8 +136,4 @@ inline constexpr std::size_t k_report_warnings = 20;
 // "not a fleetcert report:" and why (the parse error and its byte, the "schema" it has instead).
 Result<ScanReport> load_scan_report(const std::string& path);
 
-// "parse error at byte N (line L, column C): <what the parser expected>" for nlohmann's parse
-// error: the one wording of every report reader.
-std::string parse_error_text(const nlohmann::json::parse_error& e);
-
 } // namespace fleetcert

@@ -13,6 +13,7 @@
 
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/util/digest.hpp"
+#include "scanner/util/json_error.hpp"
 #include "scanner/util/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -319,7 +320,7 @@ void read_lines(InputBuffer& buffer, ReportStream& stream, const std::function<v
     json object;
     try {
       object = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
       if (last_without_newline) {
         if (!options.allow_partial_last_line) {
           throw BadInput(where + ": the last line is cut off (no newline, not JSON: the scan writing it was killed); "
@@ -329,7 +330,7 @@ void read_lines(InputBuffer& buffer, ReportStream& stream, const std::function<v
         stream.partial_last_line = number;
         break;
       }
-      throw BadInput(where + ": not a fleetcert record: " + parse_error_text(e));
+      throw BadInput(where + ": not a fleetcert record: " + json_error_text(e));
     }
     Record record = convert_record(object, where, warnings);
     ++stream.records;
@@ -396,8 +397,8 @@ void read_document(InputBuffer& buffer, ReportStream& stream, const std::functio
     document = json::parse(in, callback);
   } catch (const StopParsing& stop) {
     throw BadInput(stop.message);
-  } catch (const json::parse_error& e) {
-    throw BadInput(stream.path + ": not a fleetcert report: " + parse_error_text(e));
+  } catch (const json::exception& e) {
+    throw BadInput(stream.path + ": not a fleetcert report: " + json_error_text(e));
   }
   if (!document.is_object() || schema.empty()) {
     throw BadInput(stream.path + ": not a fleetcert report (no \"schema\": \"" + std::string(k_schema) + "\")");
@@ -463,6 +464,8 @@ Result<ReportStream> read_report_records(const std::string& path, const std::fun
     }
   } catch (const BadInput& e) {
     return Error{e.what()};
+  } catch (const nlohmann::json::exception& e) { // a shape no check above foresaw: still bad input
+    return Error{path + ": not a fleetcert report: " + json_error_text(e)};
   }
   buffer.drain();
   stream.sha256 = buffer.hex();

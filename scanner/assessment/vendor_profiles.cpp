@@ -8,6 +8,7 @@
 #include "scanner/certificate/distinguished_name.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/digest.hpp"
+#include "scanner/util/json_error.hpp"
 #include "scanner/util/text.hpp"
 
 #include "scanner/assessment/embedded_profiles.hpp"
@@ -195,19 +196,6 @@ std::size_t pin_hex_length(std::string_view algorithm)
     return 32;
   }
   return 0;
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, ..." -> "parse error at line 1, ...".
-std::string json_error_text(const std::exception& e)
-{
-  std::string_view text = e.what();
-  if (!text.empty() && text.front() == '[') {
-    const std::size_t close = text.find("] ");
-    if (close != std::string_view::npos) {
-      text.remove_prefix(close + 2);
-    }
-  }
-  return std::string(text);
 }
 
 // Reads and checks the fields of one profile; the first problem found is the error.
@@ -437,6 +425,16 @@ private:
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
       const std::string& label = out[i];
+      // A signature label is KEY+HASH (one '+', nothing blank beside it) or a name without '+'
+      // (Ed25519, an algorithm OpenSSL has no hash for): "RS+A+SHA1" would match no certificate
+      // and hide the SHA1 behind the first '+'.
+      const std::size_t plus = label.find('+');
+      if (plus != std::string::npos
+          && (label.find('+', plus + 1) != std::string::npos || plus == 0 || plus + 1 == label.size()
+              || is_space(label[plus - 1]) || is_space(label[plus + 1]))) {
+        return fail(key + "[" + std::to_string(i) + "]",
+                    quote_for_message(label) + " is not a signature label (KEY+HASH, such as ECDSA+SHA384)");
+      }
       const std::string hash = fold_text(hash_of_label(label));
       for (std::string_view rejected : k_rejected_hashes) {
         if (hash == fold_text(rejected)) {

@@ -106,6 +106,7 @@ void check_profile(const VendorProfile& profile)
   }
   for (const auto* list : {&profile.current_generation, &profile.legacy_generation}) {
     for (const std::string& label : *list) {
+      check(std::count(label.begin(), label.end(), '+') <= 1, "a generation label has at most one '+'");
       const std::string hash = label_hash(label);
       check(hash != "SHA1" && hash != "MD5" && hash != "MD4" && hash != "MD2", "no generation is SHA1 or weaker");
     }

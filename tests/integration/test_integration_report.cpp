@@ -432,6 +432,13 @@ TEST_SUITE("integration.report")
     write_file(dir.file("bad-line.jsonl"), k_refused_record + "\n{\"chain\": oops}\n" + k_refused_record + "\n");
     expect_error(report(dir.file("bad-line.jsonl")), "bad-line.jsonl:2: not a fleetcert record: parse error at byte 11 (line 1, column 11):");
 
+    // Found by fuzz_report_reader: a number beyond a double is nlohmann's out_of_range, not its
+    // parse_error, and ended the program (exit 3 from the CLI, an abort from the library).
+    write_file(dir.file("huge-number.jsonl"), k_refused_record + "\n{\"chain\": 1e999}\n");
+    expect_error(report(dir.file("huge-number.jsonl")), "huge-number.jsonl:2: not a fleetcert record: number overflow parsing '1e999'");
+    write_file(dir.file("huge-number.json"), "{\"schema\":\"fleetcert-scan/1\",\"x\":-1e999,\"records\":[]}\n");
+    expect_error(report(dir.file("huge-number.json")), "huge-number.json: not a fleetcert report: number overflow parsing '-1e999'");
+
     write_file(dir.file("doc-bad-record.json"), "{\"schema\":\"fleetcert-scan/1\",\"records\":[\n" + k_refused_record + ",\n"
                                                     + no_status.dump() + "\n]}\n");
     expect_error(report(dir.file("doc-bad-record.json")), "doc-bad-record.json:3: record 2: status is missing");

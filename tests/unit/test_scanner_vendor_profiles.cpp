@@ -330,6 +330,15 @@ TEST_SUITE("scanner.vendor_profiles")
           == "p.json: sha1_rejected_from: must be a firmware version string such as \"2.57\"");
     CHECK(parse_error(R"({"name": "X", "legacy_generation": ["RSA+SHA1"]})")
           == "p.json: legacy_generation[0]: 'RSA+SHA1' is rejected (SHA1 and weaker), never a generation");
+    // Found by fuzz_vendor_profiles: a second '+' hid the SHA1 from the check above.
+    CHECK(parse_error(R"({"name": "X", "current_generation": ["RS+A+SHA1"]})")
+          == "p.json: current_generation[0]: 'RS+A+SHA1' is not a signature label (KEY+HASH, such as ECDSA+SHA384)");
+    CHECK(parse_error(R"({"name": "X", "current_generation": ["RSA + SHA1"]})")
+          == "p.json: current_generation[0]: 'RSA + SHA1' is not a signature label (KEY+HASH, such as ECDSA+SHA384)");
+    CHECK(parse_error(R"({"name": "X", "current_generation": ["+SHA256"]})")
+          == "p.json: current_generation[0]: '+SHA256' is not a signature label (KEY+HASH, such as ECDSA+SHA384)");
+    CHECK(parse_error(R"({"name": "X", "legacy_generation": ["ecdsa+sha1"]})")
+          == "p.json: legacy_generation[0]: 'ecdsa+sha1' is rejected (SHA1 and weaker), never a generation");
     CHECK(parse_error(R"({"name": "X", "current_generation": ["RSA+SHA256"], "legacy_generation": ["RSA+SHA256"]})")
           == "p.json: legacy_generation: 'RSA+SHA256' is also in current_generation");
   }

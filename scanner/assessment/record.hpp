@@ -4,6 +4,7 @@
 
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/certificate/certificate.hpp"
+#include "scanner/model/announced_identity.hpp"
 #include "scanner/model/device_identity.hpp"
 #include "scanner/model/observation.hpp"
 
@@ -16,6 +17,9 @@ struct Record
   Observation observation;            // target, TLS facts, error
   std::vector<CertificateInfo> chain; // decoded observation.chain, leaf first
   Assessment assessment;              // of the leaf, when there is one
+  // What the device announced of itself (issue 14), read from observation.identity: nullopt when
+  // no identity exchange was attempted.
+  std::optional<AnnouncedIdentity> identity;
 
   // "ok" whenever a certificate was received, even if the handshake failed afterwards.
   bool ok() const { return !chain.empty(); }

@@ -2,6 +2,7 @@
 // What the wire said about one endpoint: the probe fills it, assessment reads it.
 // Plain data, no I/O types, so that assessment and reports never depend on Asio.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -81,6 +82,32 @@ enum class HelloKind
 // "openssl", "legacy", "raw", "raw-sslv3".
 std::string_view to_string(HelloKind hello);
 
+// The application-level exchange a probe may run once a handshake is complete, to learn what the
+// device is (issue 14's identity probes): a SIP OPTIONS on a SIP port, an HTTP GET / on a web port.
+enum class IdentityProtocol
+{
+  sip,
+  http,
+};
+
+// "sip" or "http".
+std::string_view to_string(IdentityProtocol protocol);
+
+// What the device answered to the identity request, as received: never parsed by the probe.
+// `response` holds the status line and headers (and, for HTTP, the body) up to the cap; `error`
+// says why there is no complete response (empty when one was read): the handshake did not
+// complete, the device reset or closed, the deadline came, the response was cut at the cap.
+struct IdentityExchange
+{
+  IdentityProtocol protocol = IdentityProtocol::sip;
+  std::string response; // raw bytes read, at most k_identity_response_cap
+  bool complete = false; // the whole head (and HTTP body up to the cap or Content-Length) was read
+  std::string error;    // empty, or why the exchange ended without a complete response
+};
+
+// At most this many bytes of a SIP or HTTP response are read (status line, headers, body).
+inline constexpr std::size_t k_identity_response_cap = 16 * 1024;
+
 struct Observation
 {
   Endpoint endpoint;
@@ -103,6 +130,8 @@ struct Observation
   ErrorClass error = ErrorClass::none;
   std::string error_stage;  // "resolve", "connect", "handshake"
   std::string error_detail; // human readable, from the OS or OpenSSL
+  // The identity exchange run after the handshake (--identify): nullopt when none was attempted.
+  std::optional<IdentityExchange> identity;
   SkipReason skipped = SkipReason::none; // set: not connected to, on purpose (no error, no TLS facts)
   std::string skip_detail;               // why, in words, when skipped
 };

@@ -171,26 +171,28 @@ bool has_warning(const std::vector<std::string>& warnings, const std::string& pa
 
 TEST_SUITE("reports.report_merge")
 {
-  TEST_CASE("a key and a certificate shared across two reports are fleet-wide findings only once merged")
+  TEST_CASE("a key and a certificate shared across reports are fleet-wide findings only once merged")
   {
     TempDir dir;
     const Certificates& certs = certificates();
     const std::string site_a = write_report(dir, "site-a.json", {{"127.0.0.10", 443, &certs.a}, {"127.0.0.12", 443, &certs.other}},
                                             1000, settings_with(std::string(64, 'a')));
-    const std::string site_b = write_report(dir, "site-b.jsonl", {{"127.0.0.11", 443, &certs.a}, {"127.0.0.15", 443, &certs.b}},
-                                            2000, std::nullopt, true);
+    const std::string site_b = write_report(dir, "site-b.json", {{"127.0.0.11", 443, &certs.a}}, 1500,
+                                            settings_with(std::string(64, 'a')));
+    const std::string site_c = write_report(dir, "site-c.jsonl", {{"127.0.0.15", 443, &certs.b}}, 2000, std::nullopt, true);
     SUBCASE("each report alone shows none")
     {
-      for (const std::string& path : {site_a, site_b}) {
+      for (const std::string& path : {site_a, site_b, site_c}) {
+        CAPTURE(path);
         Seen seen;
         REQUIRE(merge_into(options_for({path}), seen));
         CHECK(seen.fleet_codes.empty());
       }
     }
-    SUBCASE("merged, a JSON document with a JSONL report")
+    SUBCASE("merged, JSON documents with a JSONL report")
     {
       Seen seen;
-      const Result<MergeOutcome> outcome = merge_into(options_for({site_a, site_b}), seen);
+      const Result<MergeOutcome> outcome = merge_into(options_for({site_a, site_b, site_c}), seen);
       REQUIRE(outcome);
       CHECK(seen.records.size() == 4);
       CHECK(seen.fleet_codes["127.0.0.10"] == std::set<std::string>{"shared-certificate", "shared-key"});

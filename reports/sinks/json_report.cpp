@@ -243,6 +243,21 @@ nlohmann::ordered_json warnings_to_json(const std::vector<ScanWarning>& warnings
   return array;
 }
 
+// The keys of the scan facts `info` leaves out (rebuilt_from.unknown, merged_from.unknown).
+nlohmann::ordered_json unknown_scan_keys(const ScanInfo& info)
+{
+  nlohmann::ordered_json unknown = nlohmann::ordered_json::array();
+  for (const ScanFact fact : info.unknown) {
+    for (const std::string& key : scan_fact_keys(fact)) {
+      unknown.push_back(key);
+    }
+  }
+  if (!info.audit_settings) {
+    unknown.push_back("audit_settings");
+  }
+  return unknown;
+}
+
 // scan.rebuilt_from: {"path", "sha256", "format", "version", "rebuilt_at", "inventory": {"source",
 // "file", "sha256"}, "unknown": [keys of the scan facts the input did not carry], "partial_last_line"}.
 nlohmann::ordered_json rebuilt_from_to_json(const RebuiltFrom& from, const ScanInfo& info)
@@ -260,19 +275,52 @@ nlohmann::ordered_json rebuilt_from_to_json(const RebuiltFrom& from, const ScanI
     inventory["sha256"] = from.inventory_sha256;
   }
   object["inventory"] = std::move(inventory);
-  nlohmann::ordered_json unknown = nlohmann::ordered_json::array();
-  for (const ScanFact fact : info.unknown) {
-    for (const std::string& key : scan_fact_keys(fact)) {
-      unknown.push_back(key);
-    }
-  }
-  if (!info.audit_settings) {
-    unknown.push_back("audit_settings");
-  }
-  object["unknown"] = std::move(unknown);
+  object["unknown"] = unknown_scan_keys(info);
   if (from.partial_last_line) {
     object["partial_last_line"] = *from.partial_last_line;
   }
+  return object;
+}
+
+// scan.merged_from: {"version", "merged_at", "inputs": [{"path", "sha256", "format", "started_at",
+// "finished_at", "version", "arguments" (each when the input carries it), "records", "replaced"}],
+// "audit_settings", "duplicate_endpoints", "inventory": {"source", "file", "sha256"}, "unknown"}.
+nlohmann::ordered_json merged_from_to_json(const MergedFrom& from, const ScanInfo& info)
+{
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  object["version"] = to_valid_utf8(from.tool_version);
+  object["merged_at"] = format_iso8601(from.merged_at);
+  nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+  for (const MergedInput& input : from.inputs) {
+    nlohmann::ordered_json item = nlohmann::ordered_json::object();
+    item["path"] = to_valid_utf8(input.path);
+    item["sha256"] = input.sha256;
+    item["format"] = input.format;
+    if (input.started_at && input.finished_at) {
+      item["started_at"] = format_iso8601(*input.started_at);
+      item["finished_at"] = format_iso8601(*input.finished_at);
+    }
+    if (!input.tool_version.empty()) {
+      item["version"] = to_valid_utf8(input.tool_version);
+    }
+    if (!input.arguments.empty()) {
+      item["arguments"] = valid_strings(input.arguments);
+    }
+    item["records"] = input.records;
+    item["replaced"] = input.replaced;
+    inputs.push_back(std::move(item));
+  }
+  object["inputs"] = std::move(inputs);
+  object["audit_settings"] = from.audit_settings;
+  object["duplicate_endpoints"] = from.duplicate_endpoints;
+  nlohmann::ordered_json inventory = nlohmann::ordered_json::object();
+  inventory["source"] = from.inventory_source;
+  if (!from.inventory_path.empty()) {
+    inventory["file"] = to_valid_utf8(from.inventory_path);
+    inventory["sha256"] = from.inventory_sha256;
+  }
+  object["inventory"] = std::move(inventory);
+  object["unknown"] = unknown_scan_keys(info);
   return object;
 }
 
@@ -337,6 +385,9 @@ nlohmann::ordered_json scan_section_to_json(const ScanInfo& info, std::uint64_t 
   }
   if (info.rebuilt_from) {
     scan["rebuilt_from"] = rebuilt_from_to_json(*info.rebuilt_from, info);
+  }
+  if (info.merged_from) {
+    scan["merged_from"] = merged_from_to_json(*info.merged_from, info);
   }
   return scan;
 }

@@ -51,6 +51,36 @@ struct RebuiltFrom
   std::optional<std::size_t> partial_last_line; // a cut-off last JSONL line that was skipped
 };
 
+// One input of a merged document (scan.merged_from.inputs[]).
+struct MergedInput
+{
+  std::string path;   // as given
+  std::string sha256; // of its bytes
+  std::string format; // "json" or "jsonl"
+  std::optional<std::int64_t> started_at; // its scan.started_at / finished_at, when it carries them
+  std::optional<std::int64_t> finished_at;
+  std::string tool_version;            // its scan.version, when it carries one
+  std::vector<std::string> arguments;  // its scan.arguments, when it carries them
+  std::uint64_t records = 0;  // records read
+  std::uint64_t replaced = 0; // of those, left out: a newer input has the same endpoint
+};
+
+// Where a merged document came from (scan.merged_from, `fleetcert merge`).
+struct MergedFrom
+{
+  std::vector<MergedInput> inputs; // in command-line order
+  std::string tool_version;        // the fleetcert that merged them
+  std::int64_t merged_at = 0;
+  // "same" (every input carries audit settings and they agree), "mixed" (they differ: --force),
+  // "unknown" (an input carries none: a JSONL report, an older fleetcert's).
+  std::string audit_settings;
+  std::uint64_t duplicate_endpoints = 0; // endpoints found in several inputs (the newest kept)
+  // As RebuiltFrom: "inventory-option", "records" or "none", and the --inventory file.
+  std::string inventory_source;
+  std::string inventory_path;
+  std::string inventory_sha256;
+};
+
 // Facts about the scan itself, for report headers.
 struct ScanInfo
 {
@@ -67,6 +97,7 @@ struct ScanInfo
   std::vector<BundleUse> bundles;     // set before finish(): what each --vendor-ca and --trust bundle verified
   std::vector<ScanWarning> warnings;  // set before finish(): inputs that could not support a verdict
   std::optional<RebuiltFrom> rebuilt_from; // set by `fleetcert report`: rebuilt from a saved report
+  std::optional<MergedFrom> merged_from;   // set by `fleetcert merge`: merged from saved reports
   std::set<ScanFact> unknown;              // facts the rebuilt report's input did not carry: left out
 
   bool knows(ScanFact fact) const { return unknown.count(fact) == 0; }

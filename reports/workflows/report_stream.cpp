@@ -212,7 +212,7 @@ void read_scan_section(const json& scan, ScanInfo& info, Warnings& warnings)
   static const std::set<std::string> k_known = {
       "tool",  "version",           "started_at",     "finished_at", "duration_s", "arguments", "ports",
       "endpoints_planned", "endpoints_done", "interrupted", "failed", "failure",    "audit_settings",
-      "bundles", "warnings", "rebuilt_from"};
+      "bundles", "warnings", "rebuilt_from", "merged_from"};
   for (const auto& [key, value] : scan.items()) {
     if (k_known.count(key) == 0) {
       warnings.add("scan." + key + " is unknown to this fleetcert (a newer version's report?): left out");
@@ -471,6 +471,20 @@ Result<ReportStream> read_report_records(const std::string& path, const std::fun
   stream.sha256 = buffer.hex();
   warnings.finish();
   return stream;
+}
+
+void RecordInventory::add(const Record& record)
+{
+  const Endpoint& endpoint = record.observation.endpoint;
+  if (!record.assessment.inventory || record.skipped()) {
+    return;
+  }
+  if (m_rows.emplace(device_address(endpoint.ip, endpoint.host), m_inventory.rows.size()).second) {
+    InventoryRow row = *record.assessment.inventory;
+    row.ip = endpoint.ip;
+    row.line = m_inventory.rows.size() + 1; // FleetView matches a row without an address by its line
+    m_inventory.rows.push_back(std::move(row));
+  }
 }
 
 } // namespace fleetcert

@@ -6,11 +6,13 @@
 
 #include "reports/sinks/sink.hpp"
 #include "scanner/assessment/record.hpp"
+#include "scanner/inputs/inventory.hpp"
 #include "scanner/model/result.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,5 +51,20 @@ struct ReportStream
 // exception thrown by `on_record` (a sink that cannot write) propagates.
 Result<ReportStream> read_report_records(const std::string& path, const std::function<void(Record&)>& on_record,
                                          const ReportStreamOptions& options = {});
+
+// The inventory of the cross-check when no inventory file is given (`report`, `merge`): the rows
+// the records carry (each inventory row is a target of the scan, so each has records), one per
+// device address, in the order the records come.
+class RecordInventory
+{
+public:
+  void add(const Record& record);
+  // Null when no record carries a row.
+  const Inventory* inventory() const { return m_inventory.rows.empty() ? nullptr : &m_inventory; }
+
+private:
+  Inventory m_inventory;
+  std::map<std::string, std::size_t> m_rows; // device address -> index in rows
+};
 
 } // namespace fleetcert

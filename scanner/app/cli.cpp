@@ -9,6 +9,7 @@
 #include "scanner/app/diff_command.hpp"
 #include "scanner/app/export_command.hpp"
 #include "scanner/app/issuers_command.hpp"
+#include "scanner/app/merge_command.hpp"
 #include "scanner/app/readiness_command.hpp"
 #include "scanner/app/report_command.hpp"
 #include "scanner/app/scan_command.hpp"
@@ -56,6 +57,7 @@ struct CommandLine
     setup_issuers(app, issuers_options);
     setup_check(app, check_options);
     setup_report(app, report_options);
+    setup_merge(app, merge_options);
     // --config for every subcommand that has options (scan sets up its own).
     for (const char* name : {"diff", "readiness", "issuers", "check", "report"}) {
       add_config_option(app.get_subcommand(name));
@@ -76,6 +78,7 @@ struct CommandLine
   IssuersOptions issuers_options;
   CheckOptions check_options;
   ReportOptions report_options;
+  MergeCommandOptions merge_options;
 };
 
 // Parses `args` into `command_line`; CLI11's error for bad usage.
@@ -284,6 +287,9 @@ int run_cli(int argc, char** argv)
   }
   if (app.got_subcommand("report")) {
     return run_report(command_line.report_options);
+  }
+  if (app.got_subcommand("merge")) {
+    return run_merge(command_line.merge_options);
   }
   return k_exit_usage;
 }

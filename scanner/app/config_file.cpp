@@ -100,11 +100,12 @@ const CLI::Option* option_for(const CLI::App& command, std::string name)
   if (name.empty() || name.front() == '-') {
     return nullptr;
   }
-  if (const CLI::Option* option = command.get_option_no_throw("--" + name)) {
-    return option;
-  }
+  // A positional first: `diff`'s key "old" is its OLD, not its repeatable --old.
   const CLI::Option* positional = command.get_option_no_throw(name);
-  return positional != nullptr && positional->get_positional() ? positional : nullptr;
+  if (positional != nullptr && positional->get_positional()) {
+    return positional;
+  }
+  return command.get_option_no_throw("--" + name);
 }
 
 // The option a key names in `command` or, when `command` only holds subcommands (export), in one of them.

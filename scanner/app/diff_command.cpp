@@ -3,6 +3,7 @@
 
 #include "scanner/app/diff_command.hpp"
 #include "scanner/app/cli_common.hpp"
+#include "scanner/app/merge_command.hpp"
 
 #include "reports/encoding/html_page.hpp"
 #include "reports/sinks/json_report.hpp"
@@ -27,8 +28,14 @@ void setup_diff(CLI::App& app, DiffCommandOptions& options)
 {
   CLI::App* cmd = app.add_subcommand("diff", "Compare two audits: devices that appeared, vanished, moved, rotated "
                                              "their certificate, got worse or better (exit 1 when worse)");
-  cmd->add_option("old", options.old_path, "The older report (JSON document or JSONL)")->required();
-  cmd->add_option("new", options.new_path, "The newer report (JSON document or JSONL)")->required();
+  cmd->add_option("old", options.old_path, "The older report (JSON document or JSONL)");
+  cmd->add_option("new", options.new_path, "The newer report (JSON document or JSONL)");
+  cmd->add_option("--old", options.old_more,
+                  "One more report of the older side (repeatable): the side's reports are merged as by fleetcert merge")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--new", options.new_more,
+                  "One more report of the newer side (repeatable): the side's reports are merged as by fleetcert merge")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--json", options.json_path, "Write the differences as a JSON document; - = stdout");
   cmd->add_option("--html", options.html_path, "Write the differences as one self-contained HTML page");
   std::vector<std::string> codes;
@@ -50,11 +57,29 @@ int diff(const DiffCommandOptions& options)
   DiffOptions diff_options;
   diff_options.vanished_is_worse = options.vanished_is_worse;
   diff_options.ignored_codes.insert(options.ignores.begin(), options.ignores.end());
+  // Each side: the positional report, then its --old or --new ones.
+  auto side = [](const std::string& positional, const std::vector<std::string>& more) {
+    std::vector<std::string> paths;
+    if (!positional.empty()) {
+      paths.push_back(positional);
+    }
+    paths.insert(paths.end(), more.begin(), more.end());
+    return paths;
+  };
+  const std::vector<std::string> old_paths = side(options.old_path, options.old_more);
+  const std::vector<std::string> new_paths = side(options.new_path, options.new_more);
+  if (old_paths.empty()) {
+    throw UsageError("old is required (see fleetcert diff --help)");
+  }
+  if (new_paths.empty()) {
+    throw UsageError("new is required (see fleetcert diff --help)");
+  }
   // An output over a report being read would destroy it; OLD and NEW may be one file.
-  for (const auto& [name, input] : {std::pair<const char*, const std::string*>{"OLD", &options.old_path},
-                                    std::pair<const char*, const std::string*>{"NEW", &options.new_path}}) {
-    check_distinct_outputs({{"--json", options.json_path}, {"--html", options.html_path},
-                            {name, *input == "-" ? std::string() : *input}});
+  for (const auto* paths : {&old_paths, &new_paths}) {
+    for (const std::string& input : *paths) {
+      check_distinct_outputs({{"--json", options.json_path}, {"--html", options.html_path},
+                              {paths == &old_paths ? "OLD" : "NEW", input == "-" ? std::string() : input}});
+    }
   }
   std::unique_ptr<ReplacingFile> json_file;
   std::unique_ptr<ReplacingFile> html_file;
@@ -68,8 +93,8 @@ int diff(const DiffCommandOptions& options)
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
-  const ScanReport older = load_report(options.old_path);
-  const ScanReport newer = load_report(options.new_path);
+  const ScanReport older = load_reports(old_paths);
+  const ScanReport newer = load_reports(new_paths);
   for (const ScanReport* report : {&older, &newer}) {
     if (report->interrupted) {
       print_error("note: " + report->path

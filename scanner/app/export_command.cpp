@@ -5,6 +5,7 @@
 
 #include "scanner/app/export_command.hpp"
 #include "scanner/app/cli_common.hpp"
+#include "scanner/app/merge_command.hpp"
 
 #include "reports/encoding/csv_file.hpp"
 #include "reports/workflows/export_batches.hpp"
@@ -46,7 +47,7 @@ std::vector<std::filesystem::path> earlier_update_files(const std::filesystem::p
 
 int export_grandstream_update(const ExportOptions& options)
 {
-  const ScanReport report = load_report(options.report);
+  const ScanReport report = load_reports(options.reports);
   const std::filesystem::path dir(options.out);
   std::error_code error;
   std::filesystem::create_directories(dir, error);
@@ -128,7 +129,7 @@ int export_devices(const ExportOptions& options, const std::vector<std::string>&
   if (!filter) {
     throw UsageError(filter.error());
   }
-  const ScanReport report = load_report(options.report);
+  const ScanReport report = load_reports(options.reports);
   const std::string out = options.out.empty() ? "-" : options.out;
   std::unique_ptr<CsvFile> csv;
   try {
@@ -166,7 +167,9 @@ void setup_export(CLI::App& app, ExportOptions& options)
       "grandstream-update", "MACs of Grandstream devices whose factory certificate the vendor's portal replaces "
                             "(legacy-generation, sha1-rejected, weak-signature), in files for the portal (at most "
                             "1000 each), plus an index CSV");
-  update->add_option("report", options.report, "The report (JSON document or JSONL)")->required();
+  update->add_option("report", options.reports, "The report (JSON document or JSONL); several are merged as by fleetcert merge")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   update->add_option("--out", options.out, "Directory for the batch files and the index (created if missing)")
       ->required();
   update->add_option("--batch-size", options.batch_size, "MACs per file (the Grandstream portal takes at most 1000)")
@@ -178,13 +181,17 @@ void setup_export(CLI::App& app, ExportOptions& options)
 
   CLI::App* generic = cmd->add_subcommand("generic-cn", "Devices whose certificate has a shared generic CN "
                                                         "(Gigaset Einstein2), as CSV");
-  generic->add_option("report", options.report, "The report (JSON document or JSONL)")->required();
+  generic->add_option("report", options.reports, "The report (JSON document or JSONL); several are merged as by fleetcert merge")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   generic->add_option("--out", options.out, "CSV file; - = stdout (the default)");
   generic->add_flag("-q,--quiet", options.quiet, "Print nothing but errors");
   generic->callback([&options] { options.kind = "generic-cn"; });
 
   CLI::App* devices = cmd->add_subcommand("devices", "Devices of a report as CSV, optionally filtered");
-  devices->add_option("report", options.report, "The report (JSON document or JSONL)")->required();
+  devices->add_option("report", options.reports, "The report (JSON document or JSONL); several are merged as by fleetcert merge")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   devices->add_option("--out", options.out, "CSV file; - = stdout (the default)");
   devices->add_option("--where", options.where,
                       "KEY=VALUE (finding, vendor, model, site, signature, verdict, provenance, validity, "

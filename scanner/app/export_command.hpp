@@ -13,7 +13,7 @@ namespace fleetcert {
 struct ExportOptions
 {
   std::string kind;   // the export chosen: "grandstream-update", "generic-cn", "devices"
-  std::string report; // the report read (JSON document or JSONL)
+  std::vector<std::string> reports; // the reports read (JSON document or JSONL), merged when several
   std::string out;    // grandstream-update: a directory; the others: a CSV file or - (stdout)
   std::size_t batch_size = 1000;   // grandstream-update: MACs per file (the portal takes 1000)
   bool force = false;              // grandstream-update: replace earlier batch files in `out`

@@ -4,6 +4,7 @@
 
 #include "scanner/app/issuers_command.hpp"
 #include "scanner/app/cli_common.hpp"
+#include "scanner/app/merge_command.hpp"
 
 #include "reports/encoding/record_json.hpp"
 #include "reports/encoding/replacing_file.hpp"
@@ -72,7 +73,7 @@ int issuers(const IssuersOptions& options)
       throw UsageError("invalid --at '" + options.at + "' (2026-11-23 or 2026-11-23T15:50:00Z, UTC)");
     }
   }
-  const ScanReport report = load_report(options.report);
+  const ScanReport report = load_reports(options.reports);
   const IssuerInventory inventory = build_issuer_inventory(report, at);
 
   const VendorIssuers* snippet_vendor = nullptr;
@@ -80,7 +81,7 @@ int issuers(const IssuersOptions& options)
     snippet_vendor = inventory.find(options.snippet_vendor);
     if (snippet_vendor == nullptr) {
       throw UsageError("--profile-snippet: no device of vendor " + quote_for_message(options.snippet_vendor) + " in "
-                       + options.report + " (its vendors: " + inventory.vendor_names() + ")");
+                       + report.path + " (its vendors: " + inventory.vendor_names() + ")");
     }
   }
   std::vector<OpenBundle> bundles;
@@ -138,7 +139,9 @@ void setup_issuers(CLI::App& app, IssuersOptions& options)
   CLI::App* cmd = app.add_subcommand(
       "issuers", "The fleet's real PKI from a report: every leaf issuer and every CA certificate devices sent, "
                  "per vendor; PEM bundles and profile snippets from them");
-  cmd->add_option("report", options.report, "The report (JSON document or JSONL)")->required();
+  cmd->add_option("report", options.reports, "The report (JSON document or JSONL); several are merged as by fleetcert merge")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   CLI::Option* json = cmd->add_flag("--json", options.json,
                                     "The whole inventory as a JSON document on stdout instead of the table");
   cmd->add_option("--write-bundles", options.bundles_dir,

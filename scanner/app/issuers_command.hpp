@@ -6,12 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace fleetcert {
 
 struct IssuersOptions
 {
-  std::string report;          // the report read (JSON document or JSONL)
+  std::vector<std::string> reports; // the reports read (JSON document or JSONL), merged when several
   bool json = false;           // --json: the "fleetcert-issuers/1" document on stdout instead of the table
   std::string bundles_dir;     // --write-bundles DIR; empty: none
   std::string snippet_vendor;  // --profile-snippet VENDOR; empty: none

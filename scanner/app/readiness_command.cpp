@@ -4,6 +4,7 @@
 
 #include "scanner/app/readiness_command.hpp"
 #include "scanner/app/cli_common.hpp"
+#include "scanner/app/merge_command.hpp"
 
 #include "reports/workflows/readiness_report.hpp"
 #include "reports/workflows/report_reader.hpp"
@@ -114,7 +115,7 @@ int readiness(const ReadinessOptions& options)
   outcome.trust_after_subjects = trust->subjects();
   outcome.trust_after_fingerprints = trust->fingerprints();
 
-  const bool live = options.report_path.empty();
+  const bool live = options.report_paths.empty();
   if (!live && live_options_given(options.scan)) {
     throw UsageError("--report reads a saved scan: targets, --targets-file, --exclude, --inventory, --vendor-ca and "
                      "--trust only apply to a live scan");
@@ -134,9 +135,11 @@ int readiness(const ReadinessOptions& options)
       throw UsageError(loaded.error());
     }
   }
-  for (const std::string* input : {&options.report_path, &options.scan_json_path}) {
-    if (!input->empty() && (*input == options.json_path || *input == options.csv_path || *input == options.html_path)) {
-      throw UsageError("'" + *input + "' is both a scan report and an output of readiness; give another path");
+  std::vector<std::string> inputs = options.report_paths;
+  inputs.push_back(options.scan_json_path);
+  for (const std::string& input : inputs) {
+    if (!input.empty() && (input == options.json_path || input == options.csv_path || input == options.html_path)) {
+      throw UsageError("'" + input + "' is both a scan report and an output of readiness; give another path");
     }
   }
   std::unique_ptr<ReplacingFile> json_file;
@@ -158,7 +161,7 @@ int readiness(const ReadinessOptions& options)
 
   // The report: the one given, or a live scan's.
   std::optional<ScratchDirectory> scratch;
-  std::string report_path = options.report_path;
+  std::string report_path;
   if (live) {
     ScanOptions scan = options.scan;
     if (options.scan_json_path.empty()) {
@@ -178,16 +181,19 @@ int readiness(const ReadinessOptions& options)
     outcome.source_path = options.scan_json_path;
   } else {
     outcome.source_kind = "report";
-    outcome.source_path = options.report_path;
   }
-  auto report = load_scan_report(report_path);
-  if (!report) {
-    if (live) {
-      throw std::runtime_error("cannot read back the scan's report: " + report.error());
+  std::optional<ScanReport> report;
+  if (live) {
+    auto scanned = load_scan_report(report_path);
+    if (!scanned) {
+      throw std::runtime_error("cannot read back the scan's report: " + scanned.error());
     }
-    throw UsageError(report.error());
+    print_warnings(scanned->path, scanned->warnings);
+    report = std::move(*scanned);
+  } else {
+    report = load_reports(options.report_paths); // merged when several; prints its warnings
+    outcome.source_path = report->path;
   }
-  print_warnings(report->path, report->warnings);
   outcome.source_interrupted = report->interrupted;
 
   // Evaluation: the report's device view (what `export devices` lists), then the addresses it
@@ -256,7 +262,10 @@ void setup_readiness(CLI::App& app, ReadinessOptions& options)
   cmd->add_option("--min-rsa-bits", options.min_rsa_bits, "Smallest RSA (and DSA) key accepted after the swap")
       ->check(CLI::Range(512, 16384))
       ->capture_default_str();
-  cmd->add_option("--report", options.report_path, "A saved scan report (JSON or JSONL) instead of scanning");
+  cmd->add_option("--report", options.report_paths,
+                  "A saved scan report (JSON or JSONL) instead of scanning; repeatable: several are merged as by "
+                  "fleetcert merge")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--json", options.json_path, "Write the outcome as one JSON document; - = stdout");
   cmd->add_option("--csv", options.csv_path, "Write one CSV row per device; - = stdout");
   cmd->add_option("--html", options.html_path, "Write one self-contained HTML page: readiness charts and a device table");

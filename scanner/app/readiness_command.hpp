@@ -8,13 +8,14 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace fleetcert {
 
 struct ReadinessOptions
 {
   ScanOptions scan;              // live scan: targets, ports, timeouts, inventory, profiles, CAs
-  std::string report_path;       // --report: a JSON or JSONL scan report instead of a scan
+  std::vector<std::string> report_paths; // --report (repeatable): saved scan reports instead of a scan, merged when several
   std::string trust_after_path;  // the bundle the server holds after the swap
   std::string at;                // the swap instant; empty: now
   std::string reject = "sha1,md5";

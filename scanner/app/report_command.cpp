@@ -27,31 +27,6 @@
 namespace fleetcert {
 namespace {
 
-// The inventory of the cross-check when --inventory is not given: the rows the records carry (each
-// inventory row is a target of the scan, so each has records), one per device address.
-class RecordInventory
-{
-public:
-  void add(const Record& record)
-  {
-    const Endpoint& endpoint = record.observation.endpoint;
-    if (!record.assessment.inventory || record.skipped()) {
-      return;
-    }
-    if (m_rows.emplace(device_address(endpoint.ip, endpoint.host), m_inventory.rows.size()).second) {
-      InventoryRow row = *record.assessment.inventory;
-      row.ip = endpoint.ip;
-      row.line = m_inventory.rows.size() + 1; // FleetView matches a row without an address by its line
-      m_inventory.rows.push_back(std::move(row));
-    }
-  }
-  const Inventory* inventory() const { return m_inventory.rows.empty() ? nullptr : &m_inventory; }
-
-private:
-  Inventory m_inventory;
-  std::map<std::string, std::size_t> m_rows; // device address -> index in rows
-};
-
 int report(const ReportOptions& options)
 {
   if (options.json_path.empty() && options.jsonl_path.empty() && options.csv_path.empty()

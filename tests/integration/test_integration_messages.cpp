@@ -48,7 +48,7 @@ TEST_SUITE("integration.messages")
   TEST_CASE("CLI11's parse errors start with fleetcert: and name the subcommand")
   {
     check_usage_error(run({}), "fleetcert: a subcommand is required: scan, diff, export, readiness, issuers, check, "
-                               "report (see fleetcert --help)");
+                               "report, merge (see fleetcert --help)");
     check_usage_error(run({"export"}), "fleetcert: export: a subcommand is required: grandstream-update, generic-cn, "
                                        "devices (see fleetcert export --help)");
     check_usage_error(run({"scan", "--timeout", "abc", "127.0.0.1"}),
@@ -67,7 +67,7 @@ TEST_SUITE("integration.messages")
     check_usage_error(run({"export", "devices"}), "fleetcert: export devices: report is required (see fleetcert export "
                                                   "devices --help)");
     check_usage_error(run({"scna", "127.0.0.1"}), "fleetcert: unknown subcommand 'scna'; the subcommands are scan, diff, "
-                                                  "export, readiness, issuers, check, report (see fleetcert --help)");
+                                                  "export, readiness, issuers, check, report, merge (see fleetcert --help)");
   }
 
   TEST_CASE("--help stays on stdout with exit 0")

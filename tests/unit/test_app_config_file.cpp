@@ -286,7 +286,7 @@ TEST_SUITE("config_file")
       CHECK(readiness.trust_after_path == base + "/new-ca.pem");
       CHECK(readiness.reject == "sha1,md5");
       CHECK(readiness.min_rsa_bits == 2048);
-      CHECK(readiness.report_path == base + "/scan.json");
+      CHECK(readiness.report_paths == Args{base + "/scan.json"});
     }
     SUBCASE("export devices")
     {

@@ -587,6 +587,9 @@
                 r.remediation ? el('div', { class: 'remediation' }, 'Remediation: ' + r.remediation) : null]);
             })),
             el('ul', {}, (d.remediation || []).map(function (t) { return el('li', { class: 'remediation' }, t); })),
+            el('ul', { class: 'notes' }, (d.firmware ? [el('li', {}, 'firmware ' + d.firmware)] : []).concat((d.notes || []).map(function (n) {
+              return el('li', {}, [el('strong', {}, 'note ' + n.code), ': ', n.message || '']);
+            }))),
             el('ul', {}, (d.ports || []).map(function (p) {
               return el('li', {}, 'port ' + p.port + ': ' + p.status + (p.leaf_subject ? ', ' + p.leaf_subject : '') + (p.error_class ? ', ' + p.error_class : ''));
             }))]))]));

@@ -174,6 +174,29 @@ json chain_item_to_json(const CertificateInfo& certificate, const Der* der)
   return object;
 }
 
+// The announced identity: each field only when non-empty, so an empty identity is {}.
+json identity_to_json(const AnnouncedIdentity& identity)
+{
+  json object = json::object();
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"vendor", &identity.vendor}, {"model", &identity.model}, {"firmware", &identity.firmware}, {"mac", &identity.mac}};
+  for (const auto& [key, value] : fields) {
+    if (!value->empty()) {
+      put_text(object, key, *value);
+    }
+  }
+  if (identity.source) {
+    object["source"] = std::string(to_string(*identity.source));
+  }
+  if (!identity.raw.empty()) {
+    put_text(object, "raw", identity.raw);
+  }
+  if (!identity.error.empty()) {
+    put_text(object, "error", identity.error);
+  }
+  return object;
+}
+
 json vendor_to_json(const std::string& name, const std::string& source)
 {
   json object = json::object();
@@ -536,6 +559,20 @@ InventoryRow read_inventory(Fields row)
   return out;
 }
 
+AnnouncedIdentity read_identity(Fields identity)
+{
+  AnnouncedIdentity out;
+  out.vendor = identity.text_or_empty("vendor");
+  out.model = identity.text_or_empty("model");
+  out.firmware = identity.text_or_empty("firmware");
+  out.mac = identity.text_or_empty("mac");
+  out.source = identity.word("source", parse_identity_source);
+  out.raw = identity.text_or_empty("raw");
+  out.error = identity.text_or_empty("error");
+  identity.finish();
+  return out;
+}
+
 // A certificate of chain[] (`item`), with what its PEM says when it has one; the DER goes to `ders`.
 CertificateInfo read_chain_item(Fields item, std::vector<Der>& ders, bool& pem_missing)
 {
@@ -765,6 +802,9 @@ Record read_record(const json& object, std::vector<std::string>* unknown)
   if (fields.has("inventory")) {
     record.assessment.inventory = read_inventory(fields.object("inventory"));
   }
+  if (fields.has("identity")) {
+    record.identity = read_identity(fields.object("identity"));
+  }
   fields.finish();
   return record;
 }
@@ -844,6 +884,9 @@ nlohmann::json record_to_json(const Record& record)
   if (record.assessment.inventory) {
     object["inventory"] = inventory_to_json(*record.assessment.inventory);
   }
+  if (record.identity) {
+    object["identity"] = identity_to_json(*record.identity);
+  }
   return object;
 }
 
@@ -894,6 +937,17 @@ nlohmann::json device_to_json(const Device& device)
   }
   if (!device.vendor.empty()) {
     object["vendor"] = vendor_to_json(device.vendor, device.vendor_source);
+  }
+  if (!device.model.empty()) {
+    object["model"] = vendor_to_json(device.model, device.model_source);
+  }
+  if (!device.firmware.empty()) {
+    json firmware = json::object();
+    put_text(firmware, "version", device.firmware);
+    if (!device.firmware_source.empty()) {
+      firmware["source"] = device.firmware_source;
+    }
+    object["firmware"] = std::move(firmware);
   }
   if (device.inventory) {
     object["inventory"] = inventory_to_json(*device.inventory);

@@ -45,7 +45,8 @@ nlohmann::json finding_to_json(const Finding& finding);
 // when non-empty) and "extra": {column: value} when the row has other columns; all through put_text.
 nlohmann::json inventory_to_json(const InventoryRow& row);
 
-// One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "inventory",
+// One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "model":
+// {"name", "source"}, "firmware": {"version", "source"} (each only when known), "inventory",
 // "answered", "worst_severity", "ports": [{"port", "status", "sha256", ...}], "findings".
 nlohmann::json device_to_json(const Device& device);
 

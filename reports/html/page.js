@@ -357,6 +357,7 @@
     ['device', function (d) { return nameOf(d); }],
     ['vendor', function (d) { return vendorOf(d); }],
     ['model', function (d) { return d.model || ''; }],
+    ['firmware', function (d) { return d.firmware || ''; }],
     ['site', function (d) { return siteOf(d); }],
     ['ports', function (d) { return d.ports.map(function (p) { return p.port + ' ' + (p.status === 'ok' ? (p.label || 'ok') : p.status); }).join(', '); }],
     ['expires', function (d) { return d.ports.map(function (p) { return p.not_after || ''; }).filter(Boolean).sort()[0] || ''; }],
@@ -365,7 +366,7 @@
   ];
   // Lower-cased text a search matches: identity, inventory, CNs, chain names, fingerprints, findings.
   const searchText = devices.map(function (d) {
-    const parts = [d.ip, d.host, d.mac, d.vendor, d.model, d.site, d.hostname];
+    const parts = [d.ip, d.host, d.mac, d.vendor, d.model, d.firmware, d.site, d.hostname];
     for (const p of d.ports) {
       parts.push(String(p.port), p.cn, p.label, p.sha256, p.provenance, p.error);
       for (const c of p.chain || []) {
@@ -485,7 +486,9 @@
   function detail(device) {
     const parts = [];
     const identity = [['address', device.ip], ['name', device.host], ['MAC', device.mac], ['vendor', device.vendor ? device.vendor + ' (' + device.vendor_source + ')' : ''],
-      ['model', device.model], ['site', device.site], ['inventory hostname', device.hostname]].filter(function (f) { return f[1]; });
+      ['model', device.model ? device.model + (device.model_source ? ' (' + device.model_source + ')' : '') : ''],
+      ['firmware', device.firmware ? device.firmware + (device.firmware_source ? ' (' + device.firmware_source + ')' : '') : ''],
+      ['site', device.site], ['inventory hostname', device.hostname]].filter(function (f) { return f[1]; });
     parts.push(el('dl', { class: 'facts' }, identity.flatMap(function (f) { return [el('dt', {}, f[0]), el('dd', {}, f[1])]; })));
     for (const port of device.ports) {
       const facts = [['status', port.status], ['TLS', port.tls], ['CN', port.cn], ['signature', port.label ? port.label + (port.verdict ? ' (' + port.verdict + ')' : '') : ''],
@@ -584,6 +587,9 @@
                 r.remediation ? el('div', { class: 'remediation' }, 'Remediation: ' + r.remediation) : null]);
             })),
             el('ul', {}, (d.remediation || []).map(function (t) { return el('li', { class: 'remediation' }, t); })),
+            el('ul', { class: 'notes' }, (d.firmware ? [el('li', {}, 'firmware ' + d.firmware)] : []).concat((d.notes || []).map(function (n) {
+              return el('li', {}, [el('strong', {}, 'note ' + n.code), ': ', n.message || '']);
+            }))),
             el('ul', {}, (d.ports || []).map(function (p) {
               return el('li', {}, 'port ' + p.port + ': ' + p.status + (p.leaf_subject ? ', ' + p.leaf_subject : '') + (p.error_class ? ', ' + p.error_class : ''));
             }))]))]));

@@ -31,6 +31,8 @@ const std::vector<std::string>& columns()
     // Added with the raw ClientHellos (issue 13): which hello the device answered, and the suite it
     // chose by IANA name (tls_cipher is OpenSSL's name, empty when a raw hello got the answer).
     "tls_hello",    "tls_cipher_suite",
+    // Added with the identity probes (issue 14): what the device announced on this port.
+    "identity_vendor", "identity_model", "identity_firmware", "identity_mac", "identity_source", "identity_error",
   };
   return k_columns;
 }
@@ -152,6 +154,15 @@ std::vector<std::string> csv_row(const Record& record)
   const bool answered = !observation.tls_version.empty() || !observation.chain.empty();
   cells.push_back(trusted(answered ? to_string(observation.hello) : std::string_view()));
   cells.push_back(untrusted(observation.cipher_suite));
+
+  const AnnouncedIdentity none;
+  const AnnouncedIdentity& identity = record.identity ? *record.identity : none;
+  cells.push_back(untrusted(identity.vendor));
+  cells.push_back(untrusted(identity.model));
+  cells.push_back(untrusted(identity.firmware));
+  cells.push_back(untrusted(identity.mac));
+  cells.push_back(trusted(identity.source ? to_string(*identity.source) : std::string_view()));
+  cells.push_back(untrusted(identity.error));
   return cells;
 }
 

@@ -21,6 +21,8 @@ const std::vector<std::string>& columns()
     // Added in issue 12, after the earlier columns so that their positions stay.
     "host_name", "cn",  "not_after", "days_left",       "validity",      "worst_message",
     "worst_remediation",
+    // Added with the identity probes (issue 14); `model` is the inventory's, else the announced one.
+    "model_source", "firmware", "firmware_source",
   };
   return k_columns;
 }
@@ -72,7 +74,7 @@ std::vector<std::string> csv_device_row(const Device& device)
   cells.push_back(untrusted(device.mac));
   cells.push_back(untrusted(device.vendor));
   cells.push_back(trusted(device.vendor.empty() ? std::string() : device.vendor_source));
-  cells.push_back(untrusted(row ? row->model : std::string()));
+  cells.push_back(untrusted(device.model));
   cells.push_back(untrusted(row ? row->site : std::string()));
   cells.push_back(trusted(device.answered() ? "true" : "false"));
 
@@ -106,6 +108,9 @@ std::vector<std::string> csv_device_row(const Device& device)
   cells.push_back(trusted(certificate != nullptr ? certificate->validity : std::string()));
   cells.push_back(worst[2]); // worst_message
   cells.push_back(worst[3]); // worst_remediation
+  cells.push_back(trusted(device.model.empty() ? std::string() : device.model_source));
+  cells.push_back(untrusted(device.firmware));
+  cells.push_back(trusted(device.firmware.empty() ? std::string() : device.firmware_source));
   return cells;
 }
 

@@ -54,7 +54,7 @@ const std::vector<PageField> k_port_fields = {
   {"chain", false, "chain"}};
 const std::vector<PageField> k_device_fields = {
   {"ip"}, {"host"}, {"mac"}, {"vendor", true}, {"vendor_source", true}, {"model", true}, {"site", true},
-  {"hostname"}, {"answered"}, {"worst", true}, {"findings"}, {"ports", false, "port"}};
+  {"hostname"}, {"model_source", true}, {"firmware", true}, {"firmware_source", true}, {"answered"}, {"worst", true}, {"findings"}, {"ports", false, "port"}};
 
 const std::vector<PageField>& layout_fields(std::string_view name)
 {
@@ -146,8 +146,11 @@ nlohmann::json device_for_page(const Device& device, const std::unordered_map<st
   put("mac", device.mac);
   put("vendor", device.vendor);
   put("vendor_source", device.vendor_source);
+  put("model", device.model); // the inventory's, else the one the device announced
+  put("model_source", device.model_source);
+  put("firmware", device.firmware);
+  put("firmware_source", device.firmware_source);
   if (device.inventory) {
-    put("model", device.inventory->model);
     put("site", device.inventory->site);
     put("hostname", device.inventory->hostname);
   }

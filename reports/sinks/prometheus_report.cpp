@@ -153,7 +153,8 @@ void PrometheusReport::fleet(const FleetView& view)
     ++m_device_count;
     m_answering += device.answered() ? 1 : 0;
     if (device.answered()) {
-      DeviceLabels labels{device.mac, device.vendor, device.inventory ? device.inventory->site : std::string()};
+      DeviceLabels labels{device.mac, device.vendor, device.inventory ? device.inventory->site : std::string(),
+                          clean_label_text(device.model, k_max_cn_bytes), clean_label_text(device.firmware, k_max_cn_bytes)};
       m_devices.emplace(device.ip, std::move(labels));
     }
     for (const Finding& finding : device.findings) {
@@ -274,6 +275,8 @@ void PrometheusReport::finish(const ScanInfo& info, const ScanSummary& summary)
                   {"mac", device.mac},
                   {"vendor", device.vendor},
                   {"site", device.site},
+                  {"model", device.model},
+                  {"firmware", device.firmware},
                   {"cn", certificate.cn},
                   {"cn_class", certificate.cn_class},
                   {"signature", certificate.signature},

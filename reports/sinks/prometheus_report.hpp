@@ -63,6 +63,8 @@ private:
     std::string mac;
     std::string vendor;
     std::string site;
+    std::string model;    // the device's (inventory, else announced), cut to 64 bytes
+    std::string firmware; // likewise
   };
 
   ReplacingFile m_file;

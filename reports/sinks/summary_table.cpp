@@ -7,6 +7,7 @@
 #include "scanner/model/device_identity.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string_view>
@@ -35,8 +36,11 @@ constexpr ColumnSpec k_columns[] = {
   {TableField::mac, "MAC", 12, 12, true},            {TableField::tls, "TLS", 7, 7, true},
   {TableField::signature, "SIGNATURE", 14, 14, true}, {TableField::verdict, "VERDICT", 8, 8, true},
   {TableField::validity, "VALIDITY", 13, 13, true},  {TableField::not_after, "NOT AFTER", 10, 10, true},
+  {TableField::model, "MODEL", 14, 14, true},        {TableField::firmware, "FIRMWARE", 14, 14, true},
   {TableField::cn, "CN", 32, 12, true},
 };
+// Shown only with room to spare, in this order (see fit_table_columns).
+constexpr TableField k_optional[] = {TableField::model, TableField::firmware};
 constexpr std::size_t k_field_count = sizeof k_columns / sizeof k_columns[0];
 
 constexpr bool in_field_order()
@@ -315,11 +319,14 @@ std::vector<TableColumn> fit_table_columns(std::optional<std::size_t> width)
   // Drop the fewest columns with which the shrunk layout fits (ENDPOINT and STATUS stay even when
   // they alone do not), then give what is left over back to the shrunk ones.
   const std::size_t droppable = sizeof k_drop_order / sizeof k_drop_order[0];
+  const auto optional = [](TableField field) {
+    return std::find(std::begin(k_optional), std::end(k_optional), field) != std::end(k_optional);
+  };
   for (std::size_t dropped = 0; dropped <= droppable; ++dropped) {
     columns.clear();
     std::size_t total = 0;
     for (const ColumnSpec& spec : k_columns) {
-      if (std::find(k_drop_order, k_drop_order + dropped, spec.field) != k_drop_order + dropped) {
+      if (optional(spec.field) || std::find(k_drop_order, k_drop_order + dropped, spec.field) != k_drop_order + dropped) {
         continue;
       }
       total += (columns.empty() ? 0 : k_separator) + spec.minimum;
@@ -337,6 +344,18 @@ std::vector<TableColumn> fit_table_columns(std::optional<std::size_t> width)
           spare -= grow;
         }
       }
+    }
+    // Every column at its full width: what is left goes to the optional ones, each whole.
+    for (const TableField field : k_optional) {
+      const ColumnSpec& spec = k_columns[field_index(field)];
+      if (dropped > 0 || spare < spec.natural + k_separator) {
+        break;
+      }
+      spare -= spec.natural + k_separator;
+      auto at = std::find_if(columns.begin(), columns.end(), [&](const TableColumn& column) {
+        return field_index(column.field) > field_index(field);
+      });
+      columns.insert(at, {spec.field, spec.title, spec.natural, spec.cut});
     }
     break;
   }
@@ -425,6 +444,8 @@ void SummaryTable::write(const Record& record)
   set(TableField::site, identity.site);
   set(TableField::vendor, identity.vendor);
   set(TableField::mac, identity.mac);
+  set(TableField::model, identity.model);
+  set(TableField::firmware, identity.firmware);
   set(TableField::tls, observation.tls_version);
   const CertificateInfo* leaf = record.leaf();
   if (leaf != nullptr && leaf->parsed) {

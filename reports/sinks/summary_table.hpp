@@ -31,6 +31,8 @@ enum class TableField
   verdict,
   validity,
   not_after,
+  model,
+  firmware,
   cn,
 };
 
@@ -46,7 +48,9 @@ struct TableColumn
 // The columns for a table `width` display columns wide; nullopt is full width: every column, no cell
 // cut. When the full layout does not fit, CN, VENDOR and SITE shrink first (to 12, 8 and 6), then
 // columns are dropped in this order until it fits: TLS, NOT AFTER, SIGNATURE, MAC, CN, SITE, VENDOR,
-// VALIDITY, VERDICT. ENDPOINT and STATUS always stay.
+// VALIDITY, VERDICT. ENDPOINT and STATUS always stay. MODEL and FIRMWARE (the device's, inventory
+// or announced) come only with room to spare: when every other column has its full width, MODEL,
+// then FIRMWARE, each when its whole width is left over.
 std::vector<TableColumn> fit_table_columns(std::optional<std::size_t> width);
 
 // The table's width: full width (nullopt) with --wide; on a terminal, its columns, else COLUMNS,

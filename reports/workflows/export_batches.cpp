@@ -109,6 +109,12 @@ bool any_of_values(const std::string& value, const std::vector<std::string>& val
 
 } // namespace
 
+std::size_t UpdateBatches::not_eligible() const
+{
+  return static_cast<std::size_t>(
+      std::count_if(entries.begin(), entries.end(), [](const UpdateEntry& e) { return e.status == "not-eligible"; }));
+}
+
 std::size_t UpdateBatches::skipped() const
 {
   return static_cast<std::size_t>(
@@ -121,8 +127,13 @@ const std::vector<std::string>& grandstream_update_reasons()
   return k_reasons;
 }
 
-UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size)
+UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size,
+                                         const VendorProfile* grandstream)
 {
+  static const VendorProfiles k_builtin = VendorProfiles::builtin();
+  if (grandstream == nullptr) {
+    grandstream = k_builtin.find(k_grandstream);
+  }
   batch_size = std::clamp<std::size_t>(batch_size, 1, k_grandstream_portal_limit);
   std::vector<UpdateEntry> listed;
   std::vector<UpdateEntry> skipped;
@@ -180,6 +191,23 @@ UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t b
                    "this address";
       skipped.push_back(std::move(entry));
       continue;
+    }
+    const RuleStatus eligible = grandstream != nullptr ? portal_eligibility(*grandstream, device.model) : RuleStatus::unknown;
+    if (eligible == RuleStatus::not_applicable) {
+      entry.status = "not-eligible";
+      entry.note = "model " + quote_for_message(device.model) + " (" + device.model_source
+                   + ") is not one whose certificate Grandstream's portal updates (the profile's portal_models, from "
+                     "the update guide's supported devices): the portal would answer 'Not eligible for update'; "
+                     "ask Grandstream support, or install a certificate from your own CA";
+      skipped.push_back(std::move(entry));
+      continue;
+    }
+    if (eligible == RuleStatus::unknown) {
+      entry.note += std::string(entry.note.empty() ? "" : "; ")
+                    + (device.model.empty() ? "model unknown (no inventory model, nothing announced): "
+                                            : "the profile lists no portal models: ")
+                    + "portal eligibility not checked (the portal answers 'Not eligible for update' for models "
+                      "outside its list)";
     }
     listed.push_back(std::move(entry));
   }

@@ -10,6 +10,7 @@
 // - Device lists: one CSV row per device, selected by `--where KEY=VALUE` conditions.
 
 #include "reports/workflows/report_reader.hpp"
+#include "scanner/assessment/vendor_profiles.hpp"
 
 #include <cstddef>
 #include <map>
@@ -31,7 +32,9 @@ struct UpdateEntry : DeviceIdentity
 {
   std::size_t batch = 0;  // 1-based batch number; 0 when not in a batch
   std::size_t line = 0;   // 1-based line in that batch
-  std::string status;     // "batched", "duplicate" (its MAC is on an earlier row), "skipped"
+  // "batched", "duplicate" (its MAC is on an earlier row), "skipped" (no MAC), "not-eligible" (its
+  // model is not one the portal updates: not batched, the MAC kept in the row)
+  std::string status;
   std::string reason;     // the codes of grandstream_update_reasons() it has, joined with a space
   std::string mac_source; // "inventory" (DHCP leases included), "certificate" (its CN); "" when skipped
   std::string note;       // why skipped, or what to know (a certificate issued to another MAC)
@@ -42,6 +45,7 @@ struct UpdateBatches
   std::vector<std::vector<std::string>> batches; // MACs, sorted, each at most batch_size
   std::vector<UpdateEntry> entries;              // by MAC, then the skipped ones by address
   std::size_t skipped() const;
+  std::size_t not_eligible() const;
 };
 
 // Grandstream devices (the device's vendor) with a port that presented a Grandstream factory
@@ -49,8 +53,12 @@ struct UpdateBatches
 // their MACs deduplicated and sorted, cut into batches of `batch_size` (1..k_grandstream_portal_limit).
 // The MAC is the device's own: the inventory's (DHCP leases fill the inventory), else, saying so in
 // the note, the one in its certificate's CN; a certificate issued to another MAC than the device's
-// is named in the note (the record has `mac-mismatch`), never listed.
-UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size);
+// is named in the note (the record has `mac-mismatch`), never listed. A device whose model (the
+// inventory's, else the one it announced) is not in `grandstream`'s portal_models is not batched:
+// its row says "not-eligible" and why; a device whose model is unknown is batched with a note that
+// its eligibility was not checked. `grandstream` null: the built-in Grandstream profile.
+UpdateBatches grandstream_update_batches(const ScanReport& report, std::size_t batch_size,
+                                         const VendorProfile* grandstream = nullptr);
 
 // "grandstream-update-001.txt": the batch's file name (at least three digits).
 std::string batch_file_name(const std::string& prefix, std::size_t batch);

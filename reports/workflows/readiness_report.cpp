@@ -109,10 +109,16 @@ json device_json(const DeviceReadiness& device)
   for (const ReadinessReason& reason : device.reasons) {
     reasons.push_back(reason_json(reason));
   }
+  json notes = json::array();
+  for (const ReadinessNote& note : device.notes) {
+    notes.push_back(json{{"code", note.code}, {"message", note.message}});
+  }
   return json{{"ip", device.ip},         {"host", device.host},     {"mac", device.mac},
               {"vendor", device.vendor}, {"model", device.model},   {"site", device.site},
+              {"firmware", device.firmware},
               {"status", std::string(to_string(device.status))},    {"ports", std::move(ports)},
-              {"reasons", std::move(reasons)},                      {"remediation", device.remediation}};
+              {"reasons", std::move(reasons)},                      {"remediation", device.remediation},
+              {"notes", std::move(notes)}};
 }
 
 std::string reason_label(const ReadinessReason& reason)
@@ -139,12 +145,15 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome)
   out << (outcome.source_interrupted ? " (INTERRUPTED: incomplete)" : "") << '\n';
 
   for (const DeviceReadiness& device : outcome.devices) {
-    if (device.status == Readiness::ready) {
+    // A ready device is listed only for a firmware stage's word that applies to it.
+    const bool noted = std::any_of(device.notes.begin(), device.notes.end(), [](const ReadinessNote& n) { return n.applies; });
+    if (device.status == Readiness::ready && !noted) {
       continue;
     }
-    out << '\n' << (device.status == Readiness::not_ready ? "NOT READY  " : "UNKNOWN    ")
+    out << '\n'
+        << (device.status == Readiness::not_ready ? "NOT READY  " : device.status == Readiness::ready ? "READY      " : "UNKNOWN    ")
         << terminal_safe(device.address());
-    for (const std::string* field : {&device.mac, &device.vendor, &device.model, &device.site}) {
+    for (const std::string* field : {&device.mac, &device.vendor, &device.model, &device.firmware, &device.site}) {
       if (!field->empty()) {
         out << "  " << terminal_safe(*field);
       }
@@ -152,6 +161,11 @@ void print_readiness(std::ostream& out, const ReadinessOutcome& outcome)
     out << '\n';
     for (const ReadinessReason& reason : device.reasons) {
       out << "  " << pad(reason_label(reason), 26) << terminal_safe(reason.message) << '\n';
+    }
+    for (const ReadinessNote& note : device.notes) {
+      if (note.applies || device.status != Readiness::ready) {
+        out << "  " << pad("note " + note.code, 26) << terminal_safe(note.message) << '\n';
+      }
     }
     if (!device.remediation.empty()) {
       out << "  what to do:\n";
@@ -227,7 +241,8 @@ void write_readiness_html(ReplacingFile& file, const ReadinessOutcome& outcome)
 
 std::vector<std::string> readiness_csv_columns()
 {
-  return {"ip", "host", "mac", "vendor", "model", "site", "status", "ports", "reason_codes", "reasons", "remediation"};
+  return {"ip",           "host",    "mac",         "vendor",   "model",      "site",  "status", "ports",
+          "reason_codes", "reasons", "remediation", "firmware", "note_codes", "notes"};
 }
 
 void write_readiness_csv(CsvFile& file, const ReadinessOutcome& outcome)
@@ -243,11 +258,18 @@ void write_readiness_csv(CsvFile& file, const ReadinessOutcome& outcome)
       codes.push_back((reason.port == 0 ? std::string("-") : std::to_string(reason.port)) + ":" + reason.code);
       reasons.push_back(reason_label(reason) + ": " + reason.message);
     }
+    std::vector<std::string> note_codes;
+    std::vector<std::string> notes;
+    for (const ReadinessNote& note : device.notes) {
+      note_codes.push_back(note.code);
+      notes.push_back(note.code + ": " + note.message);
+    }
     file.row({csv_untrusted(device.ip), csv_untrusted(device.host), csv_untrusted(device.mac),
               csv_untrusted(device.vendor), csv_untrusted(device.model), csv_untrusted(device.site),
               csv_trusted(to_string(device.status)), csv_trusted(format_port_statuses(ports)),
               csv_trusted(join_items(codes, ";")), csv_untrusted(join_items(reasons, " | ")),
-              csv_untrusted(join_items(device.remediation, " | "))});
+              csv_untrusted(join_items(device.remediation, " | ")), csv_untrusted(device.firmware),
+              csv_trusted(join_items(note_codes, ";")), csv_untrusted(join_items(notes, " | "))});
   }
 }
 

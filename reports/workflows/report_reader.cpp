@@ -159,8 +159,17 @@ Device device_from_json(const json& object)
   device.vendor_source = text(vendor, "source");
   if (object.contains("inventory")) {
     device.inventory = inventory_row(member(object, "inventory"), device.ip);
-    device.model = device.inventory->model;
-    device.site = device.inventory->site;
+    apply_inventory_identity(device, *device.inventory);
+  }
+  if (object.contains("model")) { // written since issue 14; older reports: the inventory's
+    const json& model = member(object, "model");
+    device.model = text(model, "name");
+    device.model_source = text(model, "source");
+  }
+  if (object.contains("firmware")) {
+    const json& firmware = member(object, "firmware");
+    device.firmware = text(firmware, "version");
+    device.firmware_source = text(firmware, "source");
   }
   if (const auto ports = object.find("ports"); ports != object.end() && ports->is_array()) {
     for (const json& item : *ports) {
@@ -281,6 +290,18 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
   if (record.contains("inventory")) {
     endpoint.inventory = inventory_row(member(record, "inventory"), endpoint.ip);
   }
+  if (record.contains("identity")) {
+    const json& identity = member(record, "identity");
+    AnnouncedIdentity announced;
+    announced.vendor = text(identity, "vendor");
+    announced.model = text(identity, "model");
+    announced.firmware = text(identity, "firmware");
+    announced.mac = text(identity, "mac");
+    announced.source = word(identity, "source", "identity.source", parse_identity_source, unknown);
+    announced.raw = text(identity, "raw");
+    announced.error = text(identity, "error");
+    endpoint.identity = std::move(announced);
+  }
   return endpoint;
 }
 
@@ -325,6 +346,7 @@ Record record_for_fleet(const ReportEndpoint& endpoint, const InventoryRow* inve
   if (inventory != nullptr) {
     record.assessment.inventory = *inventory;
   }
+  record.identity = endpoint.identity;
   if (!endpoint.ok) {
     return record;
   }
@@ -590,8 +612,10 @@ std::vector<ReportDevice> ScanReport::devices() const
         const InventoryRow& row = *endpoint->inventory;
         device.mac = device.mac.empty() ? row.mac : device.mac;
         device.vendor = device.vendor.empty() ? row.vendor : device.vendor;
-        device.model = device.model.empty() ? row.model : device.model;
-        device.site = device.site.empty() ? row.site : device.site;
+        apply_inventory_identity(device, row); // the inventory's model and firmware win over announced ones
+      }
+      if (endpoint->identity) {
+        merge_announced_identity(device, *endpoint->identity);
       }
       for (const Finding& finding : endpoint->findings) {
         auto [it, inserted] = worst_by_code.emplace(finding.code, finding);

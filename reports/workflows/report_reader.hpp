@@ -11,6 +11,7 @@
 #include "scanner/assessment/provenance.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/inputs/inventory.hpp"
+#include "scanner/model/announced_identity.hpp"
 #include "scanner/model/audit_settings.hpp"
 #include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
@@ -72,6 +73,9 @@ struct ReportEndpoint
   std::vector<Finding> findings;
 
   std::optional<InventoryRow> inventory;
+  // What the device announced of itself on this port (the record's "identity"); nullopt when the
+  // record has none (no identity exchange, or a report of an older fleetcert).
+  std::optional<AnnouncedIdentity> identity;
 
   // "factory/chain"; the kind alone without a basis; "" without a kind.
   std::string provenance() const;

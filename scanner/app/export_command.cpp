@@ -61,7 +61,17 @@ int export_grandstream_update(const ExportOptions& options)
   }
 
   print_warnings(report.path, report.fleet_warnings);
-  const UpdateBatches batches = grandstream_update_batches(report, options.batch_size);
+  VendorProfiles profiles = VendorProfiles::builtin();
+  if (!options.profiles_dir.empty()) {
+    if (auto loaded = profiles.load_directory(options.profiles_dir); !loaded) {
+      throw UsageError(loaded.error());
+    }
+  }
+  const VendorProfile* grandstream = profiles.find("Grandstream");
+  if (grandstream == nullptr) {
+    throw UsageError("no Grandstream profile is loaded (--profiles replaced it under another name?)");
+  }
+  const UpdateBatches batches = grandstream_update_batches(report, options.batch_size, grandstream);
   std::set<std::string> written;
   try {
     for (std::size_t i = 0; i < batches.batches.size(); ++i) {
@@ -104,6 +114,16 @@ int export_grandstream_update(const ExportOptions& options)
   if (batches.skipped() > k_skipped_shown) {
     print_error("... and " + std::to_string(batches.skipped() - k_skipped_shown) + " more skipped (see the index)");
   }
+  std::size_t not_eligible_shown = 0;
+  for (const UpdateEntry& entry : batches.entries) {
+    if (entry.status == "not-eligible" && not_eligible_shown++ < k_skipped_shown) {
+      print_error("not eligible " + entry.address() + ": " + entry.note);
+    }
+  }
+  if (batches.not_eligible() > k_skipped_shown) {
+    print_error("... and " + std::to_string(batches.not_eligible() - k_skipped_shown)
+                + " more not eligible (see the index)");
+  }
   if (!options.quiet) {
     std::size_t macs = 0;
     for (const auto& batch : batches.batches) {
@@ -117,8 +137,9 @@ int export_grandstream_update(const ExportOptions& options)
     std::printf("%zu MACs of Grandstream devices for the certificate portal in %zu file%s of at most %zu in %s%s\n",
                 macs, batches.batches.size(), batches.batches.size() == 1 ? "" : "s", options.batch_size,
                 terminal_safe(options.out).c_str(), terminal_safe(files).c_str());
-    std::printf("index: %s (%zu devices, %zu skipped for want of a MAC)\n",
-                terminal_safe((dir / k_update_index).string()).c_str(), batches.entries.size(), batches.skipped());
+    std::printf("index: %s (%zu devices, %zu skipped for want of a MAC, %zu not eligible by model)\n",
+                terminal_safe((dir / k_update_index).string()).c_str(), batches.entries.size(), batches.skipped(),
+                batches.not_eligible());
   }
   return k_exit_ok;
 }
@@ -176,6 +197,9 @@ void setup_export(CLI::App& app, ExportOptions& options)
       ->check(CLI::Range(std::size_t{1}, k_grandstream_portal_limit))
       ->capture_default_str();
   update->add_flag("--force", options.force, "Replace the batch files and index of an earlier export in --out");
+  update->add_option("--profiles", options.profiles_dir,
+                     "Directory of vendor profiles (*.json) to add or replace built-in ones: the Grandstream "
+                     "profile's portal_models decide which models are eligible");
   update->add_flag("-q,--quiet", options.quiet, "Print nothing but errors");
   update->callback([&options] { options.kind = "grandstream-update"; });
 

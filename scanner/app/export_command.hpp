@@ -17,6 +17,7 @@ struct ExportOptions
   std::string out;    // grandstream-update: a directory; the others: a CSV file or - (stdout)
   std::size_t batch_size = 1000;   // grandstream-update: MACs per file (the portal takes 1000)
   bool force = false;              // grandstream-update: replace earlier batch files in `out`
+  std::string profiles_dir;        // grandstream-update: --profiles DIR (portal_models)
   std::vector<std::string> where;  // devices: KEY=VALUE conditions
   bool quiet = false;
 };

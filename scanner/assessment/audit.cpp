@@ -62,10 +62,11 @@ std::string join(const std::vector<std::string>& list)
   return out;
 }
 
-// True when `source` names the device itself (inventory, MAC), not its certificate's names.
+// True when `source` names the device itself (inventory, MAC, its own announcement), not its
+// certificate's names.
 bool is_device_vendor_source(std::string_view source)
 {
-  return source == "inventory" || source == "mac-prefix" || source == "ieee-registry";
+  return source == "inventory" || source == "mac-prefix" || source == "ieee-registry" || source == "identity";
 }
 
 // True when the row was made or filled from a DHCP lease (merge_dhcp_leases marks it).
@@ -85,11 +86,39 @@ std::string mac_origin(const InventoryRow* row, std::string_view mac)
   return "the certificate's CN";
 }
 
+// "announced in its SIP User-Agent 'Gigaset N870 IP PRO/83.V2.43.0'": where an identity was read.
+std::string announced_where(const AnnouncedIdentity& identity)
+{
+  std::string where = "announced in its ";
+  switch (identity.source.value_or(IdentitySource::sip_user_agent)) {
+  case IdentitySource::sip_user_agent:
+    where += "SIP User-Agent";
+    break;
+  case IdentitySource::sip_server:
+    where += "SIP Server header";
+    break;
+  case IdentitySource::http_server:
+    where += "HTTP Server header";
+    break;
+  case IdentitySource::http_title:
+    where += "web page title";
+    break;
+  }
+  if (!identity.raw.empty()) {
+    where += " " + quote_for_message(identity.raw);
+  }
+  return where;
+}
+
 // "by the inventory", "by the MAC prefix of 0004F2A1B2C3, from the inventory", ...
-std::string vendor_basis(const VendorMatch& vendor, const InventoryRow* row, std::string_view mac)
+std::string vendor_basis(const VendorMatch& vendor, const InventoryRow* row, std::string_view mac,
+                         const std::optional<AnnouncedIdentity>& announced)
 {
   if (vendor.source == "inventory") {
     return "by the inventory";
+  }
+  if (vendor.source == "identity" && announced) {
+    return "by what it " + announced_where(*announced);
   }
   const std::string what = vendor.source == "mac-prefix" ? "by the MAC prefix of " : "by the IEEE registry entry of ";
   return what + std::string(mac) + ", from " + mac_origin(row, mac);
@@ -102,6 +131,82 @@ bool same_vendor(const VendorMatch& device, std::string_view certificate_vendor)
     return ascii_iequals(device.profile->name, certificate_vendor);
   }
   return ascii_iequals(device.vendor, certificate_vendor);
+}
+
+// The findings only the device's own announcement shows: identity-mac-mismatch, model-mismatch,
+// and vendor-mismatch with the announced vendor. `vendor` is the device's vendor as decided.
+void add_identity_findings(Record& record, const InventoryRow* row, const VendorMatch& vendor,
+                           const VendorProfiles& profiles)
+{
+  if (!record.identity || !record.identity->source) {
+    return;
+  }
+  const AnnouncedIdentity& identity = *record.identity;
+  Assessment& a = record.assessment;
+  const std::string where = announced_where(identity);
+  if (!identity.mac.empty()) {
+    std::vector<std::string> others;
+    if (!a.mac.empty() && a.mac != identity.mac) {
+      others.push_back("its certificate's CN names " + a.mac);
+    }
+    if (row != nullptr && !row->mac.empty() && row->mac != identity.mac) {
+      others.push_back(mac_origin(row, row->mac) + " says " + row->mac);
+    }
+    if (!others.empty()) {
+      a.findings.push_back(make_finding("identity-mac-mismatch",
+                                        "the device announces MAC " + identity.mac + " (" + where + ") but "
+                                            + join(others) + ": a certificate or configuration copied from another "
+                                            "device, or a wrong inventory row",
+                                        vendor.profile));
+    }
+  }
+  if (row != nullptr && !row->model.empty() && !identity.model.empty() && !same_model(row->model, identity.model)) {
+    a.findings.push_back(make_finding("model-mismatch",
+                                      "the inventory says model " + quote_for_message(row->model) + " but the device is "
+                                          + quote_for_message(identity.model) + " (" + where + ")",
+                                      vendor.profile));
+  }
+  if (!identity.vendor.empty() && !vendor.vendor.empty() && vendor.source != "identity") {
+    const VendorProfile* announced = profiles.find(identity.vendor);
+    const std::string announced_name = announced != nullptr ? announced->name : identity.vendor;
+    if (!same_vendor(vendor, announced_name)) {
+      const std::string message = "the device is " + vendor.vendor + " (" + vendor.source + ") but announces itself as "
+                                  + announced_name + " (" + where + ")";
+      auto existing = std::find_if(a.findings.begin(), a.findings.end(),
+                                   [](const Finding& f) { return f.code == "vendor-mismatch"; });
+      if (existing != a.findings.end()) {
+        existing->message += "; " + message;
+      } else {
+        a.findings.push_back(make_finding("vendor-mismatch", message, vendor.profile));
+      }
+    }
+  }
+}
+
+// The firmware stage's word on a self-signed certificate, for the self-signed finding: why the
+// device has one (it generated it itself) or that its firmware is unknown; "" when the profile has
+// no such stage.
+std::string self_signed_explanation(const VendorProfile* profile, const DeviceIdentity& device)
+{
+  if (profile == nullptr
+      || std::none_of(profile->firmware_stages.begin(), profile->firmware_stages.end(),
+                      [](const FirmwareStage& stage) { return stage.self_signed_generated; })) {
+    return {};
+  }
+  const FirmwareStageMatch match = firmware_stage(*profile, device.model, device.firmware);
+  if (match.status == RuleStatus::applies && match.stage->self_signed_generated) {
+    return "the device generated it itself: firmware " + quote_for_message(device.firmware) + " (from "
+           + device.firmware_source + ") is in " + profile->name + "'s stage " + match.stage->name + ": "
+           + match.stage->note;
+  }
+  if (match.status == RuleStatus::unknown) {
+    for (const FirmwareStage& stage : profile->firmware_stages) {
+      if (stage.self_signed_generated) {
+        return "whether the device generated it itself is unknown: its firmware is unknown (" + stage.note + ")";
+      }
+    }
+  }
+  return {};
 }
 
 void add_findings(Record& record, const VendorProfile* profile)
@@ -138,7 +243,11 @@ void add_findings(Record& record, const VendorProfile* profile)
     add("generic-cn", "CN " + quote_for_message(leaf.cn) + " is a name shared by many devices, not this device's own");
   }
   if (a.provenance.kind == ProvenanceKind::self_signed) {
-    add("self-signed", "self-signed: " + vendor + " carries no certificate from a vendor or enterprise CA");
+    std::string message = "self-signed: " + vendor + " carries no certificate from a vendor or enterprise CA";
+    if (const std::string why = self_signed_explanation(profile, record_identity(record)); !why.empty()) {
+      message += "; " + why;
+    }
+    add("self-signed", std::move(message));
   }
   if (a.validity == Validity::expired) {
     add("expired", "expired " + std::to_string(-a.days_left.value_or(0)) + " days ago");
@@ -208,6 +317,12 @@ void audit_record(Record& record, const AuditContext& context)
   static const TrustStores k_no_trust;
   const std::string mac = row != nullptr && !row->mac.empty() ? row->mac : a.mac;
   VendorMatch vendor = context.profiles->detect(row, mac, leaf, context.registry ? *context.registry : k_no_registry);
+  // What the device announces of itself names its vendor before its certificate's names do.
+  if (!is_device_vendor_source(vendor.source) && record.identity && !record.identity->vendor.empty()) {
+    if (const VendorProfile* announced = context.profiles->find(record.identity->vendor)) {
+      vendor = VendorMatch{announced->name, "identity", announced};
+    }
+  }
 
   // A shared CN any profile knows (the built-in list has only the best known ones); it also names
   // the vendor when nothing else did.
@@ -235,7 +350,7 @@ void audit_record(Record& record, const AuditContext& context)
         const bool verified = a.provenance.basis == ProvenanceBasis::chain;
         mismatch = make_finding(
             "vendor-mismatch",
-            "the device is " + vendor.vendor + " (" + vendor_basis(vendor, row, mac) + ") but its certificate "
+            "the device is " + vendor.vendor + " (" + vendor_basis(vendor, row, mac, record.identity) + ") but its certificate "
                 + (verified ? "chains to the " + a.provenance.vendor + " CA certificates given (--vendor-ca)"
                             : "names the " + a.provenance.vendor + " factory CA as its issuer (not verified)")
                 + ": the device's vendor is kept",
@@ -252,8 +367,9 @@ void audit_record(Record& record, const AuditContext& context)
   add_findings(record, vendor.profile);
   if (mismatch) {
     a.findings.push_back(std::move(*mismatch));
-    sort_findings(a.findings);
   }
+  add_identity_findings(record, row, vendor, *context.profiles);
+  sort_findings(a.findings);
 }
 
 bool is_legacy_factory_generation(const VendorProfile* profile, std::optional<ProvenanceKind> provenance_kind,

@@ -68,9 +68,19 @@ const std::vector<FindingKind>& finding_kinds()
       {"not-yet-valid", Severity::medium,
        "The certificate is not valid yet: check the device's clock (NTP) and the certificate's dates."},
       {"vendor-mismatch", Severity::medium,
-       "The device's vendor (inventory or MAC prefix) is not the vendor whose factory CA issued its certificate: check "
+       "The device's vendor (inventory or MAC prefix) is not the vendor whose factory CA issued its certificate, or not "
+       "the vendor the device announces itself as (SIP User-Agent or Server, HTTP Server or page title): check "
        "whether the certificate was copied from another vendor's device, whether the inventory is right, and whether "
        "the --vendor-ca bundle holds that vendor's CA certificates (a mislabelled bundle names the wrong vendor)."},
+      {"identity-mac-mismatch", Severity::medium,
+       "The MAC the device announces (SIP User-Agent or Server, HTTP Server) is not the MAC in its certificate's CN or "
+       "in the inventory: the certificate or the configuration was copied from another device, another device answers "
+       "at this address, or the inventory row is wrong. Check the device's label, then correct the inventory or give "
+       "the device its own certificate."},
+      {"model-mismatch", Severity::low,
+       "The model the device announces is not the inventory's: another device answers at this address or the inventory "
+       "is out of date. Vendor rules that depend on the model (certificate portals, firmware stages) follow the "
+       "inventory's model: correct it."},
       {"legacy-generation", Severity::medium,
        "The device carries the vendor's previous certificate generation: request the current one from the vendor."},
       {"chain-incomplete", Severity::medium,

@@ -89,8 +89,7 @@ void merge_finding(Device& device, const Finding& finding, std::uint16_t port)
 void attach_inventory(Device& device, const InventoryRow& row)
 {
   device.inventory = row;
-  device.model = row.model;
-  device.site = row.site;
+  apply_inventory_identity(device, row);
 }
 
 } // namespace
@@ -169,6 +168,9 @@ void FleetView::add(const Record& record)
   const DeviceIdentity seen = record_identity(record);
   if (device.mac.empty()) {
     device.mac = seen.mac;
+  }
+  if (record.identity) {
+    merge_announced_identity(device, *record.identity);
   }
   if (device.vendor.empty() && !seen.vendor.empty()) {
     device.vendor = seen.vendor;

@@ -29,8 +29,16 @@ struct Record
 };
 
 // Who the record's device is, as far as this one record tells: the endpoint's address and name, the
-// inventory's MAC (else the CN's), the assessed vendor (else the inventory's), the inventory's model
-// and site. The device view (FleetView) joins these over the device's ports.
+// inventory's MAC (else the CN's), the assessed vendor (else the inventory's), the inventory's model,
+// firmware and site, else the model and firmware the device announced (record.identity). The device
+// view (FleetView) joins these over the device's ports.
 DeviceIdentity record_identity(const Record& record);
+
+// The inventory row's firmware: its "firmware" column (any case) among the extra columns; "" when none.
+std::string inventory_firmware(const InventoryRow& row);
+
+// Sets the device's site, and its model and firmware (source "inventory") where the row gives them;
+// what the row lacks is left as it is (an announced model stays).
+void apply_inventory_identity(DeviceIdentity& device, const InventoryRow& row);
 
 } // namespace fleetcert

@@ -10,6 +10,7 @@
 #include "scanner/util/digest.hpp"
 #include "scanner/util/json_error.hpp"
 #include "scanner/util/text.hpp"
+#include "scanner/util/version.hpp"
 
 #include "scanner/assessment/embedded_profiles.hpp"
 #include "scanner/inputs/inventory.hpp"
@@ -281,6 +282,19 @@ private:
     if (key == "issuer_pins") {
       return read_pins(key, value, profile.issuer_pins);
     }
+    if (key == "firmware_version_after") {
+      if (!value.is_string()) {
+        return fail(key, "must be a string such as \".V\"");
+      }
+      profile.firmware_version_after = value.get<std::string>();
+      return std::nullopt;
+    }
+    if (key == "firmware_stages") {
+      return read_firmware_stages(key, value, profile.firmware_stages);
+    }
+    if (key == "portal_models") {
+      return read_strings(key, value, profile.portal_models);
+    }
     if (key == "sha1_rejected_from") {
       if (!value.is_string()) {
         return fail(key, "must be a firmware version string such as \"2.57\"");
@@ -485,6 +499,66 @@ private:
     return std::nullopt;
   }
 
+  // Objects {"name", "models", "from", "below", "note", and the flags}; at least one of from and
+  // below, from below below.
+  std::optional<Error> read_firmware_stages(const std::string& key, const Json& value,
+                                            std::vector<FirmwareStage>& out) const
+  {
+    if (!value.is_array()) {
+      return fail(key, "must be an array of objects such as {\"name\": \"...\", \"below\": \"2.57\", \"note\": \"...\"}");
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const Json& item = value[i];
+      const std::string field = key + "[" + std::to_string(i) + "]";
+      if (!item.is_object()) {
+        return fail(field, "must be an object");
+      }
+      FirmwareStage stage;
+      for (const auto& [member_key, member] : item.items()) {
+        const std::string where = field + "." + member_key;
+        if (member_key.starts_with("_")) {
+          continue; // comment
+        }
+        if (member_key == "name" || member_key == "from" || member_key == "below" || member_key == "note") {
+          if (!member.is_string() || trim_blanks(member.get_ref<const std::string&>()).empty()) {
+            return fail(where, "must be a non-empty string");
+          }
+          const std::string text(trim_blanks(member.get_ref<const std::string&>()));
+          (member_key == "name" ? stage.name : member_key == "from" ? stage.from : member_key == "below" ? stage.below : stage.note) = text;
+        } else if (member_key == "models") {
+          if (auto error = read_strings(where, member, stage.models)) {
+            return error;
+          }
+        } else if (member_key == "sip_certificate_is_provisioning_certificate"
+                   || member_key == "provisioning_needs_new_server_certificates" || member_key == "self_signed_generated") {
+          if (!member.is_boolean()) {
+            return fail(where, "must be true or false");
+          }
+          (member_key == "sip_certificate_is_provisioning_certificate" ? stage.sip_certificate_is_provisioning_certificate
+           : member_key == "self_signed_generated"                      ? stage.self_signed_generated
+                                                                        : stage.provisioning_needs_new_server_certificates) =
+              member.get<bool>();
+        } else {
+          return fail(where, "unknown key (name, models, from, below, note, sip_certificate_is_provisioning_certificate, "
+                             "provisioning_needs_new_server_certificates, self_signed_generated; comments start with '_')");
+        }
+      }
+      for (const char* required : {"name", "note"}) {
+        if (!item.contains(required)) {
+          return fail(field + "." + required, "missing");
+        }
+      }
+      if (stage.from.empty() && stage.below.empty()) {
+        return fail(field, "needs from, below or both");
+      }
+      if (!stage.from.empty() && !stage.below.empty() && compare_versions(stage.from, stage.below) >= 0) {
+        return fail(field, "from " + quote_for_message(stage.from) + " is not below " + quote_for_message(stage.below));
+      }
+      out.push_back(std::move(stage));
+    }
+    return std::nullopt;
+  }
+
   // Finding code -> text; any code is allowed, its text must be a string.
   std::optional<Error> read_remediation(const std::string& key, const Json& value,
                                         std::map<std::string, std::string>& out) const
@@ -556,6 +630,91 @@ std::string VendorProfiles::builtin_sha256()
     return hash.hex();
   }();
   return digest;
+}
+
+bool same_model(std::string_view a, std::string_view b)
+{
+  auto key = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (is_alnum(c)) {
+        out.push_back(ascii_lower(c));
+      }
+    }
+    return out;
+  };
+  const std::string key_a = key(a);
+  return !key_a.empty() && key_a == key(b);
+}
+
+std::string_view to_string(RuleStatus status)
+{
+  switch (status) {
+  case RuleStatus::applies:
+    return "applies";
+  case RuleStatus::not_applicable:
+    return "not-applicable";
+  case RuleStatus::unknown:
+    return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool model_listed(const std::vector<std::string>& models, std::string_view model)
+{
+  return std::any_of(models.begin(), models.end(), [&](const std::string& listed) { return same_model(listed, model); });
+}
+
+} // namespace
+
+FirmwareStageMatch firmware_stage(const VendorProfile& profile, std::string_view model, std::string_view firmware)
+{
+  FirmwareStageMatch match;
+  // The stages that could be this device's, whatever its firmware.
+  std::vector<const FirmwareStage*> candidates;
+  bool model_unknown_matters = false;
+  for (const FirmwareStage& stage : profile.firmware_stages) {
+    if (stage.models.empty() || model_listed(stage.models, model)) {
+      candidates.push_back(&stage);
+    } else if (trim_blanks(model).empty()) {
+      model_unknown_matters = true;
+    }
+  }
+  if (candidates.empty()) {
+    match.status = model_unknown_matters ? RuleStatus::unknown : RuleStatus::not_applicable;
+    return match;
+  }
+  std::string_view version = trim_blanks(firmware);
+  if (!profile.firmware_version_after.empty()) {
+    if (const std::size_t at = version.rfind(profile.firmware_version_after); at != std::string_view::npos) {
+      version = version.substr(at + profile.firmware_version_after.size());
+    }
+  }
+  match.version = std::string(version);
+  if (version.empty()) {
+    match.status = RuleStatus::unknown;
+    return match;
+  }
+  for (const FirmwareStage* stage : candidates) {
+    if ((stage->from.empty() || compare_versions(version, stage->from) >= 0)
+        && (stage->below.empty() || compare_versions(version, stage->below) < 0)) {
+      match.status = RuleStatus::applies;
+      match.stage = stage;
+      return match;
+    }
+  }
+  match.status = RuleStatus::not_applicable;
+  return match;
+}
+
+RuleStatus portal_eligibility(const VendorProfile& profile, std::string_view model)
+{
+  if (profile.portal_models.empty() || trim_blanks(model).empty()) {
+    return RuleStatus::unknown;
+  }
+  return model_listed(profile.portal_models, model) ? RuleStatus::applies : RuleStatus::not_applicable;
 }
 
 Result<VendorProfile> VendorProfiles::parse(std::string_view json_text, std::string_view source_name)

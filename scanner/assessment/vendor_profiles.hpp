@@ -38,6 +38,24 @@ struct FactoryIssuer
 // escapes), for messages and as an issuer name that matches it.
 std::string factory_issuer_text(const FactoryIssuer& issuer);
 
+// A span of a vendor's firmware versions that changes what its certificates mean (profile key
+// firmware_stages): it applies to the models listed (every model of the vendor when none is) whose
+// firmware is at least `from` and below `below` (compare_versions; either may be empty, not both).
+struct FirmwareStage
+{
+  std::string name;                // short and stable: "second-certificate", "generated-ecdsa"
+  std::vector<std::string> models; // as devices announce them; compared by same_model
+  std::string from;                // inclusive; "" : from the first version
+  std::string below;               // exclusive; "" : to the last version
+  // false: the certificate a device presents on its SIP port is not the one provisioning checks.
+  bool sip_certificate_is_provisioning_certificate = true;
+  // true: provisioning servers need the vendor's new server certificates for these devices.
+  bool provisioning_needs_new_server_certificates = false;
+  // true: a self-signed certificate on such a device is one the device generated itself.
+  bool self_signed_generated = false;
+  std::string note;                // what the stage means, in one or two sentences
+};
+
 struct VendorProfile
 {
   std::string name;                         // "Grandstream"
@@ -49,6 +67,13 @@ struct VendorProfile
   std::vector<std::string> current_generation; // signature labels of the current generation
   std::vector<std::string> legacy_generation;  // signature labels of the legacy generation
   std::string sha1_rejected_from;           // firmware that rejects SHA1, e.g. "2.57"; may be empty
+  // The part of an announced firmware after this marker is its version (Gigaset's "83.V2.43.0"
+  // with ".V" is "2.43.0"); empty: the whole text.
+  std::string firmware_version_after;
+  std::vector<FirmwareStage> firmware_stages; // in profile order; the first that matches applies
+  // Models whose factory certificate the vendor's portal replaces (Grandstream's update guide);
+  // empty: the profile does not say.
+  std::vector<std::string> portal_models;
   std::map<std::string, std::string> remediation; // finding code -> what to do, for this vendor
   std::string source;                       // "built-in" or the file it came from
 };
@@ -67,6 +92,33 @@ struct VendorMatch
   std::string source; // "inventory", "mac-prefix", "ieee-registry", "issuer-name", "subject-name"
   const VendorProfile* profile = nullptr; // when the vendor has a profile
 };
+
+// True when two model names are one model: compared case-insensitively with every character that
+// is not a letter or digit ignored ("GXP-2170" = "gxp2170", "VVX_450" = "VVX 450").
+bool same_model(std::string_view a, std::string_view b);
+
+// Whether a firmware-dependent rule could be decided for a device.
+enum class RuleStatus
+{
+  applies,        // the device's model and firmware put it in the stage
+  not_applicable, // its model is not one the rule covers, or no stage covers its firmware
+  unknown,        // its firmware (or, for a rule limited to some models, its model) is unknown
+};
+std::string_view to_string(RuleStatus status);
+
+// The firmware stage of `profile` a device with `model` and `firmware` is in. `stage` is set only
+// with status applies; `version` is the version compared (after firmware_version_after).
+struct FirmwareStageMatch
+{
+  RuleStatus status = RuleStatus::not_applicable;
+  const FirmwareStage* stage = nullptr;
+  std::string version;
+};
+FirmwareStageMatch firmware_stage(const VendorProfile& profile, std::string_view model, std::string_view firmware);
+
+// Whether the vendor's portal can replace the certificate of a `model` device: applies (listed),
+// not_applicable (not listed), unknown (no model known, or the profile lists no models).
+RuleStatus portal_eligibility(const VendorProfile& profile, std::string_view model);
 
 class VendorProfiles
 {

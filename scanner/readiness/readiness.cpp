@@ -25,6 +25,9 @@
 namespace fleetcert {
 namespace {
 
+// The SIP-over-TLS port whose certificate a firmware stage may say is not the provisioning one.
+constexpr std::uint16_t k_sip_tls_port = 5061;
+
 constexpr const char* k_not_chained_remediation =
     "Install on the device a certificate that chains to the new roots (for a factory certificate, ask the vendor "
     "for the current generation; for your own, reissue it from the new CA), or, if the server must keep trusting "
@@ -370,6 +373,54 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
   return port;
 }
 
+std::vector<ReadinessNote> firmware_notes(const VendorProfile& profile, const DeviceIdentity& device,
+                                          const std::vector<std::uint16_t>& sip_ports)
+{
+  std::vector<ReadinessNote> notes;
+  const FirmwareStageMatch match = firmware_stage(profile, device.model, device.firmware);
+  if (match.status == RuleStatus::unknown) {
+    std::string bounds;
+    for (const FirmwareStage& stage : profile.firmware_stages) {
+      for (const std::string* version : {&stage.from, &stage.below}) {
+        if (!version->empty() && bounds.find(*version) == std::string::npos) {
+          bounds += (bounds.empty() ? "" : ", ") + *version;
+        }
+      }
+    }
+    const std::string missing = device.model.empty() && device.firmware.empty() ? "model and firmware are"
+                                : device.firmware.empty()                        ? "firmware is"
+                                                                                 : "model is";
+    notes.push_back({"firmware-unknown",
+                     "the device's " + missing + " unknown (no inventory column, nothing announced): " + profile.name
+                         + "'s firmware stages (" + bounds + ") decide which certificate provisioning checks, and "
+                           "cannot be told for it",
+                     false});
+    return notes;
+  }
+  if (match.status != RuleStatus::applies) {
+    return notes;
+  }
+  const FirmwareStage& stage = *match.stage;
+  const std::string where = "firmware " + quote_for_message(device.firmware) + " (" + device.firmware_source + ") is "
+                            + profile.name + " stage " + stage.name + ": ";
+  if (!stage.sip_certificate_is_provisioning_certificate) {
+    std::string ports;
+    for (std::uint16_t port : sip_ports) {
+      ports += (ports.empty() ? "" : ", ") + std::to_string(port);
+    }
+    notes.push_back({"sip-certificate-not-provisioning",
+                     where + "the certificate on the SIP port" + (ports.empty() ? std::string() : " (" + ports + ")")
+                         + " is not the one the provisioning server checks, so this verdict does not cover "
+                           "provisioning. "
+                         + stage.note});
+  }
+  if (stage.provisioning_needs_new_server_certificates) {
+    notes.push_back({"provisioning-needs-new-server-certificates",
+                     where + "the provisioning server needs the vendor's new server certificates. " + stage.note});
+  }
+  return notes;
+}
+
 DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustAfter& trust,
                                 const ReadinessPolicy& policy, const VendorProfiles& profiles)
 {
@@ -407,6 +458,15 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
     result.status = Readiness::unknown;
   } else {
     result.status = any_unknown ? Readiness::unknown : Readiness::ready;
+  }
+  if (profile != nullptr) {
+    std::vector<std::uint16_t> sip_ports;
+    for (const PortReadiness& port : result.ports) {
+      if (port.certificate_received && port.port == k_sip_tls_port) {
+        sip_ports.push_back(port.port);
+      }
+    }
+    result.notes = firmware_notes(*profile, device, sip_ports);
   }
   // With a not-ready port, the reasons of unknown ports (no chain) still say what is missing.
   for (const ReadinessReason& reason : result.reasons) {

@@ -111,6 +111,17 @@ struct PortReadiness
   std::vector<std::string> verified_chain; // one-line subjects, leaf first, when it chains
 };
 
+// What the device's vendor profile's firmware stages say beside the verdict (they never change the
+// status). Codes: "sip-certificate-not-provisioning" (the certificate on the SIP port is not the one
+// the provisioning server checks), "provisioning-needs-new-server-certificates", and
+// "firmware-unknown" (the profile has firmware stages for the device but its firmware is unknown).
+struct ReadinessNote
+{
+  std::string code;
+  std::string message;
+  bool applies = true; // false for firmware-unknown: a rule that could not be decided
+};
+
 // What readiness decided for one device.
 struct DeviceReadiness : DeviceIdentity
 {
@@ -118,7 +129,14 @@ struct DeviceReadiness : DeviceIdentity
   std::vector<PortReadiness> ports;
   std::vector<ReadinessReason> reasons;  // every reason of every port, in port order
   std::vector<std::string> remediation;  // distinct remediation texts, in reason order
+  std::vector<ReadinessNote> notes;      // the firmware stage's word, see ReadinessNote
 };
+
+// The notes of a device of `profile` (model and firmware from `device`): what its firmware stage
+// says about which certificate provisioning checks; `sip_ports` are the ports it presented a
+// certificate on that are SIP ports (5061), named in the message.
+std::vector<ReadinessNote> firmware_notes(const VendorProfile& profile, const DeviceIdentity& device,
+                                          const std::vector<std::uint16_t>& sip_ports);
 
 // Evaluates one port. `profile` is the device's vendor profile (may be null); `profiles` gives
 // the shared generic CNs of every vendor.

@@ -114,6 +114,7 @@ def device_text(device):
     parts = [device.get("ip"), device.get("host"), device.get("mac"), (device.get("vendor") or {}).get("name")]
     inventory = device.get("inventory") or {}
     parts += [inventory.get("model"), inventory.get("site"), inventory.get("hostname")]
+    parts += [(device.get("model") or {}).get("name"), (device.get("firmware") or {}).get("version")]
     for port in device.get("ports", []):
         parts += [str(port.get("port")), port.get("sha256"), port.get("signature_label"), port.get("provenance")]
     for finding in device.get("findings", []):

@@ -371,22 +371,25 @@ TEST_SUITE("integration.terminal")
         const std::vector<std::string> rows = table_rows(result.out);
         REQUIRE(rows.size() == 9);
         CHECK(words_of(rows[0]) == std::vector<std::string>{"ENDPOINT", "STATUS", "SITE", "VENDOR", "MAC", "TLS",
-                                                            "SIGNATURE", "VERDICT", "VALIDITY", "NOT", "AFTER", "CN"});
+                                                            "SIGNATURE", "VERDICT", "VALIDITY", "NOT", "AFTER",
+                                                            "MODEL", "FIRMWARE", "CN"});
         const std::vector<std::string> first = words_of(row_of(rows, net.address("0.1")));
-        REQUIRE(first.size() == 11);
+        REQUIRE(first.size() == 13);
         CHECK(first[1] == "ok");
         CHECK(first[2] == "berlin-hq");
         CHECK(first[3] == "Grandstream");
         CHECK(first[4] == "000B82000001");
         CHECK(first[6] == "RSA+SHA256");
-        CHECK(first[10] == "000B82000001");
+        CHECK(first[10] == "GXP2170"); // the inventory's model; no firmware known
+        CHECK(first[11] == "-");
+        CHECK(first[12] == "000B82000001");
         const std::vector<std::string> sha1 = words_of(row_of(rows, net.address("0.2")));
-        REQUIRE(sha1.size() == 11);
+        REQUIRE(sha1.size() == 13);
         CHECK(sha1[6] == "RSA+SHA1");
         CHECK(sha1[7] == "rejected");
         // Not in the inventory: the MAC from the CN, vendor from its prefix, no site.
         const std::vector<std::string> run = words_of(row_of(rows, net.address("1.1")));
-        REQUIRE(run.size() == 11);
+        REQUIRE(run.size() == 13);
         CHECK(run[2] == "-");
         CHECK(run[4] == "000B820000A1");
         CHECK(row_of(rows, net.address("0.4")).find(k_long_cn) != std::string::npos);

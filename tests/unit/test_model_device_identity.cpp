@@ -75,3 +75,67 @@ TEST_SUITE("model.device_identity")
     CHECK(k_no_group == "(none)");
   }
 }
+
+namespace {
+
+AnnouncedIdentity said(IdentitySource source, std::string model, std::string firmware)
+{
+  AnnouncedIdentity identity;
+  identity.model = std::move(model);
+  identity.firmware = std::move(firmware);
+  identity.source = source;
+  return identity;
+}
+
+} // namespace
+
+TEST_SUITE("model.device_identity")
+{
+  TEST_CASE("merge_announced_identity: SIP first, field by field, whatever the order")
+  {
+    const AnnouncedIdentity sip = said(IdentitySource::sip_user_agent, "GXP2170", "");
+    const AnnouncedIdentity http = said(IdentitySource::http_server, "GXP2170-HTTP", "1.0.11.23");
+    for (const bool sip_first : {true, false}) {
+      CAPTURE(sip_first);
+      DeviceIdentity device = at("192.0.2.7");
+      merge_announced_identity(device, sip_first ? sip : http);
+      merge_announced_identity(device, sip_first ? http : sip);
+      CHECK(device.model == "GXP2170");
+      CHECK(device.model_source == "sip-user-agent");
+      CHECK(device.firmware == "1.0.11.23"); // SIP has none: HTTP's
+      CHECK(device.firmware_source == "http-server");
+    }
+    SUBCASE("the order of the sources: user agent, server, HTTP server, title")
+    {
+      DeviceIdentity device = at("192.0.2.7");
+      merge_announced_identity(device, said(IdentitySource::http_title, "title", "4"));
+      CHECK(device.model_source == "http-title");
+      merge_announced_identity(device, said(IdentitySource::http_server, "server", "3"));
+      CHECK(device.model_source == "http-server");
+      merge_announced_identity(device, said(IdentitySource::sip_server, "sip server", "2"));
+      CHECK(device.model_source == "sip-server");
+      merge_announced_identity(device, said(IdentitySource::http_title, "title again", "9"));
+      CHECK(device.model == "sip server");
+      CHECK(device.firmware == "2");
+    }
+    SUBCASE("the inventory's model and firmware stay")
+    {
+      DeviceIdentity device = at("192.0.2.7");
+      device.model = "GXP2160";
+      device.model_source = std::string(k_inventory_source);
+      merge_announced_identity(device, sip);
+      CHECK(device.model == "GXP2160");
+      CHECK(device.model_source == "inventory");
+    }
+    SUBCASE("an identity that matched nothing changes nothing")
+    {
+      DeviceIdentity device = at("192.0.2.7");
+      AnnouncedIdentity failed;
+      failed.model = "X";
+      failed.error = "no pattern matched";
+      merge_announced_identity(device, failed);
+      CHECK(device.model.empty());
+      CHECK(device.model_source.empty());
+    }
+  }
+}

@@ -105,7 +105,7 @@ TEST_SUITE("reports.csv_report")
   TEST_CASE("columns are the documented ones, in order")
   {
     const std::vector<std::string> columns = csv_columns();
-    REQUIRE(columns.size() == 54);
+    REQUIRE(columns.size() == 60);
     CHECK(columns.front() == "ip");
     CHECK(columns[2] == "host");
     CHECK(columns[13] == "subject");
@@ -121,7 +121,41 @@ TEST_SUITE("reports.csv_report")
     // The columns added later come after the earlier ones, whose positions stay.
     CHECK(std::vector<std::string>(columns.begin() + 48, columns.end()) ==
           std::vector<std::string>{"host_name", "worst_finding", "worst_message", "worst_remediation", "tls_hello",
-                                   "tls_cipher_suite"});
+                                   "tls_cipher_suite", "identity_vendor", "identity_model", "identity_firmware",
+                                   "identity_mac", "identity_source", "identity_error"});
+  }
+
+  TEST_CASE("the announced identity: vendor, model, firmware, MAC, source, error, escaped as device text")
+  {
+    Record record = ok_record("7C2F80C6E5C2");
+    AnnouncedIdentity identity;
+    identity.vendor = "Gigaset";
+    identity.model = "=N870 IP PRO";
+    identity.firmware = "83.V2.43.0";
+    identity.mac = "7C2F80C6E5C2";
+    identity.source = IdentitySource::sip_user_agent;
+    record.identity = identity;
+    const auto cells = by_column(csv_columns(), csv_row(record));
+    CHECK(cells.at("identity_vendor") == "Gigaset");
+    CHECK(cells.at("identity_model") == "'=N870 IP PRO"); // a formula neutralised like other device text
+    CHECK(cells.at("identity_firmware") == "83.V2.43.0");
+    CHECK(cells.at("identity_mac") == "7C2F80C6E5C2");
+    CHECK(cells.at("identity_source") == "sip-user-agent");
+    CHECK(cells.at("identity_error") == "");
+
+    AnnouncedIdentity failed;
+    failed.error = "timeout after the handshake";
+    record.identity = failed;
+    const auto failed_cells = by_column(csv_columns(), csv_row(record));
+    CHECK(failed_cells.at("identity_source") == "");
+    CHECK(failed_cells.at("identity_model") == "");
+    CHECK(failed_cells.at("identity_error") == "timeout after the handshake");
+
+    const auto none = by_column(csv_columns(), csv_row(error_record()));
+    for (const char* column : {"identity_vendor", "identity_model", "identity_firmware", "identity_mac", "identity_source",
+                               "identity_error"}) {
+      CHECK(none.at(column) == "");
+    }
   }
 
   TEST_CASE("the hello the device answered and its cipher suite by IANA name")
@@ -378,6 +412,8 @@ TEST_SUITE("reports.csv_report")
     }
     Record ansi = ok_record("\x1b[31mred");
     ansi.observation.alert = "=alert";
+    ansi.identity = AnnouncedIdentity{"Yealink", "SIP-T54W\x1b[2J", "+96.86.0.70", "", IdentitySource::sip_user_agent,
+                                      "Yealink SIP-T54W", ""};
     report.write(ansi);
     report.write(error_record());
     Record failed = ok_record("0004F2ABCDEF");
@@ -424,6 +460,8 @@ TEST_SUITE("reports.csv_report")
     const auto ansi_cells = by_column(rows[0], rows[1 + hostile.size()]);
     CHECK(ansi_cells.at("cn") == "\\x1b[31mred");
     CHECK(ansi_cells.at("alert") == "'=alert");
+    CHECK(ansi_cells.at("identity_model") == "SIP-T54W\\x1b[2J"); // announced text is device text too
+    CHECK(ansi_cells.at("identity_firmware") == "'+96.86.0.70");
 
     const auto error_cells = by_column(rows[0], rows[2 + hostile.size()]);
     CHECK(error_cells.at("status") == "error");

@@ -140,7 +140,8 @@ TEST_SUITE("reports.device_csv")
                                                            "site", "answered", "worst_severity", "worst_finding",
                                                            "findings", "ports", "signature_labels", "provenance",
                                                            "sha256", "host_name", "cn", "not_after", "days_left",
-                                                           "validity", "worst_message", "worst_remediation"});
+                                                           "validity", "worst_message", "worst_remediation",
+                                                           "model_source", "firmware", "firmware_source"});
   }
 
   TEST_CASE("one row per device: ports joined, distinct labels and fingerprints, fleet findings")

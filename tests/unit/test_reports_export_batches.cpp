@@ -209,11 +209,64 @@ TEST_SUITE("reports.export_batches")
     REQUIRE(batches.entries.size() == 3);
     CHECK(batches.entries[0].reason == "sha1-rejected");
     CHECK(batches.entries[0].mac_source == "inventory");
-    CHECK(batches.entries[0].note.empty());
+    // No model known: batched, and the note says its eligibility was not checked.
+    CHECK(batches.entries[0].note.find("model unknown") == 0);
+    CHECK(batches.entries[0].note.find("eligibility not checked") != std::string::npos);
     CHECK(batches.entries[1].reason == "weak-signature");
     CHECK(batches.entries[1].mac_source == "certificate");
     CHECK(batches.entries[2].reason == "legacy-generation sha1-rejected");
     CHECK(grandstream_update_reasons() == std::vector<std::string>{"legacy-generation", "sha1-rejected", "weak-signature"});
+  }
+
+  TEST_CASE("portal eligibility by model: not-eligible rows stay out of the batches, unknown models are said")
+  {
+    ScanReport report;
+    ReportEndpoint old_ata = legacy_grandstream("10.0.1.1", "000B82000101");
+    InventoryRow row = inventory_row("10.0.1.1", "000B82000101");
+    row.model = "HT502";
+    old_ata.inventory = row;
+    report.endpoints.push_back(old_ata);
+    ReportEndpoint announced = legacy_grandstream("10.0.1.2", "000B82000102"); // no inventory: the announced model
+    announced.identity = AnnouncedIdentity{"Grandstream", "GXP2170", "1.0.11.23", "000B82000102",
+                                           IdentitySource::sip_user_agent, "Grandstream GXP2170 1.0.11.23", ""};
+    report.endpoints.push_back(announced);
+    report.endpoints.push_back(legacy_grandstream("10.0.1.3", "000B82000103")); // no model anywhere
+    const UpdateBatches batches = grandstream_update_batches(report, 1000);
+    REQUIRE(batches.batches.size() == 1);
+    CHECK(batches.batches[0] == std::vector<std::string>{"000B82000102", "000B82000103"});
+    REQUIRE(batches.entries.size() == 3);
+    CHECK(batches.not_eligible() == 1);
+    CHECK(batches.skipped() == 0);
+    const UpdateEntry& listed = batches.entries[0];
+    CHECK(listed.mac == "000B82000102");
+    CHECK(listed.status == "batched");
+    CHECK(listed.model == "GXP2170");
+    CHECK(listed.note.find("eligibility") == std::string::npos);
+    const UpdateEntry& unknown = batches.entries[1];
+    CHECK(unknown.mac == "000B82000103");
+    CHECK(unknown.status == "batched");
+    CHECK(unknown.note.find("model unknown") != std::string::npos);
+    CHECK(unknown.note.find("eligibility not checked") != std::string::npos);
+    const UpdateEntry& refused = batches.entries[2];
+    CHECK(refused.ip == "10.0.1.1");
+    CHECK(refused.status == "not-eligible");
+    CHECK(refused.mac == "000B82000101");
+    CHECK(refused.batch == 0);
+    CHECK(refused.reason == "legacy-generation");
+    CHECK(refused.note.find("model 'HT502' (inventory)") != std::string::npos);
+    CHECK(refused.note.find("Not eligible for update") != std::string::npos);
+
+    SUBCASE("a profile that lists the model makes it eligible")
+    {
+      VendorProfile grandstream;
+      grandstream.name = "Grandstream";
+      grandstream.portal_models = {"HT502"};
+      const UpdateBatches own = grandstream_update_batches(report, 1000, &grandstream);
+      CHECK(own.not_eligible() == 1);
+      CHECK(own.batches[0].size() == 2); // GXP2170 is not in this list: not eligible now
+      CHECK(own.entries.back().ip == "10.0.1.2");
+      CHECK(own.entries.back().status == "not-eligible");
+    }
   }
 
   TEST_CASE("no legacy device: no batch")

@@ -179,6 +179,31 @@ Record audited_record()
   return record;
 }
 
+// An ok record whose device announced itself on SIP (the User-Agent with a Latin-1 byte: raw_hex).
+Record identity_record()
+{
+  Record record = audited_record();
+  AnnouncedIdentity identity;
+  identity.vendor = "Gigaset";
+  identity.model = "N870 IP PRO";
+  identity.firmware = "83.V2.43.0+build.5f0a106";
+  identity.mac = "7C2F80C6E5C2";
+  identity.source = IdentitySource::sip_user_agent;
+  identity.raw = "Gigaset N870 IP PRO/83.V2.43.0+build.5f0a106;7C2F80C6E5C2 \xE9";
+  record.identity = identity;
+  return record;
+}
+
+// An identity exchange that yielded nothing: only the error.
+Record failed_identity_record()
+{
+  Record record = ok_record();
+  AnnouncedIdentity identity;
+  identity.error = "the device reset the connection after the handshake";
+  record.identity = identity;
+  return record;
+}
+
 // A JSON Schema (draft 2020-12) validator for the keywords record.schema.json uses, so the unit
 // tests run without Python (tests/schemas/validate_documents.py, with python3-jsonschema, is the
 // authority: it validates every document the binary writes). Any other keyword is reported as an
@@ -750,6 +775,8 @@ TEST_SUITE("reports.record_json")
          record.observation.client_certificate_requested = false;
          return record;
        }()},
+      {"announced identity", identity_record()},
+      {"failed identity exchange", failed_identity_record()},
       {"raw SSL 3.0 hello", [] {
          Record record = ok_record();
          record.observation.hello = HelloKind::raw_sslv3;
@@ -962,6 +989,10 @@ TEST_SUITE("reports.record_json")
     CHECK(schema_words(defs.at("validity")) == code_words<Validity>(&to_string));
     CHECK(schema_words(defs.at("signature_verdict")) == code_words<SignatureVerdict>(&to_string));
     CHECK(schema_words(defs.at("skipped").at("properties").at("reason")) == code_words<SkipReason>(&to_string));
+    CHECK(schema_words(defs.at("identity_source")) == code_words<IdentitySource>(&to_string));
+    std::set<std::string> field_sources = code_words<IdentitySource>(&to_string);
+    field_sources.insert(std::string(k_inventory_source));
+    CHECK(schema_words(defs.at("device_field_source")) == field_sources);
     CHECK(schema_words(defs.at("tls").at("properties").at("handshake_mode")) == code_words<HandshakeMode>(&to_string));
     CHECK(schema_words(read_schema("diff.schema.json").at("$defs").at("change_kind")) ==
           code_words<ChangeKind>(&to_string));
@@ -1041,7 +1072,8 @@ TEST_SUITE("reports.record_json.from_json")
         {"ok", ok_record()},           {"error", error_record()},        {"unresolved", unresolved_record()},
         {"skipped", skipped},          {"failed handshake", failed_handshake_record()},
         {"unparsed leaf", unparsed_leaf_record()}, {"latin-1", latin1_record()}, {"audited", audited_record()},
-        {"inventory error", inventory_error},       {"decoded", decoded_record()}};
+        {"inventory error", inventory_error},       {"decoded", decoded_record()},
+        {"identity", identity_record()},            {"failed identity", failed_identity_record()}};
     for (const auto& [name, record] : kinds) {
       CAPTURE(name);
       const std::string line = line_of(record);
@@ -1154,5 +1186,49 @@ TEST_SUITE("reports.record_json.from_json")
     const Record back = read_back(newer.dump(), &unknown);
     CHECK(unknown == std::vector<std::string>{"leaf.ocsp", "assessment.findings[0].cve", "rating"});
     CHECK(line_of(back) == dump_json(json::parse(expected)));
+  }
+
+  TEST_CASE("the announced identity: its fields when known, compact, and read back exactly")
+  {
+    const json object = json::parse(line_of(identity_record()));
+    REQUIRE(object.contains("identity"));
+    const json& identity = object.at("identity");
+    CHECK(identity.at("vendor") == "Gigaset");
+    CHECK(identity.at("model") == "N870 IP PRO");
+    CHECK(identity.at("firmware") == "83.V2.43.0+build.5f0a106");
+    CHECK(identity.at("mac") == "7C2F80C6E5C2");
+    CHECK(identity.at("source") == "sip-user-agent");
+    CHECK(identity.contains("raw_hex"));
+    CHECK_FALSE(identity.contains("error"));
+    const Record back = read_back(line_of(identity_record()));
+    REQUIRE(back.identity.has_value());
+    CHECK(back.identity->raw == identity_record().identity->raw);
+    CHECK(back.identity->source == IdentitySource::sip_user_agent);
+
+    const json failed = json::parse(line_of(failed_identity_record())).at("identity");
+    CHECK(failed == json{{"error", "the device reset the connection after the handshake"}});
+    CHECK_FALSE(json::parse(line_of(ok_record())).contains("identity"));
+    SUBCASE("an unknown source word is an error naming the key")
+    {
+      json bad = object;
+      bad["identity"]["source"] = "sip-via";
+      const std::string error = read_error(bad);
+      CHECK(error.find("identity.source 'sip-via' is unknown") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("device_to_json writes the model and firmware with their sources")
+  {
+    Device device;
+    device.ip = "127.0.0.9";
+    device.model = "GXP2170";
+    device.model_source = "inventory";
+    device.firmware = "1.0.11.23";
+    device.firmware_source = "sip-user-agent";
+    const json object = device_to_json(device);
+    CHECK(object.at("model") == json{{"name", "GXP2170"}, {"source", "inventory"}});
+    CHECK(object.at("firmware") == json{{"version", "1.0.11.23"}, {"source", "sip-user-agent"}});
+    CHECK_FALSE(device_to_json(Device{}).contains("model"));
+    CHECK_FALSE(device_to_json(Device{}).contains("firmware"));
   }
 }

@@ -657,4 +657,52 @@ TEST_SUITE("report_reader")
     CHECK(report->warnings.front().rfind("record 1: error.class 'new-class' is unknown", 0) == 0);
     CHECK(report->warnings.back() == "and 5 more values unknown to this fleetcert");
   }
+
+  TEST_CASE("the announced identity reads back per endpoint and merges per device, SIP first")
+  {
+    namespace t = fleetcert::testing;
+    TempDir dir;
+    auto key = t::generate_key({"ec", 0, "P-256"});
+    t::CertSpec spec;
+    spec.subject = t::parse_subject("/CN=000B82123456");
+    auto cert = t::make_certificate(spec, key.get(), nullptr, key.get());
+    AssessmentSettings settings;
+    settings.now = 1'800'000'000;
+    std::vector<Record> records;
+    for (const std::uint16_t port : {443, 5061}) {
+      Observation observation;
+      observation.endpoint = {"127.0.0.30", port, "", ""};
+      observation.chain = {t::to_der(cert.get())};
+      records.push_back(make_record(observation, settings));
+      AnnouncedIdentity identity;
+      identity.vendor = "Grandstream";
+      identity.model = port == 443 ? "GXP2170-web" : "GXP2170";
+      identity.firmware = port == 443 ? "1.0.11.23" : "";
+      identity.source = port == 443 ? IdentitySource::http_server : IdentitySource::sip_user_agent;
+      identity.raw = port == 443 ? "Grandstream GXP2170 1.0.11.23" : "Grandstream GXP2170";
+      records.back().identity = identity;
+    }
+    const std::string path = dir.path() + "/identity.jsonl";
+    {
+      JsonlReport jsonl(path);
+      jsonl.begin(ScanInfo{});
+      for (const Record& record : records) {
+        jsonl.write(record);
+      }
+      jsonl.finish(ScanInfo{}, ScanSummary{});
+    }
+    const auto report = load_scan_report(path);
+    REQUIRE_MESSAGE(report, report.error());
+    REQUIRE(report->endpoints.size() == 2);
+    REQUIRE(report->endpoints[1].identity.has_value());
+    CHECK(report->endpoints[1].identity->source == IdentitySource::sip_user_agent);
+    CHECK(report->endpoints[0].identity->raw == "Grandstream GXP2170 1.0.11.23");
+    for (const auto& devices : {report->fleet_devices(), report->devices()}) {
+      REQUIRE(devices.size() == 1);
+      CHECK(devices[0].model == "GXP2170"); // SIP's model
+      CHECK(devices[0].model_source == "sip-user-agent");
+      CHECK(devices[0].firmware == "1.0.11.23"); // HTTP's firmware: SIP gave none
+      CHECK(devices[0].firmware_source == "http-server");
+    }
+  }
 }

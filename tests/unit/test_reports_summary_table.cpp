@@ -310,17 +310,44 @@ TEST_SUITE("reports.summary_table")
   {
     const std::vector<TableColumn> columns = fit_table_columns(std::nullopt);
     CHECK(titles_of(columns) == std::vector<std::string>{"ENDPOINT", "STATUS", "SITE", "VENDOR", "MAC", "TLS",
-                                                         "SIGNATURE", "VERDICT", "VALIDITY", "NOT AFTER", "CN"});
+                                                         "SIGNATURE", "VERDICT", "VALIDITY", "NOT AFTER", "MODEL",
+                                                         "FIRMWARE", "CN"});
     for (const TableColumn& column : columns) {
       CHECK_FALSE(column.cut);
     }
-    CHECK(layout_width(columns) == 176);
-    // 176 columns hold the whole layout; cells are then cut to their columns.
-    const std::vector<TableColumn> fitted = fit_table_columns(176);
+    CHECK(layout_width(columns) == 208);
+    // 208 columns hold the whole layout; cells are then cut to their columns.
+    const std::vector<TableColumn> fitted = fit_table_columns(208);
     CHECK(titles_of(fitted) == titles_of(columns));
-    CHECK(layout_width(fitted) == 176);
+    CHECK(layout_width(fitted) == 208);
     CHECK(fitted.back().cut);
     CHECK_FALSE(fitted.front().cut); // an endpoint is never cut
+  }
+
+  TEST_CASE("MODEL and FIRMWARE only with room to spare: every other column at its full width first")
+  {
+    const std::vector<std::string> base = {"ENDPOINT", "STATUS", "SITE", "VENDOR", "MAC", "TLS",
+                                           "SIGNATURE", "VERDICT", "VALIDITY", "NOT AFTER", "CN"};
+    CHECK(titles_of(fit_table_columns(176)) == base);
+    CHECK(titles_of(fit_table_columns(191)) == base);
+    std::vector<std::string> with_model = base;
+    with_model.insert(with_model.end() - 1, "MODEL");
+    CHECK(titles_of(fit_table_columns(192)) == with_model);
+    CHECK(titles_of(fit_table_columns(207)) == with_model);
+    CHECK(layout_width(fit_table_columns(192)) == 192);
+  }
+
+  TEST_CASE("the model and firmware cells: the inventory's, else announced")
+  {
+    Record record = ok_record("127.0.0.1", 5061, 'a', "RSA+SHA256", ProvenanceKind::factory, "Gigaset");
+    AnnouncedIdentity identity;
+    identity.model = "N870 IP PRO";
+    identity.firmware = "83.V2.43.0";
+    identity.source = IdentitySource::sip_user_agent;
+    record.identity = identity;
+    const std::string text = table_of({record}, nullptr, true);
+    CHECK(text.find("N870 IP PRO") != std::string::npos);
+    CHECK(text.find("83.V2.43.0") != std::string::npos);
   }
 
   TEST_CASE("narrower: CN, VENDOR and SITE shrink, then columns are dropped in their order")
@@ -365,7 +392,7 @@ TEST_SUITE("reports.summary_table")
     {
       std::size_t columns = 2;
       std::size_t used = 34;
-      for (std::size_t width = 34; width <= 200; ++width) {
+      for (std::size_t width = 34; width <= 220; ++width) {
         INFO(width);
         const std::vector<TableColumn> fitted = fit_table_columns(width);
         CHECK(layout_width(fitted) <= width);
@@ -374,7 +401,7 @@ TEST_SUITE("reports.summary_table")
         columns = fitted.size();
         used = layout_width(fitted);
       }
-      CHECK(columns == 11);
+      CHECK(columns == 13); // MODEL and FIRMWARE too, from 208
     }
   }
 

@@ -649,3 +649,88 @@ TEST_SUITE("scanner.fleet_view")
     }
   }
 }
+
+namespace {
+
+AnnouncedIdentity said(IdentitySource source, std::string model, std::string firmware)
+{
+  AnnouncedIdentity identity;
+  identity.vendor = "Gigaset";
+  identity.model = std::move(model);
+  identity.firmware = std::move(firmware);
+  identity.source = source;
+  return identity;
+}
+
+} // namespace
+
+TEST_SUITE("scanner.fleet_view")
+{
+  TEST_CASE("the device merges both ports' identities: SIP first, field by field")
+  {
+    Fleet fleet;
+    const Der leaf = self_signed("7C2F80C6E5C2");
+    Record sip = fleet.ok("127.0.3.1", 5061, leaf);
+    sip.identity = said(IdentitySource::sip_user_agent, "N870 IP PRO", "");
+    Record http = fleet.ok("127.0.3.1", 443, leaf);
+    http.identity = said(IdentitySource::http_title, "N870", "2.61.3");
+    for (const bool http_first : {false, true}) {
+      CAPTURE(http_first);
+      FleetView view;
+      view.add(http_first ? http : sip);
+      view.add(http_first ? sip : http);
+      view.finish();
+      const Device* d = device(view, "127.0.3.1");
+      REQUIRE(d != nullptr);
+      CHECK(d->model == "N870 IP PRO");
+      CHECK(d->model_source == "sip-user-agent");
+      CHECK(d->firmware == "2.61.3");
+      CHECK(d->firmware_source == "http-title");
+    }
+  }
+
+  TEST_CASE("the inventory's model wins, its firmware column too, else the announced firmware")
+  {
+    Fleet fleet;
+    fleet.add_row("127.0.3.2", "7C2F80C6E5C3");
+    Record sip = fleet.ok("127.0.3.2", 5061, self_signed("7C2F80C6E5C3"));
+    sip.identity = said(IdentitySource::sip_user_agent, "N870 IP PRO", "83.V2.58.0");
+    SUBCASE("no firmware column")
+    {
+      FleetView view(&fleet.inventory);
+      view.add(sip);
+      view.finish();
+      const Device* d = device(view, "127.0.3.2");
+      REQUIRE(d != nullptr);
+      CHECK(d->model == "Gigaset N670");
+      CHECK(d->model_source == "inventory");
+      CHECK(d->firmware == "83.V2.58.0");
+      CHECK(d->firmware_source == "sip-user-agent");
+    }
+    SUBCASE("a firmware column")
+    {
+      fleet.inventory.rows[0].extra.emplace_back("Firmware", "2.43");
+      sip.assessment.inventory = fleet.inventory.rows[0];
+      FleetView view(&fleet.inventory);
+      view.add(sip);
+      view.finish();
+      const Device* d = device(view, "127.0.3.2");
+      REQUIRE(d != nullptr);
+      CHECK(d->firmware == "2.43");
+      CHECK(d->firmware_source == "inventory");
+    }
+  }
+
+  TEST_CASE("no identity and no inventory: no model, no firmware")
+  {
+    Fleet fleet;
+    FleetView view;
+    view.add(fleet.ok("127.0.3.3", 5061, self_signed("7C2F80C6E5C4")));
+    view.finish();
+    const Device* d = device(view, "127.0.3.3");
+    REQUIRE(d != nullptr);
+    CHECK(d->model.empty());
+    CHECK(d->model_source.empty());
+    CHECK(d->firmware.empty());
+  }
+}

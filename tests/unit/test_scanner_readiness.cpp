@@ -560,4 +560,57 @@ TEST_SUITE("scanner.readiness")
     CHECK(to_string(Readiness::not_ready) == "not-ready");
     CHECK(to_string(Readiness::unknown) == "unknown");
   }
+
+  TEST_CASE("firmware notes: Gigaset's stages say which certificate provisioning checks")
+  {
+    const VendorProfiles profiles = VendorProfiles::builtin();
+    const VendorProfile* gigaset = profiles.find("Gigaset");
+    REQUIRE(gigaset != nullptr);
+    DeviceIdentity device;
+    device.ip = "127.0.9.1";
+    device.model = "N870";
+    device.model_source = "inventory";
+    auto codes = [&](const std::string& firmware) {
+      device.firmware = firmware;
+      device.firmware_source = "sip-user-agent";
+      std::vector<std::string> out;
+      for (const ReadinessNote& note : firmware_notes(*gigaset, device, {5061})) {
+        out.push_back(note.code);
+      }
+      return out;
+    };
+    CHECK(codes("2.43").empty()); // the factory certificate for everything: the verdict covers provisioning
+    CHECK(codes("83.V2.58.0") == std::vector<std::string>{"sip-certificate-not-provisioning"});
+    CHECK(codes("2.61") ==
+          std::vector<std::string>{"sip-certificate-not-provisioning", "provisioning-needs-new-server-certificates"});
+    SUBCASE("the message names the firmware, its source and the SIP port")
+    {
+      device.firmware = "2.59";
+      const std::vector<ReadinessNote> notes = firmware_notes(*gigaset, device, {5061});
+      REQUIRE(notes.size() == 1);
+      CHECK(notes[0].applies);
+      CHECK(notes[0].message.find("'2.59' (sip-user-agent)") != std::string::npos);
+      CHECK(notes[0].message.find("SIP port (5061)") != std::string::npos);
+    }
+    SUBCASE("unknown firmware is said, not guessed")
+    {
+      device.firmware.clear();
+      const std::vector<ReadinessNote> notes = firmware_notes(*gigaset, device, {});
+      REQUIRE(notes.size() == 1);
+      CHECK(notes[0].code == "firmware-unknown");
+      CHECK_FALSE(notes[0].applies);
+      CHECK(notes[0].message.find("firmware is unknown") != std::string::npos);
+      CHECK(notes[0].message.find("2.57, 2.61") != std::string::npos);
+    }
+    SUBCASE("another vendor's profile or model has nothing to say")
+    {
+      device.firmware = "2.61";
+      device.model = "C430A GO";
+      CHECK(firmware_notes(*gigaset, device, {5061}).empty());
+      device.model = "GXP2170";
+      const VendorProfile* grandstream = profiles.find("Grandstream");
+      REQUIRE(grandstream != nullptr);
+      CHECK(firmware_notes(*grandstream, device, {5061}).empty());
+    }
+  }
 }

@@ -189,6 +189,7 @@ struct Connection
   BIO* out = nullptr;
   std::vector<unsigned char> buffer; // the socket's reads land here
   bool timed_out = false;
+  bool cancel_only = false; // the timer cancels the pending read instead of closing (a bounded wait)
 };
 
 // The size of the probe's read buffer: a typical server flight in one read, a long chain in a few.
@@ -216,8 +217,12 @@ void arm_deadline(asio::steady_timer& timer, Clock::time_point at, const std::sh
       return; // re-armed or the attempt ended
     }
     if (auto c = weak.lock()) {
-      c->timed_out = true;
       asio::error_code ignored;
+      if (c->cancel_only) {
+        c->socket.cancel(ignored); // a bounded wait inside the attempt, not its end
+        return;
+      }
+      c->timed_out = true;
       c->socket.close(ignored);
     }
   });
@@ -245,7 +250,8 @@ ErrorClass classify_connect_error(const asio::error_code& ec)
 }
 
 // Names the failure of a handshake from what the wire showed.
-void classify_handshake_error(Observation& obs, const Connection& conn, const asio::error_code& ec)
+// `alert`: the alert that ended it (the first one received, unless the caller knows better).
+void classify_handshake_error(Observation& obs, const Connection& conn, const asio::error_code& ec, int alert)
 {
   const Capture& cap = conn.capture;
   if (conn.timed_out) {
@@ -256,8 +262,8 @@ void classify_handshake_error(Observation& obs, const Connection& conn, const as
     set_error(obs, ErrorClass::not_tls, "handshake", describe_answer(cap.first_header));
     return;
   }
-  if (cap.alert >= 0) {
-    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(static_cast<std::uint8_t>(cap.alert)));
+  if (alert >= 0) {
+    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(static_cast<std::uint8_t>(alert)));
     return;
   }
   if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
@@ -543,11 +549,31 @@ void judge_client_certificate_verdict(Observation& obs, const Connection& conn)
   }
 }
 
+// TLS 1.3, a CertificateRequest, the handshake complete on this side: one read, up to
+// k_client_certificate_verdict_wait (never beyond the endpoint's deadline), for the device's
+// verdict on the client's (empty) certificate; its alert lands in the capture. With `keep_open`
+// the wait only cancels the read, so that an identity exchange can follow; application data read
+// meanwhile is appended to `early`.
+asio::awaitable<void> await_client_certificate_verdict(const std::shared_ptr<Connection>& conn, asio::steady_timer& deadline,
+                                                       Clock::time_point endpoint_deadline, bool keep_open,
+                                                       std::string& early)
+{
+  conn->cancel_only = keep_open;
+  arm_deadline(deadline, std::min(endpoint_deadline, Clock::now() + k_client_certificate_verdict_wait), conn);
+  std::array<char, 512> sink{};
+  const TlsRead verdict = co_await tls_read(*conn, sink.data(), sink.size());
+  early.append(sink.data(), verdict.size);
+  if (keep_open) {
+    conn->cancel_only = false;
+    arm_deadline(deadline, endpoint_deadline, conn);
+  }
+}
+
 // The detail a handshake failure would get in a record, for identity.error.
 std::string handshake_failure_detail(const Connection& conn, const asio::error_code& ec)
 {
   Observation failure;
-  classify_handshake_error(failure, conn, ec);
+  classify_handshake_error(failure, conn, ec, conn.capture.last_alert);
   return failure.error_detail;
 }
 
@@ -660,7 +686,7 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
   }
 
   std::string identity_failure; // why no identity exchange can run
-  bool verdict_after_exchange = false; // full mode, TLS 1.3, a CertificateRequest, and a plan
+  std::string early_response; // application data read while waiting for a verdict
   if (own) {
     if (!plan && !conn->timed_out && !conn->capture.watch.done()) {
       drain_arrived(conn->socket, conn->capture.watch);
@@ -697,9 +723,16 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
     } else if (frozen) {
       if (state != 1 || conn->timed_out) {
         identity_failure = handshake_failure_detail(*conn, handshake_ec);
+      } else if (obs.client_certificate_requested == true && SSL_version(ssl) == TLS1_3_VERSION) {
+        // The record stays as the stop would have left it; the verdict is the exchange's.
+        co_await await_client_certificate_verdict(conn, deadline, settings.deadline, true, early_response);
+        if (conn->capture.last_alert > 0) {
+          identity_failure = "received TLS alert " + alert_name(static_cast<std::uint8_t>(conn->capture.last_alert))
+                             + " once the handshake was complete on fleetcert's side";
+        }
       }
     } else if (state != 1 || conn->timed_out) {
-      classify_handshake_error(obs, *conn, handshake_ec);
+      classify_handshake_error(obs, *conn, handshake_ec, conn->capture.alert);
       if (!obs.chain.empty() && !conn->capture.chain_error.empty()) {
         obs.error_detail += "; certificate message: " + conn->capture.chain_error;
       }
@@ -708,15 +741,10 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
       // TLS 1.3: the device judges the client's (empty) Certificate after the client's Finished,
       // when the handshake is already complete on this side; a device that requires one says so
       // with an alert right after. Wait briefly for it; silence means it accepted the connection.
-      // With a plan, the identity exchange's reading is the wait (and the socket stays open).
-      if (plan) {
-        verdict_after_exchange = true;
-      } else {
-        arm_deadline(deadline, std::min(settings.deadline, Clock::now() + k_client_certificate_verdict_wait), conn);
-        std::array<char, 64> sink{};
-        const TlsRead verdict = co_await tls_read(*conn, sink.data(), sink.size());
-        (void)verdict;
-        judge_client_certificate_verdict(obs, *conn);
+      co_await await_client_certificate_verdict(conn, deadline, settings.deadline, plan, early_response);
+      judge_client_certificate_verdict(obs, *conn);
+      if (obs.error != ErrorClass::none) {
+        identity_failure = obs.error_detail;
       }
     } else {
       obs.handshake_complete = true;
@@ -735,10 +763,8 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
     IdentityExchange& identity = obs.identity.emplace();
     identity.protocol = settings.identity->protocol;
     if (state == 1 && identity_failure.empty() && !conn->timed_out) {
+      identity.response = std::move(early_response);
       co_await exchange_identity(*conn, identity, *settings.identity);
-      if (verdict_after_exchange) {
-        judge_client_certificate_verdict(obs, *conn);
-      }
     } else {
       identity.error = "handshake did not complete: "
                        + (identity_failure.empty() ? std::string("no complete TLS handshake before the deadline")

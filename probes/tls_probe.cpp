@@ -8,23 +8,25 @@
 //                the records (TlsReader) to the ServerHello and the plaintext Certificate ──> close
 //                (no key exchange; OpenSSL is not involved, so any suite the device picks will do)
 //
-//   attempt:  connect ──> handshake ──> close
-//                │            │
-//                │            ├── message callback: records the first record header (not TLS?),
-//                │            │   alerts, the raw Certificate message as soon as it arrives (the
-//                │            │   bytes are parsed by tls_records), and whether a CertificateRequest
-//                │            │   came (TLS 1.3's, decrypted, always comes before the Certificate)
-//                │            ├── tapped socket: every byte read from the device also goes to a
-//                │            │   CertificateRequestWatch, which finds TLS 1.2's CertificateRequest
-//                │            │   in the plaintext flight although OpenSSL stops reading at the
-//                │            │   Certificate before it (certificate-only mode)
-//                │            └── certificate verify callback (tls_context): in certificate-only
-//                │                mode, aborts the handshake right after the Certificate message,
-//                │                before the key exchange's signature is checked
-//                │            └── full mode, TLS 1.3, CertificateRequest seen: the handshake is complete
-//                │                on the client's side before the device has judged the (empty) client
-//                │                certificate; one read, up to k_client_certificate_verdict_wait, for its
-//                │                alert (certificate_required)
+//   attempt:  connect ──> SSL object on two memory BIOs ──> ClientHello (OpenSSL's) ──> socket
+//                │
+//                ├── the probe reads the socket into its own buffer (8 KiB); every byte also goes to
+//                │   a CertificateRequestWatch (TLS 1.2's CertificateRequest follows the Certificate)
+//                ├── certificate-only mode: ServerFlight walks the records (TlsReader, its caps) and
+//                │   the bytes are kept ──> TLS 1.0-1.2 ServerHello with an offered suite, whole
+//                │   Certificate ──> the chain from the plaintext, close (OpenSSL never sees it)
+//                │                     └── anything else ──> the kept bytes to OpenSSL's read BIO
+//                ├── OpenSSL (TLS 1.3, full mode, every hand-over): SSL_do_handshake over what it was
+//                │   fed; what it writes to its write BIO goes to the socket
+//                │     ├── message callback: the first record header (not TLS?), alerts, the raw
+//                │     │   Certificate message as soon as it arrives (parsed by tls_records), and
+//                │     │   whether a CertificateRequest came (TLS 1.3's, decrypted, comes first)
+//                │     ├── certificate verify callback (tls_context): in certificate-only mode,
+//                │     │   aborts the handshake right after the Certificate message
+//                │     └── TLS 1.3, CertificateRequest seen, handshake complete on this side: one
+//                │         read, up to k_client_certificate_verdict_wait, for the device's alert
+//                ├── identity plan: complete the handshake, SSL_write the request, SSL_read the
+//                │   response (cap, close, reset, deadline); the record stays as without the plan
 //                └── one steady_timer per attempt: at the connect deadline, then at the endpoint's
 //                    deadline, it closes the socket, so every pending operation completes at once
 //
@@ -452,24 +454,13 @@ const SSL_CIPHER* offered_cipher(SSL* ssl, std::uint16_t code)
   return found;
 }
 
-// Whether the plaintext flight the probe read stands for what OpenSSL would have made of it: a
-// ServerHello of TLS 1.0 to 1.2 (the versions both hellos offer) with a suite this ClientHello
-// offered and no compression, then a Certificate message whose certificates are all whole (one
-// cut at the cap counts as whole, as in the message callback). Anything else goes to OpenSSL,
-// which then names the fault as it always has. The suite offered, or nullptr.
+// The suite this connection's ClientHello offered, when the plaintext flight the probe read can
+// stand for what OpenSSL would have made of it (plaintext_chain_suite); nullptr: OpenSSL reads on,
+// and names the fault as it always has.
 const SSL_CIPHER* plaintext_certificate(const ServerFlight& flight, SSL* ssl)
 {
-  if (flight.status() != FlightStatus::certificate || !flight.server_hello()) {
-    return nullptr;
-  }
-  const ServerHello& hello = *flight.server_hello();
-  if (hello.version < 0x0301 || hello.version > 0x0303 || hello.supported_version || hello.compression != 0) {
-    return nullptr;
-  }
-  if (flight.chain_error() && *flight.chain_error() != TlsError::too_many_certificates) {
-    return nullptr;
-  }
-  return offered_cipher(ssl, hello.cipher_suite);
+  const std::optional<std::uint16_t> suite = plaintext_chain_suite(flight);
+  return suite ? offered_cipher(ssl, *suite) : nullptr;
 }
 
 // Why an identity exchange ended without a whole response, from the error that ended it.

@@ -33,6 +33,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using namespace fleetcert;
 using namespace fleetcert::testing;
@@ -240,6 +242,128 @@ private:
   std::thread m_thread;
 };
 
+// A TLS 1.2 "device" of plain bytes: answers the first record it reads (the ClientHello) with
+// `flight`, then reads until the client closes and keeps every byte that came after the hello.
+class FlightServer
+{
+public:
+  FlightServer(const std::string& ip, std::uint16_t port, std::vector<unsigned char> flight) : m_flight(std::move(flight))
+  {
+    m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    ::inet_pton(AF_INET, ip.c_str(), &address.sin_addr);
+    if (::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(m_listener, 8) != 0) {
+      ::close(m_listener);
+      throw std::runtime_error("cannot listen on " + ip + ":" + std::to_string(port));
+    }
+    m_thread = std::thread([this] { serve(); });
+  }
+  ~FlightServer()
+  {
+    m_stop = true;
+    m_thread.join();
+    ::close(m_listener);
+  }
+  FlightServer(const FlightServer&) = delete;
+  FlightServer& operator=(const FlightServer&) = delete;
+
+  // Bytes the client sent after its ClientHello record, over every connection so far; -1 before
+  // the first connection has ended.
+  long after_hello() const { return m_after_hello; }
+
+private:
+  bool readable(int fd) const
+  {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, 50) > 0;
+  }
+
+  void serve()
+  {
+    while (!m_stop) {
+      if (!readable(m_listener)) {
+        continue;
+      }
+      const int fd = ::accept(m_listener, nullptr, nullptr);
+      if (fd < 0) {
+        continue;
+      }
+      std::vector<unsigned char> received;
+      std::array<unsigned char, 4096> buffer{};
+      bool answered = false;
+      long after = 0;
+      for (;;) {
+        if (!readable(fd)) {
+          if (m_stop) {
+            break;
+          }
+          continue;
+        }
+        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n <= 0) {
+          break;
+        }
+        received.insert(received.end(), buffer.begin(), buffer.begin() + n);
+        const std::size_t hello = received.size() >= 5 ? 5 + (std::size_t{received[3]} << 8 | received[4]) : SIZE_MAX;
+        if (!answered && received.size() >= hello) {
+          answered = true;
+          ::send(fd, m_flight.data(), m_flight.size(), MSG_NOSIGNAL);
+        }
+        if (answered) {
+          after = static_cast<long>(received.size() - hello);
+        }
+      }
+      ::close(fd);
+      m_after_hello = std::max(0L, m_after_hello.load()) + after;
+    }
+  }
+
+  std::vector<unsigned char> m_flight;
+  int m_listener = -1;
+  std::atomic<bool> m_stop{false};
+  std::atomic<long> m_after_hello{-1};
+  std::thread m_thread;
+};
+
+// A TLS 1.2 handshake record of the given messages (type, body).
+std::vector<unsigned char> tls12_flight(const std::vector<std::pair<unsigned char, std::vector<unsigned char>>>& messages)
+{
+  std::vector<unsigned char> fragment;
+  for (const auto& [type, body] : messages) {
+    fragment.push_back(type);
+    for (int shift = 16; shift >= 0; shift -= 8) {
+      fragment.push_back(static_cast<unsigned char>(body.size() >> shift));
+    }
+    fragment.insert(fragment.end(), body.begin(), body.end());
+  }
+  std::vector<unsigned char> record{0x16, 0x03, 0x03, static_cast<unsigned char>(fragment.size() >> 8),
+                                    static_cast<unsigned char>(fragment.size())};
+  record.insert(record.end(), fragment.begin(), fragment.end());
+  return record;
+}
+
+// A Certificate message body holding `certificates`.
+std::vector<unsigned char> certificate_body(const std::vector<std::vector<unsigned char>>& certificates)
+{
+  std::vector<unsigned char> list;
+  for (const auto& der : certificates) {
+    for (int shift = 16; shift >= 0; shift -= 8) {
+      list.push_back(static_cast<unsigned char>(der.size() >> shift));
+    }
+    list.insert(list.end(), der.begin(), der.end());
+  }
+  std::vector<unsigned char> body;
+  for (int shift = 16; shift >= 0; shift -= 8) {
+    body.push_back(static_cast<unsigned char>(list.size() >> shift));
+  }
+  body.insert(body.end(), list.begin(), list.end());
+  return body;
+}
+
 // The record's parts that must not depend on the plan.
 void check_same_record(const Observation& with_plan, const Observation& without)
 {
@@ -256,6 +380,47 @@ void check_same_record(const Observation& with_plan, const Observation& without)
 
 TEST_SUITE("probes.tls_probe")
 {
+  TEST_CASE("certificate-only TLS 1.2: the chain comes from the plaintext, OpenSSL never parses it, nothing follows the hello")
+  {
+    const LoopbackBlock net;
+    const std::string ip = net.address("0.50");
+    // A ServerHello choosing ECDHE-RSA-AES128-GCM-SHA256 (0xC02F, which OpenSSL's hello offers),
+    // a Certificate whose only "certificate" is no DER at all, ServerHelloDone.
+    std::vector<unsigned char> hello{0x03, 0x03};
+    hello.insert(hello.end(), 32, 0x5A);
+    hello.insert(hello.end(), {0x00, 0xC0, 0x2F, 0x00});
+    const std::vector<unsigned char> junk{'n', 'o', 't', ' ', 'a', ' ', 'c', 'e', 'r', 't'};
+    const FlightServer server(ip, net.port(6), tls12_flight({{2, hello}, {11, certificate_body({junk})}, {14, {}}}));
+
+    const Observation obs = run_probe(ip, net.port(6), settings_for(HandshakeMode::certificate_only));
+    CHECK(obs.error == ErrorClass::none);
+    REQUIRE(obs.chain.size() == 1);
+    CHECK(obs.chain.front() == junk);
+    CHECK(obs.tls_version == "TLSv1.2");
+    CHECK(obs.cipher == "ECDHE-RSA-AES128-GCM-SHA256");
+    CHECK(obs.cipher_suite == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    CHECK(obs.hello == HelloKind::openssl);
+    CHECK(obs.client_certificate_requested == false);
+    CHECK_FALSE(obs.handshake_complete);
+    CHECK(obs.alert.empty());
+
+    SUBCASE("--full-handshake: OpenSSL parses the chain and refuses it; the bytes are still kept")
+    {
+      const Observation full = run_probe(ip, net.port(6), settings_for(HandshakeMode::full));
+      CHECK(full.error == ErrorClass::protocol);
+      REQUIRE(full.chain.size() == 1);
+      CHECK(full.chain.front() == junk);
+    }
+    SUBCASE("the device got nothing after the ClientHello: no alert, no key exchange")
+    {
+      const auto until = Clock::now() + std::chrono::seconds(5);
+      while (server.after_hello() < 0 && Clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      CHECK(server.after_hello() == 0);
+    }
+  }
+
   TEST_CASE("identity exchange: openssl s_server -www answers a GET, TLS 1.2 and 1.3, both modes")
   {
     REQUIRE_MESSAGE(std::filesystem::exists(k_openssl),

@@ -395,4 +395,19 @@ std::string ServerFlight::describe() const
   }
 }
 
+std::optional<std::uint16_t> plaintext_chain_suite(const ServerFlight& flight)
+{
+  if (flight.status() != FlightStatus::certificate || !flight.server_hello()) {
+    return std::nullopt;
+  }
+  const ServerHello& hello = *flight.server_hello();
+  if (hello.version < 0x0301 || hello.version > 0x0303 || hello.supported_version || hello.compression != 0) {
+    return std::nullopt;
+  }
+  if (flight.chain_error() && *flight.chain_error() != TlsError::too_many_certificates) {
+    return std::nullopt;
+  }
+  return hello.cipher_suite;
+}
+
 } // namespace fleetcert

@@ -149,4 +149,12 @@ private:
   std::optional<std::uint8_t> m_unexpected_message; // the handshake type met instead of a Certificate
 };
 
+// The suite of a flight whose plaintext chain can stand for what OpenSSL would make of the same
+// bytes, for the probe that reads OpenSSL's hello's answer itself: status certificate, a
+// ServerHello of TLS 1.0 to 1.2 (what both OpenSSL hellos and the raw TLS hello offer) without a
+// supported_versions extension and without compression, every certificate whole (one cut at the
+// cap counts as whole). nullopt for anything else, which the probe leaves to OpenSSL. The caller
+// still checks that its hello offered the suite.
+std::optional<std::uint16_t> plaintext_chain_suite(const ServerFlight& flight);
+
 } // namespace fleetcert

@@ -73,10 +73,13 @@ void set_certificate_stop(SSL* ssl, CertificateStop* stop)
   }
 }
 
-asio::ssl::context make_probe_context(HelloStyle style)
+SslCtxPtr make_probe_context(HelloStyle style)
 {
-  asio::ssl::context context(asio::ssl::context::tls_client);
-  SSL_CTX* ctx = context.native_handle();
+  SslCtxPtr context(SSL_CTX_new(TLS_client_method()));
+  if (!context) {
+    throw std::system_error(std::make_error_code(std::errc::not_enough_memory), "OpenSSL client context");
+  }
+  SSL_CTX* ctx = context.get();
   const bool legacy = style == HelloStyle::legacy;
 
   SSL_CTX_set_security_level(ctx, 0);
@@ -102,6 +105,9 @@ asio::ssl::context make_probe_context(HelloStyle style)
   SSL_CTX_set_max_cert_list(ctx, static_cast<long>(k_max_certificate_message_length));
   // No session resumption: every probe must see the certificate.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  // A connection's read and write buffers are freed whenever they are empty (most of its life:
+  // the probe feeds OpenSSL whole reads and takes its output at once).
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   return context;
 }
 

@@ -4,9 +4,9 @@
 // groups, legacy renegotiation, no verification (fleetcert verifies afterwards, in assessment).
 // The system openssl.cnf minimums are overridden here.
 
-#include <asio/ssl/context.hpp>
-
 #include <openssl/ssl.h>
+
+#include <memory>
 
 namespace fleetcert {
 
@@ -33,14 +33,21 @@ struct CertificateStop
 // Attaches `stop` (which must outlive the handshake) to `ssl`.
 void set_certificate_stop(SSL* ssl, CertificateStop* stop);
 
+struct SslCtxFree
+{
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+// An owned OpenSSL context (the probe drives OpenSSL through memory BIOs, without Asio's SSL layer).
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+
 // Builds a client context for one hello style. Throws std::system_error if OpenSSL refuses.
-asio::ssl::context make_probe_context(HelloStyle style);
+SslCtxPtr make_probe_context(HelloStyle style);
 
 // The two contexts a probe may use; shared by every probe of every thread (read-only once made).
 struct ProbeContexts
 {
-  asio::ssl::context modern = make_probe_context(HelloStyle::modern);
-  asio::ssl::context legacy = make_probe_context(HelloStyle::legacy);
+  SslCtxPtr modern = make_probe_context(HelloStyle::modern);
+  SslCtxPtr legacy = make_probe_context(HelloStyle::legacy);
 };
 
 } // namespace fleetcert

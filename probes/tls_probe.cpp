@@ -8,23 +8,25 @@
 //                the records (TlsReader) to the ServerHello and the plaintext Certificate ──> close
 //                (no key exchange; OpenSSL is not involved, so any suite the device picks will do)
 //
-//   attempt:  connect ──> handshake ──> close
-//                │            │
-//                │            ├── message callback: records the first record header (not TLS?),
-//                │            │   alerts, the raw Certificate message as soon as it arrives (the
-//                │            │   bytes are parsed by tls_records), and whether a CertificateRequest
-//                │            │   came (TLS 1.3's, decrypted, always comes before the Certificate)
-//                │            ├── tapped socket: every byte read from the device also goes to a
-//                │            │   CertificateRequestWatch, which finds TLS 1.2's CertificateRequest
-//                │            │   in the plaintext flight although OpenSSL stops reading at the
-//                │            │   Certificate before it (certificate-only mode)
-//                │            └── certificate verify callback (tls_context): in certificate-only
-//                │                mode, aborts the handshake right after the Certificate message,
-//                │                before the key exchange's signature is checked
-//                │            └── full mode, TLS 1.3, CertificateRequest seen: the handshake is complete
-//                │                on the client's side before the device has judged the (empty) client
-//                │                certificate; one read, up to k_client_certificate_verdict_wait, for its
-//                │                alert (certificate_required)
+//   attempt:  connect ──> SSL object on two memory BIOs ──> ClientHello (OpenSSL's) ──> socket
+//                │
+//                ├── the probe reads the socket into its own buffer (8 KiB); every byte also goes to
+//                │   a CertificateRequestWatch (TLS 1.2's CertificateRequest follows the Certificate)
+//                ├── certificate-only mode: ServerFlight walks the records (TlsReader, its caps) and
+//                │   the bytes are kept ──> TLS 1.0-1.2 ServerHello with an offered suite, whole
+//                │   Certificate ──> the chain from the plaintext, close (OpenSSL never sees it)
+//                │                     └── anything else ──> the kept bytes to OpenSSL's read BIO
+//                ├── OpenSSL (TLS 1.3, full mode, every hand-over): SSL_do_handshake over what it was
+//                │   fed; what it writes to its write BIO goes to the socket
+//                │     ├── message callback: the first record header (not TLS?), alerts, the raw
+//                │     │   Certificate message as soon as it arrives (parsed by tls_records), and
+//                │     │   whether a CertificateRequest came (TLS 1.3's, decrypted, comes first)
+//                │     ├── certificate verify callback (tls_context): in certificate-only mode,
+//                │     │   aborts the handshake right after the Certificate message
+//                │     └── TLS 1.3, CertificateRequest seen, handshake complete on this side: one
+//                │         read, up to k_client_certificate_verdict_wait, for the device's alert
+//                ├── identity plan: complete the handshake, SSL_write the request, SSL_read the
+//                │   response (cap, close, reset, deadline); the record stays as without the plan
 //                └── one steady_timer per attempt: at the connect deadline, then at the endpoint's
 //                    deadline, it closes the socket, so every pending operation completes at once
 //
@@ -40,13 +42,11 @@
 
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
-#include <asio/compose.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/write.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/error.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -85,6 +85,10 @@ struct Capture
   // false: the server's flight ended without one), and what the plaintext bytes said.
   std::optional<bool> certificate_requested;
   CertificateRequestWatch watch;
+  // Certificate-only mode with an identity plan: the handshake goes on past the certificate, but
+  // the record keeps what the stop would have seen; later alerts go to `last_alert` only.
+  bool freeze_at_chain = false;
+  int last_alert = -1; // description of the last alert received, whenever it came
 };
 
 // Whether the device asked for a client certificate, from both sources: true when either saw a
@@ -118,8 +122,11 @@ void on_tls_message(int write_p, int /*version*/, int content_type, const void* 
     }
     break;
   case SSL3_RT_ALERT:
-    if (const std::optional<Alert> alert = read_alert(bytes); alert && capture.alert < 0) {
-      capture.alert = alert->description;
+    if (const std::optional<Alert> alert = read_alert(bytes)) {
+      capture.last_alert = alert->description;
+      if (capture.alert < 0 && !(capture.freeze_at_chain && capture.stop.chain_ready)) {
+        capture.alert = alert->description;
+      }
     }
     break;
   case SSL3_RT_HANDSHAKE:
@@ -163,70 +170,32 @@ double elapsed_ms(Clock::time_point since)
   return static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - since).count()) / 1000.0;
 }
 
-// The TCP socket as the TLS stream's next layer: every byte read from the device also goes to the
-// CertificateRequestWatch before OpenSSL gets it. In TLS 1.2 the CertificateRequest follows the
-// Certificate, usually in the same read, but OpenSSL stops processing at the Certificate when the
-// probe stops there; the watch still sees it. Writes go straight to the socket.
-class TappedSocket
+// One connection attempt's socket and OpenSSL state, shared with the deadline timer's handler so
+// that the handler can close the socket but never touches it after the attempt has ended.
+// OpenSSL is driven through two memory BIOs: the probe reads the socket into its own buffer, walks
+// the records itself and hands OpenSSL only what it needs; what OpenSSL writes goes to the socket.
+// The SSL object is made only once the TCP connection is up, so the many connections of a sweep
+// that are refused or never answer the SYN cost a socket and nothing more.
+struct SslFree
 {
-public:
-  using lowest_layer_type = asio::ip::tcp::socket::lowest_layer_type;
-  using executor_type = asio::ip::tcp::socket::executor_type;
-
-  TappedSocket(asio::ip::tcp::socket& socket, CertificateRequestWatch& watch) : m_socket(&socket), m_watch(&watch) {}
-
-  executor_type get_executor() { return m_socket->get_executor(); }
-  lowest_layer_type& lowest_layer() { return m_socket->lowest_layer(); }
-  const lowest_layer_type& lowest_layer() const { return m_socket->lowest_layer(); }
-
-  // Reads from the socket, then shows what was read to the watch.
-  template <typename MutableBuffers, typename Token>
-  auto async_read_some(const MutableBuffers& buffers, Token&& token)
-  {
-    return asio::async_compose<Token, void(asio::error_code, std::size_t)>(
-        [socket = m_socket, watch = m_watch, buffers, started = false](
-            auto& self, asio::error_code ec = {}, std::size_t n = 0) mutable {
-          if (!started) {
-            started = true;
-            socket->async_read_some(buffers, std::move(self));
-            return;
-          }
-          std::size_t left = n;
-          for (auto it = asio::buffer_sequence_begin(buffers); left > 0 && it != asio::buffer_sequence_end(buffers); ++it) {
-            const asio::const_buffer piece(*it);
-            const std::size_t used = std::min(left, piece.size());
-            watch->feed(ByteSpan(static_cast<const unsigned char*>(piece.data()), used));
-            left -= used;
-          }
-          self.complete(ec, n);
-        },
-        token, *m_socket);
-  }
-
-  template <typename ConstBuffers, typename Token>
-  auto async_write_some(const ConstBuffers& buffers, Token&& token)
-  {
-    return m_socket->async_write_some(buffers, std::forward<Token>(token));
-  }
-
-private:
-  asio::ip::tcp::socket* m_socket;
-  CertificateRequestWatch* m_watch;
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
 
-// One connection attempt's sockets, shared with the deadline timer's handler so that the handler
-// can close the socket but never touches it after the attempt has ended.
-// The TLS layer (an SSL object and Asio's ~35 KB of record buffers) is made only once the TCP
-// connection is up, so the many connections of a sweep that are refused or never answer the SYN
-// cost a socket and nothing more: memory follows the devices that answer, not --concurrency.
 struct Connection
 {
   explicit Connection(const asio::any_io_executor& executor) : socket(executor) {}
   asio::ip::tcp::socket socket;
-  Capture capture; // the TLS layer's callbacks and tap point into it
-  std::optional<asio::ssl::stream<TappedSocket>> tls; // declared after `socket`: destroyed first
+  Capture capture; // the SSL object's callbacks point into it
+  std::unique_ptr<SSL, SslFree> ssl; // reads from `in`, writes to `out` (both owned by the SSL object)
+  BIO* in = nullptr;
+  BIO* out = nullptr;
+  std::vector<unsigned char> buffer; // the socket's reads land here
   bool timed_out = false;
+  bool cancel_only = false; // the timer cancels the pending read instead of closing (a bounded wait)
 };
+
+// The size of the probe's read buffer: a typical server flight in one read, a long chain in a few.
+constexpr std::size_t k_read_buffer_size = 8 * 1024;
 
 // After the early stop at the certificate: the rest of a TLS 1.2 server's flight (with its
 // CertificateRequest, if any) may already wait in the socket's receive buffer, unread. Shows what
@@ -250,8 +219,12 @@ void arm_deadline(asio::steady_timer& timer, Clock::time_point at, const std::sh
       return; // re-armed or the attempt ended
     }
     if (auto c = weak.lock()) {
-      c->timed_out = true;
       asio::error_code ignored;
+      if (c->cancel_only) {
+        c->socket.cancel(ignored); // a bounded wait inside the attempt, not its end
+        return;
+      }
+      c->timed_out = true;
       c->socket.close(ignored);
     }
   });
@@ -279,7 +252,8 @@ ErrorClass classify_connect_error(const asio::error_code& ec)
 }
 
 // Names the failure of a handshake from what the wire showed.
-void classify_handshake_error(Observation& obs, const Connection& conn, const asio::error_code& ec)
+// `alert`: the alert that ended it (the first one received, unless the caller knows better).
+void classify_handshake_error(Observation& obs, const Connection& conn, const asio::error_code& ec, int alert)
 {
   const Capture& cap = conn.capture;
   if (conn.timed_out) {
@@ -290,8 +264,8 @@ void classify_handshake_error(Observation& obs, const Connection& conn, const as
     set_error(obs, ErrorClass::not_tls, "handshake", describe_answer(cap.first_header));
     return;
   }
-  if (cap.alert >= 0) {
-    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(static_cast<std::uint8_t>(cap.alert)));
+  if (alert >= 0) {
+    set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(static_cast<std::uint8_t>(alert)));
     return;
   }
   if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
@@ -362,9 +336,248 @@ void close_connection(Connection& conn, asio::steady_timer& deadline)
   conn.socket.close(ignored);
 }
 
+// Moves what OpenSSL wrote to its write BIO (a ClientHello, a Finished, a request) to the socket.
+asio::awaitable<asio::error_code> flush_output(Connection& conn)
+{
+  const std::size_t pending = BIO_ctrl_pending(conn.out);
+  if (pending == 0) {
+    co_return asio::error_code();
+  }
+  std::vector<unsigned char> bytes(pending);
+  const int n = BIO_read(conn.out, bytes.data(), static_cast<int>(bytes.size()));
+  if (n <= 0) {
+    co_return asio::error_code();
+  }
+  auto [ec, written] = co_await asio::async_write(conn.socket, asio::buffer(bytes.data(), static_cast<std::size_t>(n)), use_ec);
+  (void)written;
+  co_return ec;
+}
+
+struct SocketRead
+{
+  asio::error_code ec;
+  ByteSpan bytes; // into conn.buffer, valid until the next read
+};
+
+// One read from the socket into the probe's buffer; every byte also goes to the
+// CertificateRequestWatch (in TLS 1.2 the CertificateRequest follows the Certificate, usually in
+// the same read, where neither OpenSSL nor the probe's own reading goes).
+asio::awaitable<SocketRead> read_socket(Connection& conn)
+{
+  auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(conn.buffer), use_ec);
+  const ByteSpan bytes(conn.buffer.data(), n);
+  conn.capture.watch.feed(bytes);
+  co_return SocketRead{ec, bytes};
+}
+
+// Hands bytes from the device to OpenSSL (its read BIO copies them).
+void feed_openssl(Connection& conn, ByteSpan bytes)
+{
+  if (!bytes.empty()) {
+    BIO_write(conn.in, bytes.data(), static_cast<int>(bytes.size()));
+  }
+}
+
+// A failed SSL call as an error code, as Asio's SSL stream reported it: the first queued OpenSSL
+// error in the SSL category, eof for a close_notify.
+asio::error_code ssl_failure(int ssl_error)
+{
+  const unsigned long queued = ERR_get_error();
+  if (ssl_error == SSL_ERROR_ZERO_RETURN) {
+    return asio::error::eof;
+  }
+  if (queued != 0) {
+    return {static_cast<int>(queued), asio::error::get_ssl_category()};
+  }
+  return asio::ssl::error::unexpected_result;
+}
+
+// One step of OpenSSL's handshake over what it was fed: 1 complete, 0 it wants more bytes, -1
+// failed (with `ec`).
+int handshake_step(SSL* ssl, asio::error_code& ec)
+{
+  ERR_clear_error();
+  const int result = SSL_do_handshake(ssl);
+  if (result == 1) {
+    return 1;
+  }
+  const int error = SSL_get_error(ssl, result);
+  if (error == SSL_ERROR_WANT_READ) {
+    return 0;
+  }
+  ec = ssl_failure(error);
+  return -1;
+}
+
+struct TlsRead
+{
+  std::size_t size = 0; // bytes of application data read (> 0 unless ec)
+  asio::error_code ec;  // eof: the device closed (close_notify or not)
+};
+
+// Reads application data through OpenSSL (post-handshake messages and alerts are processed on the way).
+asio::awaitable<TlsRead> tls_read(Connection& conn, char* into, std::size_t size)
+{
+  for (;;) {
+    ERR_clear_error();
+    const int result = SSL_read(conn.ssl.get(), into, static_cast<int>(size));
+    if (result > 0) {
+      co_return TlsRead{static_cast<std::size_t>(result), {}};
+    }
+    const int error = SSL_get_error(conn.ssl.get(), result);
+    if (error != SSL_ERROR_WANT_READ) {
+      co_return TlsRead{0, ssl_failure(error)};
+    }
+    if (const asio::error_code ec = co_await flush_output(conn)) {
+      co_return TlsRead{0, ec};
+    }
+    const SocketRead read = co_await read_socket(conn);
+    feed_openssl(conn, read.bytes);
+    if (read.ec && read.bytes.empty()) {
+      co_return TlsRead{0, read.ec};
+    }
+  }
+}
+
+// The suite of this connection's ClientHello with IANA code `code`, or nullptr if it offered none.
+const SSL_CIPHER* offered_cipher(SSL* ssl, std::uint16_t code)
+{
+  STACK_OF(SSL_CIPHER)* offered = SSL_get1_supported_ciphers(ssl);
+  const SSL_CIPHER* found = nullptr;
+  for (int i = 0; offered != nullptr && i < sk_SSL_CIPHER_num(offered) && found == nullptr; ++i) {
+    const SSL_CIPHER* cipher = sk_SSL_CIPHER_value(offered, i);
+    if ((SSL_CIPHER_get_protocol_id(cipher) & 0xFFFF) == code) {
+      found = cipher;
+    }
+  }
+  sk_SSL_CIPHER_free(offered);
+  return found;
+}
+
+// The suite this connection's ClientHello offered, when the plaintext flight the probe read can
+// stand for what OpenSSL would have made of it (plaintext_chain_suite); nullptr: OpenSSL reads on,
+// and names the fault as it always has.
+const SSL_CIPHER* plaintext_certificate(const ServerFlight& flight, SSL* ssl)
+{
+  const std::optional<std::uint16_t> suite = plaintext_chain_suite(flight);
+  return suite ? offered_cipher(ssl, *suite) : nullptr;
+}
+
+// Why an identity exchange ended without a whole response, from the error that ended it.
+std::string exchange_failure(const Connection& conn, const asio::error_code& ec)
+{
+  if (conn.timed_out) {
+    return "timeout";
+  }
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::connection_aborted) {
+    return "reset";
+  }
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+    return "closed before a complete response";
+  }
+  if (ec.category() == asio::error::get_ssl_category() && conn.capture.last_alert >= 0) {
+    return "received TLS alert " + alert_name(static_cast<std::uint8_t>(conn.capture.last_alert));
+  }
+  return ec.message();
+}
+
+// Sends the plan's request over the completed handshake and reads the response into `identity`
+// until the plan calls it whole, the cap, a close or reset, or the endpoint's deadline (the timer
+// closes the socket).
+asio::awaitable<void> exchange_identity(Connection& conn, IdentityExchange& identity, const IdentityPlan& plan)
+{
+  asio::error_code ec;
+  const asio::ip::tcp::endpoint local = conn.socket.local_endpoint(ec);
+  if (ec) {
+    identity.error = exchange_failure(conn, ec);
+    co_return;
+  }
+  const std::string request =
+      plan.request ? plan.request(canonical_address(local.address().to_string()), local.port()) : std::string();
+  if (!request.empty()) {
+    ERR_clear_error();
+    const int written = SSL_write(conn.ssl.get(), request.data(), static_cast<int>(request.size()));
+    if (written <= 0) {
+      identity.error = "the request could not be written: " + ssl_failure(SSL_get_error(conn.ssl.get(), written)).message();
+      co_return;
+    }
+    if (const asio::error_code write_ec = co_await flush_output(conn)) {
+      identity.error = exchange_failure(conn, write_ec);
+      co_return;
+    }
+  }
+  std::vector<char> piece(4096);
+  for (;;) {
+    const std::size_t room = k_identity_response_cap - identity.response.size();
+    if (room == 0) {
+      identity.error = "response cut at " + std::to_string(k_identity_response_cap) + " bytes";
+      co_return;
+    }
+    const TlsRead read = co_await tls_read(conn, piece.data(), std::min(room, piece.size()));
+    if (read.ec) {
+      identity.error = exchange_failure(conn, read.ec);
+      co_return;
+    }
+    identity.response.append(piece.data(), read.size);
+    if (plan.complete && plan.complete(identity.response)) {
+      identity.complete = true;
+      co_return;
+    }
+  }
+}
+
+// Full mode, TLS 1.3, a CertificateRequest: after the read that waited for the device's verdict on
+// the client's (empty) certificate, an alert (not close_notify) means it refused the connection.
+void judge_client_certificate_verdict(Observation& obs, const Connection& conn)
+{
+  if (conn.capture.alert > 0) {
+    set_error(obs, ErrorClass::tls_alert, "handshake",
+              "received TLS alert " + alert_name(static_cast<std::uint8_t>(conn.capture.alert))
+                  + " once the handshake was complete on fleetcert's side: the device asked for a client "
+                    "certificate and refused the connection without one");
+  } else {
+    obs.handshake_complete = true;
+  }
+}
+
+// TLS 1.3, a CertificateRequest, the handshake complete on this side: one read, up to
+// k_client_certificate_verdict_wait (never beyond the endpoint's deadline), for the device's
+// verdict on the client's (empty) certificate; its alert lands in the capture. With `keep_open`
+// the wait only cancels the read, so that an identity exchange can follow; application data read
+// meanwhile is appended to `early`.
+asio::awaitable<void> await_client_certificate_verdict(const std::shared_ptr<Connection>& conn, asio::steady_timer& deadline,
+                                                       Clock::time_point endpoint_deadline, bool keep_open,
+                                                       std::string& early)
+{
+  conn->cancel_only = keep_open;
+  arm_deadline(deadline, std::min(endpoint_deadline, Clock::now() + k_client_certificate_verdict_wait), conn);
+  std::array<char, 512> sink{};
+  const TlsRead verdict = co_await tls_read(*conn, sink.data(), sink.size());
+  early.append(sink.data(), verdict.size);
+  if (keep_open) {
+    conn->cancel_only = false;
+    arm_deadline(deadline, endpoint_deadline, conn);
+  }
+}
+
+// The detail a handshake failure would get in a record, for identity.error.
+std::string handshake_failure_detail(const Connection& conn, const asio::error_code& ec)
+{
+  Observation failure;
+  classify_handshake_error(failure, conn, ec, conn.capture.last_alert);
+  return failure.error_detail;
+}
+
 // One connection: connect, handshake, close. Fills `obs` (which already holds the endpoint).
-asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, HelloStyle style,
-                              ProbeSettings settings)
+//
+// The probe reads the socket itself. In certificate-only mode it first walks the records of the
+// device's answer (ServerFlight, over TlsReader) and keeps the bytes: a TLS 1.0-1.2 ServerHello
+// with a suite this hello offered, then a whole Certificate message, and the chain is taken from
+// the plaintext and the connection closed (OpenSSL never sees the Certificate, no key exchange
+// runs). Anything else (TLS 1.3, whose Certificate is encrypted, an alert, bytes that are not
+// TLS, a malformed message) is handed to OpenSSL, bytes kept included, and OpenSSL goes on as the
+// only reader: the message callback captures the chain, the early stop ends the handshake there.
+asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle style, const ProbeSettings& settings)
 {
   const auto executor = co_await asio::this_coro::executor;
   auto conn = std::make_shared<Connection>(executor);
@@ -372,74 +585,183 @@ asio::awaitable<void> attempt(Observation& obs, asio::ssl::context& context, Hel
   if (!co_await connect_step(obs, conn, deadline, settings)) {
     co_return;
   }
+  const bool plan = settings.identity.has_value();
+  const bool certificate_only = settings.mode == HandshakeMode::certificate_only;
 
-  auto& stream = conn->tls.emplace(TappedSocket(conn->socket, conn->capture.watch), context);
-
-  SSL* ssl = stream.native_handle();
+  conn->ssl.reset(SSL_new(context));
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (!conn->ssl || in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
+    ERR_clear_error();
+    set_error(obs, ErrorClass::protocol, "handshake", "OpenSSL could not make a connection (out of memory?)");
+    close_connection(*conn, deadline);
+    co_return;
+  }
+  BIO_set_mem_eof_return(in, -1); // empty: "retry", never end of file
+  SSL_set_bio(conn->ssl.get(), in, out);
+  conn->in = in;
+  conn->out = out;
+  SSL* ssl = conn->ssl.get();
+  SSL_set_connect_state(ssl);
   if (style == HelloStyle::modern && !obs.endpoint.sni.empty()) {
     SSL_set_tlsext_host_name(ssl, obs.endpoint.sni.c_str());
   }
   SSL_set_msg_callback(ssl, on_tls_message);
   SSL_set_msg_callback_arg(ssl, &conn->capture);
-  conn->capture.stop.enabled = settings.mode == HandshakeMode::certificate_only;
+  conn->capture.stop.enabled = certificate_only && !plan;
+  conn->capture.freeze_at_chain = certificate_only && plan;
   set_certificate_stop(ssl, &conn->capture.stop);
+  conn->buffer.resize(k_read_buffer_size);
+
+  // The device's plaintext flight as the probe reads it (certificate-only mode), and the bytes
+  // read that OpenSSL has not been given yet.
+  std::optional<ServerFlight> flight;
+  if (certificate_only) {
+    flight.emplace();
+  }
+  std::vector<unsigned char> held;
+  bool own = false; // the chain came from the plaintext flight
+  const HelloKind hello = style == HelloStyle::legacy ? HelloKind::legacy : HelloKind::openssl;
 
   const auto handshake_start = Clock::now();
-  auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_ec);
-  obs.handshake_ms = elapsed_ms(handshake_start);
-  if (conn->capture.server_hello || !handshake_ec) {
-    obs.tls_version = SSL_get_version(ssl);
-    // Before TLS 1.2's ChangeCipherSpec (a stop at the certificate), the suite is still pending.
-    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-    if (cipher == nullptr) {
-      cipher = SSL_get_pending_cipher(ssl);
+  asio::error_code handshake_ec;
+  int state = handshake_step(ssl, handshake_ec); // writes the ClientHello
+  while (state == 0) {
+    if (const asio::error_code write_ec = co_await flush_output(*conn)) {
+      handshake_ec = write_ec;
+      state = -1;
+      break;
     }
-    if (cipher != nullptr) {
-      obs.cipher = SSL_CIPHER_get_name(cipher);
-      obs.cipher_suite = cipher_suite_name(static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(cipher) & 0xFFFF));
+    const SocketRead read = co_await read_socket(*conn);
+    if (flight) {
+      held.insert(held.end(), read.bytes.begin(), read.bytes.end());
+      flight->feed(read.bytes);
+      if (const SSL_CIPHER* cipher = plaintext_certificate(*flight, ssl)) {
+        own = true;
+        obs.handshake_ms = elapsed_ms(handshake_start);
+        const ServerHello& server_hello = *flight->server_hello();
+        obs.tls_version = protocol_version_name(server_hello.version);
+        obs.cipher = SSL_CIPHER_get_name(cipher);
+        obs.cipher_suite = cipher_suite_name(server_hello.cipher_suite);
+        obs.hello = hello;
+        obs.chain = flight->chain();
+        if (const std::optional<Alert> alert = flight->alert()) {
+          obs.alert = alert_name(alert->description);
+        }
+        if (!plan) {
+          break; // the chain is in: no key exchange
+        }
+      } else if (flight->status() == FlightStatus::need_more && !read.ec) {
+        continue;
+      }
+      // From here OpenSSL reads everything, beginning with what the probe kept.
+      feed_openssl(*conn, held);
+      held = {};
+      flight.reset();
+    } else {
+      feed_openssl(*conn, read.bytes);
     }
-    obs.hello = style == HelloStyle::legacy ? HelloKind::legacy : HelloKind::openssl;
+    state = handshake_step(ssl, handshake_ec);
+    if (state == 0 && read.ec) {
+      handshake_ec = read.ec;
+      state = -1;
+    }
   }
-  if (conn->capture.stop.stopped && !conn->timed_out && !client_certificate_requested(conn->capture)) {
-    drain_arrived(conn->socket, conn->capture.watch);
-  }
-  obs.client_certificate_requested = client_certificate_requested(conn->capture);
-  obs.chain = std::move(conn->capture.chain);
-  if (conn->capture.stop.stopped) {
-    // Our own stop at the certificate: not an error, and the alert is ours, not the device's.
-  } else if (handshake_ec || conn->timed_out) {
-    classify_handshake_error(obs, *conn, handshake_ec);
-    if (!obs.chain.empty() && !conn->capture.chain_error.empty()) {
-      obs.error_detail += "; certificate message: " + conn->capture.chain_error;
+  if (state == 1) {
+    if (const asio::error_code write_ec = co_await flush_output(*conn)) { // the client's Finished
+      handshake_ec = write_ec;
+      state = -1;
     }
-  } else if (obs.client_certificate_requested == true && SSL_version(ssl) == TLS1_3_VERSION) {
-    // TLS 1.3: the device judges the client's (empty) Certificate after the client's Finished,
-    // when the handshake is already complete on this side; a device that requires one says so
-    // with an alert right after. Wait briefly for it; silence means it accepted the connection.
-    arm_deadline(deadline, std::min(settings.deadline, Clock::now() + k_client_certificate_verdict_wait), conn);
-    std::array<unsigned char, 64> sink{};
-    auto [read_ec, read_n] = co_await stream.async_read_some(asio::buffer(sink), use_ec);
-    (void)read_ec;
-    (void)read_n;
-    if (conn->capture.alert > 0) { // not close_notify
-      set_error(obs, ErrorClass::tls_alert, "handshake",
-                "received TLS alert " + alert_name(static_cast<std::uint8_t>(conn->capture.alert))
-                    + " once the handshake was complete on fleetcert's side: the device asked for a client "
-                      "certificate and refused the connection without one");
+  }
+
+  std::string identity_failure; // why no identity exchange can run
+  std::string early_response; // application data read while waiting for a verdict
+  if (own) {
+    if (!plan && !conn->timed_out && !conn->capture.watch.done()) {
+      drain_arrived(conn->socket, conn->capture.watch);
+    }
+    obs.client_certificate_requested = client_certificate_requested(conn->capture);
+    if (plan && state != 1) {
+      identity_failure = handshake_failure_detail(*conn, handshake_ec);
+    }
+  } else {
+    obs.handshake_ms = elapsed_ms(handshake_start);
+    if (conn->capture.server_hello || state == 1) {
+      obs.tls_version = SSL_get_version(ssl);
+      // Before TLS 1.2's ChangeCipherSpec (a stop at the certificate), the suite is still pending.
+      const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+      if (cipher == nullptr) {
+        cipher = SSL_get_pending_cipher(ssl);
+      }
+      if (cipher != nullptr) {
+        obs.cipher = SSL_CIPHER_get_name(cipher);
+        obs.cipher_suite = cipher_suite_name(static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(cipher) & 0xFFFF));
+      }
+      obs.hello = hello;
+    }
+    // Certificate-only mode with a plan: where the stop would have ended the handshake, the record
+    // ends; what came after is the identity exchange's.
+    const bool frozen = conn->capture.freeze_at_chain && conn->capture.stop.chain_ready;
+    if (conn->capture.stop.stopped && !conn->timed_out && !client_certificate_requested(conn->capture)) {
+      drain_arrived(conn->socket, conn->capture.watch);
+    }
+    obs.client_certificate_requested = client_certificate_requested(conn->capture);
+    obs.chain = std::move(conn->capture.chain);
+    if (conn->capture.stop.stopped) {
+      // Our own stop at the certificate: not an error, and the alert is ours, not the device's.
+    } else if (frozen) {
+      if (state != 1 || conn->timed_out) {
+        identity_failure = handshake_failure_detail(*conn, handshake_ec);
+      } else if (obs.client_certificate_requested == true && SSL_version(ssl) == TLS1_3_VERSION) {
+        // The record stays as the stop would have left it; the verdict is the exchange's.
+        co_await await_client_certificate_verdict(conn, deadline, settings.deadline, true, early_response);
+        if (conn->capture.last_alert > 0) {
+          identity_failure = "received TLS alert " + alert_name(static_cast<std::uint8_t>(conn->capture.last_alert))
+                             + " once the handshake was complete on fleetcert's side";
+        }
+      }
+    } else if (state != 1 || conn->timed_out) {
+      classify_handshake_error(obs, *conn, handshake_ec, conn->capture.alert);
+      if (!obs.chain.empty() && !conn->capture.chain_error.empty()) {
+        obs.error_detail += "; certificate message: " + conn->capture.chain_error;
+      }
+      identity_failure = obs.error_detail;
+    } else if (obs.client_certificate_requested == true && SSL_version(ssl) == TLS1_3_VERSION) {
+      // TLS 1.3: the device judges the client's (empty) Certificate after the client's Finished,
+      // when the handshake is already complete on this side; a device that requires one says so
+      // with an alert right after. Wait briefly for it; silence means it accepted the connection.
+      co_await await_client_certificate_verdict(conn, deadline, settings.deadline, plan, early_response);
+      judge_client_certificate_verdict(obs, *conn);
+      if (obs.error != ErrorClass::none) {
+        identity_failure = obs.error_detail;
+      }
     } else {
       obs.handshake_complete = true;
     }
-  } else {
-    obs.handshake_complete = true;
-  }
-  if (conn->capture.alert >= 0) {
-    obs.alert = alert_name(static_cast<std::uint8_t>(conn->capture.alert));
-  }
-  if (obs.chain.empty() && !handshake_ec) {
-    // A completed handshake without a Certificate message (anonymous or PSK suites).
-    set_error(obs, ErrorClass::protocol, "handshake", "the handshake completed without a certificate");
+    if (conn->capture.alert >= 0) {
+      obs.alert = alert_name(static_cast<std::uint8_t>(conn->capture.alert));
+    }
+    if (obs.chain.empty() && state == 1) {
+      // A completed handshake without a Certificate message (anonymous or PSK suites).
+      set_error(obs, ErrorClass::protocol, "handshake", "the handshake completed without a certificate");
+      identity_failure = obs.error_detail;
+    }
   }
 
+  if (plan) {
+    IdentityExchange& identity = obs.identity.emplace();
+    identity.protocol = settings.identity->protocol;
+    if (state == 1 && identity_failure.empty() && !conn->timed_out) {
+      identity.response = std::move(early_response);
+      co_await exchange_identity(*conn, identity, *settings.identity);
+    } else {
+      identity.error = "handshake did not complete: "
+                       + (identity_failure.empty() ? std::string("no complete TLS handshake before the deadline")
+                                                   : identity_failure);
+    }
+  }
   close_connection(*conn, deadline);
   ERR_clear_error();
 }
@@ -562,10 +884,14 @@ asio::awaitable<std::optional<Observation>> fallback(Observation& obs, const Pro
   retry.handshake_mode = settings.mode;
   if (hello == HelloKind::legacy) {
     retry.legacy_retry = true;
-    // The contexts are only read; asio's API wants them non-const to create streams.
-    co_await attempt(retry, const_cast<asio::ssl::context&>(contexts->legacy), HelloStyle::legacy, settings);
+    // The contexts are only read (SSL_new does not change them).
+    co_await attempt(retry, contexts->legacy.get(), HelloStyle::legacy, settings);
   } else {
     co_await raw_attempt(retry, hello == HelloKind::raw ? RawHelloVersion::tls : RawHelloVersion::sslv3, settings);
+    if (settings.identity) {
+      // The raw hello reads a plaintext flight and closes: there is no session to talk over.
+      retry.identity = IdentityExchange{settings.identity->protocol, {}, false, "raw hello: no TLS session"};
+    }
   }
   co_return retry;
 }
@@ -578,10 +904,12 @@ asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContex
   Observation obs;
   obs.endpoint = std::move(endpoint);
   obs.handshake_mode = settings.mode;
-  // The contexts are only read; asio's API wants them non-const to create streams.
-  auto& modern = const_cast<asio::ssl::context&>(contexts->modern);
-
-  co_await attempt(obs, modern, HelloStyle::modern, settings);
+  // The contexts are only read (SSL_new does not change them).
+  co_await attempt(obs, contexts->modern.get(), HelloStyle::modern, settings);
+  if (settings.identity && !obs.identity) {
+    // No connection: the record's error says why.
+    obs.identity = IdentityExchange{settings.identity->protocol, {}, false, "handshake did not complete: " + obs.error_detail};
+  }
   if (!worth_legacy_retry(obs)) {
     co_return obs;
   }

@@ -9,6 +9,9 @@
 #include <asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +19,18 @@
 namespace fleetcert {
 
 using Clock = std::chrono::steady_clock;
+
+// An application-level exchange once the TLS handshake is complete (issue 14's identity probes):
+// the request to send and when the response read so far is whole. The probe only runs it; what to
+// ask and how to read the answer belong to the caller.
+struct IdentityPlan
+{
+  IdentityProtocol protocol = IdentityProtocol::sip;
+  // The request's bytes, given the connection's own address and port (a SIP Via header needs them).
+  std::function<std::string(const std::string& local_ip, std::uint16_t local_port)> request;
+  // True once `received` (every byte read so far, at most k_identity_response_cap) is a whole response.
+  std::function<bool(std::string_view received)> complete;
+};
 
 struct ProbeSettings
 {
@@ -27,6 +42,11 @@ struct ProbeSettings
   // The probe's own ClientHellos, each on a new connection, when OpenSSL's (and the legacy retry)
   // got no certificate: TLS 1.0-1.2 with every suite, group and signature algorithm, then SSL 3.0.
   bool raw_hello = true;
+  // With a plan, the probe completes the handshake (even in certificate-only mode), sends the
+  // request and reads the response into Observation::identity. The record's chain, TLS facts and
+  // error stay what they would be without it; what went wrong after the certificate goes to
+  // identity.error only.
+  std::optional<IdentityPlan> identity;
 };
 
 // Probes `endpoint` (endpoint.ip must be an address literal). `contexts` must outlive the probe.

@@ -11,8 +11,8 @@
 //
 // No sockets and no OpenSSL: every length is checked against the bytes present and against hard
 // caps (TlsLimits), and every failure is a value. The probe uses the parsers in its OpenSSL message
-// callback and the watch on the bytes it reads from the socket; TlsReader is for a probe that walks
-// the records itself (a raw ClientHello).
+// callback and the watch on the bytes it reads from the socket; TlsReader is how the probe walks
+// the records itself (ServerFlight: a raw ClientHello's answer, and OpenSSL's in certificate-only mode).
 
 #include <array>
 #include <cstddef>

@@ -167,7 +167,8 @@ asio::awaitable<Observation> observe(Target target, std::uint16_t port, SharedSc
   }
   ProbeSettings probe{Clock::now() + scan->settings.timeout, scan->settings.connect_timeout,
                       scan->settings.legacy_retry, scan->settings.handshake_mode, &scan->rate,
-                      scan->settings.legacy_retry}; // --no-legacy-retry: no raw hellos either
+                      scan->settings.legacy_retry, // --no-legacy-retry: no raw hellos either
+                      std::nullopt};               // no identity exchange (issue 14 wires it)
   if (scan->settings.probe) {
     co_return co_await scan->settings.probe(std::move(endpoint), &scan->contexts, probe);
   }

@@ -5,13 +5,17 @@
 //   input (copied into a buffer of exactly its size: ASan sees any read past either end)
 //     ├─ parse_server_hello (the input as one handshake message)
 //     ├─ ServerFlight, fed whole, in 7-byte pieces and byte by byte (default caps and tight ones)
+//     ├─ the TLS probe's plaintext stage: the input as the device's answer to OpenSSL's hello, read
+//     │  in pieces of the probe's read size, the bytes kept for OpenSSL counted, plaintext_chain_suite
 //     └─ build_client_hello (TLS and SSL 3.0) with the first bytes as the server name, read back by TlsReader
 //
 // Beyond "no crash, no sanitizer report", it checks what raw_hello.hpp promises: how the bytes are
 // cut into pieces changes nothing (status, error, ServerHello, chain); a chain is never empty
 // when the status is certificate, never has more certificates than the cap, no certificate is
 // empty or larger than the input; a final status takes no more bytes; a failure has an error and a
-// description; the hello is one handshake record whose lengths agree.
+// description; the hello is one handshake record whose lengths agree; the probe's plaintext stage
+// decides once (a chain or a hand-over to OpenSSL), never keeps more than the flight's cap plus one
+// read while undecided, and takes a chain only from TLS 1.0-1.2 with every certificate whole.
 //
 // Seeds (written once by a script from the DER of corpus/certificate): flights choosing 3DES under TLS 1.0, RC4 under
 // SSL 3.0, a chain of two over several records with a warning alert first, an anonymous suite, a
@@ -96,6 +100,35 @@ void check_flight(ByteSpan input, TlsLimits limits)
   }
 }
 
+// The TLS probe's plaintext stage (probes/tls_probe, certificate-only mode): reads of at most
+// `read_size` bytes go to a ServerFlight and are kept for OpenSSL until the flight decides.
+void check_probe_stage(ByteSpan input, std::size_t read_size, TlsLimits limits)
+{
+  const std::size_t flight_cap = limits.max_message_length + 4 * k_max_record_length;
+  ServerFlight flight(limits);
+  std::size_t held = 0;
+  int decisions = 0;
+  for (std::size_t at = 0; at < input.size() && decisions == 0; at += read_size) {
+    const ByteSpan read = input.subspan(at, std::min(read_size, input.size() - at));
+    held += read.size();
+    flight.feed(read);
+    check(held <= flight_cap + read_size, "the bytes kept for OpenSSL stay under the flight's cap plus one read");
+    if (flight.status() != FlightStatus::need_more) {
+      ++decisions;
+    }
+  }
+  check(decisions <= 1, "one decision per connection");
+  if (const std::optional<std::uint16_t> suite = plaintext_chain_suite(flight)) {
+    check(flight.status() == FlightStatus::certificate && !flight.chain().empty()
+              && flight.chain().size() <= limits.max_certificates,
+          "a plaintext chain is a non-empty capped chain");
+    const ServerHello& hello = *flight.server_hello();
+    check(hello.version >= 0x0301 && hello.version <= 0x0303 && !hello.supported_version && hello.compression == 0
+              && hello.cipher_suite == *suite,
+          "a plaintext chain comes from TLS 1.0-1.2 without compression, with the suite the ServerHello named");
+  }
+}
+
 void check_hello(RawHelloVersion version, std::string_view sni)
 {
   const std::vector<unsigned char> hello = build_client_hello(version, sni, HelloRandom{});
@@ -121,6 +154,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check_flight(input, {});
   check_flight(input, k_tight_limits);
+  check_probe_stage(input, 8 * 1024, {});
+  check_probe_stage(input, 5, k_tight_limits);
   const std::string_view sni(reinterpret_cast<const char*>(buffer.get()), std::min<std::size_t>(size, 300));
   check_hello(RawHelloVersion::tls, sni);
   check_hello(RawHelloVersion::sslv3, sni);

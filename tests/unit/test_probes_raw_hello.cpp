@@ -504,4 +504,35 @@ TEST_SUITE("raw_hello")
       CHECK(result.error() == FlightError::flight_too_long);
     }
   }
+
+  TEST_CASE("plaintext_chain_suite: the flights whose plaintext chain stands for OpenSSL's reading")
+  {
+    const auto suite_of = [](const Bytes& hello, const std::vector<Bytes>& chain) {
+      return plaintext_chain_suite(feed_in_pieces(handshake_record({hello, certificate_message(chain), k_done}), 7));
+    };
+    for (const std::uint16_t version : {0x0301, 0x0302, 0x0303}) {
+      CAPTURE(version);
+      CHECK(suite_of(server_hello(static_cast<std::uint16_t>(version), 0xC02F), {k_leaf, k_ca}) == 0xC02F);
+    }
+    SUBCASE("SSL 3.0, which OpenSSL's hellos do not offer: left to OpenSSL")
+    {
+      CHECK_FALSE(suite_of(server_hello(0x0300, 0x000A), {k_leaf}));
+    }
+    SUBCASE("a supported_versions extension in a TLS 1.2 ServerHello: left to OpenSSL")
+    {
+      const Bytes extension{0x00, 0x2B, 0x00, 0x02, 0x03, 0x03};
+      CHECK_FALSE(suite_of(server_hello(0x0303, 0xC02F, 0, extension), {k_leaf}));
+    }
+    SUBCASE("no certificate yet, or a malformed Certificate message: left to OpenSSL")
+    {
+      CHECK_FALSE(plaintext_chain_suite(feed_in_pieces(handshake_record({server_hello(0x0303, 0xC02F)}), 0)));
+      Bytes broken = certificate_message({k_leaf, k_ca});
+      broken.resize(broken.size() - 5); // the second certificate runs past the message
+      broken[1] = 0;
+      broken[2] = static_cast<unsigned char>((broken.size() - 4) >> 8);
+      broken[3] = static_cast<unsigned char>((broken.size() - 4) & 0xFF);
+      const ServerFlight flight = feed_in_pieces(handshake_record({server_hello(0x0303, 0xC02F), broken, k_done}), 0);
+      CHECK_FALSE(plaintext_chain_suite(flight));
+    }
+  }
 }

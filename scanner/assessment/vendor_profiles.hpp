@@ -68,6 +68,15 @@ struct VendorMatch
   const VendorProfile* profile = nullptr; // when the vendor has a profile
 };
 
+// A profile's names in the folded form matching compares (lower case, blanks collapsed, trimmed),
+// folded once when the profile is added rather than at every certificate.
+struct FoldedProfileNames
+{
+  std::string name;
+  std::vector<std::string> aliases;
+  std::vector<FactoryIssuer> factory_issuers; // o and cn folded; the rest as in the profile
+};
+
 class VendorProfiles
 {
 public:
@@ -109,6 +118,7 @@ public:
 
 private:
   std::vector<VendorProfile> m_profiles;
+  std::vector<FoldedProfileNames> m_folded; // of m_profiles, index for index
   std::vector<LoadedFile> m_loaded_files;
 };
 

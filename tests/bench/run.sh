@@ -495,7 +495,7 @@ fi
 # can, 20 TLS 1.0-only devices), then rewritten with every device limited to TLS 1.0-1.2, then to
 # TLS 1.3 only. Per population, in the same run: fleetcert at each concurrency, the bare
 # certificate-only client, nmap and tls-scan (TLS_SCAN_BIN).
-declare -A s6_n s6_certs s6_wall s6_cpu s6_rss s6_bare_us s6_bare_certs s6_bare_wall
+declare -A s6_n s6_certs s6_wall s6_cpu s6_rss s6_bare_us
 s6_pops=(mixed tls12 tls13)
 if wants 6; then
   python3 - "$live_fleet" "$work" <<'PY'

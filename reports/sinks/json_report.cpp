@@ -422,7 +422,7 @@ void JsonReport::write(const Record& record)
   if (m_spool == nullptr || m_spool_errno != 0) {
     return;
   }
-  std::string line = dump_json(record_to_json(record));
+  std::string line = record.rendered_json.empty() ? dump_json(record_to_json(record)) : record.rendered_json;
   line += '\n';
   if (std::fwrite(line.data(), 1, line.size(), m_spool) != line.size()) {
     m_spool_errno = errno != 0 ? errno : EIO;
@@ -522,7 +522,7 @@ void JsonlReport::write(const Record& record)
   if (m_file == nullptr || m_write_errno != 0) {
     return;
   }
-  std::string line = dump_json(record_to_json(record));
+  std::string line = record.rendered_json.empty() ? dump_json(record_to_json(record)) : record.rendered_json;
   line += '\n';
   if (std::fwrite(line.data(), 1, line.size(), m_file) != line.size() || std::fflush(m_file) != 0) {
     m_write_errno = errno != 0 ? errno : EIO;

@@ -10,6 +10,7 @@
 #include "scanner/engine/engine.hpp"
 #include "scanner/engine/name_resolution.hpp"
 #include "scanner/app/resume.hpp"
+#include "reports/encoding/record_json.hpp"
 #include "reports/sinks/csv_report.hpp"
 #include "reports/sinks/device_csv.hpp"
 #include "reports/sinks/html_report.hpp"
@@ -521,6 +522,11 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   std::vector<std::unique_ptr<RecordSink>> sinks = open_report_sinks(
       paths, HtmlClock{settings.assessment.now, options.now.empty() ? "scan start" : "--now",
                        settings.assessment.expiry_warning_days});
+  // Each record is rendered to JSON once, on its network thread and outside the delivery lock, for
+  // every JSON sink (the document and the JSONL stream write the same line).
+  if (!paths.json.empty() || !paths.jsonl.empty()) {
+    settings.prepare = [](Record& record) { record.rendered_json = dump_json(record_to_json(record)); };
+  }
   if (prints_table(options)) {
     const bool terminal = isatty(STDOUT_FILENO) != 0;
     sinks.push_back(std::make_unique<SummaryTable>(

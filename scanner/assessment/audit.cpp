@@ -304,6 +304,11 @@ Finding make_finding(std::string_view code, std::string message, const VendorPro
 
 void audit_record(Record& record, const AuditContext& context)
 {
+  audit_record(record, context, nullptr);
+}
+
+void audit_record(Record& record, const AuditContext& context, const ParsedChain* parsed)
+{
   Assessment& a = record.assessment;
   const InventoryRow* row = inventory_row(context.inventory, record.observation.endpoint);
   if (row != nullptr) {
@@ -339,7 +344,7 @@ void audit_record(Record& record, const AuditContext& context)
   }
 
   a.provenance = decide_provenance(record.observation.chain, *leaf, vendor, *context.profiles,
-                                   context.trust ? *context.trust : k_no_trust);
+                                   context.trust ? *context.trust : k_no_trust, parsed);
   // A factory certificate says whose the *certificate* is. The device's own vendor (inventory,
   // MAC) stays and a disagreement is a finding; a vendor guessed from certificate names gives way
   // to a verified chain (or, with nothing else, to the factory issuer's name).
@@ -381,17 +386,17 @@ bool is_legacy_factory_generation(const VendorProfile* profile, std::optional<Pr
 
 Record make_record(Observation observation, const AssessmentSettings& settings)
 {
+  // Each certificate is parsed once: its facts and the X509 objects provenance verifies come from
+  // the same d2i_X509. The objects live as long as this call; the record keeps only the facts.
   Record record;
-  record.chain.reserve(observation.chain.size());
-  for (const Der& der : observation.chain) {
-    record.chain.push_back(decode_certificate(der));
-  }
+  ParsedChain parsed = parse_chain(observation.chain);
+  record.chain = std::move(parsed.infos);
   record.observation = std::move(observation);
   if (const CertificateInfo* leaf = record.leaf()) {
     record.assessment = assess(*leaf, settings);
   }
   if (settings.audit != nullptr) {
-    audit_record(record, *settings.audit);
+    audit_record(record, *settings.audit, &parsed);
   }
   return record;
 }

@@ -26,6 +26,9 @@ Record make_record(Observation observation, const AssessmentSettings& settings);
 
 // Fills record.assessment's vendor, provenance, inventory row and endpoint findings.
 void audit_record(Record& record, const AuditContext& context);
+// The same with record.observation.chain already parsed (parse_chain; only its certificates are
+// used): provenance verifies those objects instead of parsing the chain again. Null: as above.
+void audit_record(Record& record, const AuditContext& context, const ParsedChain* parsed);
 
 // True when a leaf signed `label` is the vendor's previous factory generation: its provenance is
 // factory for that vendor (a self-signed or enterprise-issued one with the same algorithms is not).

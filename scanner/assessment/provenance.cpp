@@ -19,6 +19,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace fleetcert {
 namespace {
@@ -54,6 +55,22 @@ struct Bundle
   std::string vendor; // empty for the enterprise bundle
   std::vector<X509Ptr> certs;
   std::vector<std::string> sources; // the files they came from
+  // Every certificate of `certs` as a trust anchor, built once when the bundle is loaded and shared
+  // by every verification (X509_STORE is safe to verify against from many threads at once; each
+  // verification has its own X509_STORE_CTX and parameters). Null only when OpenSSL is out of memory.
+  X509StorePtr store;
+
+  // Rebuilds `store` from `certs` (after certificates were added).
+  void build_store()
+  {
+    store.reset(X509_STORE_new());
+    if (store) {
+      for (const auto& cert : certs) {
+        X509_STORE_add_cert(store.get(), cert.get());
+      }
+    }
+    ERR_clear_error(); // a certificate given twice is refused by the store: it is there once, as before
+  }
 };
 
 // The outcome of one verification against one bundle.
@@ -64,24 +81,20 @@ struct Verification
   Der issuer_der; // the certificate that issued the leaf, in the verified chain
 };
 
-Verification verify_against(const X509* leaf, const std::vector<X509Ptr>& sent_rest, const Bundle& bundle)
+Verification verify_against(const X509* leaf, const std::vector<const X509*>& sent_rest, const Bundle& bundle)
 {
   Verification result;
-  X509StorePtr store(X509_STORE_new());
   BorrowedX509StackPtr untrusted(sk_X509_new_null());
-  if (!store || !untrusted) {
+  if (!bundle.store || !untrusted) {
     return result;
   }
   // Every certificate of the bundle is a trust anchor (partial chains allowed, so a bundle of
   // intermediates only works too); the device's own certificates are only untrusted helpers.
-  for (const auto& cert : bundle.certs) {
-    X509_STORE_add_cert(store.get(), cert.get());
-  }
-  for (const auto& cert : sent_rest) {
-    sk_X509_push(untrusted.get(), cert.get());
+  for (const X509* cert : sent_rest) {
+    sk_X509_push(untrusted.get(), const_cast<X509*>(cert));
   }
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), const_cast<X509*>(leaf), untrusted.get()) != 1) {
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), bundle.store.get(), const_cast<X509*>(leaf), untrusted.get()) != 1) {
     ERR_clear_error();
     return result;
   }
@@ -92,8 +105,8 @@ Verification verify_against(const X509* leaf, const std::vector<X509Ptr>& sent_r
   if (result.verified) {
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
     std::vector<Der> sent; // a few certificates: a list (std::set<Der> trips a g++ 12 -O3 false warning)
-    for (const auto& cert : sent_rest) {
-      sent.push_back(der_of(cert.get()));
+    for (const X509* cert : sent_rest) {
+      sent.push_back(der_of(cert));
     }
     for (int i = 1; i < sk_X509_num(chain); ++i) {
       const X509* cert = sk_X509_value(chain, i);
@@ -167,7 +180,7 @@ Result<std::size_t> TrustStores::add_vendor_bundle(const std::string& vendor, st
   }
   Bundle* bundle = m_impl->vendor_bundle(vendor);
   if (bundle == nullptr) {
-    m_impl->vendors.push_back(Bundle{vendor, {}, {}});
+    m_impl->vendors.push_back(Bundle{vendor, {}, {}, nullptr});
     bundle = &m_impl->vendors.back();
   }
   bundle->sources.emplace_back(source_name);
@@ -175,6 +188,7 @@ Result<std::size_t> TrustStores::add_vendor_bundle(const std::string& vendor, st
   for (auto& cert : *certs) {
     bundle->certs.push_back(std::move(cert));
   }
+  bundle->build_store();
   return count;
 }
 
@@ -189,6 +203,7 @@ Result<std::size_t> TrustStores::add_enterprise_bundle(std::string_view pem_text
   for (auto& cert : *certs) {
     m_impl->enterprise.certs.push_back(std::move(cert));
   }
+  m_impl->enterprise.build_store();
   return count;
 }
 
@@ -245,28 +260,37 @@ std::string provenance_text(std::optional<ProvenanceKind> kind, std::optional<Pr
 Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,
                              const VendorProfiles& profiles, const TrustStores& trust)
 {
+  return decide_provenance(chain, leaf, vendor, profiles, trust, nullptr);
+}
+
+Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,
+                             const VendorProfiles& profiles, const TrustStores& trust, const ParsedChain* parsed)
+{
   Provenance p;
   if (chain.empty() || !leaf.parsed) {
     p.detail = chain.empty() ? "no certificate" : "the certificate could not be decoded";
     return p;
   }
-  // The chain is decoded again only when there is something to verify it against: decoding keys
-  // is the costly part of OpenSSL 3's X.509 parsing, and a scan without bundles needs none of it.
-  X509Ptr leaf_cert;
-  std::vector<X509Ptr> sent_rest;
+  // The certificates the record decoded are verified as they are (no second d2i_X509). Without
+  // them (a caller that has only the bytes), the chain is parsed here, and only when there is
+  // something to verify it against: a scan without bundles needs none of it.
+  std::optional<ParsedChain> own;
+  const X509* leaf_cert = nullptr;
+  std::vector<const X509*> sent_rest;
   auto decode_chain = [&]() {
-    if (leaf_cert) {
+    if (leaf_cert != nullptr) {
       return true;
     }
-    const unsigned char* data = chain.front().data();
-    leaf_cert.reset(d2i_X509(nullptr, &data, static_cast<long>(chain.front().size())));
-    for (std::size_t i = 1; leaf_cert && i < chain.size(); ++i) {
-      const unsigned char* d = chain[i].data();
-      if (X509Ptr cert{d2i_X509(nullptr, &d, static_cast<long>(chain[i].size()))}) {
-        sent_rest.push_back(std::move(cert));
+    if (parsed == nullptr || parsed->certificates.size() != chain.size()) {
+      own = parse_chain(chain);
+      parsed = &*own;
+    }
+    leaf_cert = parsed->certificates.front().get();
+    for (std::size_t i = 1; leaf_cert != nullptr && i < parsed->certificates.size(); ++i) {
+      if (const X509* cert = parsed->certificates[i].get()) {
+        sent_rest.push_back(cert);
       }
     }
-    ERR_clear_error();
     return leaf_cert != nullptr;
   };
 
@@ -283,7 +307,7 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     if (!decode_chain()) {
       break;
     }
-    const Verification v = verify_against(leaf_cert.get(), sent_rest, *bundle);
+    const Verification v = verify_against(leaf_cert, sent_rest, *bundle);
     if (!v.verified) {
       continue;
     }
@@ -314,7 +338,7 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
 
   // 3. The enterprise bundle.
   if (!trust.m_impl->enterprise.certs.empty() && decode_chain()) {
-    const Verification v = verify_against(leaf_cert.get(), sent_rest, trust.m_impl->enterprise);
+    const Verification v = verify_against(leaf_cert, sent_rest, trust.m_impl->enterprise);
     if (v.verified) {
       p.kind = ProvenanceKind::custom_ca;
       p.basis = ProvenanceBasis::chain;

@@ -18,6 +18,8 @@ struct Provenance;
 class TrustStores;
 Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,
                              const VendorProfiles& profiles, const TrustStores& trust);
+Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf, const VendorMatch& vendor,
+                             const VendorProfiles& profiles, const TrustStores& trust, const ParsedChain* parsed);
 
 enum class ProvenanceKind
 {
@@ -92,15 +94,19 @@ public:
 private:
   friend Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf,
                                       const VendorMatch& vendor, const VendorProfiles& profiles,
-                                      const TrustStores& trust);
+                                      const TrustStores& trust, const ParsedChain* parsed);
   std::unique_ptr<Impl> m_impl;
 };
 
 // Decides the provenance of a chain (leaf first, as received). `vendor` is the detected vendor
 // (its bundle is tried first). Expiry is not considered here: an expired factory certificate is
-// still factory.
+// still factory. `parsed`, when given, is `chain` already parsed (parse_chain): its certificates are
+// verified as they are; without it the chain is parsed here when a bundle needs it.
 Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf,
                              const VendorMatch& vendor, const VendorProfiles& profiles,
                              const TrustStores& trust);
+Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInfo& leaf,
+                             const VendorMatch& vendor, const VendorProfiles& profiles,
+                             const TrustStores& trust, const ParsedChain* parsed);
 
 } // namespace fleetcert

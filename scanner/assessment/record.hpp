@@ -20,6 +20,9 @@ struct Record
   // What the device announced of itself (issue 14), read from observation.identity: nullopt when
   // no identity exchange was attempted.
   std::optional<AnnouncedIdentity> identity;
+  // The record as one JSON line (reports' record_to_json and dump_json), rendered once on the
+  // network thread before delivery when the scan writes JSON; empty: not rendered (sinks render it).
+  std::string rendered_json;
 
   // "ok" whenever a certificate was received, even if the handshake failed afterwards.
   bool ok() const { return !chain.empty(); }

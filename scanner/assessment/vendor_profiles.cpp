@@ -97,13 +97,29 @@ bool contains_whole_word(std::string_view text, std::string_view word)
   return false;
 }
 
-bool profile_named_in(const VendorProfile& profile, std::string_view folded_value)
+bool profile_named_in(const FoldedProfileNames& profile, std::string_view folded_value)
 {
-  if (contains_whole_word(folded_value, fold_text(profile.name))) {
+  if (contains_whole_word(folded_value, profile.name)) {
     return true;
   }
   return std::any_of(profile.aliases.begin(), profile.aliases.end(),
-                     [&](const std::string& alias) { return contains_whole_word(folded_value, fold_text(alias)); });
+                     [&](const std::string& alias) { return contains_whole_word(folded_value, alias); });
+}
+
+FoldedProfileNames folded_names(const VendorProfile& profile)
+{
+  FoldedProfileNames names;
+  names.name = fold_text(profile.name);
+  for (const std::string& alias : profile.aliases) {
+    names.aliases.push_back(fold_text(alias));
+  }
+  for (const FactoryIssuer& issuer : profile.factory_issuers) {
+    FactoryIssuer folded_issuer = issuer;
+    folded_issuer.o = fold_text(issuer.o);
+    folded_issuer.cn = fold_text(issuer.cn);
+    names.factory_issuers.push_back(std::move(folded_issuer));
+  }
+  return names;
 }
 
 // The O= and CN= values of a one-line name, unescaped and trimmed, in the order written.
@@ -137,18 +153,17 @@ OrganizationAndCommonNames folded(OrganizationAndCommonNames names)
   return names;
 }
 
-bool contains_folded(const std::vector<std::string>& folded_values, std::string_view text)
+bool contains_folded(const std::vector<std::string>& folded_values, std::string_view folded_text)
 {
-  const std::string wanted = fold_text(text);
-  return std::find(folded_values.begin(), folded_values.end(), wanted) != folded_values.end();
+  return std::find(folded_values.begin(), folded_values.end(), folded_text) != folded_values.end();
 }
 
 // An issuer (its folded O= and CN= values) matches an entry when one of its CNs is the entry's and,
-// when the entry gives an O, one of its Os is the entry's.
-bool issuer_matches(const FactoryIssuer& entry, const OrganizationAndCommonNames& folded_issuer)
+// when the entry gives an O, one of its Os is the entry's (`folded`: the entry's FoldedProfileNames form).
+bool issuer_matches(const FactoryIssuer& entry, const FactoryIssuer& folded, const OrganizationAndCommonNames& folded_issuer)
 {
-  return contains_folded(folded_issuer.common_names, entry.cn)
-         && (entry.o.empty() || contains_folded(folded_issuer.organizations, entry.o));
+  return contains_folded(folded_issuer.common_names, folded.cn)
+         && (entry.o.empty() || contains_folded(folded_issuer.organizations, folded.o));
 }
 
 // RFC 2253 escaping of one attribute value, as fleetcert prints names: ',', '+', '"', '\', '<',
@@ -777,12 +792,14 @@ Result<std::size_t> VendorProfiles::load_directory(const std::string& dir)
 
 void VendorProfiles::add(VendorProfile profile)
 {
-  for (VendorProfile& existing : m_profiles) {
-    if (same_text(existing.name, profile.name)) {
-      existing = std::move(profile);
+  for (std::size_t i = 0; i < m_profiles.size(); ++i) {
+    if (same_text(m_profiles[i].name, profile.name)) {
+      m_folded[i] = folded_names(profile);
+      m_profiles[i] = std::move(profile);
       return;
     }
   }
+  m_folded.push_back(folded_names(profile));
   m_profiles.push_back(std::move(profile));
 }
 
@@ -792,16 +809,14 @@ const VendorProfile* VendorProfiles::find(std::string_view name) const
   if (wanted.empty()) {
     return nullptr;
   }
-  for (const VendorProfile& profile : m_profiles) {
-    if (fold_text(profile.name) == wanted) {
-      return &profile;
+  for (std::size_t i = 0; i < m_profiles.size(); ++i) {
+    if (m_folded[i].name == wanted) {
+      return &m_profiles[i];
     }
   }
-  for (const VendorProfile& profile : m_profiles) {
-    for (const std::string& alias : profile.aliases) {
-      if (fold_text(alias) == wanted) {
-        return &profile;
-      }
+  for (std::size_t i = 0; i < m_profiles.size(); ++i) {
+    if (contains_folded(m_folded[i].aliases, wanted)) {
+      return &m_profiles[i];
     }
   }
   return nullptr;
@@ -834,10 +849,12 @@ FactoryIssuerMatch VendorProfiles::match_factory_issuer(std::string_view issuer)
   }
   // An entry that names the organisation too is the more specific match.
   for (const bool with_organization : {true, false}) {
-    for (const VendorProfile& profile : m_profiles) {
-      for (const FactoryIssuer& entry : profile.factory_issuers) {
-        if (entry.o.empty() != with_organization && issuer_matches(entry, names)) {
-          return FactoryIssuerMatch{&profile, &entry};
+    for (std::size_t i = 0; i < m_profiles.size(); ++i) {
+      const std::vector<FactoryIssuer>& entries = m_profiles[i].factory_issuers;
+      for (std::size_t e = 0; e < entries.size(); ++e) {
+        if (entries[e].o.empty() != with_organization
+            && issuer_matches(entries[e], m_folded[i].factory_issuers[e], names)) {
+          return FactoryIssuerMatch{&m_profiles[i], &entries[e]};
         }
       }
     }
@@ -856,9 +873,9 @@ const VendorProfile* VendorProfiles::by_name_text(std::string_view one_line_name
   // Organisation names first: a CN is more often a model or a host name than a vendor.
   for (const auto* values : {&names.organizations, &names.common_names}) {
     for (const std::string& value : *values) {
-      for (const VendorProfile& profile : m_profiles) {
-        if (profile_named_in(profile, value)) {
-          return &profile;
+      for (std::size_t i = 0; i < m_profiles.size(); ++i) {
+        if (profile_named_in(m_folded[i], value)) {
+          return &m_profiles[i];
         }
       }
     }

@@ -120,6 +120,15 @@ FirmwareStageMatch firmware_stage(const VendorProfile& profile, std::string_view
 // not_applicable (not listed), unknown (no model known, or the profile lists no models).
 RuleStatus portal_eligibility(const VendorProfile& profile, std::string_view model);
 
+// A profile's names in the folded form matching compares (lower case, blanks collapsed, trimmed),
+// folded once when the profile is added rather than at every certificate.
+struct FoldedProfileNames
+{
+  std::string name;
+  std::vector<std::string> aliases;
+  std::vector<FactoryIssuer> factory_issuers; // o and cn folded; the rest as in the profile
+};
+
 class VendorProfiles
 {
 public:
@@ -161,6 +170,7 @@ public:
 
 private:
   std::vector<VendorProfile> m_profiles;
+  std::vector<FoldedProfileNames> m_folded; // of m_profiles, index for index
   std::vector<LoadedFile> m_loaded_files;
 };
 

@@ -45,6 +45,24 @@ std::string to_hex(const unsigned char* data, std::size_t size)
   return out;
 }
 
+// The digest of `name` ("SHA256", "SHA1", "MD5"), fetched from the default provider once per
+// process: OpenSSL 3 looks a legacy EVP_sha256() up in its provider store (under a lock) at every
+// EVP_Digest, which costs more than hashing a certificate. Null when the provider lacks it.
+const EVP_MD* fetched_digest(const char* name)
+{
+  // Never freed: the digests live as long as the process (one each).
+  if (std::string_view(name) == "SHA256") {
+    static const EVP_MD* const k_sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return k_sha256;
+  }
+  if (std::string_view(name) == "SHA1") {
+    static const EVP_MD* const k_sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    return k_sha1;
+  }
+  static const EVP_MD* const k_md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return k_md5;
+}
+
 std::string digest_hex(const Der& der, const EVP_MD* md)
 {
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
@@ -245,7 +263,7 @@ KeyInfo decode_key(const X509* x)
   unsigned char* spki = nullptr;
   const int spki_size = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
   if (spki_size > 0) {
-    key.spki_sha256 = digest_hex(Der(spki, spki + spki_size), EVP_sha256());
+    key.spki_sha256 = digest_hex(Der(spki, spki + spki_size), fetched_digest("SHA256"));
     OPENSSL_free(spki);
   }
   EVP_PKEY* pkey = X509_get0_pubkey(x);
@@ -388,31 +406,21 @@ Result<std::vector<Der>> read_certificate_bundle(std::string_view pem_text, std:
 
 std::string sha256_hex(const Der& der)
 {
-  return digest_hex(der, EVP_sha256());
+  return digest_hex(der, fetched_digest("SHA256"));
 }
 
-CertificateInfo decode_certificate(const Der& der)
+CertificateInfo decode_certificate(const X509& cert, const Der& der)
 {
+  X509* x = const_cast<X509*>(&cert); // OpenSSL 3's getters take const; X509_verify does not
   CertificateInfo info;
-  info.sha256 = digest_hex(der, EVP_sha256());
-  info.sha1 = digest_hex(der, EVP_sha1());
-  info.md5 = digest_hex(der, EVP_md5());
-
-  const unsigned char* p = der.data();
-  X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!x) {
-    const unsigned long err = ERR_peek_last_error();
-    std::array<char, 256> buf{};
-    ERR_error_string_n(err, buf.data(), buf.size());
-    info.parse_error = err != 0 ? buf.data() : "not a DER certificate";
-    ERR_clear_error();
-    return info;
-  }
+  info.sha256 = digest_hex(der, fetched_digest("SHA256"));
+  info.sha1 = digest_hex(der, fetched_digest("SHA1"));
+  info.md5 = digest_hex(der, fetched_digest("MD5"));
   info.parsed = true;
-  info.subject = name_text(X509_get_subject_name(x.get()));
-  info.issuer = name_text(X509_get_issuer_name(x.get()));
+  info.subject = name_text(X509_get_subject_name(x));
+  info.issuer = name_text(X509_get_issuer_name(x));
 
-  const X509_NAME* subject = X509_get_subject_name(x.get());
+  const X509_NAME* subject = X509_get_subject_name(x);
   int index = -1;
   for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
        i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
@@ -423,19 +431,67 @@ CertificateInfo decode_certificate(const Der& der)
     info.cn = asn1_string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
   }
 
-  decode_san(x.get(), info);
-  info.serial = serial_text(x.get());
-  info.not_before = time_value(X509_get0_notBefore(x.get()));
-  info.not_after = time_value(X509_get0_notAfter(x.get()));
-  info.signature = decode_signature(x.get());
-  info.key = decode_key(x.get());
+  decode_san(x, info);
+  info.serial = serial_text(x);
+  info.not_before = time_value(X509_get0_notBefore(x));
+  info.not_after = time_value(X509_get0_notAfter(x));
+  info.signature = decode_signature(x);
+  info.key = decode_key(x);
 
-  EVP_PKEY* own_key = X509_get0_pubkey(x.get());
+  EVP_PKEY* own_key = X509_get0_pubkey(x);
   info.self_signed = own_key != nullptr
-                     && X509_NAME_cmp(X509_get_subject_name(x.get()), X509_get_issuer_name(x.get())) == 0
-                     && X509_verify(x.get(), own_key) == 1;
+                     && X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0
+                     && X509_verify(x, own_key) == 1;
   ERR_clear_error(); // leave no stale errors for the TLS code that shares this thread
   return info;
+}
+
+void ParsedX509Free::operator()(X509* cert) const
+{
+  X509_free(cert);
+}
+
+ParsedCertificate parse_certificate(const Der& der)
+{
+  ParsedCertificate parsed;
+  const unsigned char* p = der.data();
+  parsed.x509.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (parsed.x509) {
+    parsed.info = decode_certificate(*parsed.x509, der);
+    return parsed;
+  }
+  const unsigned long err = ERR_peek_last_error();
+  std::array<char, 256> buf{};
+  ERR_error_string_n(err, buf.data(), buf.size());
+  parsed.info.parse_error = err != 0 ? buf.data() : "not a DER certificate";
+  ERR_clear_error();
+  parsed.info.sha256 = digest_hex(der, fetched_digest("SHA256"));
+  parsed.info.sha1 = digest_hex(der, fetched_digest("SHA1"));
+  parsed.info.md5 = digest_hex(der, fetched_digest("MD5"));
+  return parsed;
+}
+
+CertificateInfo decode_certificate(const Der& der)
+{
+  return parse_certificate(der).info;
+}
+
+ParsedChain parse_chain(const std::vector<Der>& chain)
+{
+  ParsedChain parsed;
+  parsed.certificates.reserve(chain.size());
+  parsed.infos.reserve(chain.size());
+  for (const Der& der : chain) {
+    ParsedCertificate one = parse_certificate(der);
+    parsed.certificates.push_back(std::move(one.x509));
+    parsed.infos.push_back(std::move(one.info));
+  }
+  return parsed;
+}
+
+std::string subject_text(const X509& cert)
+{
+  return name_text(X509_get_subject_name(&cert));
 }
 
 bool issued_by(const Der& certificate, const Der& issuer)

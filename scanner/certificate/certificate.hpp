@@ -7,7 +7,10 @@
 #include "scanner/model/result.hpp"
 #include "scanner/util/time.hpp"
 
+#include <openssl/types.h>
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +58,37 @@ struct CertificateInfo
 
 // Decodes one certificate. Never throws; a certificate OpenSSL refuses still gets fingerprints.
 CertificateInfo decode_certificate(const Der& der);
+
+// The facts of a certificate OpenSSL has already parsed from `der` (its bytes, for the
+// fingerprints): no second d2i_X509.
+CertificateInfo decode_certificate(const X509& cert, const Der& der);
+
+// Frees a parsed certificate (X509_free).
+struct ParsedX509Free
+{
+  void operator()(X509* cert) const;
+};
+using ParsedX509 = std::unique_ptr<X509, ParsedX509Free>;
+
+// One certificate parsed once: the X509 object (null when it does not decode) and its facts.
+struct ParsedCertificate
+{
+  ParsedX509 x509;
+  CertificateInfo info;
+};
+ParsedCertificate parse_certificate(const Der& der);
+
+// A chain (leaf first, as received) parsed once: what decoding, provenance and readiness share.
+// certificates[i] is null where infos[i].parsed is false.
+struct ParsedChain
+{
+  std::vector<ParsedX509> certificates;
+  std::vector<CertificateInfo> infos;
+};
+ParsedChain parse_chain(const std::vector<Der>& chain);
+
+// The certificate's subject in the one-line form of CertificateInfo::subject.
+std::string subject_text(const X509& cert);
 
 // Lower-case hex digests of the bytes.
 std::string sha256_hex(const Der& der);

@@ -202,7 +202,10 @@ asio::awaitable<void> worker(SharedScan* scan)
     if (observation.skipped != SkipReason::none) {
       scan->skipped.fetch_add(1, std::memory_order_relaxed);
     }
-    const Record record = make_record(std::move(observation), scan->settings.assessment);
+    Record record = make_record(std::move(observation), scan->settings.assessment);
+    if (scan->settings.prepare) {
+      scan->settings.prepare(record);
+    }
     if (record.ok()) {
       scan->ok.fetch_add(1, std::memory_order_relaxed);
     }

@@ -43,6 +43,9 @@ struct EngineSettings
   // Probes each endpoint of a target to probe (its name, if any, resolved before the scan); null:
   // probe_endpoint. Called on the network threads, concurrently.
   EndpointProbe probe;
+  // Completes each record on its network thread before it is delivered, outside the delivery lock
+  // (scan renders its JSON here, once for every JSON sink); null: nothing. Called concurrently.
+  std::function<void(Record& record)> prepare;
 };
 
 struct EngineProgress

@@ -72,29 +72,26 @@ bool is_time_error(int error)
 struct Verification
 {
   bool ran = false;
-  std::vector<Der> chain;     // the chain it built, leaf first (partial when it does not chain)
+  std::vector<X509Ptr> chain; // the chain it built, leaf first (partial when it does not chain); own references
   std::size_t untrusted = 0;  // the first `untrusted` certificates of `chain` are the device's
   std::vector<VerifyIssue> issues;
 };
 
-Verification verify_at(X509* leaf, const std::vector<X509Ptr>& sent_rest, const std::vector<X509Ptr>& anchors,
-                       std::int64_t at)
+// `store` holds the after-bundle's anchors (TrustAfter's, built once); verification runs in its own
+// X509_STORE_CTX, with its own time and flags, so the store is shared as it is.
+Verification verify_at(X509* leaf, const std::vector<X509*>& sent_rest, X509_STORE* store, std::int64_t at)
 {
   Verification result;
-  X509StorePtr store(X509_STORE_new());
   BorrowedX509StackPtr untrusted(sk_X509_new_null());
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!store || !untrusted || !ctx) {
+  if (store == nullptr || !untrusted || !ctx) {
     ERR_clear_error();
     return result;
   }
-  for (const auto& cert : anchors) {
-    X509_STORE_add_cert(store.get(), cert.get());
+  for (X509* cert : sent_rest) {
+    sk_X509_push(untrusted.get(), cert);
   }
-  for (const auto& cert : sent_rest) {
-    sk_X509_push(untrusted.get(), cert.get());
-  }
-  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1) {
+  if (X509_STORE_CTX_init(ctx.get(), store, leaf, untrusted.get()) != 1) {
     ERR_clear_error();
     return result;
   }
@@ -108,7 +105,10 @@ Verification verify_at(X509* leaf, const std::vector<X509Ptr>& sent_rest, const 
   result.ran = true;
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
-    result.chain.push_back(der_of(sk_X509_value(chain, i)));
+    X509* cert = sk_X509_value(chain, i);
+    if (X509_up_ref(cert) == 1) {
+      result.chain.emplace_back(cert);
+    }
   }
   result.untrusted = static_cast<std::size_t>(std::max(0, X509_STORE_CTX_get_num_untrusted(ctx.get())));
   ERR_clear_error();
@@ -179,8 +179,10 @@ Result<std::set<std::string>> parse_rejected_hashes(std::string_view text)
 struct TrustAfter::Impl
 {
   std::vector<X509Ptr> certs;
+  std::vector<CertificateInfo> infos; // of certs, decoded with them
   std::vector<std::string> subjects;
   std::vector<std::string> fingerprints;
+  X509StorePtr store; // every one of certs as a trust anchor, built once
 };
 
 TrustAfter::TrustAfter() : m_impl(std::make_unique<Impl>()) {}
@@ -195,12 +197,18 @@ Result<TrustAfter> TrustAfter::from_pem(std::string_view pem_text, std::string_v
     return Error{ders.error()};
   }
   TrustAfter trust;
+  trust.m_impl->store.reset(X509_STORE_new());
   for (const Der& der : *ders) {
-    const CertificateInfo info = decode_certificate(der);
-    trust.m_impl->subjects.push_back(info.subject);
-    trust.m_impl->fingerprints.push_back(info.sha256);
-    trust.m_impl->certs.push_back(decode_x509(der));
+    ParsedCertificate parsed = parse_certificate(der);
+    trust.m_impl->subjects.push_back(parsed.info.subject);
+    trust.m_impl->fingerprints.push_back(parsed.info.sha256);
+    if (trust.m_impl->store && parsed.x509) {
+      X509_STORE_add_cert(trust.m_impl->store.get(), parsed.x509.get());
+    }
+    trust.m_impl->certs.emplace_back(parsed.x509.release());
+    trust.m_impl->infos.push_back(std::move(parsed.info));
   }
+  ERR_clear_error(); // a certificate given twice is refused by the store: it is there once
   return trust;
 }
 
@@ -244,28 +252,45 @@ PortReadiness evaluate_port(const ReadinessEndpoint& endpoint, const TrustAfter&
     return port;
   }
 
-  const CertificateInfo leaf = decode_certificate(endpoint.chain.front());
+  // Each certificate of the chain is parsed once; the verified chain's facts are those of the
+  // objects verification used (the device's or the after-bundle's), not a second parse.
+  ParsedChain parsed = parse_chain(endpoint.chain);
+  const CertificateInfo& leaf = parsed.infos.front();
   port.leaf_subject = leaf.subject;
   port.leaf_sha256 = leaf.sha256;
-  X509Ptr leaf_cert = leaf.parsed ? decode_x509(endpoint.chain.front()) : nullptr;
-  if (!leaf_cert) {
+  X509* leaf_cert = parsed.certificates.front().get();
+  if (leaf_cert == nullptr) {
     add("unparseable", "the certificate does not decode" + (leaf.parse_error.empty() ? "" : ": " + leaf.parse_error),
         remediation_for("certificate-unparseable", profile));
     port.status = Readiness::not_ready;
     return port;
   }
-  std::vector<X509Ptr> sent_rest;
-  for (std::size_t i = 1; i < endpoint.chain.size(); ++i) {
-    if (X509Ptr cert = decode_x509(endpoint.chain[i])) {
-      sent_rest.push_back(std::move(cert));
+  std::vector<X509*> sent_rest;
+  for (std::size_t i = 1; i < parsed.certificates.size(); ++i) {
+    if (X509* cert = parsed.certificates[i].get()) {
+      sent_rest.push_back(cert);
     }
   }
 
-  const Verification v = verify_at(leaf_cert.get(), sent_rest, trust.impl().certs, policy.at);
+  const Verification v = verify_at(leaf_cert, sent_rest, trust.impl().store.get(), policy.at);
   const std::string when = format_iso8601(policy.at);
+  // The facts of a certificate of the verified chain, from whichever parse made its object.
+  const auto facts_of = [&](const X509* cert) {
+    for (std::size_t i = 0; i < parsed.certificates.size(); ++i) {
+      if (parsed.certificates[i].get() == cert) {
+        return parsed.infos[i];
+      }
+    }
+    for (std::size_t i = 0; i < trust.impl().certs.size(); ++i) {
+      if (trust.impl().certs[i].get() == cert) {
+        return trust.impl().infos[i];
+      }
+    }
+    return decode_certificate(*cert, der_of(cert)); // not expected: OpenSSL builds chains of what it is given
+  };
   std::vector<CertificateInfo> chain_info;
-  for (const Der& der : v.chain) {
-    chain_info.push_back(decode_certificate(der));
+  for (const X509Ptr& cert : v.chain) {
+    chain_info.push_back(facts_of(cert.get()));
   }
   auto name_at = [&](std::size_t depth) {
     if (depth == 0) {

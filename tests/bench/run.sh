@@ -2,8 +2,8 @@
 # fleetcert benchmark (issue 5): every scenario on the simulated fleet, on loopback, in one run.
 # Not part of the test suite. Prints a markdown table and writes it to OUT/results.md.
 #
-#   tests/bench/run.sh [--quick] [--scenarios 1,2,3,4,5] [--peer-sample N | PEER=N,...]
-#                      [--peers nmap,sslscan,openssl] [--concurrencies 1024,4096] [--out DIR]
+#   tests/bench/run.sh [--quick] [--scenarios 1,2,3,4,5,6] [--peer-sample N | PEER=N,...]
+#                      [--peers nmap,sslscan,openssl,tls-scan] [--concurrencies 1024,4096] [--out DIR]
 #                      [--sim-threads N] [--s1-timeout S] [--keep]
 #
 #   1  live fleet: tests/fleets/bench-live-2000.json (2000 devices x 443,5061 on 127.52/16), fleetcert at
@@ -14,6 +14,9 @@
 #   3  dead space: 127.200.0.0/16 x 2 ports, every connection refused
 #   4  silent devices: tests/fleets/bench-tarpit-5000.json (5000 tarpit endpoints on 127.53/16) at --timeout 2
 #   5  memory: 127.224.0.0/12 x 2 ports (2,097,152 endpoints) with --jsonl to a file
+#   6  populations (issue 13): the live fleet as it is (mixed), with every device limited to TLS 1.0-1.2,
+#      and with every device TLS 1.3 only; per population fleetcert at each --concurrencies, the bare
+#      certificate-only client, nmap and (with TLS_SCAN_BIN) tls-scan, all in the same run
 #
 # Figures of the scanner are those of its process only (/usr/bin/time -v: wall, user+system CPU,
 # maximum resident set size); the simulator runs as a separate process, not counted (its CPU is shown
@@ -23,6 +26,9 @@
 #              FLEETCERT_BIN         the fleetcert binary to measure (default: built here in Release)
 #              FLEET_SIM_BIN         the simulator (default: the one built beside fleetcert)
 #              BUILD_DIR             build directory (default build; build-release if build is not Release)
+#              TLS_SCAN_BIN          a tls-scan binary (github.com/prbinu/tls-scan, built outside the
+#                                    repository): adds it as a peer in scenarios 2 and 6
+#              TLS_SCAN_CACERT       the CA bundle tls-scan requires (default /etc/ssl/certs/ca-certificates.crt)
 #
 # Peers are installed with apt-get when missing and the script runs as root; otherwise a missing
 # peer is skipped and the table says so. Every process the script starts runs in its own process
@@ -36,13 +42,14 @@ usage() {
 
 Options:
   --quick               smaller sizes for a smoke check (well under a minute once built)
-  --scenarios LIST      which scenarios to run (default 1,2,3,4,5)
+  --scenarios LIST      which scenarios to run (default 1,2,3,4,5,6)
   --peer-sample SPEC    scan only N devices of the live fleet with the peers (every k-th device,
                         same mix): N for all peers, or nmap=N,sslscan=N,openssl=N; `all` = every
                         device. Default: nmap=all,sslscan=all,openssl=500 (quick: 10 each).
                         Sampled peers are marked; their rates and CPU per endpoint are per endpoint
                         of the sample and their full-fleet wall time is extrapolated
-  --peers LIST          peers of scenario 2 (default nmap,sslscan,openssl)
+  --peers LIST          peers of scenarios 2 and 6 (default nmap,sslscan,openssl, and tls-scan with
+                        TLS_SCAN_BIN; scenario 6 runs nmap and tls-scan of them); `none`: no peer
   --concurrencies LIST  concurrencies of scenarios 1, 3, 4 and 5 (default 1024,4096; scenario 1 also 256)
   --s1-timeout S        fleetcert --timeout in scenario 1 (default 20: the 2-core simulator queues
                         handshakes at high concurrency; a real device does not)
@@ -54,10 +61,13 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 # Options
-scenarios=1,2,3,4,5
+scenarios=1,2,3,4,5,6
 quick=0
 peer_sample_spec=""
 peers=nmap,sslscan,openssl
+tls_scan=${TLS_SCAN_BIN:-}
+tls_scan_cacert=${TLS_SCAN_CACERT:-/etc/ssl/certs/ca-certificates.crt} # tls-scan refuses to run without one
+[ -n "$tls_scan" ] && peers=$peers,tls-scan
 concurrencies=1024,4096
 s1_timeout=20
 sim_threads=$(nproc)
@@ -80,31 +90,35 @@ while [ $# -gt 0 ]; do
   shift
 done
 for s in ${scenarios//,/ }; do
-  [[ $s =~ ^[1-5]$ ]] || { echo "bench: --scenarios: '$s' is not 1..5" >&2; exit 2; }
+  [[ $s =~ ^[1-6]$ ]] || { echo "bench: --scenarios: '$s' is not 1..6" >&2; exit 2; }
 done
 for c in ${concurrencies//,/ }; do
   { [[ $c =~ ^[0-9]+$ ]] && [ "$c" -gt 0 ]; } || { echo "bench: --concurrencies: '$c' is not a positive number" >&2; exit 2; }
 done
+[ "$peers" = none ] && peers=""
 for p in ${peers//,/ }; do
-  case $p in nmap|sslscan|openssl) ;; *) echo "bench: --peers: unknown peer '$p'" >&2; exit 2 ;; esac
+  case $p in nmap|sslscan|openssl|tls-scan) ;; *) echo "bench: --peers: unknown peer '$p'" >&2; exit 2 ;; esac
+  if [ "$p" = tls-scan ] && [ ! -x "$tls_scan" ]; then
+    echo "bench: --peers: tls-scan needs TLS_SCAN_BIN, the path of a tls-scan binary" >&2; exit 2
+  fi
 done
 [[ $s1_timeout =~ ^[0-9]+$ ]] || { echo "bench: --s1-timeout: '$s1_timeout' is not a number of seconds" >&2; exit 2; }
 [[ $sim_threads =~ ^[0-9]+$ ]] || { echo "bench: --sim-threads: '$sim_threads' is not a number" >&2; exit 2; }
 
-declare -A sample=([nmap]=all [sslscan]=all [openssl]=500)
-[ "$quick" -eq 1 ] && sample=([nmap]=10 [sslscan]=10 [openssl]=10)
+declare -A sample=([nmap]=all [sslscan]=all [openssl]=500 [tls-scan]=all)
+[ "$quick" -eq 1 ] && sample=([nmap]=10 [sslscan]=10 [openssl]=10 [tls-scan]=10)
 if [ -n "$peer_sample_spec" ]; then
   for item in ${peer_sample_spec//,/ }; do
     if [[ $item =~ ^([0-9]+|all)$ ]]; then
-      sample=([nmap]=$item [sslscan]=$item [openssl]=$item)
-    elif [[ $item =~ ^(nmap|sslscan|openssl)=([0-9]+|all)$ ]]; then
+      sample=([nmap]=$item [sslscan]=$item [openssl]=$item [tls-scan]=$item)
+    elif [[ $item =~ ^(nmap|sslscan|openssl|tls-scan)=([0-9]+|all)$ ]]; then
       sample[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
     else
       echo "bench: --peer-sample: '$item' is not N, all or PEER=N" >&2; exit 2
     fi
   done
 fi
-for p in nmap sslscan openssl; do
+for p in nmap sslscan openssl tls-scan; do
   [ "${sample[$p]}" = 0 ] && { echo "bench: --peer-sample: $p=0 scans nothing" >&2; exit 2; }
 done
 wants() { [[ ,$scenarios, == *,$1,* ]]; }
@@ -162,10 +176,14 @@ note() { echo "bench: $*" >&2; }
 need_pkgs=()
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 declare -A peer_pkg=([nmap]=nmap [sslscan]=sslscan [openssl]=openssl)
-declare -A peer_bin=([nmap]=nmap [sslscan]=sslscan [openssl]=openssl)
+declare -A peer_bin=([nmap]=nmap [sslscan]=sslscan [openssl]=openssl [tls-scan]=$tls_scan)
 if wants 2; then
-  for p in ${peers//,/ }; do command -v "${peer_bin[$p]}" >/dev/null || need_pkgs+=("${peer_pkg[$p]}"); done
+  for p in ${peers//,/ }; do
+    [ -n "${peer_pkg[$p]:-}" ] || continue # tls-scan: built by hand (TLS_SCAN_BIN)
+    command -v "${peer_bin[$p]}" >/dev/null || need_pkgs+=("${peer_pkg[$p]}")
+  done
 fi
+if wants 6 && [[ ,$peers, == *,nmap,* ]] && ! command -v nmap >/dev/null; then need_pkgs+=(nmap); fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     note "installing ${need_pkgs[*]}"
@@ -402,6 +420,11 @@ if wants 2; then
           --no-compression --no-fallback --no-groups --no-heartbleed --no-renegotiation --timeout=5 \
           --targets="$work/sslscan.targets"
         p_certs[$p]=$(count 'BEGIN CERTIFICATE' "$work/peer-sslscan.out") ;;
+      tls-scan)
+        tr ' ' ':' <"$work/tls-scan.endpoints" >"$work/tls-scan.targets"
+        measure peer-tls-scan "$tls_scan" --infile="$work/tls-scan.targets" -b 1024 -t 5 \
+          --ciphers="ALL:@SECLEVEL=0" --cacert="$tls_scan_cacert" -o "$work/tls-scan.json"
+        p_certs[$p]=$(count '"certificateChain"' "$work/tls-scan.json") ;;
       openssl)
         # How an administrator does it today: one s_client per endpoint, stdin closed, a timeout each.
         # shellcheck disable=SC2016 # expanded by the inner shell
@@ -468,6 +491,72 @@ if wants 5; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# Scenario 6: populations (issue 13). The live fleet as it is (mixed: TLS 1.3 where both sides
+# can, 20 TLS 1.0-only devices), then rewritten with every device limited to TLS 1.0-1.2, then to
+# TLS 1.3 only. Per population, in the same run: fleetcert at each concurrency, the bare
+# certificate-only client, nmap and tls-scan (TLS_SCAN_BIN).
+declare -A s6_n s6_certs s6_wall s6_cpu s6_rss s6_bare_us
+s6_pops=(mixed tls12 tls13)
+if wants 6; then
+  python3 - "$live_fleet" "$work" <<'PY'
+import json, sys
+fleet = json.load(open(sys.argv[1]))
+for name, versions in (("tls12", ["1.0", "1.1", "1.2"]), ("tls13", ["1.3"])):
+    copy = json.loads(json.dumps(fleet))
+    for group in copy["groups"]:
+        for spec in group["ports"].values():
+            if "same_as" in spec:
+                continue
+            if name == "tls13" or "tls" not in spec:
+                spec["tls"] = versions
+    json.dump(copy, open(f"{sys.argv[2]}/live-{name}.json", "w"))
+PY
+  for pop in "${s6_pops[@]}"; do
+    fleet_file=$live_fleet
+    [ "$pop" = mixed ] || fleet_file=$work/live-$pop.json
+    start_sim "s6-$pop" "$fleet_file"
+    endpoints_of "$work/s6-$pop.truth.json" >"$work/s6-$pop.all-endpoints"
+    cut -d' ' -f1 "$work/s6-$pop.all-endpoints" | uniq >"$work/s6-$pop.all-devices"
+    pick "$s1_devices" "$work/s6-$pop.all-devices" >"$work/s6-$pop.devices"
+    endpoints_for "$work/s6-$pop.devices" "$work/s6-$pop.all-endpoints" >"$work/s6-$pop.endpoints"
+    n=$(wc -l <"$work/s6-$pop.endpoints")
+    for c in "${conc_list[@]}"; do
+      note "scenario 6 ($pop): fleetcert on $n endpoints, concurrency $c"
+      fc_scan "s6-$pop-fleetcert-c$c" --targets-file "$work/s6-$pop.devices" --ports "$ports" --concurrency "$c" \
+        --timeout "$s1_timeout" --jsonl "$work/s6-$pop-c$c.jsonl"
+      key="$pop,fleetcert,$c"
+      s6_n[$key]=$n; s6_wall[$key]=$m_wall; s6_cpu[$key]=$m_cpu; s6_rss[$key]=$m_rss_mb
+      s6_certs[$key]=$(count '"status":"ok"' "$work/s6-$pop-c$c.jsonl")
+      rm -f "$work/s6-$pop-c$c.jsonl"
+    done
+    note "scenario 6 ($pop): bare certificate-only client"
+    measure "s6-$pop-bare" "$bare" --endpoints "$work/s6-$pop.endpoints" --mode cert-only
+    field() { awk -v k="$1" '/^mode=cert-only/ {for(i=1;i<=NF;i++) if (index($i, k "=") == 1) {sub(/.*=/,"",$i); print $i}}' "$work/s6-$pop-bare.out"; }
+    key="$pop,bare,1"
+    s6_n[$key]=$n; s6_wall[$key]=$(field wall_s); s6_cpu[$key]=$m_cpu; s6_rss[$key]=$m_rss_mb
+    s6_certs[$key]=$(field certificates); s6_bare_us[$pop]=$(field cpu_us_per_handshake)
+    : "${s6_bare_us[$pop]:=0}"
+    if [[ ,$peers, == *,nmap,* ]] && command -v nmap >/dev/null; then
+      note "scenario 6 ($pop): nmap"
+      measure "s6-$pop-nmap" nmap -n -Pn -T5 -p "$ports" --script ssl-cert -iL "$work/s6-$pop.devices" -oN "$work/s6-$pop-nmap.txt"
+      key="$pop,nmap,1"
+      s6_n[$key]=$n; s6_wall[$key]=$m_wall; s6_cpu[$key]=$m_cpu; s6_rss[$key]=$m_rss_mb
+      s6_certs[$key]=$(count 'ssl-cert: Subject:' "$work/s6-$pop-nmap.txt")
+    fi
+    if [[ ,$peers, == *,tls-scan,* ]]; then
+      note "scenario 6 ($pop): tls-scan"
+      tr ' ' ':' <"$work/s6-$pop.endpoints" >"$work/s6-$pop.tls-scan-targets"
+      measure "s6-$pop-tls-scan" "$tls_scan" --infile="$work/s6-$pop.tls-scan-targets" -b 1024 -t 5 \
+        --ciphers="ALL:@SECLEVEL=0" --cacert="$tls_scan_cacert" -o "$work/s6-$pop-tls-scan.json"
+      key="$pop,tls-scan,1024"
+      s6_n[$key]=$n; s6_wall[$key]=$m_wall; s6_cpu[$key]=$m_cpu; s6_rss[$key]=$m_rss_mb
+      s6_certs[$key]=$(count '"certificateChain"' "$work/s6-$pop-tls-scan.json")
+    fi
+    stop_sim
+  done
+fi
+
+# ---------------------------------------------------------------------------------------------
 # The table
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 elapsed=$(( $(date +%s) - t_start ))
@@ -499,6 +588,7 @@ if wants 1 || wants 2; then
         nmap) label="nmap -T5 --script ssl-cert" ;;
         sslscan) label="sslscan --show-certificate (tests off)" ;;
         openssl) label="openssl s_client loop" ;;
+        tls-scan) label="tls-scan -b 1024 (ALL:@SECLEVEL=0)" ;;
       esac
       n=${p_n[$p]}; wall=${p_wall[$p]}
       wall_txt=$(fmt "$wall" %.2f)
@@ -517,7 +607,7 @@ if wants 1 || wants 2; then
   fi
   out ""
   if wants 2; then
-    out "Peers: $(nmap --version 2>/dev/null | head -1 | cut -d' ' -f1-3), sslscan $(sslscan --version 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | awk 'NF {print $1; exit}'), $(openssl version | cut -d' ' -f1-2), each one endpoint at a time as it is normally used (nmap parallelises on its own); a peer's CPU counts its children too (the openssl loop: bash, timeout and every openssl). Certificates counted from their output: nmap \"ssl-cert: Subject:\" lines, sslscan and openssl PEM blocks."
+    out "Peers: $(nmap --version 2>/dev/null | head -1 | cut -d' ' -f1-3), sslscan $(sslscan --version 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | awk 'NF {print $1; exit}'), $(openssl version | cut -d' ' -f1-2), each one endpoint at a time as it is normally used (nmap parallelises on its own; tls-scan runs 1024 connections at once, \`-b 1024\`, with \`ALL:@SECLEVEL=0\` so the TLS 1.0 devices answer); a peer's CPU counts its children too (the openssl loop: bash, timeout and every openssl). Certificates counted from their output: nmap \"ssl-cert: Subject:\" lines, sslscan and openssl PEM blocks, tls-scan \"certificateChain\" keys."
     out ""
   fi
   if wants 1; then
@@ -580,6 +670,52 @@ if wants 4; then
       "scenario 4 at concurrency $c: wall $(fmt "${s4_wall[$c]}" %.2f) s within 10% + 0.5 s of whole waves $waves s (ideal $ideal s)"
   done
   out ""
+fi
+
+if wants 6; then
+  out "### 6. Populations: the live fleet as it is (mixed), limited to TLS 1.0-1.2, and TLS 1.3 only"
+  out ""
+  out "CPU of each process (user + system, \`/usr/bin/time -v\`) over the endpoints it scanned; the bare client is tests/bench/bare_handshake.cpp in \`--mode cert-only\` (its CPU per handshake from \`getrusage\`, without its start-up), run on the same endpoints between fleetcert and the peers."
+  out ""
+  out "| population | scanner | concurrency | endpoints | certificates | wall s | CPU s | CPU µs/endpoint | peak RSS MB | CPU ÷ bare cert-only | fleetcert (c=$ref_conc) ÷ this |"
+  out "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  declare -A s6_label=([fleetcert]="fleetcert" [bare]="bare OpenSSL client, certificate only" [nmap]="nmap -T5 --script ssl-cert" [tls-scan]="tls-scan -b 1024 (ALL:@SECLEVEL=0)")
+  for pop in "${s6_pops[@]}"; do
+    ref_key="$pop,fleetcert,$ref_conc"
+    ref_us=$(div "${s6_cpu[$ref_key]:-0}e6" "${s6_n[$ref_key]:-0}" "%.3f")
+    for key in $(for c in "${conc_list[@]}"; do echo "$pop,fleetcert,$c"; done) "$pop,bare,1" "$pop,nmap,1" "$pop,tls-scan,1024"; do
+      [ -n "${s6_n[$key]:-}" ] || continue
+      IFS=, read -r _ who conc <<<"$key"
+      if [ "$who" = bare ]; then us=${s6_bare_us[$pop]}; else us=$(div "${s6_cpu[$key]}e6" "${s6_n[$key]}" "%.3f"); fi
+      ratio_bare=$(div "$us" "${s6_bare_us[$pop]}")
+      ratio_this=""
+      [ "$who" = fleetcert ] || ratio_this=$(div "$ref_us" "$us")
+      out "| $pop | ${s6_label[$who]} | $conc | ${s6_n[$key]} | ${s6_certs[$key]} | $(fmt "${s6_wall[$key]}" %.2f) | $(fmt "${s6_cpu[$key]}" %.2f) | $(fmt "$us" %.0f) | ${s6_rss[$key]} | $ratio_bare | $ratio_this |"
+    done
+  done
+  out ""
+  us_of() { div "${s6_cpu[$1,fleetcert,$ref_conc]:-0}e6" "${s6_n[$1,fleetcert,$ref_conc]:-0}" "%.3f"; }
+  us=$(us_of tls12)
+  goal "$(verdict "$(awk -v a="$us" 'BEGIN {print (a+0 > 0 && a <= 150)}')")" "scenario 6, TLS 1.0-1.2 devices: fleetcert CPU per endpoint $(fmt "$us" %.0f) µs <= 150 µs"
+  us=$(us_of tls13)
+  goal "$(verdict "$(awk -v a="$us" -v b="${s6_bare_us[tls13]}" 'BEGIN {print (b > 0 && a <= 0.8*b)}')")" "scenario 6, TLS 1.3 devices: fleetcert CPU per endpoint $(fmt "$us" %.0f) µs <= 0.8 x bare certificate-only $(fmt "${s6_bare_us[tls13]}" %.0f) µs (ratio $(div "$us" "${s6_bare_us[tls13]}"))"
+  us=$(us_of mixed)
+  goal "$(verdict "$(awk -v a="$us" -v b="${s6_bare_us[mixed]}" 'BEGIN {print (b > 0 && a <= 0.5*b)}')")" "scenario 6, mixed fleet: fleetcert CPU per endpoint $(fmt "$us" %.0f) µs <= 0.5 x bare certificate-only $(fmt "${s6_bare_us[mixed]}" %.0f) µs (ratio $(div "$us" "${s6_bare_us[mixed]}"))"
+  if [ -n "${s6_n[mixed,tls-scan,1024]:-}" ]; then
+    ts=$(div "${s6_cpu[mixed,tls-scan,1024]}e6" "${s6_n[mixed,tls-scan,1024]}" "%.3f")
+    goal "$(verdict "$(awk -v a="$us" -v b="$ts" 'BEGIN {print (b > 0 && a <= 0.5*b)}')")" "scenario 6, mixed fleet: fleetcert CPU per endpoint $(fmt "$us" %.0f) µs <= 0.5 x tls-scan's $(fmt "$ts" %.0f) µs (ratio $(div "$us" "$ts"))"
+  fi
+  for pop in "${s6_pops[@]}"; do
+    for c in "${conc_list[@]}"; do
+      key="$pop,fleetcert,$c"
+      [ -n "${s6_n[$key]:-}" ] || continue
+      goal "$(verdict "$([ "${s6_certs[$key]}" = "${s6_n[$key]}" ] && echo 1 || echo 0)")" "scenario 6, $pop at concurrency $c: every certificate retrieved (${s6_certs[$key]}/${s6_n[$key]})"
+      limit=""
+      [ "$c" = 1024 ] && limit=64
+      [ "$c" = 4096 ] && limit=128
+      [ -n "$limit" ] && goal "$(verdict "$(awk -v r="${s6_rss[$key]}" -v l="$limit" 'BEGIN {print (r <= l)}')")" "scenario 6, $pop at concurrency $c: peak RSS ${s6_rss[$key]} MB <= $limit MB"
+    done
+  done
 fi
 
 # No scenario slower at the highest concurrency than at 1024 (5% allowed for noise).

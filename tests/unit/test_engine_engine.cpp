@@ -237,6 +237,30 @@ TEST_SUITE("engine.engine")
     CHECK(run.result.progress.completed == 20);
   }
 
+  TEST_CASE("prepare completes every record on the network threads before it is delivered")
+  {
+    const testing::LoopbackBlock block;
+    const testing::LoopbackPort refused(block.address("0.1"), false);
+    const TargetSet targets = targets_of(block.address("0.1") + "-" + block.address("0.20"));
+    EngineSettings settings = settings_for({refused.port()}, 4, 2);
+    std::mutex mutex;
+    std::set<std::thread::id> preparing_threads;
+    settings.prepare = [&](Record& record) {
+      record.rendered_json = "prepared " + endpoint_id(record.observation.endpoint.ip, record.observation.endpoint.port);
+      std::lock_guard lock(mutex);
+      preparing_threads.insert(std::this_thread::get_id());
+    };
+    std::vector<std::string> seen;
+    const Run run = run_bounded(targets, settings, 20s, [&](const Record& record) { seen.push_back(record.rendered_json); });
+    REQUIRE(run.ended_by_itself);
+    CHECK_FALSE(run.result.failure);
+    REQUIRE(seen.size() == 20);
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      CHECK(seen[i] == "prepared " + run.records[i]); // each record carries what prepare made of it
+    }
+    CHECK(preparing_threads.count(std::this_thread::get_id()) == 0); // not the caller's thread
+  }
+
   TEST_CASE("a probe that throws ends the scan at once: in-flight endpoints abandoned, none started after, the cause returned")
   {
     const testing::LoopbackBlock block;

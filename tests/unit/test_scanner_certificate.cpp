@@ -310,4 +310,55 @@ TEST_SUITE("scanner.certificate")
     CHECK_FALSE(issued_by(to_der(leaf.get()), Der{0x30, 0x00}));
     CHECK_FALSE(issued_by(Der{}, to_der(root.get())));
   }
+
+  TEST_CASE("parse_certificate: one parse gives the object and the same facts as decode_certificate")
+  {
+    auto key = generate_key(KeySpec{"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/O=Example/CN=device-1");
+    spec.san = {"DNS:device-1.example", "IP:127.0.0.1"};
+    const auto cert = make_certificate(spec, key.get(), nullptr, key.get());
+    const Der der = to_der(cert.get());
+
+    const ParsedCertificate parsed = parse_certificate(der);
+    REQUIRE(parsed.x509 != nullptr);
+    const CertificateInfo expected = decode_certificate(der);
+    const auto same = [&](const CertificateInfo& info) {
+      CHECK(info.parsed);
+      CHECK(info.subject == expected.subject);
+      CHECK(info.issuer == expected.issuer);
+      CHECK(info.cn == expected.cn);
+      CHECK(info.san == expected.san);
+      CHECK(info.serial == expected.serial);
+      CHECK(info.not_after == expected.not_after);
+      CHECK(info.sha256 == expected.sha256);
+      CHECK(info.sha1 == expected.sha1);
+      CHECK(info.md5 == expected.md5);
+      CHECK(info.signature.label == expected.signature.label);
+      CHECK(info.key.spki_sha256 == expected.key.spki_sha256);
+      CHECK(info.self_signed == expected.self_signed);
+    };
+    same(parsed.info);
+    same(decode_certificate(*parsed.x509, der));
+    CHECK(subject_text(*parsed.x509) == expected.subject);
+    CHECK(expected.sha256 == sha256_hex(cert.get()));
+    CHECK(expected.self_signed);
+
+    SUBCASE("a chain: one object and one set of facts per certificate, null where it does not decode")
+    {
+      const Der garbage{0x30, 0x03, 0x02, 0x01, 0x01};
+      const ParsedChain chain = parse_chain({der, garbage, der});
+      REQUIRE(chain.certificates.size() == 3);
+      REQUIRE(chain.infos.size() == 3);
+      CHECK(chain.certificates[0] != nullptr);
+      CHECK(chain.certificates[1] == nullptr);
+      CHECK(chain.certificates[2] != nullptr);
+      CHECK(chain.certificates[0].get() != chain.certificates[2].get()); // each its own object
+      same(chain.infos[0]);
+      CHECK_FALSE(chain.infos[1].parsed);
+      CHECK_FALSE(chain.infos[1].parse_error.empty());
+      CHECK(chain.infos[1].parse_error == decode_certificate(garbage).parse_error);
+      CHECK(chain.infos[1].sha256 == sha256_hex_bytes(garbage));
+    }
+  }
 }

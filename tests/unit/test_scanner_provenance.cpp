@@ -12,7 +12,9 @@
 
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace fleetcert;
@@ -115,6 +117,22 @@ VendorProfiles profiles_with_polycom_pins(std::vector<IssuerPin> pins)
 bool contains(const std::string& text, const std::string& part)
 {
   return text.find(part) != std::string::npos;
+}
+
+// Every field of a provenance, as one text: verdicts compared whole.
+std::string verdict_text(const Provenance& p)
+{
+  return provenance_text(p.kind, p.basis) + "|" + p.vendor + "|" + std::to_string(p.chain_incomplete) + "|"
+         + std::to_string(p.pin_mismatch) + "|" + std::to_string(p.claims_factory) + "|"
+         + (p.issuer_verified ? std::to_string(*p.issuer_verified) : "-") + "|" + p.detail + "|" + p.vendor_ca + "|"
+         + std::to_string(p.trust_verified);
+}
+
+// decide_provenance with the chain parsed once beforehand (as make_record does).
+Provenance decide_parsed(const std::vector<Der>& chain, const VendorProfiles& profiles, const TrustStores& trust)
+{
+  const ParsedChain parsed = parse_chain(chain);
+  return decide_provenance(chain, parsed.infos.front(), VendorMatch{}, profiles, trust, &parsed);
 }
 
 } // namespace
@@ -724,6 +742,93 @@ TEST_SUITE("scanner.provenance")
       TrustStores assigned;
       assigned = std::move(moved);
       CHECK(assigned.has_vendor("Polycom"));
+    }
+  }
+
+  TEST_CASE("the bundle stores are built once: every verification against them gives the same verdict")
+  {
+    const Pki pki = polycom_pki();
+    const Issued enterprise_ca = issue("/O=Example Corp/CN=Example Corp CA", nullptr, true);
+    TrustStores trust;
+    REQUIRE(trust.add_vendor_bundle("Polycom", pki.root.pem(), "polycom-root.pem").ok());
+    REQUIRE(trust.add_enterprise_bundle(enterprise_ca.pem(), "corp.pem").ok());
+    const VendorProfiles profiles = VendorProfiles::builtin();
+    const Issued stranger_ca = issue("/O=Nobody/CN=Nobody CA", nullptr, true);
+    const std::vector<std::vector<Der>> chains = {
+        {pki.leaf.der(), pki.issuing.der()},                         // factory / chain
+        {pki.leaf.der()},                                            // not verifiable without the intermediate
+        {issue("/CN=0004F2A1B2C3", &enterprise_ca, false).der()},    // custom-ca / chain
+        {issue("/CN=x", &stranger_ca, false).der()},                 // custom-ca / issuer-name
+        {issue("/CN=self", nullptr, false).der()},                   // self-signed
+    };
+    std::vector<std::string> first;
+    for (const auto& chain : chains) {
+      first.push_back(verdict_text(decide(chain, profiles, trust)));
+    }
+    CHECK(contains(first[0], "factory/chain|Polycom"));
+    CHECK(contains(first[2], "custom-ca/chain"));
+    CHECK(contains(first[3], "custom-ca/issuer-name"));
+    CHECK(contains(first[4], "self-signed/chain"));
+
+    SUBCASE("again and again, in another order")
+    {
+      for (int round = 0; round < 3; ++round) {
+        for (std::size_t i = chains.size(); i-- > 0;) {
+          CAPTURE(i);
+          CHECK(verdict_text(decide(chains[i], profiles, trust)) == first[i]);
+        }
+      }
+    }
+    SUBCASE("with the chain parsed once beforehand, as a record does")
+    {
+      for (std::size_t i = 0; i < chains.size(); ++i) {
+        CAPTURE(i);
+        CHECK(verdict_text(decide_parsed(chains[i], profiles, trust)) == first[i]);
+      }
+    }
+    SUBCASE("from many threads at once, as the engine's threads do")
+    {
+      constexpr int k_threads = 4;
+      constexpr int k_rounds = 25;
+      std::atomic<int> mismatches{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < k_threads; ++t) {
+        threads.emplace_back([&, t] {
+          for (int round = 0; round < k_rounds; ++round) {
+            const std::size_t i = static_cast<std::size_t>(t + round) % chains.size();
+            const Provenance p = (round % 2 == 0) ? decide(chains[i], profiles, trust)
+                                                  : decide_parsed(chains[i], profiles, trust);
+            if (verdict_text(p) != first[i]) {
+              ++mismatches;
+            }
+          }
+        });
+      }
+      for (auto& thread : threads) {
+        thread.join();
+      }
+      CHECK(mismatches.load() == 0);
+    }
+  }
+
+  TEST_CASE("a vendor bundle given in several files verifies with every one of them (the store is rebuilt)")
+  {
+    const Pki pki = polycom_pki();
+    const VendorProfiles profiles = VendorProfiles::builtin();
+    TrustStores trust;
+    REQUIRE(trust.add_vendor_bundle("Polycom", pki.root.pem(), "root.pem").ok());
+    // Only the root so far: the leaf alone does not verify.
+    CHECK(decide({pki.leaf.der()}, profiles, trust).basis == ProvenanceBasis::issuer_name);
+    REQUIRE(trust.add_vendor_bundle("Polycom", pki.issuing.pem(), "issuing.pem").ok());
+    const Provenance p = decide({pki.leaf.der()}, profiles, trust);
+    CHECK(p.kind == ProvenanceKind::factory);
+    CHECK(p.basis == ProvenanceBasis::chain);
+    CHECK(p.chain_incomplete);
+    SUBCASE("a certificate given twice changes nothing")
+    {
+      REQUIRE(trust.add_vendor_bundle("Polycom", pki.issuing.pem() + pki.root.pem(), "again.pem").ok());
+      CHECK(verdict_text(decide({pki.leaf.der()}, profiles, trust)) == verdict_text(p));
+      CHECK(trust.bundles().front().certificates == 4);
     }
   }
 }

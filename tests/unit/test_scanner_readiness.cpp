@@ -9,8 +9,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace fleetcert;
@@ -342,6 +344,75 @@ TEST_SUITE("scanner.readiness")
       const Issued leaf = issue("/CN=000B82000008", &p.old_issuing, {.shared_rsa = true, .not_after = "2026-10-01T00:00:00Z"});
       const auto r = evaluate({leaf.der(), p.old_issuing.der()}, p.new_bundle());
       CHECK(r.codes() == std::set<std::string>{"not-chained", "expired"});
+    }
+  }
+
+  TEST_CASE("one after-bundle store serves every port: the same verdicts in any order, at any date, from many threads")
+  {
+    const Pkis& p = pkis();
+    const TrustAfter trust = p.new_bundle(); // its store is built once, here
+    const Issued expiring = issue("/CN=000B82000011", &p.new_issuing, {.not_after = "2026-10-01T00:00:00Z"});
+    const Issued fine = issue("/CN=000B82000012", &p.new_issuing, {});
+    const Issued old = issue("/CN=000B82000013", &p.old_issuing, {.shared_rsa = true});
+    const std::vector<std::vector<Der>> chains = {
+        {expiring.der(), p.new_issuing.der()}, {fine.der(), p.new_issuing.der()}, {old.der(), p.old_issuing.der()}};
+    ReadinessPolicy earlier;
+    earlier.at = *parse_iso8601("2026-09-30");
+    ReadinessPolicy swap;
+    swap.at = k_swap;
+    // A port's verdict, reasons and verified chain as one text.
+    const auto verdict = [&](const std::vector<Der>& chain, const ReadinessPolicy& policy) {
+      std::vector<ReadinessReason> reasons;
+      const PortReadiness port = evaluate_port(endpoint(443, chain), trust, policy, profiles(), nullptr, reasons);
+      std::string text = std::string(to_string(port.status));
+      for (const auto& reason : reasons) {
+        text += "|" + reason.code + ":" + reason.message;
+      }
+      for (const auto& subject : port.verified_chain) {
+        text += "|" + subject;
+      }
+      return text;
+    };
+    std::vector<std::string> at_swap;
+    std::vector<std::string> before_swap;
+    for (const auto& chain : chains) {
+      at_swap.push_back(verdict(chain, swap));
+      before_swap.push_back(verdict(chain, earlier));
+    }
+    CHECK(at_swap[0].starts_with("not-ready|expired:"));
+    CHECK(before_swap[0].starts_with("ready|"));
+    CHECK(at_swap[1] == "ready|CN=000B82000012|O=Example Vendor, CN=New ECC Device CA|O=Example Vendor, CN=New ECC Root CA");
+    CHECK(at_swap[2].starts_with("not-ready|not-chained:"));
+
+    SUBCASE("again, dates alternating: the store keeps no date of a verification")
+    {
+      for (int round = 0; round < 2; ++round) {
+        for (std::size_t i = chains.size(); i-- > 0;) {
+          CAPTURE(i);
+          CHECK(verdict(chains[i], earlier) == before_swap[i]);
+          CHECK(verdict(chains[i], swap) == at_swap[i]);
+        }
+      }
+    }
+    SUBCASE("from many threads at once")
+    {
+      std::atomic<int> mismatches{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+          for (int round = 0; round < 15; ++round) {
+            const std::size_t i = static_cast<std::size_t>(t + round) % chains.size();
+            const bool at = (t + round) % 2 == 0;
+            if (verdict(chains[i], at ? swap : earlier) != (at ? at_swap[i] : before_swap[i])) {
+              ++mismatches;
+            }
+          }
+        });
+      }
+      for (auto& thread : threads) {
+        thread.join();
+      }
+      CHECK(mismatches.load() == 0);
     }
   }
 

@@ -385,6 +385,36 @@ TEST_SUITE("scanner.vendor_profiles")
     CHECK(VendorProfiles::builtin_sha256() == VendorProfiles::builtin_sha256());
   }
 
+  TEST_CASE("a profile replaced by add matches by its new names only (its folded names are rebuilt with it)")
+  {
+    VendorProfiles profiles = VendorProfiles::builtin();
+    VendorProfile acme;
+    acme.name = "  ACME   Phones ";
+    acme.aliases = {"Acme  Telecom GmbH"};
+    acme.factory_issuers = {FactoryIssuer{"Acme   Telecom GmbH", "ACME Device  CA", true, ""}};
+    profiles.add(acme);
+    const VendorProfile* added = profiles.find("acme phones");
+    REQUIRE(added != nullptr);
+    CHECK(profiles.find("ACME TELECOM gmbh") == added);
+    CHECK(profiles.by_factory_issuer("O=acme telecom gmbh, CN=acme device ca") == added);
+    CHECK(profiles.by_name_text("O=Acme Phones Europe, CN=x") == added);
+
+    acme.aliases = {"Acme Holding"};
+    acme.factory_issuers = {FactoryIssuer{"", "ACME Root CA 2", false, ""}};
+    profiles.add(acme);
+    const VendorProfile* replaced = profiles.find("ACME PHONES");
+    REQUIRE(replaced != nullptr);
+    CHECK(profiles.find("Acme Telecom GmbH") == nullptr);
+    CHECK(profiles.find("acme holding") == replaced);
+    CHECK(profiles.by_factory_issuer("O=Acme Telecom GmbH, CN=ACME Device CA") == nullptr);
+    CHECK(profiles.by_factory_issuer("C=US, O=Anyone, CN=acme root ca 2") == replaced);
+    CHECK(profiles.by_name_text("O=Acme Holding Ltd, CN=x") == replaced);
+    // The other profiles are where they were.
+    CHECK(profiles.find("Gigaset") != nullptr);
+    CHECK(profiles.by_factory_issuer("O=Gigaset Communications GmbH, CN=Gigaset.net")
+          == profiles.find("Gigaset"));
+  }
+
   TEST_CASE("load_directory fails on a bad file or an unreadable directory and changes nothing")
   {
     const TempDir dir("bad");

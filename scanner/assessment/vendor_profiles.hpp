@@ -2,6 +2,7 @@
 // Vendor profiles: what fleetcert knows of each vendor, as data (scanner/assessment/profiles/*.json, built in;
 // more or overrides from --profiles DIR). Pure lookups, no I/O but load_directory.
 
+#include "scanner/assessment/identity_pattern.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/model/result.hpp"
 
@@ -50,6 +51,8 @@ struct VendorProfile
   std::vector<std::string> legacy_generation;  // signature labels of the legacy generation
   std::string sha1_rejected_from;           // firmware that rejects SHA1, e.g. "2.57"; may be empty
   std::map<std::string, std::string> remediation; // finding code -> what to do, for this vendor
+  // How the vendor's devices announce themselves in SIP and HTTP answers (issue 14), in file order.
+  std::vector<IdentityPattern> identity_patterns;
   std::string source;                       // "built-in" or the file it came from
 };
 

@@ -3,6 +3,7 @@
 // Pure: no I/O, no clock; "now" comes in with the settings.
 
 #include "scanner/assessment/assessment.hpp"
+#include "scanner/certificate/distinguished_name.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/mac.hpp"
 #include "scanner/util/text.hpp"
@@ -38,7 +39,46 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b)
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+// The attribute types of stateOrProvinceName as one-line names write it.
+bool is_state_type(std::string_view type)
+{
+  return ascii_iequals(type, "ST") || ascii_iequals(type, "S") || ascii_iequals(type, "stateOrProvinceName")
+         || type == "2.5.4.8";
+}
+
 } // namespace
+
+std::optional<std::string> mac_of_cn(std::string_view cn)
+{
+  if (std::optional<std::string> mac = normalize_mac(cn)) {
+    return mac;
+  }
+  // "SEP<MAC>" or "...-SEP<MAC>": the MAC is everything after the last such SEP.
+  for (std::size_t at = cn.size() < 3 ? std::string_view::npos : cn.size() - 3; at != std::string_view::npos;
+       at = at == 0 ? std::string_view::npos : at - 1) {
+    if (ascii_iequals(cn.substr(at, 3), "SEP") && (at == 0 || cn[at - 1] == '-')) {
+      return normalize_mac(cn.substr(at + 3));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> mac_of_subject(const CertificateInfo& leaf)
+{
+  if (leaf.has_cn) {
+    if (std::optional<std::string> mac = mac_of_cn(leaf.cn)) {
+      return mac;
+    }
+  }
+  for (const NameAttribute& attribute : split_name(leaf.subject)) {
+    if (is_state_type(trim_blanks(attribute.type))) {
+      if (std::optional<std::string> mac = normalize_mac(trim_blanks(attribute.value))) {
+        return mac;
+      }
+    }
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(CnClass cn_class)
 {
@@ -91,7 +131,7 @@ CnClass classify_cn(const CertificateInfo& leaf)
   if (!leaf.has_cn || leaf.cn.empty()) {
     return CnClass::none;
   }
-  if (normalize_mac(leaf.cn)) {
+  if (mac_of_cn(leaf.cn)) {
     return CnClass::mac;
   }
   for (std::string_view generic : k_generic_cns) {
@@ -106,9 +146,7 @@ Assessment assess(const CertificateInfo& leaf, const AssessmentSettings& setting
 {
   Assessment assessment;
   assessment.cn_class = classify_cn(leaf);
-  if (assessment.cn_class == CnClass::mac) {
-    assessment.mac = normalize_mac(leaf.cn).value_or(std::string());
-  }
+  assessment.mac = mac_of_subject(leaf).value_or(std::string());
   if (leaf.parsed) {
     assessment.signature_verdict = judge_signature(leaf.signature);
   }

@@ -64,7 +64,7 @@ struct Assessment
 {
   std::optional<SignatureVerdict> signature_verdict; // of the leaf, when it decodes
   CnClass cn_class = CnClass::none;
-  std::string mac; // 12 upper-case hex digits, when the CN is a MAC
+  std::string mac; // 12 upper-case hex digits: the MAC the subject names (mac_of_subject), else empty
   std::optional<Validity> validity;
   std::optional<std::int64_t> days_left; // whole days until not_after; negative when expired
 
@@ -76,7 +76,15 @@ struct Assessment
   std::vector<Finding> findings;         // worst first
 };
 
-// Classifies a CN: a MAC, a known shared generic name (Einstein2), other, or none.
+// The MAC a CN names, 12 upper-case hex digits: the CN itself ("0004F2A1B2C3", any separators),
+// Cisco's "SEP<MAC>" or its MIC's "CP-<model>-SEP<MAC>"; nullopt otherwise.
+std::optional<std::string> mac_of_cn(std::string_view cn);
+
+// The MAC a leaf's subject names: its CN's (mac_of_cn), else a stateOrProvinceName that is a MAC
+// ("S=<MAC>", as Cisco's multiplatform firmware certificates carry it).
+std::optional<std::string> mac_of_subject(const CertificateInfo& leaf);
+
+// Classifies a CN: a MAC (mac_of_cn), a known shared generic name (Einstein2), other, or none.
 CnClass classify_cn(const CertificateInfo& leaf);
 
 Assessment assess(const CertificateInfo& leaf, const AssessmentSettings& settings);

@@ -10,6 +10,7 @@
 // replaced by the vendor whose factory CA issued the certificate.
 
 #include "scanner/assessment/audit.hpp"
+#include "scanner/assessment/identity.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/text.hpp"
 
@@ -392,6 +393,14 @@ Record make_record(Observation observation, const AssessmentSettings& settings)
   ParsedChain parsed = parse_chain(observation.chain);
   record.chain = std::move(parsed.infos);
   record.observation = std::move(observation);
+  if (record.observation.identity) {
+    // What the device announced, read with the audit's profiles (the built-in ones without an audit).
+    static const VendorProfiles k_builtin_profiles = VendorProfiles::builtin();
+    const VendorProfiles& profiles = settings.audit != nullptr && settings.audit->profiles != nullptr
+                                         ? *settings.audit->profiles
+                                         : k_builtin_profiles;
+    record.identity = read_announced_identity(*record.observation.identity, profiles);
+  }
   if (const CertificateInfo* leaf = record.leaf()) {
     record.assessment = assess(*leaf, settings);
   }

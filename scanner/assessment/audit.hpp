@@ -20,8 +20,9 @@ struct AuditContext
   const OuiRegistry* registry = nullptr;
 };
 
-// The record of one observation: decodes its chain, assesses the leaf at settings.now and, when
-// settings.audit is set, audits it. Pure.
+// The record of one observation: decodes its chain, assesses the leaf at settings.now, reads the
+// announced identity of observation.identity (read_announced_identity, with the audit's profiles or
+// the built-in ones) and, when settings.audit is set, audits it. Pure.
 Record make_record(Observation observation, const AssessmentSettings& settings);
 
 // Fills record.assessment's vendor, provenance, inventory row and endpoint findings.

@@ -320,6 +320,9 @@ private:
     if (key == "remediation") {
       return read_remediation(key, value, profile.remediation);
     }
+    if (key == "identity_patterns") {
+      return read_identity_patterns(key, value, profile.identity_patterns);
+    }
     return fail(key, "unknown key (comments are keys starting with '_')");
   }
 
@@ -586,6 +589,65 @@ private:
         return fail(key + "." + code, "must be a string");
       }
       out[code] = text.get<std::string>();
+    }
+    return std::nullopt;
+  }
+
+  // Objects {"sources": ["sip-user-agent", ...], "pattern": "..."}, each pattern compiled here.
+  std::optional<Error> read_identity_patterns(const std::string& key, const Json& value,
+                                              std::vector<IdentityPattern>& out) const
+  {
+    if (!value.is_array()) {
+      return fail(key, "must be an array of objects such as {\"sources\": [\"sip-user-agent\"], \"pattern\": \"...\"}");
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const Json& item = value[i];
+      const std::string field = key + "[" + std::to_string(i) + "]";
+      if (!item.is_object()) {
+        return fail(field, "must be an object such as {\"sources\": [\"sip-user-agent\"], \"pattern\": \"...\"}");
+      }
+      std::vector<IdentitySource> sources;
+      std::optional<std::string> pattern;
+      for (const auto& [member_key, member] : item.items()) {
+        const std::string member_field = field + "." + member_key;
+        if (member_key.starts_with("_")) {
+          continue; // comment
+        }
+        if (member_key == "pattern") {
+          if (!member.is_string()) {
+            return fail(member_field, "must be a string");
+          }
+          pattern = member.get<std::string>();
+        } else if (member_key == "sources") {
+          if (!member.is_array() || member.empty()) {
+            return fail(member_field, "must be a non-empty array of sip-user-agent, sip-server, http-server, http-title");
+          }
+          for (std::size_t j = 0; j < member.size(); ++j) {
+            const std::string source_field = member_field + "[" + std::to_string(j) + "]";
+            const std::optional<IdentitySource> source =
+                member[j].is_string() ? parse_identity_source(member[j].get_ref<const std::string&>()) : std::nullopt;
+            if (!source) {
+              return fail(source_field, "must be one of sip-user-agent, sip-server, http-server, http-title");
+            }
+            if (std::find(sources.begin(), sources.end(), *source) == sources.end()) {
+              sources.push_back(*source);
+            }
+          }
+        } else {
+          return fail(member_field, "unknown key (sources, pattern; comments start with '_')");
+        }
+      }
+      if (sources.empty()) {
+        return fail(field + ".sources", "missing");
+      }
+      if (!pattern) {
+        return fail(field + ".pattern", "missing");
+      }
+      Result<IdentityPattern> compiled = IdentityPattern::compile(*pattern, std::move(sources));
+      if (!compiled) {
+        return fail(field + ".pattern", compiled.error());
+      }
+      out.push_back(std::move(*compiled));
     }
     return std::nullopt;
   }

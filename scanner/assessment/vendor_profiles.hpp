@@ -2,6 +2,7 @@
 // Vendor profiles: what fleetcert knows of each vendor, as data (scanner/assessment/profiles/*.json, built in;
 // more or overrides from --profiles DIR). Pure lookups, no I/O but load_directory.
 
+#include "scanner/assessment/identity_pattern.hpp"
 #include "scanner/certificate/certificate.hpp"
 #include "scanner/model/result.hpp"
 
@@ -75,6 +76,8 @@ struct VendorProfile
   // empty: the profile does not say.
   std::vector<std::string> portal_models;
   std::map<std::string, std::string> remediation; // finding code -> what to do, for this vendor
+  // How the vendor's devices announce themselves in SIP and HTTP answers (issue 14), in file order.
+  std::vector<IdentityPattern> identity_patterns;
   std::string source;                       // "built-in" or the file it came from
 };
 

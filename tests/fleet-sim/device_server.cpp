@@ -7,6 +7,8 @@
 //                                  │                            | alert | reset | reset-mid | tarpit
 //                                  │                            | drip (serve_drip below) | raw-flight
 //                                  └─ deadline timer: closes the socket after 30 s (not tarpits)
+//   serve_tls, for a port with an "identity": after the handshake, reads the SIP OPTIONS or HTTP
+//   GET head and answers it (answer_identity): normally or in one of the hostile ways.
 //   io_context 0 also holds the signal set (SIGTERM, SIGINT) and the --duration timer; either
 //   stops every io_context, and the pending coroutines are destroyed with them.
 //
@@ -39,6 +41,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <csignal>
 #include <map>
 #include <optional>
@@ -201,6 +204,154 @@ bool present(SSL* ssl, const Endpoint& endpoint)
   return true;
 }
 
+void reset(const std::shared_ptr<Session>& session)
+{
+  std::error_code ignored;
+  session->socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  session->socket.close(ignored);
+}
+
+using TlsStream = asio::ssl::stream<tcp::socket&>;
+
+// The bytes of one header line `name` of a request head ("" when absent), without its line end.
+std::string request_header(const std::string& head, const std::string& name)
+{
+  std::size_t at = 0;
+  while (at < head.size()) {
+    std::size_t end = head.find('\n', at);
+    if (end == std::string::npos) {
+      end = head.size();
+    }
+    std::string line = head.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    const std::size_t colon = line.find(':');
+    if (colon != std::string::npos && colon == name.size()
+        && std::equal(name.begin(), name.end(), line.begin(),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a))
+                                                  == std::tolower(static_cast<unsigned char>(b)); })) {
+      std::size_t value = colon + 1;
+      while (value < line.size() && line[value] == ' ') {
+        ++value;
+      }
+      return line.substr(value);
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
+// The answer a port with an "identity" gives to `request` (a SIP OPTIONS or an HTTP GET).
+std::string identity_answer(const IdentityTemplate& identity, const Endpoint& endpoint, const std::string& request)
+{
+  const bool sip = request.starts_with("OPTIONS ");
+  const std::string reason = identity.status == 200 ? "OK" : "Response";
+  std::string answer = (sip ? "SIP/2.0 " : "HTTP/1.1 ") + std::to_string(identity.status) + " " + reason + "\r\n";
+  if (identity.answer == IdentityAnswer::status_only) {
+    return answer + "\r\n";
+  }
+  std::string body;
+  if (sip) {
+    for (const char* name : {"Via", "From", "To", "Call-ID", "CSeq"}) {
+      std::string value = request_header(request, name);
+      if (!value.empty()) {
+        answer += std::string(name) + ": " + value + (std::string(name) == "To" ? ";tag=fleetsim" : "") + "\r\n";
+      }
+    }
+  } else {
+    answer += "Content-Type: text/html\r\nConnection: close\r\n";
+    body = "<html><head>";
+    if (!identity.title.empty()) {
+      body += "<title>" + substitute(identity.title, endpoint) + "</title>";
+    }
+    body += "</head><body>fleet-sim</body></html>\n";
+  }
+  if (identity.answer == IdentityAnswer::long_header) {
+    answer += "X-Padding: " + std::string(8192, 'A') + "\r\n";
+  }
+  if (sip && !identity.user_agent.empty()) {
+    answer += "User-Agent: " + substitute(identity.user_agent, endpoint) + "\r\n";
+  }
+  if (!identity.server.empty()) {
+    answer += "Server: " + substitute(identity.server, endpoint) + "\r\n";
+  }
+  if (sip) {
+    answer += "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n";
+  }
+  answer += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return answer;
+}
+
+// After the handshake: reads the request head (at most 16 KiB), then answers as the port's
+// identity says: normally, with an 8 KiB header line, binary garbage, one byte per second, a
+// status line alone, a reset, or silence.
+asio::awaitable<void> answer_identity(std::shared_ptr<Session> session, TlsStream* stream,
+                                      const IdentityTemplate* identity, const Endpoint* endpoint)
+{
+  std::string request;
+  std::array<char, 4096> buffer;
+  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
+    auto [ec, n] = co_await stream->async_read_some(asio::buffer(buffer), use_ec);
+    if (ec) {
+      co_return;
+    }
+    request.append(buffer.data(), n);
+  }
+  if (identity->answer == IdentityAnswer::reset) {
+    reset(session);
+    co_return;
+  }
+  if (identity->answer == IdentityAnswer::silence) {
+    for (;;) {
+      auto [ec, n] = co_await stream->async_read_some(asio::buffer(buffer), use_ec);
+      if (ec) {
+        co_return;
+      }
+    }
+  }
+  std::string answer;
+  if (identity->answer == IdentityAnswer::garbage) {
+    const auto bytes = garbage_bytes();
+    answer.assign(bytes.begin(), bytes.end());
+  } else {
+    answer = identity_answer(*identity, *endpoint, request);
+  }
+  if (identity->answer == IdentityAnswer::drip) {
+    asio::steady_timer pause(session->socket.get_executor());
+    for (char byte : answer) {
+      auto [write_error, written] = co_await asio::async_write(*stream, asio::buffer(&byte, 1), use_ec);
+      (void)written;
+      if (write_error) {
+        co_return;
+      }
+      pause.expires_after(k_drip_interval);
+      auto [pause_error] = co_await pause.async_wait(use_ec);
+      (void)pause_error;
+      if (!session->socket.is_open()) {
+        co_return;
+      }
+    }
+  } else {
+    auto [write_error, written] = co_await asio::async_write(*stream, asio::buffer(answer), use_ec);
+    (void)written;
+    if (write_error) {
+      co_return;
+    }
+  }
+  // Then wait for the client to close (an HTTP client was told Connection: close).
+  for (;;) {
+    auto [ec, n] = co_await stream->async_read_some(asio::buffer(buffer), use_ec);
+    if (ec) {
+      if (ec == asio::error::eof) {
+        auto [shutdown_error] = co_await stream->async_shutdown(use_ec);
+        (void)shutdown_error;
+      }
+      co_return;
+    }
+  }
+}
+
 asio::awaitable<void> serve_tls(std::shared_ptr<Session> session, const Endpoint* endpoint,
                                 asio::ssl::context* tls)
 {
@@ -209,7 +360,12 @@ asio::awaitable<void> serve_tls(std::shared_ptr<Session> session, const Endpoint
     co_return;
   }
   auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_ec);
-  if (!handshake_error) {
+  if (!handshake_error && endpoint->spec->identity) {
+    co_await answer_identity(session, &stream, &*endpoint->spec->identity, endpoint);
+    if (!session->socket.is_open()) {
+      co_return; // reset, or closed at the session limit
+    }
+  } else if (!handshake_error) {
     // Hold the session until the client is done with it.
     std::array<char, 4096> buffer;
     std::error_code read_error;
@@ -291,13 +447,6 @@ asio::awaitable<void> answer_alert(std::shared_ptr<Session> session)
 asio::awaitable<void> hold(std::shared_ptr<Session> session)
 {
   co_await drain(session);
-}
-
-void reset(const std::shared_ptr<Session>& session)
-{
-  std::error_code ignored;
-  session->socket.set_option(asio::socket_base::linger(true, 0), ignored);
-  session->socket.close(ignored);
 }
 
 // Reads the ClientHello, then resets: the peer's handshake dies half-way.

@@ -17,6 +17,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace fleetcert::sim {
 namespace {
@@ -375,6 +376,17 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
       const IssuedCa* issuer = cert.issuer == "self" ? nullptr : find_ca(certificates, cert.issuer);
       const KeySpec& signer = issuer == nullptr ? cert.key : issuer->description.key;
       entry["leaf_sha256"] = endpoint.chain_sha256.front();
+      if (const auto& identity = endpoint.spec->identity) {
+        // What the port announces after the handshake, substituted for this device.
+        json announced = {{"answer", to_string(identity->answer)}, {"status", identity->status}};
+        for (const auto& [key, text] : {std::pair<const char*, const std::string*>{"user_agent", &identity->user_agent},
+                                        {"server", &identity->server}, {"title", &identity->title}}) {
+          if (!text->empty()) {
+            announced[key] = substitute(*text, endpoint);
+          }
+        }
+        entry["identity"] = std::move(announced);
+      }
       entry["chain_sha256"] = endpoint.chain_sha256;
       entry["subject"] = endpoint.subject;
       if (!cert.raw_cn_hex.empty()) {

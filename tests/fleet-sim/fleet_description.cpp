@@ -253,6 +253,42 @@ std::uint16_t parse_port_number(const std::string& text, const std::string& wher
   return static_cast<std::uint16_t>(port);
 }
 
+// {"answer": "normal"|..., "user_agent", "server", "title", "status"}: how a TLS port answers the
+// identity request.
+IdentityTemplate parse_identity(const json& value, const std::string& where)
+{
+  if (!value.is_object()) {
+    fail(where, "expected an object");
+  }
+  check_keys(value, where, {"answer", "user_agent", "server", "title", "status"});
+  IdentityTemplate identity;
+  const std::string answer = get_string(value, "answer", where, "normal");
+  static constexpr IdentityAnswer k_answers[] = {IdentityAnswer::normal,      IdentityAnswer::long_header,
+                                                 IdentityAnswer::garbage,     IdentityAnswer::drip,
+                                                 IdentityAnswer::status_only, IdentityAnswer::reset,
+                                                 IdentityAnswer::silence};
+  bool known = false;
+  for (IdentityAnswer candidate : k_answers) {
+    if (answer == to_string(candidate)) {
+      identity.answer = candidate;
+      known = true;
+    }
+  }
+  if (!known) {
+    fail(where + ".answer", "unknown answer '" + answer
+                                + "' (normal, long-header, garbage, drip, status-only, reset, silence)");
+  }
+  identity.user_agent = get_string(value, "user_agent", where, "");
+  identity.server = get_string(value, "server", where, "");
+  identity.title = get_string(value, "title", where, "");
+  const double status = get_number(value, "status", where, 200);
+  if (status < 100 || status > 699 || status != static_cast<int>(status)) {
+    fail(where + ".status", "expected a status code 100..699");
+  }
+  identity.status = static_cast<int>(status);
+  return identity;
+}
+
 std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& where)
 {
   auto port = std::make_unique<PortTemplate>();
@@ -281,7 +317,14 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
               "hash", "issuer", "send_chain", "valid_from_days", "valid_days", "not_before",
               "not_after", "serial_hex", "tls", "request_client_cert", "require_client_cert",
               "unique_key",
-              "empty_subject", "san_bytes", "chain_padding", "unknown_signature_oid", "raw_suite", "raw_version"});
+              "empty_subject", "san_bytes", "chain_padding", "unknown_signature_oid", "raw_suite", "raw_version",
+              "identity"});
+  if (value.contains("identity")) {
+    if (port->behaviour != Behaviour::tls) {
+      fail(where + ".identity", "only for the behaviour tls");
+    }
+    port->identity = parse_identity(value["identity"], where + ".identity");
+  }
   if (port->behaviour == Behaviour::raw_flight) {
     parse_raw_flight(value, where, *port);
   } else if (value.contains("raw_suite") || value.contains("raw_version")) {
@@ -489,6 +532,27 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 }
 
 } // namespace
+
+const char* to_string(IdentityAnswer answer)
+{
+  switch (answer) {
+  case IdentityAnswer::normal:
+    return "normal";
+  case IdentityAnswer::long_header:
+    return "long-header";
+  case IdentityAnswer::garbage:
+    return "garbage";
+  case IdentityAnswer::drip:
+    return "drip";
+  case IdentityAnswer::status_only:
+    return "status-only";
+  case IdentityAnswer::reset:
+    return "reset";
+  case IdentityAnswer::silence:
+    return "silence";
+  }
+  return "normal";
+}
 
 const char* to_string(Behaviour behaviour)
 {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,6 +57,23 @@ struct CertificateTemplate
   bool unknown_signature_oid = false;  // signature algorithm OID rewritten after signing
 };
 
+// How a TLS port answers the identity request a client sends once the handshake is complete (a SIP
+// OPTIONS or an HTTP GET): how, and the header values it announces (substituted per device).
+enum class IdentityAnswer { normal, long_header, garbage, drip, status_only, reset, silence };
+
+// "normal", "long-header", "garbage", "drip", "status-only", "reset", "silence".
+const char* to_string(IdentityAnswer answer);
+
+// The "identity" of a TLS port spec; absent: the port reads and discards whatever comes.
+struct IdentityTemplate
+{
+  IdentityAnswer answer = IdentityAnswer::normal;
+  std::string user_agent; // SIP User-Agent; empty: none
+  std::string server;     // SIP and HTTP Server; empty: none
+  std::string title;      // HTTP page <title>; empty: none
+  int status = 200;       // the status code of the answer
+};
+
 // One port of a device (or of every device in a group).
 struct PortTemplate
 {
@@ -67,6 +85,8 @@ struct PortTemplate
   // with (0x0300 SSL 3.0 .. 0x0303 TLS 1.2).
   std::uint16_t raw_suite = 0;
   std::uint16_t raw_version = 0x0301;
+  // Behaviour::tls: how the port answers a SIP OPTIONS or HTTP GET after the handshake.
+  std::optional<IdentityTemplate> identity;
 };
 
 // A CA the simulator creates before the devices' certificates.

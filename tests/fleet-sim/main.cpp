@@ -40,12 +40,16 @@
 //     "valid_days": 3650, "not_before", "not_after", "serial_hex": "-1A",
 //     "tls": ["1.0", "1.1", "1.2", "1.3"], "request_client_cert": false,
 //     "require_client_cert": false, "unique_key": false, "empty_subject": false,
-//     "san_bytes": 65536, "chain_padding": 60, "unknown_signature_oid": false
+//     "san_bytes": 65536, "chain_padding": 60, "unknown_signature_oid": false,
+//     "identity": {"answer": "normal"|"long-header"|"garbage"|"drip"|"status-only"|"reset"|"silence",
+//                  "user_agent", "server", "title", "status": 200} (the answer to a SIP OPTIONS or
+//                  HTTP GET after the handshake)
 //
 // Truth file: {"pid": N, "endpoints": [{"ip", "port", "mac", "behaviour", and for "tls":
 // "leaf_sha256", "chain_sha256" (as sent, leaf first), "subject", "issuer_ca", "key", "hash",
 // "signature", "tls", "request_client_cert", "require_client_cert", "serial", "not_before",
-// "not_after", "same_as", "san_count", "chain_padding", "chain_bytes", "signature_oid", "empty_subject"}],
+// "not_after", "same_as", "san_count", "chain_padding", "chain_bytes", "signature_oid", "empty_subject",
+// "identity"}],
 // "cas": [{"name", "sha256", "subject", "issuer_ca", "key", "not_after", "pem"}]}.
 // tests/fleet-sim/README.md has the details.
 

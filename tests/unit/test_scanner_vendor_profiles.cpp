@@ -100,10 +100,17 @@ TEST_SUITE("scanner.vendor_profiles")
   TEST_CASE("the built-in profiles load and carry the documented facts")
   {
     const VendorProfiles profiles = VendorProfiles::builtin();
-    REQUIRE(profiles.all().size() == 4);
+    REQUIRE(profiles.all().size() == 9);
     for (const VendorProfile& profile : profiles.all()) {
       CAPTURE(profile.name);
       CHECK(profile.source == "built-in");
+      CHECK(profile.issuer_pins.empty()); // no invented thumbprints
+    }
+    // The four vendors whose certificate documents the profiles rest on carry the full facts; the
+    // others (Cisco, Snom, Mitel, AudioCodes, Spectralink) only what public documents support.
+    for (const char* name : {"Grandstream", "Gigaset", "Polycom", "Yealink"}) {
+      const VendorProfile& profile = *profiles.find(name);
+      CAPTURE(profile.name);
       CHECK_FALSE(profile.mac_prefixes.empty());
       CHECK_FALSE(profile.factory_issuers.empty());
       CHECK(profile.issuer_pins.empty()); // no invented thumbprints
@@ -151,9 +158,23 @@ TEST_SUITE("scanner.vendor_profiles")
     CHECK(yealink->name == "Yealink");
     CHECK(contains(yealink->mac_prefixes, "805EC0"));
 
+    // Cisco's MIC issuers are the CNs Cisco's documents name (no organisation), unverified.
+    const VendorProfile* cisco = profiles.find("Cisco");
+    REQUIRE(cisco != nullptr);
+    REQUIRE(cisco->factory_issuers.size() == 4);
+    for (const FactoryIssuer& issuer : cisco->factory_issuers) {
+      CHECK(issuer.o.empty());
+      CHECK_FALSE(issuer.verified);
+      CHECK(issuer.source.starts_with("Cisco phone security documents"));
+    }
+    CHECK(profiles.by_factory_issuer("O=Cisco Systems, OU=CAP, CN=CAP-RTP-002") == cisco);
+
     // Every other shipped factory issuer name is a placeholder, marked unverified, and says so.
     std::size_t verified = 0;
     for (const VendorProfile& profile : profiles.all()) {
+      if (&profile == cisco) {
+        continue;
+      }
       for (const FactoryIssuer& issuer : profile.factory_issuers) {
         CAPTURE(factory_issuer_text(issuer));
         CHECK_FALSE(issuer.o.empty());
@@ -349,7 +370,7 @@ TEST_SUITE("scanner.vendor_profiles")
     dir.write("gigaset.json", R"({"name": "GIGASET", "mac_prefixes": ["7C2F80"], "generic_cns": ["Einstein2", "Einstein3"],
                                  "factory_issuers": ["C=DE, O=Gigaset Communications GmbH, CN=Gigaset.net"],
                                  "sha1_rejected_from": "2.57"})");
-    dir.write("snom.json", R"({"name": "Snom", "aliases": ["snom technology GmbH"], "mac_prefixes": ["000413"]})");
+    dir.write("snom.json", R"({"name": "Acme", "aliases": ["Acme Phones GmbH"], "mac_prefixes": ["000413"]})");
     dir.write("notes.txt", "not a profile");
     dir.write(".hidden.json", "{ broken");
 
@@ -357,7 +378,7 @@ TEST_SUITE("scanner.vendor_profiles")
     const Result<std::size_t> loaded = profiles.load_directory(dir.path());
     REQUIRE_MESSAGE(loaded.ok(), loaded.error());
     CHECK(*loaded == 2);
-    CHECK(profiles.all().size() == 5);
+    CHECK(profiles.all().size() == VendorProfiles::builtin().all().size() + 1);
 
     const VendorProfile* gigaset = profiles.find("Gigaset");
     REQUIRE(gigaset != nullptr);
@@ -369,9 +390,9 @@ TEST_SUITE("scanner.vendor_profiles")
     CHECK(gigaset->source.ends_with("gigaset.json"));
     CHECK(profiles.find("Gigaset Communications GmbH") == nullptr);
 
-    const VendorProfile* snom = profiles.find("snom technology gmbh");
+    const VendorProfile* snom = profiles.find("acme phones gmbh");
     REQUIRE(snom != nullptr);
-    CHECK(snom->name == "Snom");
+    CHECK(snom->name == "Acme");
     CHECK(profiles.by_mac("000413123456") == snom);
     CHECK(profiles.find("Grandstream") != nullptr);
 
@@ -379,7 +400,7 @@ TEST_SUITE("scanner.vendor_profiles")
     REQUIRE(profiles.loaded_files().size() == 2);
     CHECK(profiles.loaded_files()[0].path.ends_with("gigaset.json"));
     CHECK(profiles.loaded_files()[1].sha256 ==
-          sha256_hex_of(R"({"name": "Snom", "aliases": ["snom technology GmbH"], "mac_prefixes": ["000413"]})"));
+          sha256_hex_of(R"({"name": "Acme", "aliases": ["Acme Phones GmbH"], "mac_prefixes": ["000413"]})"));
     CHECK(VendorProfiles::builtin().loaded_files().empty());
     CHECK(VendorProfiles::builtin_sha256().size() == 64);
     CHECK(VendorProfiles::builtin_sha256() == VendorProfiles::builtin_sha256());
@@ -418,15 +439,15 @@ TEST_SUITE("scanner.vendor_profiles")
   TEST_CASE("load_directory fails on a bad file or an unreadable directory and changes nothing")
   {
     const TempDir dir("bad");
-    dir.write("a-good.json", R"({"name": "Snom"})");
+    dir.write("a-good.json", R"({"name": "Acme"})");
     dir.write("b-bad.json", R"({"name": "Broken", "mac_prefixes": ["nothex"]})");
 
     VendorProfiles profiles = VendorProfiles::builtin();
     const Result<std::size_t> loaded = profiles.load_directory(dir.path());
     REQUIRE_FALSE(loaded.ok());
     CHECK(loaded.error().find("b-bad.json: mac_prefixes[0]: 'nothex' is not 6 to 9 hex digits") != std::string::npos);
-    CHECK(profiles.all().size() == 4);
-    CHECK(profiles.find("Snom") == nullptr);
+    CHECK(profiles.all().size() == VendorProfiles::builtin().all().size());
+    CHECK(profiles.find("Acme") == nullptr);
 
     const Result<std::size_t> missing = profiles.load_directory(dir.path() + "/no-such-dir");
     REQUIRE_FALSE(missing.ok());
@@ -538,6 +559,7 @@ TEST_SUITE("scanner.vendor_profiles")
     const VendorProfiles profiles = VendorProfiles::builtin();
     const OuiRegistry registry = registry_from("Registry,Assignment,Organization Name,Organization Address\n"
                                                "MA-L,000413,snom technology GmbH,Wittestr 30 G Berlin  DE 13509 \n"
+                                               "MA-L,00D0F6,Example Phones Ltd,Somewhere\n"
                                                "MA-L,AABBCC,\"Grandstream Networks, Inc.\",Boston MA US\n");
     const CertificateInfo gigaset_leaf = leaf_named("C=DE, ST=DE, L=Bocholt, O=Gigaset Communications GmbH, OU=PRO, CN=Einstein2",
                                                     k_gigaset_issuer);
@@ -588,10 +610,17 @@ TEST_SUITE("scanner.vendor_profiles")
     }
     SUBCASE("the IEEE registry names a vendor without a profile")
     {
-      const VendorMatch match = profiles.detect(nullptr, "000413ABCDEF", &gigaset_leaf, registry);
-      CHECK(match.vendor == "snom technology GmbH");
+      const VendorMatch match = profiles.detect(nullptr, "00D0F6ABCDEF", &gigaset_leaf, registry);
+      CHECK(match.vendor == "Example Phones Ltd");
       CHECK(match.source == "ieee-registry");
       CHECK(match.profile == nullptr);
+    }
+    SUBCASE("the IEEE registry's name of a vendor whose profile has no MAC prefix (snom)")
+    {
+      const VendorMatch match = profiles.detect(nullptr, "000413ABCDEF", &gigaset_leaf, registry);
+      CHECK(match.vendor == "Snom");
+      CHECK(match.source == "ieee-registry");
+      CHECK(match.profile == profiles.find("Snom"));
     }
     SUBCASE("an IEEE organisation that is a profile alias gives that profile")
     {

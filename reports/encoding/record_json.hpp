@@ -46,6 +46,7 @@ nlohmann::json finding_to_json(const Finding& finding);
 nlohmann::json inventory_to_json(const InventoryRow& row);
 
 // One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "inventory",
+// "site" (the scan's --site, when the inventory row names none),
 // "answered", "worst_severity", "ports": [{"port", "status", "sha256", ...}], "findings".
 nlohmann::json device_to_json(const Device& device);
 

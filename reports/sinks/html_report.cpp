@@ -146,9 +146,9 @@ nlohmann::json device_for_page(const Device& device, const std::unordered_map<st
   put("mac", device.mac);
   put("vendor", device.vendor);
   put("vendor_source", device.vendor_source);
+  put("site", device.site); // the inventory's, else --site
   if (device.inventory) {
     put("model", device.inventory->model);
-    put("site", device.inventory->site);
     put("hostname", device.inventory->hostname);
   }
   object["answered"] = device.answered();

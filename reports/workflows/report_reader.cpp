@@ -162,6 +162,9 @@ Device device_from_json(const json& object)
     device.model = device.inventory->model;
     device.site = device.inventory->site;
   }
+  if (device.site.empty()) {
+    device.site = text(object, "site"); // the scan's --site
+  }
   if (const auto ports = object.find("ports"); ports != object.end() && ports->is_array()) {
     for (const json& item : *ports) {
       if (!item.is_object()) {
@@ -281,6 +284,7 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
   if (record.contains("inventory")) {
     endpoint.inventory = inventory_row(member(record, "inventory"), endpoint.ip);
   }
+  endpoint.site = text(record, "site");
   return endpoint;
 }
 
@@ -593,6 +597,7 @@ std::vector<ReportDevice> ScanReport::devices() const
         device.model = device.model.empty() ? row.model : device.model;
         device.site = device.site.empty() ? row.site : device.site;
       }
+      device.site = device.site.empty() ? endpoint->site : device.site; // the scan's --site
       for (const Finding& finding : endpoint->findings) {
         auto [it, inserted] = worst_by_code.emplace(finding.code, finding);
         if (!inserted && severity_rank(finding.severity) > severity_rank(it->second.severity)) {

@@ -72,6 +72,7 @@ struct ReportEndpoint
   std::vector<Finding> findings;
 
   std::optional<InventoryRow> inventory;
+  std::string site; // the record's "site": the scan's --site, for a device whose inventory row names none
 
   // "factory/chain"; the kind alone without a basis; "" without a kind.
   std::string provenance() const;

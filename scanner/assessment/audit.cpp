@@ -196,6 +196,7 @@ Finding make_finding(std::string_view code, std::string message, const VendorPro
 void audit_record(Record& record, const AuditContext& context)
 {
   Assessment& a = record.assessment;
+  record.site = context.site;
   const InventoryRow* row = inventory_row(context.inventory, record.observation.endpoint);
   if (row != nullptr) {
     a.inventory = *row;

@@ -16,6 +16,9 @@ DeviceIdentity record_identity(const Record& record)
     identity.model = row->model;
     identity.site = row->site;
   }
+  if (identity.site.empty()) {
+    identity.site = record.site;
+  }
   return identity;
 }
 

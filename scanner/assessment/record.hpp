@@ -20,6 +20,9 @@ struct Record
   // What the device announced of itself (issue 14), read from observation.identity: nullopt when
   // no identity exchange was attempted.
   std::optional<AnnouncedIdentity> identity;
+  // The scan's site (--site): the device's site when its inventory row names none (the inventory's
+  // site wins). Empty: no --site.
+  std::string site;
 
   // "ok" whenever a certificate was received, even if the handshake failed afterwards.
   bool ok() const { return !chain.empty(); }
@@ -30,7 +33,7 @@ struct Record
 
 // Who the record's device is, as far as this one record tells: the endpoint's address and name, the
 // inventory's MAC (else the CN's), the assessed vendor (else the inventory's), the inventory's model
-// and site. The device view (FleetView) joins these over the device's ports.
+// and site (else the scan's --site, Record::site). The device view (FleetView) joins these over the device's ports.
 DeviceIdentity record_identity(const Record& record);
 
 } // namespace fleetcert

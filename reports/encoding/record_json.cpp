@@ -805,6 +805,7 @@ Record read_record(const json& object, std::vector<std::string>* unknown)
   if (fields.has("identity")) {
     record.identity = read_identity(fields.object("identity"));
   }
+  record.site = fields.text_or_empty("site");
   fields.finish();
   return record;
 }
@@ -853,6 +854,16 @@ void put_text(nlohmann::json& object, std::string_view key, std::string_view val
   object[std::string(key) + "_hex"] = hex_encode(value);
 }
 
+namespace {
+
+// True when the inventory row names a site: it wins over --site, and is written as inventory.site.
+bool inventory_names_site(const std::optional<InventoryRow>& row)
+{
+  return row && !row->site.empty();
+}
+
+} // namespace
+
 nlohmann::json record_to_json(const Record& record)
 {
   json object = json::object();
@@ -886,6 +897,9 @@ nlohmann::json record_to_json(const Record& record)
   }
   if (record.identity) {
     object["identity"] = identity_to_json(*record.identity);
+  }
+  if (const std::string site = record_identity(record).site; !site.empty() && !inventory_names_site(record.assessment.inventory)) {
+    put_text(object, "site", site); // the scan's --site; the inventory's own is inventory.site
   }
   return object;
 }
@@ -951,6 +965,9 @@ nlohmann::json device_to_json(const Device& device)
   }
   if (device.inventory) {
     object["inventory"] = inventory_to_json(*device.inventory);
+  }
+  if (!device.site.empty() && !inventory_names_site(device.inventory)) {
+    put_text(object, "site", device.site); // the scan's --site; the inventory's own is inventory.site
   }
   object["answered"] = device.answered();
   if (const std::optional<Severity> worst = device.worst()) {

@@ -47,6 +47,7 @@ nlohmann::json inventory_to_json(const InventoryRow& row);
 
 // One device of the fleet view: "ip", "host", "mac", "vendor": {"name", "source"}, "model":
 // {"name", "source"}, "firmware": {"version", "source"} (each only when known), "inventory",
+// "site" (the scan's --site, when the inventory row names none),
 // "answered", "worst_severity", "ports": [{"port", "status", "sha256", ...}], "findings".
 nlohmann::json device_to_json(const Device& device);
 

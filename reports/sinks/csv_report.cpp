@@ -145,7 +145,7 @@ std::vector<std::string> csv_row(const Record& record)
   const std::optional<InventoryRow>& row = assessment.inventory;
   cells.push_back(untrusted(row ? row->mac : std::string()));
   cells.push_back(untrusted(row ? row->model : std::string()));
-  cells.push_back(untrusted(row ? row->site : std::string()));
+  cells.push_back(untrusted(record_identity(record).site)); // the inventory's, else --site
 
   cells.push_back(untrusted(csv_host_name(row, observation.endpoint.host)));
   cells.insert(cells.end(), worst.begin() + 1, worst.end()); // worst_finding, worst_message, worst_remediation

@@ -74,8 +74,8 @@ std::vector<std::string> csv_device_row(const Device& device)
   cells.push_back(untrusted(device.mac));
   cells.push_back(untrusted(device.vendor));
   cells.push_back(trusted(device.vendor.empty() ? std::string() : device.vendor_source));
-  cells.push_back(untrusted(device.model));
-  cells.push_back(untrusted(row ? row->site : std::string()));
+  cells.push_back(untrusted(device.model)); // the inventory's, else the announced one
+  cells.push_back(untrusted(device.site)); // the inventory's, else --site
   cells.push_back(trusted(device.answered() ? "true" : "false"));
 
   // Every finding of the device, its endpoints' and the fleet-wide ones (shared-certificate, ...).

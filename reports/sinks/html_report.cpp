@@ -150,8 +150,8 @@ nlohmann::json device_for_page(const Device& device, const std::unordered_map<st
   put("model_source", device.model_source);
   put("firmware", device.firmware);
   put("firmware_source", device.firmware_source);
+  put("site", device.site); // the inventory's, else --site
   if (device.inventory) {
-    put("site", device.inventory->site);
     put("hostname", device.inventory->hostname);
   }
   object["answered"] = device.answered();

@@ -377,6 +377,12 @@ nlohmann::ordered_json scan_section_to_json(const ScanInfo& info, std::uint64_t 
   if (info.audit_settings) {
     scan["audit_settings"] = audit_settings_to_json(*info.audit_settings);
   }
+  if (!info.site.empty()) {
+    scan["site"] = to_valid_utf8(info.site);
+  }
+  if (info.shard) {
+    scan["shard"] = {{"index", info.shard->index}, {"count", info.shard->count}};
+  }
   if (info.knows(ScanFact::bundles)) {
     scan["bundles"] = bundles_to_json(info.bundles);
   }

@@ -153,7 +153,7 @@ void PrometheusReport::fleet(const FleetView& view)
     ++m_device_count;
     m_answering += device.answered() ? 1 : 0;
     if (device.answered()) {
-      DeviceLabels labels{device.mac, device.vendor, device.inventory ? device.inventory->site : std::string(),
+      DeviceLabels labels{device.mac, device.vendor, device.site, // the inventory's site, else --site
                           clean_label_text(device.model, k_max_cn_bytes), clean_label_text(device.firmware, k_max_cn_bytes)};
       m_devices.emplace(device.ip, std::move(labels));
     }

@@ -5,6 +5,7 @@
 #include "scanner/assessment/bundle_check.hpp"
 #include "scanner/assessment/record.hpp"
 #include "scanner/model/audit_settings.hpp"
+#include "scanner/targets/shard.hpp"
 
 #include <cstdint>
 #include <map>
@@ -94,6 +95,8 @@ struct ScanInfo
   bool failed = false;         // stopped by a failure (an exception in the engine), not by a signal
   std::string failure;         // why, when failed
   std::optional<AuditSettings> audit_settings; // the inputs the verdicts depend on (scan.audit_settings)
+  std::string site;            // --site: the site of devices whose inventory row names none (scan.site)
+  std::optional<Shard> shard;  // --shard K/N: this report holds only shard K's devices (scan.shard)
   std::vector<BundleUse> bundles;     // set before finish(): what each --vendor-ca and --trust bundle verified
   std::vector<ScanWarning> warnings;  // set before finish(): inputs that could not support a verdict
   std::optional<RebuiltFrom> rebuilt_from; // set by `fleetcert report`: rebuilt from a saved report

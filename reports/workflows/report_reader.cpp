@@ -171,6 +171,9 @@ Device device_from_json(const json& object)
     device.firmware = text(firmware, "version");
     device.firmware_source = text(firmware, "source");
   }
+  if (device.site.empty()) {
+    device.site = text(object, "site"); // the scan's --site
+  }
   if (const auto ports = object.find("ports"); ports != object.end() && ports->is_array()) {
     for (const json& item : *ports) {
       if (!item.is_object()) {
@@ -302,6 +305,7 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
     announced.error = text(identity, "error");
     endpoint.identity = std::move(announced);
   }
+  endpoint.site = text(record, "site");
   return endpoint;
 }
 
@@ -617,6 +621,7 @@ std::vector<ReportDevice> ScanReport::devices() const
       if (endpoint->identity) {
         merge_announced_identity(device, *endpoint->identity);
       }
+      device.site = device.site.empty() ? endpoint->site : device.site; // the scan's --site
       for (const Finding& finding : endpoint->findings) {
         auto [it, inserted] = worst_by_code.emplace(finding.code, finding);
         if (!inserted && severity_rank(finding.severity) > severity_rank(it->second.severity)) {

@@ -76,6 +76,7 @@ struct ReportEndpoint
   // What the device announced of itself on this port (the record's "identity"); nullopt when the
   // record has none (no identity exchange, or a report of an older fleetcert).
   std::optional<AnnouncedIdentity> identity;
+  std::string site; // the record's "site": the scan's --site, for a device whose inventory row names none
 
   // "factory/chain"; the kind alone without a basis; "" without a kind.
   std::string provenance() const;

@@ -212,7 +212,7 @@ void read_scan_section(const json& scan, ScanInfo& info, Warnings& warnings)
   static const std::set<std::string> k_known = {
       "tool",  "version",           "started_at",     "finished_at", "duration_s", "arguments", "ports",
       "endpoints_planned", "endpoints_done", "interrupted", "failed", "failure",    "audit_settings",
-      "bundles", "warnings", "rebuilt_from", "merged_from"};
+      "bundles", "warnings", "rebuilt_from", "merged_from", "site", "shard"};
   for (const auto& [key, value] : scan.items()) {
     if (k_known.count(key) == 0) {
       warnings.add("scan." + key + " is unknown to this fleetcert (a newer version's report?): left out");
@@ -270,6 +270,21 @@ void read_scan_section(const json& scan, ScanInfo& info, Warnings& warnings)
       throw BadInput("scan.audit_settings: " + settings.error());
     }
     info.audit_settings = std::move(*settings);
+  }
+  if (scan.contains("site")) {
+    info.site = scan_text(scan["site"], "site");
+  }
+  if (scan.contains("shard")) {
+    const json& shard = scan["shard"];
+    if (!shard.is_object()) {
+      bad_scan("shard", "an object {index, count}");
+    }
+    const std::uint64_t index = scan_count(shard.value("index", json()), "shard.index");
+    const std::uint64_t count = scan_count(shard.value("count", json()), "shard.count");
+    if (count < 1 || count > k_max_shards || index >= count) {
+      bad_scan("shard", "{index, count} with 0 <= index < count <= 65536");
+    }
+    info.shard = Shard{static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(count)};
   }
   if (known(ScanFact::bundles, {"bundles"})) {
     if (!scan["bundles"].is_array()) {

@@ -17,11 +17,13 @@
 #include "reports/sinks/json_report.hpp"
 #include "reports/sinks/prometheus_report.hpp"
 #include "reports/sinks/summary_table.hpp"
+#include "reports/encoding/text_safety.hpp"
 #include "scanner/assessment/audit.hpp"
 #include "scanner/assessment/bundle_check.hpp"
 #include "scanner/inputs/dhcp_leases.hpp"
 #include "scanner/assessment/fleet_view.hpp"
 #include "scanner/targets/ports.hpp"
+#include "scanner/targets/shard.hpp"
 #include "scanner/targets/targets.hpp"
 #include "scanner/util/digest.hpp"
 #include "scanner/util/input_file.hpp"
@@ -291,6 +293,7 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
   inputs.context.trust = &inputs.trust;
   inputs.context.inventory = inputs.inventory ? &*inputs.inventory : nullptr;
   inputs.context.registry = &OuiRegistry::system();
+  inputs.context.site = options.site;
 }
 
 // The time-outs' check beside CLI::Range, which lets "nan" through (every comparison is false).
@@ -410,6 +413,24 @@ void check_scan_outputs(const ScanOptions& options)
                           {options.table ? "--table" : "the table", prints_table(options) ? "-" : ""}});
 }
 
+// True when an inventory row's device is in `shard`: by its address, else by what its name resolved
+// to (in the shard when one of its addresses is), else by its name, as TargetIndex::in_shard keys it.
+bool inventory_row_in_shard(const InventoryRow& row, const Shard& shard, const std::vector<NameResolution>& names)
+{
+  if (!row.ip.empty()) {
+    return in_shard(shard, row.ip);
+  }
+  const auto spec = parse_target_spec(row.hostname); // the name as TargetSet keeps it
+  const std::string host = spec ? spec->hostname : row.hostname;
+  for (const NameResolution& name : names) {
+    if (name.host == host && !name.addresses.empty()) {
+      return std::any_of(name.addresses.begin(), name.addresses.end(),
+                         [&](const std::string& address) { return in_shard(shard, address); });
+    }
+  }
+  return in_shard(shard, host);
+}
+
 int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>& adjust_engine)
 {
   // Outputs, then inputs: everything is checked before the first connection.
@@ -454,6 +475,17 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   if (options.shuffle && targets.size() > UINT64_MAX) {
     throw UsageError("--shuffle handles at most 2^64-1 targets");
   }
+  std::optional<Shard> shard;
+  if (!options.shard.empty()) {
+    auto parsed = parse_shard(options.shard, std::getenv(k_job_completion_index));
+    if (!parsed) {
+      throw UsageError(parsed.error());
+    }
+    shard = *parsed;
+  }
+  if (!is_valid_utf8(options.site)) {
+    throw UsageError("invalid --site " + quote_for_message(options.site) + ": not valid UTF-8");
+  }
 
   EngineSettings settings;
   settings.ports = *ports;
@@ -467,6 +499,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   settings.per_device = options.per_device;
   settings.rate = options.rate;
   settings.shuffle = options.shuffle;
+  settings.shard = shard;
   if (options.shuffle) {
     settings.seed = options.seed.empty() ? random_seed() : parse_seed(options.seed);
   }
@@ -537,8 +570,10 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   // Names are resolved once, before the first connection: a name and the address it resolves to
   // are one target (TargetIndex), probed once per port.
   const StopOnSignals stop_on_signals;
-  const TargetIndex index(targets, resolve_names(targets.hostnames(), settings.timeout, g_stop));
-  const uint128 planned = index.size() * settings.ports.size();
+  const std::vector<NameResolution> names = resolve_names(targets.hostnames(), settings.timeout, g_stop);
+  const TargetIndex index(targets, names);
+  // With --shard, only this shard's targets are planned: the others are no part of this report.
+  const uint128 planned = (shard ? index.count_in_shard(*shard) : index.size()) * settings.ports.size();
   ScanInfo info;
   info.tool_version = FLEETCERT_VERSION;
   info.started_at = static_cast<std::int64_t>(std::time(nullptr));
@@ -546,6 +581,8 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   info.ports = settings.ports;
   info.endpoints_planned = planned > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(planned);
   info.audit_settings = audit.settings;
+  info.site = options.site;
+  info.shard = shard;
   for (auto& sink : sinks) {
     sink->begin(info);
   }
@@ -553,6 +590,11 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   ScanSummary summary;
   std::uint64_t addresses_scanned = 0; // one record per port of each: counted at the first port
   FleetView fleet(audit.context.inventory);
+  fleet.set_site(options.site);
+  if (shard) {
+    // The inventory check covers this shard's devices: a row of another shard is that shard's to check.
+    fleet.set_inventory_scope([&](const InventoryRow& row) { return inventory_row_in_shard(row, *shard, names); });
+  }
   BundleCheck bundle_check(audit.trust, audit.profiles);
   ProgressLine::Settings progress_settings;
   progress_settings.enabled = !options.no_progress && !options.quiet && isatty(STDERR_FILENO) != 0;
@@ -652,6 +694,9 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_flag("--shuffle", options.shuffle,
                 "Visit the targets in a pseudo-random order that spreads the sweep across subnets");
   cmd->add_option("--seed", options.seed, "Seed of the --shuffle order, to repeat it (default: random)");
+  cmd->add_option("--shard", options.shard,
+                  "Scan only shard K of N (K/N, 0 <= K < N): a fixed partition of the targets by device, so N "
+                  "workers split one sweep; auto/N takes K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)");
   cmd->add_option("-t,--timeout", options.timeout_s, "Seconds for a whole endpoint: connect + TLS")
       ->check(CLI::Range(0.001, 86400.0))
       ->check(k_not_nan)
@@ -686,6 +731,9 @@ void add_scan_audit_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_option("--vendor-ca", options.vendor_cas,
                   "VENDOR=FILE: PEM bundle of a vendor's roots and intermediates, to verify factory certificates");
   cmd->add_option("--trust", options.trust_files, "PEM bundle of your enterprise CAs (custom certificates)");
+  cmd->add_option("--site", options.site,
+                  "Site of every device scanned, in every report, when the inventory names none for it (the "
+                  "inventory's site wins)");
 }
 
 void setup_scan(CLI::App& app, ScanOptions& options)

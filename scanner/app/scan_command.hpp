@@ -29,6 +29,8 @@ struct ScanOptions
   bool shuffle = false;        // spread the sweep: targets in a pseudo-random order
   std::string seed;            // the shuffle's seed (decimal); empty: a random one
   unsigned per_device = 1;     // connections in flight to one device at most
+  std::string shard;           // --shard K/N or auto/N (K from JOB_COMPLETION_INDEX); empty: every target
+  std::string site;            // --site: stamped on every device whose inventory row names no site
   std::string json_path;
   std::string jsonl_path;
   std::string csv_path;

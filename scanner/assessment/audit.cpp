@@ -311,6 +311,7 @@ void audit_record(Record& record, const AuditContext& context)
 void audit_record(Record& record, const AuditContext& context, const ParsedChain* parsed)
 {
   Assessment& a = record.assessment;
+  record.site = context.site;
   const InventoryRow* row = inventory_row(context.inventory, record.observation.endpoint);
   if (row != nullptr) {
     a.inventory = *row;

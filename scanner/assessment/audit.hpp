@@ -18,6 +18,7 @@ struct AuditContext
   const TrustStores* trust = nullptr;
   const Inventory* inventory = nullptr;
   const OuiRegistry* registry = nullptr;
+  std::string site{}; // --site: stamped on every record (Record::site); the inventory row's site wins
 };
 
 // The record of one observation: decodes its chain, assesses the leaf at settings.now, reads the

@@ -166,6 +166,9 @@ void FleetView::add(const Record& record)
     attach_inventory(device, *a.inventory);
   }
   const DeviceIdentity seen = record_identity(record);
+  if (device.site.empty()) {
+    device.site = seen.site; // the scan's --site when the inventory names none
+  }
   if (device.mac.empty()) {
     device.mac = seen.mac;
   }
@@ -261,6 +264,9 @@ void FleetView::finish()
       }
       auto it = m_devices.find(key);
       if (it == m_devices.end()) {
+        if (m_in_scope && !m_in_scope(row)) {
+          continue; // another shard's device: that shard's report checks it
+        }
         Device& device = m_devices[key];
         device.ip = row.ip;
         device.host = row.hostname;
@@ -268,6 +274,9 @@ void FleetView::finish()
         device.vendor = row.vendor;
         device.vendor_source = row.vendor.empty() ? "" : "inventory";
         attach_inventory(device, row);
+        if (device.site.empty()) {
+          device.site = m_site;
+        }
         it = m_devices.find(key);
       }
       if (!it->second.answered()) {

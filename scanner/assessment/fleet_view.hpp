@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -63,6 +64,10 @@ public:
   // The inventory of the cross-check (finish() reads it), for a view whose inventory is known only
   // once its records have streamed past (`fleetcert report` takes it from the records); null: none.
   void set_inventory(const Inventory* inventory) { m_inventory = inventory; }
+  // The scan's --site: the site of an inventory device that never showed up when its row names none.
+  void set_site(std::string site) { m_site = std::move(site); }
+  // Which inventory rows the cross-check covers (--shard: this shard's devices only); null: all.
+  void set_inventory_scope(std::function<bool(const InventoryRow&)> in_scope) { m_in_scope = std::move(in_scope); }
   // Adds one record (called as records complete).
   void add(const Record& record);
   // Adds the fleet-wide findings and the inventory rows that never showed up; call once, at the end.
@@ -80,6 +85,8 @@ private:
   Device& device_for(const Record& record);
 
   const Inventory* m_inventory;
+  std::string m_site;
+  std::function<bool(const InventoryRow&)> m_in_scope;
   std::map<std::string, Device> m_devices;                        // by ip (or host when unresolved)
   std::unordered_map<std::string, std::vector<std::string>> m_by_certificate; // leaf sha256 -> ips
   std::unordered_map<std::string, std::map<std::string, std::set<std::string>>> m_by_key; // spki -> ip -> leaf sha256s

@@ -43,6 +43,9 @@ DeviceIdentity record_identity(const Record& record)
   if (record.identity) {
     merge_announced_identity(identity, *record.identity);
   }
+  if (identity.site.empty()) {
+    identity.site = record.site;
+  }
   return identity;
 }
 

@@ -23,6 +23,9 @@ struct Record
   // The record as one JSON line (reports' record_to_json and dump_json), rendered once on the
   // network thread before delivery when the scan writes JSON; empty: not rendered (sinks render it).
   std::string rendered_json;
+  // The scan's site (--site): the device's site when its inventory row names none (the inventory's
+  // site wins). Empty: no --site.
+  std::string site;
 
   // "ok" whenever a certificate was received, even if the handshake failed afterwards.
   bool ok() const { return !chain.empty(); }
@@ -33,8 +36,8 @@ struct Record
 
 // Who the record's device is, as far as this one record tells: the endpoint's address and name, the
 // inventory's MAC (else the CN's), the assessed vendor (else the inventory's), the inventory's model,
-// firmware and site, else the model and firmware the device announced (record.identity). The device
-// view (FleetView) joins these over the device's ports.
+// firmware and site, else the model and firmware the device announced (record.identity) and the
+// scan's --site (Record::site). The device view (FleetView) joins these over the device's ports.
 DeviceIdentity record_identity(const Record& record);
 
 // The inventory row's firmware: its "firmware" column (any case) among the extra columns; "" when none.

@@ -30,6 +30,9 @@ std::optional<Lease> EndpointCursor::take()
     if (targets_left && m_ready.size() < m_settings.concurrency) {
       const uint128 index = m_permutation ? m_permutation->at(static_cast<std::uint64_t>(m_position)) : m_position;
       ++m_position;
+      if (m_settings.shard && !m_targets.in_shard(index, *m_settings.shard)) {
+        continue; // another shard's device
+      }
       device = std::make_shared<OpenDevice>();
       device->target = m_targets.at(index);
     } else if (!m_ready.empty()) {

@@ -38,6 +38,8 @@ struct CursorSettings
   unsigned per_device = 1;  // endpoints of one device in flight at most (0 counts as 1)
   unsigned concurrency = 1; // leases the caller holds at once at most: the engine's workers (0 counts as 1)
   std::optional<std::uint64_t> shuffle_seed; // set: the targets in the order of IndexPermutation(size, seed)
+  // Set: only the targets of this shard (--shard K/N); the others are passed over without a record.
+  std::optional<Shard> shard;
   // Endpoints never to hand out (already done, for --resume); null: none. Called under the cursor's lock.
   std::function<bool(const Target& target, std::uint16_t port)> skip;
 };
@@ -54,6 +56,9 @@ struct CursorSettings
 // endpoints / concurrency deadlines). Serving the queue once it is `concurrency` long bounds the
 // memory: while the caller holds at most `concurrency` leases, fewer than 2 x concurrency devices
 // are open (waiting or in flight) at any time, whatever the number of targets.
+//
+// With a shard, targets of other shards are passed over as they come up (TargetIndex::in_shard:
+// no allocation for them), in order or shuffled alike.
 //
 // Every endpoint that is not skipped is handed out exactly once. take() returns nullopt when none
 // can be handed out now; the endpoints left then all belong to devices in flight, and come out of

@@ -63,6 +63,7 @@ CursorSettings cursor_settings(const EngineSettings& settings)
   if (settings.shuffle) {
     cursor.shuffle_seed = settings.seed;
   }
+  cursor.shard = settings.shard;
   cursor.skip = settings.skip;
   return cursor;
 }

@@ -32,6 +32,7 @@ struct EngineSettings
   unsigned rate = 0;                           // new connections per second, all threads; 0: unlimited
   bool shuffle = false;                        // walk the targets in a pseudo-random order
   std::uint64_t seed = 0;                      // the order's seed when shuffling
+  std::optional<Shard> shard;                  // set: only this shard's targets (--shard K/N)
   std::chrono::milliseconds timeout{5000};     // whole endpoint
   std::chrono::milliseconds connect_timeout{0}; // 0: only `timeout`
   std::string sni;                             // forced SNI; empty: the hostname when one was given

@@ -7,6 +7,8 @@
 
 #include "scanner/targets/targets.hpp"
 
+#include "scanner/model/device_identity.hpp"
+
 #include "scanner/util/text.hpp"
 
 #include <algorithm>
@@ -500,6 +502,40 @@ Target TargetIndex::at(uint128 index) const
     }
   }
   return target;
+}
+
+bool TargetIndex::in_shard(uint128 index, const Shard& shard) const
+{
+  if (shard.count == 1) {
+    return true;
+  }
+  if (index >= m_addresses) {
+    const Target& named = m_named.at(static_cast<std::size_t>(index - m_addresses));
+    return shard_of_key(device_address(named.ip, named.host), shard.count) == shard.index;
+  }
+  const auto it = std::upper_bound(m_offsets.begin(), m_offsets.end(), index) - 1;
+  const IpRange& range = m_ranges[static_cast<std::size_t>(it - m_offsets.begin())];
+  return shard_of_address(range.v6, range.first + (index - *it), shard.count) == shard.index;
+}
+
+uint128 TargetIndex::count_in_shard(const Shard& shard) const
+{
+  if (shard.count == 1) {
+    return size();
+  }
+  uint128 count = 0;
+  for (const IpRange& range : m_ranges) {
+    for (uint128 value = range.first;; ++value) {
+      count += shard_of_address(range.v6, value, shard.count) == shard.index ? 1 : 0;
+      if (value == range.last) {
+        break;
+      }
+    }
+  }
+  for (const Target& named : m_named) {
+    count += shard_of_key(device_address(named.ip, named.host), shard.count) == shard.index ? 1 : 0;
+  }
+  return count;
 }
 
 namespace {

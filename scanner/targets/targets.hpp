@@ -9,6 +9,7 @@
 
 #include "scanner/model/observation.hpp"
 #include "scanner/model/result.hpp"
+#include "scanner/targets/shard.hpp"
 #include "scanner/util/ip_address.hpp"
 
 #include <cstdint>
@@ -160,6 +161,11 @@ public:
   uint128 size() const { return m_addresses + m_named.size(); }
   // The target at `index` (0 <= index < size()); O(log ranges).
   Target at(uint128 index) const;
+  // True when the target at `index` is in `shard` (shard.hpp: keyed by its address, or by its name
+  // when it did not resolve). Allocates nothing for the ranges' addresses; O(log ranges).
+  bool in_shard(uint128 index, const Shard& shard) const;
+  // Number of targets in `shard`: one pass over the ranges, one hash per address, no allocation.
+  uint128 count_in_shard(const Shard& shard) const;
 
 private:
   // True when `address` (parsed) is in m_ranges.

@@ -86,16 +86,68 @@ std::optional<std::pair<bool, uint128>> parse_address(std::string_view text)
   return std::nullopt;
 }
 
-std::string format_address(bool v6, uint128 value)
+namespace {
+
+// Appends `text` to `out`.
+void append(AddressText& out, std::string_view text)
 {
-  std::array<char, 48> buf{};
+  for (const char c : text) {
+    out.chars[out.size++] = c;
+  }
+}
+
+// Appends `value` in decimal.
+void append_decimal(AddressText& out, unsigned value)
+{
+  char digits[10];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) {
+    out.chars[out.size++] = digits[--n];
+  }
+}
+
+// Appends `value` (0 to 0xffff) in lower-case hex without leading zeros.
+void append_hex(AddressText& out, unsigned value)
+{
+  static constexpr char k_hex[] = "0123456789abcdef";
+  bool started = false;
+  for (int shift = 12; shift >= 0; shift -= 4) {
+    const unsigned digit = (value >> shift) & 0xf;
+    if (digit != 0 || started || shift == 0) {
+      out.chars[out.size++] = k_hex[digit];
+      started = true;
+    }
+  }
+}
+
+void append_v4(AddressText& out, std::uint32_t v)
+{
+  append_decimal(out, v >> 24);
+  out.chars[out.size++] = '.';
+  append_decimal(out, (v >> 16) & 0xff);
+  out.chars[out.size++] = '.';
+  append_decimal(out, (v >> 8) & 0xff);
+  out.chars[out.size++] = '.';
+  append_decimal(out, v & 0xff);
+}
+
+} // namespace
+
+AddressText address_text(bool v6, uint128 value)
+{
+  AddressText out;
   if (!v6) {
-    const auto v = static_cast<std::uint32_t>(value);
-    std::snprintf(buf.data(), buf.size(), "%u.%u.%u.%u", v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
-    return buf.data();
+    append_v4(out, static_cast<std::uint32_t>(value));
+    return out;
   }
   if ((value >> 32) == 0xffff) {
-    return "::ffff:" + format_address(false, value & k_v4_max);
+    append(out, "::ffff:");
+    append_v4(out, static_cast<std::uint32_t>(value & k_v4_max));
+    return out;
   }
   std::array<unsigned, 8> words{};
   for (int i = 0; i < 8; ++i) {
@@ -115,20 +167,23 @@ std::string format_address(bool v6, uint128 value)
     }
     i = j == i ? i + 1 : j;
   }
-  std::string out;
   for (int i = 0; i < 8; ++i) {
     if (i == best_start) {
-      out += "::";
+      append(out, "::");
       i += best_length - 1;
       continue;
     }
-    if (!out.empty() && out.back() != ':') {
-      out.push_back(':');
+    if (out.size > 0 && out.chars[out.size - 1] != ':') {
+      out.chars[out.size++] = ':';
     }
-    std::snprintf(buf.data(), buf.size(), "%x", words[static_cast<std::size_t>(i)]);
-    out += buf.data();
+    append_hex(out, words[static_cast<std::size_t>(i)]);
   }
   return out;
+}
+
+std::string format_address(bool v6, uint128 value)
+{
+  return std::string(address_text(v6, value).view());
 }
 
 std::optional<std::string> format_address_bytes(std::span<const unsigned char> bytes)

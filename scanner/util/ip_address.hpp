@@ -2,6 +2,7 @@
 // IP addresses as text, in the one form fleetcert writes everywhere (targets, inventories, DHCP
 // leases, certificate SANs, reports, resume keys): IPv4 as a dotted quad, IPv6 in RFC 5952 form.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -27,6 +28,16 @@ std::optional<std::pair<bool, uint128>> parse_address(std::string_view text);
 // IPv4 as a dotted quad, IPv6 in RFC 5952 form: lower case, no leading zeros, "::" for the longest
 // run of two or more zero fields (the first on a tie), "::ffff:192.0.2.1" for IPv4-mapped addresses.
 std::string format_address(bool v6, uint128 value);
+
+// format_address's text in a fixed buffer, for loops over many addresses that must not allocate.
+struct AddressText
+{
+  std::array<char, 48> chars{};
+  std::size_t size = 0;
+
+  std::string_view view() const { return {chars.data(), size}; }
+};
+AddressText address_text(bool v6, uint128 value);
 
 // An address in network byte order (4 or 16 bytes, as in a certificate's iPAddress) as
 // format_address writes it; nullopt for any other size.

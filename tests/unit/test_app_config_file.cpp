@@ -84,6 +84,19 @@ TEST_SUITE("config_file")
     CHECK(options.concurrency == 8U);
   }
 
+  TEST_CASE("site and shard in the [scan] section, the command line wins")
+  {
+    TempDir dir;
+    write_file(dir.file("site.toml"), "[scan]\ntargets = [\"127.1.2.3\"]\nsite = \"branch-7\"\nshard = \"auto/4\"\n");
+    const ScanOptions options = scan_options({"fleetcert", "scan", "--config", dir.file("site.toml")});
+    CHECK(options.site == "branch-7");
+    CHECK(options.shard == "auto/4");
+    const ScanOptions overridden =
+        scan_options({"fleetcert", "scan", "--config", dir.file("site.toml"), "--site", "hq", "--shard", "1/4"});
+    CHECK(overridden.site == "hq");
+    CHECK(overridden.shard == "1/4");
+  }
+
   TEST_CASE("a section's key replaces the top-level one, other subcommands' sections are checked but unused")
   {
     TempDir dir;

@@ -1231,4 +1231,42 @@ TEST_SUITE("reports.record_json.from_json")
     CHECK_FALSE(device_to_json(Device{}).contains("model"));
     CHECK_FALSE(device_to_json(Device{}).contains("firmware"));
   }
+
+  TEST_CASE("--site: written when the inventory names no site, and read back")
+  {
+    SUBCASE("no inventory row")
+    {
+      Record record = ok_record();
+      record.site = "branch-7";
+      const json object = record_to_json(record);
+      CHECK(object.at("site") == "branch-7");
+      const std::string line = line_of(record);
+      const Record back = read_back(line);
+      CHECK(back.site == "branch-7");
+      CHECK(line_of(back) == line);
+    }
+    SUBCASE("the inventory's site wins: only inventory.site")
+    {
+      Record record = audited_record();
+      REQUIRE(record.assessment.inventory.has_value());
+      REQUIRE_FALSE(record.assessment.inventory->site.empty());
+      record.site = "branch-7";
+      const json object = record_to_json(record);
+      CHECK_FALSE(object.contains("site"));
+      CHECK(object.at("inventory").at("site") == record.assessment.inventory->site);
+    }
+    SUBCASE("an inventory row without a site")
+    {
+      Record record = audited_record();
+      record.assessment.inventory->site.clear();
+      record.site = "branch-7";
+      const std::string line = line_of(record);
+      CHECK(json::parse(line).at("site") == "branch-7");
+      CHECK(line_of(read_back(line)) == line);
+    }
+    SUBCASE("no --site: no key")
+    {
+      CHECK_FALSE(record_to_json(ok_record()).contains("site"));
+    }
+  }
 }

@@ -80,6 +80,7 @@ struct Fleet
   VendorProfiles profiles = VendorProfiles::builtin();
   Inventory inventory;
   bool use_inventory = false;
+  std::string site; // --site
 
   void add_row(const std::string& ip, const std::string& mac, const std::string& vendor = "Gigaset",
                const std::string& hostname = {})
@@ -101,7 +102,7 @@ struct Fleet
 
   Record make(Observation observation) const
   {
-    const AuditContext context{&profiles, nullptr, inventory_or_null(), nullptr};
+    const AuditContext context{&profiles, nullptr, inventory_or_null(), nullptr, site};
     AssessmentSettings settings;
     settings.now = k_now;
     settings.audit = &context;
@@ -647,6 +648,65 @@ TEST_SUITE("scanner.fleet_view")
       CHECK(codes(device(view, "127.0.2.2")) == Codes{"shared-certificate"});
       CHECK(codes(device(view, "127.0.2.3")) == Codes{"shared-certificate"});
     }
+  }
+
+  TEST_CASE("--site: every device gets the scan's site unless its inventory row names one")
+  {
+    const Factory factory;
+    Fleet fleet;
+    fleet.site = "branch-7";
+    fleet.add_row("127.0.3.1", "7C2F80000011"); // its row names "site of 7C2F80000011"
+    fleet.add_row("127.0.3.2", "7C2F80000012");
+    fleet.inventory.rows.back().site.clear(); // a row without a site
+    fleet.add_row("127.0.3.3", "7C2F80000013"); // never scanned, its row names a site
+    fleet.add_row("127.0.3.4", "7C2F80000014"); // never scanned, no site
+    fleet.inventory.rows.back().site.clear();
+    fleet.inventory.index();
+
+    const Record listed = fleet.ok("127.0.3.1", 5061, factory.leaf("7C2F80000011"));
+    const Record unsited = fleet.ok("127.0.3.2", 5061, factory.leaf("7C2F80000012"));
+    const Record stranger = fleet.ok("127.0.3.9", 5061, factory.leaf("7C2F80000019"));
+    const Record dead = fleet.error("127.0.3.2", 443, ErrorClass::refused);
+    CHECK(listed.site == "branch-7"); // stamped on every record
+    CHECK(record_identity(listed).site == "site of 7C2F80000011"); // the inventory's wins
+    CHECK(record_identity(unsited).site == "branch-7");
+    CHECK(record_identity(stranger).site == "branch-7");
+    CHECK(record_identity(dead).site == "branch-7");
+
+    FleetView view(&fleet.inventory);
+    view.set_site(fleet.site);
+    for (const Record* record : {&listed, &unsited, &stranger, &dead}) {
+      view.add(*record);
+    }
+    view.finish();
+    CHECK(device(view, "127.0.3.1")->site == "site of 7C2F80000011");
+    CHECK(device(view, "127.0.3.2")->site == "branch-7");
+    CHECK(device(view, "127.0.3.9")->site == "branch-7");
+    CHECK(device(view, "127.0.3.3")->site == "site of 7C2F80000013");
+    CHECK(device(view, "127.0.3.4")->site == "branch-7");
+
+    SUBCASE("without --site nothing is stamped")
+    {
+      fleet.site.clear();
+      const Record plain = fleet.ok("127.0.3.9", 5061, factory.leaf("7C2F80000019"));
+      CHECK(plain.site.empty());
+      CHECK(record_identity(plain).site.empty());
+    }
+  }
+
+  TEST_CASE("--shard: the inventory check covers this shard's rows only")
+  {
+    const Factory factory;
+    Fleet fleet;
+    fleet.add_row("127.0.4.1", "7C2F80000021");
+    fleet.add_row("127.0.4.2", "7C2F80000022");
+    fleet.add_row("127.0.4.3", "7C2F80000023");
+    FleetView view(&fleet.inventory);
+    view.set_inventory_scope([](const InventoryRow& row) { return row.ip != "127.0.4.3"; }); // another shard's
+    view.add(fleet.ok("127.0.4.1", 5061, factory.leaf("7C2F80000021")));
+    view.finish();
+    CHECK(view.not_answering() == std::vector<std::string>{"127.0.4.2"});
+    CHECK(device(view, "127.0.4.3") == nullptr);
   }
 }
 

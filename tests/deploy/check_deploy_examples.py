@@ -21,10 +21,6 @@ import tomllib
 
 import yaml
 
-# `fleetcert merge` is written on another branch: until it lands, its flags are checked against this
-# list. The lead switches merge to `--help` like the other subcommands once it is merged.
-MERGE_FLAGS = {"--json", "--jsonl", "--csv", "--csv-devices", "--html", "--force"}
-
 errors = []
 
 
@@ -48,9 +44,7 @@ def subcommands(fleetcert):
 
 
 def flags_of(fleetcert, sub):
-    """The long options `fleetcert <sub> --help` lists (merge: MERGE_FLAGS)."""
-    if sub == "merge":
-        return MERGE_FLAGS
+    """The long options `fleetcert <sub> --help` lists."""
     if sub not in _help_cache:
         run = subprocess.run([fleetcert, sub, "--help"], capture_output=True, text=True, timeout=30)
         if run.returncode != 0 or sub not in subcommands(fleetcert):

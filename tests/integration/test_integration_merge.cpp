@@ -1,5 +1,5 @@
 // End-to-end: `fleetcert merge` (the real binary against the real fleet-sim). A simulated fleet is
-// scanned once whole, and as 4 scans of disjoint parts run in parallel; the 4 reports merged equal
+// scanned once whole, and as 4 shards (--shard K/4, one of them auto/4 from JOB_COMPLETION_INDEX) run in parallel; the 4 reports merged equal
 // the whole scan record for record and device for device, fleet-wide findings included (a key is
 // shared by devices of two parts), with only the scan facts that legitimately differ (times,
 // arguments, the inventory files) left out of the comparison. The commands that take several
@@ -10,6 +10,7 @@
 #include "support/process.hpp"
 #include "support/report_json.hpp"
 
+#include "scanner/targets/shard.hpp"
 #include "scanner/util/digest.hpp"
 
 #include <doctest/doctest.h>
@@ -88,31 +89,6 @@ std::vector<std::string> fleet_addresses(const LoopbackBlock& net)
   return addresses;
 }
 
-// The split of the fleet into parts: the arguments that make scan `part` of `parts` scan its share
-// (every k-th address, with the inventory rows of those addresses). One place to change when scans
-// split themselves (`scan --shard K/N`: the whole target list and inventory, plus the flag).
-std::vector<std::string> part_arguments(const LoopbackBlock& net, const TempDir& dir, int part, int parts)
-{
-  const std::vector<std::string> addresses = fleet_addresses(net);
-  const std::map<std::string, std::string> rows = inventory_rows(net);
-  std::vector<std::string> arguments;
-  std::string inventory = k_inventory_header;
-  bool has_rows = false;
-  for (std::size_t i = static_cast<std::size_t>(part); i < addresses.size(); i += static_cast<std::size_t>(parts)) {
-    arguments.push_back(addresses[i]);
-    if (const auto row = rows.find(addresses[i]); row != rows.end()) {
-      inventory += row->second;
-      has_rows = true;
-    }
-  }
-  if (has_rows) {
-    const std::string path = dir.file("inventory-" + std::to_string(part) + ".csv");
-    write_file(path, inventory);
-    arguments.insert(arguments.end(), {"--inventory", path});
-  }
-  return arguments;
-}
-
 // The arguments of the whole scan: every address and the whole inventory.
 std::vector<std::string> whole_arguments(const LoopbackBlock& net, const TempDir& dir)
 {
@@ -124,6 +100,41 @@ std::vector<std::string> whole_arguments(const LoopbackBlock& net, const TempDir
   std::vector<std::string> arguments = fleet_addresses(net);
   arguments.insert(arguments.end(), {"--inventory", dir.file("inventory.csv")});
   return arguments;
+}
+
+// The split of the fleet into parts: each part is the whole scan's targets and inventory with
+// `--shard K/N`; part 2 takes its index from JOB_COMPLETION_INDEX (`--shard auto/N`, as a pod of a
+// Kubernetes Indexed Job does), through env(1). The arguments go after the scan's common ones.
+std::vector<std::string> part_arguments(const LoopbackBlock& net, const TempDir& dir, int part, int parts)
+{
+  // The whole inventory that whole_arguments wrote for the whole scan, run before the parts: not
+  // written again here, while other parts may be reading it.
+  std::vector<std::string> arguments = fleet_addresses(net);
+  arguments.insert(arguments.end(), {"--inventory", dir.file("inventory.csv"), "--shard"});
+  arguments.push_back(part == 2 ? "auto/" + std::to_string(parts) : std::to_string(part) + "/" + std::to_string(parts));
+  return arguments;
+}
+
+// The command line of part `part`: `common` (fleetcert scan ...) then its share, run under env(1)
+// so that only part 2 sees JOB_COMPLETION_INDEX.
+std::vector<std::string> part_command(const std::vector<std::string>& common, const LoopbackBlock& net,
+                                      const TempDir& dir, int part, int parts)
+{
+  std::vector<std::string> argv = {"/usr/bin/env", "-u", "JOB_COMPLETION_INDEX"};
+  if (part == 2) {
+    argv.push_back("JOB_COMPLETION_INDEX=2");
+  }
+  argv.insert(argv.end(), common.begin(), common.end());
+  for (const std::string& argument : part_arguments(net, dir, part, parts)) {
+    argv.push_back(argument);
+  }
+  return argv;
+}
+
+// The part (shard) an address is scanned in.
+int part_of_address(const std::string& address, int parts)
+{
+  return static_cast<int>(fleetcert::shard_of_key(address, static_cast<std::uint32_t>(parts)));
 }
 
 // A record with the times of its connection taken out (they differ from one scan to the next).
@@ -199,10 +210,7 @@ TEST_SUITE("integration.merge")
     std::vector<std::unique_ptr<ChildProcess>> scans;
     std::vector<std::string> part_paths;
     for (int part = 0; part < k_parts; ++part) {
-      std::vector<std::string> argv = common;
-      for (const std::string& argument : part_arguments(net, dir, part, k_parts)) {
-        argv.push_back(argument);
-      }
+      std::vector<std::string> argv = part_command(common, net, dir, part, k_parts);
       part_paths.push_back(dir.file("part-" + std::to_string(part) + ".json"));
       argv.insert(argv.end(), {"--json", part_paths.back()});
       scans.push_back(std::make_unique<ChildProcess>(argv, dir.file("part.out"), dir.file("part-" + std::to_string(part) + ".err")));
@@ -226,11 +234,6 @@ TEST_SUITE("integration.merge")
     {
       INFO("the fleet shows fleet-wide findings, and a key shared by devices of two parts");
       std::map<std::string, std::set<int>> parts_of_key; // spki in the shared-key message -> parts
-      std::map<std::string, int> part_of;
-      const std::vector<std::string> addresses = fleet_addresses(net);
-      for (std::size_t i = 0; i < addresses.size(); ++i) {
-        part_of[addresses[i]] = static_cast<int>(i % k_parts);
-      }
       std::set<std::string> codes;
       for (const json& device : original.at("devices")) {
         for (const json& finding : device.at("findings")) {
@@ -240,7 +243,7 @@ TEST_SUITE("integration.merge")
             const std::string message = finding.at("message").get<std::string>();
             const std::size_t at = message.find("spki sha256 ");
             REQUIRE(at != std::string::npos);
-            parts_of_key[message.substr(at, 28)].insert(part_of.at(device.at("ip").get<std::string>()));
+            parts_of_key[message.substr(at, 28)].insert(part_of_address(device.at("ip").get<std::string>(), k_parts));
           }
         }
       }
@@ -296,7 +299,7 @@ TEST_SUITE("integration.merge")
     CHECK(from.at("audit_settings") == "same");
     CHECK(from.at("inventory").at("source") == "records");
     CHECK(from.at("unknown") == json{"arguments"});
-    CHECK(scan.at("audit_settings").at("inventory").size() == static_cast<std::size_t>(k_parts));
+    CHECK(scan.at("audit_settings").at("inventory").size() == 1); // every shard read the one inventory
     const auto valid = run_command(validator({"scan=" + dir.file("merged.json")}), std::chrono::seconds(60));
     INFO("validator: " << valid.out << valid.err);
     CHECK(valid.status == 0);
@@ -319,10 +322,7 @@ TEST_SUITE("integration.merge")
     SUBCASE("a part merged twice, once rescanned later: the newer part's records kept, and said")
     {
       // Part 0 again, later: its endpoints are in two inputs.
-      std::vector<std::string> argv = common;
-      for (const std::string& argument : part_arguments(net, dir, 0, k_parts)) {
-        argv.push_back(argument);
-      }
+      std::vector<std::string> argv = part_command(common, net, dir, 0, k_parts);
       argv.insert(argv.end(), {"--json", dir.file("part-0-again.json")});
       REQUIRE(run_command(argv, std::chrono::seconds(60)).status == 0);
       const auto r = run_command(with({FLEETCERT_BINARY, "merge"}, {dir.file("part-0-again.json"), part_paths[0], part_paths[1],

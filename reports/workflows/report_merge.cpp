@@ -240,11 +240,13 @@ Result<MergeOutcome> merge_reports(const MergeOptions& options, const std::vecto
   }
   // ---- Pass 1: every input's scan section, before anything is written ----
   std::vector<ReportStream> streams;
+  ReportStreamOptions stream_options;
+  stream_options.allow_partial_last_line = options.allow_partial;
   for (const std::string& path : options.inputs) {
     if (path == "-") {
       return Error{"standard input ('-') cannot be merged (each input is read twice): save it to a file first"};
     }
-    Result<ReportStream> stream = read_report_records(path, [](Record&) {});
+    Result<ReportStream> stream = read_report_records(path, [](Record&) {}, stream_options);
     if (!stream) {
       return Error{stream.error()};
     }
@@ -258,6 +260,13 @@ Result<MergeOutcome> merge_reports(const MergeOptions& options, const std::vecto
   }
 
   MergeOutcome outcome;
+  for (const ReportStream& stream : streams) {
+    if (stream.partial_last_line) {
+      outcome.warnings.push_back(stream.path + ":" + std::to_string(*stream.partial_last_line)
+                                 + ": the last line is cut off (the scan writing it was killed): skipped (--allow-partial); "
+                                   "the merged reports lack that endpoint");
+    }
+  }
   MergedFrom from;
   from.tool_version = options.tool_version;
   from.merged_at = options.merged_at;
@@ -339,7 +348,7 @@ Result<MergeOutcome> merge_reports(const MergeOptions& options, const std::vecto
       for (RecordSink* sink : sinks) {
         sink->write(record);
       }
-    });
+    }, stream_options);
     if (!again) {
       return Error{again.error()};
     }

@@ -28,6 +28,7 @@ struct MergeOptions
   const Inventory* inventory = nullptr; // --inventory for the cross-check; null: the rows the records carry
   std::string inventory_path;
   bool force = false;                   // merge reports whose audit settings differ (with a warning)
+  bool allow_partial = false;           // skip an input's cut-off last JSONL line (with a warning)
   std::string tool_version;             // scan.merged_from.version
   std::int64_t merged_at = 0;           // scan.merged_from.merged_at
 };

@@ -88,6 +88,7 @@ int merge(const MergeCommandOptions& options)
   MergeOptions merge_options;
   merge_options.inputs = options.reports;
   merge_options.force = options.force;
+  merge_options.allow_partial = options.allow_partial;
   if (!options.inventory_path.empty()) {
     Result<Inventory> loaded = load_inventory_file(options.inventory_path, options.lenient);
     if (!loaded) {
@@ -151,6 +152,8 @@ void setup_merge(CLI::App& app, MergeCommandOptions& options)
   cmd->add_flag("--lenient", options.lenient, "Skip and count bad inventory rows instead of stopping");
   cmd->add_flag("--force", options.force,
                 "Merge reports made with different audit settings (bundles, profiles) anyway, with a warning");
+  cmd->add_flag("--allow-partial", options.allow_partial,
+                "Skip a cut-off last JSONL line of an input (a killed scan) with a warning instead of refusing it");
 }
 
 int run_merge(const MergeCommandOptions& options)

@@ -25,6 +25,7 @@ struct MergeCommandOptions
   std::string inventory_path; // the fleet's inventory, for the inventory cross-check
   bool lenient = false;       // skip bad inventory rows, as `scan --lenient`
   bool force = false;         // merge reports made with different audit settings
+  bool allow_partial = false; // skip a cut-off last JSONL line of an input (a killed scan), with a warning
 };
 
 void setup_merge(CLI::App& app, MergeCommandOptions& options);

@@ -59,7 +59,7 @@ bool live_options_given(const ScanOptions& scan)
 {
   return !scan.targets.empty() || !scan.targets_files.empty() || !scan.inventory_path.empty()
          || !scan.excludes.empty() || !scan.exclude_files.empty() || !scan.vendor_cas.empty()
-         || !scan.trust_files.empty();
+         || !scan.trust_files.empty() || !scan.shard.empty() || !scan.site.empty();
 }
 
 ReadinessDeviceInput device_input(const ReportDevice& device)
@@ -117,8 +117,8 @@ int readiness(const ReadinessOptions& options)
 
   const bool live = options.report_paths.empty();
   if (!live && live_options_given(options.scan)) {
-    throw UsageError("--report reads a saved scan: targets, --targets-file, --exclude, --inventory, --vendor-ca and "
-                     "--trust only apply to a live scan");
+    throw UsageError("--report reads a saved scan: targets, --targets-file, --exclude, --inventory, --vendor-ca, "
+                     "--trust, --site and --shard only apply to a live scan");
   }
   if (!live && !options.scan_json_path.empty()) {
     throw UsageError("--scan-json keeps the report of a live scan; with --report there is none");

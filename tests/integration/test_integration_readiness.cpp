@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -371,6 +372,19 @@ TEST_SUITE("integration.readiness")
     CHECK(both[net.address("0.8")].at("status") == "ready");
     CHECK(both[net.address("0.3")].at("status") == "not-ready");
     CHECK(reason_keys(both[net.address("0.10")]).count(std::string(k_https) + ":not-chained") == 0);
+
+    // --site and --shard shape a live scan: with a saved report they would be ignored, so they are refused.
+    for (const std::vector<std::string>& option : {std::vector<std::string>{"--site", "branch-7"},
+                                                   std::vector<std::string>{"--shard", "0/2"}}) {
+      std::vector<std::string> argv{FLEETCERT_BINARY, "readiness", "--report", dir.file("scan.json"), "--trust-after",
+                                    dir.file("both.pem"), "--at", k_swap, "--json", dir.file("ignored.json")};
+      argv.insert(argv.end(), option.begin(), option.end());
+      r = run_command(argv, std::chrono::seconds(60));
+      CAPTURE(option[0]);
+      CHECK(r.status == 2);
+      CHECK(r.err.find("--site and --shard only apply to a live scan") != std::string::npos);
+      CHECK_FALSE(std::filesystem::exists(dir.file("ignored.json")));
+    }
   }
 
   TEST_CASE("readiness exit statuses: all ready, unknown, --unknown-fails, reports without chains")

@@ -371,4 +371,32 @@ TEST_SUITE("reports.report_merge")
     CHECK(missing.error().find("missing.json") != std::string::npos);
     CHECK(seen.begun == 0);
   }
+
+  TEST_CASE("a JSONL input whose last line is cut off: refused, or its complete lines merged with allow_partial")
+  {
+    TempDir dir;
+    const Certificates& certs = certificates();
+    const std::string a = write_report(dir, "a.json", {{"127.0.0.10", 443, &certs.a}}, 1000, std::nullopt);
+    const std::string b = write_report(dir, "b.jsonl", {{"127.0.0.11", 443, &certs.a}, {"127.0.0.12", 443, &certs.b}}, 2000,
+                                       std::nullopt, true);
+    std::string text = read_file(b);
+    REQUIRE(text.size() > 40);
+    text.resize(text.size() - 30); // the second record cut, no newline: a killed scan
+    fleetcert::testing::write_file(b, text);
+    Seen refused;
+    const auto strict = merge_into(options_for({a, b}), refused);
+    REQUIRE_FALSE(strict);
+    CHECK(strict.error().find("b.jsonl:2: the last line is cut off") != std::string::npos);
+    CHECK(refused.begun == 0);
+
+    MergeOptions lenient = options_for({a, b});
+    lenient.allow_partial = true;
+    Seen seen;
+    const auto merged = merge_into(lenient, seen);
+    REQUIRE(merged);
+    CHECK(seen.records.size() == 2); // a's record and b's first
+    CHECK(std::any_of(merged->warnings.begin(), merged->warnings.end(), [](const std::string& warning) {
+      return warning.find("b.jsonl:2: the last line is cut off") != std::string::npos && warning.find("skipped") != std::string::npos;
+    }));
+  }
 }

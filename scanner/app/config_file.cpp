@@ -32,7 +32,7 @@ constexpr std::array<std::string_view, 19> k_path_options{
 constexpr std::string_view k_vendor_path_option = "vendor-ca";
 
 // Options that take a list as one comma-separated value (`--ports 443,5061`): an array is joined.
-constexpr std::array<std::string_view, 3> k_comma_list_options{"ports", "reject", "fail-on"};
+constexpr std::array<std::string_view, 6> k_comma_list_options{"ports", "reject", "fail-on", "identify", "sip-ports", "http-ports"};
 
 // Keys that make no sense in a config file.
 constexpr std::array<std::string_view, 3> k_refused_keys{"config", "help", "version"};

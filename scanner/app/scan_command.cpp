@@ -328,6 +328,45 @@ std::string checked_sni(const std::string& text)
 }
 
 // --connect-timeout inside --timeout: the endpoint's deadline would cut a longer connect short.
+// --identify, --sip-ports and --http-ports into the engine's identity ports; a bad value is a usage error.
+void apply_identify(const ScanOptions& options, EngineSettings& settings)
+{
+  bool sip = false;
+  bool http = false;
+  bool none = false;
+  for (const std::string_view word : split(options.identify, ',')) {
+    const std::string_view name = trim_blanks(word);
+    if (name == "sip") {
+      sip = true;
+    } else if (name == "http") {
+      http = true;
+    } else if (name == "none") {
+      none = true;
+    } else {
+      throw UsageError("invalid --identify " + quote_for_message(options.identify)
+                       + ": a list of sip and http, or none");
+    }
+  }
+  if (none && (sip || http)) {
+    throw UsageError("invalid --identify " + quote_for_message(options.identify) + ": none goes alone");
+  }
+  const auto ports_of = [](const std::string& text, const char* option) {
+    auto ports = parse_ports(text);
+    if (!ports) {
+      throw UsageError(std::string("invalid ") + option + ": " + ports.error());
+    }
+    return *ports;
+  };
+  const std::vector<std::uint16_t> sip_ports = ports_of(options.sip_ports, "--sip-ports");
+  const std::vector<std::uint16_t> http_ports = ports_of(options.http_ports, "--http-ports");
+  if (sip) {
+    settings.identity_sip_ports = sip_ports;
+  }
+  if (http) {
+    settings.identity_http_ports = http_ports;
+  }
+}
+
 void check_timeouts(double timeout_s, double connect_timeout_s)
 {
   if (connect_timeout_s > timeout_s) {
@@ -496,6 +535,7 @@ int scan(const ScanOptions& options, const std::function<void(EngineSettings&)>&
   settings.sni = sni;
   settings.legacy_retry = !options.no_legacy_retry;
   settings.handshake_mode = options.full_handshake ? HandshakeMode::full : HandshakeMode::certificate_only;
+  apply_identify(options, settings);
   settings.per_device = options.per_device;
   settings.rate = options.rate;
   settings.shuffle = options.shuffle;
@@ -712,6 +752,13 @@ void add_scan_target_options(CLI::App* cmd, ScanOptions& options)
   cmd->add_flag("--full-handshake", options.full_handshake,
                 "Complete every TLS handshake (key exchange and its signature check) instead of stopping "
                 "once the certificate chain is in");
+  cmd->add_option("--identify", options.identify,
+                  "Ask each device what it is once the handshake is done: sip (an OPTIONS on --sip-ports), http "
+                  "(GET / on --http-ports), both as sip,http, or none; the model, firmware and MAC it announces "
+                  "go into the record's identity")
+      ->capture_default_str();
+  cmd->add_option("--sip-ports", options.sip_ports, "Ports --identify sip asks with a SIP OPTIONS")->capture_default_str();
+  cmd->add_option("--http-ports", options.http_ports, "Ports --identify http asks with GET /")->capture_default_str();
 }
 
 void add_scan_audit_options(CLI::App* cmd, ScanOptions& options)

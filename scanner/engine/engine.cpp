@@ -20,6 +20,7 @@
 
 #include "scanner/engine/endpoint_cursor.hpp"
 #include "scanner/assessment/audit.hpp"
+#include "probes/identity_request.hpp"
 #include "probes/rate_limiter.hpp"
 #include "probes/tls_probe.hpp"
 
@@ -27,6 +28,7 @@
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -159,6 +161,25 @@ Observation unprobed(const Target& target, std::uint16_t port)
   return observation;
 }
 
+// The identity exchange for `endpoint` (--identify): SIP OPTIONS on a SIP port, HTTP GET / on a web
+// port, none elsewhere.
+std::optional<IdentityPlan> identity_plan(const Endpoint& endpoint, const EngineSettings& settings)
+{
+  const auto listed = [&](const std::vector<std::uint16_t>& ports) {
+    return std::find(ports.begin(), ports.end(), endpoint.port) != ports.end();
+  };
+  std::optional<IdentityProtocol> protocol;
+  if (listed(settings.identity_sip_ports)) {
+    protocol = IdentityProtocol::sip;
+  } else if (listed(settings.identity_http_ports)) {
+    protocol = IdentityProtocol::http;
+  }
+  if (!protocol) {
+    return std::nullopt;
+  }
+  return IdentityPlan{*protocol, identity_request(*protocol, endpoint), identity_complete(*protocol)};
+}
+
 // Probes one endpoint of a target to probe (an address; a name's was resolved before the scan).
 asio::awaitable<Observation> observe(Target target, std::uint16_t port, SharedScan* scan)
 {
@@ -169,7 +190,7 @@ asio::awaitable<Observation> observe(Target target, std::uint16_t port, SharedSc
   ProbeSettings probe{Clock::now() + scan->settings.timeout, scan->settings.connect_timeout,
                       scan->settings.legacy_retry, scan->settings.handshake_mode, &scan->rate,
                       scan->settings.legacy_retry, // --no-legacy-retry: no raw hellos either
-                      std::nullopt};               // no identity exchange (issue 14 wires it)
+                      identity_plan(endpoint, scan->settings)};
   if (scan->settings.probe) {
     co_return co_await scan->settings.probe(std::move(endpoint), &scan->contexts, probe);
   }

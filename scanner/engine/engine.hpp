@@ -38,6 +38,10 @@ struct EngineSettings
   std::string sni;                             // forced SNI; empty: the hostname when one was given
   bool legacy_retry = true;
   HandshakeMode handshake_mode = HandshakeMode::certificate_only; // --full-handshake: full
+  // The identity exchange after the handshake (--identify): a SIP OPTIONS on these ports, an HTTP
+  // GET / on those; both empty: none. A port in both is asked as SIP.
+  std::vector<std::uint16_t> identity_sip_ports;
+  std::vector<std::uint16_t> identity_http_ports;
   AssessmentSettings assessment;
   // Endpoints to leave out (already done, for --resume); null: none. Called under the cursor's lock.
   std::function<bool(const Target& target, std::uint16_t port)> skip;

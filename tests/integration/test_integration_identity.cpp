@@ -12,6 +12,7 @@
 #include "support/fleet_simulator.hpp"
 #include "support/loopback.hpp"
 #include "support/process.hpp"
+#include "support/report_json.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -25,8 +26,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 using namespace fleetcert;
 using namespace fleetcert::testing;
@@ -206,6 +209,92 @@ TEST_SUITE("integration.identity")
       CHECK(http.vendor == "Yealink");
       CHECK(http.source == IdentitySource::http_server);
       CHECK(http.raw == "yealink embed httpd");
+    }
+  }
+
+  TEST_CASE("scan --identify sip,http: the announced identity in the records and the devices, the certificate never lost")
+  {
+    const LoopbackBlock net;
+    TempDir dir;
+    const json fleet = relocate_fleet(
+        json::parse(read_file(std::string(FLEETCERT_SOURCE_DIR) + "/tests/fleets/identity.json")), "127.96", net);
+    FleetSimulator sim(FLEET_SIM_BINARY, dir, fleet, {"--port-map", "443:26443", "--port-map", "5061:29061"});
+    std::vector<std::string> argv{FLEETCERT_BINARY, "scan", net.address("0.10") + "-" + net.address("0.19"), "--ports",
+                                  "26443,29061", "--identify", "sip,http", "--sip-ports", "29061", "--http-ports", "26443",
+                                  "--timeout", "3", "--concurrency", "32", "--no-progress", "--json", dir.file("scan.json")};
+    const auto started = std::chrono::steady_clock::now();
+    const CommandResult r = run_command(argv, std::chrono::seconds(60));
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20)); // the drip ends at the deadline
+    const json report = json::parse(read_file(dir.file("scan.json")));
+    std::map<std::string, json> records; // "ip:port" -> record
+    for (const json& record : report.at("records")) {
+      records[record.at("target").at("ip").get<std::string>() + ":" + std::to_string(record.at("target").at("port").get<int>())] = record;
+    }
+    const auto record = [&](const std::string& host, int port) -> const json& {
+      return records.at(net.address(host) + ":" + std::to_string(port));
+    };
+
+    SUBCASE("honest devices: vendor, model, firmware, MAC and where they were read")
+    {
+      const json& grandstream_sip = record("0.10", 29061).at("identity");
+      CHECK(grandstream_sip.at("vendor") == "Grandstream");
+      CHECK(grandstream_sip.at("model") == "GXP2170");
+      CHECK(grandstream_sip.at("firmware") == "1.0.11.23");
+      CHECK(grandstream_sip.at("source") == "sip-user-agent");
+      CHECK(record("0.10", 26443).at("identity").at("source") == "http-server");
+      const json& gigaset = record("0.11", 29061).at("identity");
+      CHECK(gigaset.at("model") == "N870 IP PRO");
+      CHECK(gigaset.at("firmware") == "2.61.0");
+      CHECK(gigaset.at("mac") == "7C2F80960011");
+      for (const json& device : report.at("devices")) {
+        if (device.at("ip") == net.address("0.10")) {
+          CHECK(device.at("model").at("name") == "GXP2170");
+          CHECK(device.at("firmware").at("version") == "1.0.11.23");
+          CHECK(device.at("firmware").at("source") == "sip-user-agent");
+        }
+      }
+    }
+    SUBCASE("hostile answers: an identity error, and the certificate all the same")
+    {
+      for (const char* host : {"0.12", "0.13", "0.14", "0.15", "0.16", "0.17", "0.18"}) {
+        CAPTURE(host);
+        const json& r5061 = record(host, 29061);
+        CHECK(r5061.at("status") == "ok");
+        CHECK_FALSE(r5061.at("chain").empty());
+        REQUIRE(r5061.contains("identity"));
+        CHECK_FALSE(r5061.at("identity").contains("model"));
+        CHECK_FALSE(r5061.at("identity").value("error", std::string()).empty());
+        if (r5061.at("identity").contains("raw")) {
+          CHECK(r5061.at("identity").at("raw").get<std::string>().size() <= k_identity_raw_cap);
+        }
+      }
+    }
+    SUBCASE("--identify none (the default): no exchange, no identity")
+    {
+      argv[6] = "none";
+      argv.back() = dir.file("none.json");
+      REQUIRE(run_command(argv, std::chrono::seconds(60)).status == 0);
+      for (const json& r2 : json::parse(read_file(dir.file("none.json"))).at("records")) {
+        CHECK_FALSE(r2.contains("identity"));
+      }
+    }
+  }
+
+  TEST_CASE("--identify, --sip-ports and --http-ports: bad values are usage errors")
+  {
+    for (const std::vector<std::string>& option : {std::vector<std::string>{"--identify", "sip,ftp"},
+                                                   std::vector<std::string>{"--identify", "none,sip"},
+                                                   std::vector<std::string>{"--sip-ports", "0"},
+                                                   std::vector<std::string>{"--http-ports", "abc"}}) {
+      std::vector<std::string> argv{FLEETCERT_BINARY, "scan", "127.0.0.1", "--ports", "1"};
+      argv.insert(argv.end(), option.begin(), option.end());
+      const CommandResult r = run_command(argv, std::chrono::seconds(10));
+      CAPTURE(option[0]);
+      CAPTURE(option[1]);
+      CHECK(r.status == 2);
+      CHECK(r.err.find("fleetcert: scan: invalid " + option[0]) != std::string::npos);
     }
   }
 }

@@ -296,8 +296,8 @@ Result<MergeOutcome> merge_reports(const MergeOptions& options, const std::vecto
     }
   }
   if (!without_settings.empty()) {
-    const std::string message = joined(without_settings)
-                                + " carry no audit settings (JSONL, or an older fleetcert's document): whether they "
+    const std::string message = joined(without_settings) + (without_settings.size() == 1 ? " carries" : " carry")
+                                + " no audit settings (JSONL, or an older fleetcert's document): whether the inputs "
                                   "were made with the same bundles and profiles cannot be checked";
     outcome.warnings.push_back(message);
     outcome.info.warnings.push_back(ScanWarning{"merge-audit-settings-unknown", message});

@@ -55,6 +55,18 @@ ScanReport load_report(const std::string& path)
   return std::move(*report);
 }
 
+Inventory load_inventory_option(const std::string& path, bool lenient)
+{
+  Result<Inventory> inventory = load_inventory_file(path, lenient);
+  if (!inventory) {
+    throw UsageError(inventory.error());
+  }
+  for (const std::string& warning : inventory->warnings) {
+    print_error("skipped " + warning);
+  }
+  return std::move(*inventory);
+}
+
 namespace {
 
 int g_stdout_errno = 0; // the first failed write's errno, through std::cout or a flush

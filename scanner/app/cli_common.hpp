@@ -45,6 +45,10 @@ void print_warnings(const std::string& source, const std::vector<std::string>& w
 // A saved scan report (JSON or JSONL), its warnings printed; throws UsageError naming what is wrong.
 ScanReport load_report(const std::string& path);
 
+// The --inventory file (CSV or JSON), each row skipped under --lenient said on stderr ("fleetcert:
+// skipped ..."); throws UsageError naming the file and what is wrong with it.
+Inventory load_inventory_option(const std::string& path, bool lenient);
+
 // Refuses an option that takes one value given twice on the command line (`--timeout 5 ...
 // --timeout 10`): which one the user meant is a guess. `args` is argv as given (before --config
 // is expanded, so a command-line value may still override a config file's); options that take a

@@ -90,14 +90,7 @@ int merge(const MergeCommandOptions& options)
   merge_options.force = options.force;
   merge_options.allow_partial = options.allow_partial;
   if (!options.inventory_path.empty()) {
-    Result<Inventory> loaded = load_inventory_file(options.inventory_path, options.lenient);
-    if (!loaded) {
-      throw UsageError(loaded.error());
-    }
-    for (const std::string& warning : loaded->warnings) {
-      std::fprintf(stderr, "fleetcert: skipped %s\n", warning.c_str());
-    }
-    inventory = std::move(*loaded);
+    inventory = load_inventory_option(options.inventory_path, options.lenient);
     merge_options.inventory = &*inventory;
     merge_options.inventory_path = options.inventory_path;
   }

@@ -45,14 +45,7 @@ int report(const ReportOptions& options)
 
   std::optional<Inventory> given;
   if (!options.inventory_path.empty()) {
-    Result<Inventory> inventory = load_inventory_file(options.inventory_path, options.lenient);
-    if (!inventory) {
-      throw UsageError(inventory.error());
-    }
-    for (const std::string& warning : inventory->warnings) {
-      std::fprintf(stderr, "fleetcert: skipped %s\n", warning.c_str());
-    }
-    given = std::move(*inventory);
+    given = load_inventory_option(options.inventory_path, options.lenient);
   }
 
   ReportPaths paths;

@@ -271,15 +271,9 @@ void load_audit_inputs(const ScanOptions& options, AuditInputs& inputs, TargetSe
     }
   }
   if (!options.inventory_path.empty()) {
-    auto inventory = load_inventory_file(options.inventory_path, options.lenient);
-    if (!inventory) {
-      throw UsageError(inventory.error());
-    }
-    for (const auto& warning : inventory->warnings) {
-      std::fprintf(stderr, "fleetcert: skipped %s\n", warning.c_str());
-    }
-    inputs.settings.inventory.push_back({"", options.inventory_path, inventory->sha256});
-    inputs.inventory = std::move(*inventory);
+    Inventory inventory = load_inventory_option(options.inventory_path, options.lenient);
+    inputs.settings.inventory.push_back({"", options.inventory_path, inventory.sha256});
+    inputs.inventory = std::move(inventory);
     for (const auto& row : inputs.inventory->rows) {
       auto spec = parse_target_spec(row.ip.empty() ? row.hostname : row.ip);
       if (!spec) {

@@ -64,9 +64,13 @@ struct ProbeLog
 // The Nth endpoint (1-based) throws `what` after `delay`; every other one is probed for real.
 asio::awaitable<Observation> probe_or_throw(Endpoint endpoint, const ProbeContexts* contexts, ProbeSettings settings,
                                             std::shared_ptr<ProbeLog> log, bool fail, std::string what,
-                                            std::chrono::milliseconds delay)
+                                            std::chrono::milliseconds delay, std::chrono::milliseconds wait_before = 0ms)
 {
   const std::string id = endpoint_id(endpoint.ip, endpoint.port);
+  if (!fail && wait_before > 0ms) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, wait_before);
+    co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
   if (fail) {
     if (delay > 0ms) {
       asio::steady_timer timer(co_await asio::this_coro::executor, delay);
@@ -80,21 +84,26 @@ asio::awaitable<Observation> probe_or_throw(Endpoint endpoint, const ProbeContex
   co_return observation;
 }
 
+// A probe whose `fail_at`-th call throws `what` (after `delay`); the calls after it wait `later_delay`
+// before probing, so that a test can tell "stopped soon after the failure" from "ran to the end"
+// without racing the other threads' fast probes.
 EndpointProbe failing_probe(std::shared_ptr<ProbeLog> log, unsigned fail_at, std::string what,
-                            std::chrono::milliseconds delay = 0ms)
+                            std::chrono::milliseconds delay = 0ms, std::chrono::milliseconds later_delay = 0ms)
 {
-  return [log, fail_at, what, delay](Endpoint endpoint, const ProbeContexts* contexts, ProbeSettings settings) {
+  return [log, fail_at, what, delay, later_delay](Endpoint endpoint, const ProbeContexts* contexts, ProbeSettings settings) {
     bool fail = false;
+    bool later = false;
     {
       std::lock_guard lock(log->mutex);
       const std::string id = endpoint_id(endpoint.ip, endpoint.port);
       log->started.push_back(id);
       fail = ++log->calls == fail_at;
+      later = log->calls > fail_at;
       if (fail) {
         log->failing = id;
       }
     }
-    return probe_or_throw(std::move(endpoint), contexts, settings, log, fail, what, delay);
+    return probe_or_throw(std::move(endpoint), contexts, settings, log, fail, what, delay, later ? later_delay : 0ms);
   };
 }
 
@@ -321,7 +330,9 @@ TEST_SUITE("engine.engine")
         CAPTURE(fail_at);
         auto log = std::make_shared<ProbeLog>();
         EngineSettings settings = settings_for({refused.port()}, 4, 2);
-        settings.probe = failing_probe(log, fail_at, "injected failure " + std::to_string(fail_at));
+        // The probes after the failing one take 100 ms: the 4 workers cannot run through the last
+        // endpoints in the moment between the throw and the scan's stop (a busy machine once let them).
+        settings.probe = failing_probe(log, fail_at, "injected failure " + std::to_string(fail_at), 0ms, 100ms);
         const Run run = run_bounded(targets, settings, 10s);
         REQUIRE(run.ended_by_itself);
         REQUIRE(run.result.failure);

@@ -201,7 +201,7 @@ TEST_SUITE("reports.report_merge")
       CHECK(seen.fleet_codes.count("127.0.0.12") == 0);
       // The JSONL report carries no audit settings: said, and the merged ones are unknown.
       REQUIRE(seen.info);
-      CHECK(has_warning(outcome->warnings, "carry no audit settings"));
+      CHECK(has_warning(outcome->warnings, "carries no audit settings"));
       CHECK(seen.info->merged_from->audit_settings == "unknown");
       CHECK_FALSE(seen.info->audit_settings);
       CHECK(seen.info->unknown.count(ScanFact::times) == 1); // the JSONL has no times

@@ -7,13 +7,17 @@ cd "$(dirname "$0")"
 
 out=demo-out
 mkdir -p "$out"
-# Ports 443 and 5061 need root; otherwise the simulator maps them to 10443 and 15061.
-ports=443,5061
+# Ports 443 and 5061 need root; otherwise the simulator maps them to 10443 and 15061 (and the scan
+# asks its identity questions there: SIP OPTIONS on the SIP port, GET / on the web port).
+https=443
+sip=5061
 map=()
 if [ "$(id -u)" -ne 0 ]; then
-  ports=10443,15061
+  https=10443
+  sip=15061
   map=(--port-map 443:10443 --port-map 5061:15061)
 fi
+ports=$https,$sip
 
 rm -rf "$out/ready" "$out/cas"
 mkdir -p "$out/cas"
@@ -35,7 +39,7 @@ cat "$out/cas/polycom-root.pem" "$out/cas/polycom-issuing-1.pem" "$out/cas/polyc
 
 build/fleetcert scan --targets-file sample-inventories/demo-targets.txt --inventory sample-inventories/demo-inventory.csv \
   --vendor-ca Grandstream="$out/grandstream-cas.pem" --vendor-ca Polycom="$out/polycom-cas.pem" \
-  --trust "$out/cas/example-enterprise-ca.pem" --ports "$ports" --timeout 3 \
+  --trust "$out/cas/example-enterprise-ca.pem" --ports "$ports" --sip-ports "$sip" --http-ports "$https" --timeout 3 \
   --json "$out/scan.json" --jsonl "$out/scan.jsonl" --csv "$out/scan.csv" --csv-devices "$out/devices.csv" \
   --html "$out/report.html" --table
 echo

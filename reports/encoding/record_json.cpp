@@ -194,6 +194,9 @@ json identity_to_json(const AnnouncedIdentity& identity)
   if (!identity.error.empty()) {
     put_text(object, "error", identity.error);
   }
+  if (identity.request) {
+    object["request"] = std::string(to_string(*identity.request));
+  }
   return object;
 }
 
@@ -569,6 +572,7 @@ AnnouncedIdentity read_identity(Fields identity)
   out.source = identity.word("source", parse_identity_source);
   out.raw = identity.text_or_empty("raw");
   out.error = identity.text_or_empty("error");
+  out.request = identity.word("request", parse_identity_protocol);
   identity.finish();
   return out;
 }

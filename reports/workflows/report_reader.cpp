@@ -303,6 +303,7 @@ ReportEndpoint endpoint_from_json(const json& record, std::vector<std::string>& 
     announced.source = word(identity, "source", "identity.source", parse_identity_source, unknown);
     announced.raw = text(identity, "raw");
     announced.error = text(identity, "error");
+    announced.request = word(identity, "request", "identity.request", parse_identity_protocol, unknown);
     endpoint.identity = std::move(announced);
   }
   endpoint.site = text(record, "site");

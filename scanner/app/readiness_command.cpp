@@ -77,6 +77,9 @@ ReadinessDeviceInput device_input(const ReportDevice& device)
     e.error_class = endpoint->error_class;
     e.provenance_kind = endpoint->provenance_kind;
     e.provenance_vendor = endpoint->provenance_vendor;
+    if (endpoint->identity) {
+      e.identity_request = endpoint->identity->request;
+    }
     input.endpoints.push_back(std::move(e));
   }
   return input;

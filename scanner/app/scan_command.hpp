@@ -25,7 +25,7 @@ struct ScanOptions
   std::string sni;
   bool no_legacy_retry = false;
   bool full_handshake = false; // complete every handshake instead of stopping at the certificate
-  std::string identify = "none";  // --identify sip,http | sip | http | none: the identity exchange
+  std::string identify = "sip,http";  // --identify sip,http | sip | http | none: the identity exchange
   std::string sip_ports = "5061"; // --sip-ports: the ports --identify sip asks with a SIP OPTIONS
   std::string http_ports = "443"; // --http-ports: the ports --identify http asks with GET /
   unsigned rate = 0;           // new connections per second across all threads; 0: unlimited

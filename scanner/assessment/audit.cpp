@@ -161,7 +161,13 @@ void add_identity_findings(Record& record, const InventoryRow* row, const Vendor
                                         vendor.profile));
     }
   }
-  if (row != nullptr && !row->model.empty() && !identity.model.empty() && !same_model(row->model, identity.model)) {
+  // The announcing vendor's profile knows its model decorations ("N870 IP PRO" is the inventory's "N870").
+  const VendorProfile* model_profile = !identity.vendor.empty() ? profiles.find(identity.vendor) : nullptr;
+  model_profile = model_profile != nullptr ? model_profile : vendor.profile;
+  const std::vector<std::string> no_decorations;
+  const std::vector<std::string>& decorations = model_profile != nullptr ? model_profile->model_decorations : no_decorations;
+  if (row != nullptr && !row->model.empty() && !identity.model.empty()
+      && !same_model(row->model, identity.model, decorations)) {
     a.findings.push_back(make_finding("model-mismatch",
                                       "the inventory says model " + quote_for_message(row->model) + " but the device is "
                                           + quote_for_message(identity.model) + " (" + where + ")",
@@ -394,8 +400,11 @@ Record make_record(Observation observation, const AssessmentSettings& settings)
   ParsedChain parsed = parse_chain(observation.chain);
   record.chain = std::move(parsed.infos);
   record.observation = std::move(observation);
-  if (record.observation.identity) {
-    // What the device announced, read with the audit's profiles (the built-in ones without an audit).
+  // What the device announced, read with the audit's profiles (the built-in ones without an audit).
+  // A port that gave no certificate and no answer gets no identity: its record's error already says
+  // why there was no exchange.
+  const std::optional<IdentityExchange>& exchange = record.observation.identity;
+  if (exchange && (!record.chain.empty() || !exchange->response.empty())) {
     static const VendorProfiles k_builtin_profiles = VendorProfiles::builtin();
     const VendorProfiles& profiles = settings.audit != nullptr && settings.audit->profiles != nullptr
                                          ? *settings.audit->profiles

@@ -431,7 +431,10 @@ AnnouncedIdentity match_identity(const std::vector<IdentityCandidate>& candidate
   return identity;
 }
 
-AnnouncedIdentity read_announced_identity(const IdentityExchange& exchange, const VendorProfiles& profiles)
+namespace {
+
+// read_announced_identity without the request it answered.
+AnnouncedIdentity read_response(const IdentityExchange& exchange, const VendorProfiles& profiles)
 {
   AnnouncedIdentity identity;
   const auto with_exchange_error = [&](std::string message) {
@@ -460,6 +463,15 @@ AnnouncedIdentity read_announced_identity(const IdentityExchange& exchange, cons
   if (!identity.error.empty()) {
     identity.error = with_exchange_error(identity.error);
   }
+  return identity;
+}
+
+} // namespace
+
+AnnouncedIdentity read_announced_identity(const IdentityExchange& exchange, const VendorProfiles& profiles)
+{
+  AnnouncedIdentity identity = read_response(exchange, profiles);
+  identity.request = exchange.protocol;
   return identity;
 }
 

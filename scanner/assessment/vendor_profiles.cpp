@@ -310,6 +310,9 @@ private:
     if (key == "portal_models") {
       return read_strings(key, value, profile.portal_models);
     }
+    if (key == "model_decorations") {
+      return read_strings(key, value, profile.model_decorations);
+    }
     if (key == "sha1_rejected_from") {
       if (!value.is_string()) {
         return fail(key, "must be a firmware version string such as \"2.57\"");
@@ -709,9 +712,9 @@ std::string VendorProfiles::builtin_sha256()
   return digest;
 }
 
-bool same_model(std::string_view a, std::string_view b)
+bool same_model(std::string_view a, std::string_view b, const std::vector<std::string>& decorations)
 {
-  auto key = [](std::string_view text) {
+  const auto key = [](std::string_view text) {
     std::string out;
     for (char c : text) {
       if (is_alnum(c)) {
@@ -720,8 +723,31 @@ bool same_model(std::string_view a, std::string_view b)
     }
     return out;
   };
-  const std::string key_a = key(a);
-  return !key_a.empty() && key_a == key(b);
+  // The model's key, and the key without each decoration at its start or its end.
+  const auto variants = [&](std::string_view text) {
+    std::vector<std::string> out{key(text)};
+    for (const std::string& decoration : decorations) {
+      const std::string word = key(decoration);
+      if (word.empty() || out[0].size() <= word.size()) {
+        continue;
+      }
+      if (out[0].starts_with(word)) {
+        out.push_back(out[0].substr(word.size()));
+      }
+      if (out[0].ends_with(word)) {
+        out.push_back(out[0].substr(0, out[0].size() - word.size()));
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> keys_a = variants(a);
+  if (keys_a[0].empty()) {
+    return false;
+  }
+  const std::vector<std::string> keys_b = variants(b);
+  return std::any_of(keys_a.begin(), keys_a.end(), [&](const std::string& k) {
+    return std::find(keys_b.begin(), keys_b.end(), k) != keys_b.end();
+  });
 }
 
 std::string_view to_string(RuleStatus status)
@@ -739,9 +765,10 @@ std::string_view to_string(RuleStatus status)
 
 namespace {
 
-bool model_listed(const std::vector<std::string>& models, std::string_view model)
+bool model_listed(const VendorProfile& profile, const std::vector<std::string>& models, std::string_view model)
 {
-  return std::any_of(models.begin(), models.end(), [&](const std::string& listed) { return same_model(listed, model); });
+  return std::any_of(models.begin(), models.end(),
+                     [&](const std::string& listed) { return same_model(listed, model, profile.model_decorations); });
 }
 
 } // namespace
@@ -753,7 +780,7 @@ FirmwareStageMatch firmware_stage(const VendorProfile& profile, std::string_view
   std::vector<const FirmwareStage*> candidates;
   bool model_unknown_matters = false;
   for (const FirmwareStage& stage : profile.firmware_stages) {
-    if (stage.models.empty() || model_listed(stage.models, model)) {
+    if (stage.models.empty() || model_listed(profile, stage.models, model)) {
       candidates.push_back(&stage);
     } else if (trim_blanks(model).empty()) {
       model_unknown_matters = true;
@@ -791,7 +818,7 @@ RuleStatus portal_eligibility(const VendorProfile& profile, std::string_view mod
   if (profile.portal_models.empty() || trim_blanks(model).empty()) {
     return RuleStatus::unknown;
   }
-  return model_listed(profile.portal_models, model) ? RuleStatus::applies : RuleStatus::not_applicable;
+  return model_listed(profile, profile.portal_models, model) ? RuleStatus::applies : RuleStatus::not_applicable;
 }
 
 Result<VendorProfile> VendorProfiles::parse(std::string_view json_text, std::string_view source_name)

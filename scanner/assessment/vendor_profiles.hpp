@@ -75,6 +75,9 @@ struct VendorProfile
   // Models whose factory certificate the vendor's portal replaces (Grandstream's update guide);
   // empty: the profile does not say.
   std::vector<std::string> portal_models;
+  // Words a model name may carry before or after the model itself, ignored when models are
+  // compared (Gigaset's "IP PRO" in "N870 IP PRO", Yealink's "SIP" in "SIP-T54W").
+  std::vector<std::string> model_decorations;
   std::map<std::string, std::string> remediation; // finding code -> what to do, for this vendor
   // How the vendor's devices announce themselves in SIP and HTTP answers (issue 14), in file order.
   std::vector<IdentityPattern> identity_patterns;
@@ -97,8 +100,10 @@ struct VendorMatch
 };
 
 // True when two model names are one model: compared case-insensitively with every character that
-// is not a letter or digit ignored ("GXP-2170" = "gxp2170", "VVX_450" = "VVX 450").
-bool same_model(std::string_view a, std::string_view b);
+// is not a letter or digit ignored ("GXP-2170" = "gxp2170", "VVX_450" = "VVX 450"), and either may
+// carry one of `decorations` at its start or end ("N870 IP PRO" = "N870" with "IP PRO"; never
+// "N870E" = "N870").
+bool same_model(std::string_view a, std::string_view b, const std::vector<std::string>& decorations = {});
 
 // Whether a firmware-dependent rule could be decided for a device.
 enum class RuleStatus

@@ -13,7 +13,22 @@ constexpr VocabularyWord<IdentitySource> k_source_words[] = {
     {IdentitySource::http_title, "http-title"},
 };
 
+constexpr VocabularyWord<IdentityProtocol> k_protocol_words[] = {
+    {IdentityProtocol::sip, "sip"},
+    {IdentityProtocol::http, "http"},
+};
+
 } // namespace
+
+std::string_view to_string(IdentityProtocol protocol)
+{
+  return vocabulary_word(k_protocol_words, protocol);
+}
+
+std::optional<IdentityProtocol> parse_identity_protocol(std::string_view text)
+{
+  return vocabulary_value(k_protocol_words, text);
+}
 
 std::string_view to_string(IdentitySource source)
 {

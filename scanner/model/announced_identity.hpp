@@ -10,6 +10,18 @@
 
 namespace fleetcert {
 
+// The application-level exchange a probe may run once a handshake is complete, to learn what the
+// device is (issue 14's identity probes): a SIP OPTIONS on a SIP port, an HTTP GET / on a web port.
+enum class IdentityProtocol
+{
+  sip,
+  http,
+};
+
+// "sip" or "http"; parse_identity_protocol is its inverse (nullopt for any other text).
+std::string_view to_string(IdentityProtocol protocol);
+std::optional<IdentityProtocol> parse_identity_protocol(std::string_view text);
+
 // Where an announced identity was read: the SIP response's User-Agent or Server header, the HTTP
 // response's Server header or its page <title>.
 enum class IdentitySource
@@ -35,6 +47,8 @@ struct AnnouncedIdentity
   std::optional<IdentitySource> source; // where it was read; nullopt when nothing matched
   std::string raw;      // the header value (or title) it was read from, capped at 256 bytes
   std::string error;    // why there is no identity: the exchange's error, or "no pattern matched"
+  std::optional<IdentityProtocol> request; // the request that was sent (SIP OPTIONS or HTTP GET);
+                                           // nullopt in a report of a fleetcert that did not say
 };
 
 // The longest raw header value an AnnouncedIdentity keeps.

@@ -68,9 +68,4 @@ std::string_view to_string(HelloKind hello)
   return "openssl";
 }
 
-std::string_view to_string(IdentityProtocol protocol)
-{
-  return protocol == IdentityProtocol::http ? "http" : "sip";
-}
-
 } // namespace fleetcert

@@ -2,6 +2,8 @@
 // What the wire said about one endpoint: the probe fills it, assessment reads it.
 // Plain data, no I/O types, so that assessment and reports never depend on Asio.
 
+#include "scanner/model/announced_identity.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -81,17 +83,6 @@ enum class HelloKind
 
 // "openssl", "legacy", "raw", "raw-sslv3".
 std::string_view to_string(HelloKind hello);
-
-// The application-level exchange a probe may run once a handshake is complete, to learn what the
-// device is (issue 14's identity probes): a SIP OPTIONS on a SIP port, an HTTP GET / on a web port.
-enum class IdentityProtocol
-{
-  sip,
-  http,
-};
-
-// "sip" or "http".
-std::string_view to_string(IdentityProtocol protocol);
 
 // What the device answered to the identity request, as received: never parsed by the probe.
 // `response` holds the status line and headers (and, for HTTP, the body) up to the cap; `error`

@@ -485,10 +485,15 @@ DeviceReadiness evaluate_device(const ReadinessDeviceInput& device, const TrustA
     result.status = any_unknown ? Readiness::unknown : Readiness::ready;
   }
   if (profile != nullptr) {
+    // A SIP port is one the scan sent a SIP OPTIONS on (--sip-ports); without an identity request,
+    // the SIP-over-TLS port 5061.
     std::vector<std::uint16_t> sip_ports;
-    for (const PortReadiness& port : result.ports) {
-      if (port.certificate_received && port.port == k_sip_tls_port) {
-        sip_ports.push_back(port.port);
+    for (const ReadinessEndpoint& endpoint : endpoints) {
+      const bool sip = endpoint.identity_request ? *endpoint.identity_request == IdentityProtocol::sip
+                                                 : endpoint.port == k_sip_tls_port;
+      if (sip && endpoint.certificate_received
+          && std::find(sip_ports.begin(), sip_ports.end(), endpoint.port) == sip_ports.end()) {
+        sip_ports.push_back(endpoint.port);
       }
     }
     result.notes = firmware_notes(*profile, device, sip_ports);

@@ -10,6 +10,7 @@
 
 #include "scanner/assessment/assessment.hpp"
 #include "scanner/certificate/certificate.hpp"
+#include "scanner/model/announced_identity.hpp"
 #include "scanner/model/device_identity.hpp"
 #include "scanner/model/result.hpp"
 #include "scanner/assessment/vendor_profiles.hpp"
@@ -91,6 +92,8 @@ struct ReadinessEndpoint
   std::optional<ErrorClass> error_class; // when no certificate: why, when known
   std::optional<ProvenanceKind> provenance_kind; // the scan's provenance of the leaf, when known
   std::string provenance_vendor;                 // the vendor whose CA issued it (factory), when known
+  std::optional<IdentityProtocol> identity_request; // the identity request the scan sent on this port
+                                                    // (sip on --sip-ports), when one was sent
 };
 
 // One device (address) to evaluate.
@@ -134,7 +137,8 @@ struct DeviceReadiness : DeviceIdentity
 
 // The notes of a device of `profile` (model and firmware from `device`): what its firmware stage
 // says about which certificate provisioning checks; `sip_ports` are the ports it presented a
-// certificate on that are SIP ports (5061), named in the message.
+// certificate on that are SIP ports (those the scan sent a SIP OPTIONS on, else 5061), named in
+// the message.
 std::vector<ReadinessNote> firmware_notes(const VendorProfile& profile, const DeviceIdentity& device,
                                           const std::vector<std::uint16_t>& sip_ports);
 

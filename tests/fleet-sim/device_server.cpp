@@ -360,8 +360,8 @@ asio::awaitable<void> serve_tls(std::shared_ptr<Session> session, const Endpoint
     co_return;
   }
   auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_ec);
-  if (!handshake_error && endpoint->spec->identity) {
-    co_await answer_identity(session, &stream, &*endpoint->spec->identity, endpoint);
+  if (!handshake_error && endpoint->identity != nullptr) {
+    co_await answer_identity(session, &stream, endpoint->identity, endpoint);
     if (!session->socket.is_open()) {
       co_return; // reset, or closed at the session limit
     }

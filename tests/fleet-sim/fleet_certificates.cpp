@@ -376,7 +376,7 @@ nlohmann::json make_truth(const FleetDescription& fleet, const FleetCertificates
       const IssuedCa* issuer = cert.issuer == "self" ? nullptr : find_ca(certificates, cert.issuer);
       const KeySpec& signer = issuer == nullptr ? cert.key : issuer->description.key;
       entry["leaf_sha256"] = endpoint.chain_sha256.front();
-      if (const auto& identity = endpoint.spec->identity) {
+      if (const IdentityTemplate* identity = endpoint.identity) {
         // What the port announces after the handshake, substituted for this device.
         json announced = {{"answer", to_string(identity->answer)}, {"status", identity->status}};
         for (const auto& [key, text] : {std::pair<const char*, const std::string*>{"user_agent", &identity->user_agent},

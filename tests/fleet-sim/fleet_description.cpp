@@ -296,7 +296,10 @@ std::unique_ptr<PortTemplate> parse_port(const json& value, const std::string& w
     fail(where, "expected an object");
   }
   if (value.contains("same_as")) {
-    check_keys(value, where, {"same_as"});
+    check_keys(value, where, {"same_as", "identity"});
+    if (value.contains("identity")) {
+      port->identity = parse_identity(value["identity"], where + ".identity"); // this port's own answer
+    }
     const json& target = value["same_as"];
     const std::string text = target.is_number_unsigned() ? std::to_string(target.get<unsigned>())
                                                          : get_string(value, "same_as", where, "");
@@ -481,6 +484,7 @@ void add_endpoints(FleetDescription& fleet, const std::string& ip, bool ipv6, co
     endpoint.port = mapped == port_map.end() ? port : mapped->second;
     endpoint.mac = mac;
     endpoint.spec = spec;
+    endpoint.identity = spec->identity ? &*spec->identity : nullptr;
     endpoint.labels = labels;
     fleet.endpoints.push_back(std::move(endpoint));
   }
@@ -493,6 +497,9 @@ void add_endpoints(FleetDescription& fleet, const std::string& ip, bool ipv6, co
     for (std::size_t j = 0; j < ports.size(); ++j) {
       if (ports[j].first == same_as) {
         fleet.endpoints[first + i].spec = ports[j].second;
+        if (fleet.endpoints[first + i].identity == nullptr && ports[j].second->identity) {
+          fleet.endpoints[first + i].identity = &*ports[j].second->identity;
+        }
         fleet.endpoints[first + i].certificate_source = static_cast<std::ptrdiff_t>(first + j);
       }
     }
@@ -635,6 +642,9 @@ void resolve_shared_endpoints(FleetDescription& fleet, const std::map<std::uint1
       if (source.ip == ip && source.port == port && source.spec->behaviour == Behaviour::tls
           && source.certificate_source < 0 && source.spec->same_as_endpoint.empty()) {
         fleet.endpoints[i].spec = source.spec;
+        if (fleet.endpoints[i].identity == nullptr && source.spec->identity) {
+          fleet.endpoints[i].identity = &*source.spec->identity;
+        }
         fleet.endpoints[i].certificate_source = static_cast<std::ptrdiff_t>(j);
         found = true;
       }

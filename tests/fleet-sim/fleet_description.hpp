@@ -116,6 +116,9 @@ struct Endpoint
   std::string mac;                     // 12 upper-case hex digits, or empty
   const PortTemplate* spec = nullptr;
   const DeviceLabels* labels = nullptr;
+  // How the port answers an identity request: its own "identity", else (a "same_as" port without
+  // one) its certificate source's; null: it reads and discards whatever comes.
+  const IdentityTemplate* identity = nullptr;
   std::ptrdiff_t certificate_source = -1; // "same_as": index of the endpoint whose certificate we share
 
   // Filled in by issue_certificates() for Behaviour::tls.

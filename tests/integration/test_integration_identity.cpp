@@ -243,7 +243,9 @@ TEST_SUITE("integration.identity")
       CHECK(grandstream_sip.at("model") == "GXP2170");
       CHECK(grandstream_sip.at("firmware") == "1.0.11.23");
       CHECK(grandstream_sip.at("source") == "sip-user-agent");
+      CHECK(grandstream_sip.at("request") == "sip");
       CHECK(record("0.10", 26443).at("identity").at("source") == "http-server");
+      CHECK(record("0.10", 26443).at("identity").at("request") == "http");
       const json& gigaset = record("0.11", 29061).at("identity");
       CHECK(gigaset.at("model") == "N870 IP PRO");
       CHECK(gigaset.at("firmware") == "2.61.0");
@@ -271,7 +273,26 @@ TEST_SUITE("integration.identity")
         }
       }
     }
-    SUBCASE("--identify none (the default): no exchange, no identity")
+    SUBCASE("without --identify: sip,http is the default")
+    {
+      argv.erase(argv.begin() + 5, argv.begin() + 7);
+      argv.back() = dir.file("default.json");
+      REQUIRE(run_command(argv, std::chrono::seconds(60)).status == 0);
+      const json defaulted = json::parse(read_file(dir.file("default.json")));
+      std::size_t asked = 0;
+      for (const json& r2 : defaulted.at("records")) {
+        CAPTURE(r2.at("target").dump());
+        REQUIRE(r2.contains("identity"));
+        const bool sip_port = r2.at("target").at("port") == 29061;
+        CHECK(r2.at("identity").at("request") == (sip_port ? "sip" : "http"));
+        ++asked;
+        if (r2.at("target").at("ip") == net.address("0.10")) {
+          CHECK(r2.at("identity").at("model") == "GXP2170");
+        }
+      }
+      CHECK(asked == report.at("records").size());
+    }
+    SUBCASE("--identify none: no exchange, no identity")
     {
       argv[6] = "none";
       argv.back() = dir.file("none.json");

@@ -413,7 +413,7 @@ TEST_SUITE("reports.csv_report")
     Record ansi = ok_record("\x1b[31mred");
     ansi.observation.alert = "=alert";
     ansi.identity = AnnouncedIdentity{"Yealink", "SIP-T54W\x1b[2J", "+96.86.0.70", "", IdentitySource::sip_user_agent,
-                                      "Yealink SIP-T54W", ""};
+                                      "Yealink SIP-T54W", "", IdentityProtocol::sip};
     report.write(ansi);
     report.write(error_record());
     Record failed = ok_record("0004F2ABCDEF");

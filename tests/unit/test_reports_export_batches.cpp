@@ -228,7 +228,8 @@ TEST_SUITE("reports.export_batches")
     report.endpoints.push_back(old_ata);
     ReportEndpoint announced = legacy_grandstream("10.0.1.2", "000B82000102"); // no inventory: the announced model
     announced.identity = AnnouncedIdentity{"Grandstream", "GXP2170", "1.0.11.23", "000B82000102",
-                                           IdentitySource::sip_user_agent, "Grandstream GXP2170 1.0.11.23", ""};
+                                           IdentitySource::sip_user_agent, "Grandstream GXP2170 1.0.11.23", "",
+                                           IdentityProtocol::sip};
     report.endpoints.push_back(announced);
     report.endpoints.push_back(legacy_grandstream("10.0.1.3", "000B82000103")); // no model anywhere
     const UpdateBatches batches = grandstream_update_batches(report, 1000);

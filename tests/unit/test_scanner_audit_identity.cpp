@@ -172,6 +172,15 @@ TEST_SUITE("scanner.audit.identity")
     }
   }
 
+  TEST_CASE("model-mismatch: the vendor's model decorations are not another model")
+  {
+    Audit audit;
+    audit.add_row("7C2F80C6E5C2", "Gigaset", "N870");
+    // Gigaset's SIP User-Agent says "N870 IP PRO" for the N870; the N870E is another model.
+    CHECK(find(audit.record("/CN=7C2F80C6E5C2", announced("Gigaset", "N870 IP PRO", "2.61.0")), "model-mismatch") == nullptr);
+    CHECK(find(audit.record("/CN=7C2F80C6E5C2", announced("Gigaset", "N870E IP PRO", "2.61.0")), "model-mismatch") != nullptr);
+  }
+
   TEST_CASE("model-mismatch needs an inventory model")
   {
     Audit audit;

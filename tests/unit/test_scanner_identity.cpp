@@ -190,6 +190,8 @@ TEST_SUITE("identity")
         {"PolycomVVX-VVX_450-UA/6.4.3.5018", "Polycom", "VVX_450", "6.4.3.5018", ""},
         {"PolycomSoundPointIP-SPIP_550-UA/4.0.9.0434", "Polycom", "SPIP_550", "4.0.9.0434", ""},
         {"Yealink SIP-T54W 96.86.0.70", "Yealink", "SIP-T54W", "96.86.0.70", ""},
+        {"Yealink SIP-T21P_E2 52.84.0.15", "Yealink", "SIP-T21P_E2", "52.84.0.15", ""},
+        {"PolycomSoundStationIP-SSIP_6000-UA/4.1.0.0123", "Polycom", "SSIP_6000", "4.1.0.0123", ""},
         {"snomD785/10.1.54.13", "Snom", "D785", "10.1.54.13", ""},
         {"Cisco-CP8841/12.6.1", "Cisco", "CP8841", "12.6.1", ""},
         {"Mitel-6867i-SIP-Phone 5.1.0 0800F0123456", "Mitel", "6867i", "5.1.0", "0800F0123456"},

@@ -684,4 +684,49 @@ TEST_SUITE("scanner.readiness")
       CHECK(firmware_notes(*grandstream, device, {5061}).empty());
     }
   }
+
+  TEST_CASE("firmware notes name the ports the scan sent a SIP OPTIONS on, else 5061")
+  {
+    const Pkis& p = pkis();
+    const Issued cert = issue("/CN=7C2F80000020", &p.new_issuing, {});
+    ReadinessPolicy policy;
+    policy.at = k_swap;
+    const TrustAfter trust = p.new_bundle();
+    ReadinessDeviceInput device;
+    device.ip = "127.0.9.1";
+    device.vendor = "Gigaset";
+    device.model = "N870";
+    device.firmware = "2.59";
+    device.firmware_source = "sip-user-agent";
+    const auto note_message = [&] {
+      const auto d = evaluate_device(device, trust, policy, profiles());
+      REQUIRE(d.notes.size() == 1);
+      CHECK(d.notes[0].code == "sip-certificate-not-provisioning");
+      return d.notes[0].message;
+    };
+    SUBCASE("no identity request: the SIP port is 5061")
+    {
+      device.endpoints = {endpoint(443, {cert.der()}), endpoint(5061, {cert.der()})};
+      CHECK(contains(note_message(), "SIP port (5061)"));
+    }
+    SUBCASE("a SIP OPTIONS on 5063 and 5065 (--sip-ports), GET / on 443")
+    {
+      ReadinessEndpoint web = endpoint(443, {cert.der()});
+      web.identity_request = IdentityProtocol::http;
+      ReadinessEndpoint first = endpoint(5063, {cert.der()});
+      first.identity_request = IdentityProtocol::sip;
+      ReadinessEndpoint second = endpoint(5065, {cert.der()});
+      second.identity_request = IdentityProtocol::sip;
+      device.endpoints = {second, web, first};
+      CHECK(contains(note_message(), "SIP port (5063, 5065)"));
+    }
+    SUBCASE("5061 asked with GET / is not a SIP port")
+    {
+      ReadinessEndpoint web = endpoint(5061, {cert.der()});
+      web.identity_request = IdentityProtocol::http;
+      device.endpoints = {web};
+      const std::string message = note_message();
+      CHECK(contains(message, "the certificate on the SIP port is not"));
+    }
+  }
 }

@@ -52,6 +52,21 @@ TEST_SUITE("scanner.vendor_profiles.firmware")
     CHECK_FALSE(same_model("-", "_"));
   }
 
+  TEST_CASE("same_model with a profile's model decorations")
+  {
+    const std::vector<std::string> gigaset{"IP PRO"};
+    CHECK(same_model("N870 IP PRO", "N870", gigaset));
+    CHECK(same_model("N870", "n870-ip-pro", gigaset));
+    CHECK_FALSE(same_model("N870 IP PRO", "N870E", gigaset));
+    CHECK_FALSE(same_model("N870E IP PRO", "N870", gigaset));
+    CHECK_FALSE(same_model("N870 IP PRO", "N870")); // without the profile's word
+    const std::vector<std::string> yealink{"SIP"};
+    CHECK(same_model("SIP-T54W", "T54W", yealink));
+    CHECK(same_model("SIP VP-T49G", "VP-T49G", yealink));
+    CHECK_FALSE(same_model("SIP-T54W", "T53W", yealink));
+    CHECK_FALSE(same_model("SIP", "", yealink)); // a decoration alone is no model
+  }
+
   TEST_CASE("Gigaset: below 2.57, 2.57 to 2.60, 2.61 and later")
   {
     const VendorProfile& gigaset = builtin("Gigaset");

@@ -484,11 +484,11 @@ PY
       esac
       note "scenario 7: fleetcert ${s7_label[$v]} on $s1_n endpoints (run $run of $s7_runs)"
       fc_scan "s7-$v-$run" --targets-file "$work/s1.devices" --ports "$ports" --timeout "$s1_timeout" \
-        "${args[@]}" --jsonl "$work/s7.jsonl"
+        "${args[@]}" --jsonl "$work/s7-$v.jsonl"
       key="$v,$run"
       s7_wall[$key]=$m_wall; s7_cpu[$key]=$m_cpu; s7_rss[$key]=$m_rss_mb; s7_sim[$key]=$m_sim_cpu
-      s7_certs[$key]=$(count '"status":"ok"' "$work/s7.jsonl")
-      read -r identities models < <(python3 - "$work/s7.jsonl" <<'PY'
+      s7_certs[$key]=$(count '"status":"ok"' "$work/s7-$v.jsonl")
+      read -r identities models < <(python3 - "$work/s7-$v.jsonl" <<'PY'
 import json, sys
 identities = models = 0
 try:
@@ -504,7 +504,6 @@ print(identities, models)
 PY
 )
       s7_identities[$key]=$identities; s7_models[$key]=$models
-      rm -f "$work/s7.jsonl"
     done
   done
 fi
@@ -794,7 +793,7 @@ fi
 if wants 7; then
   out "### 7. Identity (issue 14): $s1_dev devices x $nports ports = $s1_n endpoints of $(basename "$live_fleet"), concurrency 256, --timeout $s1_timeout"
   out ""
-  out "Each variant $s7_runs time(s), in turn (none, full, sip,http, then again), on the same simulator. \"identity records\" have an \`identity\` object (the exchange was made), \"models\" an \`identity.model\` read by a shipped profile's pattern; the truth says the sampled devices announce $s7_expected models (the Gigaset bases' web servers name nobody)."
+  out "Rounds of the three variants in turn (none, full handshake, sip,http), $s7_runs round(s), on one simulator; the last round's JSONL stays in the scratch directory (\`--keep\`). \"identity records\" have an \`identity\` object (the exchange was made), \"models\" an \`identity.model\` read by a shipped profile's pattern; the truth says the sampled devices announce $s7_expected models (the Gigaset bases' web servers name nobody)."
   out ""
   out "| variant | run | endpoints | certificates | identity records | models | wall s | endpoints/s | CPU s | CPU µs/endpoint | peak RSS MB | simulator CPU s |"
   out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -2,9 +2,9 @@
 # fleetcert benchmark (issue 5): every scenario on the simulated fleet, on loopback, in one run.
 # Not part of the test suite. Prints a markdown table and writes it to OUT/results.md.
 #
-#   tests/bench/run.sh [--quick] [--scenarios 1,2,3,4,5,6] [--peer-sample N | PEER=N,...]
+#   tests/bench/run.sh [--quick] [--scenarios 1,2,3,4,5,6,7] [--peer-sample N | PEER=N,...]
 #                      [--peers nmap,sslscan,openssl,tls-scan] [--concurrencies 1024,4096] [--out DIR]
-#                      [--sim-threads N] [--s1-timeout S] [--keep]
+#                      [--sim-threads N] [--s1-timeout S] [--s7-runs N] [--keep]
 #
 #   1  live fleet: tests/fleets/bench-live-2000.json (2000 devices x 443,5061 on 127.52/16), fleetcert at
 #      concurrency 256 (the default) and each --concurrencies; plus the bare cost of one client
@@ -17,6 +17,10 @@
 #   6  populations (issue 13): the live fleet as it is (mixed), with every device limited to TLS 1.0-1.2,
 #      and with every device TLS 1.3 only; per population fleetcert at each --concurrencies, the bare
 #      certificate-only client, nmap and (with TLS_SCAN_BIN) tls-scan, all in the same run
+#   7  identity (issue 14): the live fleet (every port answers a SIP OPTIONS / GET / in its vendor's
+#      format) scanned with --identify none, --identify none --full-handshake and --identify sip,http
+#      (--sip-ports 5061 --http-ports 443, mapped), each --s7-runs times, at concurrency 256; the
+#      records with an identity.model are counted in the JSONL
 #
 # Figures of the scanner are those of its process only (/usr/bin/time -v: wall, user+system CPU,
 # maximum resident set size); the simulator runs as a separate process, not counted (its CPU is shown
@@ -42,7 +46,7 @@ usage() {
 
 Options:
   --quick               smaller sizes for a smoke check (well under a minute once built)
-  --scenarios LIST      which scenarios to run (default 1,2,3,4,5,6)
+  --scenarios LIST      which scenarios to run (default 1,2,3,4,5,6,7)
   --peer-sample SPEC    scan only N devices of the live fleet with the peers (every k-th device,
                         same mix): N for all peers, or nmap=N,sslscan=N,openssl=N; `all` = every
                         device. Default: nmap=all,sslscan=all,openssl=500 (quick: 10 each).
@@ -54,6 +58,7 @@ Options:
   --s1-timeout S        fleetcert --timeout in scenario 1 (default 20: the 2-core simulator queues
                         handshakes at high concurrency; a real device does not)
   --sim-threads N       fleet-sim threads (default: one per core)
+  --s7-runs N           how often scenario 7 runs each variant (default 2; quick: 1)
   --out DIR             where results.md and the raw measurements go (default bench-out)
   --keep                keep the scratch directory (targets, outputs) and print its path
 EOF
@@ -61,7 +66,7 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 # Options
-scenarios=1,2,3,4,5,6
+scenarios=1,2,3,4,5,6,7
 quick=0
 peer_sample_spec=""
 peers=nmap,sslscan,openssl
@@ -71,6 +76,7 @@ tls_scan_cacert=${TLS_SCAN_CACERT:-/etc/ssl/certs/ca-certificates.crt} # tls-sca
 concurrencies=1024,4096
 s1_timeout=20
 sim_threads=$(nproc)
+s7_runs=""
 out_dir=bench-out
 keep=0
 while [ $# -gt 0 ]; do
@@ -82,6 +88,7 @@ while [ $# -gt 0 ]; do
     --concurrencies) concurrencies=${2:?--concurrencies needs a list}; shift ;;
     --s1-timeout) s1_timeout=${2:?--s1-timeout needs seconds}; shift ;;
     --sim-threads) sim_threads=${2:?--sim-threads needs N}; shift ;;
+    --s7-runs) s7_runs=${2:?--s7-runs needs N}; shift ;;
     --out) out_dir=${2:?--out needs a directory}; shift ;;
     --keep) keep=1 ;;
     -h|--help) usage; exit 0 ;;
@@ -90,7 +97,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 for s in ${scenarios//,/ }; do
-  [[ $s =~ ^[1-6]$ ]] || { echo "bench: --scenarios: '$s' is not 1..6" >&2; exit 2; }
+  [[ $s =~ ^[1-7]$ ]] || { echo "bench: --scenarios: '$s' is not 1..7" >&2; exit 2; }
 done
 for c in ${concurrencies//,/ }; do
   { [[ $c =~ ^[0-9]+$ ]] && [ "$c" -gt 0 ]; } || { echo "bench: --concurrencies: '$c' is not a positive number" >&2; exit 2; }
@@ -104,6 +111,8 @@ for p in ${peers//,/ }; do
 done
 [[ $s1_timeout =~ ^[0-9]+$ ]] || { echo "bench: --s1-timeout: '$s1_timeout' is not a number of seconds" >&2; exit 2; }
 [[ $sim_threads =~ ^[0-9]+$ ]] || { echo "bench: --sim-threads: '$sim_threads' is not a number" >&2; exit 2; }
+if [ -z "$s7_runs" ]; then s7_runs=2; [ "$quick" -eq 1 ] && s7_runs=1; fi
+{ [[ $s7_runs =~ ^[0-9]+$ ]] && [ "$s7_runs" -gt 0 ]; } || { echo "bench: --s7-runs: '$s7_runs' is not a positive number" >&2; exit 2; }
 
 declare -A sample=([nmap]=all [sslscan]=all [openssl]=500 [tls-scan]=all)
 [ "$quick" -eq 1 ] && sample=([nmap]=10 [sslscan]=10 [openssl]=10 [tls-scan]=10)
@@ -359,8 +368,8 @@ declare -A s1_wall s1_cpu s1_rss s1_certs s1_sim s4_sim s3_wall s3_cpu s3_rss s3
   s4_wall s4_cpu s4_rss s4_records s4_timeouts s5_wall s5_cpu s5_rss s5_records s5_bytes
 
 # ---------------------------------------------------------------------------------------------
-# Scenarios 1 and 2: the live fleet
-if wants 1 || wants 2; then
+# Scenarios 1, 2 and 7: the live fleet
+if wants 1 || wants 2 || wants 7; then
   start_sim live "$live_fleet"
   endpoints_of "$work/live.truth.json" >"$work/live.endpoints"
   cut -d' ' -f1 "$work/live.endpoints" | uniq >"$work/live.devices"
@@ -435,7 +444,70 @@ if wants 2; then
     p_wall[$p]=$m_wall; p_cpu[$p]=$m_cpu; p_rss[$p]=$m_rss_mb; p_sim[$p]=$m_sim_cpu
   done
 fi
-if wants 1 || wants 2; then stop_sim; fi
+
+# Scenario 7: identity (issue 14). The same devices, scanned without the identity exchange (the
+# certificate-only shortcut), with a complete handshake but no exchange (what identity costs in
+# handshake alone), and with the SIP OPTIONS / GET / exchange after the complete handshake.
+declare -A s7_wall s7_cpu s7_rss s7_sim s7_certs s7_models s7_identities
+s7_variants=(none full sip-http)
+declare -A s7_label=([none]="--identify none" [full]="--identify none --full-handshake"
+  [sip-http]="--identify sip,http --sip-ports ${ports#*,} --http-ports ${ports%%,*}")
+if wants 7; then
+  s7_sip_port=${ports#*,}
+  s7_http_port=${ports%%,*}
+  # The models the sampled devices announce, from the truth: a SIP port's User-Agent (else its
+  # Server), an HTTP port's Server. Every one of them matches a shipped profile's identity pattern.
+  s7_expected=$(python3 - "$work/live.truth.json" "$work/s1.endpoints" "$s7_sip_port" "$s7_http_port" <<'PY'
+import json, sys
+truth = json.load(open(sys.argv[1]))
+wanted = {tuple(line.split()) for line in open(sys.argv[2])}
+sip, http = sys.argv[3], sys.argv[4]
+count = 0
+for e in truth["endpoints"]:
+    port = str(e["port"])
+    if (e["ip"], port) not in wanted or "identity" not in e:
+        continue
+    announced = e["identity"]
+    if port == sip and (announced.get("user_agent") or announced.get("server")):
+        count += 1
+    elif port == http and announced.get("server"):
+        count += 1
+print(count)
+PY
+)
+  for run in $(seq 1 "$s7_runs"); do
+    for v in "${s7_variants[@]}"; do
+      case $v in
+        none) args=(--identify none) ;;
+        full) args=(--identify none --full-handshake) ;;
+        sip-http) args=(--identify "sip,http" --sip-ports "$s7_sip_port" --http-ports "$s7_http_port") ;;
+      esac
+      note "scenario 7: fleetcert ${s7_label[$v]} on $s1_n endpoints (run $run of $s7_runs)"
+      fc_scan "s7-$v-$run" --targets-file "$work/s1.devices" --ports "$ports" --timeout "$s1_timeout" \
+        "${args[@]}" --jsonl "$work/s7-$v.jsonl"
+      key="$v,$run"
+      s7_wall[$key]=$m_wall; s7_cpu[$key]=$m_cpu; s7_rss[$key]=$m_rss_mb; s7_sim[$key]=$m_sim_cpu
+      s7_certs[$key]=$(count '"status":"ok"' "$work/s7-$v.jsonl")
+      read -r identities models < <(python3 - "$work/s7-$v.jsonl" <<'PY'
+import json, sys
+identities = models = 0
+try:
+    for line in open(sys.argv[1]):
+        identity = json.loads(line).get("identity")
+        if identity is not None:
+            identities += 1
+            if identity.get("model"):
+                models += 1
+except FileNotFoundError:
+    pass
+print(identities, models)
+PY
+)
+      s7_identities[$key]=$identities; s7_models[$key]=$models
+    done
+  done
+fi
+if wants 1 || wants 2 || wants 7; then stop_sim; fi
 
 # ---------------------------------------------------------------------------------------------
 # Scenario 3: dead /16
@@ -715,6 +787,50 @@ if wants 6; then
       [ "$c" = 4096 ] && limit=128
       [ -n "$limit" ] && goal "$(verdict "$(awk -v r="${s6_rss[$key]}" -v l="$limit" 'BEGIN {print (r <= l)}')")" "scenario 6, $pop at concurrency $c: peak RSS ${s6_rss[$key]} MB <= $limit MB"
     done
+  done
+fi
+
+if wants 7; then
+  out "### 7. Identity (issue 14): $s1_dev devices x $nports ports = $s1_n endpoints of $(basename "$live_fleet"), concurrency 256, --timeout $s1_timeout"
+  out ""
+  out "Rounds of the three variants in turn (none, full handshake, sip,http), $s7_runs round(s), on one simulator; the last round's JSONL stays in the scratch directory (\`--keep\`). \"identity records\" have an \`identity\` object (the exchange was made), \"models\" an \`identity.model\` read by a shipped profile's pattern; the truth says the sampled devices announce $s7_expected models (the Gigaset bases' web servers name nobody)."
+  out ""
+  out "| variant | run | endpoints | certificates | identity records | models | wall s | endpoints/s | CPU s | CPU µs/endpoint | peak RSS MB | simulator CPU s |"
+  out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  declare -A s7_best
+  for v in "${s7_variants[@]}"; do
+    for run in $(seq 1 "$s7_runs"); do
+      key="$v,$run"
+      [ -n "${s7_wall[$key]:-}" ] || continue
+      us=$(div "${s7_cpu[$key]}e6" "$s1_n" "%.3f")
+      s7_best[$v]=$(awk -v a="${s7_best[$v]:-}" -v b="$us" 'BEGIN {print (a == "" || b < a) ? b : a}')
+      out "| \`${s7_label[$v]}\` | $run | $s1_n | ${s7_certs[$key]} | ${s7_identities[$key]} | ${s7_models[$key]} | $(fmt "${s7_wall[$key]}" %.2f) | $(div "$s1_n" "${s7_wall[$key]}" %.0f) | $(fmt "${s7_cpu[$key]}" %.2f) | $(fmt "$us" %.0f) | ${s7_rss[$key]} | ${s7_sim[$key]} |"
+    done
+  done
+  out ""
+  out "Lowest CPU per endpoint of each variant: none $(fmt "${s7_best[none]}" %.0f) µs, none --full-handshake $(fmt "${s7_best[full]}" %.0f) µs, sip,http $(fmt "${s7_best[sip-http]}" %.0f) µs: the complete handshake costs $(awk -v a="${s7_best[full]}" -v b="${s7_best[none]}" 'BEGIN {printf "%+.0f", a-b}') µs per endpoint over the shortcut, the exchange $(awk -v a="${s7_best[sip-http]}" -v b="${s7_best[full]}" 'BEGIN {printf "%+.0f", a-b}') µs over the complete handshake; sip,http ÷ none = $(div "${s7_best[sip-http]}" "${s7_best[none]}")."
+  out ""
+  for v in "${s7_variants[@]}"; do
+    certs_ok=1 exchange_ok=1 certs_txt="" exchange_txt=""
+    for run in $(seq 1 "$s7_runs"); do
+      key="$v,$run"
+      [ -n "${s7_wall[$key]:-}" ] || continue
+      [ "${s7_certs[$key]}" = "$s1_n" ] || certs_ok=0
+      certs_txt="$certs_txt, ${s7_certs[$key]}/$s1_n"
+      if [ "$v" = sip-http ]; then
+        { [ "${s7_models[$key]}" = "$s7_expected" ] && [ "${s7_identities[$key]}" = "$s1_n" ]; } || exchange_ok=0
+        exchange_txt="$exchange_txt; ${s7_identities[$key]}/$s1_n records, ${s7_models[$key]}/$s7_expected models"
+      else
+        [ "${s7_identities[$key]}" = 0 ] || exchange_ok=0
+        exchange_txt="$exchange_txt, ${s7_identities[$key]}"
+      fi
+    done
+    goal "$(verdict "$certs_ok")" "scenario 7, \`${s7_label[$v]}\`: every certificate retrieved in every run (${certs_txt#, })"
+    if [ "$v" = sip-http ]; then
+      goal "$(verdict "$exchange_ok")" "scenario 7, sip,http: every endpoint exchanged and every announced model read in every run (${exchange_txt#; })"
+    else
+      goal "$(verdict "$exchange_ok")" "scenario 7, \`${s7_label[$v]}\`: no identity exchange (identity records per run: ${exchange_txt#, })"
+    fi
   done
 fi
 

@@ -273,7 +273,8 @@ std::string identity_answer(const IdentityTemplate& identity, const Endpoint& en
   if (sip && !identity.user_agent.empty()) {
     answer += "User-Agent: " + substitute(identity.user_agent, endpoint) + "\r\n";
   }
-  if (!identity.server.empty()) {
+  // A device names itself once: in a SIP answer by its User-Agent, the Server only without one.
+  if (!identity.server.empty() && !(sip && !identity.user_agent.empty())) {
     answer += "Server: " + substitute(identity.server, endpoint) + "\r\n";
   }
   if (sip) {
@@ -294,6 +295,12 @@ asio::awaitable<void> answer_identity(std::shared_ptr<Session> session, TlsStrea
   while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
     auto [ec, n] = co_await stream->async_read_some(asio::buffer(buffer), use_ec);
     if (ec) {
+      if (ec == asio::error::eof) {
+        // The client closed without a request (it wanted the certificate only): answer its
+        // close_notify as a port without an identity does.
+        auto [shutdown_error] = co_await stream->async_shutdown(use_ec);
+        (void)shutdown_error;
+      }
       co_return;
     }
     request.append(buffer.data(), n);

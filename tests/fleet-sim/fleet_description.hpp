@@ -69,7 +69,7 @@ struct IdentityTemplate
 {
   IdentityAnswer answer = IdentityAnswer::normal;
   std::string user_agent; // SIP User-Agent; empty: none
-  std::string server;     // SIP and HTTP Server; empty: none
+  std::string server;     // HTTP Server, and SIP Server without a user_agent; empty: none
   std::string title;      // HTTP page <title>; empty: none
   int status = 200;       // the status code of the answer
 };

@@ -122,6 +122,49 @@ IdentityExchange exchange_with(const std::string& ip, int port, IdentityProtocol
   return exchange;
 }
 
+// Completes the handshake, sends close_notify without a request and waits (at most `budget`) for
+// the device's close_notify: true when it came.
+bool closes_cleanly(const std::string& ip, int port, std::chrono::milliseconds budget)
+{
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval timeout{0, 200'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  REQUIRE(::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const std::unique_ptr<SSL_CTX, CtxDeleter> ctx(SSL_CTX_new(TLS_client_method()));
+  const std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
+  SSL_set_fd(ssl.get(), fd);
+  const auto started = std::chrono::steady_clock::now();
+  int handshake = -1;
+  while ((handshake = SSL_connect(ssl.get())) != 1 && std::chrono::steady_clock::now() - started < budget) {
+    const int error = SSL_get_error(ssl.get(), handshake);
+    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_SYSCALL) {
+      break;
+    }
+  }
+  REQUIRE(handshake == 1);
+  REQUIRE(SSL_shutdown(ssl.get()) >= 0); // our close_notify
+  bool answered = false;
+  char buffer[256];
+  while (!answered && std::chrono::steady_clock::now() - started < budget) {
+    const int n = SSL_read(ssl.get(), buffer, sizeof buffer); // session tickets, then close_notify
+    if (n <= 0) {
+      const int error = SSL_get_error(ssl.get(), n);
+      answered = error == SSL_ERROR_ZERO_RETURN;
+      if (!answered && error != SSL_ERROR_WANT_READ
+          && !(error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+        break; // the connection ended without close_notify
+      }
+    }
+  }
+  ::close(fd);
+  return answered;
+}
+
 } // namespace
 
 TEST_SUITE("integration.identity")
@@ -209,6 +252,20 @@ TEST_SUITE("integration.identity")
       CHECK(http.vendor == "Yealink");
       CHECK(http.source == IdentitySource::http_server);
       CHECK(http.raw == "yealink embed httpd");
+    }
+    SUBCASE("one identity for both ports: the SIP answer names the device by User-Agent, the HTTP one by Server")
+    {
+      const IdentityExchange sip = exchange_with(net.address("0.20"), 29061, IdentityProtocol::sip, std::chrono::seconds(5));
+      CHECK(sip.response.find("User-Agent: Grandstream GXP2170 1.0.11.23\r\n") != std::string::npos);
+      CHECK(sip.response.find("Server:") == std::string::npos);
+      CHECK(read_announced_identity(sip, profiles).source == IdentitySource::sip_user_agent);
+      const IdentityExchange http = exchange_with(net.address("0.20"), 26443, IdentityProtocol::http, std::chrono::seconds(5));
+      CHECK(http.response.find("Server: Grandstream GXP2170 1.0.11.23\r\n") != std::string::npos);
+      CHECK(read_announced_identity(http, profiles).model == "GXP2170");
+    }
+    SUBCASE("a client closing without a request (certificate only) gets close_notify back at once")
+    {
+      CHECK(closes_cleanly(net.address("0.20"), 29061, std::chrono::seconds(3)));
     }
   }
 

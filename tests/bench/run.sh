@@ -385,13 +385,13 @@ if wants 1; then
   # Fixed start-up cost (profiles, IEEE registry, contexts): one refused endpoint of dead space.
   startup_cpu=""
   for i in 1 2 3; do
-    fc_scan "startup-$i" 127.200.255.254 --ports "${ports%%,*}" --timeout 2 --jsonl "$work/startup.jsonl"
+    fc_scan "startup-$i" 127.200.255.254 --ports "${ports%%,*}" --identify none --timeout 2 --jsonl "$work/startup.jsonl"
     startup_cpu=$(awk -v a="$startup_cpu" -v b="$m_cpu" 'BEGIN {print (a == "" || b < a) ? b : a}')
   done
   s1_concs=(256)
   for c in "${conc_list[@]}"; do [ "$c" = 256 ] || s1_concs+=("$c"); done
   for c in "${s1_concs[@]}"; do
-    fc_scan "s1-fleetcert-c$c" --targets-file "$work/s1.devices" --ports "$ports" --concurrency "$c" \
+    fc_scan "s1-fleetcert-c$c" --targets-file "$work/s1.devices" --ports "$ports" --identify none --concurrency "$c" \
       --timeout "$s1_timeout" --jsonl "$work/s1-c$c.jsonl"
     s1_wall[$c]=$m_wall; s1_cpu[$c]=$m_cpu; s1_rss[$c]=$m_rss_mb; s1_sim[$c]=$m_sim_cpu
     s1_certs[$c]=$(count '"status":"ok"' "$work/s1-c$c.jsonl")
@@ -517,7 +517,7 @@ if wants 3; then
   if check_dead '127\.200\.' "${dead16%/*}"; then
     for c in "${conc_list[@]}"; do
       note "scenario 3: $dead16 x $nports ports, concurrency $c"
-      fc_scan "s3-c$c" "$dead16" --allow-large --ports "$ports" --concurrency "$c" --timeout 5 --jsonl "$work/s3.jsonl"
+      fc_scan "s3-c$c" "$dead16" --allow-large --ports "$ports" --identify none --concurrency "$c" --timeout 5 --jsonl "$work/s3.jsonl"
       s3_wall[$c]=$m_wall; s3_rss[$c]=$m_rss_mb; s3_cpu[$c]=$m_cpu
       s3_records[$c]=$(wc -l <"$work/s3.jsonl" 2>/dev/null || echo 0)
       s3_refused[$c]=$(count '"class":"refused"' "$work/s3.jsonl")
@@ -535,7 +535,7 @@ if wants 4; then
   s4_n=$(( $(wc -l <"$work/s4.devices") * nports ))
   for c in "${conc_list[@]}"; do
     note "scenario 4: $s4_n tarpit endpoints, concurrency $c, --timeout $tarpit_timeout"
-    fc_scan "s4-c$c" --targets-file "$work/s4.devices" --ports "$ports" --concurrency "$c" \
+    fc_scan "s4-c$c" --targets-file "$work/s4.devices" --ports "$ports" --identify none --concurrency "$c" \
       --timeout "$tarpit_timeout" --jsonl "$work/s4.jsonl"
     s4_wall[$c]=$m_wall; s4_rss[$c]=$m_rss_mb; s4_cpu[$c]=$m_cpu; s4_sim[$c]=$m_sim_cpu
     s4_records[$c]=$(wc -l <"$work/s4.jsonl" 2>/dev/null || echo 0)
@@ -553,7 +553,7 @@ if wants 5; then
   if check_dead '127\.(22[4-9]|23[0-9])\.' "${dead12%/*}"; then
     for c in "${conc_list[@]}"; do
       note "scenario 5: $dead12 x $nports ports ($s5_n endpoints), concurrency $c"
-      fc_scan "s5-c$c" "$dead12" --allow-large --ports "$ports" --concurrency "$c" --timeout 5 --jsonl "$work/s5.jsonl"
+      fc_scan "s5-c$c" "$dead12" --allow-large --ports "$ports" --identify none --concurrency "$c" --timeout 5 --jsonl "$work/s5.jsonl"
       s5_wall[$c]=$m_wall; s5_rss[$c]=$m_rss_mb; s5_cpu[$c]=$m_cpu
       s5_records[$c]=$(wc -l <"$work/s5.jsonl" 2>/dev/null || echo 0)
       s5_bytes[$c]=$(stat -c %s "$work/s5.jsonl" 2>/dev/null || echo 0)
@@ -594,7 +594,7 @@ PY
     n=$(wc -l <"$work/s6-$pop.endpoints")
     for c in "${conc_list[@]}"; do
       note "scenario 6 ($pop): fleetcert on $n endpoints, concurrency $c"
-      fc_scan "s6-$pop-fleetcert-c$c" --targets-file "$work/s6-$pop.devices" --ports "$ports" --concurrency "$c" \
+      fc_scan "s6-$pop-fleetcert-c$c" --targets-file "$work/s6-$pop.devices" --ports "$ports" --identify none --concurrency "$c" \
         --timeout "$s1_timeout" --jsonl "$work/s6-$pop-c$c.jsonl"
       key="$pop,fleetcert,$c"
       s6_n[$key]=$n; s6_wall[$key]=$m_wall; s6_cpu[$key]=$m_cpu; s6_rss[$key]=$m_rss_mb

@@ -368,7 +368,8 @@
   const searchText = devices.map(function (d) {
     const parts = [d.ip, d.host, d.mac, d.vendor, d.model, d.firmware, d.site, d.hostname];
     for (const p of d.ports) {
-      parts.push(String(p.port), p.cn, p.label, p.sha256, p.provenance, p.error);
+      parts.push(String(p.port), p.cn, p.label, p.sha256, p.provenance, p.error, p.identity_model, p.identity_firmware,
+        p.identity_mac, p.identity_raw);
       for (const c of p.chain || []) {
         parts.push(c.subject, c.issuer);
       }
@@ -483,6 +484,16 @@
     status.rows = tbody.querySelectorAll('tr.device').length;
   }
 
+  // What a port announced of itself (its answer to SIP OPTIONS or GET /): device text, shown as text
+  // only; the raw header in a <code> of its own.
+  function announcedFacts(port) {
+    const model = [port.identity_vendor, port.identity_model].filter(Boolean).join(' ');
+    return [['identity from', port.identity_source], ['announced model', model], ['announced firmware', port.identity_firmware],
+      ['announced MAC', port.identity_mac],
+      ['announced as', port.identity_raw ? el('code', { class: 'raw' }, port.identity_raw) : ''],
+      ['identity error', port.identity_error]];
+  }
+
   function detail(device) {
     const parts = [];
     const identity = [['address', device.ip], ['name', device.host], ['MAC', device.mac], ['vendor', device.vendor ? device.vendor + ' (' + device.vendor_source + ')' : ''],
@@ -494,14 +505,14 @@
       const facts = [['status', port.status], ['TLS', port.tls], ['CN', port.cn], ['signature', port.label ? port.label + (port.verdict ? ' (' + port.verdict + ')' : '') : ''],
         ['expires', port.not_after ? port.not_after + (port.days_left !== undefined ? ' (' + port.days_left + ' days)' : '') : ''],
         ['provenance', port.provenance ? port.provenance + (port.provenance_detail ? ': ' + port.provenance_detail : '') : ''],
-        ['SHA-256', port.sha256], ['error', port.error]].filter(function (f) { return f[1]; });
+        ['SHA-256', port.sha256], ['error', port.error]].concat(announcedFacts(port)).filter(function (f) { return f[1]; });
       const chain = (port.chain || []).map(function (c, n) {
         return el('li', {}, c.parse_error ? 'certificate ' + n + ' does not decode: ' + c.parse_error
           : [el('span', { class: 'subject' }, c.subject || '(empty subject)'), ' issued by ', el('span', { class: 'subject' }, c.issuer || '(empty issuer)'),
             ' | ' + [c.label, c.key, c.not_after ? 'until ' + c.not_after : '', c.self_signed ? 'self-signed' : ''].filter(Boolean).join(', ')]);
       });
       parts.push(el('div', { class: 'port' }, [el('h4', {}, 'port ' + port.port),
-        el('dl', { class: 'facts' }, facts.flatMap(function (f) { return [el('dt', {}, f[0]), el('dd', {}, String(f[1]))]; })),
+        el('dl', { class: 'facts' }, facts.flatMap(function (f) { return [el('dt', {}, f[0]), el('dd', {}, typeof f[1] === 'object' ? f[1] : String(f[1]))]; })),
         chain.length ? el('ol', { class: 'chain' }, chain) : null]));
     }
     if (device.findings.length) {

@@ -51,7 +51,11 @@ const std::vector<PageField> k_chain_fields = {{"subject", true}, {"issuer", tru
 const std::vector<PageField> k_port_fields = {
   {"port"}, {"status", true}, {"sha256"}, {"label", true}, {"provenance", true}, {"not_after"}, {"tls", true},
   {"cn"}, {"verdict", true}, {"validity", true}, {"days_left"}, {"provenance_detail", true}, {"error", true},
-  {"chain", false, "chain"}};
+  {"chain", false, "chain"},
+  // What the port announced of itself (the record's identity, issue 14), last: a port without one
+  // costs nothing.
+  {"identity_source", true}, {"identity_vendor", true}, {"identity_model", true}, {"identity_firmware", true},
+  {"identity_mac"}, {"identity_raw", true}, {"identity_error", true}};
 const std::vector<PageField> k_device_fields = {
   {"ip"}, {"host"}, {"mac"}, {"vendor", true}, {"vendor_source", true}, {"model", true}, {"site", true},
   {"hostname"}, {"model_source", true}, {"firmware", true}, {"firmware_source", true}, {"answered"}, {"worst", true}, {"findings"}, {"ports", false, "port"}};
@@ -279,6 +283,19 @@ void HtmlReport::write(const Record& record)
     }
     details["chain"] = std::move(chain);
     details["provenance_detail"] = to_valid_utf8(record.assessment.provenance.detail);
+  }
+  if (record.identity) {
+    const AnnouncedIdentity& identity = *record.identity;
+    if (identity.source) {
+      details["identity_source"] = std::string(to_string(*identity.source));
+    }
+    for (const auto& [key, value] : {std::pair{"identity_vendor", &identity.vendor}, {"identity_model", &identity.model},
+                                     {"identity_firmware", &identity.firmware}, {"identity_mac", &identity.mac},
+                                     {"identity_raw", &identity.raw}, {"identity_error", &identity.error}}) {
+      if (!value->empty()) {
+        details[key] = to_valid_utf8(*value); // device text: the page shows it as text only
+      }
+    }
   }
   m_ports[port_key(endpoint.ip, endpoint.host, endpoint.port)] = std::move(details);
 }

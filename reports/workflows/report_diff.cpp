@@ -11,6 +11,7 @@
 #include "scanner/util/port_status.hpp"
 #include "scanner/util/ascii.hpp"
 #include "scanner/util/text.hpp"
+#include "scanner/util/version.hpp"
 #include "scanner/certificate/certificate.hpp"
 
 #include <algorithm>
@@ -59,6 +60,7 @@ DeviceSnapshot snapshot(const ReportDevice& device)
       port.validity = endpoint->validity;
       port.not_after = endpoint->not_after ? format_iso8601(*endpoint->not_after) : std::string();
     }
+    port.identity = endpoint->identity;
     out.ports.push_back(std::move(port));
   }
   return out;
@@ -116,6 +118,7 @@ struct Comparison
 {
   std::vector<Draft> drafts;
   DeviceRank before, after;
+  IdentityComparison identity; // its ports' announced identities
 };
 
 Direction direction_of(int before_rank, int after_rank)
@@ -282,6 +285,69 @@ bool fact_changed(const std::string& before, const std::string& after)
   return !before.empty() && !after.empty() && before != after;
 }
 
+// The record announced an identity: an identity pattern matched its SIP or HTTP answer.
+bool announced(const ReportEndpoint& endpoint)
+{
+  return endpoint.identity && endpoint.identity->source;
+}
+
+// "Gigaset N870", or the model alone when the report names no vendor.
+std::string vendor_and_model(const AnnouncedIdentity& identity)
+{
+  return identity.vendor.empty() ? identity.model : identity.vendor + " " + identity.model;
+}
+
+// " (sip-user-agent)", or " (sip-user-agent, was sip-server)" when the port answered otherwise before.
+std::string sources_note(const AnnouncedIdentity& before, const AnnouncedIdentity& after)
+{
+  std::string out = " (" + std::string(to_string(*after.source));
+  if (*before.source != *after.source) {
+    out += ", was " + std::string(to_string(*before.source));
+  }
+  return out + ")";
+}
+
+// What a port that presented a certificate in both audits announced of itself: its model (ASCII
+// case ignored), firmware (compared as versions: "2.57" is "2.57.0") and MAC, each when known in
+// both audits and different, as "changed" reasons. A port that announced an identity in one audit
+// only is counted in `out.identity`, never a change.
+void compare_announced(Comparison& out, std::uint16_t port, const ReportEndpoint& older, const ReportEndpoint& newer)
+{
+  if (!announced(older) && !announced(newer)) {
+    return;
+  }
+  if (announced(older) != announced(newer)) {
+    const std::size_t side = announced(older) ? 1 : 0; // the audit without one
+    const ReportEndpoint& without = side == 0 ? older : newer;
+    ++(without.identity ? out.identity.not_read : out.identity.not_exchanged)[side];
+    return;
+  }
+  ++out.identity.compared;
+  const AnnouncedIdentity& before = *older.identity;
+  const AnnouncedIdentity& after = *newer.identity;
+  const std::string note = sources_note(before, after);
+  auto add = [&](const char* field, const std::string& was, const std::string& is, const std::string& text) {
+    Draft draft = fact_draft(field, was, is);
+    draft.reason.port = port;
+    draft.reason.text = port_prefix(port) + text + note;
+    out.drafts.push_back(std::move(draft));
+  };
+  if (!before.model.empty() && !after.model.empty() && !ascii_iequals(before.model, after.model)) {
+    add("announced_model", before.model, after.model,
+        "announced model " + vendor_and_model(before) + " -> " + vendor_and_model(after));
+  }
+  if (!before.firmware.empty() && !after.firmware.empty()) {
+    const int order = compare_versions(before.firmware, after.firmware);
+    if (order != 0) {
+      add("announced_firmware", before.firmware, after.firmware,
+          "announced firmware " + before.firmware + " -> " + after.firmware + (order < 0 ? ", newer" : ", older"));
+    }
+  }
+  if (fact_changed(before.mac, after.mac)) {
+    add("announced_mac", before.mac, after.mac, "announced MAC " + before.mac + " -> " + after.mac);
+  }
+}
+
 Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer, bool moved, const ReportDiff& diff,
                            const DiffOptions& options)
 {
@@ -367,6 +433,7 @@ Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer,
                       (after->not_after ? " (not after " + format_iso8601(*after->not_after) + ")" : "");
         out.drafts.push_back(std::move(draft));
       }
+      compare_announced(out, port, *before, *after);
     } else if (was_ok && after != nullptr) { // absent: the port was not scanned this time
       Draft draft;
       ChangeReason& reason = draft.reason;
@@ -403,11 +470,14 @@ Comparison compare_devices(const ReportDevice& older, const ReportDevice& newer,
     out.drafts.push_back(fact_draft("vendor", older.vendor, newer.vendor));
     out.drafts.back().settings = diff.settings_differ() && !rotated;
   }
-  for (const auto& [field, before, after] : {std::tuple{"model", &older.model, &newer.model},
-                                             std::tuple{"site", &older.site, &newer.site}}) {
-    if (fact_changed(*before, *after)) {
-      out.drafts.push_back(fact_draft(field, *before, *after));
-    }
+  // The inventory's model; an announced one is compared port by port (compare_announced), so that
+  // a model read from another port's answer, or known on one side only, is no change.
+  if (older.model_source == k_inventory_source && newer.model_source == k_inventory_source &&
+      fact_changed(older.model, newer.model)) {
+    out.drafts.push_back(fact_draft("model", older.model, newer.model));
+  }
+  if (fact_changed(older.site, newer.site)) {
+    out.drafts.push_back(fact_draft("site", older.site, newer.site));
   }
   return out;
 }
@@ -494,6 +564,22 @@ void put(json& object, const char* key, const std::string& value)
   }
 }
 
+// A port's announced identity in a snapshot: the record's fields, each when known.
+json identity_to_json(const AnnouncedIdentity& identity)
+{
+  json out = json::object();
+  put(out, "vendor", identity.vendor);
+  put(out, "model", identity.model);
+  put(out, "firmware", identity.firmware);
+  put(out, "mac", identity.mac);
+  if (identity.source) {
+    out["source"] = std::string(to_string(*identity.source));
+  }
+  put(out, "raw", identity.raw);
+  put(out, "error", identity.error);
+  return out;
+}
+
 json snapshot_to_json(const std::optional<DeviceSnapshot>& device)
 {
   if (!device) {
@@ -519,6 +605,9 @@ json snapshot_to_json(const std::optional<DeviceSnapshot>& device)
     put(item, "provenance", provenance_text(port.provenance_kind, port.provenance_basis));
     put(item, "validity", word_of(port.validity));
     put(item, "not_after", port.not_after);
+    if (port.identity) {
+      item["identity"] = identity_to_json(*port.identity);
+    }
     out["ports"].push_back(std::move(item));
   }
   return out;
@@ -608,6 +697,30 @@ void compare_settings(ReportDiff& diff, const ScanReport& older, const ScanRepor
   diff.settings_differences = audit_settings_differences(*older.audit_settings, *newer.audit_settings);
   for (const std::string& difference : diff.settings_differences) {
     diff.warnings.push_back("the audit settings differ: " + difference);
+  }
+}
+
+// One warning per audit in which ports that announced an identity in the other announced none.
+void warn_identity(ReportDiff& diff, const ScanReport& older, const ScanReport& newer)
+{
+  for (const std::size_t side : {std::size_t{0}, std::size_t{1}}) {
+    const std::size_t exchanged = diff.identity.not_exchanged[side];
+    const std::size_t read = diff.identity.not_read[side];
+    if (exchanged + read == 0) {
+      continue;
+    }
+    auto ports = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " port" : " ports"); };
+    std::string why;
+    if (exchanged != 0) {
+      why = ports(exchanged) + " without an identity exchange (scanned with --identify none, or by an older fleetcert)";
+    }
+    if (read != 0) {
+      why += (why.empty() ? "" : "; ") + ports(read) + " where the exchange failed or matched no identity pattern";
+    }
+    const ScanReport& without = side == 0 ? older : newer;
+    diff.warnings.push_back("the announced identity (model, firmware, MAC) is not compared on " + ports(exchanged + read) +
+                            " that announced one in the " + (side == 0 ? "new" : "old") + " audit only: the " +
+                            (side == 0 ? "old" : "new") + " report " + quote_for_message(without.path) + " has " + why);
   }
 }
 
@@ -781,7 +894,13 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
       change.after = snapshot(*pair.newer);
     }
     if (was_answering && is_answering) {
-      change.reasons = settle(compare_devices(*pair.older, *pair.newer, pair.moved, diff, options));
+      Comparison comparison = compare_devices(*pair.older, *pair.newer, pair.moved, diff, options);
+      diff.identity.compared += comparison.identity.compared;
+      for (const std::size_t side : {std::size_t{0}, std::size_t{1}}) {
+        diff.identity.not_exchanged[side] += comparison.identity.not_exchanged[side];
+        diff.identity.not_read[side] += comparison.identity.not_read[side];
+      }
+      change.reasons = settle(std::move(comparison));
       if (!classify(change)) {
         ++diff.unchanged;
         continue;
@@ -803,6 +922,7 @@ ReportDiff diff_reports(const ScanReport& older, const ScanReport& newer, const 
     ++diff.totals[change.kind];
     diff.changes.push_back(std::move(change));
   }
+  warn_identity(diff, older, newer);
   std::stable_sort(diff.changes.begin(), diff.changes.end(), [](const DeviceChange& a, const DeviceChange& b) {
     return std::tuple(static_cast<int>(a.kind), address_order(a.current())) <
            std::tuple(static_cast<int>(b.kind), address_order(b.current()));
@@ -822,6 +942,7 @@ json diff_to_json(const ReportDiff& diff, const ScanReport& older, const ScanRep
   out["audit_settings"] = {{"compared", diff.settings_compared},
                            {"differ", diff.settings_differ()},
                            {"differences", diff.settings_differences}};
+  out["identity"] = {{"compared", diff.identity.compared}, {"not_compared", diff.identity.not_compared()}};
   out["warnings"] = diff.warnings;
   out["worse"] = diff.worse();
   json totals = json::object();

@@ -14,6 +14,13 @@
 //      > custom-ca/chain > custom-ca/issuer-name > self-signed > unknown
 //   4. their validity (worst first): valid > expiring > expired = not-yet-valid
 //
+// What a port announced of itself (issue 14: model, firmware and MAC read from its SIP or HTTP
+// answer) is compared port by port, where that port announced an identity in both audits: a change
+// is "changed", never worse or better (what a firmware changes in the verdicts shows in the
+// findings, which are ranked). A port that announced one in only one audit (the other scanned with
+// --identify none, by an older fleetcert, or its exchange failed) is not a change: a warning counts
+// them.
+//
 // When both reports record their audit settings (scan.audit_settings) and these differ, a change
 // of provenance, vendor or of the findings that follow from them (k_settings_findings) on a
 // device whose certificates did not change is "audit-settings-changed", outside the rank.
@@ -43,7 +50,8 @@ enum class ChangeKind
   moved,    // matched by MAC at another address, nothing else of the above
   appeared, // presents a certificate now, did not before (or was not in the old audit)
   vanished, // presented a certificate before, does not now
-  changed,  // anything else: a port started or stopped answering, MAC, vendor, model or site
+  changed,  // anything else: a port started or stopped answering, MAC, vendor, model or site,
+            // the model, firmware or MAC a port announced
 };
 std::string_view to_string(ChangeKind kind);
 
@@ -64,7 +72,8 @@ struct ChangeReason
 {
   ChangeKind effect = ChangeKind::changed;
   std::string field; // "finding", "signature_verdict", "provenance", "validity", "certificate",
-                     // "address", "answering", "mac", "vendor", "model", "site"
+                     // "address", "answering", "mac", "vendor", "model", "site", and per port
+                     // "announced_model", "announced_firmware", "announced_mac"
   std::optional<std::uint16_t> port; // for per-port reasons
   std::string code;                  // for "finding"
   std::string before;
@@ -84,6 +93,7 @@ struct DeviceSnapshot : DeviceIdentity
     std::optional<ProvenanceKind> provenance_kind;
     std::optional<ProvenanceBasis> provenance_basis;
     std::optional<Validity> validity;
+    std::optional<AnnouncedIdentity> identity; // the record's; nullopt: no identity exchange recorded
   };
   std::optional<Severity> worst;
   std::vector<Finding> findings;       // worst first
@@ -103,6 +113,19 @@ struct DeviceChange
   const DeviceSnapshot& current() const { return after ? *after : *before; }
 };
 
+// How many ports' announced identities were compared, and why others were not.
+struct IdentityComparison
+{
+  std::size_t compared = 0; // presented a certificate and announced an identity in both audits
+  // Presented a certificate in both audits but announced an identity in one only; by the audit
+  // without it ([0] old, [1] new): no identity exchange there (--identify none, an older fleetcert)
+  // and an exchange that failed or matched no identity pattern.
+  std::array<std::size_t, 2> not_exchanged{};
+  std::array<std::size_t, 2> not_read{};
+
+  std::size_t not_compared() const { return not_exchanged[0] + not_exchanged[1] + not_read[0] + not_read[1]; }
+};
+
 struct ReportDiff
 {
   std::vector<DeviceChange> changes; // by kind (enum order), then by address
@@ -111,7 +134,9 @@ struct ReportDiff
   bool fleet_findings_compared = true;      // false when a report is JSONL (no fleet-wide findings)
   bool settings_compared = false;           // both reports record their audit settings
   std::vector<std::string> settings_differences; // when compared: what differs, one sentence each
-  std::vector<std::string> warnings;        // the settings differ, or cannot be compared
+  IdentityComparison identity;              // over the devices seen in both audits
+  std::vector<std::string> warnings;        // the settings differ, or cannot be compared; identities
+                                            // announced in one audit only
   bool worse() const;                       // anything counts as worse: exit 1
   bool settings_differ() const { return settings_compared && !settings_differences.empty(); }
 };

@@ -11,7 +11,9 @@ the status the page's script writes into the DOM (#fleetcert-status) and the dum
 - every chart canvas drawn (the page checks its pixels);
 - the device table's rows equal the JSON report's devices (a fragment search: the devices whose
   text the search matches, counted here from the JSON);
-- the hostile CNs appear in the DOM as escaped text and no injected script ran;
+- the hostile CNs appear in the DOM as escaped text and no injected script ran; so do the identities
+  two of them announce (scanned with --identify): each port's details show the identity's source,
+  model, firmware and raw header, or its error, as text;
 - `fleetcert report SCAN.json --html` writes the same page data as the scan (bar how it was made);
 - `fleetcert readiness --report SCAN.json --html` (the demo's, trusting its Grandstream CAs after the
   swap): ready, no error, every chart drawn, one row per device of its JSON document;
@@ -38,6 +40,13 @@ INJECTIONS = [
     ("127.148.0.91", "\"><img src=x onerror=window.__fleetcertInjected=2>"),
     ("127.148.0.92", "</script><script>window.__fleetcertInjected=3</script><!--"),
 ]
+# What two of them answer to the identity request (GET / on their 443): markup again, in the Server
+# header (a Grandstream pattern still matches: model and firmware read, the rest kept in raw) and in
+# the page title (no pattern matches: the error and the raw title). The third answers nothing.
+IDENTITIES = {
+    "127.148.0.90": {"server": "Grandstream GXP2170 1.0.11.23 </script><img src=x onerror=window.__fleetcertInjected=4>"},
+    "127.148.0.91": {"title": "<img src=x onerror=window.__fleetcertInjected=5>"},
+}
 PORT_MAP = ["--port-map", "443:36443", "--port-map", "5061:39061"]
 NOW = "2026-11-20T12:00:00Z"
 failures = []
@@ -261,13 +270,16 @@ def main():
     with open(os.path.join(args.source, "tests", "fleets", "hostile.json")) as f:
         hostile = json.loads(f.read().replace("127.97.", "127.148."))
     for ip, cn in INJECTIONS:
-        hostile["devices"].append({"ip": ip, "ports": {"443": {"subject": "/O=Hostile/CN=placeholder",
-                                                               "subject_raw_cn_hex": cn.encode().hex(),
-                                                               "key": "ec:P-256", "issuer": "self"}}})
+        port = {"subject": "/O=Hostile/CN=placeholder", "subject_raw_cn_hex": cn.encode().hex(), "key": "ec:P-256",
+                "issuer": "self"}
+        if ip in IDENTITIES:
+            port["identity"] = IDENTITIES[ip]
+        hostile["devices"].append({"ip": ip, "ports": {"443": port}})
     simulator = Simulator(args.fleet_sim, args.work, "hostile", hostile)
     try:
         report, json_path, html_path = scan(args.fleetcert, ["127.148.0.0/24"], args.work, "hostile",
-                                            ["--timeout", "3", "--concurrency", "512"])
+                                            ["--timeout", "3", "--concurrency", "512", "--identify", "sip,http",
+                                             "--sip-ports", "39061", "--http-ports", "36443"])
     finally:
         simulator.stop()
     data, text = page_data(html_path)
@@ -281,6 +293,23 @@ def main():
     for _, cn in INJECTIONS:
         check(html.escape(cn, quote=False) in dom, f"hostile: {cn!r} shows as text")
     check("<img src=\"x\"" not in dom and "<img src=x" not in dom, "hostile: no <img> element from a CN")
+    # The identities the injection devices announced, in their port's details.
+    records = {r["target"]["ip"]: r for r in report["records"]
+               if r["target"].get("ip") in IDENTITIES and r["target"]["port"] == 36443}
+    announced = (records.get("127.148.0.90") or {}).get("identity") or {}
+    check(announced.get("source") == "http-server" and announced.get("firmware") == "1.0.11.23",
+          f"hostile: the Server header matched the Grandstream pattern ({announced})")
+    unmatched = (records.get("127.148.0.91") or {}).get("identity") or {}
+    check(unmatched.get("error", "").startswith("no pattern matched") and "source" not in unmatched,
+          f"hostile: the markup title matched no pattern ({unmatched})")
+    for identity in (announced, unmatched):
+        raw = identity.get("raw", "")
+        check("onerror" in raw and raw not in text, f"hostile: the raw identity {raw!r} is nowhere in the page file as markup")
+        check(html.escape(raw, quote=False) in dom, f"hostile: the raw identity {raw!r} shows as text")
+    for fact in ("<dt>identity from</dt><dd>http-server</dd>", "<dt>announced model</dt><dd>Grandstream GXP2170</dd>",
+                 "<dt>announced firmware</dt><dd>1.0.11.23</dd>", "<dt>identity error</dt><dd>no pattern matched"):
+        check(fact in dom, f"hostile: the port details show {fact!r}")
+    check(dom.count('<code class="raw">') >= 2, "hostile: each raw identity in a <code> of its own")
     check_page(chromium, html_path, report, args.work, "hostile")
 
     if failures:

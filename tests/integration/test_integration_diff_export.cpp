@@ -66,6 +66,14 @@ json gs_old()
   return cert("/CN={MAC}", "rsa:2048", "sha256", "gs-rsa");
 }
 
+// A current Grandstream certificate on a port that answers SIP OPTIONS with `user_agent`.
+json gs_announcing(const std::string& user_agent)
+{
+  json out = gs_new();
+  out["identity"] = {{"user_agent", user_agent}};
+  return out;
+}
+
 CommandResult run_fleetcert(const std::vector<std::string>& arguments)
 {
   std::vector<std::string> argv{FLEETCERT_BINARY};
@@ -181,6 +189,7 @@ TEST_SUITE("integration.diff_export")
         device(net.address("0.7"), "000B82000007", gs_new()), // expired
         device(net.address("0.8"), "000B82000008", gs_old()), // upgraded to ECDSA+SHA384
         device(net.address("0.9"), "000B82000009", gs_old()), // legacy RSA+SHA256 downgraded to RSA+SHA1
+        device(net.address("0.10"), "000B82000010", gs_announcing("Grandstream GXP2170 1.0.11.23")), // firmware update
     });
     json after;
     after["key_pool"] = 1;
@@ -192,8 +201,11 @@ TEST_SUITE("integration.diff_export")
         device(net.address("0.7"), "000B82000007", expired),
         device(net.address("0.8"), "000B82000008", gs_new()),
         device(net.address("0.9"), "000B82000009", sha1),
+        device(net.address("0.10"), "000B82000010", gs_announcing("Grandstream GXP2170 1.0.11.41")),
     });
-    const std::vector<std::string> scan = {"scan", net.address("0.1-30"), "--ports", k_port, "--timeout", "3", "-q"};
+    // Every port is asked who it is (SIP OPTIONS); only .10 answers.
+    const std::vector<std::string> scan = {"scan",         net.address("0.1-30"), "--ports", k_port, "--timeout", "3",
+                                           "--identify",   "sip",                 "--sip-ports", k_port, "-q"};
     {
       TempDir before_dir;
       FleetSimulator sim(FLEET_SIM_BINARY, before_dir, before);
@@ -219,7 +231,7 @@ TEST_SUITE("integration.diff_export")
     INFO("diff stderr: " << same.err);
     CHECK(same.status == 0);
     CHECK(same.out.find("0 worse, 0 better, 0 audit settings changed, 0 rotated, 0 moved, 0 appeared, 0 vanished, "
-                        "0 changed, 8 unchanged") != std::string::npos);
+                        "0 changed, 9 unchanged") != std::string::npos);
     CHECK(same.err.find("audit settings") == std::string::npos); // the same settings: no warning
 
     const auto result = run_fleetcert({"diff", dir.file("old.json"), dir.file("new.json"), "--json", dir.file("diff.json")});
@@ -237,14 +249,26 @@ TEST_SUITE("integration.diff_export")
     CHECK(diff.at("audit_settings").at("compared") == true);
     CHECK(diff.at("audit_settings").at("differ") == false);
     CHECK(diff.at("warnings").empty());
-    CHECK(totals.at("rotated") == 1);
+    CHECK(totals.at("rotated") == 2);
     CHECK(totals.at("moved") == 1);
     CHECK(totals.at("appeared") == 1);
     CHECK(totals.at("vanished") == 1);
     CHECK(totals.at("changed") == 0);
     CHECK(totals.at("unchanged") == 1);
     auto changes = changes_by_ip(diff);
-    REQUIRE(changes.size() == 8);
+    REQUIRE(changes.size() == 9);
+    // The firmware .10 announced changed (its certificate too: each simulator makes its own):
+    // "changed", besides rotated, with the port's identity before and after.
+    const json& updated = changes[net.address("0.10")];
+    CHECK(updated.at("kind") == "rotated");
+    CHECK(updated.at("also") == json::array({"changed"}));
+    CHECK(has_reason(updated, "changed", "announced_firmware"));
+    CHECK(updated.at("before").at("ports").at(0).at("identity").at("firmware") == "1.0.11.23");
+    CHECK(updated.at("after").at("ports").at(0).at("identity").at("firmware") == "1.0.11.41");
+    CHECK(diff.at("identity").at("compared") == 1);
+    CHECK(diff.at("identity").at("not_compared") == 0);
+    CHECK(result.out.find("changed: port " + std::string(k_port) +
+                          ": announced firmware 1.0.11.23 -> 1.0.11.41, newer (sip-user-agent)") != std::string::npos);
     CHECK(changes[net.address("0.3")].at("kind") == "rotated");
     CHECK(changes[net.address("0.22")].at("kind") == "moved");
     CHECK(changes[net.address("0.22")].at("old_ip") == net.address("0.2"));
@@ -294,6 +318,23 @@ TEST_SUITE("integration.diff_export")
                          "cannot be compared") != std::string::npos);
     CHECK(from_jsonl.at("new").at("format") == "jsonl");
     CHECK(from_jsonl.at("ignored") == json::array({"expired", "sha1-rejected"}));
+
+    // The old scan as --identify none writes it (no record has an identity): no firmware change,
+    // a warning that the identity was not compared there.
+    json unidentified = json::parse(read_file(dir.file("old.json")));
+    for (json& record : unidentified.at("records")) {
+      record.erase("identity");
+    }
+    write_file(dir.file("old-unidentified.json"), unidentified.dump());
+    const auto without = run_fleetcert({"diff", dir.file("old-unidentified.json"), dir.file("new.json"), "--json", "-"});
+    const json without_identity = json::parse(without.out);
+    CHECK(without_identity.at("totals").at("changed") == 0);
+    CHECK(changes_by_ip(without_identity)[net.address("0.10")].at("also").empty()); // rotated only
+    CHECK(without_identity.at("identity").at("not_compared") == 1);
+    REQUIRE(without_identity.at("warnings").size() == 1);
+    CHECK(without_identity.at("warnings").at(0).get<std::string>().find(
+              "the old report '" + dir.file("old-unidentified.json") + "' has 1 port without an identity exchange") !=
+          std::string::npos);
 
     // Bad input: exit 2, the file and line named.
     std::string broken = read_file(dir.file("new.jsonl"));

@@ -171,6 +171,61 @@ TEST_SUITE("html_report")
     }
   }
 
+  TEST_CASE("each port's details carry the identity it announced, hostile text as data only")
+  {
+    const std::string hostile = "Gigaset N870 IP PRO/83.V2.61.0;7C2F80C6E5C2 </script><img src=x onerror=alert(1)>";
+    Record sip = ok_record("10.0.0.7", 5061, "7C2F80C6E5C2");
+    AnnouncedIdentity announced;
+    announced.vendor = "Gigaset";
+    announced.model = "N870 IP PRO";
+    announced.firmware = "2.61";
+    announced.mac = "7C2F80C6E5C2";
+    announced.source = IdentitySource::sip_user_agent;
+    announced.raw = hostile;
+    sip.identity = announced;
+    Record web = ok_record("10.0.0.7", 443, "7C2F80C6E5C2");
+    AnnouncedIdentity failed;
+    failed.raw = "<title><script>alert(2)</script>";
+    failed.error = "no pattern matched";
+    web.identity = failed;
+    Record plain = ok_record("10.0.0.8", 443, "plain"); // no identity exchange
+    const nlohmann::json data = page_data_of({sip, web, plain}, std::nullopt, ScanInfo{});
+    const nlohmann::json* device = nullptr;
+    const nlohmann::json* other = nullptr;
+    for (const nlohmann::json& entry : data["devices"]) {
+      (entry.value("ip", "") == "10.0.0.7" ? device : other) = &entry;
+    }
+    REQUIRE(device != nullptr);
+    REQUIRE(other != nullptr);
+    REQUIRE((*device)["ports"].size() == 2);
+    const nlohmann::json& https = (*device)["ports"][0];
+    const nlohmann::json& sips = (*device)["ports"][1];
+    CHECK(sips["port"] == 5061);
+    CHECK(sips["identity_source"] == "sip-user-agent");
+    CHECK(sips["identity_vendor"] == "Gigaset");
+    CHECK(sips["identity_model"] == "N870 IP PRO");
+    CHECK(sips["identity_firmware"] == "2.61");
+    CHECK(sips["identity_mac"] == "7C2F80C6E5C2");
+    CHECK(sips["identity_raw"] == hostile);
+    CHECK(!sips.contains("identity_error"));
+    CHECK(https["port"] == 443);
+    CHECK(https["identity_error"] == "no pattern matched");
+    CHECK(https["identity_raw"] == "<title><script>alert(2)</script>");
+    CHECK(!https.contains("identity_source"));
+    CHECK(!https.contains("identity_model"));
+    // The device view merged what the ports announced (SIP first).
+    CHECK((*device)["model"] == "N870 IP PRO");
+    CHECK((*device)["model_source"] == "sip-user-agent");
+    CHECK((*device)["firmware"] == "2.61");
+    const nlohmann::json& unannounced = (*other)["ports"][0];
+    for (const char* key : {"identity_source", "identity_raw", "identity_error", "identity_model"}) {
+      CHECK(!unannounced.contains(key));
+    }
+    // Identity fields are the port layout's last, so a port without one packs no trailing nulls.
+    const nlohmann::json& layout = data["layout"]["port"];
+    CHECK(layout[layout.size() - 1]["name"] == "identity_error");
+  }
+
   TEST_CASE("a rebuilt report takes its clock from the saved scan's arguments")
   {
     ScanInfo info;

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,41 @@ AuditSettings settings_with_bundle(const std::string& file, char content)
   settings.vendor_cas = {{"Grandstream", file, std::string(64, content)}};
   settings.builtin_profiles_sha256 = std::string(64, '0');
   return settings;
+}
+
+// `endpoint` with the identity it announced on its port (a Gigaset over SIP unless told).
+ReportEndpoint announcing(ReportEndpoint endpoint, const std::string& firmware, const std::string& model = "N870 IP PRO",
+                          const std::string& mac = "7C2F80C6E5C2",
+                          IdentitySource source = IdentitySource::sip_user_agent)
+{
+  AnnouncedIdentity identity;
+  identity.vendor = "Gigaset";
+  identity.model = model;
+  identity.firmware = firmware;
+  identity.mac = mac;
+  identity.source = source;
+  identity.raw = "Gigaset " + model + "/" + firmware + ";" + mac;
+  endpoint.identity = identity;
+  return endpoint;
+}
+
+// `endpoint` whose identity exchange ran and read nothing: `error` says why.
+ReportEndpoint not_announcing(ReportEndpoint endpoint, const std::string& error)
+{
+  AnnouncedIdentity identity;
+  identity.error = error;
+  endpoint.identity = identity;
+  return endpoint;
+}
+
+const ChangeReason* reason_of(const DeviceChange& change, const std::string& field)
+{
+  for (const ChangeReason& reason : change.reasons) {
+    if (reason.field == field) {
+      return &reason;
+    }
+  }
+  return nullptr;
 }
 
 const DeviceChange* change_at(const ReportDiff& diff, const std::string& ip)
@@ -643,5 +680,195 @@ TEST_SUITE("reports.report_diff")
     CHECK(diff.changes[0].also == std::vector<ChangeKind>{ChangeKind::audit_settings});
     CHECK(has_reason(diff.changes[0], ChangeKind::audit_settings, "finding")); // legacy-generation gone
     CHECK(has_reason(diff.changes[0], ChangeKind::worse, "finding"));          // expired
+  }
+
+  TEST_CASE("the firmware, model and MAC a port announced: each a changed reason, never worse or better")
+  {
+    const ReportEndpoint gigaset = ok("10.0.0.1", 5061, "aa", "7C2F80C6E5C2");
+    SUBCASE("firmware 2.56 -> 2.61")
+    {
+      const ReportDiff diff = diff_reports(report({announcing(gigaset, "2.56")}), report({announcing(gigaset, "2.61")}));
+      REQUIRE(diff.changes.size() == 1);
+      const DeviceChange& change = diff.changes[0];
+      CHECK(change.kind == ChangeKind::changed);
+      CHECK(change.also.empty());
+      CHECK_FALSE(change.counts_as_worse);
+      REQUIRE(change.reasons.size() == 1);
+      const ChangeReason& reason = change.reasons[0];
+      CHECK(reason.effect == ChangeKind::changed);
+      CHECK(reason.field == "announced_firmware");
+      CHECK(reason.port == std::optional<std::uint16_t>(5061));
+      CHECK(reason.before == "2.56");
+      CHECK(reason.after == "2.61");
+      CHECK(reason.text == "port 5061: announced firmware 2.56 -> 2.61, newer (sip-user-agent)");
+      CHECK(diff.identity.compared == 1);
+      CHECK(diff.identity.not_compared() == 0);
+      CHECK(diff.warnings.size() == 1); // only that the audit settings cannot be compared
+    }
+    SUBCASE("a downgrade, read from another header this time")
+    {
+      const ReportDiff diff =
+          diff_reports(report({announcing(gigaset, "2.61", "N870 IP PRO", "7C2F80C6E5C2", IdentitySource::sip_server)}),
+                       report({announcing(gigaset, "2.56")}));
+      REQUIRE(diff.changes.size() == 1);
+      const ChangeReason* reason = reason_of(diff.changes[0], "announced_firmware");
+      REQUIRE(reason != nullptr);
+      CHECK(reason->text == "port 5061: announced firmware 2.61 -> 2.56, older (sip-user-agent, was sip-server)");
+    }
+    SUBCASE("model")
+    {
+      const ReportDiff diff =
+          diff_reports(report({announcing(gigaset, "2.61", "N670 IP PRO")}), report({announcing(gigaset, "2.61")}));
+      REQUIRE(diff.changes.size() == 1);
+      CHECK(diff.changes[0].kind == ChangeKind::changed);
+      const ChangeReason* reason = reason_of(diff.changes[0], "announced_model");
+      REQUIRE(reason != nullptr);
+      CHECK(reason->before == "N670 IP PRO");
+      CHECK(reason->after == "N870 IP PRO");
+      CHECK(reason->text == "port 5061: announced model Gigaset N670 IP PRO -> Gigaset N870 IP PRO (sip-user-agent)");
+      CHECK(reason_of(diff.changes[0], "model") == nullptr); // not the inventory's: said once, per port
+    }
+    SUBCASE("MAC: another device behind the same address and certificate")
+    {
+      const ReportDiff diff = diff_reports(report({announcing(gigaset, "2.61")}),
+                                           report({announcing(gigaset, "2.61", "N870 IP PRO", "7C2F80000001")}));
+      REQUIRE(diff.changes.size() == 1);
+      CHECK(diff.changes[0].kind == ChangeKind::changed);
+      const ChangeReason* reason = reason_of(diff.changes[0], "announced_mac");
+      REQUIRE(reason != nullptr);
+      CHECK(reason->before == "7C2F80C6E5C2");
+      CHECK(reason->after == "7C2F80000001");
+      CHECK(reason->port == std::optional<std::uint16_t>(5061));
+    }
+    SUBCASE("the same version spelled longer, the same model in other case: no change")
+    {
+      const ReportDiff diff = diff_reports(report({announcing(gigaset, "2.57", "N870 IP PRO")}),
+                                           report({announcing(gigaset, "2.57.0", "n870 ip pro")}));
+      CHECK(diff.changes.empty());
+      CHECK(diff.unchanged == 1);
+      CHECK(diff.identity.compared == 1);
+    }
+    SUBCASE("a field announced on one side only is no change")
+    {
+      const ReportDiff diff = diff_reports(report({announcing(gigaset, "2.56", "N870 IP PRO", "")}),
+                                           report({announcing(gigaset, "", "N870 IP PRO", "7C2F80C6E5C2")}));
+      CHECK(diff.changes.empty());
+    }
+    SUBCASE("with a worse certificate the device is worse, the firmware still only changed")
+    {
+      ReportEndpoint sha1 = announcing(ok("10.0.0.1", 5061, "bb", "7C2F80C6E5C2"), "2.61");
+      sha1.signature_verdict = SignatureVerdict::rejected;
+      const ReportDiff diff = diff_reports(report({announcing(gigaset, "2.56")}), report({sha1}));
+      REQUIRE(diff.changes.size() == 1);
+      CHECK(diff.changes[0].kind == ChangeKind::worse);
+      CHECK(has_reason(diff.changes[0], ChangeKind::changed, "announced_firmware"));
+      CHECK_FALSE(has_reason(diff.changes[0], ChangeKind::worse, "announced_firmware"));
+    }
+  }
+
+  TEST_CASE("an identity announced in one audit only is never a change, and a warning counts it")
+  {
+    const ReportEndpoint gigaset = ok("10.0.0.1", 5061, "aa", "7C2F80C6E5C2");
+    SUBCASE("the old audit ran without an identity exchange (--identify none)")
+    {
+      ScanReport old_report = report({gigaset, ok("10.0.0.2", 5061, "cc")});
+      old_report.path = "old.json";
+      const ReportDiff diff = diff_reports(
+          old_report, report({announcing(gigaset, "2.61"), announcing(ok("10.0.0.2", 5061, "cc"), "2.56", "N670 IP PRO")}));
+      CHECK(diff.changes.empty());
+      CHECK(diff.unchanged == 2);
+      CHECK(diff.identity.compared == 0);
+      CHECK(diff.identity.not_exchanged[0] == 2);
+      REQUIRE(diff.warnings.size() == 2);
+      CHECK(diff.warnings[1] == "the announced identity (model, firmware, MAC) is not compared on 2 ports that "
+                                "announced one in the new audit only: the old report 'old.json' has 2 ports without "
+                                "an identity exchange (scanned with --identify none, or by an older fleetcert)");
+    }
+    SUBCASE("the new audit's exchange failed or matched nothing")
+    {
+      ScanReport new_report = report({not_announcing(gigaset, "no answer before the deadline"),
+                                      not_announcing(ok("10.0.0.2", 5061, "cc"), "no pattern matched")});
+      new_report.path = "new.json";
+      const ReportDiff diff = diff_reports(
+          report({announcing(gigaset, "2.56"), announcing(ok("10.0.0.2", 5061, "cc"), "2.56")}), new_report);
+      CHECK(diff.changes.empty());
+      CHECK(diff.identity.not_read[1] == 2);
+      REQUIRE(diff.warnings.size() == 2);
+      CHECK(diff.warnings[1].find("2 ports that announced one in the old audit only: the new report 'new.json' has "
+                                  "2 ports where the exchange failed or matched no identity pattern") !=
+            std::string::npos);
+    }
+    SUBCASE("a model read from the web page before and from SIP now is not compared across ports")
+    {
+      const ReportEndpoint web = ok("10.0.0.1", 443, "dd", "7C2F80C6E5C2");
+      const ReportDiff diff = diff_reports(
+          report({announcing(web, "2.56", "N870", "", IdentitySource::http_title), gigaset}),
+          report({not_announcing(web, "the response was cut"), announcing(gigaset, "2.61", "N870 IP PRO")}));
+      CHECK(diff.changes.empty());
+      CHECK(diff.identity.not_read[1] == 1);
+      CHECK(diff.identity.not_exchanged[0] == 1);
+      CHECK(diff.warnings.size() == 3); // settings, and one per side
+    }
+    SUBCASE("a port that stopped answering is counted as that, not as an identity not compared")
+    {
+      const ReportDiff diff =
+          diff_reports(report({announcing(gigaset, "2.56"), ok("10.0.0.1", 443, "dd")}),
+                       report({not_announcing(error("10.0.0.1", 5061), "handshake did not complete: connection refused"),
+                               ok("10.0.0.1", 443, "dd")}));
+      REQUIRE(diff.changes.size() == 1);
+      CHECK(has_reason(diff.changes[0], ChangeKind::changed, "answering"));
+      CHECK(diff.identity.not_compared() == 0);
+    }
+    SUBCASE("the inventory's model is still compared")
+    {
+      InventoryRow row;
+      row.ip = "10.0.0.1";
+      row.model = "N670";
+      ReportEndpoint before = gigaset;
+      before.inventory = row;
+      row.model = "N870";
+      ReportEndpoint after = announcing(gigaset, "2.61");
+      after.inventory = row;
+      const ReportDiff diff = diff_reports(report({before}), report({after}));
+      REQUIRE(diff.changes.size() == 1);
+      const ChangeReason* reason = reason_of(diff.changes[0], "model");
+      REQUIRE(reason != nullptr);
+      CHECK(reason->before == "N670");
+      CHECK(reason->after == "N870");
+    }
+  }
+
+  TEST_CASE("the JSON document and the text carry what a port announced")
+  {
+    const ReportEndpoint gigaset = ok("10.0.0.1", 5061, "aa", "7C2F80C6E5C2");
+    ReportEndpoint hostile = announcing(gigaset, "2.61\x1b[2J", "N870\x1b]0;owned\x07");
+    hostile.identity->raw = "</script><img src=x onerror=alert(1)>\x1b[2J";
+    const ScanReport before = report({announcing(gigaset, "2.56")});
+    const ScanReport after = report({hostile});
+    const DiffOptions options;
+    const ReportDiff diff = diff_reports(before, after, options);
+    const json document = diff_to_json(diff, before, after, options);
+    CHECK(document.at("identity") == json{{"compared", 1}, {"not_compared", 0}});
+    const json& change = document.at("changes").at(0);
+    CHECK(change.at("kind") == "changed");
+    const json& old_identity = change.at("before").at("ports").at(0).at("identity");
+    CHECK(old_identity.at("firmware") == "2.56");
+    CHECK(old_identity.at("source") == "sip-user-agent");
+    CHECK(old_identity.at("mac") == "7C2F80C6E5C2");
+    CHECK(change.at("after").at("ports").at(0).at("identity").at("raw") == "</script><img src=x onerror=alert(1)>\x1b[2J");
+    std::set<std::string> fields;
+    for (const json& reason : change.at("reasons")) {
+      fields.insert(reason.at("field").get<std::string>());
+      CHECK(reason.at("effect") == "changed");
+      CHECK(reason.at("port") == 5061);
+    }
+    CHECK(fields == std::set<std::string>{"announced_firmware", "announced_model"});
+
+    const std::string text = diff_to_text(diff, before, after);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find('\x07') == std::string::npos);
+    CHECK(text.find("    changed: port 5061: announced firmware 2.56 -> 2.61\\x1b[2J") != std::string::npos);
+    CHECK(text.find("announced model Gigaset N870 IP PRO -> Gigaset N870\\x1b]0;owned\\x07 (sip-user-agent)") !=
+          std::string::npos);
   }
 }

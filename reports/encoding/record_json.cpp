@@ -174,32 +174,6 @@ json chain_item_to_json(const CertificateInfo& certificate, const Der* der)
   return object;
 }
 
-// The announced identity: each field only when non-empty, so an empty identity is {}.
-json identity_to_json(const AnnouncedIdentity& identity)
-{
-  json object = json::object();
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"vendor", &identity.vendor}, {"model", &identity.model}, {"firmware", &identity.firmware}, {"mac", &identity.mac}};
-  for (const auto& [key, value] : fields) {
-    if (!value->empty()) {
-      put_text(object, key, *value);
-    }
-  }
-  if (identity.source) {
-    object["source"] = std::string(to_string(*identity.source));
-  }
-  if (!identity.raw.empty()) {
-    put_text(object, "raw", identity.raw);
-  }
-  if (!identity.error.empty()) {
-    put_text(object, "error", identity.error);
-  }
-  if (identity.request) {
-    object["request"] = std::string(to_string(*identity.request));
-  }
-  return object;
-}
-
 json vendor_to_json(const std::string& name, const std::string& source)
 {
   json object = json::object();
@@ -815,6 +789,31 @@ Record read_record(const json& object, std::vector<std::string>* unknown)
 }
 
 } // namespace
+
+json identity_to_json(const AnnouncedIdentity& identity)
+{
+  json object = json::object();
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"vendor", &identity.vendor}, {"model", &identity.model}, {"firmware", &identity.firmware}, {"mac", &identity.mac}};
+  for (const auto& [key, value] : fields) {
+    if (!value->empty()) {
+      put_text(object, key, *value);
+    }
+  }
+  if (identity.source) {
+    object["source"] = std::string(to_string(*identity.source));
+  }
+  if (!identity.raw.empty()) {
+    put_text(object, "raw", identity.raw);
+  }
+  if (!identity.error.empty()) {
+    put_text(object, "error", identity.error);
+  }
+  if (identity.request) {
+    object["request"] = std::string(to_string(*identity.request));
+  }
+  return object;
+}
 
 Result<Record> record_from_json(const nlohmann::json& object, std::vector<std::string>* unknown_keys)
 {

@@ -38,6 +38,10 @@ void put_text(nlohmann::json& object, std::string_view key, std::string_view val
 // The record as JSON; every string from a certificate or the wire goes through put_text.
 nlohmann::json record_to_json(const Record& record);
 
+// A record's announced identity (its "identity" object): each field only when non-empty, text
+// fields as put_text writes them, so an empty identity is {}.
+nlohmann::json identity_to_json(const AnnouncedIdentity& identity);
+
 // {"code", "severity", "message", "remediation"}; the texts through put_text.
 nlohmann::json finding_to_json(const Finding& finding);
 

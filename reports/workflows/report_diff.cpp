@@ -564,22 +564,6 @@ void put(json& object, const char* key, const std::string& value)
   }
 }
 
-// A port's announced identity in a snapshot: the record's fields, each when known.
-json identity_to_json(const AnnouncedIdentity& identity)
-{
-  json out = json::object();
-  put(out, "vendor", identity.vendor);
-  put(out, "model", identity.model);
-  put(out, "firmware", identity.firmware);
-  put(out, "mac", identity.mac);
-  if (identity.source) {
-    out["source"] = std::string(to_string(*identity.source));
-  }
-  put(out, "raw", identity.raw);
-  put(out, "error", identity.error);
-  return out;
-}
-
 json snapshot_to_json(const std::optional<DeviceSnapshot>& device)
 {
   if (!device) {

@@ -339,6 +339,10 @@ TEST_SUITE("integration.identity")
       std::size_t asked = 0;
       for (const json& r2 : defaulted.at("records")) {
         CAPTURE(r2.at("target").dump());
+        if (r2.at("status") != "ok") {
+          CHECK_FALSE(r2.contains("identity")); // no certificate, no answer: the record's error says why
+          continue;
+        }
         REQUIRE(r2.contains("identity"));
         const bool sip_port = r2.at("target").at("port") == 29061;
         CHECK(r2.at("identity").at("request") == (sip_port ? "sip" : "http"));
@@ -347,7 +351,10 @@ TEST_SUITE("integration.identity")
           CHECK(r2.at("identity").at("model") == "GXP2170");
         }
       }
-      CHECK(asked == report.at("records").size());
+      const auto& explicit_records = report.at("records");
+      CHECK(asked == static_cast<std::size_t>(std::count_if(explicit_records.begin(), explicit_records.end(),
+                                                             [](const json& r3) { return r3.contains("identity"); })));
+      CHECK(asked >= 10);
     }
     SUBCASE("--identify none: no exchange, no identity")
     {

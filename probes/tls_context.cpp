@@ -47,6 +47,19 @@ int on_certificate(X509_STORE_CTX* store, void* /*arg*/)
 {
   auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* stop = ssl != nullptr ? static_cast<CertificateStop*>(SSL_get_ex_data(ssl, certificate_stop_index())) : nullptr;
+  if (stop != nullptr && stop->chain_ready && !stop->chain_taken) {
+    // OpenSSL verifies the chain it has just parsed from the Certificate message whose bytes the
+    // message callback captured: the leaf, then the rest as sent (the untrusted stack begins with
+    // the leaf). References only: the SSL object keeps its own.
+    stop->chain_taken = true;
+    STACK_OF(X509)* sent = X509_STORE_CTX_get0_untrusted(store);
+    X509* leaf = X509_STORE_CTX_get0_cert(store);
+    if (sent != nullptr && leaf != nullptr && sk_X509_num(sent) > 0 && sk_X509_value(sent, 0) == leaf) {
+      for (int i = 0; i < sk_X509_num(sent); ++i) {
+        stop->parsed.add(sk_X509_value(sent, i));
+      }
+    }
+  }
   if (stop == nullptr || !stop->enabled || !stop->chain_ready) {
     return 1;
   }

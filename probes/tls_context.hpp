@@ -4,6 +4,8 @@
 // groups, legacy renegotiation, no verification (fleetcert verifies afterwards, in assessment).
 // The system openssl.cnf minimums are overridden here.
 
+#include "scanner/model/observation.hpp"
+
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -22,12 +24,16 @@ enum class HelloStyle
 // callback fails, so OpenSSL aborts the handshake there (sending a fatal handshake_failure alert)
 // and sets `stopped`. Otherwise it accepts at once, without building or verifying a chain
 // (fleetcert verifies later, in assessment). The connection must also be set to SSL_VERIFY_PEER
-// for a failure to abort (set_certificate_stop does both).
+// for a failure to abort (set_certificate_stop does both). Whether it stops or not, the first time
+// it is called with the chain's bytes in (`chain_ready`), it keeps a reference to each certificate
+// OpenSSL parsed from that Certificate message, so that the record need not parse them again.
 struct CertificateStop
 {
   bool enabled = false;     // stop at the certificate (HandshakeMode::certificate_only)
   bool chain_ready = false; // the probe has the chain's bytes (set by its message callback)
   bool stopped = false;     // the callback aborted the handshake
+  bool chain_taken = false; // the callback has seen the chain once (a renegotiation's is not kept)
+  PeerCertificates parsed;  // OpenSSL's objects of that chain, leaf first
 };
 
 // Attaches `stop` (which must outlive the handshake) to `ssl`.

@@ -568,6 +568,16 @@ std::string handshake_failure_detail(const Connection& conn, const asio::error_c
   return failure.error_detail;
 }
 
+// Hands the objects OpenSSL parsed from the chain's Certificate message to the record, when there
+// is one for each certificate of obs.chain; otherwise the record parses the bytes.
+void take_parsed_chain(Observation& obs, CertificateStop& stop)
+{
+  if (!stop.parsed.empty() && stop.parsed.size() == obs.chain.size()) {
+    obs.peer_certificates = std::move(stop.parsed);
+  }
+  stop.parsed.clear();
+}
+
 // One connection: connect, handshake, close. Fills `obs` (which already holds the endpoint).
 //
 // The probe reads the socket itself. In certificate-only mode it first walks the records of the
@@ -686,6 +696,9 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
     if (plan && state != 1) {
       identity_failure = handshake_failure_detail(*conn, handshake_ec);
     }
+    // With a plan OpenSSL went on and parsed the same Certificate message: its objects serve the
+    // record (make_record checks each against the bytes kept).
+    take_parsed_chain(obs, conn->capture.stop);
   } else {
     obs.handshake_ms = elapsed_ms(handshake_start);
     if (conn->capture.server_hello || state == 1) {
@@ -709,6 +722,7 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
     }
     obs.client_certificate_requested = client_certificate_requested(conn->capture);
     obs.chain = std::move(conn->capture.chain);
+    take_parsed_chain(obs, conn->capture.stop);
     if (conn->capture.stop.stopped) {
       // Our own stop at the certificate: not an error, and the alert is ours, not the device's.
     } else if (frozen) {

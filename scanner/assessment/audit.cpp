@@ -395,9 +395,15 @@ bool is_legacy_factory_generation(const VendorProfile* profile, std::optional<Pr
 Record make_record(Observation observation, const AssessmentSettings& settings)
 {
   // Each certificate is parsed once: its facts and the X509 objects provenance verifies come from
-  // the same d2i_X509. The objects live as long as this call; the record keeps only the facts.
+  // the same d2i_X509, OpenSSL's in the handshake when the probe kept them. The objects live as long
+  // as this call; the record keeps only the facts.
   Record record;
-  ParsedChain parsed = parse_chain(observation.chain);
+  std::vector<ParsedX509> already;
+  already.reserve(observation.peer_certificates.size());
+  for (x509_st* cert : observation.peer_certificates.release()) {
+    already.emplace_back(cert);
+  }
+  ParsedChain parsed = parse_chain(observation.chain, std::move(already));
   record.chain = std::move(parsed.infos);
   record.observation = std::move(observation);
   // What the device announced, read with the audit's profiles (the built-in ones without an audit).

@@ -489,6 +489,45 @@ ParsedChain parse_chain(const std::vector<Der>& chain)
   return parsed;
 }
 
+namespace {
+
+// True when `cert` encodes to exactly `der`.
+bool encodes_to(const X509& cert, const Der& der)
+{
+  if (i2d_X509(&cert, nullptr) != static_cast<int>(der.size())) {
+    ERR_clear_error();
+    return false;
+  }
+  Der encoded(der.size());
+  unsigned char* out = encoded.data();
+  const bool same = i2d_X509(&cert, &out) == static_cast<int>(der.size()) && encoded == der;
+  ERR_clear_error();
+  return same;
+}
+
+} // namespace
+
+ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> already)
+{
+  if (already.size() != chain.size()) {
+    return parse_chain(chain);
+  }
+  ParsedChain parsed;
+  parsed.certificates.reserve(chain.size());
+  parsed.infos.reserve(chain.size());
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (already[i] && encodes_to(*already[i], chain[i])) {
+      parsed.infos.push_back(decode_certificate(*already[i], chain[i]));
+      parsed.certificates.push_back(std::move(already[i]));
+      continue;
+    }
+    ParsedCertificate one = parse_certificate(chain[i]);
+    parsed.certificates.push_back(std::move(one.x509));
+    parsed.infos.push_back(std::move(one.info));
+  }
+  return parsed;
+}
+
 std::string subject_text(const X509& cert)
 {
   return name_text(X509_get_subject_name(&cert));

@@ -87,6 +87,11 @@ struct ParsedChain
 };
 ParsedChain parse_chain(const std::vector<Der>& chain);
 
+// The same, given objects already parsed from those bytes (OpenSSL's, from the handshake; taken
+// over): already[i] stands for chain[i] when it encodes to exactly those bytes; every other
+// certificate, and all of them when the counts differ, is parsed from its bytes.
+ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> already);
+
 // The certificate's subject in the one-line form of CertificateInfo::subject.
 std::string subject_text(const X509& cert);
 

@@ -4,6 +4,10 @@
 
 #include "scanner/util/text.hpp"
 
+#include <openssl/x509.h>
+
+#include <utility>
+
 namespace fleetcert {
 
 namespace {
@@ -66,6 +70,54 @@ std::string_view to_string(HelloKind hello)
   case HelloKind::raw_sslv3: return "raw-sslv3";
   }
   return "openssl";
+}
+
+PeerCertificates::PeerCertificates(PeerCertificates&& other) noexcept : m_certs(std::exchange(other.m_certs, {})) {}
+
+PeerCertificates& PeerCertificates::operator=(const PeerCertificates& other) noexcept
+{
+  if (this != &other) {
+    clear();
+  }
+  return *this;
+}
+
+PeerCertificates& PeerCertificates::operator=(PeerCertificates&& other) noexcept
+{
+  if (this != &other) {
+    clear();
+    m_certs = std::exchange(other.m_certs, {});
+  }
+  return *this;
+}
+
+PeerCertificates::~PeerCertificates()
+{
+  clear();
+}
+
+void PeerCertificates::add(x509_st* cert)
+{
+  if (cert == nullptr) {
+    return;
+  }
+  m_certs.push_back(cert);
+  if (X509_up_ref(cert) != 1) {
+    m_certs.pop_back(); // no reference taken: nothing to free
+  }
+}
+
+std::vector<x509_st*> PeerCertificates::release()
+{
+  return std::exchange(m_certs, {});
+}
+
+void PeerCertificates::clear()
+{
+  for (x509_st* cert : m_certs) {
+    X509_free(cert);
+  }
+  m_certs.clear();
 }
 
 } // namespace fleetcert

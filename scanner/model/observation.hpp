@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+struct x509_st; // OpenSSL's X509 (only pointers here: the model includes no OpenSSL header)
+
 namespace fleetcert {
 
 // Why an endpoint gave no certificate (DESIGN.md vocabulary).
@@ -99,6 +101,33 @@ struct IdentityExchange
 // At most this many bytes of a SIP or HTTP response are read (status line, headers, body).
 inline constexpr std::size_t k_identity_response_cap = 16 * 1024;
 
+// Certificates OpenSSL already parsed from an observation's chain during its handshake (TLS 1.3,
+// a full handshake), one reference each, leaf first, so that the record need not parse their bytes
+// again. Moves carry the references; a copy is empty (the copy's record parses its chain from the
+// bytes), so no two observations share an object. Freed (X509_free) with the holder.
+class PeerCertificates
+{
+public:
+  PeerCertificates() = default;
+  PeerCertificates(const PeerCertificates& /*other*/) noexcept {}
+  PeerCertificates(PeerCertificates&& other) noexcept;
+  PeerCertificates& operator=(const PeerCertificates& other) noexcept;
+  PeerCertificates& operator=(PeerCertificates&& other) noexcept;
+  ~PeerCertificates();
+
+  // Takes a reference of its own to `cert` (X509_up_ref); the caller keeps its own.
+  void add(x509_st* cert);
+  std::size_t size() const { return m_certs.size(); }
+  bool empty() const { return m_certs.empty(); }
+  // Hands every reference to the caller, who frees each (X509_free); empty afterwards.
+  std::vector<x509_st*> release();
+  // Frees every reference held.
+  void clear();
+
+private:
+  std::vector<x509_st*> m_certs;
+};
+
 struct Observation
 {
   Endpoint endpoint;
@@ -125,6 +154,9 @@ struct Observation
   std::optional<IdentityExchange> identity;
   SkipReason skipped = SkipReason::none; // set: not connected to, on purpose (no error, no TLS facts)
   std::string skip_detail;               // why, in words, when skipped
+  // `chain` as OpenSSL parsed it in the handshake, when it did (same order and count), else empty:
+  // make_record uses each object that encodes to exactly its bytes instead of parsing them again.
+  PeerCertificates peer_certificates;
 };
 
 } // namespace fleetcert

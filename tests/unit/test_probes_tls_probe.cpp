@@ -8,6 +8,9 @@
 
 #include "probes/tls_probe.hpp"
 
+#include "reports/encoding/record_json.hpp"
+#include "scanner/assessment/audit.hpp"
+
 #include "support/cert_factory.hpp"
 #include "support/loopback.hpp"
 #include "support/process.hpp"
@@ -472,6 +475,45 @@ TEST_SUITE("probes.tls_probe")
         CHECK_FALSE(obs.identity->complete);
         CHECK(obs.identity->error == "closed before a complete response");
         CHECK(obs.identity->response.starts_with("HTTP/1.0 200 ok"));
+      }
+    }
+  }
+
+  TEST_CASE("the certificates OpenSSL parsed in the handshake go to the record, which equals one parsed from the bytes")
+  {
+    REQUIRE_MESSAGE(std::filesystem::exists(k_openssl),
+                    "the openssl command line tool (Debian package openssl, ./install-deps.sh) is missing");
+    const LoopbackBlock net;
+    const TempDir dir;
+    const ServerIdentity identity;
+    const std::string ip = net.address("0.20");
+    const std::vector<unsigned char> leaf = to_der(identity.cert.get());
+    AssessmentSettings assessment;
+    assessment.now = 1'800'000'000;
+
+    for (const char* version : {"-tls1_2", "-tls1_3"}) {
+      CAPTURE(version);
+      const OpensslServer server(dir, identity, ip, net.port(0), version);
+      for (const HandshakeMode mode : {HandshakeMode::certificate_only, HandshakeMode::full}) {
+        CAPTURE(static_cast<int>(mode));
+        Observation obs = run_probe(ip, net.port(0), settings_for(mode));
+        REQUIRE(obs.error == ErrorClass::none);
+        REQUIRE(obs.chain.size() == 1);
+        CHECK(obs.chain.front() == leaf);
+        // TLS 1.2 in certificate-only mode: the chain came from the plaintext, OpenSSL parsed nothing.
+        const bool parsed_by_openssl = mode == HandshakeMode::full || std::string_view(version) == "-tls1_3";
+        CHECK(obs.peer_certificates.size() == (parsed_by_openssl ? obs.chain.size() : 0));
+
+        Observation copy = obs; // a copy carries no objects: its record parses the bytes
+        CHECK(copy.peer_certificates.empty());
+        CHECK(copy.chain == obs.chain);
+        const Record from_openssl = make_record(std::move(obs), assessment);
+        CHECK(from_openssl.observation.peer_certificates.empty()); // taken over and freed by make_record
+        const Record from_bytes = make_record(std::move(copy), assessment);
+        REQUIRE(from_openssl.chain.size() == 1);
+        CHECK(from_openssl.chain.front().parsed);
+        CHECK(from_openssl.chain.front().sha256 == sha256_hex(identity.cert.get()));
+        CHECK(record_to_json(from_openssl) == record_to_json(from_bytes));
       }
     }
   }

@@ -360,5 +360,51 @@ TEST_SUITE("scanner.certificate")
       CHECK(chain.infos[1].parse_error == decode_certificate(garbage).parse_error);
       CHECK(chain.infos[1].sha256 == sha256_hex_bytes(garbage));
     }
+    SUBCASE("a chain with objects already parsed: each used when it encodes to its bytes, else the bytes are parsed")
+    {
+      auto other_key = generate_key(KeySpec{"ec", 0, "P-256"});
+      CertSpec other_spec;
+      other_spec.subject = parse_subject("/O=Example/CN=device-2");
+      const auto other = make_certificate(other_spec, other_key.get(), nullptr, other_key.get());
+      const Der garbage{0x30, 0x03, 0x02, 0x01, 0x01};
+      const std::vector<Der> ders{der, der, garbage, der};
+      // Each object as OpenSSL would hand it over: a reference of its own.
+      const auto reference = [](X509* x) {
+        REQUIRE(X509_up_ref(x) == 1);
+        return ParsedX509(x);
+      };
+      std::vector<ParsedX509> already;
+      already.push_back(reference(cert.get()));  // the same certificate: used as it is
+      already.push_back(reference(other.get())); // another one: parsed from the bytes instead
+      already.push_back(nullptr);                // none: parsed from the bytes
+      already.push_back(reference(cert.get()));
+
+      const ParsedChain chain = parse_chain(ders, std::move(already));
+      REQUIRE(chain.certificates.size() == 4);
+      REQUIRE(chain.infos.size() == 4);
+      CHECK(chain.certificates[0].get() == cert.get());
+      REQUIRE(chain.certificates[1] != nullptr);
+      CHECK(chain.certificates[1].get() != other.get());
+      CHECK(chain.certificates[2] == nullptr);
+      CHECK(chain.certificates[3].get() == cert.get());
+      same(chain.infos[0]);
+      same(chain.infos[1]);
+      same(chain.infos[3]);
+      CHECK(chain.infos[1].subject == subject_text(*chain.certificates[1]));
+      CHECK_FALSE(chain.infos[2].parsed);
+      CHECK(chain.infos[2].parse_error == decode_certificate(garbage).parse_error);
+
+      SUBCASE("a different count: every certificate is parsed from its bytes")
+      {
+        std::vector<ParsedX509> one;
+        one.push_back(reference(cert.get()));
+        const ParsedChain parsed_again = parse_chain({der, der}, std::move(one));
+        REQUIRE(parsed_again.certificates.size() == 2);
+        CHECK(parsed_again.certificates[0].get() != cert.get());
+        CHECK(parsed_again.certificates[1].get() != cert.get());
+        same(parsed_again.infos[0]);
+        same(parsed_again.infos[1]);
+      }
+    }
   }
 }

@@ -46,6 +46,48 @@ struct SslDeleter
   void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
 
+// A blocking TLS client connected to ip:port with its handshake complete (within `budget`); reads
+// time out after 200 ms so callers can keep their own budget.
+struct TlsClient
+{
+  TlsClient(const std::string& ip, int port, std::chrono::milliseconds budget)
+  {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    timeval timeout{0, 200'000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    REQUIRE(::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    ssl.reset(SSL_new(ctx.get()));
+    SSL_set_fd(ssl.get(), fd);
+    const auto started = std::chrono::steady_clock::now();
+    int handshake = -1;
+    while ((handshake = SSL_connect(ssl.get())) != 1 && std::chrono::steady_clock::now() - started < budget) {
+      const int error = SSL_get_error(ssl.get(), handshake);
+      if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_SYSCALL) {
+        break;
+      }
+    }
+    REQUIRE(handshake == 1);
+  }
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+  ~TlsClient()
+  {
+    ssl.reset();
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+
+  int fd = -1;
+  std::unique_ptr<SSL_CTX, CtxDeleter> ctx{SSL_CTX_new(TLS_client_method())};
+  std::unique_ptr<SSL, SslDeleter> ssl;
+};
+
 // A request as fleetcert's probe sends it (probes/identity_request builds the real one).
 std::string request_for(IdentityProtocol protocol, const std::string& ip, int port)
 {
@@ -65,30 +107,11 @@ IdentityExchange exchange_with(const std::string& ip, int port, IdentityProtocol
 {
   IdentityExchange exchange;
   exchange.protocol = protocol;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  timeval timeout{0, 200'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  REQUIRE(::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-
-  const std::unique_ptr<SSL_CTX, CtxDeleter> ctx(SSL_CTX_new(TLS_client_method()));
-  const std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
-  SSL_set_fd(ssl.get(), fd);
   const auto started = std::chrono::steady_clock::now();
-  int handshake = -1;
-  while ((handshake = SSL_connect(ssl.get())) != 1 && std::chrono::steady_clock::now() - started < budget) {
-    const int error = SSL_get_error(ssl.get(), handshake);
-    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_SYSCALL) {
-      break;
-    }
-  }
-  REQUIRE(handshake == 1);
+  const TlsClient client(ip, port, budget);
+  SSL* ssl = client.ssl.get();
   const std::string request = request_for(protocol, ip, port);
-  REQUIRE(SSL_write(ssl.get(), request.data(), static_cast<int>(request.size())) == static_cast<int>(request.size()));
+  REQUIRE(SSL_write(ssl, request.data(), static_cast<int>(request.size())) == static_cast<int>(request.size()));
 
   char buffer[4096];
   while (exchange.response.size() < k_identity_response_cap) {
@@ -96,13 +119,13 @@ IdentityExchange exchange_with(const std::string& ip, int port, IdentityProtocol
       exchange.error = "deadline";
       break;
     }
-    const int n = SSL_read(ssl.get(), buffer, sizeof buffer);
+    const int n = SSL_read(ssl, buffer, sizeof buffer);
     if (n > 0) {
       exchange.response.append(buffer, static_cast<std::size_t>(std::min<std::size_t>(
                                            static_cast<std::size_t>(n), k_identity_response_cap - exchange.response.size())));
       continue;
     }
-    const int error = SSL_get_error(ssl.get(), n);
+    const int error = SSL_get_error(ssl, n);
     if (error == SSL_ERROR_ZERO_RETURN) {
       exchange.error = exchange.response.empty() ? "closed" : "";
       break;
@@ -118,7 +141,6 @@ IdentityExchange exchange_with(const std::string& ip, int port, IdentityProtocol
     break;
   }
   exchange.complete = exchange.error.empty();
-  ::close(fd);
   return exchange;
 }
 
@@ -126,34 +148,16 @@ IdentityExchange exchange_with(const std::string& ip, int port, IdentityProtocol
 // the device's close_notify: true when it came.
 bool closes_cleanly(const std::string& ip, int port, std::chrono::milliseconds budget)
 {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  timeval timeout{0, 200'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  REQUIRE(::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  const std::unique_ptr<SSL_CTX, CtxDeleter> ctx(SSL_CTX_new(TLS_client_method()));
-  const std::unique_ptr<SSL, SslDeleter> ssl(SSL_new(ctx.get()));
-  SSL_set_fd(ssl.get(), fd);
   const auto started = std::chrono::steady_clock::now();
-  int handshake = -1;
-  while ((handshake = SSL_connect(ssl.get())) != 1 && std::chrono::steady_clock::now() - started < budget) {
-    const int error = SSL_get_error(ssl.get(), handshake);
-    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_SYSCALL) {
-      break;
-    }
-  }
-  REQUIRE(handshake == 1);
-  REQUIRE(SSL_shutdown(ssl.get()) >= 0); // our close_notify
+  const TlsClient client(ip, port, budget);
+  SSL* ssl = client.ssl.get();
+  REQUIRE(SSL_shutdown(ssl) >= 0); // our close_notify
   bool answered = false;
   char buffer[256];
   while (!answered && std::chrono::steady_clock::now() - started < budget) {
-    const int n = SSL_read(ssl.get(), buffer, sizeof buffer); // session tickets, then close_notify
+    const int n = SSL_read(ssl, buffer, sizeof buffer); // session tickets, then close_notify
     if (n <= 0) {
-      const int error = SSL_get_error(ssl.get(), n);
+      const int error = SSL_get_error(ssl, n);
       answered = error == SSL_ERROR_ZERO_RETURN;
       if (!answered && error != SSL_ERROR_WANT_READ
           && !(error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))) {
@@ -161,7 +165,6 @@ bool closes_cleanly(const std::string& ip, int port, std::chrono::milliseconds b
       }
     }
   }
-  ::close(fd);
   return answered;
 }
 

@@ -60,16 +60,15 @@ struct Bundle
   // verification has its own X509_STORE_CTX and parameters). Null only when OpenSSL is out of memory.
   X509StorePtr store;
 
-  // Rebuilds `store` from `certs` (after certificates were added).
+  // Rebuilds `store` from `certs` (after certificates were added), before any scan thread runs.
   void build_store()
   {
     store.reset(X509_STORE_new());
     if (store) {
       for (const auto& cert : certs) {
-        X509_STORE_add_cert(store.get(), cert.get());
+        add_shared_anchor(store.get(), cert.get());
       }
     }
-    ERR_clear_error(); // a certificate given twice is refused by the store: it is there once, as before
   }
 };
 

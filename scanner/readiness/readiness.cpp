@@ -203,12 +203,11 @@ Result<TrustAfter> TrustAfter::from_pem(std::string_view pem_text, std::string_v
     trust.m_impl->subjects.push_back(parsed.info.subject);
     trust.m_impl->fingerprints.push_back(parsed.info.sha256);
     if (trust.m_impl->store && parsed.x509) {
-      X509_STORE_add_cert(trust.m_impl->store.get(), parsed.x509.get());
+      add_shared_anchor(trust.m_impl->store.get(), parsed.x509.get());
     }
     trust.m_impl->certs.emplace_back(parsed.x509.release());
     trust.m_impl->infos.push_back(std::move(parsed.info));
   }
-  ERR_clear_error(); // a certificate given twice is refused by the store: it is there once
   return trust;
 }
 

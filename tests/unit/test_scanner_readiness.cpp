@@ -416,6 +416,42 @@ TEST_SUITE("scanner.readiness")
     }
   }
 
+  TEST_CASE("a fresh after-bundle's anchors are first used by many threads at once (TSan: no race)")
+  {
+    // OpenSSL 3.0 fills a certificate's extension cache on first use, and two threads doing that at
+    // once race; from_pem fills it. Each round's first verifications come from threads started
+    // together (CI runs the unit tests under TSan, where a race fails the test).
+    const Pkis& p = pkis();
+    const Issued fine = issue("/CN=000B82000014", &p.new_issuing, {});
+    const std::vector<Der> chain{fine.der(), p.new_issuing.der()};
+    ReadinessPolicy swap;
+    swap.at = k_swap;
+    constexpr int k_threads = 4;
+    for (int store_round = 0; store_round < 12; ++store_round) {
+      const TrustAfter trust = p.new_bundle();
+      std::atomic<int> waiting{k_threads};
+      std::atomic<int> ready{0};
+      std::vector<std::thread> threads;
+      for (int t = 0; t < k_threads; ++t) {
+        threads.emplace_back([&] {
+          const ReadinessEndpoint e = endpoint(443, chain);
+          std::vector<ReadinessReason> reasons;
+          --waiting;
+          while (waiting.load() > 0) {
+            std::this_thread::yield();
+          }
+          if (evaluate_port(e, trust, swap, profiles(), nullptr, reasons).status == Readiness::ready) {
+            ++ready;
+          }
+        });
+      }
+      for (auto& thread : threads) {
+        thread.join();
+      }
+      CHECK(ready.load() == k_threads);
+    }
+  }
+
   TEST_CASE("rejected signatures: the leaf, an intermediate it sends, never a root's self-signature")
   {
     const Pkis& p = pkis();

@@ -4,6 +4,7 @@
 // groups, legacy renegotiation, no verification (fleetcert verifies afterwards, in assessment).
 // The system openssl.cnf minimums are overridden here.
 
+#include "probes/own_hello.hpp"
 #include "scanner/model/observation.hpp"
 
 #include <openssl/ssl.h>
@@ -54,6 +55,9 @@ struct ProbeContexts
 {
   SslCtxPtr modern = make_probe_context(HelloStyle::modern);
   SslCtxPtr legacy = make_probe_context(HelloStyle::legacy);
+  // The modern context's ClientHello, which the probe replays itself in certificate-only mode
+  // (own_hello); nullopt when it cannot (the probe then lets OpenSSL write every hello).
+  std::optional<HelloTemplate> modern_hello = capture_hello_template(modern.get());
 };
 
 } // namespace fleetcert

@@ -37,6 +37,7 @@
 #include "scanner/util/ascii.hpp"
 
 #include "probes/cipher_suites.hpp"
+#include "probes/own_hello.hpp"
 #include "probes/raw_hello.hpp"
 #include "probes/tls_records.hpp"
 
@@ -780,6 +781,120 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
   ERR_clear_error();
 }
 
+// The first connection of certificate-only mode without an identity plan: OpenSSL's modern
+// ClientHello as the probe replays it (own_hello), the answer read without an SSL object. True when
+// `obs` is the endpoint's observation: a chain (TLS 1.0-1.2 from the plaintext flight, TLS 1.3
+// decrypted), no TCP connection, or the deadline. False when the answer is one the probe leaves to
+// OpenSSL (an alert, a HelloRetryRequest, a suite or group not handled, not TLS, a close): the
+// caller asks again through OpenSSL on a new connection, which reports it as it always has.
+asio::awaitable<bool> own_hello_attempt(Observation& obs, const HelloTemplate& hello, const ProbeSettings& settings)
+{
+  const auto executor = co_await asio::this_coro::executor;
+  auto conn = std::make_shared<Connection>(executor);
+  asio::steady_timer deadline(executor);
+  if (!co_await connect_step(obs, conn, deadline, settings)) {
+    co_return true;
+  }
+  std::shared_ptr<const X25519Share> share = thread_share();
+  if (!share) {
+    close_connection(*conn, deadline);
+    co_return false;
+  }
+  std::vector<unsigned char> client_hello = fill_hello(hello, obs.endpoint.sni, *share);
+  const auto handshake_start = Clock::now();
+  auto [write_ec, written] = co_await asio::async_write(conn->socket, asio::buffer(client_hello), use_ec);
+  (void)written;
+  conn->buffer.resize(k_read_buffer_size);
+
+  ServerFlight flight;
+  std::vector<unsigned char> held; // every byte read, for the TLS 1.3 reader to start from
+  std::unique_ptr<OwnTls13Flight> tls13;
+  asio::error_code read_ec = write_ec;
+  bool done = false;
+  while (!read_ec && !done) {
+    const SocketRead read = co_await read_socket(*conn);
+    read_ec = read.ec;
+    if (tls13) {
+      done = tls13->feed(read.bytes) != FlightStatus::need_more;
+      continue;
+    }
+    held.insert(held.end(), read.bytes.begin(), read.bytes.end());
+    if (flight.feed(read.bytes) == FlightStatus::need_more) {
+      continue;
+    }
+    const auto& server_hello = flight.server_hello();
+    if (flight.status() == FlightStatus::failed && flight.error() == FlightError::unsupported_version && server_hello
+        && server_hello->supported_version == 0x0304) {
+      tls13 = std::make_unique<OwnTls13Flight>(std::move(client_hello), share);
+      done = tls13->feed(held) != FlightStatus::need_more;
+      held = {};
+      continue;
+    }
+    done = true;
+  }
+
+  bool final = false;
+  if (tls13 && tls13->status() == FlightStatus::certificate) {
+    final = true;
+    obs.tls_version = protocol_version_name(0x0304);
+    const std::string* name = hello.suite_name(tls13->cipher_suite());
+    obs.cipher = name != nullptr ? *name : std::string();
+    obs.cipher_suite = cipher_suite_name(tls13->cipher_suite());
+    obs.chain = tls13->chain();
+    // RFC 8446 4.3.2: a CertificateRequest comes before the Certificate, or not at all.
+    obs.client_certificate_requested = tls13->certificate_requested();
+  } else if (const std::optional<std::uint16_t> suite = tls13 ? std::nullopt : plaintext_chain_suite(flight)) {
+    if (const std::string* name = hello.suite_name(*suite)) {
+      final = true;
+      obs.tls_version = protocol_version_name(flight.server_hello()->version);
+      obs.cipher = *name;
+      obs.cipher_suite = cipher_suite_name(*suite);
+      obs.chain = flight.chain();
+      if (const std::optional<Alert> alert = flight.alert()) {
+        obs.alert = alert_name(alert->description);
+      }
+      if (!conn->timed_out && !conn->capture.watch.done()) {
+        drain_arrived(conn->socket, conn->capture.watch);
+      }
+      obs.client_certificate_requested = conn->capture.watch.requested();
+    }
+  } else if (conn->timed_out) {
+    final = true;
+    set_error(obs, ErrorClass::timeout, "handshake", "no complete TLS handshake before the deadline");
+  } else if (!tls13 && !flight.server_hello()) {
+    // Before any ServerHello the device's answer does not depend on who wrote the hello: bytes that
+    // are not TLS, an alert, a close or a reset are reported as the OpenSSL attempt reports them
+    // (no second connection; --no-legacy-retry means one per endpoint).
+    final = true;
+    if (flight.error() == FlightError::records && flight.record_error() == TlsError::not_tls) {
+      set_error(obs, ErrorClass::not_tls, "handshake", flight.describe());
+    } else if (flight.error() == FlightError::alert && flight.alert()) {
+      set_error(obs, ErrorClass::tls_alert, "handshake", flight.describe());
+      obs.alert = alert_name(flight.alert()->description);
+    } else if (flight.status() == FlightStatus::need_more && read_ec == asio::error::eof) {
+      set_error(obs, ErrorClass::reset, "handshake",
+                flight.answered() ? "the device closed the connection during the handshake"
+                                  : "the device closed the connection before answering");
+    } else if (flight.status() == FlightStatus::need_more
+               && (read_ec == asio::error::connection_reset || read_ec == asio::error::broken_pipe)) {
+      set_error(obs, ErrorClass::reset, "handshake", "connection reset by the device");
+    } else {
+      final = false;
+    }
+    if (final) {
+      obs.handshake_ms = elapsed_ms(handshake_start);
+      close_connection(*conn, deadline);
+      co_return true;
+    }
+  }
+  if (final) {
+    obs.handshake_ms = elapsed_ms(handshake_start);
+    obs.hello = HelloKind::openssl;
+  }
+  close_connection(*conn, deadline);
+  co_return final;
+}
+
 // Fills `obs` from a raw hello's exchange that ended without a certificate.
 void classify_raw_failure(Observation& obs, const Connection& conn, const ServerFlight& flight,
                           const asio::error_code& read_ec)
@@ -918,8 +1033,26 @@ asio::awaitable<Observation> probe_endpoint(Endpoint endpoint, const ProbeContex
   Observation obs;
   obs.endpoint = std::move(endpoint);
   obs.handshake_mode = settings.mode;
-  // The contexts are only read (SSL_new does not change them).
-  co_await attempt(obs, contexts->modern.get(), HelloStyle::modern, settings);
+  bool observed = false;
+  if (settings.own_hello && contexts->modern_hello && settings.mode == HandshakeMode::certificate_only
+      && !settings.identity) {
+    observed = co_await own_hello_attempt(obs, *contexts->modern_hello, settings);
+    if (!observed) {
+      // OpenSSL asks again on a new connection, paced like every retry; its record stands alone.
+      const Endpoint asked = obs.endpoint;
+      obs = Observation{};
+      obs.endpoint = asked;
+      obs.handshake_mode = settings.mode;
+      if (!co_await wait_for_slot(settings.rate, settings.deadline)) {
+        set_error(obs, ErrorClass::timeout, "handshake", "no certificate from fleetcert's own ClientHello, and --rate leaves no slot before the deadline");
+        co_return obs;
+      }
+    }
+  }
+  if (!observed) {
+    // The contexts are only read (SSL_new does not change them).
+    co_await attempt(obs, contexts->modern.get(), HelloStyle::modern, settings);
+  }
   if (settings.identity && !obs.identity) {
     // No connection: the record's error says why.
     obs.identity = IdentityExchange{settings.identity->protocol, {}, false, "handshake did not complete: " + obs.error_detail};

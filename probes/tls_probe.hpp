@@ -47,6 +47,11 @@ struct ProbeSettings
   // error stay what they would be without it; what went wrong after the certificate goes to
   // identity.error only.
   std::optional<IdentityPlan> identity;
+  // Certificate-only mode without an identity plan: the first connection replays OpenSSL's modern
+  // ClientHello itself and reads the answer without an SSL object (TLS 1.0-1.2 from the plaintext,
+  // TLS 1.3 decrypted with its own X25519 share); what it cannot read is asked again through
+  // OpenSSL, on a new connection. False: OpenSSL writes every hello (tests compare the two).
+  bool own_hello = true;
 };
 
 // Probes `endpoint` (endpoint.ip must be an address literal). `contexts` must outlive the probe.

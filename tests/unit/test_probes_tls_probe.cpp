@@ -33,6 +33,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -61,12 +62,12 @@ struct ServerIdentity
 };
 
 // Runs one probe to its end on a fresh io_context.
-Observation run_probe(const std::string& ip, std::uint16_t port, ProbeSettings settings)
+Observation run_probe(const std::string& ip, std::uint16_t port, ProbeSettings settings, const std::string& sni = "")
 {
   static const ProbeContexts contexts;
   asio::io_context io;
   Observation result;
-  asio::co_spawn(io, probe_endpoint(Endpoint{ip, port, "", ""}, &contexts, std::move(settings)),
+  asio::co_spawn(io, probe_endpoint(Endpoint{ip, port, "", sni}, &contexts, std::move(settings)),
                  [&result](std::exception_ptr error, Observation obs) {
                    if (error) {
                      std::rethrow_exception(error);
@@ -138,14 +139,17 @@ class ScriptedServer
 {
 public:
   ScriptedServer(const ServerIdentity& identity, const std::string& ip, std::uint16_t port, int max_version,
-                 After after, bool require_client_certificate = false)
+                 After after, bool require_client_certificate = false, const char* tls13_suites = nullptr)
     : m_after(after)
   {
     m_ctx.reset(SSL_CTX_new(TLS_server_method()));
     if (!m_ctx || SSL_CTX_use_certificate(m_ctx.get(), identity.cert.get()) != 1
-        || SSL_CTX_use_PrivateKey(m_ctx.get(), identity.key.get()) != 1) {
+        || SSL_CTX_use_PrivateKey(m_ctx.get(), identity.key.get()) != 1
+        || (tls13_suites != nullptr && SSL_CTX_set_ciphersuites(m_ctx.get(), tls13_suites) != 1)) {
       throw std::runtime_error("server context");
     }
+    SSL_CTX_set_tlsext_servername_callback(m_ctx.get(), on_server_name);
+    SSL_CTX_set_tlsext_servername_arg(m_ctx.get(), this);
     SSL_CTX_set_max_proto_version(m_ctx.get(), max_version);
     if (require_client_certificate) {
       SSL_CTX_set_verify(m_ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
@@ -175,11 +179,29 @@ public:
   ScriptedServer(const ScriptedServer&) = delete;
   ScriptedServer& operator=(const ScriptedServer&) = delete;
 
+  // Connections accepted so far, and the server name the last ClientHello asked for.
+  int connections() const { return m_connections; }
+  std::string last_server_name() const
+  {
+    const std::lock_guard lock(m_mutex);
+    return m_server_name;
+  }
+
 private:
   struct CtxFree
   {
     void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
   };
+
+  // Keeps the server name a ClientHello asked for.
+  static int on_server_name(SSL* ssl, int* /*alert*/, void* arg)
+  {
+    auto* self = static_cast<ScriptedServer*>(arg);
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    const std::lock_guard lock(self->m_mutex);
+    self->m_server_name = name != nullptr ? name : "";
+    return SSL_TLSEXT_ERR_OK;
+  }
 
   // Waits up to 50 ms for `fd` to become readable; false when the server stops.
   bool wait_readable(int fd) const
@@ -198,8 +220,13 @@ private:
       if (fd < 0) {
         continue;
       }
+      ++m_connections;
       SSL* ssl = SSL_new(m_ctx.get());
       SSL_set_fd(ssl, fd);
+      {
+        const std::lock_guard lock(m_mutex);
+        m_server_name.clear();
+      }
       if (SSL_accept(ssl) == 1) {
         handle(ssl, fd);
       }
@@ -242,6 +269,9 @@ private:
   std::unique_ptr<SSL_CTX, CtxFree> m_ctx;
   int m_listener = -1;
   std::atomic<bool> m_stop{false};
+  std::atomic<int> m_connections{0};
+  mutable std::mutex m_mutex;
+  std::string m_server_name;
   std::thread m_thread;
 };
 
@@ -424,6 +454,56 @@ TEST_SUITE("probes.tls_probe")
     }
   }
 
+  TEST_CASE("the probe's own replay of OpenSSL's hello: one connection, OpenSSL's record, TLS 1.2 and every TLS 1.3 suite")
+  {
+    const LoopbackBlock net;
+    const ServerIdentity identity;
+    struct Case
+    {
+      const char* name;
+      int max_version;
+      const char* suites;
+      bool own; // read by the probe itself (one connection); else OpenSSL asks again (two)
+      const char* expected_suite;
+    };
+    const std::vector<Case> cases = {
+        {"TLS 1.2", TLS1_2_VERSION, nullptr, true, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"},
+        {"TLS 1.3 AES-128-GCM", TLS1_3_VERSION, "TLS_AES_128_GCM_SHA256", true, "TLS_AES_128_GCM_SHA256"},
+        {"TLS 1.3 AES-256-GCM", TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384", true, "TLS_AES_256_GCM_SHA384"},
+        {"TLS 1.3 ChaCha20-Poly1305", TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256", true, "TLS_CHACHA20_POLY1305_SHA256"},
+        {"TLS 1.3 AES-128-CCM: left to OpenSSL", TLS1_3_VERSION, "TLS_AES_128_CCM_SHA256", false, "TLS_AES_128_CCM_SHA256"},
+    };
+    const std::uint16_t port = net.port(7);
+    int device = 60;
+    for (const Case& c : cases) {
+      for (const bool client_certificate : {false, true}) {
+        CAPTURE(c.name);
+        CAPTURE(client_certificate);
+        const std::string ip = net.address("0." + std::to_string(device++)); // one device each
+        const ScriptedServer server(identity, ip, port, c.max_version, After::reset, client_certificate, c.suites);
+        ProbeSettings own_settings = settings_for(HandshakeMode::certificate_only);
+        const Observation own = run_probe(ip, port, own_settings, "phone.example.net");
+        CHECK(server.connections() == (c.own ? 1 : 2));
+        CHECK(server.last_server_name() == "phone.example.net");
+        ProbeSettings openssl_settings = settings_for(HandshakeMode::certificate_only);
+        openssl_settings.own_hello = false;
+        const int before = server.connections();
+        const Observation openssl = run_probe(ip, port, openssl_settings, "phone.example.net");
+        CHECK(server.connections() == before + 1);
+        CHECK(own.error == ErrorClass::none);
+        REQUIRE(own.chain.size() == 1);
+        CHECK(own.chain.front() == to_der(identity.cert.get()));
+        CHECK(own.cipher_suite == c.expected_suite);
+        check_same_record(own, openssl);
+        CHECK(own.cipher == openssl.cipher);
+        CHECK(own.client_certificate_requested == openssl.client_certificate_requested);
+        if (c.max_version == TLS1_3_VERSION) {
+          CHECK(own.client_certificate_requested == client_certificate);
+        }
+      }
+    }
+  }
+
   TEST_CASE("identity exchange: openssl s_server -www answers a GET, TLS 1.2 and 1.3, both modes")
   {
     REQUIRE_MESSAGE(std::filesystem::exists(k_openssl),
@@ -500,8 +580,9 @@ TEST_SUITE("probes.tls_probe")
         REQUIRE(obs.error == ErrorClass::none);
         REQUIRE(obs.chain.size() == 1);
         CHECK(obs.chain.front() == leaf);
-        // TLS 1.2 in certificate-only mode: the chain came from the plaintext, OpenSSL parsed nothing.
-        const bool parsed_by_openssl = mode == HandshakeMode::full || std::string_view(version) == "-tls1_3";
+        // Certificate-only mode: the probe read the chain itself (TLS 1.2 from the plaintext, TLS 1.3
+        // decrypted with its own replay of OpenSSL's hello), OpenSSL parsed nothing.
+        const bool parsed_by_openssl = mode == HandshakeMode::full;
         CHECK(obs.peer_certificates.size() == (parsed_by_openssl ? obs.chain.size() : 0));
 
         Observation copy = obs; // a copy carries no objects: its record parses the bytes

@@ -280,7 +280,13 @@ Provenance decide_provenance(const std::vector<Der>& chain, const CertificateInf
     if (leaf_cert != nullptr) {
       return true;
     }
-    if (parsed == nullptr || parsed->certificates.size() != chain.size()) {
+    // A certificate decoded without an object (parse_chain(chain, already)) is parsed whole here;
+    // so is one that does not decode (it fails again: the same verdict). The facts (infos) may
+    // have been moved to the record already.
+    const auto missing_object = [](const ParsedChain& c) {
+      return std::any_of(c.certificates.begin(), c.certificates.end(), [](const ParsedX509& x) { return !x; });
+    };
+    if (parsed == nullptr || parsed->certificates.size() != chain.size() || missing_object(*parsed)) {
       own = parse_chain(chain);
       parsed = &*own;
     }

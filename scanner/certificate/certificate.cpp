@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 
 namespace fleetcert {
@@ -137,10 +138,24 @@ std::string ip_text(const ASN1_OCTET_STRING* ip)
   return format_address_bytes(bytes).value_or("<" + to_hex(bytes.data(), bytes.size()) + ">");
 }
 
-void decode_san(const X509* x, CertificateInfo& info)
+// The subject's last commonName.
+void fill_common_name(const X509_NAME* subject, CertificateInfo& info)
+{
+  int index = -1;
+  for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+    index = i;
+  }
+  if (index >= 0) {
+    info.has_cn = true;
+    info.cn = asn1_string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+  }
+}
+
+void decode_san(const STACK_OF(X509_EXTENSION)* extensions, CertificateInfo& info)
 {
   GeneralNamesPtr names(
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
+      static_cast<GENERAL_NAMES*>(X509V3_get_d2i(extensions, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) {
     return;
   }
@@ -168,9 +183,9 @@ void decode_san(const X509* x, CertificateInfo& info)
   }
 }
 
-std::string serial_text(const X509* x)
+std::string serial_text(const ASN1_INTEGER* serial)
 {
-  BignumPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+  BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
   if (!bn) {
     return {};
   }
@@ -226,6 +241,30 @@ std::string key_kind_for_signature(int pk_nid)
   case NID_undef: return {};
   default: return OBJ_nid2sn(pk_nid) ? OBJ_nid2sn(pk_nid) : "unknown";
   }
+}
+
+// The algorithm's name: OpenSSL's long name, or the OID.
+std::string signature_algorithm_text(int sig_nid, const X509_ALGOR* alg)
+{
+  if (sig_nid != NID_undef && OBJ_nid2ln(sig_nid) != nullptr) {
+    return OBJ_nid2ln(sig_nid);
+  }
+  if (alg != nullptr) {
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
+    return oid ? object_text(oid) : "unknown";
+  }
+  return {};
+}
+
+SignatureInfo signature_of(std::string algorithm, int md_nid, int pk_nid)
+{
+  SignatureInfo sig;
+  sig.algorithm = std::move(algorithm);
+  sig.key = key_kind_for_signature(pk_nid);
+  sig.hash = hash_name(md_nid);
+  sig.label = sig.hash.empty() ? sig.key : sig.key + "+" + sig.hash;
+  return sig;
 }
 
 SignatureInfo decode_signature(const X509* x)
@@ -409,6 +448,296 @@ std::string sha256_hex(const Der& der)
   return digest_hex(der, fetched_digest("SHA256"));
 }
 
+namespace {
+
+// A DER element: its tag byte, the whole TLV and its content. Definite lengths only.
+struct Tlv
+{
+  unsigned char tag = 0;
+  std::span<const unsigned char> whole;
+  std::span<const unsigned char> content;
+};
+
+// Reads the element at the start of `in` and moves `in` past it; nullopt for a high tag number, an
+// indefinite or over-long length, or one that runs past `in`.
+std::optional<Tlv> next_tlv(std::span<const unsigned char>& in)
+{
+  if (in.size() < 2 || (in[0] & 0x1F) == 0x1F) {
+    return std::nullopt;
+  }
+  std::size_t length = in[1];
+  std::size_t header = 2;
+  if (length & 0x80) {
+    const std::size_t bytes = length & 0x7F;
+    if (bytes == 0 || bytes > 3 || in.size() < 2 + bytes) {
+      return std::nullopt;
+    }
+    length = 0;
+    for (std::size_t i = 0; i < bytes; ++i) {
+      length = (length << 8) | in[2 + i];
+    }
+    header += bytes;
+  }
+  if (in.size() - header < length) {
+    return std::nullopt;
+  }
+  Tlv tlv{in[0], in.first(header + length), in.subspan(header, length)};
+  in = in.subspan(header + length);
+  return tlv;
+}
+
+// d2i of exactly the bytes of `tlv` with OpenSSL's own decoder for that type; null when it
+// refuses them or leaves some over.
+template <typename T, typename D2i>
+std::unique_ptr<T, void (*)(T*)> d2i_exactly(const Tlv& tlv, D2i d2i, void (*free)(T*))
+{
+  const unsigned char* p = tlv.whole.data();
+  std::unique_ptr<T, void (*)(T*)> out(d2i(nullptr, &p, static_cast<long>(tlv.whole.size())), free);
+  if (out && p != tlv.whole.data() + tlv.whole.size()) {
+    out.reset();
+  }
+  return out;
+}
+
+void free_extensions(X509_EXTENSIONS* extensions)
+{
+  sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+}
+
+// The named curve of an EC key, made once per curve and thread (EC_GROUP_new_by_curve_name builds
+// the group's tables; the point check needs it).
+const EC_GROUP* curve_group(int nid)
+{
+  thread_local std::vector<std::pair<int, std::unique_ptr<EC_GROUP, void (*)(EC_GROUP*)>>> groups;
+  for (const auto& [known, group] : groups) {
+    if (known == nid) {
+      return group.get();
+    }
+  }
+  std::unique_ptr<EC_GROUP, void (*)(EC_GROUP*)> group(EC_GROUP_new_by_curve_name(nid), EC_GROUP_free);
+  ERR_clear_error();
+  if (!group) {
+    return nullptr;
+  }
+  groups.emplace_back(nid, std::move(group));
+  return groups.back().second.get();
+}
+
+// The key facts of a SubjectPublicKeyInfo, as decode_key gives them from OpenSSL's EVP_PKEY, for
+// the key types whose decoding is plain: RSA, EC on a named curve with a NIST name, Ed25519,
+// Ed448. nullopt for anything else (the caller lets OpenSSL decode the whole certificate).
+std::optional<KeyInfo> plain_key(const Tlv& spki)
+{
+  std::span<const unsigned char> in = spki.content;
+  const auto alg_tlv = next_tlv(in);
+  const auto key_tlv = next_tlv(in);
+  if (!alg_tlv || !key_tlv || !in.empty() || alg_tlv->tag != 0x30 || key_tlv->tag != 0x03) {
+    return std::nullopt;
+  }
+  const auto alg = d2i_exactly<X509_ALGOR>(*alg_tlv, d2i_X509_ALGOR, X509_ALGOR_free);
+  const auto bits = d2i_exactly<ASN1_BIT_STRING>(*key_tlv, d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free);
+  if (!alg || !bits || key_tlv->content.empty() || key_tlv->content[0] != 0) {
+    return std::nullopt; // unused bits in the key: OpenSSL's re-encoding (its SPKI digest) masks them
+  }
+  unsigned char* encoded = nullptr;
+  const int encoded_size = i2d_X509_ALGOR(alg.get(), &encoded);
+  const bool canonical = encoded_size == static_cast<int>(alg_tlv->whole.size())
+                         && std::equal(alg_tlv->whole.begin(), alg_tlv->whole.end(), encoded);
+  OPENSSL_free(encoded);
+  if (!canonical) {
+    return std::nullopt; // the SPKI digest is of OpenSSL's re-encoding: only the same bytes will do
+  }
+  const ASN1_OBJECT* oid = nullptr;
+  int param_type = V_ASN1_UNDEF;
+  const void* param = nullptr;
+  X509_ALGOR_get0(&oid, &param_type, &param, alg.get());
+  const unsigned char* key = ASN1_STRING_get0_data(bits.get());
+  const auto key_length = static_cast<std::size_t>(ASN1_STRING_length(bits.get()));
+  KeyInfo info;
+  info.spki_sha256 = digest_hex(Der(spki.whole.begin(), spki.whole.end()), fetched_digest("SHA256"));
+  switch (OBJ_obj2nid(oid)) {
+  case NID_rsaEncryption: {
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }; OpenSSL reads both as
+    // unsigned big numbers and reports the modulus's bits.
+    std::span<const unsigned char> rsa(key, key_length);
+    const auto sequence = next_tlv(rsa);
+    if (!sequence || sequence->tag != 0x30) {
+      return std::nullopt;
+    }
+    std::span<const unsigned char> numbers = sequence->content;
+    const auto modulus = next_tlv(numbers);
+    const auto exponent = next_tlv(numbers);
+    if (!modulus || !exponent || !numbers.empty() || modulus->tag != 0x02 || exponent->tag != 0x02
+        || modulus->content.empty() || exponent->content.empty() || (modulus->content[0] & 0x80) != 0
+        || (exponent->content[0] & 0x80) != 0) {
+      return std::nullopt;
+    }
+    BignumPtr n(BN_bin2bn(modulus->content.data(), static_cast<int>(modulus->content.size()), nullptr));
+    if (!n || BN_is_zero(n.get())) {
+      return std::nullopt;
+    }
+    info.type = "RSA";
+    info.bits = BN_num_bits(n.get());
+    return info;
+  }
+  case NID_X9_62_id_ecPublicKey: {
+    if (param_type != V_ASN1_OBJECT || param == nullptr) {
+      return std::nullopt; // explicit parameters: OpenSSL's decoder judges them
+    }
+    const int curve = OBJ_obj2nid(static_cast<const ASN1_OBJECT*>(param));
+    const char* nist = curve != NID_undef ? EC_curve_nid2nist(curve) : nullptr;
+    const EC_GROUP* group = nist != nullptr ? curve_group(curve) : nullptr;
+    if (group == nullptr) {
+      return std::nullopt;
+    }
+    // The point must be on the curve, as OpenSSL's decoder requires.
+    std::unique_ptr<EC_POINT, void (*)(EC_POINT*)> point(EC_POINT_new(group), EC_POINT_free);
+    if (!point || EC_POINT_oct2point(group, point.get(), key, key_length, nullptr) != 1) {
+      ERR_clear_error();
+      return std::nullopt;
+    }
+    info.type = "EC";
+    info.bits = EC_GROUP_order_bits(group);
+    info.curve = nist;
+    return info;
+  }
+  case NID_ED25519:
+  case NID_ED448: {
+    const bool ed25519 = OBJ_obj2nid(oid) == NID_ED25519;
+    if (param_type != V_ASN1_UNDEF || key_length != (ed25519 ? 32U : 57U)) {
+      return std::nullopt;
+    }
+    info.type = ed25519 ? "Ed25519" : "Ed448";
+    info.bits = ed25519 ? 256 : 456; // what EVP_PKEY_get_bits says (OpenSSL 3.0)
+    return info;
+  }
+  default: return std::nullopt;
+  }
+}
+
+// Decodes a certificate without building OpenSSL's X509 object, whose decoding of the public key
+// sets up OpenSSL 3.0's provider decoders each time (most of a certificate's CPU): the DER is
+// split into its parts here and each part decoded by OpenSSL's own decoder for that type, the key
+// read by plain_key. nullopt whenever the certificate is anything but plain DER of the shape every
+// decoder accepts, uses RSA-PSS, a signature without a hash other than EdDSA, an unusual key, or
+// names the same subject and issuer (self-signed needs its own key to verify its signature): the
+// caller then parses it with d2i_X509, as before. When it answers, the facts are those
+// decode_certificate(X509) would give (tests compare the two on every certificate they make).
+std::optional<CertificateInfo> decode_plain(const Der& der)
+{
+  std::span<const unsigned char> in(der);
+  const auto certificate = next_tlv(in);
+  if (!certificate || !in.empty() || certificate->tag != 0x30) {
+    return std::nullopt;
+  }
+  std::span<const unsigned char> parts = certificate->content;
+  const auto tbs = next_tlv(parts);
+  const auto outer_alg = next_tlv(parts);
+  const auto signature = next_tlv(parts);
+  if (!tbs || !outer_alg || !signature || !parts.empty() || tbs->tag != 0x30 || outer_alg->tag != 0x30
+      || signature->tag != 0x03) {
+    return std::nullopt;
+  }
+  std::span<const unsigned char> fields = tbs->content;
+  auto field = next_tlv(fields);
+  if (field && field->tag == 0xA0) { // [0] EXPLICIT version
+    std::span<const unsigned char> inner = field->content;
+    const auto version = next_tlv(inner);
+    if (!version || !inner.empty() || version->tag != 0x02
+        || !d2i_exactly<ASN1_INTEGER>(*version, d2i_ASN1_INTEGER, ASN1_INTEGER_free)) {
+      return std::nullopt;
+    }
+    field = next_tlv(fields);
+  }
+  const auto serial_tlv = field;
+  const auto inner_alg = next_tlv(fields);
+  const auto issuer_tlv = next_tlv(fields);
+  const auto validity = next_tlv(fields);
+  const auto subject_tlv = next_tlv(fields);
+  const auto spki = next_tlv(fields);
+  if (!serial_tlv || !inner_alg || !issuer_tlv || !validity || !subject_tlv || !spki || serial_tlv->tag != 0x02
+      || inner_alg->tag != 0x30 || issuer_tlv->tag != 0x30 || validity->tag != 0x30 || subject_tlv->tag != 0x30
+      || spki->tag != 0x30) {
+    return std::nullopt;
+  }
+  std::unique_ptr<X509_EXTENSIONS, void (*)(X509_EXTENSIONS*)> extensions(nullptr, free_extensions);
+  if (!fields.empty()) {
+    const auto tagged = next_tlv(fields);
+    if (!tagged || !fields.empty() || tagged->tag != 0xA3) { // issuer/subject unique IDs: OpenSSL's way
+      return std::nullopt;
+    }
+    std::span<const unsigned char> inner = tagged->content;
+    const auto list = next_tlv(inner);
+    if (!list || !inner.empty() || list->tag != 0x30) {
+      return std::nullopt;
+    }
+    extensions = d2i_exactly<X509_EXTENSIONS>(*list, d2i_X509_EXTENSIONS, free_extensions);
+    if (!extensions) {
+      return std::nullopt;
+    }
+  }
+  std::span<const unsigned char> times = validity->content;
+  const auto not_before_tlv = next_tlv(times);
+  const auto not_after_tlv = next_tlv(times);
+  if (!not_before_tlv || !not_after_tlv || !times.empty()) {
+    return std::nullopt;
+  }
+  const auto serial = d2i_exactly<ASN1_INTEGER>(*serial_tlv, d2i_ASN1_INTEGER, ASN1_INTEGER_free);
+  const auto tbs_alg = d2i_exactly<X509_ALGOR>(*inner_alg, d2i_X509_ALGOR, X509_ALGOR_free);
+  const auto sig_alg = d2i_exactly<X509_ALGOR>(*outer_alg, d2i_X509_ALGOR, X509_ALGOR_free);
+  const auto issuer = d2i_exactly<X509_NAME>(*issuer_tlv, d2i_X509_NAME, X509_NAME_free);
+  const auto subject = d2i_exactly<X509_NAME>(*subject_tlv, d2i_X509_NAME, X509_NAME_free);
+  const auto not_before = d2i_exactly<ASN1_TIME>(*not_before_tlv, d2i_ASN1_TIME, ASN1_TIME_free);
+  const auto not_after = d2i_exactly<ASN1_TIME>(*not_after_tlv, d2i_ASN1_TIME, ASN1_TIME_free);
+  const auto signature_bits = d2i_exactly<ASN1_BIT_STRING>(*signature, d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free);
+  if (!serial || !tbs_alg || !sig_alg || !issuer || !subject || !not_before || !not_after || !signature_bits
+      || X509_NAME_cmp(subject.get(), issuer.get()) == 0) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  const ASN1_OBJECT* sig_oid = nullptr;
+  X509_ALGOR_get0(&sig_oid, nullptr, nullptr, sig_alg.get());
+  const int sig_nid = OBJ_obj2nid(sig_oid);
+  int md_nid = NID_undef;
+  int pk_nid = NID_undef;
+  SignatureInfo sig;
+  if (sig_nid == NID_rsassaPss) {
+    return std::nullopt; // the hash is in the parameters: OpenSSL reads them
+  }
+  if (OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) != 1) {
+    sig.algorithm = signature_algorithm_text(sig_nid, sig_alg.get());
+    sig.label = sig.algorithm;
+  } else if (md_nid == NID_undef && pk_nid != NID_ED25519 && pk_nid != NID_ED448) {
+    return std::nullopt;
+  } else {
+    sig = signature_of(signature_algorithm_text(sig_nid, sig_alg.get()), md_nid, pk_nid);
+  }
+  std::optional<KeyInfo> key = plain_key(*spki);
+  if (!key) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+
+  CertificateInfo info;
+  info.sha256 = digest_hex(der, fetched_digest("SHA256"));
+  info.sha1 = digest_hex(der, fetched_digest("SHA1"));
+  info.md5 = digest_hex(der, fetched_digest("MD5"));
+  info.parsed = true;
+  info.subject = name_text(subject.get());
+  info.issuer = name_text(issuer.get());
+  fill_common_name(subject.get(), info);
+  decode_san(extensions.get(), info);
+  info.serial = serial_text(serial.get());
+  info.not_before = time_value(not_before.get());
+  info.not_after = time_value(not_after.get());
+  info.signature = std::move(sig);
+  info.key = std::move(*key);
+  ERR_clear_error();
+  return info;
+}
+
+} // namespace
+
 CertificateInfo decode_certificate(const X509& cert, const Der& der)
 {
   X509* x = const_cast<X509*>(&cert); // OpenSSL 3's getters take const; X509_verify does not
@@ -420,19 +749,10 @@ CertificateInfo decode_certificate(const X509& cert, const Der& der)
   info.subject = name_text(X509_get_subject_name(x));
   info.issuer = name_text(X509_get_issuer_name(x));
 
-  const X509_NAME* subject = X509_get_subject_name(x);
-  int index = -1;
-  for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
-       i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
-    index = i;
-  }
-  if (index >= 0) {
-    info.has_cn = true;
-    info.cn = asn1_string_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
-  }
+  fill_common_name(X509_get_subject_name(x), info);
 
-  decode_san(x, info);
-  info.serial = serial_text(x);
+  decode_san(X509_get0_extensions(x), info);
+  info.serial = serial_text(X509_get0_serialNumber(x));
   info.not_before = time_value(X509_get0_notBefore(x));
   info.not_after = time_value(X509_get0_notAfter(x));
   info.signature = decode_signature(x);
@@ -509,16 +829,18 @@ bool encodes_to(const X509& cert, const Der& der)
 
 ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> already)
 {
-  if (already.size() != chain.size()) {
-    return parse_chain(chain);
-  }
   ParsedChain parsed;
   parsed.certificates.reserve(chain.size());
   parsed.infos.reserve(chain.size());
   for (std::size_t i = 0; i < chain.size(); ++i) {
-    if (already[i] && encodes_to(*already[i], chain[i])) {
+    if (already.size() == chain.size() && already[i] && encodes_to(*already[i], chain[i])) {
       parsed.infos.push_back(decode_certificate(*already[i], chain[i]));
       parsed.certificates.push_back(std::move(already[i]));
+      continue;
+    }
+    if (std::optional<CertificateInfo> plain = decode_plain(chain[i])) {
+      parsed.infos.push_back(std::move(*plain));
+      parsed.certificates.emplace_back(); // made by parse_chain(chain) when a verification needs it
       continue;
     }
     ParsedCertificate one = parse_certificate(chain[i]);
@@ -526,6 +848,11 @@ ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> a
     parsed.infos.push_back(std::move(one.info));
   }
   return parsed;
+}
+
+std::optional<CertificateInfo> decode_certificate_plain(const Der& der)
+{
+  return decode_plain(der);
 }
 
 std::string subject_text(const X509& cert)

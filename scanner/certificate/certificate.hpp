@@ -79,7 +79,8 @@ struct ParsedCertificate
 ParsedCertificate parse_certificate(const Der& der);
 
 // A chain (leaf first, as received) parsed once: what decoding, provenance and readiness share.
-// certificates[i] is null where infos[i].parsed is false.
+// certificates[i] is null where infos[i].parsed is false (and, from parse_chain(chain, already),
+// where the facts were decoded without an object).
 struct ParsedChain
 {
   std::vector<ParsedX509> certificates;
@@ -87,10 +88,19 @@ struct ParsedChain
 };
 ParsedChain parse_chain(const std::vector<Der>& chain);
 
-// The same, given objects already parsed from those bytes (OpenSSL's, from the handshake; taken
-// over): already[i] stands for chain[i] when it encodes to exactly those bytes; every other
-// certificate, and all of them when the counts differ, is parsed from its bytes.
+// The facts of a chain, cheaply (what a record needs), given objects already parsed from those
+// bytes (OpenSSL's, from the handshake; taken over): already[i] stands for chain[i] when it encodes
+// to exactly those bytes (and when the counts agree). Every other certificate is decoded from its
+// bytes part by part, without an X509 object (OpenSSL 3.0 sets up its key decoders for every
+// X509 it parses, most of a certificate's CPU), when it is plain DER with a plain key and not
+// self-issued; then certificates[i] is null although infos[i].parsed. Otherwise it is parsed
+// whole. A caller that needs every object (a verification) parses with parse_chain(chain).
 ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> already);
+
+// The facts decode_certificate gives, from the part-by-part decoding parse_chain(chain, {}) uses
+// when it can; nullopt when the certificate needs OpenSSL's whole parse (exposed for the tests that
+// compare the two).
+std::optional<CertificateInfo> decode_certificate_plain(const Der& der);
 
 // The certificate's subject in the one-line form of CertificateInfo::subject.
 std::string subject_text(const X509& cert);

@@ -7,6 +7,8 @@
 
 #include <openssl/asn1.h>
 
+#include <stdexcept>
+
 using namespace fleetcert;
 using namespace fleetcert::testing;
 
@@ -406,5 +408,102 @@ TEST_SUITE("scanner.certificate")
         same(parsed_again.infos[1]);
       }
     }
+  }
+}
+
+namespace {
+
+// Every fact of a CertificateInfo as one text: the two decodings compared whole.
+std::string facts(const CertificateInfo& i)
+{
+  std::string out = std::to_string(i.parsed) + "|" + i.parse_error + "|" + i.subject + "|" + i.issuer + "|" + i.cn + "|"
+                    + std::to_string(i.has_cn) + "|" + std::to_string(i.san_truncated) + "|" + i.serial + "|"
+                    + (i.not_before ? std::to_string(*i.not_before) : "-") + "|"
+                    + (i.not_after ? std::to_string(*i.not_after) : "-") + "|" + i.sha256 + "|" + i.sha1 + "|" + i.md5
+                    + "|" + i.signature.algorithm + "|" + i.signature.label + "|" + i.signature.key + "|"
+                    + i.signature.hash + "|" + i.key.type + "|" + std::to_string(i.key.bits) + "|" + i.key.curve + "|"
+                    + i.key.spki_sha256 + "|" + std::to_string(i.self_signed);
+  for (const auto& san : i.san) {
+    out += "|" + san;
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("scanner.certificate")
+{
+  TEST_CASE("the part-by-part decoding gives decode_certificate's facts, or declines")
+  {
+    auto ca_key = generate_key({"ec", 0, "P-256"});
+    CertSpec ca_spec;
+    ca_spec.subject = parse_subject("/O=Example Vendor/CN=Example Device CA");
+    ca_spec.ca = true;
+    const auto ca = make_certificate(ca_spec, ca_key.get(), nullptr, ca_key.get());
+    const std::vector<KeySpec> keys = {{"rsa", 1024, ""}, {"rsa", 2048, ""}, {"ec", 0, "P-256"}, {"ec", 0, "P-384"},
+                                       {"ec", 0, "P-521"}, {"ed25519", 0, ""}, {"ed448", 0, ""}, {"rsa-pss", 2048, ""},
+                                       {"dsa", 2048, ""}};
+    std::vector<std::vector<unsigned char>> certificates;
+    int answered = 0;
+    for (const KeySpec& key_spec : keys) {
+      CAPTURE(key_label(key_spec));
+      auto key = generate_key(key_spec);
+      for (const char* hash : {"sha256", "sha1", "md5", "sha384", "sha512", "sha224"}) {
+        CertSpec spec;
+        spec.subject = parse_subject("/C=DE/O=Example/CN=000B82ABCDEF");
+        spec.san = {"DNS:phone.example.net", "IP:127.0.0.1", "email:a@b.example"};
+        spec.hash = hash;
+        // Combinations OpenSSL cannot sign (ECDSA with MD5, EdDSA with a hash) are left out.
+        for (const bool self : {false, true}) {
+          try {
+            certificates.push_back(to_der(
+                make_certificate(spec, key.get(), self ? nullptr : ca.get(), self ? key.get() : ca_key.get()).get()));
+          } catch (const std::runtime_error&) {
+          }
+        }
+      }
+    }
+    // Odd names, serials, dates and sizes, under the EC CA.
+    auto leaf_key = generate_key({"ec", 0, "P-256"});
+    std::vector<CertSpec> odd(6);
+    odd[0].subject = {{"CN", std::string("caf\xe9", 4), V_ASN1_T61STRING}};
+    odd[1].subject = {{"CN", std::string("a\0b", 3), V_ASN1_UTF8STRING}, {"O", "two\nlines"}};
+    odd[2].serial_hex = "-01";
+    odd[2].subject = parse_subject("/CN=negative");
+    odd[3].not_before_text = "1950-01-01T00:00:00Z";
+    odd[3].not_after_text = "9999-12-31T23:59:59Z";
+    odd[3].subject = parse_subject("/CN=extreme");
+    odd[4].padding_bytes = 40000;
+    odd[4].subject = parse_subject("/CN=large");
+    odd[5].subject = {};
+    for (const CertSpec& spec : odd) {
+      certificates.push_back(to_der(make_certificate(spec, leaf_key.get(), ca.get(), ca_key.get()).get()));
+    }
+    certificates.push_back(to_der(with_unknown_signature_algorithm(
+        make_certificate(odd[2], leaf_key.get(), ca.get(), ca_key.get()).get()).get()));
+    certificates.push_back(to_der(ca.get()));
+
+    // Every certificate, then a few thousand copies of one with a byte changed (a fixed sequence):
+    // wherever the plain decoding answers, it says what OpenSSL's whole parse says.
+    const std::vector<unsigned char> base = certificates.front();
+    std::uint32_t state = 12345;
+    for (int i = 0; i < 3000; ++i) {
+      state = state * 1103515245U + 12345U;
+      std::vector<unsigned char> mutated = base;
+      mutated[(state >> 8) % mutated.size()] ^= static_cast<unsigned char>(1U << ((state >> 4) % 8));
+      certificates.push_back(std::move(mutated));
+    }
+    for (std::size_t i = 0; i < certificates.size(); ++i) {
+      CAPTURE(i);
+      const std::optional<CertificateInfo> plain = decode_certificate_plain(certificates[i]);
+      if (plain) {
+        ++answered;
+        CHECK(facts(*plain) == facts(decode_certificate(certificates[i])));
+      }
+    }
+    // It answers for the common case: RSA, EC, EdDSA leaves under a CA, with any hash OpenSSL names.
+    CHECK(answered > 500);
+    CHECK(decode_certificate_plain(certificates[0]).has_value());
+    CHECK_FALSE(decode_certificate_plain(certificates[1]).has_value()); // self-signed: OpenSSL verifies it
   }
 }

@@ -11,10 +11,12 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -526,7 +528,16 @@ const EC_GROUP* curve_group(int nid)
 // The key facts of a SubjectPublicKeyInfo, as decode_key gives them from OpenSSL's EVP_PKEY, for
 // the key types whose decoding is plain: RSA, EC on a named curve with a NIST name, Ed25519,
 // Ed448. nullopt for anything else (the caller lets OpenSSL decode the whole certificate).
-std::optional<KeyInfo> plain_key(const Tlv& spki)
+struct PlainKey
+{
+  KeyInfo info;
+  int nid = NID_undef;       // rsaEncryption, id-ecPublicKey, ED25519, ED448
+  int curve = NID_undef;     // EC only
+  std::span<const unsigned char> modulus, exponent; // RSA only: the INTEGERs' bytes
+  std::span<const unsigned char> key;               // EC point, EdDSA key: the BIT STRING's bytes
+};
+
+std::optional<PlainKey> plain_key(const Tlv& spki)
 {
   std::span<const unsigned char> in = spki.content;
   const auto alg_tlv = next_tlv(in);
@@ -551,9 +562,14 @@ std::optional<KeyInfo> plain_key(const Tlv& spki)
   int param_type = V_ASN1_UNDEF;
   const void* param = nullptr;
   X509_ALGOR_get0(&oid, &param_type, &param, alg.get());
-  const unsigned char* key = ASN1_STRING_get0_data(bits.get());
-  const auto key_length = static_cast<std::size_t>(ASN1_STRING_length(bits.get()));
-  KeyInfo info;
+  // The key's bytes in the SPKI itself (after the BIT STRING's unused-bits byte, which is 0):
+  // the spans outlive `bits`.
+  const unsigned char* key = key_tlv->content.data() + 1;
+  const std::size_t key_length = key_tlv->content.size() - 1;
+  PlainKey plain;
+  plain.nid = OBJ_obj2nid(oid);
+  plain.key = std::span<const unsigned char>(key, key_length);
+  KeyInfo& info = plain.info;
   info.spki_sha256 = digest_hex(Der(spki.whole.begin(), spki.whole.end()), fetched_digest("SHA256"));
   switch (OBJ_obj2nid(oid)) {
   case NID_rsaEncryption: {
@@ -578,7 +594,9 @@ std::optional<KeyInfo> plain_key(const Tlv& spki)
     }
     info.type = "RSA";
     info.bits = BN_num_bits(n.get());
-    return info;
+    plain.modulus = modulus->content;
+    plain.exponent = exponent->content;
+    return plain;
   }
   case NID_X9_62_id_ecPublicKey: {
     if (param_type != V_ASN1_OBJECT || param == nullptr) {
@@ -599,7 +617,8 @@ std::optional<KeyInfo> plain_key(const Tlv& spki)
     info.type = "EC";
     info.bits = EC_GROUP_order_bits(group);
     info.curve = nist;
-    return info;
+    plain.curve = curve;
+    return plain;
   }
   case NID_ED25519:
   case NID_ED448: {
@@ -609,20 +628,89 @@ std::optional<KeyInfo> plain_key(const Tlv& spki)
     }
     info.type = ed25519 ? "Ed25519" : "Ed448";
     info.bits = ed25519 ? 256 : 456; // what EVP_PKEY_get_bits says (OpenSSL 3.0)
-    return info;
+    return plain;
   }
   default: return std::nullopt;
   }
 }
 
+// The public key of `plain` as an EVP_PKEY, built from its numbers (EVP_PKEY_fromdata), not
+// decoded; null when OpenSSL refuses them.
+std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key_from_data(const PlainKey& plain)
+{
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> none(nullptr, EVP_PKEY_free);
+  if (plain.nid == NID_ED25519 || plain.nid == NID_ED448) {
+    none.reset(EVP_PKEY_new_raw_public_key_ex(nullptr, plain.nid == NID_ED25519 ? "ED25519" : "ED448", nullptr,
+                                              plain.key.data(), plain.key.size()));
+    return none;
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, void (*)(OSSL_PARAM_BLD*)> build(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
+  BignumPtr n;
+  BignumPtr e;
+  const char* type = nullptr;
+  if (!build) {
+    return none;
+  }
+  if (plain.nid == NID_rsaEncryption) {
+    type = "RSA";
+    n.reset(BN_bin2bn(plain.modulus.data(), static_cast<int>(plain.modulus.size()), nullptr));
+    e.reset(BN_bin2bn(plain.exponent.data(), static_cast<int>(plain.exponent.size()), nullptr));
+    if (!n || !e || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1
+        || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+      return none;
+    }
+  } else if (plain.nid == NID_X9_62_id_ecPublicKey) {
+    type = "EC";
+    const char* group = OBJ_nid2sn(plain.curve);
+    if (group == nullptr || OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1
+        || OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, plain.key.data(), plain.key.size()) != 1) {
+      return none;
+    }
+  } else {
+    return none;
+  }
+  std::unique_ptr<OSSL_PARAM, void (*)(OSSL_PARAM*)> params(OSSL_PARAM_BLD_to_param(build.get()), OSSL_PARAM_free);
+  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr),
+                                                             EVP_PKEY_CTX_free);
+  EVP_PKEY* key = nullptr;
+  if (params && ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1
+      && EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) == 1) {
+    none.reset(key);
+  }
+  return none;
+}
+
+// What X509_verify(cert, its own key) answers, from the parts: the outer and inner signature
+// algorithms must be the same, the signature's bit string whole, the algorithm's key type the
+// key's, its digest one OpenSSL has; then the signature over the TBSCertificate's bytes as sent.
+bool verifies_itself(const Tlv& tbs, const X509_ALGOR* tbs_alg, const X509_ALGOR* sig_alg,
+                     const ASN1_BIT_STRING* signature, int md_nid, int pk_nid, EVP_PKEY* key)
+{
+  if (X509_ALGOR_cmp(sig_alg, tbs_alg) != 0 || (signature->flags & 0x7) != 0 || pk_nid == NID_undef
+      || EVP_PKEY_is_a(key, OBJ_nid2sn(pk_nid)) != 1) {
+    return false;
+  }
+  const EVP_MD* md = nullptr;
+  if (md_nid != NID_undef && (md = EVP_get_digestbynid(md_nid)) == nullptr) {
+    return false;
+  }
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return ctx
+         && EVP_DigestVerifyInit_ex(ctx.get(), nullptr, md != nullptr ? EVP_MD_get0_name(md) : nullptr, nullptr, nullptr,
+                                    key, nullptr) == 1
+         && EVP_DigestVerify(ctx.get(), ASN1_STRING_get0_data(signature), static_cast<std::size_t>(ASN1_STRING_length(signature)),
+                             tbs.whole.data(), tbs.whole.size()) == 1;
+}
+
 // Decodes a certificate without building OpenSSL's X509 object, whose decoding of the public key
 // sets up OpenSSL 3.0's provider decoders each time (most of a certificate's CPU): the DER is
 // split into its parts here and each part decoded by OpenSSL's own decoder for that type, the key
-// read by plain_key. nullopt whenever the certificate is anything but plain DER of the shape every
-// decoder accepts, uses RSA-PSS, a signature without a hash other than EdDSA, an unusual key, or
-// names the same subject and issuer (self-signed needs its own key to verify its signature): the
-// caller then parses it with d2i_X509, as before. When it answers, the facts are those
-// decode_certificate(X509) would give (tests compare the two on every certificate they make).
+// read by plain_key (and, for a self-issued certificate, built from its numbers to verify its own
+// signature as X509_verify does). nullopt whenever the certificate is anything but plain DER of
+// the shape every decoder accepts, uses RSA-PSS, a signature without a hash other than EdDSA, or an
+// unusual key: the caller then parses it with d2i_X509, as before. When it answers, the facts are
+// those decode_certificate(X509) would give (tests compare the two on every certificate they make
+// and on thousands of mutations).
 std::optional<CertificateInfo> decode_plain(const Der& der)
 {
   std::span<const unsigned char> in(der);
@@ -690,11 +778,11 @@ std::optional<CertificateInfo> decode_plain(const Der& der)
   const auto not_before = d2i_exactly<ASN1_TIME>(*not_before_tlv, d2i_ASN1_TIME, ASN1_TIME_free);
   const auto not_after = d2i_exactly<ASN1_TIME>(*not_after_tlv, d2i_ASN1_TIME, ASN1_TIME_free);
   const auto signature_bits = d2i_exactly<ASN1_BIT_STRING>(*signature, d2i_ASN1_BIT_STRING, ASN1_BIT_STRING_free);
-  if (!serial || !tbs_alg || !sig_alg || !issuer || !subject || !not_before || !not_after || !signature_bits
-      || X509_NAME_cmp(subject.get(), issuer.get()) == 0) {
+  if (!serial || !tbs_alg || !sig_alg || !issuer || !subject || !not_before || !not_after || !signature_bits) {
     ERR_clear_error();
     return std::nullopt;
   }
+  const bool self_issued = X509_NAME_cmp(subject.get(), issuer.get()) == 0;
   const ASN1_OBJECT* sig_oid = nullptr;
   X509_ALGOR_get0(&sig_oid, nullptr, nullptr, sig_alg.get());
   const int sig_nid = OBJ_obj2nid(sig_oid);
@@ -712,10 +800,21 @@ std::optional<CertificateInfo> decode_plain(const Der& der)
   } else {
     sig = signature_of(signature_algorithm_text(sig_nid, sig_alg.get()), md_nid, pk_nid);
   }
-  std::optional<KeyInfo> key = plain_key(*spki);
+  std::optional<PlainKey> key = plain_key(*spki);
   if (!key) {
     ERR_clear_error();
     return std::nullopt;
+  }
+  bool self_signed = false;
+  if (self_issued) {
+    // Self-signed needs its own key to verify its signature (decode_certificate's X509_verify).
+    const auto own_key = key_from_data(*key);
+    if (!own_key) {
+      ERR_clear_error();
+      return std::nullopt;
+    }
+    self_signed = verifies_itself(*tbs, tbs_alg.get(), sig_alg.get(), signature_bits.get(), md_nid, pk_nid,
+                                  own_key.get());
   }
 
   CertificateInfo info;
@@ -731,7 +830,8 @@ std::optional<CertificateInfo> decode_plain(const Der& der)
   info.not_before = time_value(not_before.get());
   info.not_after = time_value(not_after.get());
   info.signature = std::move(sig);
-  info.key = std::move(*key);
+  info.key = std::move(key->info);
+  info.self_signed = self_signed;
   ERR_clear_error();
   return info;
 }

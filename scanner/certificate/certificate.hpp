@@ -92,8 +92,8 @@ ParsedChain parse_chain(const std::vector<Der>& chain);
 // bytes (OpenSSL's, from the handshake; taken over): already[i] stands for chain[i] when it encodes
 // to exactly those bytes (and when the counts agree). Every other certificate is decoded from its
 // bytes part by part, without an X509 object (OpenSSL 3.0 sets up its key decoders for every
-// X509 it parses, most of a certificate's CPU), when it is plain DER with a plain key and not
-// self-issued; then certificates[i] is null although infos[i].parsed. Otherwise it is parsed
+// X509 it parses, most of a certificate's CPU), when it is plain DER with a plain key (RSA, named-curve
+// EC, EdDSA); then certificates[i] is null although infos[i].parsed. Otherwise it is parsed
 // whole. A caller that needs every object (a verification) parses with parse_chain(chain).
 ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> already);
 

@@ -1,7 +1,6 @@
 #include "probes/own_hello.hpp"
 
 #include <openssl/err.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -87,14 +86,36 @@ const EVP_MD* fetched_md(bool sha384)
 
 using Secret = std::vector<unsigned char>;
 
+// HMAC (RFC 2104) over the prefetched digest: OpenSSL 3.0's HMAC() fetches its MAC and digest by
+// name at every call, which costs more than the few blocks hashed here.
 Secret hmac(const EVP_MD* md, const Secret& key, const unsigned char* data, std::size_t size)
 {
-  Secret out(EVP_MAX_MD_SIZE);
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  const auto block = static_cast<std::size_t>(EVP_MD_get_block_size(md));
+  const auto hash_size = static_cast<std::size_t>(EVP_MD_get_size(md));
+  if (!ctx || md == nullptr || block == 0 || block > 128 || hash_size > EVP_MAX_MD_SIZE || key.size() > block) {
+    return {}; // the key schedule's keys are never longer than a block
+  }
+  std::array<unsigned char, 128> pad{};
+  std::copy(key.begin(), key.end(), pad.begin());
+  for (std::size_t i = 0; i < block; ++i) {
+    pad[i] ^= 0x36;
+  }
+  Secret inner(hash_size);
+  Secret out(hash_size);
   unsigned int length = 0;
-  if (HMAC(md, key.data(), static_cast<int>(key.size()), data, size, out.data(), &length) == nullptr) {
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 || EVP_DigestUpdate(ctx.get(), pad.data(), block) != 1
+      || EVP_DigestUpdate(ctx.get(), data, size) != 1 || EVP_DigestFinal_ex(ctx.get(), inner.data(), &length) != 1) {
     return {};
   }
-  out.resize(length);
+  for (std::size_t i = 0; i < block; ++i) {
+    pad[i] ^= 0x36 ^ 0x5C;
+  }
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 || EVP_DigestUpdate(ctx.get(), pad.data(), block) != 1
+      || EVP_DigestUpdate(ctx.get(), inner.data(), inner.size()) != 1
+      || EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1) {
+    return {};
+  }
   return out;
 }
 

@@ -190,7 +190,9 @@ struct Connection
   std::unique_ptr<SSL, SslFree> ssl; // reads from `in`, writes to `out` (both owned by the SSL object)
   BIO* in = nullptr;
   BIO* out = nullptr;
-  std::vector<unsigned char> buffer; // the socket's reads land here
+  // The socket's reads land here (k_read_buffer_size bytes, uninitialised: nothing reads past a
+  // read's size); allocated once the connection is up.
+  std::unique_ptr<unsigned char[]> buffer;
   bool timed_out = false;
   bool cancel_only = false; // the timer cancels the pending read instead of closing (a bounded wait)
 };
@@ -365,8 +367,8 @@ struct SocketRead
 // the same read, where neither OpenSSL nor the probe's own reading goes).
 asio::awaitable<SocketRead> read_socket(Connection& conn)
 {
-  auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(conn.buffer), use_ec);
-  const ByteSpan bytes(conn.buffer.data(), n);
+  auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(conn.buffer.get(), k_read_buffer_size), use_ec);
+  const ByteSpan bytes(conn.buffer.get(), n);
   conn.capture.watch.feed(bytes);
   co_return SocketRead{ec, bytes};
 }
@@ -624,7 +626,7 @@ asio::awaitable<void> attempt(Observation& obs, SSL_CTX* context, HelloStyle sty
   conn->capture.stop.enabled = certificate_only && !plan;
   conn->capture.freeze_at_chain = certificate_only && plan;
   set_certificate_stop(ssl, &conn->capture.stop);
-  conn->buffer.resize(k_read_buffer_size);
+  conn->buffer.reset(new unsigned char[k_read_buffer_size]);
 
   // The device's plaintext flight as the probe reads it (certificate-only mode), and the bytes
   // read that OpenSSL has not been given yet.
@@ -804,7 +806,7 @@ asio::awaitable<bool> own_hello_attempt(Observation& obs, const HelloTemplate& h
   const auto handshake_start = Clock::now();
   auto [write_ec, written] = co_await asio::async_write(conn->socket, asio::buffer(client_hello), use_ec);
   (void)written;
-  conn->buffer.resize(k_read_buffer_size);
+  conn->buffer.reset(new unsigned char[k_read_buffer_size]);
 
   ServerFlight flight;
   std::vector<unsigned char> held; // every byte read, for the TLS 1.3 reader to start from

@@ -4,6 +4,7 @@
 //   input ──split_chain──> Observation.chain (1 to 3 DER blobs, leaf first)
 //         ──make_record (built-in profiles, no bundles, empty registry, fixed "now")──> Record
 //         ──> record_to_json ──> dump_json ──> parses back        ──> csv_row
+//   each certificate: decode_certificate_plain, where it answers, equals decode_certificate
 //
 // Seeds are DER files, a chain is DER files concatenated (cat leaf.der ca.der): the split follows
 // each DER header, so a mutated length moves the boundary between certificates.
@@ -12,6 +13,7 @@
 #include "reports/encoding/record_json.hpp"
 #include "scanner/assessment/audit.hpp"
 #include "scanner/assessment/record.hpp"
+#include "scanner/certificate/certificate.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -94,6 +96,17 @@ const Audit& audit()
   return instance;
 }
 
+bool same_facts(const CertificateInfo& a, const CertificateInfo& b)
+{
+  return a.parsed == b.parsed && a.parse_error == b.parse_error && a.subject == b.subject && a.issuer == b.issuer
+         && a.cn == b.cn && a.has_cn == b.has_cn && a.san == b.san && a.san_truncated == b.san_truncated
+         && a.serial == b.serial && a.not_before == b.not_before && a.not_after == b.not_after && a.sha256 == b.sha256
+         && a.sha1 == b.sha1 && a.md5 == b.md5 && a.signature.algorithm == b.signature.algorithm
+         && a.signature.label == b.signature.label && a.signature.key == b.signature.key
+         && a.signature.hash == b.signature.hash && a.key.type == b.key.type && a.key.bits == b.key.bits
+         && a.key.curve == b.key.curve && a.key.spki_sha256 == b.key.spki_sha256 && a.self_signed == b.self_signed;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -116,6 +129,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const CertificateInfo& certificate : record.chain) {
     check(certificate.sha256.size() == 64 && certificate.sha1.size() == 40 && certificate.md5.size() == 32,
           "fingerprints are always set");
+  }
+
+  // The record decodes plain certificates part by part (decode_certificate_plain); wherever that
+  // answers, it must say what OpenSSL's whole parse says.
+  for (const Der& der : split_chain(std::span<const std::uint8_t>(data, size))) {
+    if (const std::optional<CertificateInfo> plain = decode_certificate_plain(der)) {
+      check(same_facts(*plain, decode_certificate(der)), "the part-by-part decoding equals OpenSSL's whole parse");
+    }
   }
 
   const std::string json_text = dump_json(record_to_json(record));

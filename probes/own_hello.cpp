@@ -372,9 +372,16 @@ FlightStatus OwnTls13Flight::fail(std::string why)
 
 FlightStatus OwnTls13Flight::feed(ByteSpan bytes)
 {
+  // A ServerHello, a capped Certificate message and the records around them, with room to spare
+  // (as ServerFlight): a device that streams records without end is cut here, not at the deadline.
+  const std::size_t cap = m_limits.max_message_length + 4 * k_max_record_length;
   while (m_status == FlightStatus::need_more && !bytes.empty()) {
     const TlsEvent event = m_records.read(bytes);
     bytes = bytes.subspan(event.consumed);
+    m_bytes_seen += event.consumed;
+    if (m_bytes_seen > cap) {
+      return fail("flight too long");
+    }
     switch (event.kind) {
     case TlsEventKind::need_more: break;
     case TlsEventKind::error: return fail("records: " + std::string(to_string(event.error)));
@@ -530,16 +537,18 @@ void OwnTls13Flight::on_encrypted(const TlsEvent& event)
 
 void OwnTls13Flight::on_message(ByteSpan message)
 {
+  // RFC 8446 2: EncryptedExtensions, then at most one CertificateRequest, then the Certificate.
   const auto type = static_cast<HandshakeType>(message[0]);
-  if (type == HandshakeType::encrypted_extensions) {
+  if (type == HandshakeType::encrypted_extensions && !m_encrypted_extensions) {
+    m_encrypted_extensions = true;
     return;
   }
-  if (type == HandshakeType::certificate_request) {
+  if (type == HandshakeType::certificate_request && m_encrypted_extensions && !m_certificate_requested) {
     m_certificate_requested = true;
     return;
   }
-  if (type != HandshakeType::certificate) {
-    fail("handshake message " + std::to_string(message[0]) + " before the Certificate");
+  if (type != HandshakeType::certificate || !m_encrypted_extensions) {
+    fail("handshake message " + std::to_string(message[0]) + " out of order before the Certificate");
     return;
   }
   const CertificateList list = parse_certificate_message(message, CertificateFormat::tls13, m_limits);

@@ -77,7 +77,8 @@ std::vector<unsigned char> fill_hello(const HelloTemplate& hello, std::string_vi
 // failed() covers everything it does not handle (the caller falls back to OpenSSL): a
 // HelloRetryRequest, another group or suite (only TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384
 // and TLS_CHACHA20_POLY1305_SHA256), a record that does not decrypt, an alert, a malformed or
-// unexpected message. Holds at most what TlsReader holds, twice, and the chain.
+// unexpected message, more bytes than a capped flight needs. Holds at most what TlsReader holds,
+// twice, and the chain.
 class OwnTls13Flight
 {
 public:
@@ -116,6 +117,8 @@ private:
   std::uint64_t m_sequence = 0;
   std::vector<unsigned char> m_plain; // one record's plaintext
   std::vector<std::vector<unsigned char>> m_chain;
+  std::size_t m_bytes_seen = 0;
+  bool m_encrypted_extensions = false;
   bool m_certificate_requested = false;
   std::string m_failure;
 };

@@ -863,6 +863,14 @@ asio::awaitable<bool> own_hello_attempt(Observation& obs, const HelloTemplate& h
   } else if (conn->timed_out) {
     final = true;
     set_error(obs, ErrorClass::timeout, "handshake", "no complete TLS handshake before the deadline");
+    if (const auto& server_hello = flight.server_hello()) {
+      // What the device chose before it stalled, as the OpenSSL attempt reports it.
+      const std::uint16_t chosen = server_hello->cipher_suite;
+      obs.tls_version = protocol_version_name(server_hello->supported_version.value_or(server_hello->version));
+      const std::string* name = hello.suite_name(chosen);
+      obs.cipher = name != nullptr ? *name : std::string();
+      obs.cipher_suite = cipher_suite_name(chosen);
+    }
   } else if (!tls13 && !flight.server_hello()) {
     // Before any ServerHello the device's answer does not depend on who wrote the hello: bytes that
     // are not TLS, an alert, a close or a reset are reported as the OpenSSL attempt reports them

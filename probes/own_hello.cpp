@@ -119,20 +119,32 @@ Secret hmac(const EVP_MD* md, const Secret& key, const unsigned char* data, std:
   return out;
 }
 
-// RFC 8446 7.1 HKDF-Expand-Label, for lengths up to the hash's (one HMAC block).
+// RFC 8446 7.1 HKDF-Expand-Label, for lengths up to the hash's (one HMAC block). The labels are the
+// key schedule's own (a few bytes) and the context at most a hash.
 Secret expand_label(const EVP_MD* md, const Secret& secret, std::string_view label, const Secret& context,
                     std::size_t length)
 {
-  std::vector<unsigned char> info;
-  info.push_back(static_cast<unsigned char>(length >> 8));
-  info.push_back(static_cast<unsigned char>(length & 0xFF));
-  const std::string full = "tls13 " + std::string(label);
-  info.push_back(static_cast<unsigned char>(full.size()));
-  info.insert(info.end(), full.begin(), full.end());
-  info.push_back(static_cast<unsigned char>(context.size()));
-  info.insert(info.end(), context.begin(), context.end());
-  info.push_back(1); // HKDF-Expand's first block counter
-  Secret out = hmac(md, secret, info.data(), info.size());
+  constexpr std::string_view k_prefix = "tls13 ";
+  std::array<unsigned char, 2 + 1 + 255 + 1 + 255 + 1> info{};
+  if (k_prefix.size() + label.size() > 255 || context.size() > 255) {
+    return {};
+  }
+  std::size_t at = 0;
+  info[at++] = static_cast<unsigned char>(length >> 8);
+  info[at++] = static_cast<unsigned char>(length & 0xFF);
+  info[at++] = static_cast<unsigned char>(k_prefix.size() + label.size());
+  for (const char c : k_prefix) {
+    info[at++] = static_cast<unsigned char>(c);
+  }
+  for (const char c : label) {
+    info[at++] = static_cast<unsigned char>(c);
+  }
+  info[at++] = static_cast<unsigned char>(context.size());
+  for (const unsigned char c : context) {
+    info[at++] = c;
+  }
+  info[at++] = 1; // HKDF-Expand's first block counter
+  Secret out = hmac(md, secret, info.data(), at);
   if (out.size() < length) {
     return {};
   }

@@ -878,8 +878,10 @@ asio::awaitable<bool> own_hello_attempt(Observation& obs, const HelloTemplate& h
     final = true;
     if (flight.error() == FlightError::records && flight.record_error() == TlsError::not_tls) {
       set_error(obs, ErrorClass::not_tls, "handshake", flight.describe());
-    } else if (flight.error() == FlightError::alert && flight.alert()) {
-      set_error(obs, ErrorClass::tls_alert, "handshake", flight.describe());
+    } else if (flight.alert() && (flight.error() == FlightError::alert || flight.status() == FlightStatus::need_more)) {
+      // A fatal alert, or a warning before the device closed or reset: OpenSSL's attempt names
+      // the first alert received before a close.
+      set_error(obs, ErrorClass::tls_alert, "handshake", "received TLS alert " + alert_name(flight.alert()->description));
       obs.alert = alert_name(flight.alert()->description);
     } else if (flight.status() == FlightStatus::need_more && read_ec == asio::error::eof) {
       set_error(obs, ErrorClass::reset, "handshake",

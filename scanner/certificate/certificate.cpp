@@ -68,9 +68,13 @@ const EVP_MD* fetched_digest(const char* name)
 
 std::string digest_hex(const Der& der, const EVP_MD* md)
 {
+  // One context per thread, reused (a certificate takes four digests; EVP_Digest makes and frees
+  // a context each time).
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int size = 0;
-  if (md == nullptr || EVP_Digest(der.data(), der.size(), out.data(), &size, md, nullptr) != 1) {
+  if (md == nullptr || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1
+      || EVP_DigestUpdate(ctx.get(), der.data(), der.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), out.data(), &size) != 1) {
     return {};
   }
   return to_hex(out.data(), size);
@@ -96,9 +100,10 @@ std::string name_text(const X509_NAME* name)
   }
   constexpr unsigned long k_base = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS
                                    | (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  // One memory BIO per thread, emptied before each name (a certificate prints two).
+  thread_local const BioPtr bio(BIO_new(BIO_s_mem()));
   for (unsigned long flags : {k_base, k_base & ~ASN1_STRFLGS_UTF8_CONVERT}) {
-    BioPtr bio(BIO_new(BIO_s_mem()));
-    if (bio && X509_NAME_print_ex(bio.get(), name, 0, flags) >= 0) {
+    if (bio && BIO_reset(bio.get()) == 1 && X509_NAME_print_ex(bio.get(), name, 0, flags) >= 0) {
       return bio_text(bio.get(), k_max_name_bytes);
     }
   }

@@ -4,7 +4,10 @@
 
 #include "scanner/util/text.hpp"
 
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -985,9 +988,122 @@ nlohmann::json device_to_json(const Device& device)
   return object;
 }
 
+namespace {
+
+// nlohmann's own compact dump of one value, the reference dump_json must match byte for byte.
+void dump_with_nlohmann(const json& value, std::string& out)
+{
+  out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// A string as nlohmann writes it with ensure_ascii off: ASCII escaped by its rules (the short escapes,
+// \u00XX for other control characters, DEL as it is), anything with a byte of 0x80 or more through
+// nlohmann itself, which checks the UTF-8 and replaces invalid bytes. Record strings are nearly all
+// ASCII (PEM, hex digests, names, dates), and nlohmann's serializer runs a UTF-8 decoder over every
+// byte of them.
+void dump_string(const std::string& text, std::string& out)
+{
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      dump_with_nlohmann(json(text), out);
+      return;
+    }
+  }
+  static constexpr char k_hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain_from = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') {
+      continue;
+    }
+    out.append(text, plain_from, i - plain_from);
+    plain_from = i + 1;
+    switch (byte) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\b': out += "\\b"; break;
+    case '\t': out += "\\t"; break;
+    case '\n': out += "\\n"; break;
+    case '\f': out += "\\f"; break;
+    case '\r': out += "\\r"; break;
+    default:
+      out += "\\u00";
+      out += k_hex[byte >> 4];
+      out += k_hex[byte & 0x0f];
+      break;
+    }
+  }
+  out.append(text, plain_from, text.size() - plain_from);
+  out += '"';
+}
+
+void dump_value(const json& value, std::string& out)
+{
+  switch (value.type()) {
+  case json::value_t::object: {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, member] : value.get_ref<const json::object_t&>()) { // sorted, as dump writes them
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      dump_string(key, out);
+      out += ':';
+      dump_value(member, out);
+    }
+    out += '}';
+    return;
+  }
+  case json::value_t::array: {
+    out += '[';
+    bool first = true;
+    for (const json& element : value) {
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      dump_value(element, out);
+    }
+    out += ']';
+    return;
+  }
+  case json::value_t::string:
+    dump_string(value.get_ref<const std::string&>(), out);
+    return;
+  case json::value_t::boolean:
+    out += value.get<bool>() ? "true" : "false";
+    return;
+  case json::value_t::null:
+    out += "null";
+    return;
+  case json::value_t::number_integer:
+  case json::value_t::number_unsigned: {
+    std::array<char, 24> digits{};
+    const auto [end, error] = value.is_number_unsigned()
+                                  ? std::to_chars(digits.data(), digits.data() + digits.size(), value.get<std::uint64_t>())
+                                  : std::to_chars(digits.data(), digits.data() + digits.size(), value.get<std::int64_t>());
+    (void)error; // 24 characters hold any 64-bit integer
+    out.append(digits.data(), end);
+    return;
+  }
+  default: // floating point, binary, discarded: nlohmann's own formatting
+    dump_with_nlohmann(value, out);
+    return;
+  }
+}
+
+} // namespace
+
 std::string dump_json(const nlohmann::json& value)
 {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The same bytes as value.dump(-1, ' ', false, replace) (a unit test compares them), written
+  // without running nlohmann's UTF-8 decoder over the plain ASCII that makes up most of a record.
+  std::string out;
+  out.reserve(4096);
+  dump_value(value, out);
+  return out;
 }
 
 } // namespace fleetcert

@@ -17,7 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <fstream>
+#include <limits>
+#include <random>
 // GCC 12 with -fsanitize and -O2 (FLEETCERT_SANITIZE) gives false -Wmaybe-uninitialized inside <regex>.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -1267,6 +1270,92 @@ TEST_SUITE("reports.record_json.from_json")
     SUBCASE("no --site: no key")
     {
       CHECK_FALSE(record_to_json(ok_record()).contains("site"));
+    }
+  }
+}
+
+namespace {
+
+// A random JSON value: nested objects and arrays, strings of any bytes (ASCII, escapes, control
+// characters, UTF-8, invalid UTF-8), integers at their limits, floats, booleans, null.
+nlohmann::json random_json(std::mt19937& rng, int depth)
+{
+  const auto pick = [&rng](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
+  const auto random_text = [&]() {
+    static const std::vector<std::string> pieces = {"a",    "Z",      " ",    "\"",   "\\",   "/",   "\n",
+                                                    "\t",   "\x01",   "\x1f", "\x7f", "~",    "é",   "€", "\b", "\f", "\r",
+                                                    "😀",   "\xff",   "\xc3", "\xe2\x82", "\xed\xa0\x80",
+                                                    "-----BEGIN CERTIFICATE-----", "MIIB", "=", std::string(1, '\0')};
+    std::string text;
+    const std::uint32_t parts = pick(12);
+    for (std::uint32_t i = 0; i < parts; ++i) {
+      text += pieces[pick(static_cast<std::uint32_t>(pieces.size()))];
+    }
+    return text;
+  };
+  const std::uint32_t kind = depth > 3 ? 2 + pick(7) : pick(9);
+  switch (kind) {
+  case 0: {
+    nlohmann::json object = nlohmann::json::object();
+    const std::uint32_t members = pick(6);
+    for (std::uint32_t i = 0; i < members; ++i) {
+      object[random_text()] = random_json(rng, depth + 1);
+    }
+    return object;
+  }
+  case 1: {
+    nlohmann::json array = nlohmann::json::array();
+    const std::uint32_t elements = pick(6);
+    for (std::uint32_t i = 0; i < elements; ++i) {
+      array.push_back(random_json(rng, depth + 1));
+    }
+    return array;
+  }
+  case 2:
+  case 3:
+    return random_text();
+  case 4: {
+    static const std::vector<std::int64_t> integers = {0, -1, 1, 42, std::numeric_limits<std::int64_t>::min(),
+                                                       std::numeric_limits<std::int64_t>::max(), -62167219200};
+    return integers[pick(static_cast<std::uint32_t>(integers.size()))];
+  }
+  case 5:
+    return pick(2) == 0 ? nlohmann::json(std::numeric_limits<std::uint64_t>::max()) : nlohmann::json(std::uint64_t{7});
+  case 6: {
+    static const std::vector<double> floats = {0.0, -0.0, 1.5, 0.1, 1e300, -2.5e-8, 12.345, 3.0};
+    return floats[pick(static_cast<std::uint32_t>(floats.size()))];
+  }
+  case 7:
+    return pick(2) == 0;
+  default:
+    return nullptr;
+  }
+}
+
+} // namespace
+
+TEST_SUITE("reports.record_json.dump")
+{
+  TEST_CASE("dump_json writes the same bytes as nlohmann's own compact dump with invalid UTF-8 replaced")
+  {
+    const auto reference = [](const nlohmann::json& value) {
+      return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    SUBCASE("real records")
+    {
+      for (const nlohmann::json& object :
+           {record_to_json(ok_record()), record_to_json(error_record()), nlohmann::json::object(),
+            nlohmann::json::array()}) {
+        CHECK(dump_json(object) == reference(object));
+      }
+    }
+    SUBCASE("10,000 random values")
+    {
+      std::mt19937 rng(20261128);
+      for (int i = 0; i < 10000; ++i) {
+        const nlohmann::json value = random_json(rng, 0);
+        REQUIRE_MESSAGE(dump_json(value) == reference(value), reference(value));
+      }
     }
   }
 }

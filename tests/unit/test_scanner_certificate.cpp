@@ -6,8 +6,13 @@
 #include <doctest/doctest.h>
 
 #include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
 
+#include <memory>
+#include <random>
 #include <stdexcept>
+#include <vector>
 
 using namespace fleetcert;
 using namespace fleetcert::testing;
@@ -206,6 +211,29 @@ TEST_SUITE("scanner.certificate")
       REQUIRE(back->size() == 2);
       CHECK((*back)[0] == der);
       CHECK((*back)[1] == der);
+    }
+  }
+
+  TEST_CASE("der_to_pem writes what PEM_write_bio writes, for every length from 0 to 400 bytes and for 40 KB")
+  {
+    std::mt19937 rng(4242);
+    std::vector<std::size_t> sizes;
+    CHECK(der_to_pem(Der{}).empty()); // PEM_write_bio refuses nothing to write, and wrote nothing
+    for (std::size_t size = 1; size <= 400; ++size) {
+      sizes.push_back(size);
+    }
+    sizes.push_back(40000);
+    for (const std::size_t size : sizes) {
+      CAPTURE(size);
+      Der der(size);
+      for (auto& byte : der) {
+        byte = static_cast<unsigned char>(rng());
+      }
+      const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+      REQUIRE(PEM_write_bio(bio.get(), PEM_STRING_X509, "", der.data(), static_cast<long>(der.size())) > 0);
+      char* text = nullptr;
+      const long length = BIO_get_mem_data(bio.get(), &text);
+      REQUIRE(der_to_pem(der) == std::string(text, static_cast<std::size_t>(length)));
     }
   }
 

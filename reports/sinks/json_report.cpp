@@ -68,6 +68,14 @@ struct LineBuffer
   ~LineBuffer() { std::free(data); }
 };
 
+// The record's JSON and a newline, from the text rendered in the worker when there is one (no copy).
+bool write_line(std::FILE* file, const Record& record)
+{
+  std::string rendered;
+  const std::string& line = record.rendered_json.empty() ? (rendered = dump_json(record_to_json(record))) : record.rendered_json;
+  return std::fwrite(line.data(), 1, line.size(), file) == line.size() && std::fputc('\n', file) != EOF;
+}
+
 // True when some address of the view has fleet-wide findings (else no record needs them).
 bool has_fleet_findings(const FleetView& view)
 {
@@ -428,9 +436,7 @@ void JsonReport::write(const Record& record)
   if (m_spool == nullptr || m_spool_errno != 0) {
     return;
   }
-  std::string line = record.rendered_json.empty() ? dump_json(record_to_json(record)) : record.rendered_json;
-  line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), m_spool) != line.size()) {
+  if (!write_line(m_spool, record)) {
     m_spool_errno = errno != 0 ? errno : EIO;
   }
 }
@@ -512,6 +518,7 @@ JsonlReport::JsonlReport(std::string path, bool append) : m_path(std::move(path)
   if (m_file == nullptr) {
     throw cannot_write(m_path, errno);
   }
+  std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16); // a record is one write(2), even one larger than BUFSIZ
 }
 
 JsonlReport::~JsonlReport()
@@ -528,9 +535,7 @@ void JsonlReport::write(const Record& record)
   if (m_file == nullptr || m_write_errno != 0) {
     return;
   }
-  std::string line = record.rendered_json.empty() ? dump_json(record_to_json(record)) : record.rendered_json;
-  line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), m_file) != line.size() || std::fflush(m_file) != 0) {
+  if (!write_line(m_file, record) || std::fflush(m_file) != 0) {
     m_write_errno = errno != 0 ? errno : EIO;
   }
 }

@@ -106,6 +106,19 @@ Result<std::size_t> OuiRegistry::add_csv(std::istream& in, std::string_view sour
 const OuiRegistry& OuiRegistry::system()
 {
   static const OuiRegistry registry = [] {
+    OuiRegistry lazy;
+    lazy.m_system_load = std::make_shared<std::once_flag>();
+    return lazy;
+  }();
+  return registry;
+}
+
+void OuiRegistry::load_system_files() const
+{
+  if (!m_system_load) {
+    return;
+  }
+  std::call_once(*m_system_load, [this] {
     OuiRegistry loaded;
     for (const auto file : k_ieee_files) {
       const std::string path = std::string(k_ieee_data_dir) + "/" + std::string(file);
@@ -114,15 +127,19 @@ const OuiRegistry& OuiRegistry::system()
         (void)loaded.add_csv(in, path); // a broken system file leaves the others usable
       }
     }
-    return loaded;
-  }();
-  return registry;
+    m_prefixes = std::move(loaded.m_prefixes);
+    m_skipped = loaded.m_skipped;
+  });
 }
 
 std::optional<std::string> OuiRegistry::organization(std::string_view mac) const
 {
   const auto normalized = normalize_mac(mac);
-  if (!normalized || m_prefixes.empty()) {
+  if (!normalized) {
+    return std::nullopt;
+  }
+  load_system_files();
+  if (m_prefixes.empty()) {
     return std::nullopt;
   }
   for (const std::size_t length : k_prefix_lengths) {

@@ -5,11 +5,15 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace fleetcert;
 
@@ -115,6 +119,27 @@ TEST_SUITE("scanner.oui_registry")
     }
     const OuiRegistry& registry = OuiRegistry::system();
     CHECK(&registry == &OuiRegistry::system()); // loaded once
+    {
+      // The files are read at the first lookup, by whichever scan thread comes first; the others
+      // wait for it (TSan checks the hand-over when this is the process's first lookup).
+      std::atomic<int> ready{0};
+      std::vector<std::optional<std::string>> found(4);
+      std::vector<std::thread> threads;
+      for (std::size_t i = 0; i < found.size(); ++i) {
+        threads.emplace_back([&, i] {
+          ready.fetch_add(1);
+          while (ready.load() < static_cast<int>(found.size())) {
+          }
+          found[i] = registry.organization("000B82751327");
+        });
+      }
+      for (std::thread& thread : threads) {
+        thread.join();
+      }
+      for (const auto& organization : found) {
+        CHECK(organization == "Grandstream Networks, Inc.");
+      }
+    }
     CHECK(registry.size() > 30000);
     CHECK(registry.organization("000B82751327") == "Grandstream Networks, Inc.");
     CHECK(registry.organization("0004F2ABCDEF") == "Polycom");

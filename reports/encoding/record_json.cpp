@@ -1003,19 +1003,28 @@ void dump_with_nlohmann(const json& value, std::string& out)
 // byte of them.
 void dump_string(const std::string& text, std::string& out)
 {
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      dump_with_nlohmann(json(text), out);
-      return;
+  // Per byte: 0 as it is, 1 escaped, 2 not ASCII.
+  static constexpr std::array<unsigned char, 256> k_kind = [] {
+    std::array<unsigned char, 256> kind{};
+    for (std::size_t byte = 0; byte < kind.size(); ++byte) {
+      kind[byte] = byte >= 0x80 ? 2 : byte < 0x20 || byte == '"' || byte == '\\' ? 1 : 0;
     }
-  }
+    return kind;
+  }();
   static constexpr char k_hex[] = "0123456789abcdef";
+  const std::size_t start = out.size();
   out += '"';
   std::size_t plain_from = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x20 && byte != '"' && byte != '\\') {
+    const unsigned char kind = k_kind[byte];
+    if (kind == 0) {
       continue;
+    }
+    if (kind == 2) {
+      out.resize(start);
+      dump_with_nlohmann(json(text), out); // checks the UTF-8, replaces invalid bytes
+      return;
     }
     out.append(text, plain_from, i - plain_from);
     plain_from = i + 1;

@@ -23,12 +23,17 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace fleetcert {
 namespace {
@@ -952,6 +957,84 @@ bool encodes_to(const X509& cert, const Der& der)
   return same;
 }
 
+// The facts of the certificates decoded part by part most recently, by their bytes, shared by the
+// scan threads. A fleet repeats certificates: a device presents the same one on its web and SIP
+// ports, a vendor's devices the same intermediate, a shared generic certificate is on hundreds of
+// devices. Two generations of at most k_generation certificates each (about 1.5 KB per entry, bytes
+// and facts): a hit moves an entry into the current generation, a full current generation becomes
+// the previous one and the oldest is dropped.
+class DecodedCertificates
+{
+public:
+  std::optional<CertificateInfo> find(const Der& der)
+  {
+    const std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    if (const auto found = m_current.find(key); found != m_current.end()) {
+      return found->second;
+    }
+    const auto found = m_previous.find(key);
+    if (found == m_previous.end()) {
+      return std::nullopt;
+    }
+    CertificateInfo info = found->second;
+    insert_locked(m_previous.extract(found));
+    return info;
+  }
+
+  void add(const Der& der, const CertificateInfo& info)
+  {
+    if (der.size() > k_largest) {
+      return;
+    }
+    Map::node_type node;
+    {
+      Map one; // built outside the lock
+      one.emplace(std::string(reinterpret_cast<const char*>(der.data()), der.size()), info);
+      node = one.extract(one.begin());
+    }
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    insert_locked(std::move(node));
+  }
+
+private:
+  struct Hash
+  {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view bytes) const { return std::hash<std::string_view>{}(bytes); }
+  };
+  using Map = std::unordered_map<std::string, CertificateInfo, Hash, std::equal_to<>>;
+  static constexpr std::size_t k_generation = 2048;
+  static constexpr std::size_t k_largest = 16 * 1024; // larger certificates are rare and not kept
+
+  void insert_locked(Map::node_type node)
+  {
+    if (m_current.size() >= k_generation) {
+      m_previous = std::move(m_current); // the old previous generation is freed here, under the lock
+      m_current = Map();
+    }
+    m_current.insert(std::move(node));
+  }
+
+  std::mutex m_mutex;
+  Map m_current;
+  Map m_previous;
+};
+
+// decode_plain, once per distinct certificate while it stays in the cache.
+std::optional<CertificateInfo> decode_plain_cached(const Der& der)
+{
+  static DecodedCertificates cache;
+  if (std::optional<CertificateInfo> known = cache.find(der)) {
+    return known;
+  }
+  std::optional<CertificateInfo> plain = decode_plain(der);
+  if (plain) {
+    cache.add(der, *plain);
+  }
+  return plain;
+}
+
 } // namespace
 
 ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> already)
@@ -965,7 +1048,7 @@ ParsedChain parse_chain(const std::vector<Der>& chain, std::vector<ParsedX509> a
       parsed.certificates.push_back(std::move(already[i]));
       continue;
     }
-    if (std::optional<CertificateInfo> plain = decode_plain(chain[i])) {
+    if (std::optional<CertificateInfo> plain = decode_plain_cached(chain[i])) {
       parsed.infos.push_back(std::move(*plain));
       parsed.certificates.emplace_back(); // made by parse_chain(chain) when a verification needs it
       continue;

@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include <array>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -534,5 +535,41 @@ TEST_SUITE("scanner.certificate")
     const std::optional<CertificateInfo> self = decode_certificate_plain(certificates[1]);
     REQUIRE(self.has_value());
     CHECK(self->self_signed); // its own key, built from its numbers, verifies its signature
+  }
+
+  TEST_CASE("parse_chain remembers decoded certificates by their bytes: a repeat gets the same facts, a certificate a bit apart its own")
+  {
+    auto key = generate_key({"ec", 0, "P-256"});
+    CertSpec spec;
+    spec.subject = parse_subject("/O=Example/CN=000B82ABCDEF");
+    const std::vector<unsigned char> base = to_der(make_certificate(spec, key.get(), nullptr, key.get()).get());
+    // 4500 certificates a bit apart from the base (more than the cache holds), each followed by the
+    // base again and by one seen 2500 certificates before (by then dropped, or not).
+    struct Seen
+    {
+      std::vector<unsigned char> der;
+      std::string facts; // OpenSSL's whole parse
+    };
+    std::vector<Seen> seen;
+    const Seen first{base, facts(decode_certificate(base))};
+    std::uint32_t state = 777;
+    int plain = 0;
+    for (int i = 0; i < 4500; ++i) {
+      state = state * 1103515245U + 12345U;
+      std::vector<unsigned char> mutated = base;
+      mutated[(state >> 8) % mutated.size()] ^= static_cast<unsigned char>(1U << ((state >> 4) % 8));
+      const std::string expected = facts(decode_certificate(mutated));
+      seen.push_back(Seen{std::move(mutated), expected});
+      const Seen& earlier = seen[seen.size() > 2500 ? seen.size() - 2500 : 0];
+      for (const Seen* one : std::array<const Seen*, 3>{&seen.back(), &first, &earlier}) {
+        const ParsedChain chain = parse_chain(std::vector<Der>{one->der}, {});
+        REQUIRE(chain.infos.size() == 1);
+        plain += chain.certificates[0] == nullptr && chain.infos[0].parsed ? 1 : 0;
+        REQUIRE(facts(chain.infos[0]) == one->facts);
+      }
+    }
+    CHECK(plain > 4500); // the base and most of the others are decoded part by part
+    const ParsedChain again = parse_chain(std::vector<Der>{base}, {});
+    CHECK(again.infos[0].self_signed);
   }
 }

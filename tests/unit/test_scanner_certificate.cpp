@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <random>
@@ -512,12 +513,18 @@ TEST_SUITE("scanner.certificate")
 
     // Every certificate, then a few thousand copies of one with a byte changed (a fixed sequence):
     // wherever the plain decoding answers, it says what OpenSSL's whole parse says.
-    // (the first, issued by the CA, and the second, self-signed)
-    const std::vector<unsigned char> bases[] = {certificates[0], certificates[1]};
+    // (the first, issued by the CA, the second, self-signed, and a self-signed EC one, whose key is
+    // a copy of the thread's first key of its curve with its own point)
+    const auto self_signed_ec = std::find_if(certificates.begin(), certificates.end(), [](const auto& der) {
+      const CertificateInfo info = decode_certificate(der);
+      return info.self_signed && info.key.type == "EC";
+    });
+    REQUIRE(self_signed_ec != certificates.end());
+    const std::vector<unsigned char> bases[] = {certificates[0], certificates[1], *self_signed_ec};
     std::uint32_t state = 12345;
-    for (int i = 0; i < 4000; ++i) {
+    for (int i = 0; i < 6000; ++i) {
       state = state * 1103515245U + 12345U;
-      std::vector<unsigned char> mutated = bases[i % 2];
+      std::vector<unsigned char> mutated = bases[i % 3];
       mutated[(state >> 8) % mutated.size()] ^= static_cast<unsigned char>(1U << ((state >> 4) % 8));
       certificates.push_back(std::move(mutated));
     }

@@ -192,6 +192,8 @@ const Secret& derived_early_secret(bool sha384)
 
 // X25519(private, peer) into 32 bytes; empty on failure. The contexts are the thread's own and kept:
 // OpenSSL 3.0 looks up the key management for every new context, a sixth of the exchange's cost.
+// The peer is not "validated" (a check context of its own): every 32 bytes are an X25519 public
+// key, and the derivation itself refuses a point of small order (an all-zero secret).
 Secret x25519(EVP_PKEY* own, ByteSpan peer)
 {
   using ContextPtr = std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)>;
@@ -209,7 +211,7 @@ Secret x25519(EVP_PKEY* own, ByteSpan peer)
   const bool ok = import && derive && EVP_PKEY_fromdata_init(import.get()) == 1
                   && EVP_PKEY_fromdata(import.get(), &imported, EVP_PKEY_PUBLIC_KEY, params) == 1;
   const std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> peer_key(imported, EVP_PKEY_free);
-  if (!ok || EVP_PKEY_derive_init(derive.get()) != 1 || EVP_PKEY_derive_set_peer(derive.get(), peer_key.get()) != 1
+  if (!ok || EVP_PKEY_derive_init(derive.get()) != 1 || EVP_PKEY_derive_set_peer_ex(derive.get(), peer_key.get(), 0) != 1
       || EVP_PKEY_derive(derive.get(), out.data(), &length) != 1 || length != 32) {
     ERR_clear_error();
     return {};

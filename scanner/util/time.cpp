@@ -56,11 +56,20 @@ std::string format_iso8601(std::int64_t epoch_seconds)
     day_number -= 1;
   }
   const year_month_day date{sys_days{days{day_number}}};
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60));
-  return text.data();
+  // "YYYY-MM-DDTHH:MM:SSZ", digit by digit (every record writes several; snprintf was most of it).
+  std::string text = "0000-00-00T00:00:00Z";
+  const auto put = [&text](std::size_t at, std::size_t width, std::int64_t value) {
+    for (std::size_t i = width; i-- > 0; value /= 10) {
+      text[at + i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, 4, static_cast<int>(date.year()));
+  put(5, 2, static_cast<unsigned>(date.month()));
+  put(8, 2, static_cast<unsigned>(date.day()));
+  put(11, 2, seconds / 3600);
+  put(14, 2, seconds / 60 % 60);
+  put(17, 2, seconds % 60);
+  return text;
 }
 
 std::optional<std::int64_t> parse_iso8601(std::string_view text)

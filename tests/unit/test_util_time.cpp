@@ -4,6 +4,14 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+#include <random>
+#include <string>
+
 using namespace fleetcert;
 
 TEST_SUITE("util.time")
@@ -24,6 +32,30 @@ TEST_SUITE("util.time")
                            std::int64_t{253402300799}}) {
       CHECK(parse_iso8601(format_iso8601(t)) == t);
     }
+  }
+
+  TEST_CASE("format_iso8601 writes what gmtime and strftime write, from year 0 to 9999, and clamps beyond")
+  {
+    std::mt19937_64 rng(1128);
+    constexpr std::int64_t k_first = -62167219200; // 0000-01-01T00:00:00Z
+    constexpr std::int64_t k_last = 253402300799;  // 9999-12-31T23:59:59Z
+    std::uniform_int_distribution<std::int64_t> any(k_first, k_last);
+    for (int i = 0; i < 20000; ++i) {
+      const std::int64_t t = i < 4 ? std::array<std::int64_t, 4>{k_first, k_last, -1, 0}[static_cast<std::size_t>(i)] : any(rng);
+      const std::time_t as_time = static_cast<std::time_t>(t);
+      std::tm parts{};
+      REQUIRE(gmtime_r(&as_time, &parts) != nullptr);
+      std::array<char, 64> text{};
+      // strftime's %Y does not pad years below 1000; write the year apart.
+      const std::size_t written = std::strftime(text.data(), text.size(), "-%m-%dT%H:%M:%SZ", &parts);
+      REQUIRE(written > 0);
+      std::array<char, 16> year{};
+      std::snprintf(year.data(), year.size(), "%04d", parts.tm_year + 1900);
+      REQUIRE(format_iso8601(t) == std::string(year.data()) + text.data());
+    }
+    CHECK(format_iso8601(k_first - 1) == "0000-01-01T00:00:00Z");
+    CHECK(format_iso8601(k_last + 1) == "9999-12-31T23:59:59Z");
+    CHECK(format_iso8601(std::numeric_limits<std::int64_t>::min()) == "0000-01-01T00:00:00Z");
   }
 
   TEST_CASE("impossible dates are refused, not rolled over")

@@ -1,9 +1,7 @@
 #include "probes/own_hello.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -190,27 +188,28 @@ const Secret& derived_early_secret(bool sha384)
   return secrets[sha384 ? 1 : 0];
 }
 
-// X25519(private, peer) into 32 bytes; empty on failure. The contexts are the thread's own and kept:
-// OpenSSL 3.0 looks up the key management for every new context, a sixth of the exchange's cost.
-// The peer is not "validated" (a check context of its own): every 32 bytes are an X25519 public
-// key, and the derivation itself refuses a point of small order (an all-zero secret).
+// X25519(private, peer) into 32 bytes; empty on failure. The context and the peer key are the
+// thread's own and kept, the peer key given each server's point in place: OpenSSL 3.0 looks up the
+// key management for every new context or imported key (a sixth of the exchange's cost, more when
+// both threads do it at once). The peer is not "validated" (a check context of its own): any 32
+// bytes are an X25519 public key, and the derivation itself refuses a point of small order.
 Secret x25519(EVP_PKEY* own, ByteSpan peer)
 {
-  using ContextPtr = std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)>;
-  thread_local ContextPtr import(EVP_PKEY_CTX_new_from_name(nullptr, "X25519", nullptr), EVP_PKEY_CTX_free);
-  thread_local ContextPtr derive(nullptr, EVP_PKEY_CTX_free);
+  using KeyPtr = std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>;
+  thread_local std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> derive(nullptr, EVP_PKEY_CTX_free);
+  thread_local KeyPtr peer_key(nullptr, EVP_PKEY_free);
   if (!derive || EVP_PKEY_CTX_get0_pkey(derive.get()) != own) {
     derive.reset(EVP_PKEY_CTX_new(own, nullptr)); // holds a reference: `own` stays alive while cached
   }
+  bool ok = derive != nullptr && peer.size() == 32;
+  if (ok && peer_key) {
+    ok = EVP_PKEY_set1_encoded_public_key(peer_key.get(), peer.data(), peer.size()) == 1;
+  } else if (ok) {
+    peer_key.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer.data(), peer.size()));
+    ok = peer_key != nullptr;
+  }
   Secret out(32);
   std::size_t length = out.size();
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(peer.data()), peer.size()),
-      OSSL_PARAM_construct_end()};
-  EVP_PKEY* imported = nullptr;
-  const bool ok = import && derive && EVP_PKEY_fromdata_init(import.get()) == 1
-                  && EVP_PKEY_fromdata(import.get(), &imported, EVP_PKEY_PUBLIC_KEY, params) == 1;
-  const std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> peer_key(imported, EVP_PKEY_free);
   if (!ok || EVP_PKEY_derive_init(derive.get()) != 1 || EVP_PKEY_derive_set_peer_ex(derive.get(), peer_key.get(), 0) != 1
       || EVP_PKEY_derive(derive.get(), out.data(), &length) != 1 || length != 32) {
     ERR_clear_error();

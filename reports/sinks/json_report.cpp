@@ -518,13 +518,44 @@ JsonlReport::JsonlReport(std::string path, bool append) : m_path(std::move(path)
   if (m_file == nullptr) {
     throw cannot_write(m_path, errno);
   }
-  std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16); // a record is one write(2), even one larger than BUFSIZ
+  std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16); // a batch of records is one write(2)
+  m_flusher = std::thread([this] {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    while (!m_closing) {
+      m_wake.wait_for(lock, k_flush_interval);
+      if (m_pending) {
+        flush_locked();
+      }
+    }
+  });
 }
 
 JsonlReport::~JsonlReport()
 {
+  stop_flusher();
   if (m_file != nullptr && m_file != stdout) {
     std::fclose(m_file);
+  }
+}
+
+void JsonlReport::stop_flusher()
+{
+  {
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    m_closing = true;
+  }
+  m_wake.notify_all();
+  if (m_flusher.joinable()) {
+    m_flusher.join();
+  }
+}
+
+void JsonlReport::flush_locked()
+{
+  m_pending = false;
+  m_last_flush = std::chrono::steady_clock::now();
+  if (std::fflush(m_file) != 0 && m_write_errno == 0) {
+    m_write_errno = errno != 0 ? errno : EIO;
   }
 }
 
@@ -532,16 +563,23 @@ void JsonlReport::begin(const ScanInfo& /*info*/) {}
 
 void JsonlReport::write(const Record& record)
 {
+  const std::lock_guard<std::mutex> lock(m_mutex);
   if (m_file == nullptr || m_write_errno != 0) {
     return;
   }
-  if (!write_line(m_file, record) || std::fflush(m_file) != 0) {
+  if (!write_line(m_file, record)) {
     m_write_errno = errno != 0 ? errno : EIO;
+    return;
+  }
+  m_pending = true;
+  if (m_file == stdout || std::chrono::steady_clock::now() - m_last_flush >= k_flush_interval) {
+    flush_locked(); // the first record after a quiet spell is written at once
   }
 }
 
 void JsonlReport::finish(const ScanInfo& /*info*/, const ScanSummary& /*summary*/)
 {
+  stop_flusher();
   if (m_file == nullptr) {
     return;
   }

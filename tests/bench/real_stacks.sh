@@ -84,16 +84,21 @@ wait_listening() {
   return 1
 }
 
-# 1. certificates and servers
-m=0
-started=()
-for i in "${!endpoints[@]}"; do
-  IFS='|' read -r stack key desc opts <<<"${endpoints[$i]}"
-  n=$((i + 1))
+# endpoint_facts I: stack, key, desc, opts, n, ip, port, cn and dir of endpoint I (0-based).
+endpoint_facts() {
+  IFS='|' read -r stack key desc opts <<<"${endpoints[$1]}"
+  n=$(($1 + 1))
   ip=127.77.0.$n
   port=$((24500 + n))
   cn=$(printf 'ep%02d-%s.real-stacks.test' "$n" "$stack")
   dir=$tmp/ep$n
+}
+
+# 1. certificates and servers
+m=0
+started=()
+for i in "${!endpoints[@]}"; do
+  endpoint_facts "$i"
   mkdir -p "$dir"
   case $key in
     rsa) newkey=(-newkey rsa:2048 -sha256) ;;
@@ -146,12 +151,7 @@ fc_ok=0
 nmap_ok=0
 for i in "${!endpoints[@]}"; do
   [ "${started[$i]}" = 1 ] || continue
-  IFS='|' read -r stack key desc opts <<<"${endpoints[$i]}"
-  n=$((i + 1))
-  ip=127.77.0.$n
-  port=$((24500 + n))
-  cn=$(printf 'ep%02d-%s.real-stacks.test' "$n" "$stack")
-  dir=$tmp/ep$n
+  endpoint_facts "$i"
   timeout 30 "$fleetcert" scan "$ip" --ports "$port" --identify none --timeout 5 \
     --jsonl "$dir/fleetcert.jsonl" --no-progress >"$dir/fleetcert.out" 2>&1 || true
   touch "$dir/fleetcert.jsonl"

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -1001,6 +1002,20 @@ void dump_with_nlohmann(const json& value, std::string& out)
 // nlohmann itself, which checks the UTF-8 and replaces invalid bytes. Record strings are nearly all
 // ASCII (PEM, hex digests, names, dates), and nlohmann's serializer runs a UTF-8 decoder over every
 // byte of them.
+// True when none of the 8 bytes at `at` is below 0x20, '"', '\\' or 0x80 and up (exact: each test
+// is nonzero exactly when some byte matches).
+bool plain_word(const char* at)
+{
+  std::uint64_t word = 0;
+  std::memcpy(&word, at, sizeof word);
+  constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t k_highs = 0x8080808080808080ULL;
+  const auto has_zero = [](std::uint64_t v) { return (v - k_ones) & ~v & k_highs; };
+  const std::uint64_t below_space = (word - k_ones * 0x20) & ~word & k_highs;
+  return (word & k_highs) == 0 && below_space == 0 && has_zero(word ^ (k_ones * '"')) == 0
+         && has_zero(word ^ (k_ones * '\\')) == 0;
+}
+
 void dump_string(const std::string& text, std::string& out)
 {
   // Per byte: 0 as it is, 1 escaped, 2 not ASCII.
@@ -1016,6 +1031,13 @@ void dump_string(const std::string& text, std::string& out)
   out += '"';
   std::size_t plain_from = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
+    // Eight bytes at a time while none needs a look (a control character, '"', '\\', 0x80 and up).
+    while (i + 8 <= text.size() && plain_word(text.data() + i)) {
+      i += 8;
+    }
+    if (i == text.size()) {
+      break;
+    }
     const auto byte = static_cast<unsigned char>(text[i]);
     const unsigned char kind = k_kind[byte];
     if (kind == 0) {

@@ -1349,6 +1349,20 @@ TEST_SUITE("reports.record_json.dump")
         CHECK(dump_json(object) == reference(object));
       }
     }
+    SUBCASE("20,000 strings of mostly plain ASCII with a byte to escape or check anywhere")
+    {
+      std::mt19937 rng(8);
+      for (int i = 0; i < 20000; ++i) {
+        std::string text(rng() % 41, 'a');
+        for (char& c : text) {
+          const std::uint32_t roll = rng() % 100;
+          c = static_cast<char>(roll < 90 ? 0x20 + rng() % 0x5f // printable ASCII, '"' and '\\' included
+                                          : rng() % 256);        // anything
+        }
+        const nlohmann::json value = text;
+        REQUIRE_MESSAGE(dump_json(value) == reference(value), reference(value));
+      }
+    }
     SUBCASE("10,000 random values")
     {
       std::mt19937 rng(20261128);

@@ -87,11 +87,19 @@ const EVP_MD* fetched_md(bool sha384)
 
 using Secret = std::vector<unsigned char>;
 
+// The thread's digest context, for hmac and digest (neither calls the other): made once, reset by
+// each EVP_DigestInit_ex2.
+EVP_MD_CTX* thread_md_context()
+{
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return ctx.get();
+}
+
 // HMAC (RFC 2104) over the prefetched digest: OpenSSL 3.0's HMAC() fetches its MAC and digest by
 // name at every call, which costs more than the few blocks hashed here.
 Secret hmac(const EVP_MD* md, const Secret& key, const unsigned char* data, std::size_t size)
 {
-  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_MD_CTX* const ctx = thread_md_context();
   const auto block = static_cast<std::size_t>(EVP_MD_get_block_size(md));
   const auto hash_size = static_cast<std::size_t>(EVP_MD_get_size(md));
   if (!ctx || md == nullptr || block == 0 || block > 128 || hash_size > EVP_MAX_MD_SIZE || key.size() > block) {
@@ -105,16 +113,16 @@ Secret hmac(const EVP_MD* md, const Secret& key, const unsigned char* data, std:
   Secret inner(hash_size);
   Secret out(hash_size);
   unsigned int length = 0;
-  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 || EVP_DigestUpdate(ctx.get(), pad.data(), block) != 1
-      || EVP_DigestUpdate(ctx.get(), data, size) != 1 || EVP_DigestFinal_ex(ctx.get(), inner.data(), &length) != 1) {
+  if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, pad.data(), block) != 1
+      || EVP_DigestUpdate(ctx, data, size) != 1 || EVP_DigestFinal_ex(ctx, inner.data(), &length) != 1) {
     return {};
   }
   for (std::size_t i = 0; i < block; ++i) {
     pad[i] ^= 0x36 ^ 0x5C;
   }
-  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 || EVP_DigestUpdate(ctx.get(), pad.data(), block) != 1
-      || EVP_DigestUpdate(ctx.get(), inner.data(), inner.size()) != 1
-      || EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1) {
+  if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, pad.data(), block) != 1
+      || EVP_DigestUpdate(ctx, inner.data(), inner.size()) != 1
+      || EVP_DigestFinal_ex(ctx, out.data(), &length) != 1) {
     return {};
   }
   return out;
@@ -157,14 +165,14 @@ Secret digest(const EVP_MD* md, const std::vector<ByteSpan>& parts)
 {
   Secret out(EVP_MAX_MD_SIZE);
   unsigned int length = 0;
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) {
+  EVP_MD_CTX* const ctx = thread_md_context();
+  if (ctx == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1) {
     return {};
   }
   for (const ByteSpan part : parts) {
-    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
+    EVP_DigestUpdate(ctx, part.data(), part.size());
   }
-  if (EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1) {
+  if (EVP_DigestFinal_ex(ctx, out.data(), &length) != 1) {
     return {};
   }
   out.resize(length);

@@ -27,7 +27,6 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -667,71 +666,82 @@ std::optional<PlainKey> plain_key(const Tlv& spki)
   }
 }
 
-// The public key of `plain` as an EVP_PKEY, built from its numbers (EVP_PKEY_fromdata), not
-// decoded; null when OpenSSL refuses them.
-std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key_from_data(const PlainKey& plain)
+using PkeyPtr = std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>;
+
+// A public key of `type` ("RSA", "EC") from the parameters in `build` (EVP_PKEY_fromdata); null
+// when OpenSSL refuses them.
+PkeyPtr import_public_key(const char* type, OSSL_PARAM_BLD* build)
 {
-  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> none(nullptr, EVP_PKEY_free);
+  PkeyPtr key(nullptr, EVP_PKEY_free);
+  std::unique_ptr<OSSL_PARAM, void (*)(OSSL_PARAM*)> params(OSSL_PARAM_BLD_to_param(build), OSSL_PARAM_free);
+  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr),
+                                                             EVP_PKEY_CTX_free);
+  EVP_PKEY* imported = nullptr;
+  if (params && ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1
+      && EVP_PKEY_fromdata(ctx.get(), &imported, EVP_PKEY_PUBLIC_KEY, params.get()) == 1) {
+    key.reset(imported);
+  }
+  ERR_clear_error();
+  return key;
+}
+
+// An EC public key on the named curve `curve` at `point`. The thread's first key of each curve is
+// imported from its numbers and kept, like curve_group's groups; every key is a copy of it given
+// its own point (EVP_PKEY_set1_encoded_public_key decodes and checks the point as the import
+// does). An import builds the curve's group, most of its 14 µs; a copy takes 3 µs.
+PkeyPtr ec_public_key(int curve, std::span<const unsigned char> point)
+{
+  thread_local std::vector<std::pair<int, PkeyPtr>> templates;
+  PkeyPtr none(nullptr, EVP_PKEY_free);
+  const auto known = std::find_if(templates.begin(), templates.end(), [curve](const auto& t) { return t.first == curve; });
+  EVP_PKEY* model = known != templates.end() ? known->second.get() : nullptr;
+  if (model == nullptr) {
+    std::unique_ptr<OSSL_PARAM_BLD, void (*)(OSSL_PARAM_BLD*)> build(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
+    const char* group = OBJ_nid2sn(curve);
+    if (!build || group == nullptr
+        || OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1
+        || OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
+      return none;
+    }
+    PkeyPtr imported = import_public_key("EC", build.get());
+    if (!imported) {
+      return none;
+    }
+    model = templates.emplace_back(curve, std::move(imported)).second.get();
+  }
+  PkeyPtr key(EVP_PKEY_dup(model), EVP_PKEY_free);
+  if (key && EVP_PKEY_set1_encoded_public_key(key.get(), point.data(), point.size()) != 1) {
+    key.reset();
+  }
+  ERR_clear_error();
+  return key;
+}
+
+// The public key of `plain` as an EVP_PKEY, built from its numbers, not decoded; null when OpenSSL
+// refuses them.
+PkeyPtr key_from_data(const PlainKey& plain)
+{
+  PkeyPtr none(nullptr, EVP_PKEY_free);
   if (plain.nid == NID_ED25519 || plain.nid == NID_ED448) {
     none.reset(EVP_PKEY_new_raw_public_key_ex(nullptr, plain.nid == NID_ED25519 ? "ED25519" : "ED448", nullptr,
                                               plain.key.data(), plain.key.size()));
     return none;
   }
-  // An EC key: the thread's first key of that curve is built from its numbers; later ones are copies
-  // of it with their own point (EVP_PKEY_set1_encoded_public_key decodes and checks the point as
-  // the import does). Building the curve's group takes most of an import's 14 µs, a copy 3 µs.
-  thread_local std::map<int, std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)>> curves;
   if (plain.nid == NID_X9_62_id_ecPublicKey) {
-    if (const auto known = curves.find(plain.curve); known != curves.end()) {
-      none.reset(EVP_PKEY_dup(known->second.get()));
-      if (none && EVP_PKEY_set1_encoded_public_key(none.get(), plain.key.data(), plain.key.size()) != 1) {
-        none.reset();
-      }
-      ERR_clear_error();
-      return none;
-    }
+    return ec_public_key(plain.curve, plain.key);
+  }
+  if (plain.nid != NID_rsaEncryption) {
+    return none;
   }
   std::unique_ptr<OSSL_PARAM_BLD, void (*)(OSSL_PARAM_BLD*)> build(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
-  BignumPtr n;
-  BignumPtr e;
-  const char* type = nullptr;
-  if (!build) {
+  const BignumPtr n(BN_bin2bn(plain.modulus.data(), static_cast<int>(plain.modulus.size()), nullptr));
+  const BignumPtr e(BN_bin2bn(plain.exponent.data(), static_cast<int>(plain.exponent.size()), nullptr));
+  if (!build || !n || !e || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1
+      || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    ERR_clear_error();
     return none;
   }
-  if (plain.nid == NID_rsaEncryption) {
-    type = "RSA";
-    n.reset(BN_bin2bn(plain.modulus.data(), static_cast<int>(plain.modulus.size()), nullptr));
-    e.reset(BN_bin2bn(plain.exponent.data(), static_cast<int>(plain.exponent.size()), nullptr));
-    if (!n || !e || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1
-        || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
-      return none;
-    }
-  } else if (plain.nid == NID_X9_62_id_ecPublicKey) {
-    type = "EC";
-    const char* group = OBJ_nid2sn(plain.curve);
-    if (group == nullptr || OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1
-        || OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, plain.key.data(), plain.key.size()) != 1) {
-      return none;
-    }
-  } else {
-    return none;
-  }
-  std::unique_ptr<OSSL_PARAM, void (*)(OSSL_PARAM*)> params(OSSL_PARAM_BLD_to_param(build.get()), OSSL_PARAM_free);
-  std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr),
-                                                             EVP_PKEY_CTX_free);
-  EVP_PKEY* key = nullptr;
-  if (params && ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1
-      && EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) == 1) {
-    none.reset(key);
-    if (plain.nid == NID_X9_62_id_ecPublicKey) {
-      std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> kept(EVP_PKEY_dup(key), EVP_PKEY_free);
-      if (kept) {
-        curves.emplace(plain.curve, std::move(kept));
-      }
-    }
-  }
-  ERR_clear_error();
-  return none;
+  return import_public_key("RSA", build.get());
 }
 
 // What X509_verify(cert, its own key) answers, from the parts: the outer and inner signature
